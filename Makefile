@@ -1,0 +1,44 @@
+# civicshare: `make demo` serves the platform, `make test` runs every test. Both set up everything first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .venv-tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+PORT ?= 8000
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: demo test setup lint typecheck bench clean-data help
+
+help:
+	@echo "make demo   - set up, onboard the councils in tenants/, load demo data, serve on http://127.0.0.1:$(PORT)"
+	@echo "make test   - set up, then run the whole test suite"
+	@echo "make lint   - ruff and mypy"
+	@echo "make bench  - run the benchmarks in bench/ and print their tables"
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -c 'import sys; sys.exit("civicshare needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: pyproject.toml uv.lock platform/pyproject.toml $(wildcard plugins/*/pyproject.toml) | $(UV)
+	$(UV) sync --all-packages --locked --python $(PYTHON)
+	@touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(VENV)/bin/civicshare demo --port $(PORT)
+
+test: setup
+	$(VENV)/bin/pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy platform tests bench
+
+bench: setup
+	$(VENV)/bin/python -m bench
+
+clean-data:
+	rm -rf var

@@ -1,0 +1,1 @@
+"""What every HTTP interface shares: problem responses (RFC 9457) and request identity."""

@@ -1,0 +1,69 @@
+"""Turning every exception a handler raises into a problem+json response; never a bare 500 page."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from civicshare.api.problems import PROBLEM_JSON, Problem
+
+log = logging.getLogger(__name__)
+
+
+def _respond(request: Request[Any, Any, Any], problem: Problem) -> Response[bytes]:
+    return Response(
+        content=problem.encoded(instance=request.url.path),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=problem.headers,
+    )
+
+
+def problem_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    assert isinstance(exc, Problem)
+    return _respond(request, exc)
+
+
+def validation_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    assert isinstance(exc, ValidationException)
+    errors = exc.extra if isinstance(exc.extra, list) else []
+    problem = Problem(
+        400,
+        "Bad request",
+        exc.detail or "The request is not valid.",
+        name="bad-request",
+        extra={"errors": errors},
+    )
+    return _respond(request, problem)
+
+
+def http_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    assert isinstance(exc, HTTPException)
+    title = {404: "Not found", 405: "Method not allowed", 401: "Unauthorised", 403: "Forbidden"}.get(
+        exc.status_code, "Request failed"
+    )
+    problem = Problem(exc.status_code, title, exc.detail or None, headers=dict(exc.headers or {}))
+    return _respond(request, problem)
+
+
+def unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.exception("unexpected error while serving %s %s", request.method, request.url.path)
+    problem = Problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "The platform could not finish this request. Nothing you sent before it was lost; please try again.",
+        name="internal-error",
+    )
+    return _respond(request, problem)
+
+
+EXCEPTION_HANDLERS = {
+    Problem: problem_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_handler,
+    Exception: unexpected_handler,
+}

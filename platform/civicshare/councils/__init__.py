@@ -1,0 +1,1 @@
+"""What a council tells the public about itself: its name, codes and the platform pages it serves."""

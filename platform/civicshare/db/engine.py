@@ -1,0 +1,65 @@
+"""Engines and connections. A council's tables can only be reached through `tenant_connection`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
+from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
+from civicshare.settings import Settings
+from civicshare.tenancy.context import TenantContext
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    # The schema is written into every statement (schema_translate_map), never set with search_path,
+    # so a pooled connection carries no council from one request to the next.
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        connect_args={"server_settings": {"application_name": "civicshare"}},
+    )
+
+
+@dataclass
+class Database:
+    """The platform's database: one engine, and the embedded server when one was started."""
+
+    engine: AsyncEngine
+    url: str
+    embedded: EmbeddedServer | None = None
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def database_url(settings: Settings) -> tuple[str, EmbeddedServer | None]:
+    if settings.database_url is not None:
+        return settings.database_url, None
+    server = start_embedded_postgres(settings.data_dir)
+    return server.url("postgres"), server
+
+
+def open_database(settings: Settings) -> Database:
+    url, embedded = database_url(settings)
+    return Database(engine=make_engine(url, pool_size=settings.db_pool_size), url=url, embedded=embedded)
+
+
+@asynccontextmanager
+async def tenant_connection(engine: AsyncEngine, tenant: TenantContext) -> AsyncIterator[AsyncConnection]:
+    """A connection in a transaction whose tenant tables all point at this council's schema."""
+    async with engine.begin() as connection:
+        await connection.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema})
+        yield connection
+
+
+@asynccontextmanager
+async def platform_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection in a transaction for the control plane only (tenant tables stay unroutable)."""
+    async with engine.begin() as connection:
+        yield connection

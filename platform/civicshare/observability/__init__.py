@@ -1,0 +1,1 @@
+"""Structured logs: one JSON object a line, carrying the request id and the council."""

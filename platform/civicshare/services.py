@@ -1,0 +1,16 @@
+"""The platform's long-lived parts, built once by the app factory and handed to handlers through DI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from civicshare.db.engine import Database
+from civicshare.settings import Settings
+from civicshare.tenancy.directory import TenantDirectory
+
+
+@dataclass
+class PlatformServices:
+    settings: Settings
+    database: Database
+    directory: TenantDirectory

@@ -1,0 +1,94 @@
+"""The platform's settings: one object, read from the environment (prefix CIVICSHARE_) and `.env`.
+
+Settings are validated when the process starts; a production deployment refuses to start with the
+demo credentials, the dev identity or the embedded database.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEMO_SECRET_KEY = "civicshare-demo-secret-key-not-for-production"  # noqa: S105 - the demo's known value
+
+
+class Mode(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class IdentityProvider(StrEnum):
+    DEV = "dev"
+    KEYCLOAK = "keycloak"
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CIVICSHARE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    mode: Mode = Mode.DEVELOPMENT
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql+asyncpg://... of an external server; unset means the embedded PostgreSQL",
+    )
+    data_dir: Path = Field(default=PROJECT_ROOT / "var", description="where the embedded PostgreSQL keeps data")
+    tenants_dir: Path = PROJECT_ROOT / "tenants"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    base_domain: str = Field(default="localhost", description="councils answer on <slug>.<base_domain>")
+    secret_key: SecretStr = SecretStr(DEMO_SECRET_KEY)
+    identity_provider: IdentityProvider = IdentityProvider.DEV
+    log_format: LogFormat = LogFormat.JSON
+    log_level: str = "INFO"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    migration_concurrency: int = Field(default=8, ge=1, le=64)
+    tenant_cache_seconds: float = Field(
+        default=2.0, ge=0, description="how long a worker trusts its copy of the council directory"
+    )
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @model_validator(mode="after")
+    def _production_refuses_demo_parts(self) -> Self:
+        if self.mode is not Mode.PRODUCTION:
+            return self
+        problems = []
+        if self.secret_key.get_secret_value() == DEMO_SECRET_KEY or len(self.secret_key.get_secret_value()) < 32:
+            problems.append("CIVICSHARE_SECRET_KEY must be set to a private value of 32 characters or more")
+        if self.identity_provider is IdentityProvider.DEV:
+            problems.append("CIVICSHARE_IDENTITY_PROVIDER=dev is the demo identity; use keycloak")
+        if self.database_url is None:
+            problems.append("CIVICSHARE_DATABASE_URL must name an external PostgreSQL (the embedded one is for demos)")
+        if problems:
+            raise ValueError("production mode refuses to start: " + "; ".join(problems))
+        return self
+
+
+class SettingsError(Exception):
+    """Settings that cannot be used, explained one line per problem."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"]) or "settings"
+            env_name = f"CIVICSHARE_{field.upper()}" if problem["loc"] else field
+            lines.append(f"{env_name}: {problem['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,1 @@
+"""Councils as tenants: the control-plane directory, definitions, provisioning and resolution."""

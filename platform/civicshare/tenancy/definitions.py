@@ -1,0 +1,103 @@
+"""What a council or a shared-service group is, as written in `tenants/*.toml` or sent to the admin API."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+GSS_CODE_PATTERN = re.compile(r"^[ENSW]\d{8}$")
+# Local authority GSS entity codes: E06 unitary, E07 district, E08 metropolitan, E09 London borough,
+# E10 county, W06 Welsh unitary, S12 Scottish council area, N09 Northern Irish district.
+COUNCIL_ENTITY_CODES = frozenset({"E06", "E07", "E08", "E09", "E10", "W06", "S12", "N09"})
+DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
+CHANNELS = ("face_to_face", "phone", "email", "webchat", "web", "app")
+
+Slug = Annotated[str, Field(min_length=2, max_length=40, pattern=SLUG_PATTERN)]
+Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+Channel = Literal["face_to_face", "phone", "email", "webchat", "web", "app"]
+Money = Annotated[Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=2)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrandingDefinition(StrictModel):
+    primary_colour: Colour = "#1d70b8"
+    secondary_colour: Colour = "#003078"
+    text_colour: Colour = "#0b0c0c"
+    logo: str | None = Field(default=None, description="path of an SVG or PNG logo, relative to tenants/")
+    logo_alt: str | None = None
+
+
+class UnitCostOverride(StrictModel):
+    channel: Channel
+    cost: Money
+    service: str | None = None
+    effective_from: date | None = None
+
+
+class ModuleChoice(StrictModel):
+    """A module a council offers, with the settings it overrides (validated by the module's model)."""
+
+    enabled: bool = True
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class TenantDefinition(StrictModel):
+    slug: Slug
+    name: str = Field(min_length=3, max_length=120)
+    gss_code: str
+    reference_prefix: str = Field(pattern=r"^[A-Z]{2,5}$", description="starts each reference: KNG-2026-000123")
+    domains: tuple[str, ...] = ()
+    group: Slug | None = None
+    branding: BrandingDefinition = BrandingDefinition()
+    modules: dict[str, ModuleChoice] = Field(default_factory=dict)
+    unit_costs: dict[Channel, Money] = Field(default_factory=dict)
+    unit_cost_overrides: tuple[UnitCostOverride, ...] = ()
+
+    @field_validator("gss_code")
+    @classmethod
+    def _gss_code_is_a_council(cls, value: str) -> str:
+        if not GSS_CODE_PATTERN.match(value):
+            raise ValueError("GSS code must be a letter (E, W, S or N) followed by 8 digits, like E09000021")
+        if value[:3] not in COUNCIL_ENTITY_CODES:
+            raise ValueError(f"GSS code {value} is not a local authority code (E06-E10, W06, S12 or N09)")
+        return value
+
+    @field_validator("domains")
+    @classmethod
+    def _domains_are_hostnames(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(domain.strip().lower().rstrip(".") for domain in value)
+        for domain in cleaned:
+            if not DOMAIN_PATTERN.match(domain):
+                raise ValueError(f"{domain!r} is not a valid domain name")
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("a domain is listed twice")
+        return cleaned
+
+
+class ApportionmentDefinition(StrictModel):
+    method: Literal["volume", "fixed"] = "volume"
+    shares: dict[Slug, Decimal] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _fixed_shares_sum_to_one(self) -> ApportionmentDefinition:
+        if self.method == "fixed":
+            total = sum(self.shares.values(), Decimal(0))
+            if total != Decimal(1):
+                raise ValueError(f"fixed shares must add up to 1, not {total}")
+        return self
+
+
+class GroupDefinition(StrictModel):
+    slug: Slug
+    name: str = Field(min_length=3, max_length=120)
+    modules: dict[str, ModuleChoice] = Field(default_factory=dict)
+    platform_cost_per_year: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] = Decimal(0)
+    apportionment: ApportionmentDefinition = ApportionmentDefinition()

@@ -1,0 +1,70 @@
+"""The council directory each worker keeps: which council a slug or a host name belongs to.
+
+Every request needs this lookup, so a worker keeps a copy of the (small) directory and reloads it
+when it is older than `tenant_cache_seconds`, or at once when asked for a council it does not know.
+Changes made in this process (suspend, onboard) invalidate it immediately.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from civicshare.tenancy.context import TenantContext
+from civicshare.tenancy.records import load_tenant_contexts
+
+MIN_SECONDS_BETWEEN_MISS_RELOADS = 0.25
+
+
+@dataclass
+class _Snapshot:
+    by_slug: dict[str, TenantContext] = field(default_factory=dict)
+    by_domain: dict[str, TenantContext] = field(default_factory=dict)
+    loaded_at: float = float("-inf")
+
+
+class TenantDirectory:
+    def __init__(self, engine: AsyncEngine, *, max_age_seconds: float) -> None:
+        self._engine = engine
+        self._max_age = max_age_seconds
+        self._snapshot = _Snapshot()
+        self._lock = asyncio.Lock()
+
+    def invalidate(self) -> None:
+        self._snapshot.loaded_at = float("-inf")
+
+    async def _reload(self, if_older_than: float) -> _Snapshot:
+        async with self._lock:
+            if time.monotonic() - self._snapshot.loaded_at < if_older_than:
+                return self._snapshot  # another request reloaded it meanwhile
+            async with self._engine.connect() as connection:
+                contexts = await load_tenant_contexts(connection)
+            self._snapshot = _Snapshot(
+                by_slug={tenant.slug: tenant for tenant in contexts},
+                by_domain={domain: tenant for tenant in contexts for domain in tenant.domains},
+                loaded_at=time.monotonic(),
+            )
+            return self._snapshot
+
+    async def _current(self) -> _Snapshot:
+        if time.monotonic() - self._snapshot.loaded_at >= self._max_age:
+            return await self._reload(self._max_age)
+        return self._snapshot
+
+    async def by_slug(self, slug: str) -> TenantContext | None:
+        snapshot = await self._current()
+        if slug not in snapshot.by_slug:
+            snapshot = await self._reload(MIN_SECONDS_BETWEEN_MISS_RELOADS)
+        return snapshot.by_slug.get(slug)
+
+    async def by_domain(self, domain: str) -> TenantContext | None:
+        snapshot = await self._current()
+        if domain not in snapshot.by_domain:
+            snapshot = await self._reload(MIN_SECONDS_BETWEEN_MISS_RELOADS)
+        return snapshot.by_domain.get(domain)
+
+    async def all(self) -> list[TenantContext]:
+        return list((await self._current()).by_slug.values())

@@ -1,0 +1,178 @@
+"""Which council a request is for: decided once, where the request enters, before any routing.
+
+In order: a path prefix `/t/<slug>/` (stripped before routing), the Host (`<slug>.<base domain>` or
+one of a council's own domains), then `X-Tenant` for API clients on the platform's own host. When two
+of these name different councils the request is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
+
+from civicshare.api.problems import PROBLEM_JSON, Problem
+from civicshare.observability.logs import request_id_var, tenant_slug_var
+from civicshare.tenancy.context import TenantContext, TenantStatus
+from civicshare.tenancy.directory import TenantDirectory
+
+TENANT_SCOPE_KEY = "civicshare.tenant"
+PATH_PREFIX = re.compile(r"^/t/(?P<slug>[^/]+)(?P<rest>/.*)?$")
+REQUEST_ID_HEADER = b"x-request-id"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class HostRules:
+    base_domain: str
+    platform_hosts: frozenset[str]
+
+    def slug_from_host(self, host: str) -> str | None:
+        suffix = "." + self.base_domain
+        if host.endswith(suffix):
+            label = host.removesuffix(suffix)
+            if label and "." not in label:
+                return label
+        return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _host(scope: Scope) -> str:
+    host = (_header(scope, b"host") or "").strip().lower()
+    if host.startswith("["):  # IPv6 literal
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+def unknown_council(name: str) -> Problem:
+    return Problem(
+        404,
+        "Council not found",
+        f"There is no council called {name!r} on this platform.",
+        name="unknown-council",
+    )
+
+
+def tenant_unavailable(tenant: TenantContext) -> Problem:
+    if tenant.status is TenantStatus.SUSPENDED:
+        detail = f"{tenant.name}'s online services are suspended at the moment. Please try again later."
+    else:
+        detail = f"{tenant.name}'s online services have closed on this platform."
+    return Problem(
+        503,
+        "Council services unavailable",
+        detail,
+        name="council-unavailable",
+        extra={"council": tenant.slug, "council_status": tenant.status.value},
+        headers={"retry-after": "3600"} if tenant.status is TenantStatus.SUSPENDED else {},
+    )
+
+
+class TenantResolver:
+    """ASGI wrapper: resolves the council, stores it in the request scope, then hands over to the app."""
+
+    def __init__(self, app: ASGIApp, directory: TenantDirectory, rules: HostRules) -> None:
+        self.app = app
+        self.directory = directory
+        self.rules = rules
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        offered = _header(scope, REQUEST_ID_HEADER)
+        request_id = offered if offered and _SAFE_REQUEST_ID.match(offered) else uuid.uuid4().hex
+        request_token = request_id_var.set(request_id)
+        tenant_token = tenant_slug_var.set(None)
+        try:
+            try:
+                tenant, scope = await self._resolve(scope)
+            except Problem as problem:
+                await _send_problem(send, problem, scope["path"], request_id)
+                return
+            scope[TENANT_SCOPE_KEY] = tenant  # type: ignore[literal-required]
+            if tenant is not None:
+                tenant_slug_var.set(tenant.slug)
+                if not tenant.serves_residents:
+                    await _send_problem(send, tenant_unavailable(tenant), scope["path"], request_id)
+                    return
+            await self.app(scope, receive, _with_request_id(send, request_id))
+        finally:
+            tenant_slug_var.reset(tenant_token)
+            request_id_var.reset(request_token)
+
+    async def _resolve(self, scope: Scope) -> tuple[TenantContext | None, Scope]:
+        candidates: list[tuple[str, TenantContext]] = []
+        match = PATH_PREFIX.match(scope["path"])
+        if match:
+            slug = match["slug"]
+            tenant = await self.directory.by_slug(slug)
+            if tenant is None:
+                raise unknown_council(slug)
+            candidates.append(("path", tenant))
+            rest = match["rest"] or "/"
+            prefix = f"/t/{slug}"
+            scope = {
+                **scope,
+                "path": rest,
+                "raw_path": rest.encode(),
+                "root_path": scope.get("root_path", "") + prefix,
+            }  # type: ignore[assignment]
+        host = _host(scope)
+        if host and host not in self.rules.platform_hosts:
+            slug = self.rules.slug_from_host(host)
+            tenant = await (self.directory.by_slug(slug) if slug else self.directory.by_domain(host))
+            if tenant is None:
+                raise unknown_council(slug or host)
+            candidates.append(("host", tenant))
+        header = _header(scope, b"x-tenant")
+        if header is not None:
+            tenant = await self.directory.by_slug(header.strip().lower())
+            if tenant is None:
+                raise unknown_council(header.strip())
+            candidates.append(("X-Tenant", tenant))
+        if not candidates:
+            return None, scope
+        first_source, first = candidates[0]
+        for source, other in candidates[1:]:
+            if other.slug != first.slug:
+                raise Problem(
+                    400,
+                    "Conflicting council",
+                    f"The {first_source} names council {first.slug!r} but the {source} names {other.slug!r}.",
+                    name="conflicting-council",
+                )
+        return first, scope
+
+
+def _with_request_id(send: Send, request_id: str) -> Send:
+    async def send_with_id(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
+        await send(message)
+
+    return send_with_id
+
+
+async def _send_problem(send: Send, problem: Problem, path: str, request_id: str) -> None:
+    body = problem.encoded(instance=path)
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+        (REQUEST_ID_HEADER, request_id.encode()),
+        *((key.encode(), value.encode()) for key, value in problem.headers.items()),
+    ]
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": problem.status, "headers": headers}
+    await send(start)
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(end)

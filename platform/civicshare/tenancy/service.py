@@ -1,0 +1,216 @@
+"""Changes to councils: onboarding, updating from a definition, suspending and resuming.
+
+Each function takes the connection first and works inside the caller's transaction, so a failure part
+way through (a schema that cannot be created, a domain already taken) leaves nothing half-made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.db.metadata import tenant_schema_name
+from civicshare.db.migrations import create_tenant_schema, tenant_head
+from civicshare.tenancy.context import TenantStatus
+from civicshare.tenancy.definitions import GroupDefinition, TenantDefinition
+from civicshare.tenancy.tables import (
+    group_modules,
+    service_groups,
+    tenant_domains,
+    tenant_modules,
+    tenant_schema_state,
+    tenants,
+)
+
+
+class TenantConflict(Exception):
+    """A change that clashes with another council (a slug, domain, GSS code or prefix in use)."""
+
+
+class TenantNotFound(Exception):
+    pass
+
+
+class WrongTenantState(Exception):
+    """An action that the council's current status does not allow."""
+
+
+@dataclass(frozen=True)
+class Change:
+    slug: str
+    action: str  # "created", "updated" or "unchanged"
+
+
+def _definition_json(definition: TenantDefinition | GroupDefinition) -> dict[str, Any]:
+    return definition.model_dump(mode="json")
+
+
+async def _check_free(connection: AsyncConnection, definition: TenantDefinition, tenant_id: int | None) -> None:
+    others = tenants.c.id != tenant_id if tenant_id is not None else tenants.c.id.isnot(None)
+    clashes = await connection.execute(
+        select(tenants.c.slug, tenants.c.gss_code, tenants.c.reference_prefix).where(
+            others,
+            (tenants.c.gss_code == definition.gss_code) | (tenants.c.reference_prefix == definition.reference_prefix),
+        )
+    )
+    for slug, gss_code, prefix in clashes:
+        if gss_code == definition.gss_code:
+            raise TenantConflict(f"GSS code {gss_code} already belongs to council {slug!r}")
+        raise TenantConflict(f"reference prefix {prefix} already belongs to council {slug!r}")
+    if definition.domains:
+        owner_query = (
+            select(tenant_domains.c.domain, tenants.c.slug)
+            .join(tenants, tenants.c.id == tenant_domains.c.tenant_id)
+            .where(tenant_domains.c.domain.in_(definition.domains), others)
+        )
+        for domain, slug in await connection.execute(owner_query):
+            raise TenantConflict(f"domain {domain} already belongs to council {slug!r}")
+
+
+async def _group_id(connection: AsyncConnection, group_slug: str | None) -> int | None:
+    if group_slug is None:
+        return None
+    group_id = await connection.scalar(select(service_groups.c.id).where(service_groups.c.slug == group_slug))
+    if group_id is None:
+        raise TenantNotFound(f"no shared-service group {group_slug!r}")
+    return int(group_id)
+
+
+async def _write_domains_and_modules(connection: AsyncConnection, tenant_id: int, definition: TenantDefinition) -> None:
+    await connection.execute(delete(tenant_domains).where(tenant_domains.c.tenant_id == tenant_id))
+    if definition.domains:
+        await connection.execute(
+            insert(tenant_domains), [{"tenant_id": tenant_id, "domain": d} for d in definition.domains]
+        )
+    await connection.execute(delete(tenant_modules).where(tenant_modules.c.tenant_id == tenant_id))
+    if definition.modules:
+        await connection.execute(
+            insert(tenant_modules),
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "module_code": code,
+                    "enabled": choice.enabled,
+                    "settings": choice.settings,
+                }
+                for code, choice in definition.modules.items()
+            ],
+        )
+
+
+async def onboard_tenant(connection: AsyncConnection, definition: TenantDefinition) -> int:
+    """Create a council: its control-plane rows and its schema with every table, at the current head."""
+    if await connection.scalar(select(tenants.c.id).where(tenants.c.slug == definition.slug)) is not None:
+        raise TenantConflict(f"a council with slug {definition.slug!r} already exists")
+    await _check_free(connection, definition, None)
+    schema = tenant_schema_name(definition.slug)
+    tenant_id = await connection.scalar(
+        insert(tenants)
+        .values(
+            slug=definition.slug,
+            name=definition.name,
+            gss_code=definition.gss_code,
+            reference_prefix=definition.reference_prefix,
+            schema_name=schema,
+            group_id=await _group_id(connection, definition.group),
+            branding=definition.branding.model_dump(mode="json"),
+            definition=_definition_json(definition),
+        )
+        .returning(tenants.c.id)
+    )
+    assert tenant_id is not None
+    await _write_domains_and_modules(connection, tenant_id, definition)
+    await create_tenant_schema(connection, schema)
+    await connection.execute(
+        insert(tenant_schema_state).values(tenant_id=tenant_id, revision=tenant_head(), outcome="current")
+    )
+    return int(tenant_id)
+
+
+async def update_tenant(connection: AsyncConnection, definition: TenantDefinition) -> bool:
+    """Bring a council in line with its definition. Returns False when nothing had changed."""
+    row = (
+        await connection.execute(
+            select(tenants.c.id, tenants.c.definition).where(tenants.c.slug == definition.slug).with_for_update()
+        )
+    ).one_or_none()
+    if row is None:
+        raise TenantNotFound(f"no council {definition.slug!r}")
+    if row.definition == _definition_json(definition):
+        return False
+    await _check_free(connection, definition, row.id)
+    await connection.execute(
+        update(tenants)
+        .where(tenants.c.id == row.id)
+        .values(
+            name=definition.name,
+            gss_code=definition.gss_code,
+            reference_prefix=definition.reference_prefix,
+            group_id=await _group_id(connection, definition.group),
+            branding=definition.branding.model_dump(mode="json"),
+            definition=_definition_json(definition),
+            updated_at=func.now(),
+        )
+    )
+    await _write_domains_and_modules(connection, row.id, definition)
+    return True
+
+
+async def apply_group(connection: AsyncConnection, group: GroupDefinition) -> Change:
+    data = _definition_json(group)
+    existing = (
+        await connection.execute(
+            select(service_groups.c.id, service_groups.c.definition).where(service_groups.c.slug == group.slug)
+        )
+    ).one_or_none()
+    if existing is not None and existing.definition == data:
+        return Change(group.slug, "unchanged")
+    statement = insert(service_groups).values(slug=group.slug, name=group.name, definition=data)
+    group_id = await connection.scalar(
+        statement.on_conflict_do_update(
+            index_elements=[service_groups.c.slug],
+            set_={"name": group.name, "definition": data, "updated_at": func.now()},
+        ).returning(service_groups.c.id)
+    )
+    await connection.execute(delete(group_modules).where(group_modules.c.group_id == group_id))
+    if group.modules:
+        await connection.execute(
+            insert(group_modules),
+            [{"group_id": group_id, "module_code": code, "settings": c.settings} for code, c in group.modules.items()],
+        )
+    return Change(group.slug, "created" if existing is None else "updated")
+
+
+async def apply_tenant(connection: AsyncConnection, definition: TenantDefinition) -> Change:
+    exists = await connection.scalar(select(tenants.c.id).where(tenants.c.slug == definition.slug))
+    if exists is None:
+        await onboard_tenant(connection, definition)
+        return Change(definition.slug, "created")
+    changed = await update_tenant(connection, definition)
+    return Change(definition.slug, "updated" if changed else "unchanged")
+
+
+ALLOWED_STATUS_CHANGES = {
+    (TenantStatus.ACTIVE, TenantStatus.SUSPENDED),
+    (TenantStatus.SUSPENDED, TenantStatus.ACTIVE),
+    (TenantStatus.ACTIVE, TenantStatus.OFFBOARDING),
+    (TenantStatus.SUSPENDED, TenantStatus.OFFBOARDING),
+}
+
+
+async def change_status(connection: AsyncConnection, slug: str, to: TenantStatus) -> TenantStatus:
+    """Move a council to another status; returns the status it had before."""
+    current = await connection.scalar(select(tenants.c.status).where(tenants.c.slug == slug).with_for_update())
+    if current is None:
+        raise TenantNotFound(f"no council {slug!r}")
+    before = TenantStatus(current)
+    if (before, to) not in ALLOWED_STATUS_CHANGES:
+        raise WrongTenantState(f"council {slug!r} is {before.value} and cannot become {to.value}")
+    await connection.execute(
+        update(tenants).where(tenants.c.slug == slug).values(status=to.value, updated_at=func.now())
+    )
+    return before

@@ -1,0 +1,90 @@
+"""Control-plane tables in schema `platform`: councils, their domains, groups and module settings."""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from civicshare.db.metadata import platform_metadata
+
+service_groups = Table(
+    "service_groups",
+    platform_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("slug", String(63), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("definition", JSONB, nullable=False, server_default="{}"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+tenants = Table(
+    "tenants",
+    platform_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("slug", String(63), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("gss_code", String(9), nullable=False, unique=True),
+    Column("reference_prefix", String(5), nullable=False, unique=True),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("mode", String(8), nullable=False, server_default="trial"),
+    Column("schema_name", String(63), nullable=False, unique=True),
+    Column("group_id", BigInteger, ForeignKey("service_groups.id", ondelete="SET NULL"), nullable=True),
+    Column("branding", JSONB, nullable=False, server_default="{}"),
+    Column("definition", JSONB, nullable=False, server_default="{}"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("status IN ('active', 'suspended', 'offboarding')", name="status"),
+    CheckConstraint("mode IN ('trial', 'live')", name="mode"),
+)
+
+tenant_domains = Table(
+    "tenant_domains",
+    platform_metadata,
+    Column("domain", String(253), primary_key=True),
+    Column("tenant_id", BigInteger, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_tenant_domains_tenant_id", "tenant_id"),
+)
+
+tenant_modules = Table(
+    "tenant_modules",
+    platform_metadata,
+    Column("tenant_id", BigInteger, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("module_code", String(63), primary_key=True),
+    Column("enabled", Boolean, nullable=False, server_default="true"),
+    Column("settings", JSONB, nullable=False, server_default="{}"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+group_modules = Table(
+    "group_modules",
+    platform_metadata,
+    Column("group_id", BigInteger, ForeignKey("service_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("module_code", String(63), primary_key=True),
+    Column("settings", JSONB, nullable=False, server_default="{}"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+tenant_schema_state = Table(
+    "tenant_schema_state",
+    platform_metadata,
+    Column("tenant_id", BigInteger, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("revision", String(64), nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("outcome IN ('current', 'failed', 'migrating')", name="outcome"),
+)

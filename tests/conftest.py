@@ -1,0 +1,89 @@
+"""Shared fixtures: one embedded PostgreSQL per test session, a fresh database per run, the platform
+served over real HTTP by uvicorn on a free loopback port, and councils made to order."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import httpx
+import pytest
+from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
+from civicshare.db.engine import Database, make_engine
+from civicshare.db.migrations import upgrade_platform
+from civicshare.settings import PROJECT_ROOT, Settings
+from civicshare.tenancy.definitions import TenantDefinition
+from civicshare.tenancy.service import onboard_tenant
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.support import ServedPlatform, council_definition
+
+TENANTS_DIR = PROJECT_ROOT / "tenants"
+
+
+@pytest.fixture(scope="session")
+def embedded_postgres() -> EmbeddedServer:
+    return start_embedded_postgres(PROJECT_ROOT / "var")
+
+
+@pytest.fixture(scope="session")
+async def database_url(embedded_postgres: EmbeddedServer) -> AsyncIterator[str]:
+    """A database of its own for this test run, dropped at the end."""
+    name = f"civicshare_test_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(embedded_postgres.url(), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield embedded_postgres.url(name)
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        tenants_dir=TENANTS_DIR,
+        tenant_cache_seconds=0,
+        log_format="console",
+    )
+
+
+@pytest.fixture(scope="session")
+async def database(settings: Settings, database_url: str) -> AsyncIterator[Database]:
+    db = Database(engine=make_engine(database_url, pool_size=5), url=database_url)
+    await upgrade_platform(db.engine)
+    yield db
+    await db.dispose()
+
+
+CouncilFactory = Callable[..., Awaitable[TenantDefinition]]
+
+
+@pytest.fixture
+def make_council(database: Database) -> CouncilFactory:
+    """Onboard a council of the test's own, with a unique slug, GSS code and reference prefix."""
+
+    async def make(slug: str | None = None, **fields: object) -> TenantDefinition:
+        definition = council_definition(slug, **fields)
+        async with database.engine.begin() as connection:
+            await onboard_tenant(connection, definition)
+        return definition
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def served(settings: Settings, database: Database, database_url: str) -> Iterator[ServedPlatform]:
+    platform = ServedPlatform(settings, database_url)
+    platform.start()
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture
+async def http(served: ServedPlatform) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+        yield client
