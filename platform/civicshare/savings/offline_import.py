@@ -24,7 +24,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 
 from civicshare.savings.channels import Channel
@@ -196,3 +196,17 @@ def _read_count(value: str, reasons: list[str]) -> int | None:
         reasons.append(f"Count must be a whole number, like 12, not {text!r}")
         return None
     return int(text)
+
+
+def replace_imported_counts(previous: Iterable[RollupRow], new_import: OfflineImport) -> list[RollupRow]:
+    """The stored imported counts after ``new_import``: each of its counts replaces the one for its key.
+
+    This is the upsert a store must do (insert, or update the count on a key conflict); keys the new file
+    does not mention keep their earlier count.
+    """
+    counts: dict[RollupKey, int] = {row.key: row.count for row in previous}
+    counts.update((row.key, row.count) for row in new_import.accepted)
+    return [
+        RollupRow(day=day, service=service, channel=channel, count=count)
+        for (day, service, channel), count in sorted(counts.items())
+    ]
