@@ -8,7 +8,8 @@ from civicshare.savings.demo_data import (
     demo_service_catalogue,
     split_platform_and_offline,
 )
-from civicshare.savings.report import ReportPeriod, build_savings_report
+from civicshare.savings.period import ReportPeriod
+from civicshare.savings.report import build_savings_report
 from civicshare.savings.rollups import RollupRow
 
 START, END = date(2023, 4, 1), date(2025, 3, 31)

@@ -7,7 +7,8 @@ from civicshare.savings.baseline import BaselineMix
 from civicshare.savings.channels import Channel
 from civicshare.savings.costs import UnitCostSchedule
 from civicshare.savings.operators import build_platform_overview
-from civicshare.savings.report import ReportPeriod, SavingsReport, build_savings_report
+from civicshare.savings.period import ReportPeriod
+from civicshare.savings.report import SavingsReport, build_savings_report
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.services import ServiceFlags
 

@@ -5,7 +5,8 @@ from civicshare.savings.baseline import BaselineMix
 from civicshare.savings.channels import Channel
 from civicshare.savings.costs import UnitCostSchedule
 from civicshare.savings.csv_export import COLUMNS, report_to_csv
-from civicshare.savings.report import Grouping, ReportPeriod, build_savings_report
+from civicshare.savings.period import ReportPeriod
+from civicshare.savings.report import Grouping, build_savings_report
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.services import ServiceFlags
 

@@ -9,13 +9,8 @@ from civicshare.savings.baseline import BaselineMix, baseline_mix_from_counts
 from civicshare.savings.channels import Channel
 from civicshare.savings.costs import UnitCostOverride, UnitCostSchedule
 from civicshare.savings.figures import Figures
-from civicshare.savings.report import (
-    Grouping,
-    MonthlySavings,
-    ReportPeriod,
-    SavingsReport,
-    build_savings_report,
-)
+from civicshare.savings.period import ReportPeriod
+from civicshare.savings.report import Grouping, MonthlySavings, SavingsReport, build_savings_report
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.services import ServiceFlags, UnknownServiceError, service_catalogue
 

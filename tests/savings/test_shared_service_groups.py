@@ -1,5 +1,6 @@
 """Newham, Havering and Waltham Forest share one portal and its cost."""
 
+import tomllib
 from datetime import date
 from decimal import Decimal
 
@@ -7,7 +8,8 @@ import pytest
 from civicshare.savings.channels import Channel
 from civicshare.savings.costs import UnitCostSchedule
 from civicshare.savings.groups import Apportionment, SharedServiceGroup, build_group_report
-from civicshare.savings.report import ReportPeriod, SavingsReport, build_savings_report
+from civicshare.savings.period import ReportPeriod
+from civicshare.savings.report import SavingsReport, build_savings_report
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.services import ServiceFlags
 from pydantic import ValidationError
@@ -140,4 +142,24 @@ def test_with_no_contacts_at_all_volume_apportionment_splits_the_cost_equally() 
         Decimal("33.34"),
         Decimal("33.33"),
         Decimal("33.33"),
+    ]
+
+
+def test_a_group_file_with_shares_written_as_toml_numbers_adds_up_exactly() -> None:
+    group_file = """
+        name = "east-london-portal"
+        members = ["newham", "havering", "waltham-forest"]
+        shared_platform_cost = 1000.10
+        apportionment = "fixed_shares"
+        fixed_shares = { newham = 0.5, havering = 0.3, waltham-forest = 0.2 }
+    """
+
+    group = SharedServiceGroup.model_validate(tomllib.loads(group_file))
+    report = build_group_report(group, REPORTS)
+
+    # 100,010p x 0.5, 0.3, 0.2 = 50,005p, 30,003p, 20,002p exactly.
+    assert [member.platform_cost_share for member in report.members] == [
+        Decimal("500.05"),
+        Decimal("300.03"),
+        Decimal("200.02"),
     ]

@@ -72,3 +72,39 @@ def test_defaults_must_cover_every_channel_and_costs_cannot_be_negative() -> Non
         )
     with pytest.raises(ValidationError):
         UnitCostOverride(channel=Channel.WEB, unit_cost=Decimal("-0.01"), effective_from=date(2024, 4, 1))
+
+
+def test_a_copied_schedule_with_new_overrides_uses_the_new_costs() -> None:
+    schedule = UnitCostSchedule()
+    assert schedule.cost(Channel.PHONE, "missed-bin", date(2024, 4, 1)) == Decimal("2.83")
+
+    raised = schedule.model_copy(
+        update={
+            "overrides": (
+                UnitCostOverride(
+                    channel=Channel.PHONE, unit_cost=Decimal("3.00"), effective_from=date(2024, 4, 1)
+                ),
+            )
+        }
+    )
+
+    assert raised.cost(Channel.PHONE, "missed-bin", date(2024, 4, 1)) == Decimal("3.00")
+    assert schedule.cost(Channel.PHONE, "missed-bin", date(2024, 4, 1)) == Decimal("2.83")
+
+
+def test_a_schedule_reads_back_from_json() -> None:
+    schedule = UnitCostSchedule(
+        overrides=(
+            UnitCostOverride(
+                channel=Channel.FACE_TO_FACE,
+                unit_cost=Decimal("16.00"),
+                effective_from=date(2024, 4, 1),
+                service="council-tax-moving-home",
+            ),
+        )
+    )
+
+    again = UnitCostSchedule.model_validate_json(schedule.model_dump_json())
+
+    assert again == schedule
+    assert again.cost(Channel.FACE_TO_FACE, "council-tax-moving-home", date(2024, 4, 2)) == Decimal("16.00")

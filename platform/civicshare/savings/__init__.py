@@ -10,7 +10,7 @@ storage, pass them in, and get typed results back that serialise to JSON.
 - ``baseline``: the channel mix a council had before the platform
 - ``rollups``: daily counts per service and channel, rebuilt from raw records
 - ``offline_import``: offline contact counts from a CSV file, checked row by row
-- ``figures``, ``report``, ``avoided_contacts``: a council's savings report
+- ``period``, ``figures``, ``report``, ``avoided_contacts``: a council's savings report
 - ``groups``: a shared-service group, with the shared platform cost apportioned
 - ``operators``: every council side by side
 - ``csv_export``: a report as CSV

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Self
+from typing import Self
 
 from civicshare.savings.channels import Channel
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -54,6 +54,7 @@ class UnitCostOverride(BaseModel):
 
 
 _Scope = tuple[Channel, str | None]
+_Timeline = tuple[list[date], list[Decimal]]
 
 
 class UnitCostSchedule(BaseModel):
@@ -64,8 +65,8 @@ class UnitCostSchedule(BaseModel):
     defaults: dict[Channel, Decimal] = Field(default_factory=lambda: dict(PLATFORM_DEFAULT_UNIT_COSTS))
     overrides: tuple[UnitCostOverride, ...] = ()
 
-    _starts: dict[_Scope, list[date]] = PrivateAttr(default_factory=dict)
-    _costs: dict[_Scope, list[Decimal]] = PrivateAttr(default_factory=dict)
+    _timelines: dict[_Scope, _Timeline] = PrivateAttr(default_factory=dict)
+    _timelines_for: tuple[UnitCostOverride, ...] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -85,15 +86,6 @@ class UnitCostSchedule(BaseModel):
             seen.add(key)
         return self
 
-    def model_post_init(self, context: Any, /) -> None:
-        by_scope: dict[_Scope, list[UnitCostOverride]] = defaultdict(list)
-        for override in self.overrides:
-            by_scope[(override.channel, override.service)].append(override)
-        for scope, overrides in by_scope.items():
-            overrides.sort(key=lambda override: override.effective_from)
-            self._starts[scope] = [override.effective_from for override in overrides]
-            self._costs[scope] = [override.unit_cost for override in overrides]
-
     def cost(self, channel: Channel, service: str | None, day: date) -> Decimal:
         """The unit cost of one contact; with no service, the council-wide cost."""
         scopes: tuple[_Scope, ...] = ((channel, service), (channel, None)) if service else ((channel, None),)
@@ -104,10 +96,25 @@ class UnitCostSchedule(BaseModel):
         return self.defaults[channel]
 
     def _in_force(self, scope: _Scope, day: date) -> Decimal | None:
-        starts = self._starts.get(scope)
-        if not starts:
+        timeline = self._timeline(scope)
+        if timeline is None:
             return None
+        starts, costs = timeline
         position = bisect.bisect_right(starts, day)
-        if position == 0:
-            return None
-        return self._costs[scope][position - 1]
+        return costs[position - 1] if position else None
+
+    def _timeline(self, scope: _Scope) -> _Timeline | None:
+        # Built on first use, and again if model_copy(update=...) swapped the overrides underneath us.
+        if self._timelines_for is not self.overrides:
+            by_scope: dict[_Scope, list[UnitCostOverride]] = defaultdict(list)
+            for override in sorted(self.overrides, key=lambda override: override.effective_from):
+                by_scope[(override.channel, override.service)].append(override)
+            self._timelines = {
+                key: (
+                    [override.effective_from for override in group],
+                    [override.unit_cost for override in group],
+                )
+                for key, group in by_scope.items()
+            }
+            self._timelines_for = self.overrides
+        return self._timelines.get(scope)

@@ -16,7 +16,8 @@ from typing import Self
 
 from civicshare.savings.figures import Figures, total_figures
 from civicshare.savings.money import from_pence, largest_remainder, to_pence
-from civicshare.savings.report import ReportPeriod, SavingsReport
+from civicshare.savings.period import ReportPeriod
+from civicshare.savings.report import SavingsReport
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 

@@ -7,7 +7,9 @@ order, any case; other columns are not allowed so a mistaken file is not half-re
 ``face_to_face``. Counts are whole numbers, 0 or more. Blank lines are skipped.
 
 Every row is checked on its own, so one bad row does not stop the rest: the result lists accepted rows
-and, for each rejected row, its line number in the file and every reason in plain words.
+and, for each rejected row, its line number in the file and every reason in plain words. Whether to
+store the accepted rows of a file with errors, or ask for the file to be fixed first, is the caller's
+choice; storing them is safe because a later, fixed file replaces them.
 
 Re-importing: the natural key of a count is (date, service, channel). Storing an import must upsert on
 that key, the imported count REPLACING any earlier imported count for the same key, never adding to it.

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from civicshare.savings.figures import Figures, total_figures
-from civicshare.savings.report import ReportPeriod, SavingsReport
+from civicshare.savings.period import ReportPeriod
+from civicshare.savings.report import SavingsReport
 from pydantic import BaseModel, ConfigDict
 
 

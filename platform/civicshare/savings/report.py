@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Self
 
 from civicshare.savings.avoided_contacts import (
     AvoidedContactAssumptions,
@@ -33,39 +32,10 @@ from civicshare.savings.channels import Channel, is_digital
 from civicshare.savings.costs import UnitCostSchedule
 from civicshare.savings.figures import Figures, total_figures
 from civicshare.savings.money import round_to_penny
+from civicshare.savings.period import ReportPeriod, month_of
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.services import ServiceFlags, UnknownServiceError
-from pydantic import BaseModel, ConfigDict, model_validator
-
-
-class ReportPeriod(BaseModel):
-    """From ``start`` to ``end``, both days included."""
-
-    model_config = ConfigDict(frozen=True)
-
-    start: date
-    end: date
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        if self.end < self.start:
-            raise ValueError("The end of the period must be the same as or after the start")
-        return self
-
-    def includes(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-    def months(self) -> list[str]:
-        months: list[str] = []
-        year, month = self.start.year, self.start.month
-        while (year, month) <= (self.end.year, self.end.month):
-            months.append(f"{year:04d}-{month:02d}")
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return months
-
-
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
+from pydantic import BaseModel, ConfigDict
 
 
 class Grouping(StrEnum):
@@ -94,6 +64,13 @@ class MonthlySavings(BaseModel):
 
 
 class SavingsReport(BaseModel):
+    """One council's figures for a period: a line per group, the totals, and savings month by month.
+
+    ``savings_by_month`` has every month the period touches, with the running total from the start.
+    ``services_outside_shift_figure`` names the services with contacts in the period that are left out
+    of ``channel_shift_share``, so the report can say so beside the figure.
+    """
+
     model_config = ConfigDict(frozen=True)
 
     council: str
