@@ -118,3 +118,18 @@ def test_re_importing_replaces_imported_counts_and_never_double_counts() -> None
         RollupRow(day=date(2024, 4, 1), service="missed-bin", channel=Channel.PHONE, count=125),
         RollupRow(day=date(2024, 4, 2), service="missed-bin", channel=Channel.PHONE, count=90),
     ]
+
+
+def test_a_file_that_stops_being_csv_is_not_imported_at_all() -> None:
+    unclosed_quote = '2024-04-02,"' + "x" * 200_000
+    result = parse_offline_contacts(
+        f"date,service,channel,count\n2024-04-01,missed-bin,phone,1\n{unclosed_quote}\n"
+    )
+
+    assert result.accepted == ()
+    [rejected] = result.rejected
+    assert rejected.line == 3
+    assert rejected.reasons == (
+        "This line could not be read as CSV, perhaps because a quote mark is not closed,"
+        " so the file was not imported",
+    )

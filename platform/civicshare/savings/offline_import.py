@@ -26,14 +26,22 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime
+from typing import Protocol
 
 from civicshare.savings.channels import Channel
 from civicshare.savings.rollups import RollupKey, RollupRow
 from pydantic import BaseModel, ConfigDict, Field
 
 COLUMNS = ("date", "service", "channel", "count")
+
+
+class _CsvReader(Protocol):
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 _CHANNEL_LIST = ", ".join(channel.value for channel in Channel)
@@ -94,6 +102,19 @@ def _sha256(text: str) -> str:
 def parse_offline_contacts(csv_text: str, *, known_services: Collection[str] | None = None) -> OfflineImport:
     """Check every row of an offline contacts file; pass ``known_services`` to refuse unknown services."""
     reader = csv.reader(io.StringIO(csv_text.removeprefix("\ufeff")))
+    try:
+        return _check_file(reader, known_services)
+    except csv.Error:
+        # Usually a quote mark never closed, which swallows the rest of the file: keep nothing half-read.
+        return _file_rejected(
+            reader.line_num,
+            (),
+            "This line could not be read as CSV, perhaps because a quote mark is not closed,"
+            " so the file was not imported",
+        )
+
+
+def _check_file(reader: _CsvReader, known_services: Collection[str] | None) -> OfflineImport:
     header = next((values for values in reader if any(value.strip() for value in values)), None)
     if header is None:
         return _file_rejected(1, (), "The file is empty. It needs a header row and at least one count")
