@@ -1,0 +1,75 @@
+"""A savings report as CSV, one row per line of the report.
+
+Build the report grouped by month, service and channel for the standard export: one row per month x
+service x channel. Columns, in this order, and stable (add new ones only at the end):
+
+- ``council``: the council's slug
+- ``period_start``, ``period_end``: the report's period, ``YYYY-MM-DD``, both days included
+- ``month`` (``YYYY-MM``), ``service``, ``channel``: the line's group; empty when not grouped by it
+- ``volume``: contacts on every channel
+- ``digital_volume``: contacts on web and app
+- ``shift_volume``, ``shift_digital_volume``: the same, for services in the channel-shift figure only
+- ``channel_shift_share``: shift_digital_volume / shift_volume, 4 decimal places; empty if no volume
+- ``digital_share_all_services``: digital_volume / volume, 4 decimal places; empty if no volume
+- ``actual_cost``, ``baseline_cost``, ``savings``: pounds and pence, like ``1234.56``, no £ sign
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from civicshare.savings.report import ReportLine, SavingsReport
+
+COLUMNS: tuple[str, ...] = (
+    "council",
+    "period_start",
+    "period_end",
+    "month",
+    "service",
+    "channel",
+    "volume",
+    "digital_volume",
+    "shift_volume",
+    "shift_digital_volume",
+    "channel_shift_share",
+    "digital_share_all_services",
+    "actual_cost",
+    "baseline_cost",
+    "savings",
+)
+
+
+def report_to_csv(report: SavingsReport) -> str:
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for line in report.lines:
+        writer.writerow(_row(report, line))
+    return output.getvalue()
+
+
+def _row(report: SavingsReport, line: ReportLine) -> tuple[str, ...]:
+    figures = line.figures
+    return (
+        report.council,
+        report.period.start.isoformat(),
+        report.period.end.isoformat(),
+        line.month or "",
+        line.service or "",
+        line.channel.value if line.channel else "",
+        str(figures.volume),
+        str(figures.digital_volume),
+        str(figures.shift_volume),
+        str(figures.shift_digital_volume),
+        _optional(figures.channel_shift_share),
+        _optional(figures.digital_share_all_services),
+        str(figures.actual_cost),
+        str(figures.baseline_cost),
+        str(figures.savings),
+    )
+
+
+def _optional(value: Decimal | None) -> str:
+    return "" if value is None else str(value)

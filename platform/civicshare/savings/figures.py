@@ -1,0 +1,62 @@
+"""The figures every savings line, total and comparison shows, and how they add up.
+
+Shares are worked out from the summed counts, never averaged, so a total's share is always right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from civicshare.savings.money import ratio
+from pydantic import BaseModel, ConfigDict, computed_field
+
+
+class Figures(BaseModel):
+    """Volumes and costs for a slice of a report.
+
+    ``channel_shift_share`` is the published channel-shift figure: the digital share of services that
+    count toward channel shift, so online-only services are left out. ``digital_share_all_services``
+    includes every service. Costs are pounds, already rounded to the penny.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    volume: int = 0
+    digital_volume: int = 0
+    shift_volume: int = 0
+    shift_digital_volume: int = 0
+    actual_cost: Decimal = Decimal("0.00")
+    baseline_cost: Decimal = Decimal("0.00")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def savings(self) -> Decimal:
+        return self.baseline_cost - self.actual_cost
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def channel_shift_share(self) -> Decimal | None:
+        return ratio(self.shift_digital_volume, self.shift_volume)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def digital_share_all_services(self) -> Decimal | None:
+        return ratio(self.digital_volume, self.volume)
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(
+            volume=self.volume + other.volume,
+            digital_volume=self.digital_volume + other.digital_volume,
+            shift_volume=self.shift_volume + other.shift_volume,
+            shift_digital_volume=self.shift_digital_volume + other.shift_digital_volume,
+            actual_cost=self.actual_cost + other.actual_cost,
+            baseline_cost=self.baseline_cost + other.baseline_cost,
+        )
+
+
+def total_figures(items: Iterable[Figures]) -> Figures:
+    total = Figures()
+    for item in items:
+        total = total + item
+    return total
