@@ -8,15 +8,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
 from civicshare.db.engine import Database, make_engine
 from civicshare.db.migrations import upgrade_platform
 from civicshare.settings import PROJECT_ROOT, Settings
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import onboard_tenant
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
-
 from tests.support import ServedPlatform, council_definition
 
 TENANTS_DIR = PROJECT_ROOT / "tenants"

@@ -7,6 +7,7 @@ import threading
 import uuid
 
 import uvicorn
+
 from civicshare.app import build_services, create_app
 from civicshare.db.engine import Database, make_engine, tenant_connection
 from civicshare.settings import Settings

@@ -5,13 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from sqlalchemy import select, text
+
 from civicshare.db.engine import Database
 from civicshare.db.migrations import migrate_tenants, tenant_head, tenant_revision
 from civicshare.db.migrations.fleet import TenantToMigrate
 from civicshare.db.migrations.runner import TENANT_STREAM, upgrade_tenant_schema
 from civicshare.tenancy.tables import tenant_schema_state, tenants
-from sqlalchemy import select, text
-
 from tests.conftest import CouncilFactory
 
 ADD_COLUMN_MIGRATION = """

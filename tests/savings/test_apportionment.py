@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+
 from civicshare.savings.money import largest_remainder, ratio, round_to_penny, to_pence
 
 

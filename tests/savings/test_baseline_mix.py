@@ -2,10 +2,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
+
 from civicshare.savings.baseline import BaselineMix, baseline_mix_from_counts, derive_baseline
 from civicshare.savings.channels import Channel
 from civicshare.savings.rollups import RollupRow
-from pydantic import ValidationError
 
 
 def test_a_mix_derived_from_counts_adds_up_to_exactly_one() -> None:

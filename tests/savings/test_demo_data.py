@@ -23,10 +23,7 @@ def shift_share(counts: list[DemoCount], start: date, end: date) -> float:
     report = build_savings_report(
         council="kingston",
         period=ReportPeriod(start=start, end=end),
-        rollups=[
-            RollupRow(day=day, service=service, channel=channel, count=n)
-            for day, service, channel, n in counts
-        ],
+        rollups=[RollupRow(day=day, service=service, channel=channel, count=n) for day, service, channel, n in counts],
         services=demo_service_catalogue(),
         unit_costs=UnitCostSchedule(),
         baseline={},

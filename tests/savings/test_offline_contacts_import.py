@@ -33,12 +33,8 @@ def test_good_rows_are_accepted_and_each_bad_row_is_reported_with_its_line_and_r
     result = parse_offline_contacts(CONTACT_CENTRE_FILE, known_services=KNOWN_SERVICES)
 
     assert result.accepted == (
-        OfflineContactCount(
-            line=2, day=date(2024, 4, 1), service="missed-bin", channel=Channel.PHONE, count=120
-        ),
-        OfflineContactCount(
-            line=3, day=date(2024, 4, 1), service="missed-bin", channel=Channel.FACE_TO_FACE, count=8
-        ),
+        OfflineContactCount(line=2, day=date(2024, 4, 1), service="missed-bin", channel=Channel.PHONE, count=120),
+        OfflineContactCount(line=3, day=date(2024, 4, 1), service="missed-bin", channel=Channel.FACE_TO_FACE, count=8),
     )
     assert {rejected.line: rejected.reasons for rejected in result.rejected} == {
         4: ("Date must be a real date, like 2024-03-31 or 31/03/2024, not '2024-04-31'",),
@@ -122,14 +118,11 @@ def test_re_importing_replaces_imported_counts_and_never_double_counts() -> None
 
 def test_a_file_that_stops_being_csv_is_not_imported_at_all() -> None:
     unclosed_quote = '2024-04-02,"' + "x" * 200_000
-    result = parse_offline_contacts(
-        f"date,service,channel,count\n2024-04-01,missed-bin,phone,1\n{unclosed_quote}\n"
-    )
+    result = parse_offline_contacts(f"date,service,channel,count\n2024-04-01,missed-bin,phone,1\n{unclosed_quote}\n")
 
     assert result.accepted == ()
     [rejected] = result.rejected
     assert rejected.line == 3
     assert rejected.reasons == (
-        "This line could not be read as CSV, perhaps because a quote mark is not closed,"
-        " so the file was not imported",
+        "This line could not be read as CSV, perhaps because a quote mark is not closed, so the file was not imported",
     )

@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from civicshare.savings.avoided_contacts import AvoidedContactAssumptions
 from civicshare.savings.baseline import BaselineMix
 from civicshare.savings.channels import Channel
@@ -28,9 +29,7 @@ def council_report(council: str, phone: int, web: int, sessions: int | None = No
         unit_costs=UnitCostSchedule(),
         baseline={"missed-bin": BaselineMix(shares={Channel.PHONE: Decimal(1)})},
         avoided_contacts=(
-            None
-            if sessions is None
-            else AvoidedContactAssumptions(sessions=sessions, avoidance_rate=Decimal("0.2"))
+            None if sessions is None else AvoidedContactAssumptions(sessions=sessions, avoidance_rate=Decimal("0.2"))
         ),
     )
 

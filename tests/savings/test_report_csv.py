@@ -25,9 +25,7 @@ def test_a_report_exports_one_row_per_month_service_and_channel_with_stable_colu
             "pay-council-tax": ServiceFlags(code="pay-council-tax", online_only=True),
         },
         unit_costs=UnitCostSchedule(),
-        baseline={
-            "report-pothole": BaselineMix(shares={Channel.PHONE: Decimal("0.8"), Channel.WEB: Decimal("0.2")})
-        },
+        baseline={"report-pothole": BaselineMix(shares={Channel.PHONE: Decimal("0.8"), Channel.WEB: Decimal("0.2")})},
         group_by=(Grouping.MONTH, Grouping.SERVICE, Grouping.CHANNEL),
     )
 

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
 from civicshare.savings.avoided_contacts import AvoidedContactAssumptions
 from civicshare.savings.baseline import BaselineMix, baseline_mix_from_counts
 from civicshare.savings.channels import Channel
@@ -23,14 +24,10 @@ SERVICES = service_catalogue(
     ]
 )
 SPRING = ReportPeriod(start=date(2024, 3, 1), end=date(2024, 4, 30))
-POTHOLE_BASELINE = {
-    "report-pothole": BaselineMix(shares={Channel.PHONE: Decimal("0.8"), Channel.WEB: Decimal("0.2")})
-}
+POTHOLE_BASELINE = {"report-pothole": BaselineMix(shares={Channel.PHONE: Decimal("0.8"), Channel.WEB: Decimal("0.2")})}
 # Phone calls cost Kingston £3.00 from 1 April; before that the platform default, £2.83.
 PHONE_RISE = UnitCostSchedule(
-    overrides=(
-        UnitCostOverride(channel=Channel.PHONE, unit_cost=Decimal("3.00"), effective_from=date(2024, 4, 1)),
-    )
+    overrides=(UnitCostOverride(channel=Channel.PHONE, unit_cost=Decimal("3.00"), effective_from=date(2024, 4, 1)),)
 )
 
 

@@ -5,6 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
+
 from civicshare.savings.channels import Channel
 from civicshare.savings.costs import UnitCostSchedule
 from civicshare.savings.groups import Apportionment, SharedServiceGroup, build_group_report
@@ -12,7 +14,6 @@ from civicshare.savings.period import ReportPeriod
 from civicshare.savings.report import SavingsReport, build_savings_report
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.services import ServiceFlags
-from pydantic import ValidationError
 
 PERIOD = ReportPeriod(start=date(2024, 4, 1), end=date(2025, 3, 31))
 MEMBERS = ("newham", "havering", "waltham-forest")
@@ -22,9 +23,7 @@ def council_report(council: str, web_contacts: int) -> SavingsReport:
     return build_savings_report(
         council=council,
         period=PERIOD,
-        rollups=[
-            RollupRow(day=date(2024, 6, 3), service="missed-bin", channel=Channel.WEB, count=web_contacts)
-        ],
+        rollups=[RollupRow(day=date(2024, 6, 3), service="missed-bin", channel=Channel.WEB, count=web_contacts)],
         services={"missed-bin": ServiceFlags(code="missed-bin")},
         unit_costs=UnitCostSchedule(),
         baseline={},

@@ -2,9 +2,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
+
 from civicshare.savings.channels import Channel
 from civicshare.savings.costs import PLATFORM_DEFAULT_UNIT_COSTS, UnitCostOverride, UnitCostSchedule
-from pydantic import ValidationError
 
 
 def test_platform_defaults_are_socitm_figures_with_documented_assumptions() -> None:
@@ -24,18 +25,14 @@ def test_platform_defaults_are_socitm_figures_with_documented_assumptions() -> N
 def test_the_most_specific_override_in_force_that_day_wins() -> None:
     schedule = UnitCostSchedule(
         overrides=(
-            UnitCostOverride(
-                channel=Channel.PHONE, unit_cost=Decimal("3.00"), effective_from=date(2024, 4, 1)
-            ),
+            UnitCostOverride(channel=Channel.PHONE, unit_cost=Decimal("3.00"), effective_from=date(2024, 4, 1)),
             UnitCostOverride(
                 channel=Channel.PHONE,
                 unit_cost=Decimal("4.00"),
                 effective_from=date(2024, 6, 1),
                 service="missed-bin",
             ),
-            UnitCostOverride(
-                channel=Channel.PHONE, unit_cost=Decimal("3.50"), effective_from=date(2024, 9, 1)
-            ),
+            UnitCostOverride(channel=Channel.PHONE, unit_cost=Decimal("3.50"), effective_from=date(2024, 9, 1)),
         )
     )
 
@@ -57,9 +54,7 @@ def test_the_most_specific_override_in_force_that_day_wins() -> None:
 
 
 def test_two_costs_starting_the_same_day_for_the_same_channel_and_service_are_refused() -> None:
-    override = UnitCostOverride(
-        channel=Channel.PHONE, unit_cost=Decimal("3.00"), effective_from=date(2024, 4, 1)
-    )
+    override = UnitCostOverride(channel=Channel.PHONE, unit_cost=Decimal("3.00"), effective_from=date(2024, 4, 1))
 
     with pytest.raises(ValidationError, match="start on 2024-04-01"):
         UnitCostSchedule(overrides=(override, override.model_copy(update={"unit_cost": Decimal("3.10")})))
@@ -67,9 +62,7 @@ def test_two_costs_starting_the_same_day_for_the_same_channel_and_service_are_re
 
 def test_defaults_must_cover_every_channel_and_costs_cannot_be_negative() -> None:
     with pytest.raises(ValidationError, match=r"missing for: .*app"):
-        UnitCostSchedule(
-            defaults={channel: Decimal("1") for channel in Channel if channel is not Channel.APP}
-        )
+        UnitCostSchedule(defaults={channel: Decimal("1") for channel in Channel if channel is not Channel.APP})
     with pytest.raises(ValidationError):
         UnitCostOverride(channel=Channel.WEB, unit_cost=Decimal("-0.01"), effective_from=date(2024, 4, 1))
 
@@ -81,9 +74,7 @@ def test_a_copied_schedule_with_new_overrides_uses_the_new_costs() -> None:
     raised = schedule.model_copy(
         update={
             "overrides": (
-                UnitCostOverride(
-                    channel=Channel.PHONE, unit_cost=Decimal("3.00"), effective_from=date(2024, 4, 1)
-                ),
+                UnitCostOverride(channel=Channel.PHONE, unit_cost=Decimal("3.00"), effective_from=date(2024, 4, 1)),
             )
         }
     )

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
+
 from civicshare.db.engine import Database
 from civicshare.tenancy.files import InvalidDefinitions, load_catalogue
 from civicshare.tenancy.sync import sync_catalogue
 from civicshare.tenancy.tables import tenants
-from sqlalchemy import select
-
 from tests.support import host_for
 
 SHIPPED = Path(__file__).resolve().parents[2] / "tenants"

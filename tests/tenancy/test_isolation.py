@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from civicshare.db.engine import Database, tenant_connection
-from civicshare.transactions.tables import transactions
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import ProgrammingError
 
+from civicshare.db.engine import Database, tenant_connection
+from civicshare.transactions.tables import transactions
 from tests.conftest import CouncilFactory
 from tests.support import host_for, record_transaction, tenant_context_for
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import httpx
+
 from civicshare.db.engine import Database
 from civicshare.tenancy.context import TenantStatus
 from civicshare.tenancy.service import change_status
-
 from tests.conftest import CouncilFactory
 from tests.support import host_for
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from civicshare.savings.channels import Channel
 from civicshare.savings.money import round_to_penny
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class AvoidedContactAssumptions(BaseModel):
@@ -35,9 +36,7 @@ class AvoidedContactEstimate(BaseModel):
     savings: Decimal
 
 
-def estimate_avoided_contacts(
-    assumptions: AvoidedContactAssumptions, unit_cost: Decimal
-) -> AvoidedContactEstimate:
+def estimate_avoided_contacts(assumptions: AvoidedContactAssumptions, unit_cost: Decimal) -> AvoidedContactEstimate:
     avoided_contacts = assumptions.sessions * assumptions.avoidance_rate
     return AvoidedContactEstimate(
         sessions=assumptions.sessions,

@@ -12,10 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Self
 
+from pydantic import BaseModel, ConfigDict, model_validator
+
 from civicshare.savings.channels import Channel
 from civicshare.savings.money import largest_remainder
 from civicshare.savings.rollups import RollupRow
-from pydantic import BaseModel, ConfigDict, model_validator
 
 # Derived shares are rounded to a billionth so they stay exact decimals that add up to 1; the error this
 # introduces is under a penny on a million pounds of contacts.
@@ -51,17 +52,11 @@ def baseline_mix_from_counts(counts: Mapping[Channel, int]) -> BaselineMix:
     channels = list(counts)
     units = largest_remainder(SHARE_UNITS, [counts[channel] for channel in channels])
     return BaselineMix(
-        shares={
-            channel: Decimal(unit) / SHARE_UNITS
-            for channel, unit in zip(channels, units, strict=True)
-            if unit
-        }
+        shares={channel: Decimal(unit) / SHARE_UNITS for channel, unit in zip(channels, units, strict=True) if unit}
     )
 
 
-def derive_baseline(
-    rows: Iterable[RollupRow], *, before: date, since: date | None = None
-) -> dict[str, BaselineMix]:
+def derive_baseline(rows: Iterable[RollupRow], *, before: date, since: date | None = None) -> dict[str, BaselineMix]:
     """Each service's mix from daily counts before ``before`` (and on or after ``since`` if given).
 
     Use the day the platform went live for a pre-platform baseline, or any chosen date to measure the

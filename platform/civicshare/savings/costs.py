@@ -27,8 +27,9 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Self
 
-from civicshare.savings.channels import Channel
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from civicshare.savings.channels import Channel
 
 PLATFORM_DEFAULT_UNIT_COSTS: Mapping[Channel, Decimal] = MappingProxyType(
     {

@@ -29,9 +29,7 @@ class DemoService:
     busy_months: frozenset[int] = frozenset()
 
 
-def _service(
-    code: str, per_1000: float, busy_months: Iterable[int] = (), *, online_only: bool = False
-) -> DemoService:
+def _service(code: str, per_1000: float, busy_months: Iterable[int] = (), *, online_only: bool = False) -> DemoService:
     return DemoService(
         flags=ServiceFlags(code=code, online_only=online_only),
         contacts_a_year_per_1000_residents=per_1000,

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from civicshare.savings.money import ratio
 from pydantic import BaseModel, ConfigDict, computed_field
+
+from civicshare.savings.money import ratio
 
 
 class Figures(BaseModel):

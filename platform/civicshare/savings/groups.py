@@ -14,11 +14,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Self
 
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+
 from civicshare.savings.figures import Figures, total_figures
 from civicshare.savings.money import from_pence, largest_remainder, to_pence
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.report import SavingsReport
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 
 class Apportionment(StrEnum):

@@ -30,9 +30,10 @@ from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime
 from typing import Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from civicshare.savings.channels import Channel
 from civicshare.savings.rollups import RollupKey, RollupRow
-from pydantic import BaseModel, ConfigDict, Field
 
 COLUMNS = ("date", "service", "channel", "count")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from pydantic import BaseModel, ConfigDict
+
 from civicshare.savings.figures import Figures, total_figures
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.report import SavingsReport
-from pydantic import BaseModel, ConfigDict
 
 
 class CouncilSummary(BaseModel):

@@ -22,6 +22,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict
+
 from civicshare.savings.avoided_contacts import (
     AvoidedContactAssumptions,
     AvoidedContactEstimate,
@@ -35,7 +37,6 @@ from civicshare.savings.money import round_to_penny
 from civicshare.savings.period import ReportPeriod, month_of
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.services import ServiceFlags, UnknownServiceError
-from pydantic import BaseModel, ConfigDict
 
 
 class Grouping(StrEnum):
@@ -203,9 +204,7 @@ def _line_order(key: _LineKey) -> tuple[str, str, int]:
     return (month or "", service or "", -1 if channel is None else _CHANNEL_ORDER[channel])
 
 
-def _savings_by_month(
-    figures: Mapping[_CellKey, Figures], period: ReportPeriod
-) -> tuple[MonthlySavings, ...]:
+def _savings_by_month(figures: Mapping[_CellKey, Figures], period: ReportPeriod) -> tuple[MonthlySavings, ...]:
     savings: dict[str, Decimal] = defaultdict(Decimal)
     for (month, _, _), cell_figures in figures.items():
         savings[month] += cell_figures.savings

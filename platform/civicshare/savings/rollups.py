@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Protocol
 
-from civicshare.savings.channels import Channel
 from pydantic import BaseModel, ConfigDict, Field
+
+from civicshare.savings.channels import Channel
 
 RollupKey = tuple[date, str, Channel]
 

@@ -1,6 +1,7 @@
 """Alembic environment for the control plane (schema `platform`). Run through civicshare.db.migrations."""
 
 from alembic import context
+
 from civicshare.db.metadata import PLATFORM_SCHEMA, platform_metadata
 
 connection = context.config.attributes["connection"]

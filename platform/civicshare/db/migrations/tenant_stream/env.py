@@ -5,6 +5,7 @@ the version table lives in that same schema, so each council knows its own revis
 """
 
 from alembic import context
+
 from civicshare.db.metadata import tenant_metadata
 
 connection = context.config.attributes["connection"]

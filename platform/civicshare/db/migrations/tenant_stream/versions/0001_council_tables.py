@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from civicshare.db.migrations.runner import tenant_schema
 from sqlalchemy.dialects import postgresql
+
+from civicshare.db.migrations.runner import tenant_schema
 
 revision: str = "0001"
 down_revision: str | None = None
