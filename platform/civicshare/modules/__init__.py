@@ -48,7 +48,8 @@ Running a service (`flow`)
     on_submitted(service, answers, settings, submission)
 
 Supporting declarations: AttachmentPolicy/Attachment (`attachments`), Open311Service/Open311Attribute/
-Open311Value (`open311`), is_working_day/add_working_days/due_date (`working_days`).
+Open311Value (`open311`), is_working_day/add_working_days/due_date (`working_days`),
+normalise_postcode/is_uk_phone_number/pounds_to_pence (`formats`).
 """
 
 from civicshare.modules.answers import (
@@ -91,6 +92,7 @@ from civicshare.modules.flow import (
     status_label,
     steps_to_ask,
 )
+from civicshare.modules.formats import is_uk_phone_number, normalise_postcode, pounds_to_pence
 from civicshare.modules.location import LocationForm
 from civicshare.modules.messages import field_errors
 from civicshare.modules.open311 import Open311Attribute, Open311Service, Open311Value
@@ -152,9 +154,12 @@ __all__ = [
     "field_errors",
     "installed_core_version",
     "is_compatible",
+    "is_uk_phone_number",
     "is_working_day",
+    "normalise_postcode",
     "on_submitted",
     "payment_workflow",
+    "pounds_to_pence",
     "report_workflow",
     "resolve_settings",
     "respond_by",

@@ -21,13 +21,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 SPEC_KEY = "civicshare"
+
+SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,12 @@ class AnswerContext:
 
     settings: BaseModel
     today: date
+
+    def settings_as(self, kind: type[SettingsModel]) -> SettingsModel:
+        """The council's settings as the module's own settings class."""
+        if not isinstance(self.settings, kind):
+            raise TypeError(f"expected {kind.__name__} settings, got {type(self.settings).__name__}")
+        return self.settings
 
 
 def answer_context(info: ValidationInfo) -> AnswerContext:
