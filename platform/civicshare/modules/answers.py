@@ -43,11 +43,16 @@ class AnswerSpec:
 
 
 class AnswerError(ValueError):
-    """Raised from a step's validators to put a GOV.UK message on one or more questions."""
+    """Raised from a step's validators to put a GOV.UK message on a question.
 
-    def __init__(self, messages: Mapping[str, str] | None = None, /, **by_field: str) -> None:
-        self.messages: dict[str, str] = {**(messages or {}), **by_field}
-        super().__init__("; ".join(f"{name}: {text}" for name, text in self.messages.items()))
+    In a field validator, pass the message alone: `AnswerError("Date must be in the future")`.
+    In a model validator, name the questions: `AnswerError(postcode="Enter a full UK postcode")`.
+    """
+
+    def __init__(self, message: str | Mapping[str, str] | None = None, /, **by_field: str) -> None:
+        given = {"": message} if isinstance(message, str) else dict(message or {})
+        self.messages: dict[str, str] = {**given, **by_field}
+        super().__init__("; ".join(text for text in self.messages.values()))
 
 
 @dataclass(frozen=True)

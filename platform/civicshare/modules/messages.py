@@ -50,10 +50,9 @@ def field_errors(model: type[BaseModel], error: ValidationError) -> dict[str, st
 
 def _messages_for(model: type[BaseModel], detail: ErrorDetails) -> dict[str, str]:
     raised = (detail.get("ctx") or {}).get("error")
-    prefix = ".".join(str(part) for part in detail["loc"])
     if isinstance(raised, AnswerError):
-        return {_join(prefix, name): text for name, text in raised.messages.items()}
-    path = prefix or "__all__"
+        return {_path(detail["loc"], name): text for name, text in raised.messages.items()}
+    path = ".".join(str(part) for part in detail["loc"]) or "__all__"
     spec = _spec_at(model, detail["loc"])
     return {path: _wording(spec, detail, raised)}
 
@@ -86,5 +85,8 @@ def _spec_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> AnswerSpec |
     return spec
 
 
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
+def _path(loc: tuple[int | str, ...], name: str) -> str:
+    """Where an AnswerError's message goes: the failing field itself, or a named field beside it."""
+    if not name or (loc and loc[-1] == name):
+        return ".".join(str(part) for part in loc) or "__all__"
+    return ".".join([*(str(part) for part in loc), name])
