@@ -33,10 +33,8 @@ class ApplicationForm(StepForm):
         squashed = re.sub(r"\s", "", value).upper()
         if not re.fullmatch(settings.application_reference_pattern, squashed):
             raise AnswerError(
-                application_reference=(
-                    f"Enter the application reference as it appears on your letter, "
-                    f"like {settings.application_reference_example}"
-                )
+                f"Enter the application reference as it appears on your letter, "
+                f"like {settings.application_reference_example}"
             )
         return squashed
 
@@ -72,17 +70,17 @@ class InspectionForm(StepForm):
         context = answer_context(info)
         settings = context.settings_as(BuildingControlSettings)
         if value <= context.today:
-            raise AnswerError(preferred_date="Date must be in the future")
+            raise AnswerError("Date must be in the future")
         if not is_working_day(value):
-            raise AnswerError(preferred_date="Choose a weekday that is not a bank holiday")
+            raise AnswerError("Choose a weekday that is not a bank holiday")
         latest = add_working_days(context.today, settings.booking_window_working_days)
         if value > latest:
-            raise AnswerError(preferred_date=f"Date must be on or before {latest:%-d %B %Y}")
+            raise AnswerError(f"Date must be on or before {latest:%-d %B %Y}")
         return value
 
     @field_validator("site_contact_phone")
     @classmethod
     def _uk_phone(cls, value: str) -> str:
         if not is_uk_phone_number(value):
-            raise AnswerError(site_contact_phone="Enter a UK phone number, like 07700 900 982")
+            raise AnswerError("Enter a UK phone number, like 07700 900 982")
         return value

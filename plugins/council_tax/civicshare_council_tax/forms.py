@@ -33,10 +33,8 @@ class AccountForm(StepForm):
         squashed = re.sub(r"\s", "", value)
         if not re.fullmatch(settings.account_number_pattern, squashed):
             raise AnswerError(
-                account_number=(
-                    "Enter your council tax account number as it appears on your bill, "
-                    f"like {settings.account_number_example}"
-                )
+                "Enter your council tax account number as it appears on your bill, "
+                f"like {settings.account_number_example}"
             )
         return squashed
 
@@ -62,7 +60,7 @@ class LivingAloneForm(StepForm):
     @classmethod
     def _not_in_future(cls, value: date, info: ValidationInfo) -> date:
         if value > answer_context(info).today:
-            raise AnswerError(living_alone_since="Date must be today or in the past")
+            raise AnswerError("Date must be today or in the past")
         return value
 
 
@@ -95,13 +93,11 @@ class MoveForm(StepForm):
         settings = context.settings_as(CouncilTaxSettings)
         if value < context.today - timedelta(days=settings.move_backdate_limit_days):
             raise AnswerError(
-                moving_date=(
-                    f"Moving date must be within the last {settings.move_backdate_limit_days} days - "
-                    "call us about earlier moves"
-                )
+                f"Moving date must be within the last {settings.move_backdate_limit_days} days - "
+                "call us about earlier moves"
             )
         if value > context.today + timedelta(days=90):
-            raise AnswerError(moving_date="Moving date must be within the next 90 days")
+            raise AnswerError("Moving date must be within the next 90 days")
         return value
 
 
@@ -118,7 +114,7 @@ class NewAddressForm(StepForm):
     def _real_postcode(cls, value: str) -> str:
         postcode = normalise_postcode(value)
         if postcode is None:
-            raise AnswerError(new_postcode="Enter a full UK postcode, like AA3 1AB")
+            raise AnswerError("Enter a full UK postcode, like AA3 1AB")
         return postcode
 
 
@@ -144,11 +140,9 @@ class PaymentForm(StepForm):
         settings = answer_context(info).settings_as(CouncilTaxSettings)
         pence = value if isinstance(value, int) else pounds_to_pence(str(value))
         if pence is None:
-            raise AnswerError(amount="Amount must be in pounds and pence, like 125.50")
+            raise AnswerError("Amount must be in pounds and pence, like 125.50")
         if pence < 100:
-            raise AnswerError(amount="Amount must be £1 or more")
+            raise AnswerError("Amount must be £1 or more")
         if pence > settings.max_online_payment_pence:
-            raise AnswerError(
-                amount=f"Amount must be £{settings.max_online_payment_pence / 100:,.2f} or less"
-            )
+            raise AnswerError(f"Amount must be £{settings.max_online_payment_pence / 100:,.2f} or less")
         return pence

@@ -26,7 +26,7 @@ class VehicleForm(StepForm):
     @classmethod
     def _uk_registration(cls, value: str) -> str:
         if registration_format(value) is None:
-            raise AnswerError(registration="Enter a real vehicle registration number, like AB12 CDE")
+            raise AnswerError("Enter a real vehicle registration number, like AB12 CDE")
         return normalise_registration(value)
 
 
@@ -51,11 +51,9 @@ class PermitForm(StepForm):
         context = answer_context(info)
         settings = context.settings_as(ParkingSettings)
         if value <= context.today:
-            raise AnswerError(start_date="Date must be in the future")
+            raise AnswerError("Date must be in the future")
         if value > context.today + timedelta(days=settings.permit_latest_start_days):
-            raise AnswerError(
-                start_date=f"Start date must be within the next {settings.permit_latest_start_days} days"
-            )
+            raise AnswerError(f"Start date must be within the next {settings.permit_latest_start_days} days")
         return value
 
 
@@ -76,16 +74,14 @@ class PenaltyChargeForm(StepForm):
     def _pcn_shape(cls, value: str) -> str:
         squashed = re.sub(r"\s", "", value).upper()
         if not _PCN_NUMBER.match(squashed):
-            raise AnswerError(
-                pcn_number="Penalty charge notice number must be 2 letters followed by 8 numbers"
-            )
+            raise AnswerError("Penalty charge notice number must be 2 letters followed by 8 numbers")
         return squashed
 
     @field_validator("registration")
     @classmethod
     def _uk_registration(cls, value: str) -> str:
         if registration_format(value) is None:
-            raise AnswerError(registration="Enter a real vehicle registration number, like AB12 CDE")
+            raise AnswerError("Enter a real vehicle registration number, like AB12 CDE")
         return normalise_registration(value)
 
 

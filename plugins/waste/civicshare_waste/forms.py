@@ -30,7 +30,7 @@ class AddressForm(StepForm):
     def _real_postcode(cls, value: str) -> str:
         postcode = normalise_postcode(value)
         if postcode is None:
-            raise AnswerError(postcode="Enter a full UK postcode, like AA3 1AB")
+            raise AnswerError("Enter a full UK postcode, like AA3 1AB")
         return postcode
 
 
@@ -55,13 +55,11 @@ class MissedBinForm(StepForm):
         context = answer_context(info)
         settings = context.settings_as(WasteSettings)
         if value > context.today:
-            raise AnswerError(collection_date="Collection date must be today or in the past")
+            raise AnswerError("Collection date must be today or in the past")
         if value < context.today - timedelta(days=settings.missed_bin_report_within_days):
             raise AnswerError(
-                collection_date=(
-                    f"You can only report a missed bin within {settings.missed_bin_report_within_days} "
-                    "days of collection day"
-                )
+                f"You can only report a missed bin within {settings.missed_bin_report_within_days} "
+                "days of collection day"
             )
         return value
 
@@ -99,7 +97,7 @@ class GardenWasteForm(StepForm):
     def _within_council_limit(cls, value: int, info: ValidationInfo) -> int:
         settings = answer_context(info).settings_as(WasteSettings)
         if value > settings.garden_waste_max_bins:
-            raise AnswerError(bins=f"You can have up to {settings.garden_waste_max_bins} garden waste bins")
+            raise AnswerError(f"You can have up to {settings.garden_waste_max_bins} garden waste bins")
         return value
 
     @field_validator("start_date")
@@ -108,10 +106,10 @@ class GardenWasteForm(StepForm):
         context = answer_context(info)
         settings = context.settings_as(WasteSettings)
         if value <= context.today:
-            raise AnswerError(start_date="Date must be in the future")
+            raise AnswerError("Date must be in the future")
         earliest = context.today + timedelta(days=settings.garden_waste_earliest_start_days)
         if value < earliest:
-            raise AnswerError(start_date=f"Start date must be on or after {earliest:%-d %B %Y}")
+            raise AnswerError(f"Start date must be on or after {earliest:%-d %B %Y}")
         if value > context.today + timedelta(days=365):
-            raise AnswerError(start_date="Start date must be within the next 12 months")
+            raise AnswerError("Start date must be within the next 12 months")
         return value
