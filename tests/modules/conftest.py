@@ -6,6 +6,8 @@ from datetime import date
 from typing import Literal
 
 import pytest
+from pydantic import Field, ValidationInfo, field_validator
+
 from civicshare.modules import (
     AnswerError,
     Answers,
@@ -20,7 +22,6 @@ from civicshare.modules import (
     answer_context,
     report_workflow,
 )
-from pydantic import Field, ValidationInfo, field_validator
 
 
 class GraffitiSettings(ModuleSettings):
@@ -32,9 +33,7 @@ class GraffitiSettings(ModuleSettings):
         ]
     )
     removal_sla_working_days: int = 5
-    wording: dict[str, str] = Field(
-        default_factory=lambda: {"intro": "Tell us about graffiti", "outro": "Thanks"}
-    )
+    wording: dict[str, str] = Field(default_factory=lambda: {"intro": "Tell us about graffiti", "outro": "Thanks"})
 
 
 class GraffitiForm(StepForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from civicshare.modules import ServiceModule, SettingsInvalid, resolve_settings, settings_problems
 
 
@@ -31,9 +32,7 @@ def test_a_shared_service_group_sets_a_fee_for_all_its_councils(
 
 
 def test_a_member_council_overrides_its_group(graffiti: ServiceModule[Any]) -> None:
-    settings = resolve_settings(
-        graffiti, group={"removal_fee_pence": 6500}, council={"removal_fee_pence": 5000}
-    )
+    settings = resolve_settings(graffiti, group={"removal_fee_pence": 6500}, council={"removal_fee_pence": 5000})
 
     assert settings.removal_fee_pence == 5000
 
@@ -84,9 +83,7 @@ def test_relabelling_a_status_that_does_not_exist_is_refused(
     with pytest.raises(SettingsInvalid) as refused:
         resolve_settings(graffiti, council={"state_labels": {"fixed": "Sorted"}})
 
-    assert [(p.path, p.message) for p in refused.value.problems] == [
-        ("state_labels.fixed", "No status called 'fixed'")
-    ]
+    assert [(p.path, p.message) for p in refused.value.problems] == [("state_labels.fixed", "No status called 'fixed'")]
 
 
 def test_offering_a_service_the_module_does_not_have_is_refused(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from civicshare.modules import (
     Attachment,
     AttachmentPolicy,
@@ -39,9 +40,7 @@ def test_a_fee_rule_returning_pounds_instead_of_pence_is_caught(
 
 
 def test_photos_must_be_jpg_or_png_and_small_enough(graffiti: ServiceModule[Any]) -> None:
-    service = replace(
-        graffiti.services[0], attachments=AttachmentPolicy(max_count=2, max_bytes=5 * 1024 * 1024)
-    )
+    service = replace(graffiti.services[0], attachments=AttachmentPolicy(max_count=2, max_bytes=5 * 1024 * 1024))
     files = [
         Attachment("pothole.heic", "image/heic", 1000),
         Attachment("pothole.jpg", "image/jpeg", 6 * 1024 * 1024),

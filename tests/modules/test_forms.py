@@ -13,9 +13,7 @@ TODAY = date(2026, 3, 10)
 def test_an_unanswered_question_shows_its_missing_message(graffiti: ServiceModule[Any]) -> None:
     step = graffiti.services[0].step("graffiti")
 
-    checked = check_step(
-        step, {"surface": "", "offensive": "   "}, settings=resolve_settings(graffiti), today=TODAY
-    )
+    checked = check_step(step, {"surface": "", "offensive": "   "}, settings=resolve_settings(graffiti), today=TODAY)
 
     assert checked.errors == {
         "surface": "Select what it is on",

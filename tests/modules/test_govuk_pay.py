@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from civicshare.payments import (
     GovUkPayProvider,
     PaymentFailed,
@@ -100,9 +101,7 @@ async def test_a_refused_creation_reports_gov_uk_pays_reason() -> None:
         )
 
     with pytest.raises(PaymentFailed, match="P0102 Invalid attribute value: amount"):
-        await provider(gov_uk_pay).create_payment(
-            0, "KNG-2026-000124", "Permit", "https://kingston.localhost/paid"
-        )
+        await provider(gov_uk_pay).create_payment(0, "KNG-2026-000124", "Permit", "https://kingston.localhost/paid")
 
 
 async def test_a_payment_gov_uk_pay_does_not_know_is_unknown() -> None:
@@ -128,6 +127,4 @@ async def test_an_answer_without_a_next_url_is_a_payment_failure() -> None:
         return httpx.Response(201, json=body)
 
     with pytest.raises(PaymentFailed, match="missing"):
-        await provider(gov_uk_pay).create_payment(
-            100, "KNG-2026-000125", "Permit", "https://kingston.localhost/paid"
-        )
+        await provider(gov_uk_pay).create_payment(100, "KNG-2026-000125", "Permit", "https://kingston.localhost/paid")

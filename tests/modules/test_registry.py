@@ -9,6 +9,10 @@ from importlib.metadata import EntryPoint
 from typing import Any
 
 import pytest
+from litestar import get
+from litestar.types import ControllerRouterHandler
+from sqlalchemy import Column, Integer, MetaData, Table
+
 from civicshare.modules import (
     ENTRY_POINT_GROUP,
     ModuleRegistry,
@@ -16,9 +20,6 @@ from civicshare.modules import (
     ServiceModule,
     UnknownService,
 )
-from litestar import get
-from litestar.types import ControllerRouterHandler
-from sqlalchemy import Column, Integer, MetaData, Table
 
 FAKE_DISTRIBUTION = "fake_council_plugins"
 
@@ -133,9 +134,7 @@ def test_a_plugin_reusing_another_modules_service_code_is_reported(
         core_version="0.1.0", found=[entry_point("a", "first"), entry_point("b", "other")]
     )
 
-    assert (
-        "['report-graffiti'] are already provided by module 'street_cleaning'" in registry.problems[0].reason
-    )
+    assert "['report-graffiti'] are already provided by module 'street_cleaning'" in registry.problems[0].reason
 
 
 def test_a_plugin_that_is_not_installed_is_simply_not_listed(
@@ -218,9 +217,7 @@ def test_a_module_table_that_could_clash_with_the_core_is_refused_and_removed(
     assert registry.modules == ()
 
 
-def test_module_routes_are_collected_for_the_app(
-    plugins: types.ModuleType, graffiti: ServiceModule[Any]
-) -> None:
+def test_module_routes_are_collected_for_the_app(plugins: types.ModuleType, graffiti: ServiceModule[Any]) -> None:
     @get("/street-cleaning/rounds", sync_to_thread=False)
     def rounds() -> list[str]:
         return ["Monday"]

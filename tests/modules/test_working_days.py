@@ -42,9 +42,7 @@ def test_the_councils_own_sla_sets_the_respond_by_date(graffiti: ServiceModule[A
     service = graffiti.services[0]
     submitted = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)  # a Monday
 
-    quick = respond_by(
-        service, resolve_settings(graffiti, council={"removal_sla_working_days": 1}), submitted
-    )
+    quick = respond_by(service, resolve_settings(graffiti, council={"removal_sla_working_days": 1}), submitted)
     standard = respond_by(service, resolve_settings(graffiti), submitted)
 
     assert (quick, standard) == (date(2026, 3, 10), date(2026, 3, 16))

@@ -73,9 +73,7 @@ def answer_context(info: ValidationInfo) -> AnswerContext:
     """The context the flow engine passes to validation; missing context is a programming error."""
     context = info.context
     if not isinstance(context, AnswerContext):
-        raise TypeError(
-            "Validate answers through civicshare.modules.flow so the council's settings are known"
-        )
+        raise TypeError("Validate answers through civicshare.modules.flow so the council's settings are known")
     return context
 
 
@@ -155,11 +153,7 @@ class StepForm(BaseModel):
     @classmethod
     def _blank_is_unanswered(cls, data: Any) -> Any:
         if isinstance(data, Mapping):
-            return {
-                key: value
-                for key, value in data.items()
-                if not (isinstance(value, str) and not value.strip())
-            }
+            return {key: value for key, value in data.items() if not (isinstance(value, str) and not value.strip())}
         return data
 
     @model_validator(mode="after")

@@ -14,13 +14,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic
 
+from litestar.types import ControllerRouterHandler
+from sqlalchemy import MetaData
+
 from civicshare.modules.answers import StepForm
 from civicshare.modules.attachments import AttachmentPolicy
 from civicshare.modules.configuration import SettingsT
 from civicshare.modules.open311 import Open311Service
 from civicshare.modules.workflow import Workflow
-from litestar.types import ControllerRouterHandler
-from sqlalchemy import MetaData
 
 ENTRY_POINT_GROUP = "civicshare.modules"
 

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from civicshare.modules.answers import AnswerContext
 from civicshare.modules.attachments import Attachment
 from civicshare.modules.configuration import ModuleSettings, SettingsT
 from civicshare.modules.contract import Answers, FormStep, ServiceDefinition, Submission
 from civicshare.modules.messages import field_errors
 from civicshare.modules.working_days import due_date, uk_today
-from pydantic import ValidationError
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,7 @@ def sla_working_days(service: ServiceDefinition[SettingsT], settings: SettingsT)
     return service.workflow.sla_working_days
 
 
-def respond_by(
-    service: ServiceDefinition[SettingsT], settings: SettingsT, submitted_at: datetime
-) -> date | None:
+def respond_by(service: ServiceDefinition[SettingsT], settings: SettingsT, submitted_at: datetime) -> date | None:
     """The date the council has promised to deal with a transaction by, if it promises one."""
     days = sla_working_days(service, settings)
     return None if days is None else due_date(submitted_at, days)

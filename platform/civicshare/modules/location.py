@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from civicshare.modules.answers import AnswerError, StepForm, answer
 from pydantic import model_validator
+
+from civicshare.modules.answers import AnswerError, StepForm, answer
 
 # A generous box around Great Britain and Northern Ireland; finer checks belong to each council.
 _UK_LATITUDE = (49.8, 60.9)
@@ -13,12 +14,8 @@ _UK_LONGITUDE = (-8.7, 1.8)
 class LocationForm(StepForm):
     """A map pin (latitude and longitude) or a description of the place, or both."""
 
-    latitude: float | None = answer(
-        label="Latitude", default=None, errors={"number": "Choose a location on the map"}
-    )
-    longitude: float | None = answer(
-        label="Longitude", default=None, errors={"number": "Choose a location on the map"}
-    )
+    latitude: float | None = answer(label="Latitude", default=None, errors={"number": "Choose a location on the map"})
+    longitude: float | None = answer(label="Longitude", default=None, errors={"number": "Choose a location on the map"})
     location_description: str | None = answer(
         label="Describe the location",
         hint="For example, outside 12 High Street, near the bus stop",

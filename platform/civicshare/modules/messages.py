@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
-from civicshare.modules.answers import AnswerError, AnswerSpec, answer_spec
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_core.core_schema import ErrorType
+
+from civicshare.modules.answers import AnswerError, AnswerSpec, answer_spec
 
 FALLBACK_MESSAGE = "Check your answer"
 

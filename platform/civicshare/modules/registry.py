@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
+from litestar.types import ControllerRouterHandler
+from pydantic import ValidationError
+from sqlalchemy import MetaData
+
 from civicshare.modules.answers import answer_spec
 from civicshare.modules.compatibility import is_compatible
 from civicshare.modules.configuration import ModuleSettings
 from civicshare.modules.contract import ENTRY_POINT_GROUP, ServiceDefinition, ServiceModule
 from civicshare.modules.location import LocationForm
-from litestar.types import ControllerRouterHandler
-from pydantic import ValidationError
-from sqlalchemy import MetaData
 
 
 @dataclass(frozen=True)
@@ -162,9 +163,7 @@ def _declare_tables(module: ServiceModule[Any], metadata: MetaData) -> None:
     try:
         module.tenant_metadata_tables(metadata)
         prefix = f"{module.code}_"
-        stray = sorted(
-            name for name in set(metadata.tables) - before if not name.split(".")[-1].startswith(prefix)
-        )
+        stray = sorted(name for name in set(metadata.tables) - before if not name.split(".")[-1].startswith(prefix))
         if stray:
             raise _Refused(f"module {module.code!r}: table names must start with {prefix!r}: {stray}")
     except Exception:

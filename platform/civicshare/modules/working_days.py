@@ -28,9 +28,7 @@ def add_working_days(start: date, working_days: int, holidays: Collection[date] 
     return day
 
 
-def due_date(
-    submitted_at: datetime, working_days: int, holidays: Collection[date] = ENGLAND_AND_WALES
-) -> date:
+def due_date(submitted_at: datetime, working_days: int, holidays: Collection[date] = ENGLAND_AND_WALES) -> date:
     """When a transaction submitted at `submitted_at` must be dealt with, counted on UK dates.
 
     A submission at 23:30 UTC on a summer evening is already the next day in the UK, so aware

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+
 from civicshare.payments.port import PaymentFailed, PaymentSession, PaymentStatus, UnknownPayment
 
 GOVUK_PAY_URL = "https://publicapi.payments.service.gov.uk"

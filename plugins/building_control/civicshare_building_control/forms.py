@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from pydantic import ValidationInfo, field_validator
+
 from civicshare.modules import (
     AnswerError,
     StepForm,
@@ -14,8 +16,6 @@ from civicshare.modules import (
     is_uk_phone_number,
     is_working_day,
 )
-from pydantic import ValidationInfo, field_validator
-
 from civicshare_building_control.settings import BuildingControlSettings
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from civicshare.modules import ServiceModule
-
 from civicshare_building_control.services import SERVICES
 from civicshare_building_control.settings import BuildingControlSettings
 

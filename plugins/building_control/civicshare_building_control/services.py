@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from civicshare.modules import Category, FormStep, ServiceDefinition, application_workflow
-
 from civicshare_building_control.forms import ApplicationForm, InspectionForm
 from civicshare_building_control.settings import BuildingControlSettings
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from civicshare.modules import ModuleRegistry, check_answers, fee_for, resolve_settings
 from civicshare_building_control import module
 from civicshare_building_control.services import request_site_inspection
+
+from civicshare.modules import ModuleRegistry, check_answers, fee_for, resolve_settings
 
 TODAY = date(2026, 3, 10)  # a Tuesday
 BOOKING = {
@@ -47,18 +48,14 @@ def test_an_inspection_on_a_weekend_or_bank_holiday_is_refused() -> None:
     good_friday = {**BOOKING, "preferred_date": "2026-04-03"}
 
     on_saturday = check_answers(request_site_inspection, saturday, settings=settings, today=TODAY)
-    on_good_friday = check_answers(
-        request_site_inspection, good_friday, settings=settings, today=date(2026, 3, 30)
-    )
+    on_good_friday = check_answers(request_site_inspection, good_friday, settings=settings, today=date(2026, 3, 30))
 
     assert on_saturday.errors == {"preferred_date": "Choose a weekday that is not a bank holiday"}
     assert on_good_friday.errors == {"preferred_date": "Choose a weekday that is not a bank holiday"}
 
 
 def test_only_the_councils_inspection_types_can_be_chosen() -> None:
-    settings = resolve_settings(
-        module, council={"inspection_types": [{"value": "completion", "label": "Completion"}]}
-    )
+    settings = resolve_settings(module, council={"inspection_types": [{"value": "completion", "label": "Completion"}]})
 
     checked = check_answers(request_site_inspection, BOOKING, settings=settings, today=TODAY)
 
@@ -71,8 +68,6 @@ def test_a_reference_in_the_wrong_format_and_a_bad_phone_number_are_refused() ->
     checked = check_answers(request_site_inspection, data, settings=resolve_settings(module), today=TODAY)
 
     assert checked.errors == {
-        "application_reference": (
-            "Enter the application reference as it appears on your letter, like BC/2026/01234"
-        ),
+        "application_reference": ("Enter the application reference as it appears on your letter, like BC/2026/01234"),
         "site_contact_phone": "Enter a UK phone number, like 07700 900 982",
     }

@@ -6,6 +6,8 @@ import re
 from datetime import date, timedelta
 from typing import Literal
 
+from pydantic import ValidationInfo, field_validator
+
 from civicshare.modules import (
     AnswerError,
     StepForm,
@@ -14,8 +16,6 @@ from civicshare.modules import (
     normalise_postcode,
     pounds_to_pence,
 )
-from pydantic import ValidationInfo, field_validator
-
 from civicshare_council_tax.settings import CouncilTaxSettings
 
 

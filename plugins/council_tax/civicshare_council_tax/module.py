@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from civicshare.modules import ServiceModule
-
 from civicshare_council_tax.services import SERVICES
 from civicshare_council_tax.settings import CouncilTaxSettings
 

@@ -15,7 +15,6 @@ from civicshare.modules import (
     payment_workflow,
 )
 from civicshare.modules.working_days import UK_TIME
-
 from civicshare_council_tax.forms import (
     AccountForm,
     DisregardedAdultsForm,
@@ -36,9 +35,7 @@ def _leaving_our_area(answers: Answers) -> bool:
     return answers.get("move_type") == "out_of"
 
 
-def open_new_account(
-    answers: Answers, settings: CouncilTaxSettings, submission: Submission
-) -> dict[str, Any]:
+def open_new_account(answers: Answers, settings: CouncilTaxSettings, submission: Submission) -> dict[str, Any]:
     """A resident moving into or within the area gets their new account the day they tell us.
 
     The account reference is the council's prefix and the move's transaction number, so it is
@@ -85,9 +82,7 @@ tell_us_you_are_moving = ServiceDefinition[CouncilTaxSettings](
     steps=(
         FormStep(code="account", title="Your council tax account", form=AccountForm),
         FormStep(code="move", title="Your move", form=MoveForm),
-        FormStep(
-            code="new-address", title="Your new home", form=NewAddressForm, condition=_moving_to_our_area
-        ),
+        FormStep(code="new-address", title="Your new home", form=NewAddressForm, condition=_moving_to_our_area),
         FormStep(
             code="forwarding-address",
             title="Your final bill",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from civicshare.modules import ModuleSettings
 from pydantic import Field, field_validator
+
+from civicshare.modules import ModuleSettings
 
 
 class CouncilTaxSettings(ModuleSettings):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from civicshare_council_tax import module
+from civicshare_council_tax.services import pay_council_tax, single_person_discount, tell_us_you_are_moving
+
 from civicshare.modules import (
     ModuleRegistry,
     Submission,
@@ -13,8 +16,6 @@ from civicshare.modules import (
     resolve_settings,
     steps_to_ask,
 )
-from civicshare_council_tax import module
-from civicshare_council_tax.services import pay_council_tax, single_person_discount, tell_us_you_are_moving
 
 TODAY = date(2026, 3, 10)
 
@@ -97,9 +98,7 @@ def test_paying_council_tax_charges_the_amount_the_resident_typed_in_pounds() ->
 def test_a_payment_above_the_councils_online_limit_is_refused() -> None:
     settings = resolve_settings(module, council={"max_online_payment_pence": 100_000})
 
-    checked = check_answers(
-        pay_council_tax, {"account_number": "12345678", "amount": "1500"}, settings=settings
-    )
+    checked = check_answers(pay_council_tax, {"account_number": "12345678", "amount": "1500"}, settings=settings)
 
     assert checked.errors == {"amount": "Amount must be £1,000.00 or less"}
 

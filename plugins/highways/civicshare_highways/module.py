@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from civicshare.modules import ServiceModule
-
 from civicshare_highways.services import SERVICES
 from civicshare_highways.settings import HighwaysSettings
 

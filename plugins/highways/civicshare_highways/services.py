@@ -13,7 +13,6 @@ from civicshare.modules import (
     ServiceDefinition,
     report_workflow,
 )
-
 from civicshare_highways.forms import FlyTippingForm, PotholeForm, StreetlightForm
 from civicshare_highways.settings import HighwaysSettings
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from civicshare.modules import Choice, ModuleSettings
 from pydantic import Field
+
+from civicshare.modules import Choice, ModuleSettings
 
 
 class HighwaysSettings(ModuleSettings):

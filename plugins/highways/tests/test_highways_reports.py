@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from civicshare.modules import ModuleRegistry, check_answers, fee_for, resolve_settings, respond_by
 from civicshare_highways import module
 from civicshare_highways.services import report_fly_tipping, report_pothole, report_streetlight
+
+from civicshare.modules import ModuleRegistry, check_answers, fee_for, resolve_settings, respond_by
 
 TODAY = date(2026, 3, 10)
 

@@ -6,9 +6,9 @@ import re
 from datetime import date, timedelta
 from typing import Literal
 
-from civicshare.modules import AnswerError, StepForm, answer, answer_context
 from pydantic import ValidationInfo, field_validator
 
+from civicshare.modules import AnswerError, StepForm, answer, answer_context
 from civicshare_parking.registrations import normalise_registration, registration_format
 from civicshare_parking.settings import ParkingSettings
 

@@ -11,7 +11,6 @@ from civicshare.modules import (
     application_workflow,
     payment_workflow,
 )
-
 from civicshare_parking.forms import ChallengeForm, PenaltyChargeForm, PermitForm, VehicleForm
 from civicshare_parking.settings import ParkingSettings
 

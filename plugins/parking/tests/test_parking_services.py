@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from civicshare.modules import ModuleRegistry, check_answers, check_step, fee_for, resolve_settings
 from civicshare_parking import module
 from civicshare_parking.registrations import registration_format
 from civicshare_parking.services import challenge_penalty_charge, pay_penalty_charge, resident_parking_permit
+
+from civicshare.modules import ModuleRegistry, check_answers, check_step, fee_for, resolve_settings
 
 TODAY = date(2026, 3, 10)
 
@@ -86,14 +87,10 @@ def test_a_penalty_charge_number_must_be_two_letters_and_eight_digits() -> None:
     good = check_answers(
         pay_penalty_charge, {"pcn_number": "kn 1234 5678", "registration": "AB12CDE"}, settings=settings
     )
-    short = check_answers(
-        pay_penalty_charge, {"pcn_number": "KN1234567", "registration": "AB12CDE"}, settings=settings
-    )
+    short = check_answers(pay_penalty_charge, {"pcn_number": "KN1234567", "registration": "AB12CDE"}, settings=settings)
 
     assert good.answers["pcn_number"] == "KN12345678"
-    assert short.errors == {
-        "pcn_number": "Penalty charge notice number must be 2 letters followed by 8 numbers"
-    }
+    assert short.errors == {"pcn_number": "Penalty charge notice number must be 2 letters followed by 8 numbers"}
 
 
 def test_paying_a_penalty_charge_costs_the_councils_amount_and_is_online_only() -> None:
@@ -101,10 +98,7 @@ def test_paying_a_penalty_charge_costs_the_councils_amount_and_is_online_only() 
 
     assert fee_for(pay_penalty_charge, answers, resolve_settings(module)) == 7000
     assert (
-        fee_for(
-            pay_penalty_charge, answers, resolve_settings(module, council={"penalty_charge_pence": 13000})
-        )
-        == 13000
+        fee_for(pay_penalty_charge, answers, resolve_settings(module, council={"penalty_charge_pence": 13000})) == 13000
     )
     assert pay_penalty_charge.online_only
     assert not pay_penalty_charge.counts_toward_channel_shift

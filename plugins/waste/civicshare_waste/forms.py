@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
-from civicshare.modules import AnswerError, StepForm, answer, answer_context, normalise_postcode
 from pydantic import ValidationInfo, field_validator
 
+from civicshare.modules import AnswerError, StepForm, answer, answer_context, normalise_postcode
 from civicshare_waste.settings import WasteSettings
 
 

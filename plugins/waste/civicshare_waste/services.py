@@ -11,7 +11,6 @@ from civicshare.modules import (
     application_workflow,
     report_workflow,
 )
-
 from civicshare_waste.forms import AddressForm, GardenWasteForm, MissedBinForm, NewBinForm
 from civicshare_waste.settings import WasteSettings
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from civicshare.modules import ModuleRegistry, check_answers, fee_for, resolve_settings
 from civicshare_waste import module
 from civicshare_waste.services import garden_waste_subscription, order_bin, report_missed_bin
+
+from civicshare.modules import ModuleRegistry, check_answers, fee_for, resolve_settings
 
 TODAY = date(2026, 3, 10)
 ADDRESS = {"address_line": "12 Acacia Avenue", "postcode": "kt1 1eu"}
@@ -31,9 +32,7 @@ def test_garden_waste_costs_the_councils_price_per_bin() -> None:
 def test_a_garden_waste_subscription_cannot_start_in_the_past() -> None:
     answers = {**ADDRESS, "bins": "1", "start_date": "2026-03-01"}
 
-    checked = check_answers(
-        garden_waste_subscription, answers, settings=resolve_settings(module), today=TODAY
-    )
+    checked = check_answers(garden_waste_subscription, answers, settings=resolve_settings(module), today=TODAY)
 
     assert checked.errors == {"start_date": "Date must be in the future"}
 
@@ -74,19 +73,14 @@ def test_a_missed_bin_from_last_month_is_too_late_to_report() -> None:
 
     checked = check_answers(report_missed_bin, answers, settings=resolve_settings(module), today=TODAY)
 
-    assert checked.errors == {
-        "collection_date": "You can only report a missed bin within 2 days of collection day"
-    }
+    assert checked.errors == {"collection_date": "You can only report a missed bin within 2 days of collection day"}
 
 
 def test_replacement_bins_are_free_unless_the_council_charges() -> None:
     answers = {"bin_type": "rubbish", "reason": "damaged"}
 
     assert fee_for(order_bin, answers, resolve_settings(module)) is None
-    assert (
-        fee_for(order_bin, answers, resolve_settings(module, council={"bin_delivery_fee_pence": 2500}))
-        == 2500
-    )
+    assert fee_for(order_bin, answers, resolve_settings(module, council={"bin_delivery_fee_pence": 2500})) == 2500
 
 
 def test_garden_waste_is_paid_before_it_is_received() -> None:
