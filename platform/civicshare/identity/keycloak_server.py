@@ -156,11 +156,21 @@ def find_java(min_major: int = MIN_JAVA_MAJOR) -> JavaRuntime:
     )
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def free_port(preferred: int | None = None) -> int:
+    """``preferred`` if it can be bound on 127.0.0.1, else a port the OS picks."""
+    for candidate in (preferred, 0):
+        if candidate is None:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # Like the server will, so that a port left in TIME_WAIT by our last run counts as free.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            port: int = sock.getsockname()[1]
+            return port
+    raise KeycloakError("no free port on 127.0.0.1")
 
 
 @contextlib.contextmanager
@@ -388,7 +398,13 @@ class KeycloakServer:
             return info
 
     def _start(self, home: Path, java: JavaRuntime, dev_secrets: DevSecrets) -> KeycloakInfo:
-        port = free_port()
+        # Reuse the last port when free, so that the issuer URL survives a restart.
+        last_port_file = self.state_dir / "last-port"
+        last_port: int | None = None
+        with contextlib.suppress(OSError, ValueError):
+            last_port = int(last_port_file.read_text())
+        port = free_port(last_port)
+        last_port_file.write_text(f"{port}\n")
         base_url = f"http://127.0.0.1:{port}"
         env = {key: value for key, value in os.environ.items() if not key.startswith(("JAVA_OPTS", "KC_"))}
         env.update(
