@@ -38,7 +38,7 @@ from civicshare.transactions.tables import transactions
 ONBOARD_CONCURRENCY = 4
 ROUTING_REQUESTS = 3000
 
-EXTRA_COLUMN = '''
+EXTRA_COLUMN = """
 import sqlalchemy as sa
 from alembic import op
 
@@ -56,7 +56,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("transactions", "bench_priority", schema=tenant_schema())
-'''
+"""
 
 
 def council(number: int) -> TenantDefinition:
@@ -170,13 +170,21 @@ async def run_benchmark(bench: BenchDatabase) -> Table:
     table = Table(title="tenancy (embedded PostgreSQL 18, this machine)")
     for column in ("measure", "result", "target", ""):
         table.add_column(column)
-    table.add_row("onboard one council (schema, all tables, stamp), median of 20", f"{single_ms:.1f} ms", "< 100 ms",
-                  verdict(single_ms < 100))
+    table.add_row(
+        "onboard one council (schema, all tables, stamp), median of 20",
+        f"{single_ms:.1f} ms",
+        "< 100 ms",
+        verdict(single_ms < 100),
+    )
     table.add_row(f"onboard 100 councils ({ONBOARD_CONCURRENCY} at once)", f"{hundred:.2f} s", "", "")
     table.add_row(f"onboard 1,000 councils ({ONBOARD_CONCURRENCY} at once)", f"{thousand:.2f} s", "", "")
     table.add_row("request with council resolution (in-process ASGI, mean)", f"{routed_us:.0f} µs", "", "")
     table.add_row("same request, council fixed (no resolution)", f"{plain_us:.0f} µs", "", "")
     table.add_row("routing overhead", f"{overhead:+.1f} %", "< 5 %", verdict(overhead < 5))
-    table.add_row(f"one-column migration on {upgraded} councils ({min(concurrency, 4)} worker processes)",
-                  f"{migrate_seconds:.1f} s", "< 60 s", verdict(migrate_seconds < 60 and upgraded >= 1000))
+    table.add_row(
+        f"one-column migration on {upgraded} councils ({min(concurrency, 4)} worker processes)",
+        f"{migrate_seconds:.1f} s",
+        "< 60 s",
+        verdict(migrate_seconds < 60 and upgraded >= 1000),
+    )
     return table

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+
 from civicshare.identity.keycloak_admin import KeycloakProvisioner
 from civicshare.identity.keycloak_server import (
     KeycloakInfo,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from civicshare.identity.keycloak_server import KeycloakInfo, KeycloakServer
 
 from .conftest import TIMINGS
@@ -12,17 +13,13 @@ from .conftest import TIMINGS
 pytestmark = pytest.mark.keycloak
 
 
-def test_up_when_running_returns_the_running_server(
-    keycloak: KeycloakInfo, keycloak_server: KeycloakServer
-) -> None:
+def test_up_when_running_returns_the_running_server(keycloak: KeycloakInfo, keycloak_server: KeycloakServer) -> None:
     again = keycloak_server.up()
     assert (again.pid, again.base_url) == (keycloak.pid, keycloak.base_url)
     assert keycloak_server.status() == again
 
 
-def test_down_then_up_restarts_warm_on_the_same_url(
-    keycloak: KeycloakInfo, keycloak_server: KeycloakServer
-) -> None:
+def test_down_then_up_restarts_warm_on_the_same_url(keycloak: KeycloakInfo, keycloak_server: KeycloakServer) -> None:
     running = keycloak_server.status()
     assert running is not None
     assert keycloak_server.down() is True

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from keycloak import KeycloakOpenID
+
 from civicshare.identity.keycloak_admin import KeycloakProvisioner, ProvisioningError
 from civicshare.identity.keycloak_server import KeycloakInfo
-from keycloak import KeycloakOpenID
 
 pytestmark = pytest.mark.keycloak
 
@@ -35,17 +36,13 @@ def test_ensure_organization_updates_name_and_domains(provisioner: KeycloakProvi
     assert sorted(d["name"] for d in organization["domains"]) == sorted(new_domains)
 
 
-def test_disable_and_enable_organization(
-    keycloak: KeycloakInfo, provisioner: KeycloakProvisioner, unique: str
-) -> None:
+def test_disable_and_enable_organization(keycloak: KeycloakInfo, provisioner: KeycloakProvisioner, unique: str) -> None:
     slug = f"council-{unique}"
     org_id = provisioner.ensure_organization(slug, f"Suspended {unique}", [f"{slug}.example.org"])
     email = f"staff-{unique}@example.org"
     provisioner.add_member(slug, email, "council-staff")
     provisioner.create_user(email, PASSWORD)
-    oidc = KeycloakOpenID(
-        server_url=keycloak.base_url, realm_name=keycloak.realm, client_id="civicshare-tests"
-    )
+    oidc = KeycloakOpenID(server_url=keycloak.base_url, realm_name=keycloak.realm, client_id="civicshare-tests")
 
     def organizations_in_token() -> object:
         token = oidc.token(email, PASSWORD, scope="openid organization:*")["access_token"]

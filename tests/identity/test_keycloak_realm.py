@@ -8,13 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
+from keycloak import KeycloakOpenID
+
 from civicshare.identity.keycloak_admin import (
     KeycloakProvisioner,
     admin_as_master_user,
     apply_realm_template,
 )
 from civicshare.identity.keycloak_server import KeycloakInfo, KeycloakServer
-from keycloak import KeycloakOpenID
 
 pytestmark = pytest.mark.keycloak
 
@@ -54,9 +55,7 @@ def test_web_client_is_public_with_pkce(keycloak: KeycloakInfo) -> None:
     assert web["attributes"]["pkce.code.challenge.method"] == "S256"
 
 
-def test_template_applies_twice_without_change(
-    keycloak: KeycloakInfo, keycloak_server: KeycloakServer
-) -> None:
+def test_template_applies_twice_without_change(keycloak: KeycloakInfo, keycloak_server: KeycloakServer) -> None:
     admin = admin_as_master_user(keycloak.base_url, keycloak.admin_user, keycloak.admin_password)
     template = keycloak_server.realm_template(keycloak_server._dev_secrets())
 

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from civicshare.identity import keycloak_server
 from civicshare.identity.keycloak_server import (
     KeycloakServer,
@@ -67,9 +68,7 @@ def test_find_java_explains_what_it_saw(tmp_path: Path, monkeypatch: pytest.Monk
         find_java()
 
 
-def test_without_maven_the_distribution_is_unavailable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_without_maven_the_distribution_is_unavailable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     server = KeycloakServer(cache_dir=tmp_path / "cache", state_dir=tmp_path / "state")
     with pytest.raises(KeycloakUnavailable, match="Maven"):

@@ -66,9 +66,7 @@ def admin_as_provisioner(
     return KeycloakAdmin(connection=connection)
 
 
-def apply_realm_template(
-    server_url: str, admin_user: str, admin_password: str, template: Mapping[str, Any]
-) -> None:
+def apply_realm_template(server_url: str, admin_user: str, admin_password: str, template: Mapping[str, Any]) -> None:
     """Create the realm from the template, or bring an existing realm's settings, roles,
     clients and service-account roles in line with it. Running it twice changes nothing."""
     realm = str(template["realm"])
@@ -103,14 +101,10 @@ def _apply_client(admin: KeycloakAdmin, client: Mapping[str, Any]) -> None:
         settings = {key: value for key, value in client.items() if key not in _CLIENT_SUB_RESOURCES}
         admin.update_client(client_uuid, settings)
     _apply_client_mappers(admin, client_uuid, client.get("protocolMappers", []))
-    _apply_client_scopes(
-        admin, client_uuid, client.get("defaultClientScopes"), client.get("optionalClientScopes")
-    )
+    _apply_client_scopes(admin, client_uuid, client.get("defaultClientScopes"), client.get("optionalClientScopes"))
 
 
-def _apply_client_mappers(
-    admin: KeycloakAdmin, client_uuid: str, mappers: Sequence[Mapping[str, Any]]
-) -> None:
+def _apply_client_mappers(admin: KeycloakAdmin, client_uuid: str, mappers: Sequence[Mapping[str, Any]]) -> None:
     current = {mapper["name"]: mapper for mapper in admin.get_mappers_from_client(client_uuid)}
     for mapper in mappers:
         existing = current.get(mapper["name"])
@@ -162,9 +156,7 @@ def _apply_service_account_roles(
         if role_client_uuid is None:
             raise ProvisioningError(f"client {role_client_id!r} is missing")
         granted = {role["name"] for role in admin.get_client_roles_of_user(user_id, role_client_uuid)}
-        missing = [
-            admin.get_client_role(role_client_uuid, name) for name in role_names if name not in granted
-        ]
+        missing = [admin.get_client_role(role_client_uuid, name) for name in role_names if name not in granted]
         if missing:
             admin.assign_client_role(user_id, role_client_uuid, missing)
 

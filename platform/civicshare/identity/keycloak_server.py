@@ -109,9 +109,7 @@ def default_cache_dir() -> Path:
 def java_major_version(java: Path) -> int | None:
     """The major version reported by ``java -version``, or None if it does not run."""
     try:
-        result = subprocess.run(
-            [str(java), "-version"], capture_output=True, text=True, timeout=30, check=False
-        )
+        result = subprocess.run([str(java), "-version"], capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     match = re.search(r'version "(\d+)(?:\.(\d+))?', result.stderr + result.stdout)
@@ -302,9 +300,7 @@ class KeycloakServer:
         archive = target / f"keycloak-quarkus-dist-{self.version}.tar.gz"
         if result.returncode != 0 or not archive.is_file():
             output = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
-            raise KeycloakUnavailable(
-                f"Maven could not fetch {artifact} (exit {result.returncode}):\n{output}"
-            )
+            raise KeycloakUnavailable(f"Maven could not fetch {artifact} (exit {result.returncode}):\n{output}")
         return archive
 
     def _prepare_home(self, distribution: Path) -> Path:
