@@ -122,7 +122,7 @@ async def routing_overhead(bench: BenchDatabase) -> tuple[float, float]:
     assert TENANT_SCOPE_KEY
 
     routed_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=with_tenancy), base_url="http://bench")  # type: ignore[arg-type]
-    plain_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=without_tenancy), base_url="http://bench")
+    plain_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=without_tenancy), base_url="http://bench")  # type: ignore[arg-type]
     council_host = {"Host": "bench-0.localhost"}
     async with routed_client, plain_client:
         for _ in range(200):  # warm caches and the pool
