@@ -23,7 +23,7 @@ from civicshare.api.errors import EXCEPTION_HANDLERS
 from civicshare.councils.routes import council, platform_or_council_home
 from civicshare.db.engine import Database, open_database
 from civicshare.health.routes import healthz, readyz
-from civicshare.observability.logs import configure_logging
+from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
 from civicshare.tenancy.directory import TenantDirectory
@@ -78,5 +78,5 @@ def create_app(settings: Settings | None = None, services: PlatformServices | No
 def serve_app() -> ASGIApp:
     """Entry point for uvicorn workers (`civicshare.app:serve_app`, factory mode)."""
     settings = load_settings()
-    configure_logging(settings.log_level, settings.log_format.value == "json")
+    configure_logging(settings.log_level, wants_json(settings.log_format.value))
     return create_app(settings)

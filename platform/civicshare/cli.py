@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any, TypeVar
@@ -19,7 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from civicshare.db.engine import Database, open_database
 from civicshare.db.migrations import TenantMigrationOutcome
 from civicshare.modules import ModuleRegistry, installed_core_version
-from civicshare.observability.logs import configure_logging
+from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.settings import Settings, SettingsError, load_settings
 from civicshare.tenancy.context import TenantStatus
 from civicshare.tenancy.files import InvalidDefinitions, load_catalogue
@@ -78,9 +77,7 @@ def main(context: click.Context) -> None:
         context.obj = load_settings()
     except SettingsError as error:
         raise CommandFailed(str(error)) from None
-    configure_logging(
-        context.obj.log_level, json_lines=context.obj.log_format.value == "json" and not sys.stderr.isatty()
-    )
+    configure_logging(context.obj.log_level, json_lines=wants_json(context.obj.log_format.value))
 
 
 # --- migrations -----------------------------------------------------------------------------------
