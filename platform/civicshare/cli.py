@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from civicshare.admin.commands import TENANT_COMMANDS, admin
 from civicshare.db.engine import Database, open_database
 from civicshare.db.migrations import TenantMigrationOutcome
 from civicshare.observability.logs import configure_logging
@@ -119,6 +120,11 @@ async def migrate(settings: Settings, database: Database) -> None:
 @main.group()
 def tenants() -> None:
     """Councils on this platform."""
+
+
+for _command in TENANT_COMMANDS:  # export, import, purge
+    tenants.add_command(_command)
+main.add_command(admin)
 
 
 def print_sync(report: SyncReport) -> None:
