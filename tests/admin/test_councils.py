@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from sqlalchemy import select, text
 
@@ -57,7 +59,7 @@ async def test_a_duplicate_slug_gss_code_or_prefix_is_a_conflict(admin: httpx.As
 async def test_invalid_definitions_are_422_with_field_errors_and_leave_nothing(
     admin: httpx.AsyncClient, database: Database
 ) -> None:
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "gss_code": {"gss_code": "X123"},
         "reference_prefix": {"reference_prefix": "kg"},
         "branding.primary_colour": {"branding": {"primary_colour": "blue"}},

@@ -11,16 +11,18 @@ import binascii
 import json
 from typing import Annotated, Any
 
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from civicshare.admin.errors import invalid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description=f"items per page, 1 to {MAX_LIMIT}", required=False)]
+Limit = Annotated[
+    int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"items per page, 1 to {MAX_LIMIT}", required=False)
+]
 Cursor = Annotated[
-    str | None, Parameter(description="`next_cursor` of the previous page, passed back unchanged", required=False)
+    str | None, QueryParameter(description="`next_cursor` of the previous page, passed back unchanged", required=False)
 ]
 
 

@@ -12,7 +12,7 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
-from litestar.params import Body, FromPath, FromQuery, JSONBody, Parameter, QueryParameter
+from litestar.params import Body, FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.response import File
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -60,7 +60,7 @@ from civicshare.tenancy.tables import service_groups, tenants
 
 Services = NamedDependency[PlatformServices]
 CurrentOperator = NamedDependency[Operator]
-SlugPath = Annotated[str, Parameter(description="the council's slug", max_length=63)]
+SlugPath = Annotated[str, PathParameter(description="the council's slug", max_length=63)]
 
 
 @asynccontextmanager
@@ -405,7 +405,7 @@ def _key(row: dict[str, Any]) -> ApiKeyResource:
 @get("/api-keys", summary="List operator API keys (never their secrets)")
 async def list_keys(
     services: Services,
-    key_scope: Annotated[Literal["read", "full"] | None, QueryParameter(query="scope")] = None,
+    key_scope: Annotated[Literal["read", "full"] | None, QueryParameter(name="scope")] = None,
     include_revoked: FromQuery[bool] = False,
     cursor: Cursor = None,
     limit: Limit = 50,
@@ -469,8 +469,8 @@ async def list_audit_events(
     council: FromQuery[str | None] = None,
     actor: FromQuery[str | None] = None,
     action: FromQuery[str | None] = None,
-    since: Annotated[datetime | None, Parameter(description="from this time, included")] = None,
-    until: Annotated[datetime | None, Parameter(description="before this time")] = None,
+    since: Annotated[datetime | None, QueryParameter(description="from this time, included")] = None,
+    until: Annotated[datetime | None, QueryParameter(description="before this time")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> AuditPage:
@@ -507,8 +507,8 @@ async def read_audit_event(services: Services, event_id: FromPath[int]) -> Audit
 @get("/usage", summary="Transactions per council per day, and active councils")
 async def read_usage(
     services: Services,
-    since: Annotated[date | None, Parameter(description="first day (UK), default 30 days ago")] = None,
-    until: Annotated[date | None, Parameter(description="last day (UK), default today")] = None,
+    since: Annotated[date | None, QueryParameter(description="first day (UK), default 30 days ago")] = None,
+    until: Annotated[date | None, QueryParameter(description="last day (UK), default today")] = None,
     include_test: FromQuery[bool] = False,
     status: FromQuery[Literal["active", "suspended", "offboarding"] | None] = None,
     cursor: Cursor = None,
