@@ -122,7 +122,7 @@ def tenants() -> None:
     """Councils on this platform."""
 
 
-for _command in TENANT_COMMANDS:  # export, import, purge
+for _command in TENANT_COMMANDS:  # export, import, offboard, purge
     tenants.add_command(_command)
 main.add_command(admin)
 

@@ -11,7 +11,7 @@ from typing import TypeVar
 import click
 from sqlalchemy import select
 
-from civicshare.admin import archive, audit, keys, offboarding
+from civicshare.admin import archive, audit, councils, keys, offboarding
 from civicshare.admin.principal import COMMAND_LINE, OperatorScope
 from civicshare.admin.schemas import ApiKeyResource
 from civicshare.admin.tables import council_exports
@@ -99,6 +99,22 @@ def import_council(context: click.Context, archive_path: Path, slug: str | None)
     click.echo(f"council {imported.slug}: imported into schema {imported.schema} ({rows} rows)")
 
 
+@click.command("offboard")
+@click.argument("slug")
+@click.pass_context
+def offboard_council(context: click.Context, slug: str) -> None:
+    """Start offboarding a council: residents are told its services have closed; purge after the grace period."""
+
+    async def body(settings: Settings, database: Database) -> str:
+        grace = timedelta(days=settings.offboarding_grace_days)
+        async with database.engine.begin() as connection:
+            council = await councils.start_offboarding(connection, COMMAND_LINE, slug, grace=grace)
+        assert council.offboarding is not None
+        return council.offboarding.purge_after.isoformat()
+
+    click.echo(f"council {slug}: offboarding; can be purged after {_run(context, body)}")
+
+
 @click.command("purge")
 @click.argument("slug")
 @click.option("--force", is_flag=True, help="purge before the grace period ends")
@@ -114,4 +130,4 @@ def purge_council(context: click.Context, slug: str, force: bool) -> None:
     click.echo(f"council {slug}: schema {_run(context, body)} dropped")
 
 
-TENANT_COMMANDS = (export_council, import_council, purge_council)
+TENANT_COMMANDS = (export_council, import_council, offboard_council, purge_council)

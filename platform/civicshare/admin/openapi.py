@@ -8,7 +8,6 @@ Operators get a document about their API alone, and residents' clients never see
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, get
@@ -44,6 +43,56 @@ def _reachable(schemas: dict[str, Any], start: set[str]) -> dict[str, Any]:
     return {name: schemas[name] for name in sorted(seen) if name in schemas}
 
 
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "with 422: each field that is not valid",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+_PROBLEMS = {
+    "401": "no operator key, or one that is unknown, revoked or expired",
+    "403": "a read-only key asked for a change",
+    "404": "no such council, group, key, export or event",
+    "409": "a conflict: a slug, domain, GSS code or prefix in use, or a council in the wrong state",
+    "422": "not valid: see `errors`",
+}
+
+
+def _problem_responses(paths: dict[str, Any]) -> None:
+    """Every admin operation answers errors as problem+json; Litestar's generic 400 becomes our 422."""
+    for operations in paths.values():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            responses.pop("400", None)
+            for status, description in _PROBLEMS.items():
+                if status == "403" and method in ("get", "head"):
+                    continue
+                responses.setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    },
+                )
+
+
 def build_admin_document(app: Litestar) -> dict[str, Any]:
     full = app.openapi_schema.to_schema()
     paths = {
@@ -52,7 +101,8 @@ def build_admin_document(app: Litestar) -> dict[str, Any]:
         if path.startswith(ADMIN_PREFIX + "/") and not path.startswith(SCHEMA_PATH)
     }
     paths = copy.deepcopy(paths)
-    schemas = full.get("components", {}).get("schemas", {})
+    _problem_responses(paths)
+    schemas = {**full.get("components", {}).get("schemas", {}), "Problem": PROBLEM_SCHEMA}
     return {
         "openapi": full["openapi"],
         "info": {
@@ -109,4 +159,4 @@ async def admin_schema_page(request: Request[Any, Any, Any]) -> bytes:
 )
 async def admin_schema_json(request: Request[Any, Any, Any]) -> bytes:
     """The admin API's OpenAPI 3.1 document."""
-    return json.dumps(admin_document(request.app)).encode()
+    return _scalar.render_json(request, admin_document(request.app))
