@@ -43,6 +43,7 @@ class ServedPlatform:
     def __init__(self, settings: Settings, database_url: str) -> None:
         self.port = _free_port()
         services = build_services(settings, Database(make_engine(database_url, pool_size=5), database_url))
+        self.services = services  # tests may register fakes (e.g. a module catalogue) before requests
         config = uvicorn.Config(
             create_app(settings, services), host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
         )

@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp
 
 from civicshare import __version__
+from civicshare.admin.routes import admin_router, council_logo
 from civicshare.api.dependencies import (
     provide_maybe_tenant,
     provide_services,
@@ -48,7 +49,15 @@ def create_litestar(services: PlatformServices) -> Litestar:
             await services.database.dispose()
 
     return Litestar(
-        route_handlers=[healthz, readyz, council, platform_or_council_home, track_transaction],
+        route_handlers=[
+            healthz,
+            readyz,
+            council,
+            platform_or_council_home,
+            track_transaction,
+            admin_router,
+            council_logo,
+        ],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
             "tenant": Provide(provide_tenant, sync_to_thread=False),

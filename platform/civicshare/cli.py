@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from civicshare.admin.commands import TENANT_COMMANDS, admin
 from civicshare.db.engine import Database, open_database
 from civicshare.db.migrations import TenantMigrationOutcome
 from civicshare.modules import ModuleRegistry, installed_core_version
@@ -127,6 +128,11 @@ async def migrate(settings: Settings, database: Database) -> None:
 @main.group()
 def tenants() -> None:
     """Councils on this platform."""
+
+
+for _command in TENANT_COMMANDS:  # export, import, offboard, purge
+    tenants.add_command(_command)
+main.add_command(admin)
 
 
 def print_sync(report: SyncReport) -> None:
