@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from civicshare.app import discover_modules
+from civicshare.catalogue.checks import module_check
 from civicshare.db.engine import Database, open_database
 from civicshare.db.migrations import TenantMigrationOutcome
 from civicshare.observability.logs import configure_logging
@@ -132,7 +134,9 @@ def print_sync(report: SyncReport) -> None:
 async def _sync(settings: Settings, database: Database) -> SyncReport:
     try:
         catalogue = load_catalogue(settings.tenants_dir)
-        return await sync_catalogue(database.engine, catalogue)
+        # Module settings are checked by each installed module before anything is applied.
+        check = module_check(discover_modules(), catalogue.groups)
+        return await sync_catalogue(database.engine, catalogue, check_modules=check)
     except InvalidDefinitions as error:
         raise CommandFailed("nothing was applied; fix these first:\n" + str(error)) from None
 

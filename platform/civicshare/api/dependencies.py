@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
+from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
@@ -44,3 +45,15 @@ async def provide_tenant_db(
 def provide_maybe_tenant(request: Request[object, object, State]) -> TenantContext | None:
     tenant: TenantContext | None = request.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
     return tenant
+
+
+async def provide_offerings(
+    tenant: NamedDependency[TenantContext], services: NamedDependency[PlatformServices]
+) -> CouncilOfferings:
+    """The services this council offers, with its effective settings (cached per worker briefly)."""
+    return await services.offerings.for_council(tenant)
+
+
+def provide_resident_principal() -> str | None:
+    """The signed-in resident's subject, or None. A seam for identity: it returns None until sign-in exists."""
+    return None
