@@ -12,12 +12,11 @@ worker; production uses GOV.UK Pay, whose pages are its own.
 from __future__ import annotations
 
 from html import escape
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import MediaType, Response, get, post
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect
 
 from civicshare.api.problems import Problem
@@ -77,7 +76,7 @@ async def sandbox_payment_page(payment_id: FromPath[str], services: NamedDepende
 async def sandbox_payment_choice(
     payment_id: FromPath[str],
     services: NamedDependency[PlatformServices],
-    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: URLEncodedBody[dict[str, Any]],
 ) -> Response[Any]:
     sandbox = _sandbox(services)
     try:

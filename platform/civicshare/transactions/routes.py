@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, Parameter, QueryParameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
@@ -157,14 +157,14 @@ async def _payment_for(
 @post("/api/v1/services/{code:str}/transactions", tags=["transactions"], status_code=201)
 async def submit_transaction(
     code: FromPath[str],
-    data: SubmitRequest,
+    data: JSONBody[SubmitRequest],
     request: Request[Any, Any, State],
     tenant: NamedDependency[TenantContext],
     offerings: NamedDependency[CouncilOfferings],
     services: NamedDependency[PlatformServices],
     tenant_db: NamedDependency[AsyncConnection],
     resident_principal: NamedDependency[str | None],
-    idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", max_length=255)] = None,
+    idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=255)] = None,
 ) -> Response[SubmittedTransaction]:
     """Submit a service's answers. Send an `Idempotency-Key` header so a retry never makes a second request."""
     offering = offerings.offering(code)
@@ -285,7 +285,7 @@ async def my_transactions(
 @get("/api/v1/transactions/{reference:str}/payment-return", tags=["transactions"])
 async def payment_return(
     reference: FromPath[str],
-    token: str,
+    token: FromQuery[str],
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
     offerings: NamedDependency[CouncilOfferings],
@@ -315,7 +315,7 @@ async def restart_payment(
     offerings: NamedDependency[CouncilOfferings],
     services: NamedDependency[PlatformServices],
     email: Annotated[str, QueryParameter(min_length=3, max_length=254)],
-    return_url: str | None = None,
+    return_url: FromQuery[str | None] = None,
 ) -> PaymentRestart:
     """Try paying again after a declined or abandoned payment."""
     found = await find_by_reference_and_email(tenant_db, reference, email)
@@ -358,7 +358,7 @@ async def upload_attachments(
     tenant_db: NamedDependency[AsyncConnection],
     offerings: NamedDependency[CouncilOfferings],
     services: NamedDependency[PlatformServices],
-    upload_token: Annotated[str | None, Parameter(header="X-Upload-Token")] = None,
+    upload_token: Annotated[str | None, HeaderParameter(name="X-Upload-Token")] = None,
 ) -> StoredFiles:
     """Attach photos or files (multipart field `files`) within 30 minutes of submitting, with the upload token."""
     form = await request.form()
