@@ -20,6 +20,7 @@ from civicshare.api.dependencies import (
     provide_resident_principal,
     provide_services,
     provide_tenant,
+    provide_tenant_autocommit,
     provide_tenant_db,
 )
 from civicshare.api.errors import EXCEPTION_HANDLERS
@@ -106,6 +107,7 @@ def create_litestar(services: PlatformServices) -> Litestar:
             "tenant": Provide(provide_tenant, sync_to_thread=False),
             "maybe_tenant": Provide(provide_maybe_tenant, sync_to_thread=False),
             "tenant_db": Provide(provide_tenant_db),
+            "tenant_autocommit": Provide(provide_tenant_autocommit),
             "offerings": Provide(provide_offerings),
             "resident_principal": Provide(provide_resident_principal, sync_to_thread=False),
         },

@@ -53,6 +53,7 @@ from civicshare.transactions.submission import (
     SubmissionInvalid,
     SubmissionResult,
     Submitter,
+    check_submission,
     submit,
 )
 
@@ -148,9 +149,11 @@ async def _payment_for(
         raise Problem(
             503,
             "Payments are not available",
-            "We could not start your payment, so nothing was saved and no money was taken. Please try again.",
+            f"Your request {result.reference} is saved but we could not start your payment, and no money was "
+            "taken. Send the same request again (same Idempotency-Key) to try paying again.",
             name="payment-unavailable",
             headers={"retry-after": "30"},
+            extra={"reference": result.reference},
         ) from failure
 
 
@@ -162,11 +165,12 @@ async def submit_transaction(
     tenant: NamedDependency[TenantContext],
     offerings: NamedDependency[CouncilOfferings],
     services: NamedDependency[PlatformServices],
-    tenant_db: NamedDependency[AsyncConnection],
+    tenant_autocommit: NamedDependency[AsyncConnection],
     resident_principal: NamedDependency[str | None],
     idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=255)] = None,
 ) -> Response[SubmittedTransaction]:
     """Submit a service's answers. Send an `Idempotency-Key` header so a retry never makes a second request."""
+    tenant_db = tenant_autocommit  # the submission is one statement; see transactions.service
     offering = offerings.offering(code)
     if offering is None:
         raise not_offered(code, tenant)
@@ -178,10 +182,16 @@ async def submit_transaction(
         if resident_principal
         else Submitter.anonymous(data.contact_email)
     )
+    if early:  # refused before anything is written: each statement here commits on its own
+        try:
+            check_submission(offering, data.answers, data.channel, submitter)
+        except SubmissionInvalid as invalid:
+            raise validation_problem({**invalid.errors, **early}) from None
+        raise validation_problem(early)
     try:
         result = await submit(tenant_db, tenant, offering, data.answers, data.channel, submitter, idempotency_key)
     except SubmissionInvalid as invalid:
-        raise validation_problem({**invalid.errors, **early}) from None
+        raise validation_problem(invalid.errors) from None
     except IdempotencyKeyReused as reused:
         raise Problem(
             422,
@@ -189,8 +199,6 @@ async def submit_transaction(
             "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
             name="idempotency-key-reused",
         ) from reused
-    if early:
-        raise validation_problem(early)
     payment = await _payment_for(services, request, tenant, tenant_db, result, offering, data.return_url)
     next_url = payment.next_url if payment else result.payment_next_url
     upload = None

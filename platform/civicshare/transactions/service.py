@@ -1,9 +1,12 @@
 """Creating and finding transactions in a council's schema. Callers pass a routed tenant connection.
 
 `create_transaction` takes the council's next reference, writes the transaction and its first status
-event in ONE statement (a data-modifying CTE), so the row lock on the council's reference counter is
-held for as short a time as possible: references stay gap-free on commit without serialising more
-than that one statement and the COMMIT.
+event in ONE statement (a data-modifying CTE). On a connection in autocommit mode
+(`tenant_autocommit_connection`) that statement is its own transaction, so the row lock on the
+council's reference counter is held only inside PostgreSQL, never while the application waits for its
+event loop; references stay gap-free because a failed statement (a reused idempotency key) rolls back
+its number with it. On a connection inside a transaction the statement runs under a SAVEPOINT, so a
+reused key leaves the caller's transaction usable.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Integer, Numeric, String, Text, bindparam, func, null, select, update
+from sqlalchemy import Date, Integer, Numeric, String, Text, bindparam, func, null, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.tenancy.context import TenantContext
@@ -98,7 +102,6 @@ def _create_statement() -> Any:
             ["reference", *typed],
             select(reference, *(bindparam(name, type_=kind) for name, kind in typed.items())).select_from(number),
         )
-        .on_conflict_do_nothing(index_elements=[transactions.c.idempotency_key])
         .returning(*transactions.c)
         .cte("created")
     )
@@ -119,19 +122,14 @@ def _create_statement() -> Any:
 
 
 _CREATE = _create_statement()
-_GIVE_BACK_NUMBER = (
-    update(reference_sequences)
-    .where(reference_sequences.c.year == bindparam("number_year"))
-    .values(last_number=reference_sequences.c.last_number - 1)
-)
 
 
 async def create_transaction(connection: AsyncConnection, tenant: TenantContext, new: NewTransaction) -> dict[str, Any]:
     """Write a new transaction with the council's next reference; DuplicateSubmission if its key was used.
 
     When two requests race with the same idempotency key, the second waits on the council's reference
-    counter, finds the first's row on conflict, gives its number back (it still holds the counter's lock,
-    so no one took a later number) and raises DuplicateSubmission with the first's row.
+    counter, then fails on the key's unique index: its statement (number included) rolls back, and it
+    raises DuplicateSubmission with the first's row.
     """
     year = datetime.now(UTC).year
     parameters = {
@@ -159,12 +157,17 @@ async def create_transaction(connection: AsyncConnection, tenant: TenantContext,
         "due_on": new.due_on,
         "actor": new.actor,
     }
-    row = (await connection.execute(_CREATE, parameters)).mappings().one_or_none()
-    if row is None:
-        await connection.execute(_GIVE_BACK_NUMBER, {"number_year": year})
-        existing = await find_by_idempotency_key(connection, new.idempotency_key or "")
-        assert existing is not None, "a conflicting idempotency key must belong to a committed transaction"
-        raise DuplicateSubmission(existing)
+    try:
+        if connection.in_transaction():
+            async with connection.begin_nested():
+                row = (await connection.execute(_CREATE, parameters)).mappings().one()
+        else:
+            row = (await connection.execute(_CREATE, parameters)).mappings().one()
+    except IntegrityError as error:
+        existing = await find_by_idempotency_key(connection, new.idempotency_key) if new.idempotency_key else None
+        if existing is None:
+            raise
+        raise DuplicateSubmission(existing) from error
     return dict(row)
 
 
