@@ -25,8 +25,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 from rich.table import Table
 
@@ -106,7 +107,7 @@ async def _raw_limit(url: str, councils: list[TenantDefinition]) -> Result:
     latencies: list[float] = []
     deadline = time.perf_counter() + RAW_SECONDS
 
-    async def insert_loop(index: int, connection: asyncpg.Connection) -> int:
+    async def insert_loop(index: int, connection: Any) -> int:
         schema = tenant_schema_name(councils[index % len(councils)].slug)
         statement = await connection.prepare(
             f'INSERT INTO "{schema}".transactions (reference, module, service, channel, status, answers, '
