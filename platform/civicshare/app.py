@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,28 +17,71 @@ from civicshare import __version__
 from civicshare.admin.routes import admin_router, council_logo
 from civicshare.api.dependencies import (
     provide_maybe_tenant,
+    provide_offerings,
+    provide_resident_principal,
     provide_services,
     provide_tenant,
+    provide_tenant_autocommit,
     provide_tenant_db,
 )
 from civicshare.api.errors import EXCEPTION_HANDLERS
+from civicshare.catalogue.routes import list_services, service_definition
 from civicshare.councils.routes import council, platform_or_council_home
 from civicshare.db.engine import Database, open_database
+from civicshare.db.metadata import tenant_metadata
 from civicshare.health.routes import healthz, readyz
+from civicshare.modules import ModuleRegistry, installed_core_version
 from civicshare.observability.logs import configure_logging, wants_json
+from civicshare.payments.routes import sandbox_payment_choice, sandbox_payment_page
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.resolution import HostRules, TenantResolver
-from civicshare.transactions.routes import track_transaction
+from civicshare.transactions.routes import (
+    my_transactions,
+    payment_return,
+    restart_payment,
+    submit_transaction,
+    track_transaction,
+    upload_attachments,
+)
 
 log = logging.getLogger(__name__)
 
 
-def build_services(settings: Settings, database: Database | None = None) -> PlatformServices:
+@functools.cache
+def discover_modules() -> ModuleRegistry:
+    """The service modules installed with this deployment; broken plugins are logged and left out.
+
+    Discovered once per process: a module's own tables are declared on the tenant metadata, which
+    must happen only once.
+    """
+    registry = ModuleRegistry.discover(core_version=installed_core_version(), tenant_metadata=tenant_metadata)
+    for problem in registry.problems:
+        log.warning("plugin %s not loaded: %s", problem.name, problem.reason)
+    return registry
+
+
+def build_services(
+    settings: Settings, database: Database | None = None, registry: ModuleRegistry | None = None
+) -> PlatformServices:
     database = database or open_database(settings)
     directory = TenantDirectory(database.engine, max_age_seconds=settings.tenant_cache_seconds)
-    return PlatformServices(settings=settings, database=database, directory=directory)
+    return PlatformServices(
+        settings=settings, database=database, directory=directory, registry=registry or discover_modules()
+    )
+
+
+RESIDENT_API = [
+    list_services,
+    service_definition,
+    submit_transaction,
+    track_transaction,
+    my_transactions,
+    payment_return,
+    restart_payment,
+    upload_attachments,
+]
 
 
 def create_litestar(services: PlatformServices) -> Litestar:
@@ -54,7 +98,10 @@ def create_litestar(services: PlatformServices) -> Litestar:
             readyz,
             council,
             platform_or_council_home,
-            track_transaction,
+            *RESIDENT_API,
+            sandbox_payment_page,
+            sandbox_payment_choice,
+            *services.registry.route_handlers(),
             admin_router,
             council_logo,
         ],
@@ -63,6 +110,9 @@ def create_litestar(services: PlatformServices) -> Litestar:
             "tenant": Provide(provide_tenant, sync_to_thread=False),
             "maybe_tenant": Provide(provide_maybe_tenant, sync_to_thread=False),
             "tenant_db": Provide(provide_tenant_db),
+            "tenant_autocommit": Provide(provide_tenant_autocommit),
+            "offerings": Provide(provide_offerings),
+            "resident_principal": Provide(provide_resident_principal, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],

@@ -16,9 +16,9 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from civicshare.admin.commands import TENANT_COMMANDS, admin
+from civicshare.app import discover_modules
 from civicshare.db.engine import Database, open_database
 from civicshare.db.migrations import TenantMigrationOutcome
-from civicshare.modules import ModuleRegistry, installed_core_version
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.settings import Settings, SettingsError, load_settings
 from civicshare.tenancy.context import TenantStatus
@@ -144,7 +144,7 @@ def print_sync(report: SyncReport) -> None:
 
 
 async def _sync(settings: Settings, database: Database) -> SyncReport:
-    registry = ModuleRegistry.discover(core_version=installed_core_version())
+    registry = discover_modules()
     try:
         catalogue = load_catalogue(settings.tenants_dir)
         check_catalogue_modules(catalogue, registry)

@@ -48,9 +48,9 @@ def test_a_setting_the_module_refuses_is_named_for_a_council_and_for_a_group(
         tmp_path, "westminster.toml", "[modules.waste.settings]\ngarden_waste_price_per_bin_pence = -5\n"
     )
     group = directory / "groups" / "east-london.toml"
-    group.write_text(group.read_text() + "\n[modules.waste.settings]\nno_such_setting = 1\n")
+    group.write_text(group.read_text() + "\n[modules.building_control.settings]\nno_such_setting = 1\n")
     with pytest.raises(InvalidDefinitions) as raised:
         check_catalogue_modules(load_catalogue(directory), registry)
     fields = {(p.file.name, p.field) for p in raised.value.problems}
     assert ("westminster.toml", "modules.waste.settings.garden_waste_price_per_bin_pence") in fields
-    assert ("east-london.toml", "modules.waste.settings.no_such_setting") in fields
+    assert ("east-london.toml", "modules.building_control.settings.no_such_setting") in fields

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
+from civicshare.modules import ModuleRegistry, settings_problems
 from civicshare.tenancy.definitions import GroupDefinition, TenantDefinition
 
 FieldError = tuple[str, str]
@@ -50,3 +51,17 @@ def module_problems(catalogue: ModuleCatalogue, modules: dict[str, Any], *, fiel
 
 def definition_problems(catalogue: ModuleCatalogue, definition: TenantDefinition | GroupDefinition) -> list[FieldError]:
     return module_problems(catalogue, definition.modules)
+
+
+class RegistryCatalogue:
+    """The installed module registry, as the admin API sees it."""
+
+    def __init__(self, registry: ModuleRegistry) -> None:
+        self._registry = registry
+
+    def known(self, code: str) -> bool:
+        return code in self._registry
+
+    def validate_settings(self, code: str, settings: dict[str, Any]) -> list[FieldError]:
+        problems = settings_problems(self._registry.module(code), council=settings)
+        return [(problem.path, problem.message) for problem in problems]
