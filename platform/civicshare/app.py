@@ -23,6 +23,17 @@ from civicshare.api.errors import EXCEPTION_HANDLERS
 from civicshare.councils.routes import council, platform_or_council_home
 from civicshare.db.engine import Database, open_database
 from civicshare.health.routes import healthz, readyz
+from civicshare.identity import routes as identity_routes
+from civicshare.identity.csrf import before_send_cookies, provide_csrf_checked, provide_csrf_token
+from civicshare.identity.guards import (
+    provide_principal,
+    provide_resident_principal,
+    require_council_admin,
+    require_operator,
+    require_signed_in,
+    require_staff,
+)
+from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.observability.logs import configure_logging
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
@@ -36,7 +47,13 @@ log = logging.getLogger(__name__)
 def build_services(settings: Settings, database: Database | None = None) -> PlatformServices:
     database = database or open_database(settings)
     directory = TenantDirectory(database.engine, max_age_seconds=settings.tenant_cache_seconds)
-    return PlatformServices(settings=settings, database=database, directory=directory)
+    services = PlatformServices(settings=settings, database=database, directory=directory)
+    try:
+        services.identity = build_identity(settings)
+        services.lifecycle_hooks.append(services.identity.lifecycle_hook(settings))
+    except IdentityNotConfigured as error:
+        log.error("signing in is unavailable: %s", error)
+    return services
 
 
 def create_litestar(services: PlatformServices) -> Litestar:
@@ -48,13 +65,29 @@ def create_litestar(services: PlatformServices) -> Litestar:
             await services.database.dispose()
 
     return Litestar(
-        route_handlers=[healthz, readyz, council, platform_or_council_home, track_transaction],
+        route_handlers=[
+            healthz,
+            readyz,
+            council,
+            platform_or_council_home,
+            track_transaction,
+            *identity_routes.ROUTES,
+        ],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
             "tenant": Provide(provide_tenant, sync_to_thread=False),
             "maybe_tenant": Provide(provide_maybe_tenant, sync_to_thread=False),
             "tenant_db": Provide(provide_tenant_db),
+            "principal": Provide(provide_principal),
+            "resident_principal": Provide(provide_resident_principal),
+            "signed_in": Provide(require_signed_in),
+            "staff": Provide(require_staff),
+            "council_admin": Provide(require_council_admin),
+            "operator": Provide(require_operator),
+            "csrf_token": Provide(provide_csrf_token),
+            "csrf_checked": Provide(provide_csrf_checked),
         },
+        before_send=[before_send_cookies],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         state=State({"services": services}),
