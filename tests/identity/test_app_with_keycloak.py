@@ -55,6 +55,13 @@ def person(provisioner: KeycloakProvisioner, email: str, roles: list[str]) -> st
     return provisioner.create_user(email, PASSWORD, roles)
 
 
+def web_client(provisioner: KeycloakProvisioner) -> dict[str, Any]:
+    client_uuid = provisioner.admin.get_client_id("civicshare-web")
+    assert client_uuid is not None
+    client: dict[str, Any] = provisioner.admin.get_client(client_uuid)
+    return client
+
+
 def bearer(token: str, slug: str | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **(host_for(slug) if slug else {})}
 
@@ -71,7 +78,7 @@ async def test_onboarding_creates_the_organization_with_its_domains_and_hosts_on
     organization = provisioner.find_organization(slug)
     assert organization is not None
     assert [d["name"] for d in organization["domains"]] == [f"c{unique}.gov.example"]
-    web = provisioner.admin.get_client(provisioner.admin.get_client_id("civicshare-web"))
+    web = web_client(provisioner)
     origin = f"http://{slug}.localhost:{keycloak_settings.port}"
     assert f"{origin}/*" in web["redirectUris"]
     assert f"https://c{unique}.gov.example/*" in web["redirectUris"]
@@ -79,7 +86,7 @@ async def test_onboarding_creates_the_organization_with_its_domains_and_hosts_on
 
     await announce_changes(database, keycloak_settings, slug)  # onboarding twice changes nothing
     assert provisioner.find_organization(slug) == organization
-    again = provisioner.admin.get_client(provisioner.admin.get_client_id("civicshare-web"))
+    again = web_client(provisioner)
     assert again["redirectUris"] == web["redirectUris"]
 
 
