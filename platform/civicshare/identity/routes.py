@@ -17,7 +17,7 @@ from litestar import MediaType, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, Parameter
+from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect
 from msgspec import Struct
 from sqlalchemy import select
@@ -53,6 +53,7 @@ from civicshare.transactions.tables import transactions
 
 log = logging.getLogger("civicshare.identity.refused")
 
+OptionalQuery = Annotated[str | None, QueryParameter()]
 SIGN_IN_COOKIE = "civicshare_signin"
 SIGN_IN_SECONDS = 600
 
@@ -117,7 +118,7 @@ async def start_session(
 
 @get("/auth/sign-in", include_in_schema=False)
 async def sign_in(
-    request: AnyRequest, services: NamedDependency[PlatformServices], next: str | None = None
+    request: AnyRequest, services: NamedDependency[PlatformServices], next: OptionalQuery = None
 ) -> Response[Any]:
     identity = identity_of(services)
     target = safe_next(next)
@@ -159,9 +160,9 @@ def sign_in_failed(detail: str) -> Problem:
 async def sign_in_callback(
     request: AnyRequest,
     services: NamedDependency[PlatformServices],
-    code: str | None = None,
-    returned_state: Annotated[str | None, Parameter(query="state")] = None,
-    error: str | None = None,
+    code: OptionalQuery = None,
+    returned_state: Annotated[str | None, QueryParameter(name="state")] = None,
+    error: OptionalQuery = None,
 ) -> Response[Any]:
     identity = identity_of(services)
     if identity.keycloak is None:
@@ -237,7 +238,7 @@ async def dev_sign_in_page(
     request: AnyRequest,
     services: NamedDependency[PlatformServices],
     csrf_token: NamedDependency[str],
-    next: str | None = None,
+    next: OptionalQuery = None,
 ) -> str:
     identity = dev_identity_of(services)
     assert identity.dev is not None
