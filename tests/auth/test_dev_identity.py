@@ -183,3 +183,14 @@ async def test_the_dev_identity_never_runs_in_production(settings: Settings) -> 
     with pytest.raises(Problem) as refused:
         dev_identity_of(Services())  # type: ignore[arg-type]
     assert refused.value.status == 404
+
+
+async def test_the_demo_hands_api_clients_a_token_for_a_demo_person(http: httpx.AsyncClient) -> None:
+    issued = await http.post("/dev-identity/token", json={"email": "sam.shared@eastlondon.example"})
+    assert issued.status_code == 200
+    me = await http.get("/api/v1/me", headers=bearer(issued.json()["access_token"]))
+    assert me.json()["roles"] == ["council-staff"]
+    jwks = await http.get("/dev-identity/jwks.json")
+    assert [key["alg"] for key in jwks.json()["keys"]] == ["RS256"]
+    refused = await http.post("/dev-identity/token", json={"email": "nobody@example.org"})
+    assert refused.status_code == 400

@@ -17,7 +17,7 @@ from litestar import MediaType, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect
 from msgspec import Struct
 from sqlalchemy import select
@@ -288,7 +288,7 @@ class TokenRequest(Struct):
 
 
 @post(f"{DEV_IDENTITY_PATH}/token", tags=["identity"], status_code=200)
-async def dev_token(services: NamedDependency[PlatformServices], data: TokenRequest) -> IssuedToken:
+async def dev_token(services: NamedDependency[PlatformServices], data: JSONBody[TokenRequest]) -> IssuedToken:
     """Development only: an access token for a demo person (as a password grant would give)."""
     identity = dev_identity_of(services)
     assert identity.dev is not None
