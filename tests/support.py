@@ -79,7 +79,9 @@ async def tenant_context_for(database: Database, slug: str) -> TenantContext:
     return tenant
 
 
-async def record_transaction(database: Database, slug: str, email: str, service: str = "report-pothole") -> str:
+async def record_transaction(
+    database: Database, slug: str, email: str, service: str = "report-pothole", resident_subject: str | None = None
+) -> str:
     """A transaction made the way a service module will make it; returns its reference."""
     tenant = await tenant_context_for(database, slug)
     async with tenant_connection(database.engine, tenant) as connection:
@@ -93,6 +95,8 @@ async def record_transaction(database: Database, slug: str, email: str, service:
                 status="received",
                 answers={"description": f"pothole reported to {slug}"},
                 contact_email=email,
+                submitter_kind="resident" if resident_subject else "anonymous",
+                resident_subject=resident_subject,
             ),
         )
     return str(row["reference"])

@@ -18,7 +18,6 @@ from civicshare.admin.routes import admin_router, council_logo
 from civicshare.api.dependencies import (
     provide_maybe_tenant,
     provide_offerings,
-    provide_resident_principal,
     provide_services,
     provide_tenant,
     provide_tenant_autocommit,
@@ -30,6 +29,18 @@ from civicshare.councils.routes import council, platform_or_council_home
 from civicshare.db.engine import Database, open_database
 from civicshare.db.metadata import tenant_metadata
 from civicshare.health.routes import healthz, readyz
+from civicshare.identity import routes as identity_routes
+from civicshare.identity.csrf import before_send_cookies, provide_csrf_checked, provide_csrf_token
+from civicshare.identity.guards import (
+    provide_principal,
+    provide_resident_principal,
+    require_council_admin,
+    require_operator,
+    require_signed_in,
+    require_staff,
+)
+from civicshare.identity.operator_tokens import OperatorTokenVerifier
+from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.modules import ModuleRegistry, installed_core_version
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.payments.routes import sandbox_payment_choice, sandbox_payment_page
@@ -38,7 +49,6 @@ from civicshare.settings import Settings, load_settings
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.resolution import HostRules, TenantResolver
 from civicshare.transactions.routes import (
-    my_transactions,
     payment_return,
     restart_payment,
     submit_transaction,
@@ -67,9 +77,16 @@ def build_services(
 ) -> PlatformServices:
     database = database or open_database(settings)
     directory = TenantDirectory(database.engine, max_age_seconds=settings.tenant_cache_seconds)
-    return PlatformServices(
+    services = PlatformServices(
         settings=settings, database=database, directory=directory, registry=registry or discover_modules()
     )
+    try:
+        services.identity = build_identity(settings)
+        services.lifecycle_hooks.append(services.identity.lifecycle_hook(settings))
+        services.operator_verifiers = (OperatorTokenVerifier(services.identity.validator),)
+    except IdentityNotConfigured as error:
+        log.error("signing in is unavailable: %s", error)
+    return services
 
 
 RESIDENT_API = [
@@ -77,7 +94,6 @@ RESIDENT_API = [
     service_definition,
     submit_transaction,
     track_transaction,
-    my_transactions,
     payment_return,
     restart_payment,
     upload_attachments,
@@ -104,6 +120,7 @@ def create_litestar(services: PlatformServices) -> Litestar:
             *services.registry.route_handlers(),
             admin_router,
             council_logo,
+            *identity_routes.ROUTES,
         ],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
@@ -112,8 +129,16 @@ def create_litestar(services: PlatformServices) -> Litestar:
             "tenant_db": Provide(provide_tenant_db),
             "tenant_autocommit": Provide(provide_tenant_autocommit),
             "offerings": Provide(provide_offerings),
-            "resident_principal": Provide(provide_resident_principal, sync_to_thread=False),
+            "principal": Provide(provide_principal),
+            "resident_principal": Provide(provide_resident_principal),
+            "signed_in": Provide(require_signed_in),
+            "staff": Provide(require_staff),
+            "council_admin": Provide(require_council_admin),
+            "operator": Provide(require_operator),
+            "csrf_token": Provide(provide_csrf_token),
+            "csrf_checked": Provide(provide_csrf_checked),
         },
+        before_send=[before_send_cookies],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         state=State({"services": services}),

@@ -19,6 +19,7 @@ from civicshare.admin.commands import TENANT_COMMANDS, admin
 from civicshare.app import discover_modules
 from civicshare.db.engine import Database, open_database
 from civicshare.db.migrations import TenantMigrationOutcome
+from civicshare.identity.announce import announce_councils
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.settings import Settings, SettingsError, load_settings
 from civicshare.tenancy.context import TenantStatus
@@ -148,11 +149,19 @@ async def _sync(settings: Settings, database: Database) -> SyncReport:
     try:
         catalogue = load_catalogue(settings.tenants_dir)
         check_catalogue_modules(catalogue, registry)
-        return await sync_catalogue(database.engine, catalogue)
+        report = await sync_catalogue(database.engine, catalogue)
     except InvalidDefinitions as error:
         raise CommandFailed("nothing was applied; fix these first:\n" + str(error)) from None
     except (TenantConflict, TenantNotFound) as error:
         raise CommandFailed(f"nothing was applied: {error}") from None
+    # Every council in the files, changed or not: the identity provider may have missed an earlier sync.
+    if await announce_councils(settings, database, [change.slug for change in report.tenants]):
+        print_sync(report)
+        raise CommandFailed(
+            "the councils are on the platform, but the identity provider could not follow every change; "
+            "run `civicshare tenants sync` again when it is reachable"
+        )
+    return report
 
 
 @tenants.command("sync")
@@ -205,13 +214,15 @@ async def tenants_show(settings: Settings, database: Database, slug: str) -> Non
     )
 
 
-async def _set_status(database: Database, slug: str, status: TenantStatus) -> None:
+async def _set_status(settings: Settings, database: Database, slug: str, status: TenantStatus) -> None:
     try:
         async with database.engine.begin() as connection:
             await change_status(connection, slug, status)
     except (TenantNotFound, WrongTenantState) as error:
         raise CommandFailed(str(error)) from None
     console.print(f"council {slug}: {status.value}")
+    if await announce_councils(settings, database, [slug]):
+        raise CommandFailed(f"council {slug} is {status.value}; run `civicshare tenants sync` to retry the rest")
 
 
 @tenants.command("suspend")
@@ -219,7 +230,7 @@ async def _set_status(database: Database, slug: str, status: TenantStatus) -> No
 @with_database
 async def tenants_suspend(settings: Settings, database: Database, slug: str) -> None:
     """Suspend a council: its residents are told its services are unavailable."""
-    await _set_status(database, slug, TenantStatus.SUSPENDED)
+    await _set_status(settings, database, slug, TenantStatus.SUSPENDED)
 
 
 @tenants.command("resume")
@@ -227,7 +238,69 @@ async def tenants_suspend(settings: Settings, database: Database, slug: str) -> 
 @with_database
 async def tenants_resume(settings: Settings, database: Database, slug: str) -> None:
     """Resume a suspended council."""
-    await _set_status(database, slug, TenantStatus.ACTIVE)
+    await _set_status(settings, database, slug, TenantStatus.ACTIVE)
+
+
+@tenants.command("add-staff")
+@click.argument("slug")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["council-staff", "council-admin"]), default="council-staff")
+@with_database
+async def tenants_add_staff(settings: Settings, database: Database, slug: str, email: str, role: str) -> None:
+    """Add a member of staff to a council (their account is created if new) with a council role."""
+    from civicshare.identity.directory import UnknownCouncil
+    from civicshare.identity.principal import Role
+    from civicshare.identity.provider import IdentityNotConfigured, build_identity
+    from civicshare.identity.tokens import IdentityUnavailable
+
+    async with database.engine.connect() as connection:
+        if await load_tenant_context(connection, slug) is None:
+            raise CommandFailed(f"no council {slug!r}")
+    try:
+        subject = await build_identity(settings).directory.add_staff(slug, email, Role(role))
+    except (IdentityNotConfigured, IdentityUnavailable, UnknownCouncil) as error:
+        raise CommandFailed(str(error)) from None
+    console.print(f"{email} ({subject}) is {role} at {slug}")
+
+
+# --- the development Keycloak ---------------------------------------------------------------------
+
+
+@main.group()
+def keycloak() -> None:
+    """The development Keycloak (infra/keycloak), run without containers, state in var/keycloak."""
+
+
+@keycloak.command("up")
+def keycloak_up() -> None:
+    """Start Keycloak (or show the running one) with the civicshare realm applied."""
+    from civicshare.identity.keycloak_server import KeycloakError, KeycloakServer
+
+    try:
+        info = KeycloakServer().up()
+    except KeycloakError as error:
+        raise CommandFailed(str(error)) from None
+    console.print(f"Keycloak at {info.base_url} (realm {info.realm}, pid {info.pid}, ready in {info.started_seconds}s)")
+    console.print("use it: CIVICSHARE_IDENTITY_PROVIDER=keycloak civicshare serve")
+
+
+@keycloak.command("down")
+def keycloak_down() -> None:
+    """Stop the development Keycloak."""
+    from civicshare.identity.keycloak_server import KeycloakServer
+
+    console.print("stopped" if KeycloakServer().down() else "was not running")
+
+
+@keycloak.command("status")
+def keycloak_status() -> None:
+    """Show whether the development Keycloak runs, and where."""
+    from civicshare.identity.keycloak_server import KeycloakServer
+
+    info = KeycloakServer().status()
+    if info is None:
+        raise CommandFailed("Keycloak is not running; start it with `civicshare keycloak up`")
+    console.print(f"Keycloak at {info.base_url} (realm {info.realm}, pid {info.pid}); issuer {info.issuer}")
 
 
 # --- serving --------------------------------------------------------------------------------------

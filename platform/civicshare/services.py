@@ -6,10 +6,12 @@ from civicshare.admin.catalogue import ModuleCatalogue, RegistryCatalogue
 from civicshare.admin.principal import BearerVerifier
 from civicshare.catalogue.service import OfferingsCache
 from civicshare.db.engine import Database
+from civicshare.identity.provider import Identity
 from civicshare.modules import ModuleRegistry
 from civicshare.payments import PaymentProvider, SandboxPaymentProvider
 from civicshare.settings import Settings
 from civicshare.tenancy.directory import TenantDirectory
+from civicshare.tenancy.lifecycle import CouncilLifecycleHook
 
 
 class PlatformServices:
@@ -31,6 +33,7 @@ class PlatformServices:
         registry: ModuleRegistry | None = None,
         payments: PaymentProvider | None = None,
         operator_verifiers: tuple[BearerVerifier, ...] = (),
+        identity: Identity | None = None,
     ) -> None:
         self.settings = settings
         self.database = database
@@ -39,4 +42,9 @@ class PlatformServices:
         self.payments: PaymentProvider = payments if payments is not None else SandboxPaymentProvider()
         self.modules: ModuleCatalogue = RegistryCatalogue(self.registry)
         self.operator_verifiers = operator_verifiers  # ways in for operators beyond API keys, e.g. Keycloak JWTs
+        # The identity provider (Keycloak or the dev identity); None when it could not be set up, in which
+        # case signed-in features answer 503 and anonymous ones keep working.
+        self.identity = identity
+        # Told about each council's change of state (onboarded, updated, suspended, offboarded), after commit.
+        self.lifecycle_hooks: list[CouncilLifecycleHook] = []
         self.offerings = OfferingsCache(database.engine, self.registry, max_age_seconds=settings.tenant_cache_seconds)

@@ -50,6 +50,21 @@ class Settings(BaseSettings):
     base_domain: str = Field(default="localhost", description="councils answer on <slug>.<base_domain>")
     secret_key: SecretStr = SecretStr(DEMO_SECRET_KEY)
     identity_provider: IdentityProvider = IdentityProvider.DEV
+    keycloak_url: str | None = Field(
+        default=None,
+        description="Keycloak's base URL (http://127.0.0.1:8080); unset in development means the one "
+        "`civicshare keycloak up` recorded in var/keycloak",
+    )
+    keycloak_realm: str = "civicshare"
+    keycloak_web_client_id: str = "civicshare-web"
+    keycloak_audience: str = "civicshare"
+    keycloak_provisioner_client_id: str = "civicshare-provisioner"
+    keycloak_provisioner_secret: SecretStr | None = None
+    token_leeway_seconds: int = Field(default=30, ge=0, le=300, description="clock skew allowed on exp/nbf/iat")
+    jwks_min_refresh_seconds: float = Field(
+        default=30.0, ge=0, description="at most one JWKS refresh per this many seconds (unknown key ids)"
+    )
+    session_max_age_seconds: int = Field(default=8 * 3600, ge=60, description="a browser session's lifetime")
     log_format: LogFormat = LogFormat.JSON
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1, le=200)
@@ -74,6 +89,8 @@ class Settings(BaseSettings):
             problems.append("CIVICSHARE_SECRET_KEY must be set to a private value of 32 characters or more")
         if self.identity_provider is IdentityProvider.DEV:
             problems.append("CIVICSHARE_IDENTITY_PROVIDER=dev is the demo identity; use keycloak")
+        elif self.keycloak_url is None or self.keycloak_provisioner_secret is None:
+            problems.append("CIVICSHARE_KEYCLOAK_URL and CIVICSHARE_KEYCLOAK_PROVISIONER_SECRET must be set")
         if self.database_url is None:
             problems.append("CIVICSHARE_DATABASE_URL must name an external PostgreSQL (the embedded one is for demos)")
         if problems:

@@ -24,6 +24,8 @@ def test_production_starts_with_its_own_parts(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("CIVICSHARE_SECRET_KEY", "x" * 40)
     monkeypatch.setenv("CIVICSHARE_IDENTITY_PROVIDER", "keycloak")
     monkeypatch.setenv("CIVICSHARE_DATABASE_URL", "postgresql+asyncpg://civicshare@db.internal/civicshare")
+    monkeypatch.setenv("CIVICSHARE_KEYCLOAK_URL", "https://id.civicshare.example")
+    monkeypatch.setenv("CIVICSHARE_KEYCLOAK_PROVISIONER_SECRET", "s" * 32)
     settings = load_settings()
     assert not settings.uses_embedded_database
 

@@ -227,7 +227,7 @@ async def test_a_resident_attaches_a_photo_checked_by_its_content(http: httpx.As
     assert forged.status_code == 404
 
 
-async def test_signed_in_requests_wait_for_identity(http: httpx.AsyncClient, councils: Councils) -> None:
-    response = await http.get("/api/v1/account/transactions", headers=host_for(councils.member.slug))
+async def test_my_requests_need_a_signed_in_resident(http: httpx.AsyncClient, councils: Councils) -> None:
+    response = await http.get("/api/v1/me/transactions", headers=host_for(councils.member.slug))
 
     assert response.status_code == 401

@@ -17,6 +17,7 @@ from civicshare.admin.schemas import ApiKeyResource
 from civicshare.admin.tables import council_exports
 from civicshare.api.problems import Problem
 from civicshare.db.engine import Database, open_database
+from civicshare.identity.announce import announce_councils
 from civicshare.settings import Settings
 
 R = TypeVar("R")
@@ -110,6 +111,7 @@ def offboard_council(context: click.Context, slug: str) -> None:
         async with database.engine.begin() as connection:
             council = await councils.start_offboarding(connection, COMMAND_LINE, slug, grace=grace)
         assert council.offboarding is not None
+        await announce_councils(settings, database, [slug])  # its organization leaves the identity provider
         return council.offboarding.purge_after.isoformat()
 
     click.echo(f"council {slug}: offboarding; can be purged after {_run(context, body)}")

@@ -56,6 +56,8 @@ from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext, TenantMode, TenantStatus
 from civicshare.tenancy.definitions import DOMAIN_PATTERN, TenantDefinition
 from civicshare.tenancy.files import LOGO_MAX_BYTES
+from civicshare.tenancy.lifecycle import announce_council_changes
+from civicshare.tenancy.records import load_tenant_context
 from civicshare.tenancy.tables import service_groups, tenants
 
 Services = NamedDependency[PlatformServices]
@@ -64,13 +66,19 @@ SlugPath = Annotated[str, PathParameter(description="the council's slug", max_le
 
 
 @asynccontextmanager
-async def changing(services: PlatformServices) -> AsyncIterator[AsyncConnection]:
-    """One transaction for a change and its audit entry; afterwards every council lookup sees it."""
+async def changing(services: PlatformServices, council: str | None = None) -> AsyncIterator[AsyncConnection]:
+    """One transaction for a change and its audit entry; afterwards every council lookup sees it, and the
+    parts that follow a council's state (its identity organization) are told once it has committed."""
     try:
         async with services.database.engine.begin() as connection:
             yield connection
     finally:
         services.directory.invalidate()
+    if council is not None and services.lifecycle_hooks:
+        async with services.database.engine.connect() as connection:
+            changed = await load_tenant_context(connection, council)
+        if changed is not None:
+            await announce_council_changes(services.lifecycle_hooks, [changed])
 
 
 @asynccontextmanager
@@ -111,7 +119,7 @@ async def onboard_council(
     services: Services, operator: CurrentOperator, data: JSONBody[TenantDefinition]
 ) -> CouncilResource:
     """The same fields as `tenants/<slug>.toml`. Answers once the council serves requests on its host."""
-    async with changing(services) as connection:
+    async with changing(services, data.slug) as connection:
         return await councils.onboard(connection, services.modules, operator, data)
 
 
@@ -130,14 +138,14 @@ async def update_council(
     def apply(definition: dict[str, Any]) -> dict[str, Any]:
         return {**definition, **changes}
 
-    async with changing(services) as connection:
+    async with changing(services, slug) as connection:
         return await councils.change_definition(connection, services.modules, operator, slug, "council.updated", apply)
 
 
 async def _status(
     services: PlatformServices, operator: Operator, slug: FromPath[str], to: TenantStatus, action: str
 ) -> Any:
-    async with changing(services) as connection:
+    async with changing(services, slug) as connection:
         return await councils.change_council_status(connection, operator, slug, to, action)
 
 
@@ -156,7 +164,7 @@ async def resume_council(services: Services, operator: CurrentOperator, slug: Sl
 @post("/councils/{slug:str}/offboard", status_code=200, summary="Start offboarding (grace period, then purge)")
 async def offboard_council(services: Services, operator: CurrentOperator, slug: SlugPath) -> CouncilResource:
     grace = timedelta(days=services.settings.offboarding_grace_days)
-    async with changing(services) as connection:
+    async with changing(services, slug) as connection:
         return await councils.start_offboarding(connection, operator, slug, grace=grace)
 
 
@@ -237,7 +245,7 @@ async def add_domain(
             raise conflict(f"council {slug!r} already answers on {domain}", "domain-taken")
         return {**definition, "domains": [*definition.get("domains", []), domain]}
 
-    async with changing(services) as connection:
+    async with changing(services, slug) as connection:
         return await councils.change_definition(
             connection, services.modules, operator, slug, "council.domain_added", apply
         )
@@ -253,7 +261,7 @@ async def remove_domain(
             raise not_found("Domain", f"Council {slug!r} does not answer on {domain}.")
         return {**definition, "domains": [d for d in domains if d != domain.lower()]}
 
-    async with changing(services) as connection:
+    async with changing(services, slug) as connection:
         return await councils.change_definition(
             connection, services.modules, operator, slug, "council.domain_removed", apply
         )

@@ -60,8 +60,3 @@ async def provide_offerings(
 ) -> CouncilOfferings:
     """The services this council offers, with its effective settings (cached per worker briefly)."""
     return await services.offerings.for_council(tenant)
-
-
-def provide_resident_principal() -> str | None:
-    """The signed-in resident's subject, or None. A seam for identity: it returns None until sign-in exists."""
-    return None

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from civicshare.api.problems import Problem
 from civicshare.catalogue.routes import not_offered
 from civicshare.catalogue.service import CouncilOfferings, Offering
+from civicshare.identity.principal import Principal
 from civicshare.modules import UnknownService, Workflow
 from civicshare.payments import PaymentFailed, PaymentProvider
 from civicshare.services import PlatformServices
@@ -39,13 +40,11 @@ from civicshare.transactions.schemas import (
     SubmitRequest,
     SubmittedTransaction,
     TrackedTransaction,
-    TransactionSummary,
     UploadLink,
 )
 from civicshare.transactions.service import (
     find_by_reference,
     find_by_reference_and_email,
-    list_for_resident,
     status_history,
 )
 from civicshare.transactions.submission import (
@@ -166,7 +165,7 @@ async def submit_transaction(
     offerings: NamedDependency[CouncilOfferings],
     services: NamedDependency[PlatformServices],
     tenant_autocommit: NamedDependency[AsyncConnection],
-    resident_principal: NamedDependency[str | None],
+    resident_principal: NamedDependency[Principal | None],
     idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=255)] = None,
 ) -> Response[SubmittedTransaction]:
     """Submit a service's answers. Send an `Idempotency-Key` header so a retry never makes a second request."""
@@ -178,7 +177,7 @@ async def submit_transaction(
     if data.channel not in RESIDENT_CHANNELS:
         early["channel"] = "Channel must be web or app"
     submitter = (
-        Submitter.resident(resident_principal, data.contact_email)
+        Submitter.resident(resident_principal.subject, data.contact_email)
         if resident_principal
         else Submitter.anonymous(data.contact_email)
     )
@@ -265,29 +264,6 @@ async def track_transaction(
     if found is None:
         raise transaction_not_found()
     return await _tracked(tenant_db, offerings, services, found)
-
-
-@get("/api/v1/account/transactions", tags=["transactions"])
-async def my_transactions(
-    tenant_db: NamedDependency[AsyncConnection],
-    offerings: NamedDependency[CouncilOfferings],
-    services: NamedDependency[PlatformServices],
-    resident_principal: NamedDependency[str | None],
-) -> list[TransactionSummary]:
-    """A signed-in resident's requests at this council, newest first."""
-    if resident_principal is None:
-        raise Problem(401, "Sign in", "Sign in to see your requests, or track one with its reference.", name="sign-in")
-    rows = await list_for_resident(tenant_db, resident_principal)
-    return [
-        TransactionSummary(
-            r["reference"],
-            r["service"],
-            r["status"],
-            Wording(offerings, services, r["service"]).label(r["status"]),
-            r["created_at"],
-        )
-        for r in rows
-    ]
 
 
 @get("/api/v1/transactions/{reference:str}/payment-return", tags=["transactions"])

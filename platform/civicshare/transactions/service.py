@@ -204,17 +204,6 @@ async def find_by_reference_and_email(connection: AsyncConnection, reference: st
     return dict(row) if row is not None else None
 
 
-async def list_for_resident(connection: AsyncConnection, subject: str, *, limit: int = 100) -> list[dict[str, Any]]:
-    """A signed-in resident's transactions at this council, newest first."""
-    rows = await connection.execute(
-        select(transactions)
-        .where(transactions.c.resident_subject == subject)
-        .order_by(transactions.c.created_at.desc(), transactions.c.id.desc())
-        .limit(limit)
-    )
-    return [dict(row) for row in rows.mappings()]
-
-
 async def status_history(connection: AsyncConnection, transaction_id: int) -> list[dict[str, Any]]:
     rows = await connection.execute(
         select(transaction_events)

@@ -1,0 +1,94 @@
+"""The identity directory port: councils as organizations and their staff, in whichever identity
+provider this deployment uses (Keycloak, or the demo's dev identity).
+
+``IdentityDirectory`` is what the rest of the platform may ask of an identity provider's directory;
+``IdentityLifecycleHook`` plugs it into the council lifecycle (``civicshare.tenancy.lifecycle``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from civicshare.identity.principal import Role
+from civicshare.settings import Mode, Settings
+from civicshare.tenancy.context import TenantContext, TenantStatus
+
+MEMBER_ROLES = frozenset({Role.COUNCIL_ADMIN, Role.COUNCIL_STAFF})
+
+
+class UnknownCouncil(Exception):
+    """The council has no organization in the identity provider (yet)."""
+
+
+@dataclass(frozen=True)
+class CouncilOrganization:
+    """What the identity provider should hold for a council."""
+
+    slug: str
+    name: str
+    domains: tuple[str, ...]
+    enabled: bool
+    # Origins whose /auth/callback may receive a sign-in (Keycloak allows no wildcard hosts).
+    origins: tuple[str, ...]
+
+
+class IdentityDirectory(Protocol):
+    async def ensure_council(self, council: CouncilOrganization) -> str:
+        """Create or update the council's organization (name, domains, enabled, redirect origins);
+        return its id. Running it twice changes nothing."""
+
+    async def remove_council(self, slug: str) -> bool:
+        """Offboard: delete the organization (people's accounts remain). True if it existed."""
+
+    async def add_staff(self, slug: str, email: str, role: Role) -> str:
+        """Make the person (created if new) a member of the council with council-admin or
+        council-staff; return their subject id. Idempotent."""
+
+    async def remove_staff(self, slug: str, email: str) -> bool:
+        """End the person's membership of the council. True if they were a member."""
+
+    async def councils_of(self, email: str) -> list[str]:
+        """Slugs of the councils the person belongs to."""
+
+
+def council_origins(tenant: TenantContext, settings: Settings) -> tuple[str, ...]:
+    """Where the council's pages are served: its host under the base domain and its own domains."""
+    scheme = "https" if settings.mode is Mode.PRODUCTION else "http"
+    default_port = 443 if scheme == "https" else 80
+    port = "" if settings.port == default_port or settings.mode is Mode.PRODUCTION else f":{settings.port}"
+    origins = [f"{scheme}://{tenant.slug}.{settings.base_domain}{port}"]
+    origins += [f"https://{domain}" for domain in tenant.domains]
+    return tuple(dict.fromkeys(origins))
+
+
+def organization_for(tenant: TenantContext, settings: Settings) -> CouncilOrganization:
+    return CouncilOrganization(
+        slug=tenant.slug,
+        name=tenant.name,
+        domains=tuple(tenant.domains),
+        enabled=tenant.status is TenantStatus.ACTIVE,
+        origins=council_origins(tenant, settings),
+    )
+
+
+def check_member_role(role: Role | str) -> Role:
+    if role not in MEMBER_ROLES:
+        raise ValueError(f"a council member is council-admin or council-staff, not {role!r}")
+    return Role(role)
+
+
+class IdentityLifecycleHook:
+    """Keeps the identity provider's organizations in step with the councils."""
+
+    name = "identity"
+
+    def __init__(self, directory: IdentityDirectory, settings: Settings) -> None:
+        self.directory = directory
+        self.settings = settings
+
+    async def council_changed(self, tenant: TenantContext) -> None:
+        if tenant.status is TenantStatus.OFFBOARDING:
+            await self.directory.remove_council(tenant.slug)
+        else:
+            await self.directory.ensure_council(organization_for(tenant, self.settings))

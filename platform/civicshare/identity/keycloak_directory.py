@@ -1,0 +1,102 @@
+"""The identity directory on Keycloak: python-keycloak's (blocking) admin calls run in a worker thread.
+
+Each council is an organization whose alias is its slug. Its hosts are added to the web client's
+redirect and post-logout URIs, since Keycloak has no wildcard for hosts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from keycloak.exceptions import KeycloakError as KeycloakClientError
+from requests.exceptions import RequestException
+
+from civicshare.identity.directory import CouncilOrganization, UnknownCouncil, check_member_role
+from civicshare.identity.keycloak_admin import KeycloakProvisioner, ProvisioningError
+from civicshare.identity.principal import Role
+from civicshare.identity.tokens import IdentityUnavailable
+
+T = TypeVar("T")
+POST_LOGOUT_ATTRIBUTE = "post.logout.redirect.uris"
+
+
+class KeycloakDirectory:
+    def __init__(
+        self,
+        server_url: str,
+        realm: str,
+        provisioner_client_id: str,
+        provisioner_secret: str,
+        web_client_id: str,
+    ) -> None:
+        self.server_url = server_url
+        self.realm = realm
+        self.provisioner_client_id = provisioner_client_id
+        self.provisioner_secret = provisioner_secret
+        self.web_client_id = web_client_id
+        self._provisioner: KeycloakProvisioner | None = None
+        self._lock = threading.Lock()
+
+    def _connect(self) -> KeycloakProvisioner:
+        with self._lock:
+            if self._provisioner is None:
+                self._provisioner = KeycloakProvisioner.connect(
+                    self.server_url, self.provisioner_secret, self.realm, self.provisioner_client_id
+                )
+            return self._provisioner
+
+    async def _run(self, work: Callable[[KeycloakProvisioner], T]) -> T:
+        def call() -> T:
+            try:
+                return work(self._connect())
+            except (RequestException, KeycloakClientError) as error:
+                if isinstance(error, KeycloakClientError) and getattr(error, "response_code", None):
+                    raise
+                self._provisioner = None  # connect afresh next time (Keycloak may have restarted)
+                raise IdentityUnavailable(f"Keycloak at {self.server_url} cannot be reached: {error}") from error
+
+        return await asyncio.to_thread(call)
+
+    async def ensure_council(self, council: CouncilOrganization) -> str:
+        def work(provisioner: KeycloakProvisioner) -> str:
+            organization_id = provisioner.ensure_organization(council.slug, council.name, council.domains)
+            provisioner.set_organization_enabled(council.slug, council.enabled)
+            if council.origins:
+                provisioner.add_redirect_uris(self.web_client_id, [f"{origin}/*" for origin in council.origins])
+                self._add_post_logout_uris(provisioner, [f"{origin}/*" for origin in council.origins])
+            return organization_id
+
+        return await self._run(work)
+
+    def _add_post_logout_uris(self, provisioner: KeycloakProvisioner, uris: list[str]) -> None:
+        admin = provisioner.admin
+        client_uuid = admin.get_client_id(self.web_client_id)
+        if client_uuid is None:
+            raise ProvisioningError(f"client {self.web_client_id!r} is missing")
+        attributes = dict(admin.get_client(client_uuid).get("attributes", {}))
+        current = [uri for uri in str(attributes.get(POST_LOGOUT_ATTRIBUTE, "")).split("##") if uri]
+        added = [uri for uri in dict.fromkeys(uris) if uri not in current]
+        if added:
+            admin.update_client(client_uuid, {"attributes": {POST_LOGOUT_ATTRIBUTE: "##".join(current + added)}})
+
+    async def remove_council(self, slug: str) -> bool:
+        return await self._run(lambda provisioner: provisioner.delete_organization(slug))
+
+    async def add_staff(self, slug: str, email: str, role: Role) -> str:
+        role = check_member_role(role)
+
+        def work(provisioner: KeycloakProvisioner) -> str:
+            if provisioner.find_organization(slug) is None:
+                raise UnknownCouncil(f"council {slug!r} has no organization in Keycloak; run `civicshare tenants sync`")
+            return provisioner.add_member(slug, email, role.value)
+
+        return await self._run(work)
+
+    async def remove_staff(self, slug: str, email: str) -> bool:
+        return await self._run(lambda provisioner: provisioner.remove_member(slug, email))
+
+    async def councils_of(self, email: str) -> list[str]:
+        return await self._run(lambda provisioner: provisioner.organizations_of(email))

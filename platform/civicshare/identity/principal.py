@@ -1,0 +1,114 @@
+"""Who is making a request: the principal every guard and service reads, whatever the way in.
+
+A principal comes from a validated token (a bearer JWT from Keycloak or the dev identity), from a
+signed-in browser session (which holds the principal made from the token at sign-in), or, once the
+admin API merges, from an operator's API key. Guards never read tokens or cookies themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    PLATFORM_OPERATOR = "platform-operator"
+    COUNCIL_ADMIN = "council-admin"
+    COUNCIL_STAFF = "council-staff"
+    RESIDENT = "resident"
+
+
+KNOWN_ROLES = frozenset(role.value for role in Role)
+STAFF_ROLES = frozenset({Role.COUNCIL_ADMIN, Role.COUNCIL_STAFF})
+
+
+class Via(StrEnum):
+    """How the principal proved who they are."""
+
+    BEARER = "bearer"
+    SESSION = "session"
+    API_KEY = "api-key"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A person (or, for API keys, a named operator credential) and what they may act as.
+
+    ``councils`` maps each council slug (the Keycloak organization alias) the person belongs to onto
+    its organization id. Staff rights hold only at those councils; resident rights hold everywhere.
+    """
+
+    subject: str
+    email: str | None = None
+    name: str | None = None
+    roles: frozenset[Role] = frozenset()
+    councils: Mapping[str, str] = field(default_factory=dict)
+    via: Via = Via.BEARER
+
+    @property
+    def is_operator(self) -> bool:
+        return Role.PLATFORM_OPERATOR in self.roles
+
+    @property
+    def is_resident(self) -> bool:
+        return Role.RESIDENT in self.roles
+
+    def is_staff_of(self, council_slug: str) -> bool:
+        """Council staff (or admin) AND a member of this council."""
+        return bool(self.roles & STAFF_ROLES) and council_slug in self.councils
+
+    def is_admin_of(self, council_slug: str) -> bool:
+        return Role.COUNCIL_ADMIN in self.roles and council_slug in self.councils
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email or self.subject
+
+    # A session keeps the principal as JSON: these two keep the shape in one place.
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "email": self.email,
+            "name": self.name,
+            "roles": sorted(role.value for role in self.roles),
+            "councils": dict(self.councils),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], via: Via) -> Principal:
+        return cls(
+            subject=str(data["subject"]),
+            email=data.get("email"),
+            name=data.get("name"),
+            roles=frozenset(Role(role) for role in data.get("roles", ()) if role in KNOWN_ROLES),
+            councils={str(slug): str(org_id) for slug, org_id in dict(data.get("councils", {})).items()},
+            via=via,
+        )
+
+
+def principal_from_claims(claims: Mapping[str, Any], via: Via = Via.BEARER) -> Principal:
+    """Keycloak's access-token claims (and the dev identity's, which have the same shape) as a principal."""
+    realm_access = claims.get("realm_access")
+    raw_roles = realm_access.get("roles", []) if isinstance(realm_access, Mapping) else []
+    roles = frozenset(Role(role) for role in raw_roles if isinstance(role, str) and role in KNOWN_ROLES)
+    organizations = claims.get("organization")
+    councils: dict[str, str] = {}
+    if isinstance(organizations, Mapping):  # {"kingston": {"id": "..."}} with the id mapper switched on
+        for alias, details in organizations.items():
+            org_id = details.get("id") if isinstance(details, Mapping) else None
+            councils[str(alias)] = str(org_id) if org_id else ""
+    elif isinstance(organizations, list):  # ["kingston"] without it
+        councils = {str(alias): "" for alias in organizations}
+    given, family = claims.get("given_name"), claims.get("family_name")
+    name = claims.get("name") or " ".join(part for part in (given, family) if part) or None
+    email = claims.get("email")
+    return Principal(
+        subject=str(claims["sub"]),
+        email=str(email).lower() if email else None,
+        name=str(name) if name else None,
+        roles=roles,
+        councils=councils,
+        via=via,
+    )

@@ -1,0 +1,405 @@
+"""Sign-in, sign-out and "who am I": thin handlers over the identity provider and the session store.
+
+Browser sign-in runs on the council's own host (the redirect URI is ``<council origin>/auth/callback``),
+so the session cookie belongs to that host only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from html import escape
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import MediaType, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
+from litestar.response import Redirect
+from msgspec import Struct
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.api.problems import Problem
+from civicshare.identity.csrf import CSRF_FIELD
+from civicshare.identity.guards import (
+    AnyRequest,
+    identity_of,
+    identity_unavailable,
+    session_key,
+    unauthorised,
+)
+from civicshare.identity.oidc import SignInStart
+from civicshare.identity.principal import Principal
+from civicshare.identity.provider import DEV_IDENTITY_PATH, Identity
+from civicshare.identity.sessions import (
+    SESSION_COOKIE,
+    TamperedCookie,
+    create_session,
+    end_session,
+    load_session,
+    sign_json,
+    unsign_json,
+)
+from civicshare.identity.tokens import IdentityUnavailable, InvalidToken
+from civicshare.services import PlatformServices
+from civicshare.settings import Mode
+from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.references import normalise_reference
+from civicshare.transactions.tables import transactions
+
+log = logging.getLogger("civicshare.identity.refused")
+
+OptionalQuery = Annotated[str | None, QueryParameter()]
+SIGN_IN_COOKIE = "civicshare_signin"
+SIGN_IN_SECONDS = 600
+
+
+def origin_of(request: AnyRequest) -> str:
+    """The address the browser used, with the /t/<council> prefix if it came that way."""
+    host = request.headers.get("host", "127.0.0.1")
+    return f"{request.scope['scheme']}://{host}{request.scope.get('root_path', '')}"
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never another site (open redirect) or a scheme-relative //host."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+def platform_cookie(request: AnyRequest, name: str, value: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=name,
+        value=value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.scope["scheme"] == "https",
+    )
+
+
+async def start_session(
+    request: AnyRequest,
+    services: PlatformServices,
+    principal: Principal,
+    *,
+    id_token: str | None,
+    next_path: str,
+) -> Response[Any]:
+    identity = identity_of(services)
+    async with services.database.engine.begin() as connection:
+        cookie_value, _ = await create_session(
+            connection,
+            session_key(services),
+            principal,
+            provider=identity.provider.value,
+            id_token=id_token,
+            max_age_seconds=services.settings.session_max_age_seconds,
+        )
+    log.info("signed in %s (%s)", principal.subject, identity.provider.value)
+    root = request.scope.get("root_path", "")
+    return Redirect(
+        path=root + next_path,
+        status_code=303,
+        cookies=[
+            platform_cookie(request, SESSION_COOKIE, cookie_value, services.settings.session_max_age_seconds),
+            platform_cookie(request, SIGN_IN_COOKIE, "", 0),
+        ],
+    )
+
+
+# --- browser sign-in (Keycloak, or the dev identity's page) ---------------------------------------
+
+
+@get("/auth/sign-in", include_in_schema=False)
+async def sign_in(
+    request: AnyRequest, services: NamedDependency[PlatformServices], next: OptionalQuery = None
+) -> Response[Any]:
+    identity = identity_of(services)
+    target = safe_next(next)
+    root = request.scope.get("root_path", "")
+    if identity.dev is not None:
+        return Redirect(path=f"{root}{DEV_IDENTITY_PATH}/sign-in?{urlencode({'next': target})}", status_code=303)
+    assert identity.keycloak is not None
+    try:
+        await identity.keycloak.check_available()
+    except IdentityUnavailable as error:
+        log.error("sign-in unavailable: %s", error)
+        raise identity_unavailable() from None
+    start = SignInStart.new()
+    redirect_uri = origin_of(request) + "/auth/callback"
+    state = sign_json(
+        session_key(services),
+        "sign-in",
+        {
+            "state": start.state,
+            "nonce": start.nonce,
+            "verifier": start.code_verifier,
+            "next": target,
+            "redirect_uri": redirect_uri,
+            "expires": int(time.time()) + SIGN_IN_SECONDS,
+        },
+    )
+    return Redirect(
+        path=identity.keycloak.authorization_url(start, redirect_uri),
+        status_code=303,
+        cookies=[platform_cookie(request, SIGN_IN_COOKIE, state, SIGN_IN_SECONDS)],
+    )
+
+
+def sign_in_failed(detail: str) -> Problem:
+    return Problem(400, "Sign-in did not complete", detail + " Please start signing in again.", name="sign-in-failed")
+
+
+@get("/auth/callback", include_in_schema=False)
+async def sign_in_callback(
+    request: AnyRequest,
+    services: NamedDependency[PlatformServices],
+    code: OptionalQuery = None,
+    returned_state: Annotated[str | None, QueryParameter(name="state")] = None,
+    error: OptionalQuery = None,
+) -> Response[Any]:
+    identity = identity_of(services)
+    if identity.keycloak is None:
+        raise Problem(404, "Not found", name="not-found")
+    try:
+        started = unsign_json(session_key(services), "sign-in", request.cookies.get(SIGN_IN_COOKIE, ""))
+    except TamperedCookie as problem:
+        log.warning("refused a sign-in callback: %s", problem)
+        raise sign_in_failed("This sign-in was not started here, or took too long.") from None
+    if started.get("expires", 0) < time.time() or returned_state != started.get("state"):
+        log.warning("refused a sign-in callback: state expired or does not match")
+        raise sign_in_failed("This sign-in was not started here, or took too long.")
+    if error or not code:
+        raise sign_in_failed(f"The identity provider did not sign you in ({error or 'no code'}).")
+    try:
+        tokens = await identity.keycloak.exchange_code(code, started["redirect_uri"], started["verifier"])
+        principal = await identity.validator.principal(tokens.access_token)
+        if tokens.id_token:
+            id_claims = await identity.validator.claims(tokens.id_token, audience=identity.keycloak.client_id, typ="ID")
+            if id_claims.get("nonce") != started["nonce"]:
+                raise InvalidToken("the ID token's nonce does not match this sign-in")
+    except IdentityUnavailable as problem:
+        log.error("sign-in unavailable: %s", problem)
+        raise identity_unavailable() from None
+    except InvalidToken as problem:
+        log.warning("refused a sign-in: %s", problem)
+        raise unauthorised("The identity provider's answer could not be accepted.") from None
+    return await start_session(request, services, principal, id_token=tokens.id_token, next_path=started["next"])
+
+
+@post("/auth/sign-out", include_in_schema=False)
+async def sign_out(
+    request: AnyRequest, services: NamedDependency[PlatformServices], csrf_checked: NamedDependency[None]
+) -> Response[Any]:
+    id_token: str | None = None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        try:
+            async with services.database.engine.begin() as connection:
+                session = await load_session(connection, session_key(services), cookie)
+                if session is not None:
+                    id_token = session.id_token
+                    await end_session(connection, session.id)
+        except TamperedCookie:
+            pass  # signing out is what we want anyway
+    clear = [platform_cookie(request, SESSION_COOKIE, "", 0)]
+    identity = services.identity
+    if identity is not None and identity.keycloak is not None and id_token:
+        target = identity.keycloak.end_session_url(id_token, origin_of(request) + "/")
+        return Redirect(path=target, status_code=303, cookies=clear)
+    return Redirect(path=request.scope.get("root_path", "") + "/", status_code=303, cookies=clear)
+
+
+# --- the dev identity (never in production) -------------------------------------------------------
+
+
+def dev_identity_of(services: PlatformServices) -> Identity:
+    identity = services.identity
+    if services.settings.mode is Mode.PRODUCTION or identity is None or identity.dev is None:
+        raise Problem(404, "Not found", name="not-found")
+    return identity
+
+
+@get(f"{DEV_IDENTITY_PATH}/jwks.json", include_in_schema=False)
+async def dev_jwks(services: NamedDependency[PlatformServices]) -> dict[str, Any]:
+    identity = dev_identity_of(services)
+    assert identity.dev is not None
+    return identity.dev.jwks()
+
+
+@get(f"{DEV_IDENTITY_PATH}/sign-in", media_type=MediaType.HTML, include_in_schema=False)
+async def dev_sign_in_page(
+    request: AnyRequest,
+    services: NamedDependency[PlatformServices],
+    csrf_token: NamedDependency[str],
+    next: OptionalQuery = None,
+) -> str:
+    identity = dev_identity_of(services)
+    assert identity.dev is not None
+    action = escape(request.scope.get("root_path", "") + f"{DEV_IDENTITY_PATH}/sign-in")
+    people = "".join(
+        f"""<li><form method="post" action="{action}">
+<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token)}">
+<input type="hidden" name="next" value="{escape(safe_next(next))}">
+<input type="hidden" name="email" value="{escape(person["email"])}">
+<button type="submit" class="govuk-button">Sign in as {escape(person["name"])}</button>
+<span class="govuk-hint">{escape(person["email"])}: {escape(person["description"])}</span></form></li>"""
+        for person in identity.dev.people()
+    )
+    return (
+        "<!doctype html><html lang=en><title>Sign in (demo)</title>"
+        "<h1>Sign in to the civicshare demo</h1>"
+        "<p>This demo has no passwords: choose who you are. It never runs in production.</p>"
+        f'<ul class="govuk-list">{people}</ul></html>'
+    )
+
+
+@post(f"{DEV_IDENTITY_PATH}/sign-in", include_in_schema=False)
+async def dev_sign_in(
+    request: AnyRequest,
+    services: NamedDependency[PlatformServices],
+    csrf_checked: NamedDependency[None],
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Response[Any]:
+    identity = dev_identity_of(services)
+    assert identity.dev is not None
+    try:
+        token = identity.dev.issue_token(data.get("email", ""))
+    except LookupError:
+        raise Problem(400, "Unknown person", "Choose one of the demo people.", name="unknown-person") from None
+    # The same validation as a Keycloak token: the dev identity's tokens have the same shape.
+    principal = await identity.validator.principal(token)
+    return await start_session(request, services, principal, id_token=None, next_path=safe_next(data.get("next")))
+
+
+class IssuedToken(Struct):
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+
+class TokenRequest(Struct):
+    email: str
+
+
+@post(f"{DEV_IDENTITY_PATH}/token", tags=["identity"], status_code=200)
+async def dev_token(services: NamedDependency[PlatformServices], data: JSONBody[TokenRequest]) -> IssuedToken:
+    """Development only: an access token for a demo person (as a password grant would give)."""
+    identity = dev_identity_of(services)
+    assert identity.dev is not None
+    try:
+        return IssuedToken(identity.dev.issue_token(data.email))
+    except LookupError:
+        raise Problem(400, "Unknown person", "Choose one of the demo people.", name="unknown-person") from None
+
+
+# --- who am I -------------------------------------------------------------------------------------
+
+
+class Me(Struct):
+    subject: str
+    email: str | None
+    name: str | None
+    roles: list[str]
+    councils: list[str]
+    signed_in_with: str
+
+
+def me_of(principal: Principal) -> Me:
+    return Me(
+        principal.subject,
+        principal.email,
+        principal.name,
+        sorted(role.value for role in principal.roles),
+        sorted(principal.councils),
+        principal.via.value,
+    )
+
+
+@get("/api/v1/me", tags=["identity"])
+async def me(signed_in: NamedDependency[Principal]) -> Me:
+    """The signed-in person: roles and the councils they work for."""
+    return me_of(signed_in)
+
+
+class StaffMe(Struct):
+    council: str
+    me: Me
+
+
+@get("/api/v1/staff/me", tags=["staff"])
+async def staff_me(staff: NamedDependency[Principal], tenant: NamedDependency[TenantContext]) -> StaffMe:
+    """The signed-in member of staff at this council (403 for anyone who does not work for it)."""
+    return StaffMe(tenant.slug, me_of(staff))
+
+
+@get("/admin/v1/operator", tags=["admin"])
+async def operator_me(operator: NamedDependency[Principal]) -> Me:
+    """The signed-in platform operator (a JWT with the platform-operator role)."""
+    return me_of(operator)
+
+
+class MyTransaction(Struct):
+    reference: str
+    service: str
+    status: str
+    submitted_at: datetime
+
+
+def _mine(principal: Principal) -> Any:
+    return transactions.c.resident_subject == principal.subject
+
+
+@get("/api/v1/me/transactions", tags=["identity"])
+async def my_transactions(
+    signed_in: NamedDependency[Principal], tenant_db: NamedDependency[AsyncConnection]
+) -> list[MyTransaction]:
+    """The signed-in resident's own requests at this council (the same account works at every council)."""
+    rows = await tenant_db.execute(
+        select(transactions.c.reference, transactions.c.service, transactions.c.status, transactions.c.created_at)
+        .where(_mine(signed_in))
+        .order_by(transactions.c.id.desc())
+        .limit(200)
+    )
+    return [MyTransaction(row.reference, row.service, row.status, row.created_at) for row in rows]
+
+
+@get("/api/v1/me/transactions/{reference:str}", tags=["identity"])
+async def my_transaction(
+    reference: FromPath[str], signed_in: NamedDependency[Principal], tenant_db: NamedDependency[AsyncConnection]
+) -> MyTransaction:
+    """One of the resident's own requests; another person's answers 404, exactly like an unknown one."""
+    row = (
+        await tenant_db.execute(
+            select(
+                transactions.c.reference, transactions.c.service, transactions.c.status, transactions.c.created_at
+            ).where(transactions.c.reference == normalise_reference(reference), _mine(signed_in))
+        )
+    ).one_or_none()
+    if row is None:
+        log.warning("refused %s a transaction that is not theirs or does not exist", signed_in.subject)
+        raise Problem(
+            404, "Request not found", "You have no request with that reference.", name="transaction-not-found"
+        )
+    return MyTransaction(row.reference, row.service, row.status, row.created_at)
+
+
+ROUTES = [
+    sign_in,
+    sign_in_callback,
+    sign_out,
+    dev_jwks,
+    dev_sign_in_page,
+    dev_sign_in,
+    dev_token,
+    me,
+    staff_me,
+    operator_me,
+    my_transactions,
+    my_transaction,
+]

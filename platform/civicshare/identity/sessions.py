@@ -1,0 +1,137 @@
+"""Server-side browser sessions: a row in `platform.sessions`, a signed random id in a cookie.
+
+The cookie holds ``<secret>.<signature>``: the signature (HMAC-SHA256 with the platform's secret key)
+lets a tampered or made-up cookie be refused before any database work; the row is found by the
+SHA-256 of the secret, so a copy of the table signs nobody in. Cookies are HttpOnly, SameSite=Lax,
+Secure on https, and host-only: each council's host has its own session (a resident's one Keycloak
+account signs them in at each council without asking again).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.identity.principal import Principal, Via
+from civicshare.identity.tables import sessions
+
+SESSION_COOKIE = "civicshare_session"
+
+
+class TamperedCookie(Exception):
+    """A cookie whose signature does not match: forged or altered."""
+
+
+def _mac(key: bytes, purpose: str, value: str) -> str:
+    digest = hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def sign(key: bytes, purpose: str, value: str) -> str:
+    return f"{value}.{_mac(key, purpose, value)}"
+
+
+def unsign(key: bytes, purpose: str, signed: str) -> str:
+    value, _, signature = signed.rpartition(".")
+    if not value or not hmac.compare_digest(signature, _mac(key, purpose, value)):
+        raise TamperedCookie(f"the {purpose} cookie's signature does not match")
+    return value
+
+
+def sign_json(key: bytes, purpose: str, data: dict[str, Any]) -> str:
+    encoded = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    return sign(key, purpose, encoded)
+
+
+def unsign_json(key: bytes, purpose: str, signed: str) -> dict[str, Any]:
+    encoded = unsign(key, purpose, signed)
+    try:
+        data: dict[str, Any] = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    except ValueError as error:
+        raise TamperedCookie(f"the {purpose} cookie does not decode") from error
+    return data
+
+
+def session_id_of(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    id: str
+    principal: Principal
+    provider: str
+    id_token: str | None
+    expires_at: datetime
+
+
+async def create_session(
+    connection: AsyncConnection,
+    key: bytes,
+    principal: Principal,
+    *,
+    provider: str,
+    id_token: str | None,
+    max_age_seconds: int,
+) -> tuple[str, BrowserSession]:
+    """Store a new session; return the cookie value and the session."""
+    secret = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    session = BrowserSession(
+        id=session_id_of(secret),
+        principal=Principal.from_json(principal.to_json(), Via.SESSION),
+        provider=provider,
+        id_token=id_token,
+        expires_at=now + timedelta(seconds=max_age_seconds),
+    )
+    # Expired sessions go as new ones come: the index on expires_at keeps this cheap.
+    await connection.execute(delete(sessions).where(sessions.c.expires_at < now))
+    await connection.execute(
+        insert(sessions).values(
+            id=session.id,
+            subject=principal.subject,
+            principal=principal.to_json(),
+            provider=provider,
+            id_token=id_token,
+            expires_at=session.expires_at,
+        )
+    )
+    return sign(key, "session", secret), session
+
+
+async def load_session(connection: AsyncConnection, key: bytes, cookie: str) -> BrowserSession | None:
+    """The live session the cookie names; None when it ended or expired. Raises TamperedCookie."""
+    secret = unsign(key, "session", cookie)
+    row = (
+        await connection.execute(
+            select(sessions).where(sessions.c.id == session_id_of(secret), sessions.c.expires_at > datetime.now(UTC))
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return BrowserSession(
+        id=row.id,
+        principal=Principal.from_json(row.principal, Via.SESSION),
+        provider=row.provider,
+        id_token=row.id_token,
+        expires_at=row.expires_at,
+    )
+
+
+async def end_session(connection: AsyncConnection, session_id: str) -> None:
+    await connection.execute(delete(sessions).where(sessions.c.id == session_id))
+
+
+async def end_sessions_of(connection: AsyncConnection, subject: str) -> int:
+    """Sign a person out everywhere (e.g. when their account is disabled)."""
+    result = await connection.execute(delete(sessions).where(sessions.c.subject == subject))
+    return int(result.rowcount or 0)

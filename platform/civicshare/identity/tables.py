@@ -1,0 +1,22 @@
+"""Control-plane tables of identity: browser sessions (schema `platform`)."""
+
+from sqlalchemy import Column, DateTime, Index, String, Table, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+
+from civicshare.db.metadata import platform_metadata
+
+sessions = Table(
+    "sessions",
+    platform_metadata,
+    # SHA-256 of the secret in the cookie: a copy of this table signs nobody in.
+    Column("id", String(64), primary_key=True),
+    Column("subject", String(255), nullable=False),
+    Column("principal", JSONB, nullable=False),
+    Column("provider", String(16), nullable=False),
+    # Kept for the identity provider's sign-out (id_token_hint); never sent to the browser.
+    Column("id_token", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sessions_subject", "subject"),
+    Index("ix_sessions_expires_at", "expires_at"),
+)
