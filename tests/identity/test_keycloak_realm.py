@@ -145,3 +145,14 @@ def test_council_hosts_are_registered_one_by_one(
     provisioner.add_redirect_uris("civicshare-web", [f"{council_host}/*"])
     provisioner.add_redirect_uris("civicshare-web", [f"{council_host}/*"])
     assert authorize(keycloak, f"{council_host}/auth/callback").status_code == 200
+
+
+def test_reapplying_the_template_keeps_council_hosts(
+    keycloak: KeycloakInfo, keycloak_server: KeycloakServer, provisioner: KeycloakProvisioner, unique: str
+) -> None:
+    """Keycloak restarts re-apply the template; councils onboarded earlier must still sign residents in."""
+    council_host = f"http://kept{unique}.localhost:8000"
+    provisioner.add_redirect_uris("civicshare-web", [f"{council_host}/*"])
+    template = keycloak_server.realm_template(keycloak_server._dev_secrets())
+    apply_realm_template(keycloak.base_url, keycloak.admin_user, keycloak.admin_password, template)
+    assert authorize(keycloak, f"{council_host}/auth/callback").status_code == 200

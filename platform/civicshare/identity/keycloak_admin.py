@@ -99,6 +99,11 @@ def _apply_client(admin: KeycloakAdmin, client: Mapping[str, Any]) -> None:
         client_uuid = admin.create_client(dict(client))
     else:
         settings = {key: value for key, value in client.items() if key not in _CLIENT_SUB_RESOURCES}
+        # Council hosts are added to the redirect URIs at onboarding: re-applying the template keeps them.
+        existing = admin.get_client(client_uuid)
+        for merged in ("redirectUris", "webOrigins"):
+            if merged in settings:
+                settings[merged] = list(dict.fromkeys([*settings[merged], *existing.get(merged, [])]))
         admin.update_client(client_uuid, settings)
     _apply_client_mappers(admin, client_uuid, client.get("protocolMappers", []))
     _apply_client_scopes(admin, client_uuid, client.get("defaultClientScopes"), client.get("optionalClientScopes"))
