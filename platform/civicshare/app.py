@@ -24,6 +24,7 @@ from civicshare.councils.routes import council, platform_or_council_home
 from civicshare.db.engine import Database, open_database
 from civicshare.health.routes import healthz, readyz
 from civicshare.observability.logs import configure_logging
+from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
 from civicshare.tenancy.directory import TenantDirectory
@@ -48,7 +49,7 @@ def create_litestar(services: PlatformServices) -> Litestar:
             await services.database.dispose()
 
     return Litestar(
-        route_handlers=[healthz, readyz, council, platform_or_council_home, track_transaction],
+        route_handlers=[healthz, readyz, council, platform_or_council_home, track_transaction, savings_router],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
             "tenant": Provide(provide_tenant, sync_to_thread=False),

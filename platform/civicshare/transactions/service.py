@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.savings.service import record_contact, uk_day
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.references import next_reference, normalise_reference
 from civicshare.transactions.tables import transaction_events, transactions
@@ -57,6 +58,10 @@ async def create_transaction(connection: AsyncConnection, tenant: TenantContext,
         insert(transaction_events).values(
             transaction_id=row["id"], from_status=None, to_status=new.status, actor=new.actor
         )
+    )
+    # The savings rollup commits or rolls back with the transaction itself.
+    await record_contact(
+        connection, day=uk_day(row["created_at"]), service=new.service, channel=new.channel, is_test=row["is_test"]
     )
     return dict(row)
 
