@@ -27,7 +27,7 @@ from typing import Annotated, Any
 from litestar import MediaType, Request, Response, Router, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -84,7 +84,7 @@ PeriodTo = Annotated[date | None, QueryParameter(name="to", required=False, desc
 GroupBy = Annotated[
     str, QueryParameter(name="group_by", description="comma-separated: month, service, channel; empty for totals only")
 ]
-AvoidanceRate = Annotated[Decimal, QueryParameter(ge=0, le=1, description="share of online contacts that avoided one")]
+AvoidanceRate = Annotated[Decimal, QueryParameter(description="share of online contacts that avoided one, 0 to 1")]
 AvoidedChannel = Annotated[Channel, QueryParameter(description="the channel an avoided contact would have used")]
 Sessions = Annotated[
     int | None, QueryParameter(ge=0, required=False, description="default: the period's online contacts")
@@ -150,6 +150,8 @@ async def savings_report(
     sessions: Sessions = None,
 ) -> CouncilSavings:
     """The council's savings for a period: volumes, online shares, costs, savings and avoided contacts."""
+    if not 0 <= avoidance_rate <= 1:
+        raise _unprocessable("Invalid avoidance rate", "avoidance_rate is a share of contacts, from 0 to 1.")
     return await council_savings(
         tenant_db,
         tenant,
@@ -240,7 +242,7 @@ async def unit_costs(
 
 @post("/api/v1/savings/unit-costs", tags=["savings"], status_code=201)
 async def add_unit_cost(
-    data: UnitCostIn,
+    data: JSONBody[UnitCostIn],
     staff: NamedDependency[StaffPrincipal],
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
@@ -279,8 +281,8 @@ async def baseline(staff: NamedDependency[StaffPrincipal], tenant_db: NamedDepen
 
 @put("/api/v1/savings/baseline/{service:str}", tags=["savings"])
 async def set_service_baseline(
-    service: str,
-    data: BaselineIn,
+    service: FromPath[str],
+    data: JSONBody[BaselineIn],
     staff: NamedDependency[StaffPrincipal],
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
@@ -298,7 +300,9 @@ async def set_service_baseline(
 
 @post("/api/v1/savings/baseline/derive", tags=["savings"], status_code=200)
 async def derive_service_baselines(
-    data: DeriveBaselineIn, staff: NamedDependency[StaffPrincipal], tenant_db: NamedDependency[AsyncConnection]
+    data: JSONBody[DeriveBaselineIn],
+    staff: NamedDependency[StaffPrincipal],
+    tenant_db: NamedDependency[AsyncConnection],
 ) -> BaselinesOut:
     """Work out and store each service's mix from its contacts before a date (imported and online)."""
     if data.since is not None and data.since >= data.before:
@@ -379,7 +383,7 @@ async def operator_savings_overview(
 
 @get("/ops/savings/councils/{slug:str}/report", tags=["savings (operators)"])
 async def operator_council_report(
-    slug: str,
+    slug: FromPath[str],
     operator: NamedDependency[OperatorPrincipal],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
@@ -400,7 +404,7 @@ async def operator_council_report(
 
 @get("/ops/savings/councils/{slug:str}/report.csv", tags=["savings (operators)"], media_type="text/csv")
 async def operator_council_report_csv(
-    slug: str,
+    slug: FromPath[str],
     operator: NamedDependency[OperatorPrincipal],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
@@ -422,7 +426,7 @@ async def operator_council_report_csv(
 
 @get("/ops/savings/groups/{slug:str}", tags=["savings (operators)"])
 async def operator_group_report(
-    slug: str,
+    slug: FromPath[str],
     operator: NamedDependency[OperatorPrincipal],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
