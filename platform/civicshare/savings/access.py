@@ -19,11 +19,13 @@ organisations; their signatures (request in, principal out, ``Problem`` on refus
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from litestar import Request
-from litestar.datastructures import State
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
+from litestar.handlers.base import BaseRouteHandler
 
+from civicshare.api.dependencies import provide_maybe_tenant, provide_services, provide_tenant
 from civicshare.api.problems import Problem
 from civicshare.services import PlatformServices
 from civicshare.settings import Mode
@@ -51,14 +53,14 @@ def _refuse(detail: str) -> Problem:
     return Problem(403, "Forbidden", detail, name="savings-forbidden")
 
 
-def _dev_role(request: Request[object, object, State], services: PlatformServices, default: str) -> str:
+def _dev_role(request: ASGIConnection[Any, Any, Any, Any], services: PlatformServices, default: str) -> str:
     if services.settings.mode is not Mode.DEVELOPMENT:
         raise _refuse("Savings figures need staff sign-in, which this platform does not offer yet.")
     return request.headers.get(DEV_ROLE_HEADER, default).strip().lower()
 
 
 def require_staff(
-    request: Request[object, object, State],
+    request: ASGIConnection[Any, Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     services: NamedDependency[PlatformServices],
 ) -> StaffPrincipal:
@@ -70,7 +72,7 @@ def require_staff(
 
 
 def require_operator(
-    request: Request[object, object, State],
+    request: ASGIConnection[Any, Any, Any, Any],
     maybe_tenant: NamedDependency[TenantContext | None],
     services: NamedDependency[PlatformServices],
 ) -> OperatorPrincipal:
@@ -81,3 +83,11 @@ def require_operator(
     if role != OPERATOR_ROLE:
         raise _refuse("Only platform operators can see every council's savings figures.")
     return OperatorPrincipal(role=role, name=f"dev {role}")
+
+
+def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    require_staff(connection, provide_tenant(connection), provide_services(connection.app.state))  # type: ignore[arg-type]
+
+
+def operators_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    require_operator(connection, provide_maybe_tenant(connection), provide_services(connection.app.state))  # type: ignore[arg-type]

@@ -33,7 +33,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
-from civicshare.savings.access import OperatorPrincipal, StaffPrincipal, require_operator, require_staff
+from civicshare.savings.access import (
+    OperatorPrincipal,
+    StaffPrincipal,
+    operators_only,
+    require_operator,
+    require_staff,
+    staff_only,
+)
 from civicshare.savings.baseline import BaselineMix
 from civicshare.savings.channels import Channel
 from civicshare.savings.costs import UnitCostOverride
@@ -445,7 +452,7 @@ async def operator_group_report(
         raise _unprocessable("Group cannot be reported", str(error)) from None
 
 
-savings_router = Router(
+_staff_router = Router(
     path="/",
     route_handlers=[
         savings_report,
@@ -457,14 +464,20 @@ savings_router = Router(
         set_service_baseline,
         derive_service_baselines,
         import_offline_contacts,
+    ],
+    guards=[staff_only],
+    dependencies={"staff": Provide(require_staff, sync_to_thread=False)},
+)
+_operator_router = Router(
+    path="/",
+    route_handlers=[
         operator_savings_dashboard,
         operator_savings_overview,
         operator_council_report,
         operator_council_report_csv,
         operator_group_report,
     ],
-    dependencies={
-        "staff": Provide(require_staff, sync_to_thread=False),
-        "operator": Provide(require_operator, sync_to_thread=False),
-    },
+    guards=[operators_only],
+    dependencies={"operator": Provide(require_operator, sync_to_thread=False)},
 )
+savings_router = Router(path="/", route_handlers=[_staff_router, _operator_router])
