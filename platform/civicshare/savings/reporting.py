@@ -66,7 +66,8 @@ class CouncilSavings(BaseModel):
     council_name: str
     report: SavingsReport
     savings_to_date: Decimal
-    """Savings from the first day with any contact to the end of the period."""
+    """Savings from the first day with any contact to the end of the period: those before the period
+    plus the period's own."""
     savings_to_date_since: date | None
     services_without_flags: tuple[str, ...]
     """Services the platform has no flags for, counted in the channel-shift figure by assumption."""
@@ -84,16 +85,18 @@ async def council_savings(
 ) -> CouncilSavings:
     costs = await council_unit_costs(connection, tenant)
     baseline = {service: stored.mix for service, stored in (await council_baseline(connection)).items()}
-    changes = cost_change_days(costs.schedule)
-    rows = await contact_rollups(connection, period, cost_changes=changes)
-
-    to_date_rows = []
     since = await first_contact_day(connection) if with_savings_to_date else None
-    to_date_period = ReportPeriod(start=since, end=period.end) if since is not None and since <= period.end else None
-    if to_date_period is not None:
-        to_date_rows = await contact_rollups(connection, to_date_period, cost_changes=changes)
+    earlier = (
+        ReportPeriod(start=since, end=period.start - timedelta(days=1)) if since and since < period.start else None
+    )
+    # One pass over the rollups serves the report and the savings before it: stretches are split at the
+    # report's first day, so each lies wholly inside or outside the report's period.
+    scanned = ReportPeriod(start=earlier.start, end=period.end) if earlier else period
+    rows = await contact_rollups(
+        connection, scanned, cost_changes=cost_change_days(costs.schedule), splits=(period.start,)
+    )
 
-    flags = resolve_flags(flags_source, tenant.slug, {row.service for row in rows} | {r.service for r in to_date_rows})
+    flags = resolve_flags(flags_source, tenant.slug, {row.service for row in rows})
     report = build_savings_report(
         council=tenant.slug,
         period=period,
@@ -113,12 +116,13 @@ async def council_savings(
             assumptions, costs.schedule.cost(avoided.avoided_channel, None, period.end)
         )
         report = report.model_copy(update={"avoided_contacts": estimate})
-    savings_to_date = Decimal("0.00")
-    if to_date_period is not None:
-        savings_to_date = build_savings_report(
+    # Savings to date: before the period plus in it, each summed from its own rounded cells as shown.
+    savings_to_date = report.totals.savings
+    if earlier is not None:
+        savings_to_date += build_savings_report(
             council=tenant.slug,
-            period=to_date_period,
-            rollups=to_date_rows,
+            period=earlier,
+            rollups=rows,
             services=flags.flags,
             unit_costs=costs.schedule,
             baseline=baseline,
@@ -129,7 +133,7 @@ async def council_savings(
         council_name=tenant.name,
         report=report,
         savings_to_date=savings_to_date,
-        savings_to_date_since=since if to_date_period is not None else None,
+        savings_to_date_since=since if since is not None and since <= period.end else None,
         services_without_flags=flags.unknown,
     )
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Date, and_, cast, delete, func, literal, select, text, true, union_all
+from sqlalchemy import BigInteger, Date, Integer, and_, cast, delete, func, literal, select, text, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -156,18 +156,30 @@ async def rebuild_rollups(connection: AsyncConnection, tenant: TenantContext) ->
     return RebuildOutcome(rows=len(rebuilt), mismatches=tuple(_mismatches(stored, rebuilt)))
 
 
+def month_starts(period: ReportPeriod) -> list[date]:
+    """The first day of every month that starts inside the period, after its first day."""
+    starts: list[date] = []
+    year, month = period.start.year, period.start.month
+    while True:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        first = date(year, month, 1)
+        if first > period.end:
+            return starts
+        starts.append(first)
+
+
 async def contact_rollups(
-    connection: AsyncConnection, period: ReportPeriod, *, cost_changes: Iterable[date] = ()
+    connection: AsyncConnection, period: ReportPeriod, *, cost_changes: Iterable[date] = (), splits: Iterable[date] = ()
 ) -> list[RollupRow]:
     """Contacts in the period (platform transactions, not test data, plus imported offline counts).
 
-    PostgreSQL sums the daily rows by month and by the stretches between unit-cost changes, giving one
-    row per service, channel and stretch, dated on its first day with contacts. Unit costs are constant
-    within a stretch and the engine's costs are linear in the counts, so the figures are exactly those
-    of the daily rows, at a fraction of the rows. Pass every date a unit cost changes on; ``()`` keeps
-    whole months.
+    PostgreSQL sums the daily rows over stretches of days that cross no month boundary, no unit-cost
+    change (``cost_changes``) and no other day given in ``splits`` (such as the start of a shorter report
+    period inside this one), giving one row per stretch, service and channel, dated on its first day with
+    contacts. Unit costs are constant within a stretch and the engine's costs are linear in the counts,
+    so every report figure is exactly that of the daily rows, from a small fraction of the rows.
     """
-    in_period = [
+    between = [
         select(daily_rollups.c.day, daily_rollups.c.service, daily_rollups.c.channel, daily_rollups.c.count).where(
             daily_rollups.c.is_test.is_(False), daily_rollups.c.day.between(period.start, period.end)
         ),
@@ -178,12 +190,14 @@ async def contact_rollups(
             offline_contact_counts.c.count,
         ).where(offline_contact_counts.c.day.between(period.start, period.end)),
     ]
-    contacts = union_all(*in_period).subquery("contacts")
-    changes = sorted({day for day in cost_changes if period.start < day <= period.end})
-    stretch = (
-        func.width_bucket(contacts.c.day, cast(literal(changes, ARRAY(Date)), ARRAY(Date))) if changes else literal(0)
+    contacts = union_all(*between).subquery("contacts")
+    boundaries = sorted(
+        {day for day in (*cost_changes, *splits) if period.start < day <= period.end} | set(month_starts(period))
     )
-    month = func.date_trunc("month", contacts.c.day)
+    # Days are numbered from the period's first day, and width_bucket finds each day's stretch by bisection.
+    offsets = [(day - period.start).days for day in boundaries]
+    day_number = cast(contacts.c.day - period.start, Integer)
+    stretch = func.width_bucket(day_number, literal(offsets, ARRAY(Integer))) if offsets else literal(0)
     query = (
         select(
             func.min(contacts.c.day).label("day"),
@@ -191,7 +205,7 @@ async def contact_rollups(
             contacts.c.channel,
             cast(func.sum(contacts.c.count), BigInteger).label("count"),
         )
-        .group_by(month, stretch, contacts.c.service, contacts.c.channel)
+        .group_by(stretch, contacts.c.service, contacts.c.channel)
         .having(func.sum(contacts.c.count) > 0)
     )
     return [
