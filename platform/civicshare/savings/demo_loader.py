@@ -15,6 +15,7 @@ can run again without doubling anything.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections.abc import Sequence
@@ -233,15 +234,26 @@ async def _status_history(connection: AsyncConnection) -> None:
 
 
 async def load_demo_data(
-    database: Database, tenants: Sequence[TenantContext], seed: int = 7, months: int = 15, *, today: date | None = None
+    database: Database,
+    tenants: Sequence[TenantContext],
+    seed: int = 7,
+    months: int = 15,
+    *,
+    today: date | None = None,
+    concurrency: int = 2,
 ) -> list[DemoLoadOutcome]:
-    """Load demo data for each council, one database transaction per council; skip councils with data."""
+    """Load demo data for each council, one database transaction per council; skip councils with data.
+
+    Two councils load at once by default: while PostgreSQL writes one, Python prepares the next.
+    """
     today = today or uk_day(datetime.now(UTC))
-    outcomes = []
-    for tenant in tenants:
-        async with tenant_connection(database.engine, tenant) as connection:
-            outcomes.append(await load_council_demo_data(connection, tenant, seed=seed, months=months, today=today))
-    return outcomes
+    slots = asyncio.Semaphore(concurrency)
+
+    async def load(tenant: TenantContext) -> DemoLoadOutcome:
+        async with slots, tenant_connection(database.engine, tenant) as connection:
+            return await load_council_demo_data(connection, tenant, seed=seed, months=months, today=today)
+
+    return list(await asyncio.gather(*(load(tenant) for tenant in tenants)))
 
 
 def describe(outcome: DemoLoadOutcome) -> str:
