@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import httpx
 
@@ -62,5 +63,6 @@ def test_chart_labels_read_like_people_write_them() -> None:
     assert pounds(1_234_567) == "£1.2m"
     assert pounds(45_000) == "£45k"
     assert pounds(-120) == "-£120"
-    low, high = money_range([])
-    assert (low, high) == (0.0, 100.0)
+    assert money_range([]) == (0.0, 100.0)
+    assert money_range([Decimal("93569.23")]) == (0.0, 100_000.0)
+    assert money_range([Decimal("-1200"), Decimal("4100")]) == (-2000.0, 8000.0)

@@ -9,6 +9,7 @@ Charts scale to the width of the page (``viewBox``), so they work on a phone.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,6 +28,8 @@ class Series:
     values: Sequence[float | None]
     colour: str
     dashed: bool = False
+    points: bool = True
+    """Draw a dot, with its value as a tooltip, at each month (not for a reference line such as an aim)."""
 
 
 def month_label(month: str) -> str:
@@ -112,7 +115,7 @@ def line_chart(
             if len(segment) > 1:
                 points = " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
                 parts.append(f'<polyline points="{points}" fill="none" stroke="{one.colour}" stroke-width="3"{dash}/>')
-        for i, value in enumerate(one.values):
+        for i, value in enumerate(one.values if one.points else ()):
             if value is not None:
                 x, y = _x(i, len(months)), _y(value, low, high)
                 parts.append(
@@ -155,16 +158,19 @@ def stacked_percentage_bars(
     return "".join(parts)
 
 
-def money_range(values: Sequence[Decimal]) -> tuple[float, float]:
-    """A y range that includes 0 and every value, rounded out to a tidy step."""
+def money_range(values: Sequence[Decimal], ticks: int = 5) -> tuple[float, float]:
+    """A y range that includes 0 and every value, split into ``ticks`` round steps (1, 2, 2.5 or 5 x 10^n)."""
     low = min([0.0, *(float(value) for value in values)])
     high = max([0.0, *(float(value) for value in values)])
     if high == low:
         high = low + 100
-    span = high - low
-    magnitude = 10 ** (len(str(int(span))) - 1)
-    step = max(magnitude / 2, 1)
-    return (step * (low // step), step * -(-high // step))
+    magnitude = 10 ** math.floor(math.log10((high - low) / ticks))
+    for factor in (1, 2, 2.5, 5, 10, 20):
+        step = factor * magnitude
+        bottom = step * math.floor(low / step)
+        if bottom + step * ticks >= high:
+            return (bottom, bottom + step * ticks)
+    raise AssertionError("unreachable: 20 x magnitude always covers the range")
 
 
 def pounds(value: float) -> str:

@@ -128,7 +128,13 @@ def council_dashboard(savings: CouncilSavings, branding: Branding, *, csv_link: 
     share_series = [
         Series("Channel-shift figure (services that can be done another way)", shift, SHIFT_COLOUR),
         Series("All services, including online-only ones", every, ALL_SERVICES_COLOUR, dashed=True),
-        Series("Digital by default aim (80%)", [DIGITAL_BY_DEFAULT_AIM] * len(months), AIM_COLOUR, dashed=True),
+        Series(
+            "Digital by default aim (80%)",
+            [DIGITAL_BY_DEFAULT_AIM] * len(months),
+            AIM_COLOUR,
+            dashed=True,
+            points=False,
+        ),
     ]
     share_chart = line_chart(
         "online-share",
