@@ -23,6 +23,7 @@ from civicshare.savings.service import (
     council_unit_costs,
     daily_contact_rollups,
     rebuild_rollups,
+    record_contact,
     set_unit_cost,
     stored_rollup_counts,
     uk_day,
@@ -219,3 +220,9 @@ async def test_summing_by_unit_cost_stretches_gives_the_same_report_as_daily_row
 
     assert report(stretched) == report(daily)
     assert report(stretched).totals.savings != 0
+
+
+async def test_counting_a_contact_needs_a_connection_routed_to_a_council(database: Database) -> None:
+    async with database.engine.begin() as connection:
+        with pytest.raises(RuntimeError, match="routed to a council"):
+            await record_contact(connection, day=date(2025, 1, 1), service="missed-bin", channel="web", is_test=False)

@@ -12,6 +12,7 @@ transaction and its count commit or roll back together. The day of a contact is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.savings.baseline import BaselineMix, derive_baseline
 from civicshare.savings.channels import Channel
 from civicshare.savings.costs import PLATFORM_DEFAULT_UNIT_COSTS, UnitCostOverride, UnitCostSchedule
@@ -55,21 +57,33 @@ def uk_day(moment: datetime) -> date:
 # --- daily rollups --------------------------------------------------------------------------------
 
 
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def routed_schema(connection: AsyncConnection) -> str:
+    """The council schema this connection's tenant tables are routed to; refuses an unrouted connection."""
+    options = connection.sync_connection.get_execution_options() if connection.sync_connection else {}
+    schema = (options.get("schema_translate_map") or {}).get(TENANT_SCHEMA_PLACEHOLDER)
+    if not isinstance(schema, str) or not _SCHEMA_NAME.match(schema):
+        raise RuntimeError("savings data needs a connection routed to a council (civicshare.db.tenant_connection)")
+    return schema
+
+
 async def record_contact(
     connection: AsyncConnection, *, day: date, service: str, channel: str | Channel, is_test: bool
 ) -> None:
-    """Count one contact in the day's rollup (an upsert), in the caller's database transaction."""
-    statement = insert(daily_rollups).values(day=day, service=service, channel=str(channel), is_test=is_test, count=1)
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[
-                daily_rollups.c.day,
-                daily_rollups.c.service,
-                daily_rollups.c.channel,
-                daily_rollups.c.is_test,
-            ],
-            set_={"count": daily_rollups.c.count + 1},
-        )
+    """Count one contact in the day's rollup (an upsert), in the caller's database transaction.
+
+    This runs inside every submission, so it is one prepared statement sent as it is: SQL written once
+    with the council's schema named explicitly (the schema comes from the connection's routing), which
+    costs a fraction of building the same upsert with SQLAlchemy Core on every call.
+    """
+    schema = routed_schema(connection)
+    await connection.exec_driver_sql(
+        f'INSERT INTO "{schema}".daily_rollups AS rollup (day, service, channel, is_test, count) '
+        "VALUES ($1, $2, $3, $4, 1) "
+        "ON CONFLICT (day, service, channel, is_test) DO UPDATE SET count = rollup.count + 1",
+        (day, service, str(channel), is_test),
     )
 
 
