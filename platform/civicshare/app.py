@@ -44,6 +44,7 @@ from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.modules import ModuleRegistry, installed_core_version
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.payments.routes import sandbox_payment_choice, sandbox_payment_page
+from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
 from civicshare.tenancy.directory import TenantDirectory
@@ -121,6 +122,7 @@ def create_litestar(services: PlatformServices) -> Litestar:
             admin_router,
             council_logo,
             *identity_routes.ROUTES,
+            savings_router,
         ],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),

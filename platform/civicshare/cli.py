@@ -1,4 +1,4 @@
-"""The `civicshare` command: serve, demo, migrate and tenants."""
+"""The `civicshare` command: serve, demo, migrate, tenants, report and demo-data."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Callable, Coroutine
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -16,13 +17,14 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from civicshare.admin.commands import TENANT_COMMANDS, admin
+from civicshare.api.problems import Problem
 from civicshare.app import discover_modules
-from civicshare.db.engine import Database, open_database
+from civicshare.db.engine import Database, open_database, tenant_connection
 from civicshare.db.migrations import TenantMigrationOutcome
 from civicshare.identity.announce import announce_councils
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.settings import Settings, SettingsError, load_settings
-from civicshare.tenancy.context import TenantStatus
+from civicshare.tenancy.context import TenantContext, TenantStatus
 from civicshare.tenancy.files import InvalidDefinitions, load_catalogue
 from civicshare.tenancy.fleet import migrate_everything
 from civicshare.tenancy.module_checks import check_catalogue_modules
@@ -303,6 +305,123 @@ def keycloak_status() -> None:
     console.print(f"Keycloak at {info.base_url} (realm {info.realm}, pid {info.pid}); issuer {info.issuer}")
 
 
+# --- savings reports and demo data ----------------------------------------------------------------
+
+
+@main.group()
+def report() -> None:
+    """Savings reports, offline contact imports and rollups."""
+
+
+async def _council(database: Database, slug: str) -> TenantContext:
+    async with database.engine.connect() as connection:
+        tenant = await load_tenant_context(connection, slug)
+    if tenant is None:
+        raise CommandFailed(f"no council {slug!r}")
+    return tenant
+
+
+@report.command("savings")
+@click.option("--tenant", "slug", required=True, help="the council's slug")
+@click.option("--from", "period_from", type=click.DateTime(["%Y-%m-%d"]), help="first day (default: 12 months back)")
+@click.option("--to", "period_to", type=click.DateTime(["%Y-%m-%d"]), help="last day (default: today)")
+@click.option("--format", "output_format", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--group-by", default="month", show_default=True, help="month, service, channel (JSON only)")
+@with_database
+async def report_savings(
+    settings: Settings,
+    database: Database,
+    slug: str,
+    period_from: Any,
+    period_to: Any,
+    output_format: str,
+    group_by: str,
+) -> None:
+    """A council's savings report as JSON or CSV (CSV has a row per month, service and channel)."""
+    from civicshare.app import build_services
+    from civicshare.savings.csv_export import report_to_csv
+    from civicshare.savings.reporting import council_savings
+    from civicshare.savings.routes import CSV_GROUPING, groupings, report_period
+
+    tenant = await _council(database, slug)
+    try:
+        period = report_period(period_from.date() if period_from else None, period_to.date() if period_to else None)
+        grouping = CSV_GROUPING if output_format == "csv" else groupings(group_by)
+    except Problem as problem:
+        raise CommandFailed(problem.detail or problem.title) from None
+    flags = build_services(settings, database).service_flags
+    async with tenant_connection(database.engine, tenant) as connection:
+        savings = await council_savings(connection, tenant, flags, period, group_by=grouping)
+    if output_format == "csv":
+        click.echo(report_to_csv(savings.report), nl=False)
+    else:
+        click.echo(savings.model_dump_json(indent=2))
+
+
+@report.command("rebuild-rollups")
+@click.option("--tenant", "slug", required=True, help="the council's slug")
+@with_database
+async def report_rebuild_rollups(settings: Settings, database: Database, slug: str) -> None:
+    """Recompute a council's daily rollups from its raw transactions, saying what was wrong."""
+    from civicshare.savings.service import rebuild_rollups
+
+    tenant = await _council(database, slug)
+    async with tenant_connection(database.engine, tenant) as connection:
+        outcome = await rebuild_rollups(connection, tenant)
+    for wrong in outcome.mismatches[:20]:
+        console.print(
+            f"{wrong.day} {wrong.service} {wrong.channel}{' (test)' if wrong.is_test else ''}: "
+            f"stored {wrong.stored}, transactions say {wrong.rebuilt}"
+        )
+    console.print(
+        f"{slug}: {outcome.rows} rollup rows rebuilt; {len(outcome.mismatches)} differed from the stored ones"
+    )
+
+
+@report.command("import-offline")
+@click.option("--tenant", "slug", required=True, help="the council's slug")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_database
+async def report_import_offline(settings: Settings, database: Database, slug: str, csv_file: Path) -> None:
+    """Import offline contact counts (date, service, channel, count); re-importing replaces, never adds."""
+    from civicshare.savings.offline_import import parse_offline_contacts
+    from civicshare.savings.service import store_offline_import
+
+    tenant = await _council(database, slug)
+    parsed = parse_offline_contacts(await asyncio.to_thread(csv_file.read_text, encoding="utf-8"))
+    for row in parsed.rejected:
+        console.print(f"line {row.line}: " + "; ".join(row.reasons))
+    async with tenant_connection(database.engine, tenant) as connection:
+        stored = await store_offline_import(connection, parsed, source=csv_file.name, imported_by="civicshare cli")
+    console.print(
+        f"{slug}: {stored.accepted} rows accepted ({stored.changed} new or changed), {stored.rejected} rejected"
+    )
+
+
+@main.group("demo-data")
+def demo_data() -> None:
+    """Demo transactions and offline contacts for the councils on this platform."""
+
+
+@demo_data.command("load")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--months", type=click.IntRange(1, 60), default=15, show_default=True)
+@click.option("--tenant", "slugs", multiple=True, help="only these councils (default: every council)")
+@with_database
+async def demo_data_load(
+    settings: Settings, database: Database, seed: int, months: int, slugs: tuple[str, ...]
+) -> None:
+    """Load deterministic demo data; councils that already have data are skipped."""
+    from civicshare.savings.demo_loader import describe, load_demo_data
+
+    async with database.engine.connect() as connection:
+        councils = await load_tenant_contexts(connection)
+    if slugs:
+        councils = [council for council in councils if council.slug in slugs]
+    for outcome in await load_demo_data(database, councils, seed=seed, months=months):
+        console.print(describe(outcome))
+
+
 # --- serving --------------------------------------------------------------------------------------
 
 
@@ -352,6 +471,12 @@ def demo(context: click.Context, port: int | None) -> None:
         try:
             await _migrate(settings, database, quiet=True)
             print_sync(await _sync(settings, database))
+            from civicshare.savings.demo_loader import describe, load_demo_data
+
+            async with database.engine.connect() as connection:
+                councils = await load_tenant_contexts(connection)
+            for outcome in await load_demo_data(database, councils):
+                console.print(describe(outcome))
         finally:
             await database.dispose()
 

@@ -9,6 +9,7 @@ from civicshare.db.engine import Database
 from civicshare.identity.provider import Identity
 from civicshare.modules import ModuleRegistry
 from civicshare.payments import PaymentProvider, SandboxPaymentProvider
+from civicshare.savings.service_flags import RegistryServiceFlags, ServiceFlagsSource
 from civicshare.settings import Settings
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.lifecycle import CouncilLifecycleHook
@@ -22,6 +23,7 @@ class PlatformServices:
     - `payments`: takes payments; the SANDBOX by default (no real money), GovUkPayProvider in production.
     - `offerings`: which services each council offers, with its effective settings.
     - `modules`: the registry as the admin API's module catalogue (known codes, settings checks).
+    - `service_flags`: which services count toward channel shift and which are online-only (savings).
     """
 
     def __init__(
@@ -47,4 +49,5 @@ class PlatformServices:
         self.identity = identity
         # Told about each council's change of state (onboarded, updated, suspended, offboarded), after commit.
         self.lifecycle_hooks: list[CouncilLifecycleHook] = []
+        self.service_flags: ServiceFlagsSource = RegistryServiceFlags(self.registry)
         self.offerings = OfferingsCache(database.engine, self.registry, max_age_seconds=settings.tenant_cache_seconds)

@@ -28,15 +28,15 @@ def test_shares_that_do_not_add_up_to_one_are_refused() -> None:
 
 def test_a_baseline_is_derived_per_service_from_counts_before_a_chosen_date() -> None:
     rows = [
-        RollupRow(day=date(2024, 3, 30), service="missed-bin", channel=Channel.PHONE, count=85),
-        RollupRow(day=date(2024, 3, 31), service="missed-bin", channel=Channel.WEB, count=15),
+        RollupRow(day=date(2024, 3, 30), service="report-missed-bin", channel=Channel.PHONE, count=85),
+        RollupRow(day=date(2024, 3, 31), service="report-missed-bin", channel=Channel.WEB, count=15),
         # On and after the go-live date: not part of the baseline.
-        RollupRow(day=date(2024, 4, 1), service="missed-bin", channel=Channel.WEB, count=1000),
+        RollupRow(day=date(2024, 4, 1), service="report-missed-bin", channel=Channel.WEB, count=1000),
         RollupRow(day=date(2024, 4, 1), service="report-pothole", channel=Channel.WEB, count=10),
     ]
 
     baseline = derive_baseline(rows, before=date(2024, 4, 1))
 
     assert baseline == {
-        "missed-bin": BaselineMix(shares={Channel.PHONE: Decimal("0.85"), Channel.WEB: Decimal("0.15")})
+        "report-missed-bin": BaselineMix(shares={Channel.PHONE: Decimal("0.85"), Channel.WEB: Decimal("0.15")})
     }

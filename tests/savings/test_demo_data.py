@@ -60,7 +60,7 @@ def test_volumes_follow_the_service_the_weekday_and_council_size() -> None:
     def total(service: str) -> int:
         return sum(n for _, code, _, n in counts if code == service)
 
-    assert total("missed-bin") > 10 * total("building-control-inspection") > 0
+    assert total("report-missed-bin") > 10 * total("request-site-inspection") > 0
     assert total("pay-council-tax") > total("report-pothole")
 
     def staffed_on(weekday: int) -> int:

@@ -11,21 +11,21 @@ from civicshare.savings.offline_import import (
 )
 from civicshare.savings.rollups import RollupRow
 
-KNOWN_SERVICES = {"missed-bin", "report-pothole"}
+KNOWN_SERVICES = {"report-missed-bin", "report-pothole"}
 
 CONTACT_CENTRE_FILE = """\
 date,service,channel,count
-2024-04-01,missed-bin,phone,120
-01/04/2024,missed-bin,Face to face,8
-2024-04-31,missed-bin,phone,5
-2024-04-02,missed-bin,carrier pigeon,3
-2024-04-02,missed-bin,phone,-4
-2024-04-02,missed-bin,email,2.5
+2024-04-01,report-missed-bin,phone,120
+01/04/2024,report-missed-bin,Face to face,8
+2024-04-31,report-missed-bin,phone,5
+2024-04-02,report-missed-bin,carrier pigeon,3
+2024-04-02,report-missed-bin,phone,-4
+2024-04-02,report-missed-bin,email,2.5
 2024-04-02,pay-dog-licence,phone,1
 
-2024-04-01,missed-bin,phone,130
-2024-04-02,missed-bin,webchat
-2024-13-01,missed-bin,fax,lots
+2024-04-01,report-missed-bin,phone,130
+2024-04-02,report-missed-bin,webchat
+2024-13-01,report-missed-bin,fax,lots
 """
 
 
@@ -33,8 +33,12 @@ def test_good_rows_are_accepted_and_each_bad_row_is_reported_with_its_line_and_r
     result = parse_offline_contacts(CONTACT_CENTRE_FILE, known_services=KNOWN_SERVICES)
 
     assert result.accepted == (
-        OfflineContactCount(line=2, day=date(2024, 4, 1), service="missed-bin", channel=Channel.PHONE, count=120),
-        OfflineContactCount(line=3, day=date(2024, 4, 1), service="missed-bin", channel=Channel.FACE_TO_FACE, count=8),
+        OfflineContactCount(
+            line=2, day=date(2024, 4, 1), service="report-missed-bin", channel=Channel.PHONE, count=120
+        ),
+        OfflineContactCount(
+            line=3, day=date(2024, 4, 1), service="report-missed-bin", channel=Channel.FACE_TO_FACE, count=8
+        ),
     )
     assert {rejected.line: rejected.reasons for rejected in result.rejected} == {
         4: ("Date must be a real date, like 2024-03-31 or 31/03/2024, not '2024-04-31'",),
@@ -52,7 +56,7 @@ def test_good_rows_are_accepted_and_each_bad_row_is_reported_with_its_line_and_r
         ),
     }
     assert result.rejected[0] == RejectedRow(
-        line=4, values=("2024-04-31", "missed-bin", "phone", "5"), reasons=result.rejected[0].reasons
+        line=4, values=("2024-04-31", "report-missed-bin", "phone", "5"), reasons=result.rejected[0].reasons
     )
     assert result.has_errors
 
@@ -65,12 +69,12 @@ def test_without_a_list_of_services_any_service_code_is_accepted() -> None:
 
 
 def test_columns_may_come_in_any_order_and_case_but_must_all_be_there() -> None:
-    reordered = parse_offline_contacts("\ufeffCount,Channel,Date,Service\r\n3,web,2024-04-02,missed-bin\r\n")
+    reordered = parse_offline_contacts("\ufeffCount,Channel,Date,Service\r\n3,web,2024-04-02,report-missed-bin\r\n")
     assert reordered.accepted[0].to_rollup_row() == RollupRow(
-        day=date(2024, 4, 2), service="missed-bin", channel=Channel.WEB, count=3
+        day=date(2024, 4, 2), service="report-missed-bin", channel=Channel.WEB, count=3
     )
 
-    missing = parse_offline_contacts("date,service,count\n2024-04-02,missed-bin,3\n")
+    missing = parse_offline_contacts("date,service,count\n2024-04-02,report-missed-bin,3\n")
     assert missing.accepted == ()
     assert missing.rejected == (
         RejectedRow(
@@ -85,13 +89,13 @@ def test_columns_may_come_in_any_order_and_case_but_must_all_be_there() -> None:
 
 def test_fingerprints_recognise_the_same_content_whatever_the_row_order() -> None:
     first = parse_offline_contacts(
-        "date,service,channel,count\n2024-04-01,missed-bin,phone,120\n2024-04-01,missed-bin,web,80\n"
+        "date,service,channel,count\n2024-04-01,report-missed-bin,phone,120\n2024-04-01,report-missed-bin,web,80\n"
     )
     reordered = parse_offline_contacts(
-        "date,service,channel,count\n2024-04-01,missed-bin,web,80\n01/04/2024,missed-bin,phone,120\n"
+        "date,service,channel,count\n2024-04-01,report-missed-bin,web,80\n01/04/2024,report-missed-bin,phone,120\n"
     )
     corrected = parse_offline_contacts(
-        "date,service,channel,count\n2024-04-01,missed-bin,phone,121\n2024-04-01,missed-bin,web,80\n"
+        "date,service,channel,count\n2024-04-01,report-missed-bin,phone,121\n2024-04-01,report-missed-bin,web,80\n"
     )
 
     assert first.fingerprint == reordered.fingerprint
@@ -102,23 +106,25 @@ def test_fingerprints_recognise_the_same_content_whatever_the_row_order() -> Non
 
 def test_re_importing_replaces_imported_counts_and_never_double_counts() -> None:
     april = parse_offline_contacts(
-        "date,service,channel,count\n2024-04-01,missed-bin,phone,120\n2024-04-02,missed-bin,phone,90\n"
+        "date,service,channel,count\n2024-04-01,report-missed-bin,phone,120\n2024-04-02,report-missed-bin,phone,90\n"
     )
     stored = replace_imported_counts([], april)
 
     assert replace_imported_counts(stored, april) == stored
 
     # A corrected file for 1 April: 125 replaces 120; 2 April keeps its 90.
-    correction = parse_offline_contacts("date,service,channel,count\n2024-04-01,missed-bin,phone,125\n")
+    correction = parse_offline_contacts("date,service,channel,count\n2024-04-01,report-missed-bin,phone,125\n")
     assert replace_imported_counts(stored, correction) == [
-        RollupRow(day=date(2024, 4, 1), service="missed-bin", channel=Channel.PHONE, count=125),
-        RollupRow(day=date(2024, 4, 2), service="missed-bin", channel=Channel.PHONE, count=90),
+        RollupRow(day=date(2024, 4, 1), service="report-missed-bin", channel=Channel.PHONE, count=125),
+        RollupRow(day=date(2024, 4, 2), service="report-missed-bin", channel=Channel.PHONE, count=90),
     ]
 
 
 def test_a_file_that_stops_being_csv_is_not_imported_at_all() -> None:
     unclosed_quote = '2024-04-02,"' + "x" * 200_000
-    result = parse_offline_contacts(f"date,service,channel,count\n2024-04-01,missed-bin,phone,1\n{unclosed_quote}\n")
+    result = parse_offline_contacts(
+        f"date,service,channel,count\n2024-04-01,report-missed-bin,phone,1\n{unclosed_quote}\n"
+    )
 
     assert result.accepted == ()
     [rejected] = result.rejected

@@ -22,12 +22,12 @@ def council_report(council: str, phone: int, web: int, sessions: int | None = No
         council=council,
         period=APRIL,
         rollups=[
-            RollupRow(day=day, service="missed-bin", channel=Channel.PHONE, count=phone),
-            RollupRow(day=day, service="missed-bin", channel=Channel.WEB, count=web),
+            RollupRow(day=day, service="report-missed-bin", channel=Channel.PHONE, count=phone),
+            RollupRow(day=day, service="report-missed-bin", channel=Channel.WEB, count=web),
         ],
-        services={"missed-bin": ServiceFlags(code="missed-bin")},
+        services={"report-missed-bin": ServiceFlags(code="report-missed-bin")},
         unit_costs=UnitCostSchedule(),
-        baseline={"missed-bin": BaselineMix(shares={Channel.PHONE: Decimal(1)})},
+        baseline={"report-missed-bin": BaselineMix(shares={Channel.PHONE: Decimal(1)})},
         avoided_contacts=(
             None if sessions is None else AvoidedContactAssumptions(sessions=sessions, avoidance_rate=Decimal("0.2"))
         ),

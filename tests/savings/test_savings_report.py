@@ -18,7 +18,7 @@ from civicshare.savings.services import ServiceFlags, UnknownServiceError, servi
 SERVICES = service_catalogue(
     [
         ServiceFlags(code="report-pothole"),
-        ServiceFlags(code="missed-bin"),
+        ServiceFlags(code="report-missed-bin"),
         ServiceFlags(code="pay-council-tax", counts_toward_channel_shift=False, online_only=True),
         ServiceFlags(code="pay-penalty-charge", counts_toward_channel_shift=False, online_only=True),
     ]
@@ -124,9 +124,9 @@ def test_grouping_by_service_and_channel_adds_up_to_the_same_totals() -> None:
 def test_kingston_like_figures_about_half_excluding_online_only_services_and_seven_tenths_including() -> None:
     day = date(2024, 1, 10)
     rows = [
-        row(day, "missed-bin", Channel.WEB, 750),
-        row(day, "missed-bin", Channel.PHONE, 600),
-        row(day, "missed-bin", Channel.FACE_TO_FACE, 150),
+        row(day, "report-missed-bin", Channel.WEB, 750),
+        row(day, "report-missed-bin", Channel.PHONE, 600),
+        row(day, "report-missed-bin", Channel.FACE_TO_FACE, 150),
         row(day, "pay-council-tax", Channel.WEB, 600),
         row(day, "pay-penalty-charge", Channel.APP, 400),
     ]
@@ -140,7 +140,7 @@ def test_kingston_like_figures_about_half_excluding_online_only_services_and_sev
         baseline={},
     )
 
-    # Excluding: 750 of 1,500 missed-bin contacts online = 0.50.
+    # Excluding: 750 of 1,500 report-missed-bin contacts online = 0.50.
     assert report.totals.channel_shift_share == Decimal("0.5000")
     # Including: (750 + 600 + 400) of 2,500 = 1,750 / 2,500 = 0.70.
     assert report.totals.digital_share_all_services == Decimal("0.7000")
@@ -148,11 +148,11 @@ def test_kingston_like_figures_about_half_excluding_online_only_services_and_sev
 
 
 def test_a_service_the_council_leaves_out_is_not_in_the_channel_shift_figure() -> None:
-    services = {"new-bin": ServiceFlags(code="new-bin", counts_toward_channel_shift=False)}
+    services = {"order-bin": ServiceFlags(code="order-bin", counts_toward_channel_shift=False)}
     report = build_savings_report(
         council="kingston",
         period=SPRING,
-        rollups=[row(date(2024, 3, 1), "new-bin", Channel.WEB, 5)],
+        rollups=[row(date(2024, 3, 1), "order-bin", Channel.WEB, 5)],
         services=services,
         unit_costs=UnitCostSchedule(),
         baseline={},
@@ -204,13 +204,13 @@ def test_baseline_costs_are_rounded_to_the_penny_once_per_cell() -> None:
     #   baseline phone 3 x 0.666666667 x 2.83 = 5.66000000283 -> 5.66
     #   baseline web   3 x 0.333333333 x 0.15 = 0.14999999985 -> 0.15; baseline 5.81
     #   actual 1 x 2.83 + 2 x 0.15 = 3.13; savings 5.81 - 3.13 = 2.68
-    baseline = {"missed-bin": baseline_mix_from_counts({Channel.PHONE: 2, Channel.WEB: 1})}
+    baseline = {"report-missed-bin": baseline_mix_from_counts({Channel.PHONE: 2, Channel.WEB: 1})}
     report = build_savings_report(
         council="kingston",
         period=SPRING,
         rollups=[
-            row(date(2024, 3, 4), "missed-bin", Channel.PHONE, 1),
-            row(date(2024, 3, 4), "missed-bin", Channel.WEB, 2),
+            row(date(2024, 3, 4), "report-missed-bin", Channel.PHONE, 1),
+            row(date(2024, 3, 4), "report-missed-bin", Channel.WEB, 2),
         ],
         services=SERVICES,
         unit_costs=UnitCostSchedule(),

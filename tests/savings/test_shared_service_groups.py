@@ -23,8 +23,8 @@ def council_report(council: str, web_contacts: int) -> SavingsReport:
     return build_savings_report(
         council=council,
         period=PERIOD,
-        rollups=[RollupRow(day=date(2024, 6, 3), service="missed-bin", channel=Channel.WEB, count=web_contacts)],
-        services={"missed-bin": ServiceFlags(code="missed-bin")},
+        rollups=[RollupRow(day=date(2024, 6, 3), service="report-missed-bin", channel=Channel.WEB, count=web_contacts)],
+        services={"report-missed-bin": ServiceFlags(code="report-missed-bin")},
         unit_costs=UnitCostSchedule(),
         baseline={},
     )

@@ -30,7 +30,7 @@ def test_the_most_specific_override_in_force_that_day_wins() -> None:
                 channel=Channel.PHONE,
                 unit_cost=Decimal("4.00"),
                 effective_from=date(2024, 6, 1),
-                service="missed-bin",
+                service="report-missed-bin",
             ),
             UnitCostOverride(channel=Channel.PHONE, unit_cost=Decimal("3.50"), effective_from=date(2024, 9, 1)),
         )
@@ -40,17 +40,17 @@ def test_the_most_specific_override_in_force_that_day_wins() -> None:
     assert schedule.cost(Channel.PHONE, "report-pothole", date(2024, 3, 31)) == Decimal("2.83")
     # Council-wide from its first day.
     assert schedule.cost(Channel.PHONE, "report-pothole", date(2024, 4, 1)) == Decimal("3.00")
-    # The missed-bin override is not in force yet, so the council-wide one applies.
-    assert schedule.cost(Channel.PHONE, "missed-bin", date(2024, 5, 31)) == Decimal("3.00")
-    assert schedule.cost(Channel.PHONE, "missed-bin", date(2024, 6, 1)) == Decimal("4.00")
+    # The report-missed-bin override is not in force yet, so the council-wide one applies.
+    assert schedule.cost(Channel.PHONE, "report-missed-bin", date(2024, 5, 31)) == Decimal("3.00")
+    assert schedule.cost(Channel.PHONE, "report-missed-bin", date(2024, 6, 1)) == Decimal("4.00")
     # A later council-wide change replaces the earlier council-wide one...
     assert schedule.cost(Channel.PHONE, "report-pothole", date(2024, 9, 1)) == Decimal("3.50")
     # ...but never a service-specific one, whatever the dates.
-    assert schedule.cost(Channel.PHONE, "missed-bin", date(2024, 9, 1)) == Decimal("4.00")
+    assert schedule.cost(Channel.PHONE, "report-missed-bin", date(2024, 9, 1)) == Decimal("4.00")
     # Without a service: council-wide only.
     assert schedule.cost(Channel.PHONE, None, date(2024, 9, 1)) == Decimal("3.50")
     # Other channels are untouched.
-    assert schedule.cost(Channel.WEB, "missed-bin", date(2024, 9, 1)) == Decimal("0.15")
+    assert schedule.cost(Channel.WEB, "report-missed-bin", date(2024, 9, 1)) == Decimal("0.15")
 
 
 def test_two_costs_starting_the_same_day_for_the_same_channel_and_service_are_refused() -> None:
@@ -69,7 +69,7 @@ def test_defaults_must_cover_every_channel_and_costs_cannot_be_negative() -> Non
 
 def test_a_copied_schedule_with_new_overrides_uses_the_new_costs() -> None:
     schedule = UnitCostSchedule()
-    assert schedule.cost(Channel.PHONE, "missed-bin", date(2024, 4, 1)) == Decimal("2.83")
+    assert schedule.cost(Channel.PHONE, "report-missed-bin", date(2024, 4, 1)) == Decimal("2.83")
 
     raised = schedule.model_copy(
         update={
@@ -79,8 +79,8 @@ def test_a_copied_schedule_with_new_overrides_uses_the_new_costs() -> None:
         }
     )
 
-    assert raised.cost(Channel.PHONE, "missed-bin", date(2024, 4, 1)) == Decimal("3.00")
-    assert schedule.cost(Channel.PHONE, "missed-bin", date(2024, 4, 1)) == Decimal("2.83")
+    assert raised.cost(Channel.PHONE, "report-missed-bin", date(2024, 4, 1)) == Decimal("3.00")
+    assert schedule.cost(Channel.PHONE, "report-missed-bin", date(2024, 4, 1)) == Decimal("2.83")
 
 
 def test_a_schedule_reads_back_from_json() -> None:
@@ -90,7 +90,7 @@ def test_a_schedule_reads_back_from_json() -> None:
                 channel=Channel.FACE_TO_FACE,
                 unit_cost=Decimal("16.00"),
                 effective_from=date(2024, 4, 1),
-                service="council-tax-moving-home",
+                service="tell-us-you-are-moving",
             ),
         )
     )
@@ -98,4 +98,4 @@ def test_a_schedule_reads_back_from_json() -> None:
     again = UnitCostSchedule.model_validate_json(schedule.model_dump_json())
 
     assert again == schedule
-    assert again.cost(Channel.FACE_TO_FACE, "council-tax-moving-home", date(2024, 4, 2)) == Decimal("16.00")
+    assert again.cost(Channel.FACE_TO_FACE, "tell-us-you-are-moving", date(2024, 4, 2)) == Decimal("16.00")

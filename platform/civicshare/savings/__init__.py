@@ -1,7 +1,8 @@
-"""Savings: what channel shift saves each council, as plain functions over plain typed inputs.
+"""Savings: what channel shift saves each council.
 
-Nothing here touches the database or the web. Callers read rollups, unit costs and baselines from
-storage, pass them in, and get typed results back that serialise to JSON.
+The engine modules below are plain functions over plain typed inputs: nothing in them touches the
+database or the web. Callers read rollups, unit costs and baselines from storage, pass them in, and get
+typed results back that serialise to JSON. The storage and interface modules are listed after them.
 
 - ``channels``: the channels a contact arrives through, and which of them count as digital
 - ``services``: the per-service flags that decide what is in the channel-shift figure
@@ -15,4 +16,16 @@ storage, pass them in, and get typed results back that serialise to JSON.
 - ``operators``: every council side by side
 - ``csv_export``: a report as CSV
 - ``demo_data``: deterministic demo counts for the demo councils
+
+In the database and on the web (each council's data in its own schema):
+
+- ``tables``: daily rollups, offline contact counts and imports, unit-cost overrides, baseline mixes
+- ``service``: ``record_contact`` (called by ``create_transaction`` in the same database transaction),
+  rollup checks and rebuilds, offline imports, unit costs, baselines
+- ``service_flags``: where reports get each service's flags (``PlatformServices.service_flags``)
+- ``reporting``: load a council's, a group's or every council's inputs and build their reports
+- ``access``: ``require_staff`` and ``require_operator``, the seam the identity work replaces
+- ``routes``, ``schemas``: the staff API on a council's address and the operators' pages under /ops
+- ``charts``, ``dashboard``, ``templates/``: the HTML dashboard with server-rendered SVG charts
+- ``demo_loader``: ``load_demo_data`` for ``civicshare demo-data load`` and ``make demo``
 """

@@ -89,33 +89,32 @@ class UnitCostSchedule(BaseModel):
 
     def cost(self, channel: Channel, service: str | None, day: date) -> Decimal:
         """The unit cost of one contact; with no service, the council-wide cost."""
+        # Called for every row of a report, so the timelines are fetched once per call.
+        timelines = self._current_timelines()
         scopes: tuple[_Scope, ...] = ((channel, service), (channel, None)) if service else ((channel, None),)
         for scope in scopes:
-            in_force = self._in_force(scope, day)
-            if in_force is not None:
-                return in_force
+            timeline = timelines.get(scope)
+            if timeline is not None:
+                starts, costs = timeline
+                position = bisect.bisect_right(starts, day)
+                if position:
+                    return costs[position - 1]
         return self.defaults[channel]
 
-    def _in_force(self, scope: _Scope, day: date) -> Decimal | None:
-        timeline = self._timeline(scope)
-        if timeline is None:
-            return None
-        starts, costs = timeline
-        position = bisect.bisect_right(starts, day)
-        return costs[position - 1] if position else None
-
-    def _timeline(self, scope: _Scope) -> _Timeline | None:
+    def _current_timelines(self) -> dict[_Scope, _Timeline]:
         # Built on first use, and again if model_copy(update=...) swapped the overrides underneath us.
-        if self._timelines_for is not self.overrides:
-            by_scope: dict[_Scope, list[UnitCostOverride]] = defaultdict(list)
-            for override in sorted(self.overrides, key=lambda override: override.effective_from):
-                by_scope[(override.channel, override.service)].append(override)
-            self._timelines = {
-                key: (
-                    [override.effective_from for override in group],
-                    [override.unit_cost for override in group],
-                )
-                for key, group in by_scope.items()
-            }
-            self._timelines_for = self.overrides
-        return self._timelines.get(scope)
+        # Private attributes live in __pydantic_private__; reading that dict directly skips pydantic's
+        # slow attribute fallback, which matters at one call per report row.
+        private: dict[str, object] = self.__pydantic_private__ or {}
+        timelines = private.get("_timelines")
+        if private.get("_timelines_for") is self.overrides and isinstance(timelines, dict):
+            return timelines
+        by_scope: dict[_Scope, list[UnitCostOverride]] = defaultdict(list)
+        for override in sorted(self.overrides, key=lambda override: override.effective_from):
+            by_scope[(override.channel, override.service)].append(override)
+        self._timelines = {
+            key: ([override.effective_from for override in group], [override.unit_cost for override in group])
+            for key, group in by_scope.items()
+        }
+        self._timelines_for = self.overrides
+        return self._timelines

@@ -41,16 +41,16 @@ DEMO_SERVICES: tuple[DemoService, ...] = (
     _service("report-pothole", 15, (1, 2, 3)),
     _service("report-streetlight", 5, (11, 12, 1)),
     _service("report-fly-tipping", 12, (6, 7, 8)),
-    _service("missed-bin", 60, (1, 12)),
-    _service("new-bin", 25),
+    _service("report-missed-bin", 60, (1, 12)),
+    _service("order-bin", 25),
     _service("garden-waste-subscription", 30, (3, 4, 5)),
     _service("resident-parking-permit", 20, (4,)),
     _service("challenge-penalty-charge", 8),
     _service("pay-penalty-charge", 40, online_only=True),
-    _service("council-tax-discount", 15, (3, 4)),
-    _service("council-tax-moving-home", 40, (7, 8, 9)),
+    _service("single-person-discount", 15, (3, 4)),
+    _service("tell-us-you-are-moving", 40, (7, 8, 9)),
     _service("pay-council-tax", 120, (3, 4), online_only=True),
-    _service("building-control-inspection", 2),
+    _service("request-site-inspection", 2),
 )
 
 BUSY_MONTH_FACTOR = 1.5

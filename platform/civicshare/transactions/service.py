@@ -16,11 +16,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Integer, Numeric, String, Text, bindparam, func, null, select
+from sqlalchemy import BigInteger, Date, Integer, Numeric, String, Text, bindparam, func, literal, null, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.savings.service import UK_TIME_NAME
+from civicshare.savings.tables import daily_rollups
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.tables import reference_sequences, transaction_events, transactions
@@ -58,8 +60,8 @@ class DuplicateSubmission(Exception):
         self.existing = existing
 
 
-def _create_statement() -> Any:
-    """INSERT the next reference number, the transaction and its first event, RETURNING the row."""
+def create_statement(*, count_contact: bool = True) -> Any:
+    """INSERT the next reference number, the transaction, its first event and its rollup count, RETURNING the row."""
     number = (
         insert(reference_sequences)
         .values(year=bindparam("year", type_=Integer), last_number=1)
@@ -118,10 +120,27 @@ def _create_statement() -> Any:
         )
         .cte("first_event")
     )
-    return select(created).add_cte(first_event)
+    # The council's savings rollup counts the contact in the same statement, so it commits or rolls
+    # back with the transaction itself; the day is the contact's date in UK local time.
+    counted = insert(daily_rollups).from_select(
+        ["day", "service", "channel", "is_test", "count"],
+        select(
+            func.cast(func.timezone(UK_TIME_NAME, created.c.created_at), Date),
+            created.c.service,
+            created.c.channel,
+            created.c.is_test,
+            literal(1, BigInteger),
+        ).select_from(created),
+    )
+    rollup = counted.on_conflict_do_update(
+        index_elements=[daily_rollups.c.day, daily_rollups.c.service, daily_rollups.c.channel, daily_rollups.c.is_test],
+        set_={"count": daily_rollups.c.count + counted.excluded.count},
+    ).cte("rollup")
+    statement = select(created).add_cte(first_event)
+    return statement.add_cte(rollup) if count_contact else statement
 
 
-_CREATE = _create_statement()
+CREATE_TRANSACTION = create_statement()
 
 
 async def create_transaction(connection: AsyncConnection, tenant: TenantContext, new: NewTransaction) -> dict[str, Any]:
@@ -160,9 +179,9 @@ async def create_transaction(connection: AsyncConnection, tenant: TenantContext,
     try:
         if connection.in_transaction():
             async with connection.begin_nested():
-                row = (await connection.execute(_CREATE, parameters)).mappings().one()
+                row = (await connection.execute(CREATE_TRANSACTION, parameters)).mappings().one()
         else:
-            row = (await connection.execute(_CREATE, parameters)).mappings().one()
+            row = (await connection.execute(CREATE_TRANSACTION, parameters)).mappings().one()
     except IntegrityError as error:
         existing = await find_by_idempotency_key(connection, new.idempotency_key) if new.idempotency_key else None
         if existing is None:

@@ -1,7 +1,7 @@
 """payment next url: where to send a resident back to finish paying (a retried submission returns it)
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 14:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from civicshare.db.migrations.runner import tenant_schema
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

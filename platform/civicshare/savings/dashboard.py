@@ -1,0 +1,202 @@
+"""The savings dashboard: a council's figures as a page a councillor understands at a glance.
+
+Three charts (how much is done online, month by month; how contacts split across channels; savings
+added up since the start of the period), each followed by its figures as a table, and a few plain
+sentences at the top. The page needs no JavaScript. The operators' page shows every council side by side.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from civicshare.savings.channels import Channel
+from civicshare.savings.charts import (
+    Series,
+    legend,
+    line_chart,
+    money_range,
+    month_label,
+    pounds,
+    stacked_percentage_bars,
+)
+from civicshare.savings.figures import Figures
+from civicshare.savings.operators import PlatformOverview
+from civicshare.savings.reporting import CouncilSavings
+from civicshare.tenancy.context import Branding
+
+CHANNEL_NAMES = {
+    Channel.WEB: "Website",
+    Channel.APP: "App",
+    Channel.WEBCHAT: "Webchat",
+    Channel.EMAIL: "Email",
+    Channel.PHONE: "Phone",
+    Channel.FACE_TO_FACE: "Face to face",
+}
+# Online channels first so the self-service part of each bar sits at the bottom, where it is easy to read.
+CHANNEL_COLOURS = {
+    Channel.WEB: "#00703c",
+    Channel.APP: "#85994b",
+    Channel.WEBCHAT: "#28a197",
+    Channel.EMAIL: "#f47738",
+    Channel.PHONE: "#1d70b8",
+    Channel.FACE_TO_FACE: "#4c2c92",
+}
+SHIFT_COLOUR = "#1d70b8"
+ALL_SERVICES_COLOUR = "#505a5f"
+SAVINGS_COLOUR = "#00703c"
+AIM_COLOUR = "#d4351c"
+DIGITAL_BY_DEFAULT_AIM = 0.8
+
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_templates.filters["pounds"] = lambda value: f"£{Decimal(value):,.2f}"
+_templates.filters["percent"] = lambda value: "no contacts" if value is None else f"{Decimal(value) * 100:.1f}%"
+_templates.filters["whole"] = lambda value: f"{int(value):,}"
+_templates.filters["month"] = month_label
+_templates.filters["channel"] = lambda channel: CHANNEL_NAMES[Channel(channel)]
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: str
+    figures: Figures
+    by_channel: dict[Channel, int]
+    savings: Decimal
+    cumulative_savings: Decimal
+
+
+def _percent(value: float | None) -> str:
+    return "no contacts" if value is None else f"{value * 100:.0f}%"
+
+
+def _share(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _trend(name: str, months: Sequence[str], values: Sequence[float | None]) -> str:
+    known = [(month, value) for month, value in zip(months, values, strict=True) if value is not None]
+    if not known:
+        return f"There were no contacts to work out {name} from in this period."
+    (first_month, first), (last_month, last) = known[0], known[-1]
+    if len(known) == 1:
+        return f"{name.capitalize()} was {_percent(first)} in {month_label(first_month)}."
+    direction = "rose" if last > first else "fell" if last < first else "stayed"
+    return (
+        f"{name.capitalize()} {direction} from {_percent(first)} in {month_label(first_month)} "
+        f"to {_percent(last)} in {month_label(last_month)}."
+    )
+
+
+def month_rows(savings: CouncilSavings) -> list[MonthRow]:
+    """Per month, from a report grouped by month and channel."""
+    report = savings.report
+    figures: dict[str, Figures] = defaultdict(Figures)
+    by_channel: dict[str, dict[Channel, int]] = defaultdict(dict)
+    for line in report.lines:
+        month = line.month or ""
+        figures[month] = figures[month] + line.figures
+        if line.channel is not None:
+            by_channel[month][line.channel] = by_channel[month].get(line.channel, 0) + line.figures.volume
+    return [
+        MonthRow(
+            month=item.month,
+            figures=figures.get(item.month, Figures()),
+            by_channel=by_channel.get(item.month, {}),
+            savings=item.savings,
+            cumulative_savings=item.cumulative_savings,
+        )
+        for item in report.savings_by_month
+    ]
+
+
+def council_dashboard(savings: CouncilSavings, branding: Branding, *, csv_link: str, json_link: str) -> str:
+    rows = month_rows(savings)
+    months = [row.month for row in rows]
+    shift = [_share(row.figures.channel_shift_share) for row in rows]
+    every = [_share(row.figures.digital_share_all_services) for row in rows]
+    share_series = [
+        Series("Channel-shift figure (services that can be done another way)", shift, SHIFT_COLOUR),
+        Series("All services, including online-only ones", every, ALL_SERVICES_COLOUR, dashed=True),
+        Series(
+            "Digital by default aim (80%)",
+            [DIGITAL_BY_DEFAULT_AIM] * len(months),
+            AIM_COLOUR,
+            dashed=True,
+            points=False,
+        ),
+    ]
+    share_chart = line_chart(
+        "online-share",
+        "Share of contacts made online, month by month",
+        _trend("the share of contacts made online (channel-shift figure)", months, shift)
+        + " The grey dashed line includes services that can only be done online.",
+        months,
+        share_series,
+        low=0,
+        high=1,
+        axis_label="Done online",
+        tick_format=lambda value: f"{value * 100:.0f}%",
+        value_format=lambda value: f"{value * 100:.1f}%",
+    )
+    channel_series = [
+        Series(
+            CHANNEL_NAMES[channel],
+            [(row.by_channel.get(channel, 0) / row.figures.volume) if row.figures.volume else None for row in rows],
+            CHANNEL_COLOURS[channel],
+        )
+        for channel in CHANNEL_COLOURS
+    ]
+    mix_chart = stacked_percentage_bars(
+        "channel-mix",
+        "How residents contacted the council, month by month",
+        "Each bar is one month's contacts, split by channel: website and app at the bottom, then webchat, "
+        "email, phone and face to face. " + _trend("the website and app share", months, every),
+        months,
+        channel_series,
+    )
+    cumulative = [row.cumulative_savings for row in rows]
+    low, high = money_range(cumulative)
+    total = cumulative[-1] if cumulative else Decimal(0)
+    savings_chart = line_chart(
+        "cumulative-savings",
+        "Savings added up month by month",
+        f"Savings compared with the channel mix before the platform, added up from "
+        f"{month_label(months[0]) if months else 'the start'}: {pounds(float(total))} by "
+        f"{month_label(months[-1]) if months else 'the end'}.",
+        months,
+        [Series("Savings so far", [float(value) for value in cumulative], SAVINGS_COLOUR)],
+        low=low,
+        high=high,
+        axis_label="Saved so far",
+        tick_format=pounds,
+        value_format=lambda value: f"£{value:,.2f}",
+    )
+    return _templates.get_template("council_dashboard.html").render(
+        savings=savings,
+        report=savings.report,
+        rows=rows,
+        channels=list(CHANNEL_COLOURS),
+        branding=branding,
+        share_chart=Markup(share_chart),  # noqa: S704 - built by charts.py, which escapes every text
+        share_legend=Markup(legend(share_series)),  # noqa: S704
+        mix_chart=Markup(mix_chart),  # noqa: S704
+        mix_legend=Markup(legend(channel_series)),  # noqa: S704
+        savings_chart=Markup(savings_chart),  # noqa: S704
+        csv_link=csv_link,
+        json_link=json_link,
+    )
+
+
+def operator_dashboard(overview: PlatformOverview, names: dict[str, str]) -> str:
+    return _templates.get_template("operator_dashboard.html").render(overview=overview, names=names)

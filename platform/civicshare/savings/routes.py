@@ -1,0 +1,483 @@
+"""Savings over HTTP. Thin handlers: parse, call the savings services, shape the answer.
+
+On a council's own address (staff, guarded by ``require_staff``):
+    GET  /api/v1/savings/report?from=&to=&group_by=month,service,channel   the report as JSON
+    GET  /api/v1/savings/report.csv?from=&to=                               month x service x channel CSV
+    GET  /staff/savings?from=&to=                                           the dashboard (HTML, SVG charts)
+    GET  /api/v1/savings/unit-costs        POST the same: set a cost from a date
+    GET  /api/v1/savings/baseline          PUT  /api/v1/savings/baseline/{service}
+    POST /api/v1/savings/baseline/derive   work each service's mix out from counts before a date
+    POST /api/v1/savings/offline-contacts  a CSV of offline contact counts (text/csv body)
+
+On the platform's own address (operators, guarded by ``require_operator``):
+    GET  /ops/savings?from=&to=            every council side by side (HTML)
+    GET  /ops/savings/overview             the same as JSON, with the platform's totals
+    GET  /ops/savings/councils/{slug}/report[.csv]
+    GET  /ops/savings/groups/{slug}        a shared-service group with the platform cost shared out
+
+Periods: ``from`` and ``to`` are days (both included); without them, the twelve months to today.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from litestar import MediaType, Request, Response, Router, get, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.api.problems import Problem
+from civicshare.db.engine import tenant_connection
+from civicshare.savings.access import (
+    OperatorPrincipal,
+    StaffPrincipal,
+    operators_only,
+    require_operator,
+    require_staff,
+    staff_only,
+)
+from civicshare.savings.baseline import BaselineMix
+from civicshare.savings.channels import Channel
+from civicshare.savings.costs import UnitCostOverride
+from civicshare.savings.csv_export import report_to_csv
+from civicshare.savings.dashboard import council_dashboard, operator_dashboard
+from civicshare.savings.offline_import import parse_offline_contacts
+from civicshare.savings.operators import PlatformOverview
+from civicshare.savings.period import ReportPeriod
+from civicshare.savings.report import Grouping
+from civicshare.savings.reporting import (
+    AvoidedContactChoice,
+    CouncilSavings,
+    GroupNotFoundError,
+    GroupSavings,
+    council_savings,
+    default_period,
+    group_savings,
+    platform_savings,
+)
+from civicshare.savings.schemas import (
+    BaselineIn,
+    BaselineOut,
+    BaselinesOut,
+    DeriveBaselineIn,
+    OfflineImportOut,
+    RejectedRowOut,
+    UnitCostIn,
+    UnitCostOut,
+    UnitCostsOut,
+)
+from civicshare.savings.service import (
+    council_baseline,
+    council_unit_costs,
+    derive_and_store_baseline,
+    set_baseline,
+    set_unit_cost,
+    store_offline_import,
+    uk_day,
+)
+from civicshare.services import PlatformServices
+from civicshare.tenancy.context import TenantContext
+
+MAX_PERIOD_DAYS = 366 * 10
+CSV_GROUPING = (Grouping.MONTH, Grouping.SERVICE, Grouping.CHANNEL)
+
+PeriodFrom = Annotated[date | None, QueryParameter(name="from", required=False, description="first day, YYYY-MM-DD")]
+PeriodTo = Annotated[date | None, QueryParameter(name="to", required=False, description="last day, YYYY-MM-DD")]
+GroupBy = Annotated[
+    str, QueryParameter(name="group_by", description="comma-separated: month, service, channel; empty for totals only")
+]
+AvoidanceRate = Annotated[Decimal, QueryParameter(description="share of online contacts that avoided one, 0 to 1")]
+AvoidedChannel = Annotated[Channel, QueryParameter(description="the channel an avoided contact would have used")]
+Sessions = Annotated[
+    int | None, QueryParameter(ge=0, required=False, description="default: the period's online contacts")
+]
+
+
+def _unprocessable(title: str, detail: str) -> Problem:
+    return Problem(422, title, detail, name="invalid-savings-request")
+
+
+def report_period(start: date | None, end: date | None) -> ReportPeriod:
+    end = end or uk_day(datetime.now(UTC))
+    start = start or default_period(end).start
+    if end < start:
+        raise _unprocessable("Invalid period", "The 'to' date must be the same as or after the 'from' date.")
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise _unprocessable("Invalid period", "A report can cover at most ten years.")
+    return ReportPeriod(start=start, end=end)
+
+
+def groupings(text: str) -> tuple[Grouping, ...]:
+    chosen = []
+    for part in (part.strip().lower() for part in text.split(",")):
+        if not part:
+            continue
+        try:
+            chosen.append(Grouping(part))
+        except ValueError:
+            raise _unprocessable(
+                "Invalid grouping", f"group_by takes month, service and channel, separated by commas, not {part!r}."
+            ) from None
+    return tuple(chosen)
+
+
+def _root(request: Request[Any, Any, Any]) -> str:
+    return str(request.scope.get("root_path", ""))
+
+
+def _csv_response(savings: CouncilSavings) -> Response[str]:
+    period = savings.report.period
+    filename = f"savings-{savings.council}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    return Response(
+        report_to_csv(savings.report),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- staff, on the council's own address ----------------------------------------------------------
+
+
+@get("/api/v1/savings/report", tags=["savings"])
+async def savings_report(
+    staff: NamedDependency[StaffPrincipal],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+    services: NamedDependency[PlatformServices],
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+    group_by: GroupBy = "month",
+    avoidance_rate: AvoidanceRate = Decimal("0.2"),
+    avoided_channel: AvoidedChannel = Channel.PHONE,
+    sessions: Sessions = None,
+) -> CouncilSavings:
+    """The council's savings for a period: volumes, online shares, costs, savings and avoided contacts."""
+    if not 0 <= avoidance_rate <= 1:
+        raise _unprocessable("Invalid avoidance rate", "avoidance_rate is a share of contacts, from 0 to 1.")
+    return await council_savings(
+        tenant_db,
+        tenant,
+        services.service_flags,
+        report_period(period_from, period_to),
+        group_by=groupings(group_by),
+        avoided=AvoidedContactChoice(avoidance_rate=avoidance_rate, avoided_channel=avoided_channel, sessions=sessions),
+    )
+
+
+@get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv")
+async def savings_report_csv(
+    staff: NamedDependency[StaffPrincipal],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+    services: NamedDependency[PlatformServices],
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> Response[str]:
+    """The report as CSV, one row per month, service and channel (columns: civicshare.savings.csv_export)."""
+    savings = await council_savings(
+        tenant_db,
+        tenant,
+        services.service_flags,
+        report_period(period_from, period_to),
+        group_by=CSV_GROUPING,
+        avoided=None,
+        with_savings_to_date=False,
+    )
+    return _csv_response(savings)
+
+
+@get("/staff/savings", media_type=MediaType.HTML, include_in_schema=False)
+async def savings_dashboard(
+    request: Request[Any, Any, State],
+    staff: NamedDependency[StaffPrincipal],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+    services: NamedDependency[PlatformServices],
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> str:
+    period = report_period(period_from, period_to)
+    savings = await council_savings(
+        tenant_db, tenant, services.service_flags, period, group_by=(Grouping.MONTH, Grouping.CHANNEL)
+    )
+    query = f"?from={period.start.isoformat()}&to={period.end.isoformat()}"
+    root = _root(request)
+    return council_dashboard(
+        savings,
+        tenant.branding,
+        csv_link=f"{root}/api/v1/savings/report.csv{query}",
+        json_link=f"{root}/api/v1/savings/report{query}&group_by=month,service",
+    )
+
+
+async def _unit_costs_out(connection: AsyncConnection, tenant: TenantContext) -> UnitCostsOut:
+    costs = await council_unit_costs(connection, tenant)
+    return UnitCostsOut(
+        defaults=dict(costs.schedule.defaults),
+        overrides=[
+            UnitCostOut(
+                channel=override.channel,
+                unit_cost=override.unit_cost,
+                effective_from=override.effective_from,
+                service=override.service,
+                source=costs.sources[(override.channel, override.service, override.effective_from)],
+            )
+            for override in costs.schedule.overrides
+        ],
+    )
+
+
+def _check_service(services: PlatformServices, tenant: TenantContext, service: str | None) -> None:
+    if service is not None and service not in services.service_flags.service_flags(tenant.slug):
+        raise _unprocessable("Unknown service", f"{service!r} is not a service {tenant.name} offers on the platform.")
+
+
+@get("/api/v1/savings/unit-costs", tags=["savings"])
+async def unit_costs(
+    staff: NamedDependency[StaffPrincipal],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+) -> UnitCostsOut:
+    """The unit costs reports use: defaults per channel, then effective-dated overrides."""
+    return await _unit_costs_out(tenant_db, tenant)
+
+
+@post("/api/v1/savings/unit-costs", tags=["savings"], status_code=201)
+async def add_unit_cost(
+    data: JSONBody[UnitCostIn],
+    staff: NamedDependency[StaffPrincipal],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+    services: NamedDependency[PlatformServices],
+) -> UnitCostsOut:
+    """Set the council's cost of a contact on a channel from a date (the same start date replaces it)."""
+    _check_service(services, tenant, data.service)
+    override = UnitCostOverride(
+        channel=data.channel, unit_cost=data.unit_cost, effective_from=data.effective_from, service=data.service
+    )
+    await set_unit_cost(tenant_db, override, note=data.note)
+    return await _unit_costs_out(tenant_db, tenant)
+
+
+async def _baselines_out(connection: AsyncConnection) -> BaselinesOut:
+    stored = await council_baseline(connection)
+    return BaselinesOut(
+        services=[
+            BaselineOut(
+                service=item.service,
+                shares=dict(item.mix.shares),
+                source=item.source,
+                measured_from=item.measured_from,
+                measured_before=item.measured_before,
+            )
+            for item in stored.values()
+        ]
+    )
+
+
+@get("/api/v1/savings/baseline", tags=["savings"])
+async def baseline(staff: NamedDependency[StaffPrincipal], tenant_db: NamedDependency[AsyncConnection]) -> BaselinesOut:
+    """Each service's channel mix before the platform, which savings are measured against."""
+    return await _baselines_out(tenant_db)
+
+
+@put("/api/v1/savings/baseline/{service:str}", tags=["savings"])
+async def set_service_baseline(
+    service: FromPath[str],
+    data: JSONBody[BaselineIn],
+    staff: NamedDependency[StaffPrincipal],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+    services: NamedDependency[PlatformServices],
+) -> BaselinesOut:
+    """Set one service's baseline mix; the shares must add up to exactly 1."""
+    _check_service(services, tenant, service)
+    try:
+        mix = BaselineMix(shares=data.shares)
+    except ValidationError as error:
+        raise _unprocessable("Invalid baseline", error.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    await set_baseline(tenant_db, service, mix)
+    return await _baselines_out(tenant_db)
+
+
+@post("/api/v1/savings/baseline/derive", tags=["savings"], status_code=200)
+async def derive_service_baselines(
+    data: JSONBody[DeriveBaselineIn],
+    staff: NamedDependency[StaffPrincipal],
+    tenant_db: NamedDependency[AsyncConnection],
+) -> BaselinesOut:
+    """Work out and store each service's mix from its contacts before a date (imported and online)."""
+    if data.since is not None and data.since >= data.before:
+        raise _unprocessable("Invalid period", "'since' must be before 'before'.")
+    await derive_and_store_baseline(tenant_db, before=data.before, since=data.since)
+    return await _baselines_out(tenant_db)
+
+
+@post("/api/v1/savings/offline-contacts", tags=["savings"], status_code=200)
+async def import_offline_contacts(
+    request: Request[Any, Any, State],
+    staff: NamedDependency[StaffPrincipal],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+    services: NamedDependency[PlatformServices],
+    source: Annotated[str, QueryParameter(max_length=255)] = "upload",
+) -> Response[OfflineImportOut]:
+    """Import a CSV (date, service, channel, count) of offline contacts. Each row is checked on its own;
+    accepted rows are stored and each replaces any earlier count for its date, service and channel, so
+    importing the same file again changes nothing. Answers 422 when no row could be accepted."""
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise _unprocessable("Invalid file", "The file must be CSV text in UTF-8.") from None
+    parsed = parse_offline_contacts(text, known_services=set(services.service_flags.service_flags(tenant.slug)))
+    stored = await store_offline_import(tenant_db, parsed, source=source, imported_by=staff.name)
+    body = OfflineImportOut(
+        accepted=stored.accepted,
+        rejected=stored.rejected,
+        changed=stored.changed,
+        already_imported=stored.already_imported,
+        rejected_rows=[
+            RejectedRowOut(line=row.line, values=list(row.values), reasons=list(row.reasons)) for row in parsed.rejected
+        ],
+    )
+    return Response(body, status_code=422 if parsed.rejected and not parsed.accepted else 200)
+
+
+# --- operators, on the platform's own address -----------------------------------------------------
+
+
+async def _council(services: PlatformServices, slug: str) -> TenantContext:
+    council = await services.directory.by_slug(slug)
+    if council is None:
+        raise Problem(404, "Council not found", f"There is no council called {slug!r}.", name="unknown-council")
+    return council
+
+
+async def _names(services: PlatformServices) -> dict[str, str]:
+    return {council.slug: council.name for council in await services.directory.all()}
+
+
+@get("/ops/savings", media_type=MediaType.HTML, include_in_schema=False)
+async def operator_savings_dashboard(
+    operator: NamedDependency[OperatorPrincipal],
+    services: NamedDependency[PlatformServices],
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> str:
+    overview = await platform_savings(
+        services.database.engine, report_period(period_from, period_to), services.service_flags
+    )
+    return operator_dashboard(overview, await _names(services))
+
+
+@get("/ops/savings/overview", tags=["savings (operators)"])
+async def operator_savings_overview(
+    operator: NamedDependency[OperatorPrincipal],
+    services: NamedDependency[PlatformServices],
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> PlatformOverview:
+    """Every council's figures side by side, and the platform's totals."""
+    return await platform_savings(
+        services.database.engine, report_period(period_from, period_to), services.service_flags
+    )
+
+
+@get("/ops/savings/councils/{slug:str}/report", tags=["savings (operators)"])
+async def operator_council_report(
+    slug: FromPath[str],
+    operator: NamedDependency[OperatorPrincipal],
+    services: NamedDependency[PlatformServices],
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+    group_by: GroupBy = "month",
+) -> CouncilSavings:
+    """One council's report, as its staff see it."""
+    council = await _council(services, slug)
+    async with tenant_connection(services.database.engine, council) as connection:
+        return await council_savings(
+            connection,
+            council,
+            services.service_flags,
+            report_period(period_from, period_to),
+            group_by=groupings(group_by),
+        )
+
+
+@get("/ops/savings/councils/{slug:str}/report.csv", tags=["savings (operators)"], media_type="text/csv")
+async def operator_council_report_csv(
+    slug: FromPath[str],
+    operator: NamedDependency[OperatorPrincipal],
+    services: NamedDependency[PlatformServices],
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> Response[str]:
+    council = await _council(services, slug)
+    async with tenant_connection(services.database.engine, council) as connection:
+        savings = await council_savings(
+            connection,
+            council,
+            services.service_flags,
+            report_period(period_from, period_to),
+            group_by=CSV_GROUPING,
+            avoided=None,
+            with_savings_to_date=False,
+        )
+    return _csv_response(savings)
+
+
+@get("/ops/savings/groups/{slug:str}", tags=["savings (operators)"])
+async def operator_group_report(
+    slug: FromPath[str],
+    operator: NamedDependency[OperatorPrincipal],
+    services: NamedDependency[PlatformServices],
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> GroupSavings:
+    """A shared-service group: each member's figures, the group's total and the platform cost shared out."""
+    try:
+        return await group_savings(
+            services.database.engine, slug, report_period(period_from, period_to), services.service_flags
+        )
+    except GroupNotFoundError:
+        raise Problem(
+            404, "Group not found", f"There is no shared-service group {slug!r} with councils.", name="unknown-group"
+        ) from None
+    except ValueError as error:
+        raise _unprocessable("Group cannot be reported", str(error)) from None
+
+
+_staff_router = Router(
+    path="/",
+    route_handlers=[
+        savings_report,
+        savings_report_csv,
+        savings_dashboard,
+        unit_costs,
+        add_unit_cost,
+        baseline,
+        set_service_baseline,
+        derive_service_baselines,
+        import_offline_contacts,
+    ],
+    guards=[staff_only],
+    dependencies={"staff": Provide(require_staff, sync_to_thread=False)},
+)
+_operator_router = Router(
+    path="/",
+    route_handlers=[
+        operator_savings_dashboard,
+        operator_savings_overview,
+        operator_council_report,
+        operator_council_report_csv,
+        operator_group_report,
+    ],
+    guards=[operators_only],
+    dependencies={"operator": Provide(require_operator, sync_to_thread=False)},
+)
+savings_router = Router(path="/", route_handlers=[_staff_router, _operator_router])

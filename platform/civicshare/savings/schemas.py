@@ -1,0 +1,82 @@
+"""What the savings API sends and receives (reports themselves are the engine's typed results)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from civicshare.savings.channels import Channel
+from civicshare.savings.services import SERVICE_CODE_PATTERN
+
+ServiceCode = Annotated[str, Field(pattern=SERVICE_CODE_PATTERN, max_length=63)]
+
+
+class WireModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitCostIn(WireModel):
+    """A council's own cost of one contact on a channel, from a date; for one service or council-wide."""
+
+    channel: Channel
+    unit_cost: Annotated[Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=2)]
+    effective_from: date
+    service: ServiceCode | None = None
+    note: Annotated[str, Field(max_length=500)] | None = None
+
+
+class UnitCostOut(WireModel):
+    channel: Channel
+    unit_cost: Decimal
+    effective_from: date
+    service: str | None
+    source: str
+    """``definition`` (the council's file) or ``api``."""
+
+
+class UnitCostsOut(WireModel):
+    defaults: dict[Channel, Decimal]
+    """Each channel's cost where no override applies: the platform's, or the council file's ``unit_costs``."""
+    overrides: list[UnitCostOut]
+
+
+class BaselineIn(WireModel):
+    """A service's channel mix before the platform: shares that add up to exactly 1."""
+
+    shares: dict[Channel, Annotated[Decimal, Field(ge=0, le=1)]]
+
+
+class DeriveBaselineIn(WireModel):
+    """Work out each service's mix from its contacts before ``before`` (and on or after ``since``)."""
+
+    before: date
+    since: date | None = None
+
+
+class BaselineOut(WireModel):
+    service: str
+    shares: dict[Channel, Decimal]
+    source: str
+    measured_from: date | None
+    measured_before: date | None
+
+
+class BaselinesOut(WireModel):
+    services: list[BaselineOut]
+
+
+class RejectedRowOut(WireModel):
+    line: int
+    values: list[str]
+    reasons: list[str]
+
+
+class OfflineImportOut(WireModel):
+    accepted: int
+    rejected: int
+    changed: int
+    already_imported: bool
+    rejected_rows: list[RejectedRowOut]

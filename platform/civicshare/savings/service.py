@@ -1,0 +1,479 @@
+"""Savings data in a council's schema: rollups, offline counts, unit costs and baselines.
+
+Every function takes a routed tenant connection first (``civicshare.db.engine.tenant_connection``) and
+works inside the caller's database transaction. The arithmetic lives in the pure engine modules beside
+this one; this module only reads and writes what the engine needs.
+
+Rollups are kept in step with submissions by ``record_contact``, called from
+``civicshare.transactions.service.create_transaction`` in the same database transaction, so a
+transaction and its count commit or roll back together. The day of a contact is the day in UK local time
+(Europe/London) of the transaction's ``created_at``, the same rule ``rebuild_rollups`` applies in SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, Date, Integer, and_, cast, delete, func, literal, select, text, true, union_all
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
+from civicshare.savings.baseline import BaselineMix, derive_baseline
+from civicshare.savings.channels import Channel
+from civicshare.savings.costs import PLATFORM_DEFAULT_UNIT_COSTS, UnitCostOverride, UnitCostSchedule
+from civicshare.savings.offline_import import OfflineImport
+from civicshare.savings.period import ReportPeriod
+from civicshare.savings.rollups import RollupRow
+from civicshare.savings.tables import (
+    baseline_mixes,
+    daily_rollups,
+    offline_contact_counts,
+    offline_imports,
+    unit_cost_overrides,
+)
+from civicshare.tenancy.context import TenantContext
+from civicshare.tenancy.tables import tenants
+from civicshare.transactions.tables import transactions
+
+UK_TIME = ZoneInfo("Europe/London")
+UK_TIME_NAME = "Europe/London"
+# Unit costs written in a council's definition file without a start date apply from the beginning.
+FROM_THE_START = date(2000, 1, 1)
+
+
+def uk_day(moment: datetime) -> date:
+    """The day a contact belongs to: its date in UK local time."""
+    return moment.astimezone(UK_TIME).date()
+
+
+# --- daily rollups --------------------------------------------------------------------------------
+
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def routed_schema(connection: AsyncConnection) -> str:
+    """The council schema this connection's tenant tables are routed to; refuses an unrouted connection."""
+    options = connection.sync_connection.get_execution_options() if connection.sync_connection else {}
+    schema = (options.get("schema_translate_map") or {}).get(TENANT_SCHEMA_PLACEHOLDER)
+    if not isinstance(schema, str) or not _SCHEMA_NAME.match(schema):
+        raise RuntimeError("savings data needs a connection routed to a council (civicshare.db.tenant_connection)")
+    return schema
+
+
+async def record_contact(
+    connection: AsyncConnection, *, day: date, service: str, channel: str | Channel, is_test: bool
+) -> None:
+    """Count one contact in the day's rollup (an upsert), in the caller's database transaction.
+
+    This runs inside every submission, so it is one prepared statement sent as it is: SQL written once
+    with the council's schema named explicitly (the schema comes from the connection's routing), which
+    costs a fraction of building the same upsert with SQLAlchemy Core on every call.
+    """
+    schema = routed_schema(connection)
+    await connection.exec_driver_sql(
+        f'INSERT INTO "{schema}".daily_rollups AS rollup (day, service, channel, is_test, count) '
+        "VALUES ($1, $2, $3, $4, 1) "
+        "ON CONFLICT (day, service, channel, is_test) DO UPDATE SET count = rollup.count + 1",
+        (day, service, str(channel), is_test),
+    )
+
+
+RollupCountKey = tuple[date, str, str, bool]
+
+
+@dataclass(frozen=True)
+class RollupMismatch:
+    day: date
+    service: str
+    channel: str
+    is_test: bool
+    stored: int
+    rebuilt: int
+
+
+@dataclass(frozen=True)
+class RebuildOutcome:
+    rows: int
+    mismatches: tuple[RollupMismatch, ...]
+    """Where the stored rollups differed from the raw transactions before the rebuild."""
+
+
+def _transactions_by_day() -> Any:
+    day = cast(func.timezone(UK_TIME_NAME, transactions.c.created_at), Date)
+    return select(
+        day.label("day"),
+        transactions.c.service,
+        transactions.c.channel,
+        transactions.c.is_test,
+        cast(func.count(), BigInteger).label("count"),
+    ).group_by(day, transactions.c.service, transactions.c.channel, transactions.c.is_test)
+
+
+async def stored_rollup_counts(connection: AsyncConnection) -> dict[RollupCountKey, int]:
+    rows = await connection.execute(
+        select(
+            daily_rollups.c.day,
+            daily_rollups.c.service,
+            daily_rollups.c.channel,
+            daily_rollups.c.is_test,
+            daily_rollups.c.count,
+        )
+    )
+    return {(day, service, channel, is_test): int(count) for day, service, channel, is_test, count in rows if count}
+
+
+async def rebuilt_rollup_counts(connection: AsyncConnection) -> dict[RollupCountKey, int]:
+    """The rollups recomputed from the raw transactions (a full scan: for checks and rebuilds only)."""
+    rows = await connection.execute(_transactions_by_day())
+    return {(day, service, channel, is_test): int(count) for day, service, channel, is_test, count in rows}
+
+
+def _mismatches(stored: Mapping[RollupCountKey, int], rebuilt: Mapping[RollupCountKey, int]) -> list[RollupMismatch]:
+    return [
+        RollupMismatch(*key, stored=stored.get(key, 0), rebuilt=rebuilt.get(key, 0))
+        for key in sorted(set(stored) | set(rebuilt))
+        if stored.get(key, 0) != rebuilt.get(key, 0)
+    ]
+
+
+async def check_rollups(connection: AsyncConnection) -> list[RollupMismatch]:
+    """Every day, service, channel and test flag where the stored rollup differs from the raw data."""
+    return _mismatches(await stored_rollup_counts(connection), await rebuilt_rollup_counts(connection))
+
+
+async def rebuild_rollups(connection: AsyncConnection, tenant: TenantContext) -> RebuildOutcome:
+    """Recompute every rollup from the raw transactions, reporting what was wrong before.
+
+    Submissions wait while this runs (the table lock), so none is counted twice or missed.
+    Offline counts live in their own table and are not touched.
+    """
+    await connection.execute(text(f'LOCK TABLE "{tenant.schema}".daily_rollups IN EXCLUSIVE MODE'))
+    stored = await stored_rollup_counts(connection)
+    rebuilt = await rebuilt_rollup_counts(connection)
+    await connection.execute(delete(daily_rollups))
+    rebuild = _transactions_by_day().subquery()
+    await connection.execute(
+        insert(daily_rollups).from_select(
+            ["day", "service", "channel", "is_test", "count"],
+            select(rebuild.c.day, rebuild.c.service, rebuild.c.channel, rebuild.c.is_test, rebuild.c.count),
+        )
+    )
+    return RebuildOutcome(rows=len(rebuilt), mismatches=tuple(_mismatches(stored, rebuilt)))
+
+
+def month_starts(period: ReportPeriod) -> list[date]:
+    """The first day of every month that starts inside the period, after its first day."""
+    starts: list[date] = []
+    year, month = period.start.year, period.start.month
+    while True:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        first = date(year, month, 1)
+        if first > period.end:
+            return starts
+        starts.append(first)
+
+
+async def contact_rollups(
+    connection: AsyncConnection, period: ReportPeriod, *, cost_changes: Iterable[date] = (), splits: Iterable[date] = ()
+) -> list[RollupRow]:
+    """Contacts in the period (platform transactions, not test data, plus imported offline counts).
+
+    PostgreSQL sums the daily rows over stretches of days that cross no month boundary, no unit-cost
+    change (``cost_changes``) and no other day given in ``splits`` (such as the start of a shorter report
+    period inside this one), giving one row per stretch, service and channel, dated on its first day with
+    contacts. Unit costs are constant within a stretch and the engine's costs are linear in the counts,
+    so every report figure is exactly that of the daily rows, from a small fraction of the rows.
+    """
+    between = [
+        select(daily_rollups.c.day, daily_rollups.c.service, daily_rollups.c.channel, daily_rollups.c.count).where(
+            daily_rollups.c.is_test.is_(False), daily_rollups.c.day.between(period.start, period.end)
+        ),
+        select(
+            offline_contact_counts.c.day,
+            offline_contact_counts.c.service,
+            offline_contact_counts.c.channel,
+            offline_contact_counts.c.count,
+        ).where(offline_contact_counts.c.day.between(period.start, period.end)),
+    ]
+    contacts = union_all(*between).subquery("contacts")
+    boundaries = sorted(
+        {day for day in (*cost_changes, *splits) if period.start < day <= period.end} | set(month_starts(period))
+    )
+    # Days are numbered from the period's first day, and width_bucket finds each day's stretch by bisection.
+    offsets = [(day - period.start).days for day in boundaries]
+    day_number = cast(contacts.c.day - period.start, Integer)
+    stretch = func.width_bucket(day_number, literal(offsets, ARRAY(Integer))) if offsets else literal(0)
+    query = (
+        select(
+            func.min(contacts.c.day).label("day"),
+            contacts.c.service,
+            contacts.c.channel,
+            cast(func.sum(contacts.c.count), BigInteger).label("count"),
+        )
+        .group_by(stretch, contacts.c.service, contacts.c.channel)
+        .having(func.sum(contacts.c.count) > 0)
+    )
+    return [
+        RollupRow.model_construct(day=day, service=service, channel=Channel(channel), count=int(count))
+        for day, service, channel, count in await connection.execute(query)
+    ]
+
+
+async def daily_contact_rollups(
+    connection: AsyncConnection, *, before: date | None = None, since: date | None = None
+) -> list[RollupRow]:
+    """Contacts per day, service and channel (transactions and offline counts added together)."""
+    conditions_rollups: list[ColumnElement[bool]] = [daily_rollups.c.is_test.is_(False)]
+    conditions_offline: list[ColumnElement[bool]] = []
+    if before is not None:
+        conditions_rollups.append(daily_rollups.c.day < before)
+        conditions_offline.append(offline_contact_counts.c.day < before)
+    if since is not None:
+        conditions_rollups.append(daily_rollups.c.day >= since)
+        conditions_offline.append(offline_contact_counts.c.day >= since)
+    contacts = union_all(
+        select(daily_rollups.c.day, daily_rollups.c.service, daily_rollups.c.channel, daily_rollups.c.count).where(
+            and_(*conditions_rollups)
+        ),
+        select(
+            offline_contact_counts.c.day,
+            offline_contact_counts.c.service,
+            offline_contact_counts.c.channel,
+            offline_contact_counts.c.count,
+        ).where(and_(true(), *conditions_offline)),
+    ).subquery("contacts")
+    query = select(
+        contacts.c.day, contacts.c.service, contacts.c.channel, cast(func.sum(contacts.c.count), BigInteger)
+    ).group_by(contacts.c.day, contacts.c.service, contacts.c.channel)
+    return [
+        RollupRow(day=day, service=service, channel=Channel(channel), count=int(count))
+        for day, service, channel, count in await connection.execute(query)
+        if count
+    ]
+
+
+async def first_contact_day(connection: AsyncConnection) -> date | None:
+    """The earliest day with any contact: where "savings to date" start counting."""
+    first_rollup = select(func.min(daily_rollups.c.day)).where(daily_rollups.c.is_test.is_(False)).scalar_subquery()
+    first_offline = select(func.min(offline_contact_counts.c.day)).scalar_subquery()
+    day: date | None = await connection.scalar(select(func.least(first_rollup, first_offline)))
+    return day
+
+
+# --- offline contacts -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredImport:
+    accepted: int
+    rejected: int
+    changed: int
+    """Accepted rows that were new or changed an earlier count; the rest were already stored as they are."""
+    already_imported: bool
+    """The same rows were imported before (the file's fingerprint is known)."""
+
+
+async def store_offline_import(
+    connection: AsyncConnection, parsed: OfflineImport, *, source: str, imported_by: str
+) -> StoredImport:
+    """Store a checked file's accepted rows: each count replaces any earlier count for its key."""
+    already = (
+        await connection.scalar(
+            select(func.count()).select_from(offline_imports).where(offline_imports.c.fingerprint == parsed.fingerprint)
+        )
+        or 0
+    ) > 0
+    changed = 0
+    rows = [
+        {"day": row.day, "service": row.service, "channel": row.channel.value, "count": row.count}
+        for row in parsed.accepted
+    ]
+    batch = 5000
+    for start in range(0, len(rows), batch):
+        statement = insert(offline_contact_counts).values(rows[start : start + batch])
+        upsert = statement.on_conflict_do_update(
+            index_elements=[
+                offline_contact_counts.c.day,
+                offline_contact_counts.c.service,
+                offline_contact_counts.c.channel,
+            ],
+            set_={"count": statement.excluded.count, "imported_at": func.now()},
+            where=offline_contact_counts.c.count.is_distinct_from(statement.excluded.count),
+        ).returning(offline_contact_counts.c.day)
+        changed += len((await connection.execute(upsert)).all())
+    await connection.execute(
+        insert(offline_imports).values(
+            source=source[:255],
+            fingerprint=parsed.fingerprint,
+            accepted_rows=len(parsed.accepted),
+            rejected_rows=len(parsed.rejected),
+            changed_rows=changed,
+            imported_by=imported_by[:255],
+        )
+    )
+    return StoredImport(
+        accepted=len(parsed.accepted), rejected=len(parsed.rejected), changed=changed, already_imported=already
+    )
+
+
+# --- unit costs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CouncilUnitCosts:
+    """A council's unit costs and where each override came from ("definition" file or "api")."""
+
+    schedule: UnitCostSchedule
+    sources: dict[tuple[Channel, str | None, date], str]
+
+
+async def council_definition(connection: AsyncConnection, tenant: TenantContext) -> dict[str, Any]:
+    definition: dict[str, Any] | None = await connection.scalar(
+        select(tenants.c.definition).where(tenants.c.id == tenant.id)
+    )
+    return definition or {}
+
+
+async def council_unit_costs(connection: AsyncConnection, tenant: TenantContext) -> CouncilUnitCosts:
+    """Platform defaults, then the council's definition file, then overrides set through the API.
+
+    ``unit_costs`` in the definition replace the platform default of a channel for all time; its
+    ``unit_cost_overrides`` and the API's overrides are effective-dated. An API override for the same
+    channel, service and start date as one in the file wins.
+    """
+    definition = await council_definition(connection, tenant)
+    defaults = dict(PLATFORM_DEFAULT_UNIT_COSTS)
+    for channel, cost in (definition.get("unit_costs") or {}).items():
+        defaults[Channel(channel)] = Decimal(str(cost))
+    overrides: dict[tuple[Channel, str | None, date], UnitCostOverride] = {}
+    sources: dict[tuple[Channel, str | None, date], str] = {}
+    for item in definition.get("unit_cost_overrides") or ():
+        override = UnitCostOverride(
+            channel=Channel(item["channel"]),
+            unit_cost=Decimal(str(item["cost"])),
+            service=item.get("service"),
+            effective_from=date.fromisoformat(item["effective_from"]) if item.get("effective_from") else FROM_THE_START,
+        )
+        key = (override.channel, override.service, override.effective_from)
+        overrides[key], sources[key] = override, "definition"
+    rows = await connection.execute(
+        select(
+            unit_cost_overrides.c.channel,
+            unit_cost_overrides.c.service,
+            unit_cost_overrides.c.effective_from,
+            unit_cost_overrides.c.unit_cost,
+        )
+    )
+    for row in rows:
+        override = UnitCostOverride(
+            channel=Channel(row.channel),
+            unit_cost=row.unit_cost,
+            service=row.service,
+            effective_from=row.effective_from,
+        )
+        key = (override.channel, override.service, override.effective_from)
+        overrides[key], sources[key] = override, "api"
+    ordered = tuple(overrides[key] for key in sorted(overrides, key=lambda k: (k[2], k[0].value, k[1] or "")))
+    return CouncilUnitCosts(schedule=UnitCostSchedule(defaults=defaults, overrides=ordered), sources=sources)
+
+
+async def set_unit_cost(connection: AsyncConnection, override: UnitCostOverride, *, note: str | None = None) -> None:
+    """Set the council's unit cost for a channel (and service) from a date; the same start date replaces."""
+    statement = insert(unit_cost_overrides).values(
+        channel=override.channel.value,
+        service=override.service,
+        effective_from=override.effective_from,
+        unit_cost=override.unit_cost,
+        note=note,
+    )
+    await connection.execute(
+        statement.on_conflict_do_update(
+            constraint="uq_unit_cost_overrides_channel_service_effective_from",
+            set_={"unit_cost": statement.excluded.unit_cost, "note": statement.excluded.note, "created_at": func.now()},
+        )
+    )
+
+
+def cost_change_days(schedule: UnitCostSchedule) -> set[date]:
+    return {override.effective_from for override in schedule.overrides}
+
+
+# --- baselines ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredBaseline:
+    service: str
+    mix: BaselineMix
+    source: str
+    measured_from: date | None
+    measured_before: date | None
+
+
+async def council_baseline(connection: AsyncConnection) -> dict[str, StoredBaseline]:
+    rows = await connection.execute(select(baseline_mixes).order_by(baseline_mixes.c.service, baseline_mixes.c.channel))
+    grouped: dict[str, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.service, []).append(row)
+    return {
+        service: StoredBaseline(
+            service=service,
+            mix=BaselineMix(shares={Channel(row.channel): row.share.normalize() for row in service_rows}),
+            source=service_rows[0].source,
+            measured_from=service_rows[0].measured_from,
+            measured_before=service_rows[0].measured_before,
+        )
+        for service, service_rows in grouped.items()
+    }
+
+
+async def set_baseline(
+    connection: AsyncConnection,
+    service: str,
+    mix: BaselineMix,
+    *,
+    source: str = "set",
+    measured_from: date | None = None,
+    measured_before: date | None = None,
+) -> None:
+    """Replace one service's baseline mix."""
+    await connection.execute(delete(baseline_mixes).where(baseline_mixes.c.service == service))
+    rows = [
+        {
+            "service": service,
+            "channel": channel.value,
+            "share": share,
+            "source": source,
+            "measured_from": measured_from,
+            "measured_before": measured_before,
+        }
+        for channel, share in mix.shares.items()
+        if share
+    ]
+    if rows:
+        await connection.execute(insert(baseline_mixes), rows)
+
+
+async def derive_and_store_baseline(
+    connection: AsyncConnection, *, before: date, since: date | None = None
+) -> dict[str, BaselineMix]:
+    """Each service's mix from its contacts before ``before`` (and since ``since``), stored as its baseline.
+
+    Contacts are the imported offline counts plus the platform's own transactions, so a date after
+    go-live measures the shift since then. Services with no contacts in the window keep their baseline.
+    """
+    derived = derive_baseline(
+        await daily_contact_rollups(connection, before=before, since=since), before=before, since=since
+    )
+    for service, mix in derived.items():
+        await set_baseline(connection, service, mix, source="derived", measured_from=since, measured_before=before)
+    return derived

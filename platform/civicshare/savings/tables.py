@@ -1,0 +1,104 @@
+"""Tenant tables for savings, in each council's own schema (declared against the placeholder schema).
+
+- ``daily_rollups``: platform transactions counted per day (UK local time), service and channel, kept
+  up to date in the same database transaction as each submission (``record_contact``). Test and trial
+  transactions are counted in rows of their own (``is_test``) so reports can leave them out and a
+  rebuild from raw transactions can still agree row for row.
+- ``offline_contact_counts``: calls, visits, emails and chats that never became transactions, imported
+  as daily counts; the key is (day, service, channel) and a re-import REPLACES the count.
+- ``unit_cost_overrides``: the council's own effective-dated unit costs, set through the staff API, on
+  top of the platform defaults and the council's definition file.
+- ``baseline_mixes``: each service's channel mix before the platform (or at a chosen date).
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Identity,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+
+from civicshare.db.metadata import tenant_metadata
+from civicshare.transactions.tables import CHANNELS
+
+_channel_list = ", ".join(f"'{channel}'" for channel in CHANNELS)
+
+daily_rollups = Table(
+    "daily_rollups",
+    tenant_metadata,
+    Column("day", Date, nullable=False),
+    Column("service", String(63), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("is_test", Boolean, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "service", "channel", "is_test"),
+    CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
+    CheckConstraint('"count" >= 0', name="count"),
+)
+
+offline_contact_counts = Table(
+    "offline_contact_counts",
+    tenant_metadata,
+    Column("day", Date, nullable=False),
+    Column("service", String(63), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("day", "service", "channel"),
+    CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
+    CheckConstraint('"count" >= 0', name="count"),
+)
+
+offline_imports = Table(
+    "offline_imports",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("source", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("accepted_rows", BigInteger, nullable=False),
+    Column("rejected_rows", BigInteger, nullable=False),
+    Column("changed_rows", BigInteger, nullable=False),
+    Column("imported_by", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+unit_cost_overrides = Table(
+    "unit_cost_overrides",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("service", String(63), nullable=True),
+    Column("effective_from", Date, nullable=False),
+    Column("unit_cost", Numeric(8, 2), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("channel", "service", "effective_from", postgresql_nulls_not_distinct=True),
+    CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
+    CheckConstraint("unit_cost >= 0", name="unit_cost"),
+)
+
+baseline_mixes = Table(
+    "baseline_mixes",
+    tenant_metadata,
+    Column("service", String(63), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("share", Numeric(12, 9), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("measured_from", Date, nullable=True),
+    Column("measured_before", Date, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("service", "channel"),
+    CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
+    CheckConstraint("share >= 0 AND share <= 1", name="share"),
+    CheckConstraint("source IN ('set', 'derived')", name="source"),
+)
