@@ -20,7 +20,7 @@ from civicshare.api.dependencies import (
     provide_tenant_db,
 )
 from civicshare.api.errors import EXCEPTION_HANDLERS
-from civicshare.councils.routes import council, platform_or_council_home
+from civicshare.councils.routes import council
 from civicshare.db.engine import Database, open_database
 from civicshare.health.routes import healthz, readyz
 from civicshare.observability.logs import configure_logging
@@ -29,6 +29,10 @@ from civicshare.settings import Settings, load_settings
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.resolution import HostRules, TenantResolver
 from civicshare.transactions.routes import track_transaction
+from civicshare.web.errors import ResolutionErrorPages, html_for_browsers
+from civicshare.web.routes import web_router
+from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
+from civicshare.web.site import WebSite
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +43,9 @@ def build_services(settings: Settings, database: Database | None = None) -> Plat
     return PlatformServices(settings=settings, database=database, directory=directory)
 
 
-def create_litestar(services: PlatformServices) -> Litestar:
+def create_litestar(services: PlatformServices, web: WebSite | None = None) -> Litestar:
+    web = web or WebSite(services)
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         try:
@@ -48,16 +54,16 @@ def create_litestar(services: PlatformServices) -> Litestar:
             await services.database.dispose()
 
     return Litestar(
-        route_handlers=[healthz, readyz, council, platform_or_council_home, track_transaction],
+        route_handlers=[healthz, readyz, council, track_transaction, web_router],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
             "tenant": Provide(provide_tenant, sync_to_thread=False),
             "maybe_tenant": Provide(provide_maybe_tenant, sync_to_thread=False),
             "tenant_db": Provide(provide_tenant_db),
         },
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         lifespan=[lifespan],
-        state=State({"services": services}),
+        state=State({"services": services, WEB_STATE_KEY: web}),
         openapi_config=OpenAPIConfig(title="civicshare", version=__version__, path="/api/schema"),
         debug=False,
         logging_config=None,
@@ -72,7 +78,14 @@ def create_app(settings: Settings | None = None, services: PlatformServices | No
         base_domain=settings.base_domain,
         platform_hosts=frozenset({settings.base_domain, "127.0.0.1", "localhost", "[::1]", settings.host}),
     )
-    return TenantResolver(create_litestar(services), services.directory, rules)
+    web = WebSite(services)
+    return TenantResolver(
+        create_litestar(services, web),
+        services.directory,
+        rules,
+        html_errors=ResolutionErrorPages(web),
+        shared_paths=("/assets/",),
+    )
 
 
 def serve_app() -> ASGIApp:
