@@ -50,6 +50,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy platform tests bench
+	$(VENV)/bin/mypy $(foreach p,$(wildcard plugins/*/civicshare_*),-p $(notdir $(p)))
 
 bench: setup
 	$(VENV)/bin/python -m bench

@@ -1,8 +1,10 @@
 """The council directory each worker keeps: which council a slug or a host name belongs to.
 
-Every request needs this lookup, so a worker keeps a copy of the (small) directory and reloads it
-when it is older than `tenant_cache_seconds`, or at once when asked for a council it does not know.
-Changes made in this process (suspend, onboard) invalidate it immediately.
+Every request needs this lookup, so a worker keeps a copy of the directory. When the copy is older
+than `tenant_cache_seconds` one cheap query asks whether anything changed (how many councils and
+domains there are, and the sum of their `updated_at`); only then is the whole directory read again. A
+council it does not know triggers a reload at once (rate-limited). Every change to a council must
+therefore bump `platform.tenants.updated_at`, as the functions in `civicshare.tenancy.service` do.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.records import load_tenant_contexts
+from civicshare.tenancy.tables import tenant_domains, tenants
 
 MIN_SECONDS_BETWEEN_MISS_RELOADS = 0.25
 
@@ -24,6 +28,15 @@ class _Snapshot:
     by_slug: dict[str, TenantContext] = field(default_factory=dict)
     by_domain: dict[str, TenantContext] = field(default_factory=dict)
     loaded_at: float = float("-inf")
+    fingerprint: tuple[object, ...] | None = None
+
+
+FINGERPRINT = select(
+    select(func.count()).select_from(tenants).scalar_subquery(),
+    # A sum rather than a max: a change committed late with an earlier timestamp still moves it.
+    select(func.sum(func.extract("epoch", tenants.c.updated_at))).scalar_subquery(),
+    select(func.count()).select_from(tenant_domains).scalar_subquery(),
+)
 
 
 class TenantDirectory:
@@ -35,17 +48,23 @@ class TenantDirectory:
 
     def invalidate(self) -> None:
         self._snapshot.loaded_at = float("-inf")
+        self._snapshot.fingerprint = None
 
     async def _reload(self, if_older_than: float) -> _Snapshot:
         async with self._lock:
             if time.monotonic() - self._snapshot.loaded_at < if_older_than:
                 return self._snapshot  # another request reloaded it meanwhile
             async with self._engine.connect() as connection:
+                fingerprint = tuple((await connection.execute(FINGERPRINT)).one())
+                if fingerprint == self._snapshot.fingerprint:
+                    self._snapshot.loaded_at = time.monotonic()
+                    return self._snapshot
                 contexts = await load_tenant_contexts(connection)
             self._snapshot = _Snapshot(
                 by_slug={tenant.slug: tenant for tenant in contexts},
                 by_domain={domain: tenant for tenant in contexts for domain in tenant.domains},
                 loaded_at=time.monotonic(),
+                fingerprint=fingerprint,
             )
             return self._snapshot
 

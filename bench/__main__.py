@@ -1,0 +1,49 @@
+"""Run every benchmark module in bench/ (or only those named) and print each one's table.
+
+A benchmark module defines `async def run_benchmark(database: BenchDatabase) -> Table`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import pkgutil
+import sys
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+from rich.console import Console
+from rich.table import Table
+
+import bench
+from bench.harness import BenchDatabase, bench_database
+
+Benchmark = Callable[[BenchDatabase], Awaitable[Table]]
+
+
+def discover(names: list[str]) -> dict[str, Benchmark]:
+    found: dict[str, Benchmark] = {}
+    for module_info in pkgutil.iter_modules(bench.__path__):
+        if module_info.name in {"harness"} or module_info.name.startswith("_"):
+            continue
+        if names and module_info.name not in names:
+            continue
+        module = importlib.import_module(f"bench.{module_info.name}")
+        if hasattr(module, "run_benchmark"):
+            found[module_info.name] = cast(Benchmark, module.run_benchmark)
+    missing = set(names) - set(found)
+    if missing:
+        sys.exit(f"no benchmark called {', '.join(sorted(missing))}")
+    return found
+
+
+async def main(names: list[str]) -> None:
+    console = Console()
+    for name, benchmark in discover(names).items():
+        console.print(f"[bold]running {name}...[/bold]")
+        async with bench_database() as database:
+            console.print(await benchmark(database))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))

@@ -1,0 +1,174 @@
+"""The plugin contract: what a council service module declares to the core.
+
+A plugin distribution registers one `ServiceModule` (or a zero-argument factory returning one)
+under the entry-point group `civicshare.modules`. The core reads these declarations and never
+imports a plugin by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Generic
+
+from litestar.types import ControllerRouterHandler
+from sqlalchemy import MetaData
+
+from civicshare.modules.answers import StepForm
+from civicshare.modules.attachments import AttachmentPolicy
+from civicshare.modules.configuration import SettingsT
+from civicshare.modules.open311 import Open311Service
+from civicshare.modules.workflow import Workflow
+
+ENTRY_POINT_GROUP = "civicshare.modules"
+
+Answers = Mapping[str, Any]
+"""A service's validated answers, flat: field name -> value, across all of its steps."""
+
+_MODULE_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+_SERVICE_CODE = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+class Category(StrEnum):
+    """The groups residents find services under on a council's home page."""
+
+    ROADS = "Roads and streets"
+    BINS = "Bins and recycling"
+    PARKING = "Parking"
+    COUNCIL_TAX = "Council tax"
+    PLANNING = "Planning and building"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the core knows when a transaction is submitted, passed to `on_submitted` hooks."""
+
+    reference: str
+    submitted_at: datetime
+    council: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormStep:
+    """One page of a form: a pydantic model, a title, and when it applies.
+
+    `condition` receives the answers given on earlier steps; the step is skipped (and its answers
+    dropped) when it returns False.
+    """
+
+    code: str
+    title: str
+    form: type[StepForm]
+    condition: Callable[[Answers], bool] | None = None
+
+    def applies(self, earlier_answers: Answers) -> bool:
+        return self.condition is None or self.condition(earlier_answers)
+
+
+FeeRule = Callable[[Answers, SettingsT], int | None]
+SlaRule = Callable[[SettingsT], int | None]
+SubmittedHook = Callable[[Answers, SettingsT, Submission], Mapping[str, Any]]
+TablesHook = Callable[[MetaData], None]
+RoutesHook = Callable[[], Sequence[ControllerRouterHandler]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceDefinition(Generic[SettingsT]):
+    """One transaction type a resident can do, such as "report-pothole".
+
+    - `fee(answers, settings)` returns pence, or None when the service is free.
+    - `sla_working_days(settings)` overrides the workflow's service level agreement per council.
+    - `on_submitted(answers, settings, submission)` returns derived data stored with the
+      transaction (for a house move: the new council tax account reference).
+    - Online-only services (payments) never count toward the channel-shift figure.
+    """
+
+    code: str
+    title: str
+    category: str
+    summary: str
+    steps: Sequence[FormStep]
+    workflow: Workflow
+    fee: FeeRule[SettingsT] | None = None
+    sla_working_days: SlaRule[SettingsT] | None = None
+    counts_toward_channel_shift: bool = True
+    online_only: bool = False
+    location_required: bool = False
+    attachments: AttachmentPolicy | None = None
+    open311: Open311Service | None = None
+    on_submitted: SubmittedHook[SettingsT] | None = None
+
+    def __post_init__(self) -> None:
+        if not _SERVICE_CODE.match(self.code):
+            raise ValueError(f"service code {self.code!r} must be lowercase words joined by hyphens")
+        if not self.steps:
+            raise ValueError(f"service {self.code!r} has no form steps")
+        if self.online_only and self.counts_toward_channel_shift:
+            raise ValueError(f"service {self.code!r} is online-only, so it cannot count toward channel shift")
+        step_codes = [step.code for step in self.steps]
+        if len(set(step_codes)) != len(step_codes):
+            raise ValueError(f"service {self.code!r} repeats a step code")
+        seen: set[str] = set()
+        for step in self.steps:
+            repeated = seen & set(step.form.model_fields)
+            if repeated:
+                raise ValueError(f"service {self.code!r} asks {sorted(repeated)} on more than one step")
+            seen |= set(step.form.model_fields)
+
+    def step(self, code: str) -> FormStep:
+        for step in self.steps:
+            if step.code == code:
+                return step
+        raise KeyError(f"service {self.code!r} has no step {code!r}")
+
+
+def _no_routes() -> Sequence[ControllerRouterHandler]:
+    return ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceModule(Generic[SettingsT]):
+    """A council service module: its services, its settings with defaults, and optional hooks.
+
+    - `settings_model` subclasses ModuleSettings and has a default for every field, so a council
+      that enables the module without settings gets sensible behaviour.
+    - `min_core_version` is checked when the registry loads the module.
+    - `tenant_metadata_tables(metadata)` declares the module's own tables on the core's tenant
+      MetaData; table names must start with the module code and an underscore.
+    - `routes()` returns extra Litestar route handlers (may be empty).
+    """
+
+    code: str
+    title: str
+    summary: str
+    version: str
+    settings_model: type[SettingsT]
+    services: Sequence[ServiceDefinition[SettingsT]]
+    min_core_version: str = "0.1"
+    tenant_metadata_tables: TablesHook | None = None
+    routes: RoutesHook = field(default=_no_routes)
+
+    def __post_init__(self) -> None:
+        if not _MODULE_CODE.match(self.code):
+            raise ValueError(f"module code {self.code!r} must be lowercase words joined by underscores")
+        codes = [service.code for service in self.services]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"module {self.code!r} repeats a service code")
+
+    def service(self, code: str) -> ServiceDefinition[SettingsT]:
+        for service in self.services:
+            if service.code == code:
+                return service
+        raise KeyError(f"module {self.code!r} has no service {code!r}")
+
+    def default_settings(self) -> SettingsT:
+        return self.settings_model()
+
+    def offered_services(self, settings: SettingsT) -> list[ServiceDefinition[SettingsT]]:
+        """The services a council runs, in the module's order."""
+        if settings.services_offered is None:
+            return list(self.services)
+        return [service for service in self.services if service.code in settings.services_offered]

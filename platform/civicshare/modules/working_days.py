@@ -1,0 +1,42 @@
+"""Working days (Monday to Friday, not a bank holiday) for service level agreements and date checks."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from civicshare.modules.bank_holidays import ENGLAND_AND_WALES
+
+UK_TIME = ZoneInfo("Europe/London")
+
+
+def is_working_day(day: date, holidays: Collection[date] = ENGLAND_AND_WALES) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+def add_working_days(start: date, working_days: int, holidays: Collection[date] = ENGLAND_AND_WALES) -> date:
+    """The date `working_days` working days after `start` (the start day itself does not count)."""
+    if working_days < 0:
+        raise ValueError("working_days cannot be negative")
+    day = start
+    remaining = working_days
+    while remaining:
+        day += timedelta(days=1)
+        if is_working_day(day, holidays):
+            remaining -= 1
+    return day
+
+
+def due_date(submitted_at: datetime, working_days: int, holidays: Collection[date] = ENGLAND_AND_WALES) -> date:
+    """When a transaction submitted at `submitted_at` must be dealt with, counted on UK dates.
+
+    A submission at 23:30 UTC on a summer evening is already the next day in the UK, so aware
+    datetimes are converted to UK time first; naive datetimes are taken as UK time.
+    """
+    local = submitted_at.astimezone(UK_TIME) if submitted_at.tzinfo else submitted_at
+    return add_working_days(local.date(), working_days, holidays)
+
+
+def uk_today() -> date:
+    return datetime.now(UK_TIME).date()
