@@ -15,16 +15,32 @@ import pytest
 
 from civicshare.db.engine import Database
 from civicshare.settings import PROJECT_ROOT
+from civicshare.tenancy.definitions import ModuleChoice
 from civicshare.tenancy.files import load_catalogue
+from civicshare.tenancy.service import apply_tenant
 from civicshare.tenancy.sync import sync_catalogue
 from tests.web.browsing import AXE, CHROMIUM, CHROMIUM_ARGS
+
+# What Kingston and Newham offer in these tests: highways and waste, Newham at its own garden waste price.
+OFFERED_MODULES = {
+    "kingston": {"highways": ModuleChoice(), "waste": ModuleChoice()},
+    "newham": {
+        "highways": ModuleChoice(),
+        "waste": ModuleChoice(settings={"garden_waste_price_per_bin_pence": 6500}),
+    },
+}
 
 
 @pytest.fixture(scope="session")
 async def shipped_councils(database: Database) -> list[str]:
-    """The councils in tenants/ (Kingston, Newham...), onboarded once for the run."""
+    """The councils in tenants/ (Kingston, Newham...), onboarded once for the run, Kingston and Newham
+    offering the highways and waste modules."""
     catalogue = load_catalogue(PROJECT_ROOT / "tenants")
     await sync_catalogue(database.engine, catalogue)
+    async with database.engine.begin() as connection:
+        for tenant in catalogue.tenants:
+            if tenant.slug in OFFERED_MODULES:
+                await apply_tenant(connection, tenant.model_copy(update={"modules": OFFERED_MODULES[tenant.slug]}))
     return [tenant.slug for tenant in catalogue.tenants]
 
 

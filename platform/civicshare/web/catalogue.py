@@ -1,8 +1,8 @@
 """What a council offers residents, as its home page shows it: listings, shortcuts, categories, search.
 
 `ServiceListing` is the web's view of one service. Listings come from a `ServiceCatalogue` — the seam
-to the service modules: `NoServices` until the module registry is wired in, then one built over the
-council's enabled modules. The six shortcuts are the council's most used services of the last 30
+to the service modules: `NoServices` for a platform without modules, `offer.CouncilOffer` over the installed
+modules each council enabled. The six shortcuts are the council's most used services of the last 30
 days (all channels), counted from its transactions and kept for a minute per council per worker.
 """
 
@@ -44,7 +44,7 @@ class ServiceListing:
 
 
 class ServiceCatalogue(Protocol):
-    def listings(self, tenant: TenantContext) -> Sequence[ServiceListing]:
+    async def listings(self, tenant: TenantContext) -> Sequence[ServiceListing]:
         """The services this council offers, in the order the modules declare them."""
         ...
 
@@ -52,7 +52,7 @@ class ServiceCatalogue(Protocol):
 class NoServices:
     """The catalogue before any service module is installed."""
 
-    def listings(self, tenant: TenantContext) -> Sequence[ServiceListing]:
+    async def listings(self, tenant: TenantContext) -> Sequence[ServiceListing]:
         return ()
 
 

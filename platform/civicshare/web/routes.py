@@ -17,6 +17,7 @@ from civicshare.settings import IdentityProvider
 from civicshare.web.assets import ONE_YEAR
 from civicshare.web.branding import load_logo
 from civicshare.web.catalogue import by_category, most_used, search
+from civicshare.web.flow_routes import FLOW_HANDLERS
 from civicshare.web.residents import SESSION_KEY, dev_resident
 from civicshare.web.service import requests_everywhere, tracked_request
 from civicshare.web.site import STATE_KEY, FieldError, WebRequest
@@ -42,7 +43,7 @@ async def home(web: NamedDependency[WebRequest]) -> Response[Any]:
         entries = [{"name": c.name, "href": f"//{c.slug}.{settings.base_domain}{suffix}/"} for c in councils]
         return web.page("platform_home.html", councils=entries)
     council = web.tenant
-    listings = list(web.site.catalogue.listings(council))
+    listings = list(await web.site.catalogue.listings(council))
     shortcuts = []
     if listings:
         async with tenant_connection(web.site.services.database.engine, council) as connection:
@@ -60,7 +61,7 @@ async def home(web: NamedDependency[WebRequest]) -> Response[Any]:
 @get("/search")
 async def search_services(web: NamedDependency[WebRequest], q: FromQuery[str] = "") -> Response[Any]:
     query = q.strip()[:100]
-    results = search(web.site.catalogue.listings(web.council), query)
+    results = search(await web.site.catalogue.listings(web.council), query)
     return web.page("search.html", current="services", query=query, results=results)
 
 
@@ -84,7 +85,7 @@ async def track_lookup(web: NamedDependency[WebRequest], tenant_db: NamedDepende
     elif not EMAIL.match(answers["email"]) or len(answers["email"]) > 254:
         errors.append(FieldError("email", "Enter an email address in the correct format, like name@example.com"))
     if not errors:
-        listings = web.site.catalogue.listings(web.council)
+        listings = await web.site.catalogue.listings(web.council)
         found = await tracked_request(tenant_db, answers["reference"], answers["email"], listings)
         if found is not None:
             return web.page("track_result.html", current="track", found=found)
@@ -140,7 +141,7 @@ async def my_requests(web: NamedDependency[WebRequest]) -> Response[Any]:
     if web.resident is None:
         return web.redirect("/sign-in")
     councils = [c for c in await web.site.services.directory.all() if c.serves_residents]
-    listings = {c.slug: list(web.site.catalogue.listings(c)) for c in councils}
+    listings = {c.slug: list(await web.site.catalogue.listings(c)) for c in councils}
     found = await requests_everywhere(web.site.services.database.engine, councils, web.resident.subject, listings)
     return web.page("my_requests.html", current="my-requests", requests=found, notice=web.session.pop("notice"))
 
@@ -207,6 +208,7 @@ web_router = Router(
         privacy,
         council_logo,
         asset,
+        *FLOW_HANDLERS,
     ],
     dependencies={"web": Provide(provide_web, sync_to_thread=False)},
     include_in_schema=False,

@@ -19,12 +19,15 @@ from litestar.datastructures import Cookie, State
 from litestar.response import Redirect
 
 from civicshare.api.problems import Problem
+from civicshare.modules import ModuleRegistry, installed_core_version
+from civicshare.payments import SandboxPaymentProvider
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
 from civicshare.web.assets import BuiltAssets, load_assets
 from civicshare.web.branding import PLATFORM_THEME, CouncilTheme, logo_file, theme_for
-from civicshare.web.catalogue import NoServices, ServiceCatalogue, UsageCache
+from civicshare.web.catalogue import UsageCache
+from civicshare.web.offer import CouncilOffer
 from civicshare.web.residents import SignedInResident, signed_in_resident
 from civicshare.web.session import COOKIE_NAME, CSRF_FIELD, MAX_AGE_SECONDS, WebSession, session_key
 
@@ -42,10 +45,11 @@ class FieldError:
 
     field: str
     message: str
+    target: str | None = None  # the element to focus, when not the field's own id (a date's day box)
 
     @property
     def href(self) -> str:
-        return f"#{self.field}"
+        return f"#{self.target or self.field}"
 
 
 def errors_by_field(errors: list[FieldError]) -> dict[str, str]:
@@ -69,11 +73,20 @@ def make_environment(*, auto_reload: bool = False) -> Environment:
 class WebSite:
     services: PlatformServices
     assets: BuiltAssets = field(default_factory=load_assets)
-    catalogue: ServiceCatalogue = field(default_factory=NoServices)
+    registry: ModuleRegistry | None = None
     usage: UsageCache = field(default_factory=UsageCache)
     environment: Environment = field(default_factory=make_environment)
+    # The demo's and the tests' payments: no money moves. GOV.UK Pay plugs into the same port.
+    payments: SandboxPaymentProvider = field(default_factory=SandboxPaymentProvider)
 
     def __post_init__(self) -> None:
+        if self.registry is None:
+            self.registry = ModuleRegistry.discover(core_version=installed_core_version())
+            for problem in self.registry.problems:
+                log.warning("service module %s not loaded: %s", problem.name, problem.reason)
+        self.catalogue = CouncilOffer(
+            self.services.database.engine, self.registry, max_age=self.services.settings.tenant_cache_seconds
+        )
         self.session_key = session_key(self.services.settings.secret_key.get_secret_value())
         self.environment.globals.update(
             css_url=self.assets.url("civicshare.css"),
