@@ -71,6 +71,7 @@ async def test_a_resident_reports_a_pothole_and_tracks_it(
 
     await track(page, served, slug, reference, email)
     assert await page.get_by_text("Report a pothole").first.is_visible()
+    assert await page.locator(".govuk-tag").inner_text() == "Received"
 
 
 @pytest.mark.parametrize(("slug", "price"), [("kingston", "£100"), ("newham", "£130")])
@@ -108,7 +109,8 @@ async def test_a_resident_subscribes_to_garden_waste_and_pays_in_the_sandbox(
     assert await header_colour(page) == rgb(COLOURS[slug])
 
     await track(page, served, slug, reference, email)
-    assert await page.get_by_text(f"{price}.00 (Paid)").is_visible() or await page.get_by_text("(Paid)").is_visible()
+    assert await page.get_by_text(f"{price}.00 (Paid)").is_visible()
+    assert await page.locator(".govuk-tag").inner_text() == "Received"  # the workflow's words: paid, so received
 
 
 async def test_a_step_left_blank_shows_each_error_and_keeps_the_answers(

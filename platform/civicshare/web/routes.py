@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
+from civicshare.modules import status_label
 from civicshare.settings import IdentityProvider
 from civicshare.web.assets import ONE_YEAR
 from civicshare.web.branding import load_logo
@@ -85,8 +86,16 @@ async def track_lookup(web: NamedDependency[WebRequest], tenant_db: NamedDepende
     elif not EMAIL.match(answers["email"]) or len(answers["email"]) > 254:
         errors.append(FieldError("email", "Enter an email address in the correct format, like name@example.com"))
     if not errors:
-        listings = await web.site.catalogue.listings(web.council)
-        found = await tracked_request(tenant_db, answers["reference"], answers["email"], listings)
+        offer = {item.service.code: item for item in await web.site.catalogue.offered(web.council)}
+
+        def status_words(service: str, status: str) -> str:
+            item = offer.get(service)
+            if item is None or status not in item.service.workflow.states:
+                return status.replace("_", " ").capitalize()
+            return status_label(item.service, status, item.settings)
+
+        listings = [item.listing for item in offer.values()]
+        found = await tracked_request(tenant_db, answers["reference"], answers["email"], listings, status_words)
         if found is not None:
             return web.page("track_result.html", current="track", found=found)
         errors.append(

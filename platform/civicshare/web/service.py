@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -75,8 +75,16 @@ class TrackedRequest:
     history: list[HistoryEntry]
 
 
+StatusWords = Callable[[str, str], str]
+"""(service code, status) -> the words this council uses for the status."""
+
+
 async def tracked_request(
-    connection: AsyncConnection, reference: str, email: str, listings: Iterable[ServiceListing]
+    connection: AsyncConnection,
+    reference: str,
+    email: str,
+    listings: Iterable[ServiceListing],
+    status_words: StatusWords | None = None,
 ) -> TrackedRequest | None:
     """The request with this reference AND this email at the council `connection` is routed to."""
     found = await find_by_reference_and_email(connection, reference, email)
@@ -84,6 +92,10 @@ async def tracked_request(
         return None
     history = await status_history(connection, found["id"])
     title = service_title(found["service"], listings)
+
+    def words(status: str) -> str:
+        return status_words(found["service"], status) if status_words else status_text(status)
+
     rows = [
         Row("Service", title),
         Row("Made on", uk_date_time(found["created_at"])),
@@ -95,10 +107,10 @@ async def tracked_request(
         reference=found["reference"],
         service_title=title,
         status=found["status"],
-        status_label=status_text(found["status"]),
+        status_label=words(found["status"]),
         rows=rows,
         history=[
-            HistoryEntry(uk_date_time(event["created_at"]), status_text(event["to_status"]), event["note"])
+            HistoryEntry(uk_date_time(event["created_at"]), words(event["to_status"]), event["note"])
             for event in history
         ],
     )
