@@ -10,6 +10,7 @@ import uvicorn
 
 from civicshare.app import build_services, create_app
 from civicshare.db.engine import Database, make_engine, tenant_connection
+from civicshare.modules import ModuleRegistry
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.definitions import TenantDefinition
@@ -40,9 +41,12 @@ def _free_port() -> int:
 class ServedPlatform:
     """The whole platform served by uvicorn in a thread, reached over loopback HTTP."""
 
-    def __init__(self, settings: Settings, database_url: str) -> None:
+    def __init__(self, settings: Settings, database_url: str, registry: ModuleRegistry | None = None) -> None:
         self.port = _free_port()
-        services = build_services(settings, Database(make_engine(database_url, pool_size=5), database_url))
+        services = build_services(
+            settings, Database(make_engine(database_url, pool_size=5), database_url), registry=registry
+        )
+        self.services = services  # tests may register fakes (e.g. a module catalogue) before requests
         config = uvicorn.Config(
             create_app(settings, services), host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,22 +14,37 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp
 
 from civicshare import __version__
+from civicshare.admin.routes import admin_router, council_logo
 from civicshare.api.dependencies import (
     provide_maybe_tenant,
+    provide_offerings,
+    provide_resident_principal,
     provide_services,
     provide_tenant,
+    provide_tenant_autocommit,
     provide_tenant_db,
 )
 from civicshare.api.errors import EXCEPTION_HANDLERS
+from civicshare.catalogue.routes import list_services, service_definition
 from civicshare.councils.routes import council
 from civicshare.db.engine import Database, open_database
+from civicshare.db.metadata import tenant_metadata
 from civicshare.health.routes import healthz, readyz
-from civicshare.observability.logs import configure_logging
+from civicshare.modules import ModuleRegistry, installed_core_version
+from civicshare.observability.logs import configure_logging, wants_json
+from civicshare.payments.routes import sandbox_payment_choice, sandbox_payment_page
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.resolution import HostRules, TenantResolver
-from civicshare.transactions.routes import track_transaction
+from civicshare.transactions.routes import (
+    my_transactions,
+    payment_return,
+    restart_payment,
+    submit_transaction,
+    track_transaction,
+    upload_attachments,
+)
 from civicshare.web.errors import ResolutionErrorPages, html_for_browsers
 from civicshare.web.routes import web_router
 from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
@@ -37,10 +53,39 @@ from civicshare.web.site import WebSite
 log = logging.getLogger(__name__)
 
 
-def build_services(settings: Settings, database: Database | None = None) -> PlatformServices:
+@functools.cache
+def discover_modules() -> ModuleRegistry:
+    """The service modules installed with this deployment; broken plugins are logged and left out.
+
+    Discovered once per process: a module's own tables are declared on the tenant metadata, which
+    must happen only once.
+    """
+    registry = ModuleRegistry.discover(core_version=installed_core_version(), tenant_metadata=tenant_metadata)
+    for problem in registry.problems:
+        log.warning("plugin %s not loaded: %s", problem.name, problem.reason)
+    return registry
+
+
+def build_services(
+    settings: Settings, database: Database | None = None, registry: ModuleRegistry | None = None
+) -> PlatformServices:
     database = database or open_database(settings)
     directory = TenantDirectory(database.engine, max_age_seconds=settings.tenant_cache_seconds)
-    return PlatformServices(settings=settings, database=database, directory=directory)
+    return PlatformServices(
+        settings=settings, database=database, directory=directory, registry=registry or discover_modules()
+    )
+
+
+RESIDENT_API = [
+    list_services,
+    service_definition,
+    submit_transaction,
+    track_transaction,
+    my_transactions,
+    payment_return,
+    restart_payment,
+    upload_attachments,
+]
 
 
 def create_litestar(services: PlatformServices, web: WebSite | None = None) -> Litestar:
@@ -54,12 +99,26 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             await services.database.dispose()
 
     return Litestar(
-        route_handlers=[healthz, readyz, council, track_transaction, web_router],
+        route_handlers=[
+            healthz,
+            readyz,
+            council,
+            web_router,
+            *RESIDENT_API,
+            sandbox_payment_page,
+            sandbox_payment_choice,
+            *services.registry.route_handlers(),
+            admin_router,
+            council_logo,
+        ],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
             "tenant": Provide(provide_tenant, sync_to_thread=False),
             "maybe_tenant": Provide(provide_maybe_tenant, sync_to_thread=False),
             "tenant_db": Provide(provide_tenant_db),
+            "tenant_autocommit": Provide(provide_tenant_autocommit),
+            "offerings": Provide(provide_offerings),
+            "resident_principal": Provide(provide_resident_principal, sync_to_thread=False),
         },
         exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         lifespan=[lifespan],
@@ -91,5 +150,5 @@ def create_app(settings: Settings | None = None, services: PlatformServices | No
 def serve_app() -> ASGIApp:
     """Entry point for uvicorn workers (`civicshare.app:serve_app`, factory mode)."""
     settings = load_settings()
-    configure_logging(settings.log_level, settings.log_format.value == "json")
+    configure_logging(settings.log_level, wants_json(settings.log_format.value))
     return create_app(settings)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any, TypeVar
@@ -14,16 +13,20 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from civicshare.admin.commands import TENANT_COMMANDS, admin
+from civicshare.app import discover_modules
 from civicshare.db.engine import Database, open_database
 from civicshare.db.migrations import TenantMigrationOutcome
-from civicshare.observability.logs import configure_logging
+from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.settings import Settings, SettingsError, load_settings
 from civicshare.tenancy.context import TenantStatus
 from civicshare.tenancy.files import InvalidDefinitions, load_catalogue
 from civicshare.tenancy.fleet import migrate_everything
+from civicshare.tenancy.module_checks import check_catalogue_modules
 from civicshare.tenancy.records import load_tenant_context, load_tenant_contexts
-from civicshare.tenancy.service import TenantNotFound, WrongTenantState, change_status
+from civicshare.tenancy.service import TenantConflict, TenantNotFound, WrongTenantState, change_status
 from civicshare.tenancy.sync import SyncReport, sync_catalogue
 
 R = TypeVar("R")
@@ -51,6 +54,14 @@ def with_database(function: Callable[..., Coroutine[Any, Any, R]]) -> Callable[.
             database = open_database(settings)
             try:
                 return await function(settings, database, *args, **kwargs)
+            except ProgrammingError as error:
+                if 'relation "platform.' in str(error):
+                    raise CommandFailed(
+                        "the database has no control plane yet: run `civicshare migrate` first"
+                    ) from None
+                raise
+            except (OperationalError, OSError) as error:
+                raise CommandFailed(f"cannot reach the database: {error}") from None
             finally:
                 await database.dispose()
 
@@ -67,9 +78,7 @@ def main(context: click.Context) -> None:
         context.obj = load_settings()
     except SettingsError as error:
         raise CommandFailed(str(error)) from None
-    configure_logging(
-        context.obj.log_level, json_lines=context.obj.log_format.value == "json" and not sys.stderr.isatty()
-    )
+    configure_logging(context.obj.log_level, json_lines=wants_json(context.obj.log_format.value))
 
 
 # --- migrations -----------------------------------------------------------------------------------
@@ -121,6 +130,11 @@ def tenants() -> None:
     """Councils on this platform."""
 
 
+for _command in TENANT_COMMANDS:  # export, import, offboard, purge
+    tenants.add_command(_command)
+main.add_command(admin)
+
+
 def print_sync(report: SyncReport) -> None:
     for kind, changes in (("group", report.groups), ("council", report.tenants)):
         for change in changes:
@@ -130,11 +144,15 @@ def print_sync(report: SyncReport) -> None:
 
 
 async def _sync(settings: Settings, database: Database) -> SyncReport:
+    registry = discover_modules()
     try:
         catalogue = load_catalogue(settings.tenants_dir)
+        check_catalogue_modules(catalogue, registry)
         return await sync_catalogue(database.engine, catalogue)
     except InvalidDefinitions as error:
         raise CommandFailed("nothing was applied; fix these first:\n" + str(error)) from None
+    except (TenantConflict, TenantNotFound) as error:
+        raise CommandFailed(f"nothing was applied: {error}") from None
 
 
 @tenants.command("sync")

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from civicshare.admin.catalogue import ModuleCatalogue, RegistryCatalogue
+from civicshare.admin.principal import BearerVerifier
+from civicshare.catalogue.service import OfferingsCache
 from civicshare.db.engine import Database
+from civicshare.modules import ModuleRegistry
+from civicshare.payments import PaymentProvider, SandboxPaymentProvider
 from civicshare.settings import Settings
 from civicshare.tenancy.directory import TenantDirectory
 
 
-@dataclass
 class PlatformServices:
-    settings: Settings
-    database: Database
-    directory: TenantDirectory
+    """A plain class, not a dataclass: Litestar would otherwise inspect (and validate) every field's
+    type on each request that asks for it.
+
+    - `registry`: the service modules this deployment runs (discovered once), and plugins that failed.
+    - `payments`: takes payments; the SANDBOX by default (no real money), GovUkPayProvider in production.
+    - `offerings`: which services each council offers, with its effective settings.
+    - `modules`: the registry as the admin API's module catalogue (known codes, settings checks).
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        database: Database,
+        directory: TenantDirectory,
+        registry: ModuleRegistry | None = None,
+        payments: PaymentProvider | None = None,
+        operator_verifiers: tuple[BearerVerifier, ...] = (),
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.directory = directory
+        self.registry = registry if registry is not None else ModuleRegistry(modules=())
+        self.payments: PaymentProvider = payments if payments is not None else SandboxPaymentProvider()
+        self.modules: ModuleCatalogue = RegistryCatalogue(self.registry)
+        self.operator_verifiers = operator_verifiers  # ways in for operators beyond API keys, e.g. Keycloak JWTs
+        self.offerings = OfferingsCache(database.engine, self.registry, max_age_seconds=settings.tenant_cache_seconds)

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1, le=200)
     migration_concurrency: int = Field(default=8, ge=1, le=64)
+    offboarding_grace_days: int = Field(
+        default=30, ge=0, le=3650, description="days between offboarding a council and purging its schema"
+    )
     tenant_cache_seconds: float = Field(
         default=2.0, ge=0, description="how long a worker trusts its copy of the council directory"
     )

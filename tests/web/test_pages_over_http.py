@@ -37,7 +37,7 @@ async def test_a_council_home_page_names_the_council_in_its_colours(
     assert page.headers["content-type"].startswith("text/html")
     assert "London Borough of Newham" in page.text
     assert "--govuk-brand-colour:#00594f" in page.text
-    assert 'src="/branding/logo"' in page.text
+    assert 'src="/branding/council-logo"' in page.text
     assert "GOV.UK" not in page.text
 
 
@@ -172,9 +172,11 @@ async def test_assets_are_compressed_and_cached_for_a_year(
         assert response.status_code == 200
         assert response.headers["content-encoding"] == "gzip"
         assert "immutable" in response.headers["cache-control"]
-    logo = await http.get("/branding/logo", headers=host_for("kingston"))
+    logo = await http.get("/branding/council-logo", headers=host_for("kingston"))
     assert logo.headers["content-type"] == "image/svg+xml"
-    again = await http.get("/branding/logo", headers={**host_for("kingston"), "If-None-Match": logo.headers["etag"]})
+    again = await http.get(
+        "/branding/council-logo", headers={**host_for("kingston"), "If-None-Match": logo.headers["etag"]}
+    )
     assert again.status_code == 304
 
 
@@ -183,6 +185,6 @@ async def test_a_council_without_a_logo_shows_its_name_alone(
 ) -> None:
     council = await make_council(name="Logoless District Council")
     page = await http.get("/", headers=browser_at(council.slug))
-    assert "Logoless District Council" in page.text and "/branding/logo" not in page.text
-    missing = await http.get("/branding/logo", headers=browser_at(council.slug))
+    assert "Logoless District Council" in page.text and "/branding/council-logo" not in page.text
+    missing = await http.get("/branding/council-logo", headers=browser_at(council.slug))
     assert missing.status_code == 404

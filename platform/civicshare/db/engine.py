@@ -59,6 +59,20 @@ async def tenant_connection(engine: AsyncEngine, tenant: TenantContext) -> Async
 
 
 @asynccontextmanager
+async def tenant_autocommit_connection(engine: AsyncEngine, tenant: TenantContext) -> AsyncIterator[AsyncConnection]:
+    """A connection routed to this council's schema where each statement commits on its own.
+
+    For hot paths written as single statements (a submission: reference, row and first event in one
+    INSERT), so no row lock is held while the application waits for its event loop between statements.
+    """
+    async with engine.connect() as connection:
+        await connection.execution_options(
+            isolation_level="AUTOCOMMIT", schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema}
+        )
+        yield connection
+
+
+@asynccontextmanager
 async def platform_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection in a transaction for the control plane only (tenant tables stay unroutable)."""
     async with engine.begin() as connection:

@@ -1,6 +1,7 @@
 """Every table the core declares, imported in one place so the metadata is complete before use."""
 
+from civicshare.admin import tables as admin_tables
 from civicshare.tenancy import tables as tenancy_tables
 from civicshare.transactions import tables as transaction_tables
 
-__all__ = ["tenancy_tables", "transaction_tables"]
+__all__ = ["admin_tables", "tenancy_tables", "transaction_tables"]

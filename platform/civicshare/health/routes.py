@@ -25,6 +25,9 @@ async def readyz(services: NamedDependency[PlatformServices]) -> Response[Any]:
         "platform_revision": readiness.platform_revision,
         "platform_current": readiness.platform_current,
         "councils_behind": readiness.councils_behind,
+        "modules": [module.code for module in services.registry.modules],
+        # A plugin that failed to load does not make the platform unready: its services are simply absent.
+        "plugins_not_loaded": [{"name": p.name, "reason": p.reason} for p in services.registry.problems],
     }
     if readiness.ready:
         return Response({"status": "ready", **body})

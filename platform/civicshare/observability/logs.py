@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 request_id_var: ContextVar[str | None] = ContextVar("civicshare_request_id", default=None)
 tenant_slug_var: ContextVar[str | None] = ContextVar("civicshare_tenant", default=None)
 
-_STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -47,6 +47,11 @@ class ConsoleFormatter(logging.Formatter):
         )
         line = f"{record.levelname:<7} {record.name}: {record.getMessage()}"
         return f"{line} [{context}]" if context else line
+
+
+def wants_json(log_format: str) -> bool:
+    """JSON lines for machines; readable lines when a person watches a terminal."""
+    return log_format == "json" and not sys.stderr.isatty()
 
 
 def configure_logging(level: str, json_lines: bool) -> None:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from civicshare.tenancy.definitions import TenantDefinition
-from civicshare.tenancy.files import Catalogue, DefinitionProblem, InvalidDefinitions
+from civicshare.tenancy.files import Catalogue
 from civicshare.tenancy.service import Change, apply_group, apply_tenant
 from civicshare.tenancy.tables import tenants
-
-ModuleCheck = Callable[[TenantDefinition], list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -24,25 +19,11 @@ class SyncReport:
     not_in_files: list[str]
 
 
-async def sync_catalogue(
-    engine: AsyncEngine, catalogue: Catalogue, check_modules: ModuleCheck | None = None
-) -> SyncReport:
+async def sync_catalogue(engine: AsyncEngine, catalogue: Catalogue) -> SyncReport:
     """Apply every group and council in one transaction: all of it, or (on any error) none of it."""
-    if check_modules is not None:
-        problems = [
-            DefinitionProblem(path_for(tenant), field, reason)
-            for tenant in catalogue.tenants
-            for field, reason in check_modules(tenant)
-        ]
-        if problems:
-            raise InvalidDefinitions(problems)
     async with engine.begin() as connection:
         group_changes = [await apply_group(connection, group) for group in catalogue.groups]
         tenant_changes = [await apply_tenant(connection, tenant) for tenant in catalogue.tenants]
         known = {tenant.slug for tenant in catalogue.tenants}
         existing = (await connection.scalars(select(tenants.c.slug).order_by(tenants.c.slug))).all()
     return SyncReport(group_changes, tenant_changes, [slug for slug in existing if slug not in known])
-
-
-def path_for(tenant: TenantDefinition) -> Path:
-    return Path("tenants") / f"{tenant.slug}.toml"

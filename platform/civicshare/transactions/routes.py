@@ -1,55 +1,402 @@
+"""Resident API for transactions: submit, track (by reference and email, or signed in), pay, attach.
+
+Handlers are thin: they parse, call the service layer (`submission`, `payments`, `attachments`,
+`service`) and shape the answer. Problems are RFC 9457 problem+json; a submission that fails the
+module's checks is 422 with every field's GOV.UK message in `errors: [{field, message}]`.
+"""
+
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from litestar import get
+from litestar import Request, Response, get, post
+from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
-from msgspec import Struct
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
-from civicshare.transactions.service import find_by_reference_and_email, status_history
+from civicshare.catalogue.routes import not_offered
+from civicshare.catalogue.service import CouncilOfferings, Offering
+from civicshare.modules import UnknownService, Workflow
+from civicshare.payments import PaymentFailed, PaymentProvider
+from civicshare.services import PlatformServices
+from civicshare.tenancy.context import TenantContext
+from civicshare.transactions import tokens
+from civicshare.transactions.attachments import AttachmentsRefused, UploadedFile, attach_files
+from civicshare.transactions.payments import NoPaymentDue, PaymentStart, finish_payment, start_payment
+from civicshare.transactions.schemas import (
+    AttachmentOut,
+    Decision,
+    PaymentLink,
+    PaymentRestart,
+    PaymentReturn,
+    PaymentState,
+    StatusChange,
+    StoredFiles,
+    SubmitRequest,
+    SubmittedTransaction,
+    TrackedTransaction,
+    TransactionSummary,
+    UploadLink,
+)
+from civicshare.transactions.service import (
+    find_by_reference,
+    find_by_reference_and_email,
+    list_for_resident,
+    status_history,
+)
+from civicshare.transactions.submission import (
+    IdempotencyKeyReused,
+    SubmissionInvalid,
+    SubmissionResult,
+    Submitter,
+    check_submission,
+    submit,
+)
+
+RESIDENT_CHANNELS = ("web", "app")
+MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 
 
-class StatusChange(Struct):
-    status: str
-    at: datetime
-    note: str | None
+def validation_problem(errors: Mapping[str, str]) -> Problem:
+    return Problem(
+        422,
+        "There is a problem",
+        "Some answers need to be corrected.",
+        name="validation",
+        extra={"errors": [{"field": name, "message": message} for name, message in errors.items()]},
+    )
 
 
-class TrackedTransaction(Struct):
-    reference: str
-    service: str
-    status: str
-    channel: str
-    submitted_at: datetime
-    history: list[StatusChange]
+def transaction_not_found() -> Problem:
+    # The same answer whether the reference is unknown or the email differs: nothing leaks.
+    return Problem(
+        404,
+        "Request not found",
+        "No request matches that reference and email address.",
+        name="transaction-not-found",
+    )
+
+
+class Wording:
+    """Status words for a transaction's service at this council, even if the module was switched off."""
+
+    def __init__(self, offerings: CouncilOfferings, services: PlatformServices, service_code: str) -> None:
+        self.offering = offerings.offering(service_code)
+        self.workflow: Workflow | None = None
+        self.title = service_code
+        if self.offering is not None:
+            self.workflow = self.offering.service.workflow
+            self.title = self.offering.title
+        else:
+            try:
+                _, service = services.registry.service(service_code)
+                self.workflow, self.title = service.workflow, service.title
+            except UnknownService:
+                pass
+
+    def label(self, status: str) -> str:
+        if self.offering is not None:
+            return self.offering.status_label(status)
+        if self.workflow is not None and status in self.workflow.states:
+            return self.workflow.label(status)
+        return status.replace("_", " ").capitalize()
+
+
+def _return_url(
+    request: Request[Any, Any, State], tenant: TenantContext, secret: Any, reference: str, wanted: str | None
+) -> str:
+    token = tokens.payment_return_token(secret, tenant.schema, reference)
+    path = wanted or f"/api/v1/transactions/{reference}/payment-return"
+    separator = "&" if "?" in path else "?"
+    root = str(request.scope.get("root_path", "") or "")
+    return f"{root}{path}{separator}reference={reference}&token={token}"
+
+
+def _check_return_url(wanted: str | None) -> dict[str, str]:
+    if wanted is None:
+        return {}
+    if not wanted.startswith("/") or wanted.startswith("//") or "\\" in wanted or len(wanted) > 500:
+        return {"return_url": "Return URL must be a path on this council's site, like /pay/done"}
+    return {}
+
+
+async def _payment_for(
+    services: PlatformServices,
+    request: Request[Any, Any, State],
+    tenant: TenantContext,
+    connection: AsyncConnection,
+    result: SubmissionResult,
+    offering: Offering,
+    return_path: str | None,
+) -> PaymentStart | None:
+    if not result.fee_pence or result.payment_status != "required":
+        return None
+    try:
+        return await start_payment(
+            connection,
+            tenant,
+            result.reference,
+            services.payments,
+            _return_url(request, tenant, services.settings.secret_key, result.reference, return_path),
+            description=f"{tenant.name}: {offering.title}",
+            workflow=offering.service.workflow,
+        )
+    except PaymentFailed as failure:
+        raise Problem(
+            503,
+            "Payments are not available",
+            f"Your request {result.reference} is saved but we could not start your payment, and no money was "
+            "taken. Send the same request again (same Idempotency-Key) to try paying again.",
+            name="payment-unavailable",
+            headers={"retry-after": "30"},
+            extra={"reference": result.reference},
+        ) from failure
+
+
+@post("/api/v1/services/{code:str}/transactions", tags=["transactions"], status_code=201)
+async def submit_transaction(
+    code: FromPath[str],
+    data: JSONBody[SubmitRequest],
+    request: Request[Any, Any, State],
+    tenant: NamedDependency[TenantContext],
+    offerings: NamedDependency[CouncilOfferings],
+    services: NamedDependency[PlatformServices],
+    tenant_autocommit: NamedDependency[AsyncConnection],
+    resident_principal: NamedDependency[str | None],
+    idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=255)] = None,
+) -> Response[SubmittedTransaction]:
+    """Submit a service's answers. Send an `Idempotency-Key` header so a retry never makes a second request."""
+    tenant_db = tenant_autocommit  # the submission is one statement; see transactions.service
+    offering = offerings.offering(code)
+    if offering is None:
+        raise not_offered(code, tenant)
+    early = _check_return_url(data.return_url)
+    if data.channel not in RESIDENT_CHANNELS:
+        early["channel"] = "Channel must be web or app"
+    submitter = (
+        Submitter.resident(resident_principal, data.contact_email)
+        if resident_principal
+        else Submitter.anonymous(data.contact_email)
+    )
+    if early:  # refused before anything is written: each statement here commits on its own
+        try:
+            check_submission(offering, data.answers, data.channel, submitter)
+        except SubmissionInvalid as invalid:
+            raise validation_problem({**invalid.errors, **early}) from None
+        raise validation_problem(early)
+    try:
+        result = await submit(tenant_db, tenant, offering, data.answers, data.channel, submitter, idempotency_key)
+    except SubmissionInvalid as invalid:
+        raise validation_problem(invalid.errors) from None
+    except IdempotencyKeyReused as reused:
+        raise Problem(
+            422,
+            "Idempotency key reused",
+            "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
+            name="idempotency-key-reused",
+        ) from reused
+    payment = await _payment_for(services, request, tenant, tenant_db, result, offering, data.return_url)
+    next_url = payment.next_url if payment else result.payment_next_url
+    upload = None
+    if offering.service.attachments is not None:
+        token = tokens.upload_token(services.settings.secret_key, tenant.schema, result.reference)
+        expiry = tokens.upload_token_expiry(token) or 0
+        upload = UploadLink(
+            f"/api/v1/transactions/{result.reference}/attachments", token, datetime.fromtimestamp(expiry, UTC)
+        )
+    body = SubmittedTransaction(
+        reference=result.reference,
+        service=result.service,
+        status=result.status,
+        status_label=result.status_label,
+        fee_pence=result.fee_pence,
+        due_on=result.due_on,
+        submitted_at=result.submitted_at,
+        payment=PaymentLink("created" if payment else (result.payment_status or ""), result.fee_pence, next_url)
+        if result.fee_pence
+        else None,
+        upload=upload,
+        track_href=f"/api/v1/transactions/{result.reference}",
+    )
+    headers = {"location": body.track_href}
+    if not result.created:
+        headers["idempotent-replayed"] = "true"
+    return Response(body, status_code=201, headers=headers)
+
+
+async def _tracked(
+    connection: AsyncConnection, offerings: CouncilOfferings, services: PlatformServices, row: dict[str, Any]
+) -> TrackedTransaction:
+    wording = Wording(offerings, services, row["service"])
+    history = await status_history(connection, row["id"])
+    return TrackedTransaction(
+        reference=row["reference"],
+        service=row["service"],
+        service_title=wording.title,
+        status=row["status"],
+        status_label=wording.label(row["status"]),
+        channel=row["channel"],
+        submitted_at=row["created_at"],
+        due_on=row["due_on"],
+        decision=Decision(row["decided_by"], row["decision_reason"]) if row["decided_by"] else None,
+        payment=PaymentState(row["payment_status"], row["fee_pence"]) if row["fee_pence"] else None,
+        history=[
+            StatusChange(event["to_status"], wording.label(event["to_status"]), event["created_at"], event["note"])
+            for event in history
+        ],
+        derived=dict(row["derived"] or {}),
+    )
 
 
 @get("/api/v1/transactions/{reference:str}", tags=["transactions"])
 async def track_transaction(
     reference: FromPath[str],
     tenant_db: NamedDependency[AsyncConnection],
+    offerings: NamedDependency[CouncilOfferings],
+    services: NamedDependency[PlatformServices],
     email: Annotated[str, QueryParameter(min_length=3, max_length=254)],
 ) -> TrackedTransaction:
     """Track a request with its reference and the email address given when it was made."""
     found = await find_by_reference_and_email(tenant_db, reference, email)
     if found is None:
-        # The same answer whether the reference is unknown or the email differs: nothing leaks.
+        raise transaction_not_found()
+    return await _tracked(tenant_db, offerings, services, found)
+
+
+@get("/api/v1/account/transactions", tags=["transactions"])
+async def my_transactions(
+    tenant_db: NamedDependency[AsyncConnection],
+    offerings: NamedDependency[CouncilOfferings],
+    services: NamedDependency[PlatformServices],
+    resident_principal: NamedDependency[str | None],
+) -> list[TransactionSummary]:
+    """A signed-in resident's requests at this council, newest first."""
+    if resident_principal is None:
+        raise Problem(401, "Sign in", "Sign in to see your requests, or track one with its reference.", name="sign-in")
+    rows = await list_for_resident(tenant_db, resident_principal)
+    return [
+        TransactionSummary(
+            r["reference"],
+            r["service"],
+            r["status"],
+            Wording(offerings, services, r["service"]).label(r["status"]),
+            r["created_at"],
+        )
+        for r in rows
+    ]
+
+
+@get("/api/v1/transactions/{reference:str}/payment-return", tags=["transactions"])
+async def payment_return(
+    reference: FromPath[str],
+    token: FromQuery[str],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+    offerings: NamedDependency[CouncilOfferings],
+    services: NamedDependency[PlatformServices],
+) -> PaymentReturn:
+    """Where the payment provider sends the resident back: records how the payment went."""
+    found = await find_by_reference(tenant_db, reference)
+    if found is None or not tokens.check_payment_return_token(
+        services.settings.secret_key, tenant.schema, found["reference"], token
+    ):
+        raise transaction_not_found()
+    wording = Wording(offerings, services, found["service"])
+    if wording.workflow is None:
+        raise not_offered(found["service"], tenant)
+    outcome = await finish_payment(tenant_db, tenant, found["reference"], services.payments, wording.workflow)
+    return PaymentReturn(
+        outcome.reference, outcome.payment_status, outcome.status, wording.label(outcome.status), outcome.confirmed
+    )
+
+
+@post("/api/v1/transactions/{reference:str}/payment", tags=["transactions"], status_code=201)
+async def restart_payment(
+    reference: FromPath[str],
+    request: Request[Any, Any, State],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+    offerings: NamedDependency[CouncilOfferings],
+    services: NamedDependency[PlatformServices],
+    email: Annotated[str, QueryParameter(min_length=3, max_length=254)],
+    return_url: FromQuery[str | None] = None,
+) -> PaymentRestart:
+    """Try paying again after a declined or abandoned payment."""
+    found = await find_by_reference_and_email(tenant_db, reference, email)
+    if found is None:
+        raise transaction_not_found()
+    offering = offerings.offering(found["service"])
+    if offering is None:
+        raise not_offered(found["service"], tenant)
+    problems = _check_return_url(return_url)
+    if problems:
+        raise validation_problem(problems)
+    provider: PaymentProvider = services.payments
+    try:
+        started = await start_payment(
+            tenant_db,
+            tenant,
+            found["reference"],
+            provider,
+            _return_url(request, tenant, services.settings.secret_key, found["reference"], return_url),
+            description=f"{tenant.name}: {offering.title}",
+            workflow=offering.service.workflow,
+        )
+    except NoPaymentDue:
+        raise Problem(409, "Nothing to pay", "This request has nothing left to pay.", name="no-payment-due") from None
+    except PaymentFailed as failure:
+        raise Problem(503, "Payments are not available", "Please try again.", name="payment-unavailable") from failure
+    return PaymentRestart(started.reference, started.next_url, started.amount_pence)
+
+
+@post(
+    "/api/v1/transactions/{reference:str}/attachments",
+    tags=["transactions"],
+    status_code=201,
+    request_max_body_size=MAX_UPLOAD_BYTES,
+)
+async def upload_attachments(
+    reference: FromPath[str],
+    request: Request[Any, Any, State],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+    offerings: NamedDependency[CouncilOfferings],
+    services: NamedDependency[PlatformServices],
+    upload_token: Annotated[str | None, HeaderParameter(name="X-Upload-Token")] = None,
+) -> StoredFiles:
+    """Attach photos or files (multipart field `files`) within 30 minutes of submitting, with the upload token."""
+    form = await request.form()
+    token = upload_token or str(form.get("token") or "")
+    found = await find_by_reference(tenant_db, reference, for_update=True)
+    if found is None or not tokens.check_upload_token(
+        services.settings.secret_key, tenant.schema, found["reference"], token
+    ):
         raise Problem(
             404,
             "Request not found",
-            "No request matches that reference and email address.",
+            "No request matches that reference and upload token, or the time to add files has passed.",
             name="transaction-not-found",
         )
-    history = await status_history(tenant_db, found["id"])
-    return TrackedTransaction(
-        reference=found["reference"],
-        service=found["service"],
-        status=found["status"],
-        channel=found["channel"],
-        submitted_at=found["created_at"],
-        history=[StatusChange(event["to_status"], event["created_at"], event["note"]) for event in history],
+    offering = offerings.offering(found["service"])
+    if offering is None:
+        raise not_offered(found["service"], tenant)
+    files = [
+        UploadedFile(value.filename, await value.read())
+        for _, value in form.multi_items()
+        if isinstance(value, UploadFile)
+    ]
+    if not files:
+        raise validation_problem({"attachments": "Select a file"})
+    try:
+        stored = await attach_files(
+            tenant_db, tenant, services.settings.data_dir, offering.service, found["id"], found["reference"], files
+        )
+    except AttachmentsRefused as refused:
+        raise validation_problem(refused.errors) from None
+    return StoredFiles(
+        found["reference"], [AttachmentOut(s.id, s.filename, s.content_type, s.size_bytes) for s in stored]
     )

@@ -46,6 +46,7 @@ transactions = Table(
     Column("fee_pence", Integer, nullable=True),
     Column("payment_status", String(16), nullable=True),
     Column("payment_id", String(64), nullable=True),
+    Column("payment_next_url", Text, nullable=True),
     Column("is_test", Boolean, nullable=False, server_default="false"),
     Column("idempotency_key", String(255), nullable=True, unique=True),
     Column("request_fingerprint", String(64), nullable=True),

@@ -245,7 +245,7 @@ async def _send(web: WebRequest, offered: OfferedService, draft: Draft) -> Respo
         web.url(f"/services/{code}/payment-return/{submitted.reference}"),
     )
     web.session[DONE] = {**web.session.get(DONE), "payment_id": payment.id}
-    return web.redirect(f"/sandbox-payments/{payment.id}")
+    return web.redirect(f"/pay/sandbox/{payment.id}")
 
 
 def _confirmation(web: WebRequest, offered: OfferedService) -> Response[Any]:
@@ -302,13 +302,13 @@ async def payment_retry(
         web.url(f"/services/{code}/payment-return/{reference}"),
     )
     web.session[DONE] = {**done, "payment_id": payment.id}
-    return web.redirect(f"/sandbox-payments/{payment.id}")
+    return web.redirect(f"/pay/sandbox/{payment.id}")
 
 
 # -- the sandbox payment pages (no money moves) ---------------------------------------------------------
 
 
-@get("/sandbox-payments/{payment_id:str}")
+@get("/pay/sandbox/{payment_id:str}")
 async def sandbox_payment(web: NamedDependency[WebRequest], payment_id: FromPath[str]) -> Response[Any]:
     try:
         payment = web.site.payments.payment(payment_id)
@@ -323,7 +323,7 @@ async def sandbox_payment(web: NamedDependency[WebRequest], payment_id: FromPath
     )
 
 
-@post("/sandbox-payments/{payment_id:str}")
+@post("/pay/sandbox/{payment_id:str}")
 async def sandbox_pay(web: NamedDependency[WebRequest], payment_id: FromPath[str]) -> Response[Any]:
     posted = await web.form()
     try:

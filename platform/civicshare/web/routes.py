@@ -176,7 +176,7 @@ async def privacy(web: NamedDependency[WebRequest]) -> Response[Any]:
 # -- the council's logo and the built assets -----------------------------------------------------------
 
 
-@get("/branding/logo")
+@get("/branding/council-logo")
 async def council_logo(web: NamedDependency[WebRequest]) -> Response[bytes]:
     logo = load_logo(web.site.services.settings.tenants_dir, web.council)
     if logo is None:

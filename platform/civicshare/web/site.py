@@ -19,7 +19,7 @@ from litestar.datastructures import Cookie, State
 from litestar.response import Redirect
 
 from civicshare.api.problems import Problem
-from civicshare.modules import ModuleRegistry, installed_core_version
+from civicshare.modules import ModuleRegistry
 from civicshare.payments import SandboxPaymentProvider
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
@@ -81,9 +81,7 @@ class WebSite:
 
     def __post_init__(self) -> None:
         if self.registry is None:
-            self.registry = ModuleRegistry.discover(core_version=installed_core_version())
-            for problem in self.registry.problems:
-                log.warning("service module %s not loaded: %s", problem.name, problem.reason)
+            self.registry = self.services.registry
         self.catalogue = CouncilOffer(
             self.services.database.engine, self.registry, max_age=self.services.settings.tenant_cache_seconds
         )
@@ -103,7 +101,7 @@ class WebSite:
             "council": tenant,
             "theme": theme,
             "root": root_path,
-            "logo_url": f"{root_path}/branding/logo" if has_logo else None,
+            "logo_url": f"{root_path}/branding/council-logo" if has_logo else None,
             "resident": None,
             "csrf_token": None,
             "csrf_field": CSRF_FIELD,

@@ -1,0 +1,290 @@
+"""Submit throughput and p99 latency through the whole HTTP stack, beside the raw insert limit.
+
+The platform is served by uvicorn in a subprocess (1 worker, then 2) on loopback, and driven by `wrk`
+(Debian package `wrk`; install with `apt-get install wrk`) with 64 connections for 10 seconds, each
+request a new pothole-free "report a streetlight" submission with its own Idempotency-Key, spread over
+eight councils. Without wrk the load comes from an httpx.AsyncClient pool instead (slower: the client
+then competes with the server for the same cores). The raw limit is single-row asyncpg INSERTs into
+the same councils' transactions tables over 8 connections, autocommitted, in the same run.
+
+    make bench   or   .venv/bin/python -m bench submissions
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import httpx
+from rich.table import Table
+
+from bench.harness import BenchDatabase, verdict
+from civicshare.db.metadata import tenant_schema_name
+from civicshare.tenancy.definitions import TenantDefinition
+from civicshare.tenancy.service import onboard_tenant
+
+COUNCILS = 8
+CONNECTIONS = 64
+SECONDS = 10
+RAW_CONNECTIONS = 8
+RAW_SECONDS = 4
+SERVICE = "report-streetlight"
+BODY = (
+    '{"answers": {"location_description": "Outside 4 Mill Lane", "fault": "out"},'
+    ' "channel": "web", "contact_email": "bench@example.org"}'
+)
+
+WRK_SCRIPT = """
+local counter = 0
+local hosts = {%(hosts)s}
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+request = function()
+  counter = counter + 1
+  local host = hosts[(counter %% #hosts) + 1]
+  local headers = {["Host"] = host, ["Content-Type"] = "application/json",
+                   ["Idempotency-Key"] = "%(run)s-" .. id .. "-" .. counter}
+  return wrk.format("POST", "/api/v1/services/%(service)s/transactions", headers, '%(body)s')
+end
+"""
+
+
+@dataclass
+class Result:
+    label: str
+    requests_per_second: float
+    p50_ms: float | None
+    p99_ms: float | None
+    errors: int
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _make_councils(database: BenchDatabase) -> list[TenantDefinition]:
+    councils = []
+    for number in range(COUNCILS):
+        slug = f"bench-{uuid.uuid4().hex[:6]}"
+        letters = "".join(chr(ord("A") + (uuid.uuid4().int >> shift) % 26) for shift in (0, 5, 10, 15, 20))
+        definition = TenantDefinition.model_validate(
+            {
+                "slug": slug,
+                "name": f"Bench Council {number}",
+                "gss_code": f"E09{uuid.uuid4().int % 10**6:06d}",
+                "reference_prefix": letters,
+                "modules": {"highways": {"enabled": True}},
+            }
+        )
+        async with database.database.engine.begin() as connection:
+            await onboard_tenant(connection, definition)
+        councils.append(definition)
+    return councils
+
+
+async def _raw_limit(url: str, councils: list[TenantDefinition]) -> Result:
+    """Single-row INSERTs, autocommitted, over RAW_CONNECTIONS connections: the database's own ceiling."""
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    connections = [await asyncpg.connect(dsn) for _ in range(RAW_CONNECTIONS)]
+    latencies: list[float] = []
+    deadline = time.perf_counter() + RAW_SECONDS
+
+    async def insert_loop(index: int, connection: Any) -> int:
+        schema = tenant_schema_name(councils[index % len(councils)].slug)
+        statement = await connection.prepare(
+            f'INSERT INTO "{schema}".transactions (reference, module, service, channel, status, answers, '
+            "submitter_kind, contact_email) VALUES ($1, 'highways', $2, 'web', 'submitted', $3::jsonb, "
+            "'anonymous', 'bench@example.org')"
+        )
+        done = 0
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            await statement.fetch(f"RAW-{index}-{done}", SERVICE, '{"fault": "out"}')
+            latencies.append(time.perf_counter() - started)
+            done += 1
+        return done
+
+    started = time.perf_counter()
+    counts = await asyncio.gather(*(insert_loop(i, c) for i, c in enumerate(connections)))
+    elapsed = time.perf_counter() - started
+    for connection in connections:
+        await connection.close()
+    latencies.sort()
+    return Result(
+        f"raw INSERTs ({RAW_CONNECTIONS} connections)",
+        sum(counts) / elapsed,
+        statistics.median(latencies) * 1000,
+        latencies[int(len(latencies) * 0.99)] * 1000,
+        0,
+    )
+
+
+def _serve(url: str, workers: int, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
+    environment = {
+        **os.environ,
+        "CIVICSHARE_DATABASE_URL": url,
+        "CIVICSHARE_LOG_LEVEL": "WARNING",
+        "CIVICSHARE_DATA_DIR": str(data_dir),
+        "CIVICSHARE_DB_POOL_SIZE": "16",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "civicshare.app:serve_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+    ]
+    return subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+async def _wait_until_up(port: int, host: str) -> None:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        for _ in range(200):
+            try:
+                response = await client.get("/api/v1/services", headers={"Host": host})
+                if response.status_code == 200:
+                    # warm every worker's caches (directory, offerings, compiled statements)
+                    await asyncio.gather(*(client.get("/api/v1/services", headers={"Host": host}) for _ in range(20)))
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the platform did not start for the benchmark")
+
+
+def _milliseconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _wrk(port: int, hosts: list[str], label: str) -> Result:
+    script = WRK_SCRIPT % {
+        "hosts": ", ".join(f'"{host}"' for host in hosts),
+        "run": uuid.uuid4().hex[:8],
+        "service": SERVICE,
+        "body": BODY,
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", file.name]
+    output = subprocess.run([*command, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+    Path(file.name).unlink()
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _milliseconds(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = _milliseconds(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(r"Socket errors: .*?timeout (\d+)", output)
+    failures = (int(errors.group(1)) if errors else 0) + (int(socket_errors.group(1)) if socket_errors else 0)
+    return Result(label, rate, p50, p99, failures)
+
+
+async def _httpx_load(port: int, hosts: list[str], label: str) -> Result:
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.perf_counter() + SECONDS
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
+
+        async def worker(number: int) -> None:
+            nonlocal failures
+            sent = 0
+            while time.perf_counter() < deadline:
+                sent += 1
+                headers = {
+                    "Host": hosts[(number + sent) % len(hosts)],
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": f"{number}-{sent}-{uuid.uuid4().hex[:6]}",
+                }
+                started = time.perf_counter()
+                response = await client.post(f"/api/v1/services/{SERVICE}/transactions", content=BODY, headers=headers)
+                latencies.append(time.perf_counter() - started)
+                failures += response.status_code != 201
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(number) for number in range(CONNECTIONS)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return Result(
+        label,
+        len(latencies) / elapsed,
+        statistics.median(latencies) * 1000,
+        latencies[int(len(latencies) * 0.99)] * 1000,
+        failures,
+    )
+
+
+async def _through_http(url: str, councils: list[TenantDefinition], workers: int) -> Result:
+    port = _free_port()
+    hosts = [f"{council.slug}.localhost" for council in councils]
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = _serve(url, workers, port, Path(data_dir))
+        try:
+            await _wait_until_up(port, hosts[0])
+            label = f"HTTP submit, {workers} worker{'s' if workers > 1 else ''}"
+            if shutil.which("wrk"):
+                return await asyncio.to_thread(_wrk, port, hosts, f"{label} (wrk, {CONNECTIONS} connections)")
+            return await _httpx_load(port, hosts, f"{label} (httpx, {CONNECTIONS} concurrent)")
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+async def run_benchmark(database: BenchDatabase) -> Table:
+    councils = await _make_councils(database)
+    raw = await _raw_limit(database.url, councils)
+    results = [await _through_http(database.url, councils, workers) for workers in (1, 2)]
+    table = Table(
+        "measure",
+        "submissions/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "≥1,000/s",
+        "p99 < 100 ms",
+        "≥ ¼ raw",
+        title=f"Submissions: {COUNCILS} councils, {SECONDS}s per run, {os.cpu_count()} CPUs shared with PostgreSQL",
+    )
+    table.add_row(raw.label, f"{raw.requests_per_second:,.0f}", f"{raw.p50_ms:.2f}", f"{raw.p99_ms:.2f}", "0")
+    for result in results:
+        table.add_row(
+            result.label,
+            f"{result.requests_per_second:,.0f}",
+            f"{result.p50_ms:.1f}" if result.p50_ms is not None else "",
+            f"{result.p99_ms:.1f}" if result.p99_ms is not None else "",
+            str(result.errors),
+            verdict(result.requests_per_second >= 1000),
+            verdict(result.p99_ms is not None and result.p99_ms < 100),
+            verdict(result.requests_per_second >= raw.requests_per_second / 4),
+        )
+    return table

@@ -1,0 +1,130 @@
+"""Files residents attach to a transaction (photos of a pothole): checked by their content, stored per council.
+
+The type is decided by the file's first bytes, never by its name or the browser's content type, and
+checked against the service's AttachmentPolicy with GOV.UK messages. Files are written under
+`<data_dir>/attachments/<council schema>/<reference>/<sha256>.<ext>` so one council's files never sit
+beside another's; the attachments table in the council's schema records them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.modules import Attachment, ServiceDefinition, check_attachments
+from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.tables import attachments
+
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"%PDF-", "application/pdf", "pdf"),
+)
+EXTENSIONS = {kind: extension for _, kind, extension in _SIGNATURES}
+
+
+def sniff_content_type(content: bytes) -> str:
+    """What the bytes are (JPEG, PNG or PDF), or application/octet-stream for anything else."""
+    for signature, kind, _ in _SIGNATURES:
+        if content.startswith(signature):
+            return kind
+    return "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class StoredAttachment:
+    id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
+class AttachmentsRefused(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def attachments_dir(data_dir: Path, tenant: TenantContext) -> Path:
+    return data_dir / "attachments" / tenant.schema
+
+
+def _write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        temporary = path.with_suffix(".part")
+        temporary.write_bytes(content)
+        temporary.replace(path)
+
+
+async def attach_files(
+    connection: AsyncConnection,
+    tenant: TenantContext,
+    data_dir: Path,
+    service: ServiceDefinition[Any],
+    transaction_id: int,
+    reference: str,
+    files: list[UploadedFile],
+) -> list[StoredAttachment]:
+    """Check files against the service's policy (counting those already attached) and store them."""
+    already = int(
+        await connection.scalar(
+            select(func.count()).select_from(attachments).where(attachments.c.transaction_id == transaction_id)
+        )
+        or 0
+    )
+    sniffed = [(file, sniff_content_type(file.content)) for file in files]
+    described = [Attachment(file.filename, kind, len(file.content)) for file, kind in sniffed]
+    placeholders = (
+        [Attachment("existing", next(iter(service.attachments.allowed_types)), 1)] * already
+        if (service.attachments)
+        else []
+    )
+    errors = check_attachments(service, [*placeholders, *described])
+    if errors:
+        shifted = {
+            (f"attachments.{int(key.split('.')[1]) - already}" if key.startswith("attachments.") else key): message
+            for key, message in errors.items()
+        }
+        raise AttachmentsRefused(shifted)
+    stored: list[StoredAttachment] = []
+    folder = attachments_dir(data_dir, tenant) / reference
+    for file, kind in sniffed:
+        digest = hashlib.sha256(file.content).hexdigest()
+        key = f"{reference}/{digest}.{EXTENSIONS[kind]}"
+        await asyncio.to_thread(_write, folder / f"{digest}.{EXTENSIONS[kind]}", file.content)
+        filename = Path(file.filename or "upload").name[:255]
+        new_id = await connection.scalar(
+            insert(attachments)
+            .values(
+                transaction_id=transaction_id,
+                filename=filename,
+                content_type=kind,
+                size_bytes=len(file.content),
+                sha256=digest,
+                storage_key=key,
+            )
+            .returning(attachments.c.id)
+        )
+        stored.append(StoredAttachment(int(new_id or 0), filename, kind, len(file.content), digest))
+    return stored
+
+
+async def list_attachments(connection: AsyncConnection, transaction_id: int) -> list[StoredAttachment]:
+    rows = await connection.execute(
+        select(attachments).where(attachments.c.transaction_id == transaction_id).order_by(attachments.c.id)
+    )
+    return [StoredAttachment(row.id, row.filename, row.content_type, row.size_bytes, row.sha256) for row in rows]

@@ -1,0 +1,58 @@
+"""Staff move a transaction through its service's workflow; closing or rejecting records who and why.
+
+`change_status` is the one way a status changes after submission (besides payments): it checks the
+move with the module's Workflow, writes the history event, and for a closing or rejecting status stores
+`decided_by` and `decision_reason`, which the resident sees when they track their request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.modules import ModuleRegistry, StatusChange
+from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.payments import TransactionNotFound
+from civicshare.transactions.service import find_by_reference
+from civicshare.transactions.tables import transaction_events, transactions
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    reference: str
+    change: StatusChange
+
+
+async def change_status(
+    connection: AsyncConnection,
+    tenant: TenantContext,
+    reference: str,
+    to: str,
+    actor: str,
+    reason: str | None = None,
+    *,
+    registry: ModuleRegistry,
+) -> StatusChanged:
+    """Move a transaction to `to`. Raises TransactionNotFound, UnknownService (its module is not
+    installed) or a WorkflowError whose message is fit to show to staff."""
+    row = await find_by_reference(connection, reference, for_update=True)
+    if row is None:
+        raise TransactionNotFound(reference)
+    _, service = registry.service(row["service"])
+    change = service.workflow.transition(row["status"], to, actor=actor, reason=reason)
+    values: dict[str, object] = {"status": change.to_status, "updated_at": func.now()}
+    if change.closes:
+        values |= {"decided_by": change.actor, "decision_reason": change.reason}
+    await connection.execute(update(transactions).where(transactions.c.id == row["id"]).values(**values))
+    await connection.execute(
+        insert(transaction_events).values(
+            transaction_id=row["id"],
+            from_status=change.from_status,
+            to_status=change.to_status,
+            actor=change.actor,
+            note=change.reason,
+        )
+    )
+    return StatusChanged(row["reference"], change)

@@ -1,0 +1,101 @@
+"""Operators for the admin API tests: keys of each scope, clients that send them, a catalogue of modules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from civicshare.admin.keys import create_key
+from civicshare.admin.principal import OperatorScope
+from civicshare.db.engine import Database
+from tests.support import ServedPlatform, council_definition
+
+
+class HighwaysSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    repair_days: int = Field(default=28, ge=1, le=90)
+    contact_email: str | None = None
+
+
+class WasteSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    collection_day: str = "monday"
+
+
+class FakeCatalogue:
+    """Two modules with settings models, as the module registry will offer them."""
+
+    models: dict[str, type[BaseModel]] = {"highways": HighwaysSettings, "waste": WasteSettings}
+
+    def known(self, code: str) -> bool:
+        return code in self.models
+
+    def validate_settings(self, code: str, settings: dict[str, Any]) -> list[tuple[str, str]]:
+        try:
+            self.models[code].model_validate(settings)
+        except ValidationError as error:
+            return [(".".join(str(part) for part in item["loc"]), item["msg"]) for item in error.errors()]
+        return []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def module_catalogue(served: ServedPlatform) -> FakeCatalogue:
+    catalogue = FakeCatalogue()
+    served.services.modules = catalogue
+    return catalogue
+
+
+async def make_key(
+    database: Database, scope: str, *, name: str = "test operator", expires_at: datetime | None = None
+) -> str:
+    async with database.engine.begin() as connection:
+        created = await create_key(
+            connection, name=name, scope=OperatorScope(scope), expires_at=expires_at, created_by="tests"
+        )
+    return created.key
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture(scope="session")
+async def full_key(database: Database) -> str:
+    return await make_key(database, "full", name="test operator (full)")
+
+
+@pytest.fixture(scope="session")
+async def read_key(database: Database) -> str:
+    return await make_key(database, "read", name="test operator (read)")
+
+
+@pytest.fixture
+async def admin(served: ServedPlatform, full_key: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An operator with a full-scope key, talking to the served platform."""
+    async with httpx.AsyncClient(base_url=served.url, timeout=60, headers=bearer(full_key)) as client:
+        yield client
+
+
+@pytest.fixture
+async def reader(served: ServedPlatform, read_key: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=served.url, timeout=60, headers=bearer(read_key)) as client:
+        yield client
+
+
+def new_council(slug: str | None = None, **fields: object) -> dict[str, Any]:
+    """A council definition as an operator would send it (the fields of tenants/<slug>.toml)."""
+    return council_definition(slug, **fields).model_dump(mode="json")
+
+
+async def onboard(admin: httpx.AsyncClient, **fields: object) -> dict[str, Any]:
+    response = await admin.post("/admin/v1/councils", json=new_council(**fields))  # type: ignore[arg-type]
+    assert response.status_code == 201, response.text
+    council: dict[str, Any] = response.json()
+    return council
