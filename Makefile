@@ -5,13 +5,16 @@ VENV := .venv
 TOOLS := .venv-tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 PORT ?= 8000
+NPM ?= npm
+ASSETS := platform/civicshare/web/static/dist/manifest.json
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup lint typecheck bench clean-data help
+.PHONY: demo test setup assets lint typecheck bench clean-data help
 
 help:
 	@echo "make demo   - set up, onboard the councils in tenants/, load demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   - set up, then run the whole test suite"
+	@echo "make assets - npm ci, then build the council websites' CSS and JS (GOV.UK Frontend) into web/static/dist"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - run the benchmarks in bench/ and print their tables"
 
@@ -24,7 +27,18 @@ $(VENV)/.installed: pyproject.toml uv.lock platform/pyproject.toml $(wildcard pl
 	$(UV) sync --all-packages --locked --python $(PYTHON)
 	@touch $@
 
-setup: $(VENV)/.installed
+# The council websites' styles and scripts: GOV.UK Frontend from npm, compiled with Sass and esbuild.
+node_modules/.installed: package.json package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "civicshare needs Node.js 20+ and npm to build the website assets"; exit 1; }
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+$(ASSETS): node_modules/.installed platform/civicshare/web/static/build.mjs $(wildcard platform/civicshare/web/static/src/*)
+	$(NPM) run --silent build
+
+assets: $(ASSETS)
+
+setup: $(VENV)/.installed $(ASSETS)
 
 demo: setup
 	$(VENV)/bin/civicshare demo --port $(PORT)

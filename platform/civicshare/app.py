@@ -25,7 +25,7 @@ from civicshare.api.dependencies import (
 )
 from civicshare.api.errors import EXCEPTION_HANDLERS
 from civicshare.catalogue.routes import list_services, service_definition
-from civicshare.councils.routes import council, platform_or_council_home
+from civicshare.councils.routes import council
 from civicshare.db.engine import Database, open_database
 from civicshare.db.metadata import tenant_metadata
 from civicshare.health.routes import healthz, readyz
@@ -56,6 +56,10 @@ from civicshare.transactions.routes import (
     track_transaction,
     upload_attachments,
 )
+from civicshare.web.errors import ResolutionErrorPages, html_for_browsers
+from civicshare.web.routes import web_router
+from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
+from civicshare.web.site import WebSite
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +105,9 @@ RESIDENT_API = [
 ]
 
 
-def create_litestar(services: PlatformServices) -> Litestar:
+def create_litestar(services: PlatformServices, web: WebSite | None = None) -> Litestar:
+    web = web or WebSite(services)
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         try:
@@ -114,7 +120,7 @@ def create_litestar(services: PlatformServices) -> Litestar:
             healthz,
             readyz,
             council,
-            platform_or_council_home,
+            web_router,
             *RESIDENT_API,
             sandbox_payment_page,
             sandbox_payment_choice,
@@ -141,9 +147,9 @@ def create_litestar(services: PlatformServices) -> Litestar:
             "csrf_checked": Provide(provide_csrf_checked),
         },
         before_send=[before_send_cookies],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         lifespan=[lifespan],
-        state=State({"services": services}),
+        state=State({"services": services, WEB_STATE_KEY: web}),
         openapi_config=OpenAPIConfig(title="civicshare", version=__version__, path="/api/schema"),
         debug=False,
         logging_config=None,
@@ -158,7 +164,14 @@ def create_app(settings: Settings | None = None, services: PlatformServices | No
         base_domain=settings.base_domain,
         platform_hosts=frozenset({settings.base_domain, "127.0.0.1", "localhost", "[::1]", settings.host}),
     )
-    return TenantResolver(create_litestar(services), services.directory, rules)
+    web = WebSite(services)
+    return TenantResolver(
+        create_litestar(services, web),
+        services.directory,
+        rules,
+        html_errors=ResolutionErrorPages(web),
+        shared_paths=("/assets/",),
+    )
 
 
 def serve_app() -> ASGIApp:

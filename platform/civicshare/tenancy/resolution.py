@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,9 @@ TENANT_SCOPE_KEY = "civicshare.tenant"
 PATH_PREFIX = re.compile(r"^/t/(?P<slug>[^/]+)(?P<rest>/.*)?$")
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+HtmlErrorPage = Callable[[Scope, Problem, TenantContext | None], bytes | None]
+"""Content negotiation for resolution's own errors: an HTML page for a browser, or None for problem+json."""
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,21 @@ def tenant_unavailable(tenant: TenantContext) -> Problem:
 class TenantResolver:
     """ASGI wrapper: resolves the council, stores it in the request scope, then hands over to the app."""
 
-    def __init__(self, app: ASGIApp, directory: TenantDirectory, rules: HostRules) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        directory: TenantDirectory,
+        rules: HostRules,
+        html_errors: HtmlErrorPage | None = None,
+        shared_paths: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.directory = directory
         self.rules = rules
+        self.html_errors = html_errors
+        # Paths every council's pages share (built stylesheets), served even while a council is
+        # suspended so that its "unavailable" page is still styled.
+        self.shared_paths = shared_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -98,18 +113,27 @@ class TenantResolver:
             try:
                 tenant, scope = await self._resolve(scope)
             except Problem as problem:
-                await _send_problem(send, problem, scope["path"], request_id)
+                await self._send_error(send, scope, problem, None, request_id)
                 return
             scope[TENANT_SCOPE_KEY] = tenant  # type: ignore[literal-required]
             if tenant is not None:
                 tenant_slug_var.set(tenant.slug)
-                if not tenant.serves_residents:
-                    await _send_problem(send, tenant_unavailable(tenant), scope["path"], request_id)
+                if not tenant.serves_residents and not scope["path"].startswith(self.shared_paths):
+                    await self._send_error(send, scope, tenant_unavailable(tenant), tenant, request_id)
                     return
             await self.app(scope, receive, _with_request_id(send, request_id))
         finally:
             tenant_slug_var.reset(tenant_token)
             request_id_var.reset(request_token)
+
+    async def _send_error(
+        self, send: Send, scope: Scope, problem: Problem, tenant: TenantContext | None, request_id: str
+    ) -> None:
+        page = self.html_errors(scope, problem, tenant) if self.html_errors else None
+        if page is None:
+            await _send_problem(send, problem, scope["path"], request_id)
+        else:
+            await _send_body(send, problem, page, "text/html; charset=utf-8", request_id)
 
     async def _resolve(self, scope: Scope) -> tuple[TenantContext | None, Scope]:
         candidates: list[tuple[str, TenantContext]] = []
@@ -165,9 +189,12 @@ def _with_request_id(send: Send, request_id: str) -> Send:
 
 
 async def _send_problem(send: Send, problem: Problem, path: str, request_id: str) -> None:
-    body = problem.encoded(instance=path)
+    await _send_body(send, problem, problem.encoded(instance=path), PROBLEM_JSON, request_id)
+
+
+async def _send_body(send: Send, problem: Problem, body: bytes, content_type: str, request_id: str) -> None:
     headers = [
-        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-type", content_type.encode()),
         (b"content-length", str(len(body)).encode()),
         (REQUEST_ID_HEADER, request_id.encode()),
         *((key.encode(), value.encode()) for key, value in problem.headers.items()),

@@ -1,0 +1,118 @@
+"""What a council offers residents, as its home page shows it: listings, shortcuts, categories, search.
+
+`ServiceListing` is the web's view of one service. Listings come from a `ServiceCatalogue` — the seam
+to the service modules: `NoServices` for a platform without modules, `offer.CouncilOffer` over the installed
+modules each council enabled. The six shortcuts are the council's most used services of the last 30
+days (all channels), counted from its transactions and kept for a minute per council per worker.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.tables import transactions
+
+SHORTCUT_COUNT = 6
+USAGE_WINDOW = timedelta(days=30)
+USAGE_CACHE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class ServiceListing:
+    """One service on a council's website."""
+
+    code: str
+    title: str
+    summary: str
+    category: str
+    fee_note: str | None = None
+
+    @property
+    def search_text(self) -> str:
+        return f"{self.title} {self.summary} {self.category}".lower()
+
+    def matches(self, query: str) -> bool:
+        return all(word in self.search_text for word in query.lower().split())
+
+
+class ServiceCatalogue(Protocol):
+    async def listings(self, tenant: TenantContext) -> Sequence[ServiceListing]:
+        """The services this council offers, in the order the modules declare them."""
+        ...
+
+
+class NoServices:
+    """The catalogue before any service module is installed."""
+
+    async def listings(self, tenant: TenantContext) -> Sequence[ServiceListing]:
+        return ()
+
+
+@dataclass(frozen=True)
+class CategoryGroup:
+    name: str
+    services: list[ServiceListing]
+
+
+def by_category(listings: Sequence[ServiceListing]) -> list[CategoryGroup]:
+    """Categories in the order their first service appears; services in module order within each."""
+    groups: dict[str, list[ServiceListing]] = {}
+    for listing in listings:
+        groups.setdefault(listing.category, []).append(listing)
+    return [CategoryGroup(name, services) for name, services in groups.items()]
+
+
+def search(listings: Sequence[ServiceListing], query: str) -> list[ServiceListing]:
+    query = query.strip()
+    return [listing for listing in listings if listing.matches(query)] if query else []
+
+
+def most_used(listings: Sequence[ServiceListing], usage: dict[str, int]) -> list[ServiceListing]:
+    """The shortcut boxes: most used first; unused services keep module order after them."""
+    ranked = sorted(enumerate(listings), key=lambda pair: (-usage.get(pair[1].code, 0), pair[0]))
+    return [listing for _, listing in ranked[:SHORTCUT_COUNT]]
+
+
+async def count_recent_use(
+    connection: AsyncConnection, *, include_test: bool = False, now: datetime | None = None
+) -> dict[str, int]:
+    """Transactions per service in the last 30 days at the council `connection` is routed to.
+
+    Test transactions count only for a council on trial (where every transaction is a test).
+    """
+    since = (now or datetime.now(UTC)) - USAGE_WINDOW
+    query = select(transactions.c.service, func.count()).where(transactions.c.created_at >= since)
+    if not include_test:
+        query = query.where(transactions.c.is_test.is_(False))
+    rows = await connection.execute(query.group_by(transactions.c.service))
+    return {service: int(count) for service, count in rows}
+
+
+@dataclass
+class UsageCache:
+    """Recent use per council, recounted at most once a minute per worker."""
+
+    max_age: float = USAGE_CACHE_SECONDS
+    _entries: dict[str, tuple[float, dict[str, int]]] = field(default_factory=dict)
+
+    async def usage(self, tenant: TenantContext, connection: AsyncConnection) -> dict[str, int]:
+        entry = self._entries.get(tenant.slug)
+        if entry is not None and time.monotonic() - entry[0] < self.max_age:
+            return entry[1]
+        counts = await count_recent_use(connection, include_test=tenant.is_trial)
+        self._entries[tenant.slug] = (time.monotonic(), counts)
+        return counts
+
+    def forget(self, slug: str | None = None) -> None:
+        if slug is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(slug, None)

@@ -1,0 +1,167 @@
+"""What the resident pages read: a tracked request, and a signed-in resident's requests everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from civicshare.db.engine import tenant_connection
+from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.service import find_by_reference_and_email, status_history
+from civicshare.transactions.tables import transactions
+from civicshare.web.catalogue import ServiceListing
+
+LONDON = ZoneInfo("Europe/London")
+CHANNEL_NAMES = {
+    "web": "Online",
+    "app": "App",
+    "phone": "Phone",
+    "face_to_face": "In person",
+    "email": "Email",
+    "webchat": "Webchat",
+}
+
+
+def uk_date(moment: datetime) -> str:
+    """GOV.UK style: 5 March 2026."""
+    local = moment.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y}"
+
+
+def uk_date_time(moment: datetime) -> str:
+    local = moment.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def status_text(status: str) -> str:
+    return status.replace("_", " ").replace("-", " ").capitalize()
+
+
+def service_title(code: str, listings: Iterable[ServiceListing]) -> str:
+    for listing in listings:
+        if listing.code == code:
+            return listing.title
+    return code.replace("-", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    value: str
+    change_href: str | None = None
+    change_label: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: str
+    label: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class TrackedRequest:
+    reference: str
+    service_title: str
+    status: str
+    status_label: str
+    rows: list[Row]
+    history: list[HistoryEntry]
+
+
+StatusWords = Callable[[str, str], str]
+"""(service code, status) -> the words this council uses for the status."""
+
+
+async def tracked_request(
+    connection: AsyncConnection,
+    reference: str,
+    email: str,
+    listings: Iterable[ServiceListing],
+    status_words: StatusWords | None = None,
+) -> TrackedRequest | None:
+    """The request with this reference AND this email at the council `connection` is routed to."""
+    found = await find_by_reference_and_email(connection, reference, email)
+    if found is None:
+        return None
+    history = await status_history(connection, found["id"])
+    title = service_title(found["service"], listings)
+
+    def words(status: str) -> str:
+        return status_words(found["service"], status) if status_words else status_text(status)
+
+    rows = [
+        Row("Service", title),
+        Row("Made on", uk_date_time(found["created_at"])),
+        Row("How it was made", CHANNEL_NAMES.get(found["channel"], found["channel"])),
+    ]
+    if found["fee_pence"]:
+        rows.append(Row("Fee", f"£{found['fee_pence'] / 100:,.2f} ({status_text(found['payment_status'] or 'due')})"))
+    return TrackedRequest(
+        reference=found["reference"],
+        service_title=title,
+        status=found["status"],
+        status_label=words(found["status"]),
+        rows=rows,
+        history=[
+            HistoryEntry(uk_date_time(event["created_at"]), words(event["to_status"]), event["note"])
+            for event in history
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class ResidentRequest:
+    reference: str
+    council_name: str
+    service_title: str
+    status: str
+    made_on: str
+    created_at: datetime
+
+
+async def requests_everywhere(
+    engine: AsyncEngine,
+    councils: Iterable[TenantContext],
+    subject: str,
+    catalogue_listings: dict[str, list[ServiceListing]],
+) -> list[ResidentRequest]:
+    """A resident's own requests at every council, newest first.
+
+    This reads across councils on purpose (one shared account): one routed, read-only query per
+    council, each filtered by the resident's subject. With hundreds of councils this wants an index
+    of (subject -> council) in the control plane; see the web README note.
+    """
+    found: list[ResidentRequest] = []
+    for council in councils:
+        async with tenant_connection(engine, council) as connection:
+            rows = await connection.execute(
+                select(
+                    transactions.c.reference,
+                    transactions.c.service,
+                    transactions.c.status,
+                    transactions.c.created_at,
+                )
+                .where(transactions.c.resident_subject == subject)
+                .order_by(transactions.c.created_at.desc())
+                .limit(100)
+            )
+            listings = catalogue_listings.get(council.slug, [])
+            found.extend(
+                ResidentRequest(
+                    reference=row.reference,
+                    council_name=council.name,
+                    service_title=service_title(row.service, listings),
+                    status=row.status,
+                    made_on=uk_date(row.created_at),
+                    created_at=row.created_at,
+                )
+                for row in rows
+            )
+    return sorted(found, key=lambda item: item.created_at, reverse=True)

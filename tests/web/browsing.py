@@ -1,0 +1,77 @@
+"""What browser tests share: open a page, check it with axe-core, read what a resident sees."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from civicshare.settings import PROJECT_ROOT
+from tests.support import ServedPlatform
+
+CHROMIUM = Path(os.environ.get("CIVICSHARE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+SERIOUS = {"serious", "critical"}
+
+_RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))
+  }));
+}"""
+
+
+async def axe_violations(page: Any) -> list[dict[str, Any]]:
+    await page.add_script_tag(path=str(AXE))
+    violations: list[dict[str, Any]] = await page.evaluate(_RUN_AXE)
+    return violations
+
+
+async def assert_accessible(page: Any) -> None:
+    """No serious or critical axe-core violations on the page as it stands."""
+    serious = [v for v in await axe_violations(page) if v["impact"] in SERIOUS]
+    assert not serious, f"{page.url} has accessibility violations: {serious}"
+
+
+async def visit(page: Any, url: str, *, status: int = 200) -> None:
+    response = await page.goto(url)
+    assert response is not None and response.status == status, f"{url} answered {response and response.status}"
+    await assert_accessible(page)
+
+
+async def submit(page: Any, button: str, *, status: int = 200) -> None:
+    """Press a form's button, wait for the next page, and check it."""
+    async with page.expect_navigation() as navigation:
+        await page.get_by_role("button", name=button).click()
+    response = await navigation.value
+    assert response is not None and response.status == status, f"{page.url} answered {response and response.status}"
+    await assert_accessible(page)
+
+
+async def header_colour(page: Any) -> str:
+    colour: str = await page.eval_on_selector(".cs-header", "element => getComputedStyle(element).backgroundColor")
+    return colour
+
+
+def rgb(hex_colour: str) -> str:
+    red, green, blue = (int(hex_colour[index : index + 2], 16) for index in (1, 3, 5))
+    return f"rgb({red}, {green}, {blue})"
+
+
+def council_url(served: ServedPlatform, slug: str, path: str = "/") -> str:
+    """Kingston by its own host name (kingston.localhost), every other council by the /t/ prefix."""
+    if slug == "kingston":
+        return f"http://kingston.localhost:{served.port}{path}"
+    return f"{served.url}/t/{slug}{path}"

@@ -1,0 +1,190 @@
+"""The resident website over plain HTTP: content negotiation, CSRF, the session, assets and logos."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from civicshare.db.engine import Database
+from civicshare.tenancy.context import TenantStatus
+from civicshare.tenancy.service import change_status
+from civicshare.web.session import COOKIE_NAME
+from tests.conftest import CouncilFactory
+from tests.support import host_for, record_transaction
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def browser_at(slug: str) -> dict[str, str]:
+    return {**host_for(slug), **BROWSER}
+
+
+async def csrf_token(http: httpx.AsyncClient, url: str, headers: dict[str, str]) -> str:
+    page = await http.get(url, headers=headers)
+    assert page.status_code == 200
+    found = TOKEN.search(page.text)
+    assert found, "the form carries a CSRF token"
+    return found[1]
+
+
+async def test_a_council_home_page_names_the_council_in_its_colours(
+    http: httpx.AsyncClient, shipped_councils: list[str]
+) -> None:
+    page = await http.get("/", headers=browser_at("newham"))
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "London Borough of Newham" in page.text
+    assert "--govuk-brand-colour:#00594f" in page.text
+    assert 'src="/branding/council-logo"' in page.text
+    assert "GOV.UK" not in page.text
+
+
+async def test_the_platform_address_lists_the_councils(http: httpx.AsyncClient, shipped_councils: list[str]) -> None:
+    page = await http.get("/", headers=BROWSER)
+    assert page.status_code == 200
+    assert "Royal Borough of Kingston upon Thames" in page.text
+    assert "London Borough of Newham" in page.text
+
+
+async def test_browsers_get_a_branded_404_page_and_api_clients_keep_problem_json(
+    http: httpx.AsyncClient, shipped_councils: list[str]
+) -> None:
+    page = await http.get("/no-such-page", headers=browser_at("kingston"))
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Page not found" in page.text and "Royal Borough of Kingston upon Thames" in page.text
+
+    api = await http.get("/no-such-page", headers={**host_for("kingston"), "Accept": "application/json"})
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/problem+json"
+    anything = await http.get("/no-such-page", headers=host_for("kingston"))  # Accept: */*
+    assert anything.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_unknown_council_is_a_helpful_page_for_a_browser(http: httpx.AsyncClient) -> None:
+    page = await http.get("/t/atlantis/", headers=BROWSER)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "There is no council called &#39;atlantis&#39;" in page.text
+    assert "choose your council from the list" in page.text
+
+
+async def test_a_suspended_council_shows_its_own_unavailable_page_with_its_styles(
+    http: httpx.AsyncClient, database: Database, make_council: CouncilFactory
+) -> None:
+    council = await make_council(name="Borough of Suspension", branding={"primary_colour": "#4c2c92"})
+    async with database.engine.begin() as connection:
+        await change_status(connection, council.slug, TenantStatus.SUSPENDED)
+    try:
+        page = await http.get("/", headers=browser_at(council.slug))
+        assert page.status_code == 503
+        assert page.headers["retry-after"] == "3600"
+        assert "Sorry, the service is unavailable" in page.text
+        assert "Borough of Suspension" in page.text and "#4c2c92" in page.text
+        stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', page.text)
+        assert stylesheet, "the page links the stylesheet"
+        css = await http.get(stylesheet[1], headers=host_for(council.slug))
+        assert css.status_code == 200  # still served while the council is suspended
+
+        api = await http.get("/api/v1/council", headers=host_for(council.slug))
+        assert api.status_code == 503 and api.headers["content-type"] == "application/problem+json"
+    finally:
+        async with database.engine.begin() as connection:
+            await change_status(connection, council.slug, TenantStatus.ACTIVE)
+
+
+async def test_a_form_without_its_csrf_token_is_refused(http: httpx.AsyncClient, shipped_councils: list[str]) -> None:
+    refused = await http.post(
+        "/track", data={"reference": "KNG-2026-000001", "email": "a@b.example"}, headers=browser_at("kingston")
+    )
+    assert refused.status_code == 403
+    assert "Your session has expired" in refused.text
+
+    token = await csrf_token(http, "/track", browser_at("kingston"))
+    http.cookies.clear()  # another browser: a token without its session is worth nothing
+    replayed = await http.post(
+        "/track",
+        data={"reference": "KNG-2026-000001", "email": "a@b.example", "csrf_token": token},
+        headers=browser_at("kingston"),
+    )
+    assert replayed.status_code == 403
+
+
+async def test_a_form_posted_from_another_site_is_refused(http: httpx.AsyncClient, shipped_councils: list[str]) -> None:
+    token = await csrf_token(http, "/track", browser_at("kingston"))
+    refused = await http.post(
+        "/track",
+        data={"reference": "KNG-2026-000001", "email": "a@b.example", "csrf_token": token},
+        headers={**browser_at("kingston"), "Origin": "https://evil.example"},
+    )
+    assert refused.status_code == 403
+
+
+async def test_tracking_over_http_with_a_token_finds_only_the_matching_request(
+    http: httpx.AsyncClient, database: Database, shipped_councils: list[str]
+) -> None:
+    reference = await record_transaction(database, "kingston", "pat@kingston.example")
+    token = await csrf_token(http, "/track", browser_at("kingston"))
+    found = await http.post(
+        "/track",
+        data={"reference": reference, "email": "pat@kingston.example", "csrf_token": token},
+        headers=browser_at("kingston"),
+    )
+    assert found.status_code == 200 and f"Request {reference}" in found.text
+
+    # The same reference at another council is not there: each council reads only its own schema.
+    token = await csrf_token(http, "/track", browser_at("newham"))
+    elsewhere = await http.post(
+        "/track",
+        data={"reference": reference, "email": "pat@kingston.example", "csrf_token": token},
+        headers=browser_at("newham"),
+    )
+    assert elsewhere.status_code == 400 and "No request matches" in elsewhere.text
+
+
+async def test_a_tampered_session_cookie_is_ignored(http: httpx.AsyncClient, shipped_councils: list[str]) -> None:
+    await http.get("/track", headers=browser_at("kingston"))
+    value = http.cookies[COOKIE_NAME]
+    http.cookies.set(COOKIE_NAME, value[:-4] + "AAAA", domain="kingston.localhost")
+    page = await http.get("/my-requests", headers=browser_at("kingston"), follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/sign-in"
+
+
+async def test_path_addressed_councils_keep_separate_sessions(
+    http: httpx.AsyncClient, shipped_councils: list[str]
+) -> None:
+    page = await http.get("/t/newham/track", headers=BROWSER)
+    cookie = page.headers["set-cookie"]
+    assert "Path=/t/newham" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+
+
+async def test_assets_are_compressed_and_cached_for_a_year(
+    http: httpx.AsyncClient, shipped_councils: list[str]
+) -> None:
+    page = await http.get("/", headers=browser_at("kingston"))
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', page.text)
+    script = re.search(r'<script type="module" src="([^"]+)"', page.text)
+    assert stylesheet and script, "run `make assets` to build the stylesheet and script"
+    for url in (stylesheet[1], script[1]):
+        response = await http.get(url, headers={**host_for("kingston"), "Accept-Encoding": "gzip"})
+        assert response.status_code == 200
+        assert response.headers["content-encoding"] == "gzip"
+        assert "immutable" in response.headers["cache-control"]
+    logo = await http.get("/branding/council-logo", headers=host_for("kingston"))
+    assert logo.headers["content-type"] == "image/svg+xml"
+    again = await http.get(
+        "/branding/council-logo", headers={**host_for("kingston"), "If-None-Match": logo.headers["etag"]}
+    )
+    assert again.status_code == 304
+
+
+async def test_a_council_without_a_logo_shows_its_name_alone(
+    http: httpx.AsyncClient, make_council: CouncilFactory
+) -> None:
+    council = await make_council(name="Logoless District Council")
+    page = await http.get("/", headers=browser_at(council.slug))
+    assert "Logoless District Council" in page.text and "/branding/council-logo" not in page.text
+    missing = await http.get("/branding/council-logo", headers=browser_at(council.slug))
+    assert missing.status_code == 404
