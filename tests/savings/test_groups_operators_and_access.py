@@ -151,17 +151,20 @@ async def test_operator_pages_refuse_council_staff(http: httpx.AsyncClient) -> N
 
 
 class _Headers:
+    """A request that carries no token and no session cookie."""
+
     headers: dict[str, str] = {}
+    cookies: dict[str, str] = {}
 
 
-def test_production_refuses_savings_pages_until_sign_in_exists(settings: Settings) -> None:
+async def test_production_asks_for_sign_in_before_savings_pages(settings: Settings) -> None:
     production = settings.model_copy(update={"mode": Mode.PRODUCTION})
     services = cast(PlatformServices, type("Services", (), {"settings": production})())
     request = cast(Request[object, object, Any], _Headers())
     council = cast(TenantContext, type("Council", (), {"name": "Test Council", "slug": "test"})())
     with pytest.raises(Problem) as refused:
-        require_staff(request, council, services)
-    assert refused.value.status == 403
+        await require_staff(request, council, services)
+    assert refused.value.status == 401
     with pytest.raises(Problem) as also_refused:
-        require_operator(request, None, services)
-    assert also_refused.value.status == 403
+        await require_operator(request, None, services)
+    assert also_refused.value.status == 401

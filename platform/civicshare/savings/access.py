@@ -1,19 +1,16 @@
-"""Who may see savings figures: the seam the identity work replaces.
+"""Who may see savings figures. Two guards decide it; nothing else in the savings package does:
 
-Two dependencies guard every savings handler, and nothing else in the savings package decides access:
+- ``require_staff``: the council's own staff (council-staff or council-admin AND a member of that
+  council's organization), on the council's own address (host, ``/t/<slug>/`` or ``X-Tenant``). Each
+  council sees only its own figures because the council comes from the request's ``TenantContext``.
+- ``require_operator``: platform operators (role platform-operator), on the platform's own address only
+  (``/ops/savings/...``); the same path on a council's address is not found.
 
-- ``require_staff``: the council's own staff, on the council's own address (host, ``/t/<slug>/`` or
-  ``X-Tenant``). Each council sees only its own figures because the council comes from the request's
-  ``TenantContext``, never from a parameter.
-- ``require_operator``: platform operators, on the platform's own address only (``/ops/savings/...``);
-  the same path on a council's address is not found, so a council's host never exposes other councils.
-
-Until sign-in exists the rule is deliberately narrow: in development mode requests are allowed, and a
-request may say which role it plays with the header ``X-Civicshare-Dev-Role`` (``council-staff``,
-``council-admin`` or ``platform-operator``); a role that does not fit the page is refused (403), which
-lets tests prove the seam holds. In production mode every savings request is refused (403) until the
-identity work replaces these two functions with checks of the signed-in principal's roles and
-organisations; their signatures (request in, principal out, ``Problem`` on refusal) stay the same.
+A signed-in person (bearer token or session, through ``civicshare.identity``) is always checked: the
+wrong council or role is refused with 403. Only in development mode may a request come without signing
+in, for the demo; it may then say which role it plays with the header ``X-Civicshare-Dev-Role``
+(``council-staff``, ``council-admin`` or ``platform-operator``), and a role that does not fit the page is
+refused. In production, signing in is required (401).
 """
 
 from __future__ import annotations
@@ -27,6 +24,8 @@ from litestar.handlers.base import BaseRouteHandler
 
 from civicshare.api.dependencies import provide_maybe_tenant, provide_services, provide_tenant
 from civicshare.api.problems import Problem
+from civicshare.identity.guards import provide_principal
+from civicshare.identity.principal import Principal
 from civicshare.services import PlatformServices
 from civicshare.settings import Mode
 from civicshare.tenancy.context import TenantContext
@@ -55,39 +54,57 @@ def _refuse(detail: str) -> Problem:
 
 def _dev_role(request: ASGIConnection[Any, Any, Any, Any], services: PlatformServices, default: str) -> str:
     if services.settings.mode is not Mode.DEVELOPMENT:
-        raise _refuse("Savings figures need staff sign-in, which this platform does not offer yet.")
+        raise Problem(
+            401, "Sign in", "Sign in as staff to see savings figures.", name="sign-in",
+            headers={"www-authenticate": 'Bearer realm="civicshare"'},
+        )  # fmt: skip
     return request.headers.get(DEV_ROLE_HEADER, default).strip().lower()
 
 
-def require_staff(
+async def _signed_in(request: ASGIConnection[Any, Any, Any, Any], services: PlatformServices) -> Principal | None:
+    return await provide_principal(request, services)  # type: ignore[arg-type]
+
+
+async def require_staff(
     request: ASGIConnection[Any, Any, Any, Any],
     tenant: NamedDependency[TenantContext],
     services: NamedDependency[PlatformServices],
 ) -> StaffPrincipal:
-    """The council's staff member making this request, or 403."""
+    """The council's staff member making this request, or 401/403."""
+    principal = await _signed_in(request, services)
+    if principal is not None:
+        if not (principal.is_staff_of(tenant.slug) or principal.is_operator):
+            raise _refuse(f"Only {tenant.name}'s staff can see its savings figures.")
+        role = "platform-operator" if principal.is_operator else "council-staff"
+        return StaffPrincipal(council=tenant.slug, role=role, name=principal.display_name)
     role = _dev_role(request, services, "council-staff")
     if role not in STAFF_ROLES:
         raise _refuse(f"Only {tenant.name}'s staff can see its savings figures.")
     return StaffPrincipal(council=tenant.slug, role=role, name=f"dev {role}")
 
 
-def require_operator(
+async def require_operator(
     request: ASGIConnection[Any, Any, Any, Any],
     maybe_tenant: NamedDependency[TenantContext | None],
     services: NamedDependency[PlatformServices],
 ) -> OperatorPrincipal:
-    """The platform operator making this request, or 404 on a council's address, or 403."""
+    """The platform operator making this request, or 404 on a council's address, or 401/403."""
     if maybe_tenant is not None:
         raise Problem(404, "Not found", "Operator pages are only on the platform's own address.", name="not-found")
+    principal = await _signed_in(request, services)
+    if principal is not None:
+        if not principal.is_operator:
+            raise _refuse("Only platform operators can see every council's savings figures.")
+        return OperatorPrincipal(role=OPERATOR_ROLE, name=principal.display_name)
     role = _dev_role(request, services, OPERATOR_ROLE)
     if role != OPERATOR_ROLE:
         raise _refuse("Only platform operators can see every council's savings figures.")
     return OperatorPrincipal(role=role, name=f"dev {role}")
 
 
-def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    require_staff(connection, provide_tenant(connection), provide_services(connection.app.state))  # type: ignore[arg-type]
+async def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    await require_staff(connection, provide_tenant(connection), provide_services(connection.app.state))  # type: ignore[arg-type]
 
 
-def operators_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    require_operator(connection, provide_maybe_tenant(connection), provide_services(connection.app.state))  # type: ignore[arg-type]
+async def operators_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    await require_operator(connection, provide_maybe_tenant(connection), provide_services(connection.app.state))  # type: ignore[arg-type]

@@ -466,7 +466,7 @@ _staff_router = Router(
         import_offline_contacts,
     ],
     guards=[staff_only],
-    dependencies={"staff": Provide(require_staff, sync_to_thread=False)},
+    dependencies={"staff": Provide(require_staff)},
 )
 _operator_router = Router(
     path="/",
@@ -478,6 +478,6 @@ _operator_router = Router(
         operator_group_report,
     ],
     guards=[operators_only],
-    dependencies={"operator": Provide(require_operator, sync_to_thread=False)},
+    dependencies={"operator": Provide(require_operator)},
 )
 savings_router = Router(path="/", route_handlers=[_staff_router, _operator_router])
