@@ -41,10 +41,12 @@ def _free_port() -> int:
 class ServedPlatform:
     """The whole platform served by uvicorn in a thread, reached over loopback HTTP."""
 
-    def __init__(self, settings: Settings, database_url: str, registry: ModuleRegistry | None = None) -> None:
+    def __init__(
+        self, settings: Settings, database_url: str, registry: ModuleRegistry | None = None, *, pool_size: int = 5
+    ) -> None:
         self.port = _free_port()
         services = build_services(
-            settings, Database(make_engine(database_url, pool_size=5), database_url), registry=registry
+            settings, Database(make_engine(database_url, pool_size=pool_size), database_url), registry=registry
         )
         self.services = services  # tests may register fakes (e.g. a module catalogue) before requests
         config = uvicorn.Config(

@@ -81,7 +81,7 @@ def build_services(
     settings: Settings, database: Database | None = None, registry: ModuleRegistry | None = None
 ) -> PlatformServices:
     database = database or open_database(settings)
-    directory = TenantDirectory(database.engine, max_age_seconds=settings.tenant_cache_seconds)
+    directory = TenantDirectory(database.lookups, max_age_seconds=settings.tenant_cache_seconds)
     services = PlatformServices(
         settings=settings, database=database, directory=directory, registry=registry or discover_modules()
     )

@@ -50,4 +50,4 @@ class PlatformServices:
         # Told about each council's change of state (onboarded, updated, suspended, offboarded), after commit.
         self.lifecycle_hooks: list[CouncilLifecycleHook] = []
         self.service_flags: ServiceFlagsSource = RegistryServiceFlags(self.registry)
-        self.offerings = OfferingsCache(database.engine, self.registry, max_age_seconds=settings.tenant_cache_seconds)
+        self.offerings = OfferingsCache(database.lookups, self.registry, max_age_seconds=settings.tenant_cache_seconds)

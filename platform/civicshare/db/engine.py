@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -28,14 +28,31 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 @dataclass
 class Database:
-    """The platform's database: one engine, and the embedded server when one was started."""
+    """The platform's database: the request engine, a small one for lookups, and the embedded server
+    when one was started.
+
+    Lookups that a request makes beside the connection it already holds (reloading the council
+    directory or a council's offer, reading a sign-in session) take their connection from `lookups`,
+    a pool of their own: were they to share the request pool, a burst of requests each holding one
+    connection while waiting for a second would exhaust it and wait forever.
+    """
 
     engine: AsyncEngine
     url: str
     embedded: EmbeddedServer | None = None
+    lookups: AsyncEngine = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lookups = create_async_engine(
+            self.url,
+            pool_size=2,
+            max_overflow=4,
+            connect_args={"server_settings": {"application_name": "civicshare-lookups"}},
+        )
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        await self.lookups.dispose()
 
 
 def database_url(settings: Settings) -> tuple[str, EmbeddedServer | None]:

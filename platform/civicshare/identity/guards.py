@@ -87,7 +87,7 @@ async def provide_principal(request: AnyRequest, services: NamedDependency[Platf
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         try:
-            async with services.database.engine.connect() as connection:
+            async with services.database.lookups.connect() as connection:
                 session = await load_session(connection, session_key(services), cookie)
         except TamperedCookie as error:
             log.warning("refused a session cookie: %s", error, extra={"path": request.url.path})
