@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from civicshare.db.engine import Database, tenant_connection
+from civicshare.modules.working_days import uk_today
 from civicshare.transactions.status import change_status
 from tests.conftest import CouncilFactory
 from tests.support import ServedPlatform, host_for, tenant_context_for
@@ -199,3 +200,31 @@ async def test_a_request_missing_required_fields_lists_every_error(
     assert not_offered.status_code == 400
     xml = await http.get("/open311/v2/services/report-pothole.xml", headers=headers)
     assert xml.status_code == 400
+
+
+async def test_a_missed_bin_is_tracked_without_the_residents_home_address(
+    http: httpx.AsyncClient, make_council: CouncilFactory
+) -> None:
+    council = await make_council(modules=_enabled("waste"))
+    headers = host_for(council.slug)
+    filed = await http.post(
+        "/open311/v2/requests.json",
+        json={
+            "service_code": "report-missed-bin",
+            "email": "ada@example.org",
+            "attribute": {
+                "address_line": "12 Acacia Avenue",
+                "postcode": "E15 1AB",
+                "bin_type": "recycling",
+                "collection_date": uk_today().isoformat(),
+            },
+        },
+        headers=headers,
+    )
+    assert filed.status_code == 201, filed.text
+    reference = filed.json()[0]["service_request_id"]
+    tracked = await http.get(f"/open311/v2/requests/{reference}.json", headers=headers)
+    [request] = tracked.json()
+    assert (request["service_code"], request["status"]) == ("report-missed-bin", "open")
+    assert (request["address"], request["lat"], request["long"]) == ("", None, None)
+    assert "Acacia" not in tracked.text and "E15" not in tracked.text

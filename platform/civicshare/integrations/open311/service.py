@@ -10,7 +10,9 @@ Mapping decisions (also in the README):
   `media_url`, `address_id`, `device_id` and `account_id` are accepted and not stored: no service asks
   for them, and the platform keeps only what a service needs.
 - A service request read back carries only GeoReport's public fields: never the email, the name or the
-  answers (not even `description`, which is free text the resident did not write for publication).
+  answers (not even `description`, which is free text the resident did not write for publication), and
+  the address or position only for services located at a public place (the platform's location step),
+  not a home address such as a missed bin's.
 """
 
 from __future__ import annotations
@@ -210,6 +212,8 @@ def as_georeport(request: ServiceRequest, registry: ModuleRegistry) -> dict[str,
         service = None
     definition = service.open311 if service is not None else None
     closed = service is not None and request.status in service.workflow.closing
+    # Where a street problem is, is public; a home address (a missed bin's) is personal, so it is not shown.
+    public_place = service is not None and bool(_questions(service) & set(_STANDARD))
     return {
         "service_request_id": request.reference,
         "status": "closed" if closed else "open",
@@ -219,11 +223,11 @@ def as_georeport(request: ServiceRequest, registry: ModuleRegistry) -> dict[str,
         "requested_datetime": request.created_at.isoformat(),
         "updated_datetime": request.updated_at.isoformat(),
         "expected_datetime": expected_datetime(request.due_on),
-        "address": request.address or "",
+        "address": (request.address or "") if public_place else "",
         "address_id": None,
         "zipcode": None,
-        "lat": float(request.latitude) if request.latitude is not None else None,
-        "long": float(request.longitude) if request.longitude is not None else None,
+        "lat": float(request.latitude) if public_place and request.latitude is not None else None,
+        "long": float(request.longitude) if public_place and request.longitude is not None else None,
         "media_url": None,
     }
 
