@@ -41,6 +41,7 @@ from civicshare.identity.guards import (
 )
 from civicshare.identity.operator_tokens import OperatorTokenVerifier
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
+from civicshare.integrations.open311.routes import open311_router
 from civicshare.modules import ModuleRegistry, installed_core_version
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.payments.routes import sandbox_payment_choice, sandbox_payment_page
@@ -129,6 +130,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             council_logo,
             *identity_routes.ROUTES,
             savings_router,
+            open311_router,
         ],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),

@@ -1,0 +1,230 @@
+"""FixMyStreet and 311 apps report problems to a council through Open311 GeoReport v2, and track them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from civicshare.db.engine import Database, tenant_connection
+from civicshare.modules.working_days import uk_today
+from civicshare.transactions.status import change_status
+from tests.conftest import CouncilFactory
+from tests.support import ServedPlatform, host_for, tenant_context_for
+
+HIGHWAYS_SERVICES = ["report-pothole", "report-streetlight", "report-fly-tipping"]
+
+
+def _enabled(*codes: str) -> dict[str, dict[str, Any]]:
+    return {code: {"enabled": True, "settings": {}} for code in codes}
+
+
+def _fixmystreet_pothole(**overrides: str) -> dict[str, str]:
+    form = {
+        "service_code": "report-pothole",
+        "lat": "51.4101",
+        "long": "-0.3002",
+        "email": "ada@example.org",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "phone": "07700 900 123",
+        "description": "Deep hole by the bus stop",
+        "media_url": "https://fixmystreet.example/photo/1.jpeg",
+        "attribute[size]": "large",
+        "attribute[on]": "road",
+        "api_key": "anything",
+    }
+    form.update(overrides)
+    return form
+
+
+async def test_the_service_list_shows_only_the_councils_enabled_services_with_open311_definitions(
+    http: httpx.AsyncClient, make_council: CouncilFactory
+) -> None:
+    roads = await make_council(modules=_enabled("highways", "parking"))
+    bins = await make_council(modules=_enabled("waste", "council_tax"))
+
+    listed = await http.get("/open311/v2/services.json", headers=host_for(roads.slug))
+    assert listed.status_code == 200, listed.text
+    assert [service["service_code"] for service in listed.json()] == HIGHWAYS_SERVICES
+    pothole = listed.json()[0]
+    assert pothole == {
+        "service_code": "report-pothole",
+        "service_name": "Pothole",
+        "description": "A pothole in a road, pavement or cycle lane",
+        "metadata": True,
+        "type": "realtime",
+        "keywords": "pothole, road, pavement",
+        "group": "Roads and streets",
+    }
+    by_prefix = await http.get(f"/t/{bins.slug}/open311/v2/services.json", params={"jurisdiction_id": bins.slug})
+    assert [service["service_code"] for service in by_prefix.json()] == ["report-missed-bin"]
+
+    definition = await http.get("/open311/v2/services/report-pothole.json", headers=host_for(roads.slug))
+    assert definition.status_code == 200, definition.text
+    size = definition.json()["attributes"][0]
+    assert definition.json()["service_code"] == "report-pothole"
+    assert (size["code"], size["datatype"], size["required"], size["variable"]) == (
+        "size",
+        "singlevaluelist",
+        True,
+        True,
+    )
+    assert {value["key"] for value in size["values"]} == {"small", "medium", "large"}
+    missing = await http.get("/open311/v2/services/report-pothole.json", headers=host_for(bins.slug))
+    assert missing.status_code == 404
+    assert missing.json()[0]["code"] == 404
+
+    discovered = await http.get("/open311/v2/discovery.json", headers=host_for(roads.slug))
+    assert discovered.json()["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
+
+
+async def test_a_pothole_filed_like_fixmystreet_is_tracked_until_staff_close_it(
+    http: httpx.AsyncClient, make_council: CouncilFactory, database: Database, served: ServedPlatform
+) -> None:
+    council = await make_council(modules=_enabled("highways"))
+    headers = host_for(council.slug)
+
+    filed = await http.post(
+        "/open311/v2/requests.json", data=_fixmystreet_pothole(jurisdiction_id=council.slug), headers=headers
+    )
+    assert filed.status_code == 201, filed.text
+    [receipt] = filed.json()
+    reference = receipt["service_request_id"]
+    assert reference.startswith(council.reference_prefix + "-")
+    assert receipt["account_id"] is None
+    assert "aim to deal with it by" in receipt["service_notice"]
+
+    tracked = await http.get(f"/open311/v2/requests/{reference}.json", headers=headers)
+    assert tracked.status_code == 200, tracked.text
+    [request] = tracked.json()
+    assert request["service_request_id"] == reference
+    assert (request["status"], request["status_notes"]) == ("open", None)
+    assert (request["service_code"], request["service_name"]) == ("report-pothole", "Pothole")
+    assert (request["lat"], request["long"]) == (51.4101, -0.3002)
+    assert request["expected_datetime"] is not None
+    assert request["requested_datetime"] and request["updated_datetime"]
+    personal = {"email", "first_name", "last_name", "phone", "description", "answers", "contact_email"}
+    assert not personal & set(request), "nothing personal is shown to whoever holds the id"
+    assert "ada@example.org" not in tracked.text and "Lovelace" not in tracked.text
+
+    tenant = await tenant_context_for(database, council.slug)
+    async with tenant_connection(database.engine, tenant) as connection:
+        await change_status(
+            connection,
+            tenant,
+            reference,
+            "resolved",
+            "staff:highways-officer",
+            "Filled in on Tuesday",
+            registry=served.services.registry,
+        )
+
+    listed = await http.get(
+        "/open311/v2/requests.json", params={"service_request_id": f"{reference},NOPE-2026-000001"}, headers=headers
+    )
+    assert listed.status_code == 200, listed.text
+    [closed] = listed.json()
+    assert (closed["service_request_id"], closed["status"]) == (reference, "closed")
+    assert closed["status_notes"] == "Filled in on Tuesday"
+
+
+async def test_a_json_request_works_and_requests_stay_with_their_council(
+    http: httpx.AsyncClient, make_council: CouncilFactory
+) -> None:
+    mine = await make_council(modules=_enabled("highways"))
+    theirs = await make_council(modules=_enabled("highways"))
+    filed = await http.post(
+        "/open311/v2/requests.json",
+        json={
+            "service_code": "report-streetlight",
+            "address_string": "Outside 4 Mill Lane",
+            "email": "grace@example.org",
+            "attribute": {"fault": "out"},
+        },
+        headers=host_for(theirs.slug),
+    )
+    assert filed.status_code == 201, filed.text
+    reference = filed.json()[0]["service_request_id"]
+
+    assert (await http.get(f"/open311/v2/requests/{reference}.json", headers=host_for(theirs.slug))).status_code == 200
+    elsewhere = await http.get(f"/open311/v2/requests/{reference}.json", headers=host_for(mine.slug))
+    assert elsewhere.status_code == 404
+    assert elsewhere.json() == [{"code": 404, "description": elsewhere.json()[0]["description"]}]
+    listed = await http.get(
+        "/open311/v2/requests.json", params={"service_request_id": reference}, headers=host_for(mine.slug)
+    )
+    assert listed.json() == []
+
+
+async def test_a_request_for_another_jurisdiction_is_refused_in_georeport_format(
+    http: httpx.AsyncClient, make_council: CouncilFactory
+) -> None:
+    council = await make_council(modules=_enabled("highways"))
+    headers = host_for(council.slug)
+    for response in (
+        await http.get("/open311/v2/services.json", params={"jurisdiction_id": "somewhere-else"}, headers=headers),
+        await http.post(
+            "/open311/v2/requests.json", data=_fixmystreet_pothole(jurisdiction_id="somewhere-else"), headers=headers
+        ),
+    ):
+        assert response.status_code == 400, response.text
+        assert response.headers["content-type"].startswith("application/json")
+        [error] = response.json()
+        assert error["code"] == 400 and "jurisdiction_id" in error["description"]
+
+
+async def test_a_request_missing_required_fields_lists_every_error(
+    http: httpx.AsyncClient, make_council: CouncilFactory
+) -> None:
+    council = await make_council(modules=_enabled("highways"))
+    headers = host_for(council.slug)
+    refused = await http.post(
+        "/open311/v2/requests.json",
+        data={"service_code": "report-pothole", "attribute[on]": "road"},
+        headers=headers,
+    )
+    assert refused.status_code == 400, refused.text
+    descriptions = [error["description"] for error in refused.json()]
+    assert all(error["code"] == 400 for error in refused.json())
+    assert "address_string: Choose a location on the map or describe where it is" in descriptions
+    assert "attribute[size]: Select how big the pothole is" in descriptions
+    assert any(description.startswith("email: ") for description in descriptions)
+
+    no_code = await http.post("/open311/v2/requests.json", data={"lat": "51.4"}, headers=headers)
+    assert no_code.status_code == 400
+    assert no_code.json()[0]["description"].startswith("service_code")
+    not_offered = await http.post(
+        "/open311/v2/requests.json", data=_fixmystreet_pothole(service_code="report-missed-bin"), headers=headers
+    )
+    assert not_offered.status_code == 400
+    xml = await http.get("/open311/v2/services/report-pothole.xml", headers=headers)
+    assert xml.status_code == 400
+
+
+async def test_a_missed_bin_is_tracked_without_the_residents_home_address(
+    http: httpx.AsyncClient, make_council: CouncilFactory
+) -> None:
+    council = await make_council(modules=_enabled("waste"))
+    headers = host_for(council.slug)
+    filed = await http.post(
+        "/open311/v2/requests.json",
+        json={
+            "service_code": "report-missed-bin",
+            "email": "ada@example.org",
+            "attribute": {
+                "address_line": "12 Acacia Avenue",
+                "postcode": "E15 1AB",
+                "bin_type": "recycling",
+                "collection_date": uk_today().isoformat(),
+            },
+        },
+        headers=headers,
+    )
+    assert filed.status_code == 201, filed.text
+    reference = filed.json()[0]["service_request_id"]
+    tracked = await http.get(f"/open311/v2/requests/{reference}.json", headers=headers)
+    [request] = tracked.json()
+    assert (request["service_code"], request["status"]) == ("report-missed-bin", "open")
+    assert (request["address"], request["lat"], request["long"]) == ("", None, None)
+    assert "Acacia" not in tracked.text and "E15" not in tracked.text
