@@ -228,3 +228,29 @@ async def test_a_missed_bin_is_tracked_without_the_residents_home_address(
     assert (request["service_code"], request["status"]) == ("report-missed-bin", "open")
     assert (request["address"], request["lat"], request["long"]) == ("", None, None)
     assert "Acacia" not in tracked.text and "E15" not in tracked.text
+
+
+async def test_an_app_that_fills_every_attribute_it_is_shown_can_file_each_highways_report(
+    http: httpx.AsyncClient, make_council: CouncilFactory
+) -> None:
+    council = await make_council(
+        modules={
+            "highways": {
+                "enabled": True,
+                "settings": {"streetlight_faults": [{"value": "buzzing", "label": "The light buzzes"}]},
+            }
+        }
+    )
+    for code in HIGHWAYS_SERVICES:
+        definition = (await http.get(f"/open311/v2/services/{code}.json", headers=host_for(council.slug))).json()
+        form = {"service_code": code, "lat": "51.41", "long": "-0.30", "email": "app@example.org"}
+        for attribute in definition["attributes"]:
+            if attribute["required"]:
+                values = attribute.get("values")
+                form[f"attribute[{attribute['code']}]"] = values[0]["key"] if values else "1"
+        filed = await http.post("/open311/v2/requests.json", data=form, headers=host_for(council.slug))
+        assert filed.status_code == 201, (code, definition, filed.text)
+        if code == "report-streetlight":
+            # The council's own choices, not the module's defaults.
+            [fault] = [a for a in definition["attributes"] if a["code"] == "fault"]
+            assert fault["values"] == [{"key": "buzzing", "name": "The light buzzes"}]

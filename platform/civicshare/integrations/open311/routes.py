@@ -23,6 +23,7 @@ from civicshare.integrations.open311.service import (
     as_georeport,
     check_jurisdiction,
     collect_params,
+    council_definition,
     find_service_requests,
     open311_offering,
     open311_offerings,
@@ -127,7 +128,7 @@ async def service_definition(
     found = open311_offering(offerings, code)
     if found is None:
         raise Open311Error(404, [f"Service {code!r} is not offered by this council"])
-    return _json(found[1].as_definition())
+    return _json(council_definition(*found))
 
 
 @post("/requests.json", status_code=201)

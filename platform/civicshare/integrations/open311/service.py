@@ -27,8 +27,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.catalogue.descriptions import describe_step
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.modules import ModuleRegistry, Open311Service, ServiceDefinition, UnknownService
+from civicshare.modules.open311 import Datatype
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.tables import transactions
@@ -246,3 +248,43 @@ def requested_ids(raw: str | None) -> list[str]:
     if len(ids) > MAX_IDS:
         raise Open311Error(400, [f"service_request_id: ask for at most {MAX_IDS} service requests at a time"])
     return ids
+
+
+_DATATYPES: dict[str, Datatype] = {
+    "choice": "singlevaluelist",
+    "boolean": "singlevaluelist",
+    "number": "number",
+    "date": "datetime",
+    "datetime": "datetime",
+    "text": "string",
+}
+
+
+def council_definition(offering: Offering, declared: Open311Service) -> dict[str, Any]:
+    """GET /services/{code}.json at this council: the module's declared attributes, then every other
+    question the service asks (worded, with the choices this council offers), so a client that sends
+    every attribute it is shown can always file the request."""
+    attributes = [attribute.as_georeport() for attribute in declared.attributes]
+    shown = {attribute.code for attribute in declared.attributes} | set(_STANDARD) | {_DETAILS}
+    order = max((attribute.order for attribute in declared.attributes), default=0)
+    for step in offering.service.steps:
+        for question in describe_step(step, offering.settings).questions:
+            if question.name in shown:
+                continue
+            shown.add(question.name)
+            order += 1
+            entry: dict[str, Any] = {
+                "variable": True,
+                "code": question.name,
+                "datatype": _DATATYPES.get(question.type, "string"),
+                "required": question.required and not step.condition,
+                "datatype_description": question.hint or "",
+                "order": order,
+                "description": question.label,
+            }
+            if question.type == "boolean":
+                entry["values"] = [{"key": "true", "name": "Yes"}, {"key": "false", "name": "No"}]
+            elif question.choices:
+                entry["values"] = [{"key": choice.value, "name": choice.label} for choice in question.choices]
+            attributes.append(entry)
+    return {"service_code": declared.service_code, "attributes": attributes}
