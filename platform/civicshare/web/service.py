@@ -26,6 +26,16 @@ CHANNEL_NAMES = {
     "webchat": "Webchat",
 }
 
+# `transactions.payment_status` as the payment port and the submission service record it.
+PAYMENT_WORDS = {
+    "required": "Not paid yet",
+    "created": "Not paid yet",
+    "success": "Paid",
+    "declined": "Declined, not paid",
+    "abandoned": "Not paid",
+    "error": "Not paid",
+}
+
 
 def uk_date(moment: datetime) -> str:
     """GOV.UK style: 5 March 2026."""
@@ -102,7 +112,8 @@ async def tracked_request(
         Row("How it was made", CHANNEL_NAMES.get(found["channel"], found["channel"])),
     ]
     if found["fee_pence"]:
-        rows.append(Row("Fee", f"£{found['fee_pence'] / 100:,.2f} ({status_text(found['payment_status'] or 'due')})"))
+        paid = PAYMENT_WORDS.get(found["payment_status"] or "required", status_text(found["payment_status"] or ""))
+        rows.append(Row("Fee", f"£{found['fee_pence'] / 100:,.2f} ({paid})"))
     return TrackedRequest(
         reference=found["reference"],
         service_title=title,
