@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import delete, insert, select, text
 
+from civicshare.admin.tables import tenant_logos
 from civicshare.db.engine import Database
 from civicshare.tenancy.context import TenantStatus
 from civicshare.tenancy.service import change_status
+from civicshare.tenancy.tables import tenants
 from civicshare.web.flow_state import COOKIE_NAME
 from tests.conftest import CouncilFactory
 from tests.support import host_for, record_transaction
@@ -238,3 +241,28 @@ async def test_accept_and_send_pressed_twice_makes_one_request(
             text("select count(*) from tenant_kingston.transactions where contact_email = 'twice@kingston.example'")
         )
     assert made == 1
+
+
+async def test_an_uploaded_logo_is_served_in_place_of_the_councils_file_logo(
+    http: httpx.AsyncClient, database: Database, shipped_councils: list[str]
+) -> None:
+    file_logo = await http.get("/branding/logo", headers=host_for("kingston"))
+    assert file_logo.headers["content-type"] == "image/svg+xml"
+    uploaded = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+    digest = hashlib.sha256(uploaded).hexdigest()
+    async with database.engine.begin() as connection:
+        tenant_id = await connection.scalar(select(tenants.c.id).where(tenants.c.slug == "kingston"))
+        await connection.execute(
+            insert(tenant_logos).values(
+                tenant_id=tenant_id, content_type="image/png", content=uploaded, size_bytes=len(uploaded), sha256=digest
+            )
+        )
+    try:
+        served = await http.get("/branding/logo", headers=host_for("kingston"))
+        assert served.headers["content-type"] == "image/png" and served.content == uploaded
+        page = await http.get("/", headers=browser_at("kingston"))
+        assert f'src="/branding/logo?v={digest[:12]}"' in page.text
+    finally:
+        async with database.engine.begin() as connection:
+            await connection.execute(delete(tenant_logos).where(tenant_logos.c.tenant_id == tenant_id))
+    assert (await http.get("/branding/council-logo", headers=host_for("kingston"))).status_code == 404  # one address

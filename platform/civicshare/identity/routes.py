@@ -1,7 +1,9 @@
 """Sign-in, sign-out and "who am I": thin handlers over the identity provider and the session store.
 
 Browser sign-in runs on the council's own host (the redirect URI is ``<council origin>/auth/callback``),
-so the session cookie belongs to that host only.
+so the session cookie belongs to that host only. The dev identity's sign-in page (``GET
+/dev-identity/sign-in``, the demo people) is drawn by the council website in the council's colours
+(``civicshare.web.routes.dev_sign_in_page``); choosing a person posts here.
 """
 
 from __future__ import annotations

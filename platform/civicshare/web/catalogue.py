@@ -60,9 +60,6 @@ class CouncilCatalogue:
     def __init__(self, offerings: OfferingsCache) -> None:
         self._offerings = offerings
 
-    async def offered(self, tenant: TenantContext) -> list[Offering]:
-        return list(await self._offerings.for_council(tenant))
-
     async def listings(self, tenant: TenantContext) -> Sequence[ServiceListing]:
         return [listing_of(offering) for offering in await self._offerings.for_council(tenant)]
 

@@ -15,8 +15,8 @@ from civicshare.db.engine import tenant_connection
 from civicshare.identity.principal import Principal
 from civicshare.identity.provider import DEV_IDENTITY_PATH
 from civicshare.identity.routes import dev_identity_of, safe_next
-from civicshare.modules import status_label
 from civicshare.services import PlatformServices
+from civicshare.transactions.routes import Wording
 from civicshare.transactions.submission import EMAIL_MESSAGE, valid_email
 from civicshare.web.assets import ONE_YEAR
 from civicshare.web.branding import LOGO_URL
@@ -93,15 +93,13 @@ async def track_lookup(web: NamedDependency[WebRequest], csrf_checked: NamedDepe
     elif not valid_email(answers["email"]):
         errors.append(FieldError("email", EMAIL_MESSAGE))
     if not errors:
-        offer = {item.service.code: item for item in await web.site.catalogue.offered(web.council)}
+        services = web.site.services
+        offerings = await services.offerings.for_council(web.council)
 
         def status_words(service: str, status: str) -> str:
-            item = offer.get(service)
-            if item is None or status not in item.service.workflow.states:
-                return status.replace("_", " ").capitalize()
-            return status_label(item.service, status, item.settings)
+            return Wording(offerings, services, service).label(status)  # the resident API's words
 
-        listings = [listing_of(item) for item in offer.values()]
+        listings = [listing_of(offering) for offering in offerings]
         async with tenant_connection(web.site.services.database.engine, web.council) as connection:
             found = await tracked_request(connection, answers["reference"], answers["email"], listings, status_words)
         if found is not None:
@@ -120,8 +118,7 @@ async def my_requests(web: NamedDependency[WebRequest]) -> Response[Any]:
     if web.resident is None:
         return web.redirect(f"/auth/sign-in?{urlencode({'next': '/my-requests'})}")
     councils = [c for c in await web.site.services.directory.all() if c.serves_residents]
-    listings = {c.slug: list(await web.site.catalogue.listings(c)) for c in councils}
-    found = await requests_everywhere(web.site.services.database.engine, councils, web.resident.subject, listings)
+    found = await requests_everywhere(web.site.services, councils, web.resident.subject)
     return web.page("my_requests.html", current="my-requests", requests=found)
 
 
