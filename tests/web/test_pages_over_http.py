@@ -163,6 +163,11 @@ async def test_a_tampered_sign_in_cookie_is_refused_not_trusted(
     cookie = {"Cookie": "civicshare_session=made-up.AAAA"}
     page = await http.get("/my-requests", headers={**browser_at("kingston"), **cookie}, follow_redirects=False)
     assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', page.text)
+    assert stylesheet, "the 401 page links the stylesheet"
+    for url in (stylesheet[1], "/branding/logo"):  # still load, and set no cookie: they are cached
+        loaded = await http.get(url, headers={**host_for("kingston"), **cookie})
+        assert loaded.status_code == 200 and "set-cookie" not in loaded.headers
 
 
 async def test_a_form_in_progress_is_kept_in_its_own_signed_cookie_per_council(

@@ -16,6 +16,7 @@ from civicshare.identity.principal import Principal
 from civicshare.identity.provider import DEV_IDENTITY_PATH
 from civicshare.identity.routes import dev_identity_of, safe_next
 from civicshare.services import PlatformServices
+from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.routes import Wording
 from civicshare.transactions.submission import EMAIL_MESSAGE, valid_email
 from civicshare.web.assets import ONE_YEAR
@@ -24,7 +25,7 @@ from civicshare.web.catalogue import by_category, listing_of, most_used, search
 from civicshare.web.flow_routes import FLOW_HANDLERS
 from civicshare.web.sandbox_pages import SANDBOX_HANDLERS
 from civicshare.web.service import requests_everywhere, tracked_request
-from civicshare.web.site import STATE_KEY, FieldError, WebRequest
+from civicshare.web.site import STATE_KEY, FieldError, WebRequest, web_site
 
 
 async def provide_web(
@@ -161,30 +162,34 @@ async def privacy(web: NamedDependency[WebRequest]) -> Response[Any]:
 # -- the council's logo and the built assets -----------------------------------------------------------
 
 
+# These two read no session and set no cookie (no `web`): images and assets are cached, and they must
+# load on an error page too (a refused sign-in cookie is answered with a 401 page that needs its styles).
+
+
 @get(LOGO_URL)
-async def council_logo(web: NamedDependency[WebRequest]) -> Response[bytes]:
+async def council_logo(request: Request[Any, Any, State], tenant: NamedDependency[TenantContext]) -> Response[bytes]:
     """The council's logo: the one uploaded through the admin API, else the file its TOML names."""
-    logo = await web.site.logos.logo(web.council)
+    logo = await web_site(request.app.state).logos.logo(tenant)
     if logo is None:
-        raise Problem(404, "Not found", f"{web.council.name} has no logo.", name="not-found")
+        raise Problem(404, "Not found", f"{tenant.name} has no logo.", name="not-found")
     headers = {
         "etag": logo.etag,
         "cache-control": "public, max-age=300",
         "x-content-type-options": "nosniff",
         "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
     }
-    if web.request.headers.get("if-none-match") == logo.etag:
+    if request.headers.get("if-none-match") == logo.etag:
         return Response(b"", status_code=304, headers=headers)
     return Response(logo.body, media_type=logo.media_type, headers=headers)
 
 
 @get("/assets/{name:str}")
-async def asset(web: NamedDependency[WebRequest], name: FromPath[str]) -> Response[bytes]:
-    found = web.site.assets.files.get(name)
+async def asset(request: Request[Any, Any, State], name: FromPath[str]) -> Response[bytes]:
+    found = web_site(request.app.state).assets.files.get(name)
     if found is None:
         raise Problem(404, "Not found", name="not-found")
     headers = {"cache-control": ONE_YEAR, "vary": "accept-encoding", "x-content-type-options": "nosniff"}
-    if found.gzipped is not None and "gzip" in web.request.headers.get("accept-encoding", ""):
+    if found.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
         headers["content-encoding"] = "gzip"
         return Response(found.gzipped, media_type=found.media_type, headers=headers)
     return Response(found.body, media_type=found.media_type, headers=headers)
