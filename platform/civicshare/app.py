@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp
 
 from civicshare import __version__
-from civicshare.admin.routes import admin_router, council_logo
+from civicshare.admin.routes import admin_router
 from civicshare.api.dependencies import (
     provide_maybe_tenant,
     provide_offerings,
@@ -44,7 +44,6 @@ from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.integrations.open311.routes import open311_router
 from civicshare.modules import ModuleRegistry, installed_core_version
 from civicshare.observability.logs import configure_logging, wants_json
-from civicshare.payments.routes import sandbox_payment_choice, sandbox_payment_page
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
@@ -123,11 +122,8 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             council,
             web_router,
             *RESIDENT_API,
-            sandbox_payment_page,
-            sandbox_payment_choice,
             *services.registry.route_handlers(),
             admin_router,
-            council_logo,
             *identity_routes.ROUTES,
             savings_router,
             open311_router,

@@ -80,3 +80,16 @@ async def test_onboarding_keeps_the_council_when_the_organization_cannot_be_made
     # The council itself is whole and serves its residents; `civicshare tenants sync` retries the rest.
     answer = await client.get("/api/v1/council", headers=host_for(council.slug))
     assert answer.status_code == 200
+
+
+async def test_a_resident_signing_in_while_keycloak_is_down_gets_the_councils_own_page(
+    client: httpx.AsyncClient, make_council: CouncilFactory
+) -> None:
+    council = await make_council(name="Borough of Patience")
+    browser = {**host_for(council.slug), "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    home = await client.get("/", headers=browser)
+    assert home.status_code == 200 and 'href="/auth/sign-in?next=%2F"' in home.text
+    signing_in = await client.get("/auth/sign-in", params={"next": "/"}, headers=browser)
+    assert signing_in.status_code == 503
+    assert signing_in.headers["content-type"].startswith("text/html")
+    assert "Borough of Patience" in signing_in.text and "Signing in is not available at the moment" in signing_in.text

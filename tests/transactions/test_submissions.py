@@ -100,7 +100,8 @@ async def pay(http: httpx.AsyncClient, slug: str, next_url: str, outcome: str) -
     page = await http.get(next_url, headers=host_for(slug))
     assert page.status_code == 200
     assert "Sandbox: no real money" in page.text
-    chosen = await http.post(next_url, data={"outcome": outcome}, headers=host_for(slug))
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]  # the page is a form, as any other
+    chosen = await http.post(next_url, data={"outcome": outcome, "csrf_token": token}, headers=host_for(slug))
     assert chosen.status_code == 303, chosen.text
     returned = await http.get(chosen.headers["location"], headers=host_for(slug))
     assert returned.status_code == 200, returned.text

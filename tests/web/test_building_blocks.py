@@ -1,4 +1,4 @@
-"""The website's building blocks on their own: contrast, sessions, negotiation, shortcuts."""
+"""The website's building blocks on their own: contrast, the flow cookie, negotiation, shortcuts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from civicshare.tenancy.context import Branding
 from civicshare.web.branding import contrast_ratio, theme_for
 from civicshare.web.catalogue import ServiceListing, by_category, count_recent_use, most_used, search
 from civicshare.web.errors import prefers_html
-from civicshare.web.session import MAX_AGE_SECONDS, WebSession, session_key
+from civicshare.web.flow_state import MAX_AGE_SECONDS, FlowState
 from tests.conftest import CouncilFactory
 from tests.support import record_transaction, tenant_context_for
 
@@ -48,19 +48,19 @@ def test_browsers_prefer_html_and_api_clients_do_not() -> None:
     assert not prefers_html("text/html;q=0")
 
 
-def test_a_session_survives_the_round_trip_and_nothing_else_does() -> None:
-    key = session_key("a secret")
-    session = WebSession()
-    session["answers"] = {"description": "A deep pothole"}
-    token = session.csrf_token
-    value = session.encode(key)
-    back = WebSession.decode(value, key)
-    assert back.get("answers") == {"description": "A deep pothole"}
-    assert back.csrf_matches(token) and not back.csrf_matches("guess") and not back.csrf_matches(None)
-    assert WebSession.decode(value, session_key("another secret")).data == {}
-    assert WebSession.decode(value[:-2] + "xx", key).data == {}
+def test_a_flow_state_survives_the_round_trip_and_nothing_else_does() -> None:
+    key = b"a secret"
+    flow = FlowState()
+    flow["answers"] = {"description": "A deep pothole"}
+    assert flow.changed
+    value = flow.encode(key)
+    back = FlowState.decode(value, key)
+    assert back.get("answers") == {"description": "A deep pothole"} and not back.changed
+    assert FlowState.decode(value, b"another secret").data == {}
+    assert FlowState.decode(value[:-2] + "xx", key).data == {}
+    assert FlowState.decode(None, key).data == {}
     later = datetime.now(UTC).timestamp() + MAX_AGE_SECONDS + 1
-    assert WebSession.decode(value, key, now=later).data == {}
+    assert FlowState.decode(value, key, now=later).data == {}
 
 
 def test_shortcuts_are_the_six_most_used_then_module_order() -> None:

@@ -1,15 +1,19 @@
-"""The resident website over plain HTTP: content negotiation, CSRF, the session, assets and logos."""
+"""The resident website over plain HTTP: content negotiation, identity's CSRF, the flow cookie, assets and logos."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import httpx
+from sqlalchemy import delete, insert, select, text
 
+from civicshare.admin.tables import tenant_logos
 from civicshare.db.engine import Database
 from civicshare.tenancy.context import TenantStatus
 from civicshare.tenancy.service import change_status
-from civicshare.web.session import COOKIE_NAME
+from civicshare.tenancy.tables import tenants
+from civicshare.web.flow_state import COOKIE_NAME
 from tests.conftest import CouncilFactory
 from tests.support import host_for, record_transaction
 
@@ -37,7 +41,7 @@ async def test_a_council_home_page_names_the_council_in_its_colours(
     assert page.headers["content-type"].startswith("text/html")
     assert "London Borough of Newham" in page.text
     assert "--govuk-brand-colour:#00594f" in page.text
-    assert 'src="/branding/council-logo"' in page.text
+    assert 'src="/branding/logo?v=' in page.text
     assert "GOV.UK" not in page.text
 
 
@@ -100,7 +104,7 @@ async def test_a_form_without_its_csrf_token_is_refused(http: httpx.AsyncClient,
         "/track", data={"reference": "KNG-2026-000001", "email": "a@b.example"}, headers=browser_at("kingston")
     )
     assert refused.status_code == 403
-    assert "Your session has expired" in refused.text
+    assert "Form expired" in refused.text
 
     token = await csrf_token(http, "/track", browser_at("kingston"))
     http.cookies.clear()  # another browser: a token without its session is worth nothing
@@ -144,20 +148,43 @@ async def test_tracking_over_http_with_a_token_finds_only_the_matching_request(
     assert elsewhere.status_code == 400 and "No request matches" in elsewhere.text
 
 
-async def test_a_tampered_session_cookie_is_ignored(http: httpx.AsyncClient, shipped_councils: list[str]) -> None:
-    await http.get("/track", headers=browser_at("kingston"))
-    value = http.cookies[COOKIE_NAME]
-    http.cookies.set(COOKIE_NAME, value[:-4] + "AAAA", domain="kingston.localhost")
-    page = await http.get("/my-requests", headers=browser_at("kingston"), follow_redirects=False)
-    assert page.status_code == 303 and page.headers["location"] == "/sign-in"
-
-
-async def test_path_addressed_councils_keep_separate_sessions(
+async def test_my_requests_asks_an_anonymous_resident_to_sign_in_with_identity(
     http: httpx.AsyncClient, shipped_councils: list[str]
 ) -> None:
-    page = await http.get("/t/newham/track", headers=BROWSER)
-    cookie = page.headers["set-cookie"]
-    assert "Path=/t/newham" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+    page = await http.get("/my-requests", headers=browser_at("kingston"), follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/auth/sign-in?next=%2Fmy-requests"
+    home = await http.get("/track", headers=browser_at("kingston"))
+    assert 'href="/auth/sign-in?next=%2Ftrack"' in home.text
+
+
+async def test_a_tampered_sign_in_cookie_is_refused_not_trusted(
+    http: httpx.AsyncClient, shipped_councils: list[str]
+) -> None:
+    cookie = {"Cookie": "civicshare_session=made-up.AAAA"}
+    page = await http.get("/my-requests", headers={**browser_at("kingston"), **cookie}, follow_redirects=False)
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', page.text)
+    assert stylesheet, "the 401 page links the stylesheet"
+    for url in (stylesheet[1], "/branding/logo"):  # still load, and set no cookie: they are cached
+        loaded = await http.get(url, headers={**host_for("kingston"), **cookie})
+        assert loaded.status_code == 200 and "set-cookie" not in loaded.headers
+
+
+async def test_a_form_in_progress_is_kept_in_its_own_signed_cookie_per_council(
+    http: httpx.AsyncClient, shipped_councils: list[str]
+) -> None:
+    step = "/t/newham/services/garden-waste-subscription/address"
+    token = await csrf_token(http, step, BROWSER)
+    posted = await http.post(step, data={"csrf_token": token, "address_line": "1 Acacia Avenue"}, headers=BROWSER)
+    assert posted.status_code == 400  # the postcode is missing; what was typed is kept all the same
+    cookie = next(c for c in posted.headers.get_list("set-cookie") if c.startswith(f"{COOKIE_NAME}="))
+    assert "Path=/t/newham" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    assert 'value="1 Acacia Avenue"' in (await http.get(step, headers=BROWSER)).text
+
+    value = http.cookies[COOKIE_NAME]
+    http.cookies.clear()
+    http.cookies.set(COOKIE_NAME, value[:-4] + "AAAA", path="/t/newham")
+    assert 'value="1 Acacia Avenue"' not in (await http.get(step, headers=BROWSER)).text  # altered: ignored
 
 
 async def test_assets_are_compressed_and_cached_for_a_year(
@@ -172,11 +199,9 @@ async def test_assets_are_compressed_and_cached_for_a_year(
         assert response.status_code == 200
         assert response.headers["content-encoding"] == "gzip"
         assert "immutable" in response.headers["cache-control"]
-    logo = await http.get("/branding/council-logo", headers=host_for("kingston"))
+    logo = await http.get("/branding/logo", headers=host_for("kingston"))
     assert logo.headers["content-type"] == "image/svg+xml"
-    again = await http.get(
-        "/branding/council-logo", headers={**host_for("kingston"), "If-None-Match": logo.headers["etag"]}
-    )
+    again = await http.get("/branding/logo", headers={**host_for("kingston"), "If-None-Match": logo.headers["etag"]})
     assert again.status_code == 304
 
 
@@ -185,6 +210,64 @@ async def test_a_council_without_a_logo_shows_its_name_alone(
 ) -> None:
     council = await make_council(name="Logoless District Council")
     page = await http.get("/", headers=browser_at(council.slug))
-    assert "Logoless District Council" in page.text and "/branding/council-logo" not in page.text
-    missing = await http.get("/branding/council-logo", headers=browser_at(council.slug))
+    assert "Logoless District Council" in page.text and "/branding/logo" not in page.text
+    missing = await http.get("/branding/logo", headers=browser_at(council.slug))
     assert missing.status_code == 404
+
+
+async def test_accept_and_send_pressed_twice_makes_one_request(
+    http: httpx.AsyncClient, database: Database, shipped_councils: list[str]
+) -> None:
+    """The draft's idempotency key goes to the submission service: the second press gets the first request."""
+    headers = browser_at("kingston")
+    service = "/services/report-pothole"
+    token = await csrf_token(http, f"{service}/location", headers)
+    answers = {
+        "location": {"location_description": "Outside 3 Market Place"},
+        "details": {"size": "large", "on": "road"},
+        "contact": {"email": "twice@kingston.example"},
+    }
+    for step, fields in answers.items():
+        answered = await http.post(f"{service}/{step}", data={**fields, "csrf_token": token}, headers=headers)
+        assert answered.status_code == 303, answered.text
+    browser_cookies = dict(http.cookies)
+    sent = []
+    for _ in range(2):  # both presses carry the cookies the page was shown with
+        http.cookies.clear()
+        for name, value in browser_cookies.items():
+            http.cookies.set(name, value)
+        pressed = await http.post(f"{service}/check", data={"csrf_token": token}, headers=headers)
+        assert pressed.status_code == 303 and pressed.headers["location"] == f"{service}/confirmation"
+        confirmation = await http.get(pressed.headers["location"], headers=headers)
+        sent.append(re.search(r"KNG-\d{4}-\d+", confirmation.text)[0])  # type: ignore[index]
+    assert sent[0] == sent[1]
+    async with database.engine.connect() as connection:
+        made = await connection.scalar(
+            text("select count(*) from tenant_kingston.transactions where contact_email = 'twice@kingston.example'")
+        )
+    assert made == 1
+
+
+async def test_an_uploaded_logo_is_served_in_place_of_the_councils_file_logo(
+    http: httpx.AsyncClient, database: Database, shipped_councils: list[str]
+) -> None:
+    file_logo = await http.get("/branding/logo", headers=host_for("kingston"))
+    assert file_logo.headers["content-type"] == "image/svg+xml"
+    uploaded = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+    digest = hashlib.sha256(uploaded).hexdigest()
+    async with database.engine.begin() as connection:
+        tenant_id = await connection.scalar(select(tenants.c.id).where(tenants.c.slug == "kingston"))
+        await connection.execute(
+            insert(tenant_logos).values(
+                tenant_id=tenant_id, content_type="image/png", content=uploaded, size_bytes=len(uploaded), sha256=digest
+            )
+        )
+    try:
+        served = await http.get("/branding/logo", headers=host_for("kingston"))
+        assert served.headers["content-type"] == "image/png" and served.content == uploaded
+        page = await http.get("/", headers=browser_at("kingston"))
+        assert f'src="/branding/logo?v={digest[:12]}"' in page.text
+    finally:
+        async with database.engine.begin() as connection:
+            await connection.execute(delete(tenant_logos).where(tenant_logos.c.tenant_id == tenant_id))
+    assert (await http.get("/branding/council-logo", headers=host_for("kingston"))).status_code == 404  # one address

@@ -11,7 +11,7 @@ import pytest
 
 from civicshare.db.engine import Database
 from tests.support import ServedPlatform, record_transaction
-from tests.web.browsing import council_url, header_colour, rgb, submit, visit
+from tests.web.browsing import assert_accessible, council_url, header_colour, rgb, submit, visit
 
 pytestmark = pytest.mark.browser
 
@@ -116,7 +116,7 @@ async def test_pages_fit_a_320_pixel_wide_phone(
     page = await context.new_page()
     try:
         for slug in ("kingston", "newham"):
-            for path in ("/", "/track", "/accessibility", "/sign-in", "/missing"):
+            for path in ("/", "/track", "/accessibility", "/auth/sign-in", "/missing"):
                 await visit(page, council_url(served, slug, path), status=404 if path == "/missing" else 200)
                 width = await page.evaluate("document.documentElement.scrollWidth")
                 assert width <= 320, f"{page.url} scrolls sideways: {width}px wide"
@@ -150,12 +150,19 @@ async def test_the_site_works_without_javascript(
 async def test_a_signed_in_resident_sees_their_requests_at_every_council(
     page: Any, served: ServedPlatform, database: Database, shipped_councils: list[str]
 ) -> None:
-    await visit(page, council_url(served, "newham", "/sign-in"))
-    await page.get_by_label("Full name").fill("Ada Resident")
-    await page.get_by_label("Email address").fill("ada@example.org")
-    await submit(page, "Sign in")
+    await visit(page, council_url(served, "newham", "/track"))
+    # Identity's sign-in, here the dev identity's people.
+    await page.get_by_role("link", name="Sign in", exact=True).click()
+    await page.wait_for_load_state()
+    assert await page.get_by_role("heading", level=1).inner_text() == "Sign in"
+    assert await header_colour(page) == rgb("#00594f")  # in the council's own colours
+    await assert_accessible(page)
+    await submit(page, "Sign in as Rosa Resident")
+    assert page.url == council_url(served, "newham", "/track")  # back where they started
+    await page.get_by_role("link", name="My requests").click()
+    await page.wait_for_load_state()
     assert await page.get_by_role("heading", level=1).inner_text() == "My requests"
-    assert await page.get_by_text("You are signed in").is_visible()
+    assert await page.get_by_text("rosa.resident@example.org").is_visible()
     await submit(page, "Sign out")
-    assert await page.get_by_text("You have signed out").is_visible()
-    assert await page.get_by_role("link", name="Sign in").is_visible()
+    assert await page.get_by_role("link", name="Sign in", exact=True).is_visible()
+    assert not await page.get_by_role("link", name="My requests").is_visible()

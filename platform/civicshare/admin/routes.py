@@ -53,7 +53,7 @@ from civicshare.admin.tables import audit_events, council_exports, operator_api_
 from civicshare.api.errors import _respond
 from civicshare.api.problems import Problem
 from civicshare.services import PlatformServices
-from civicshare.tenancy.context import TenantContext, TenantMode, TenantStatus
+from civicshare.tenancy.context import TenantMode, TenantStatus
 from civicshare.tenancy.definitions import DOMAIN_PATTERN, TenantDefinition
 from civicshare.tenancy.files import LOGO_MAX_BYTES
 from civicshare.tenancy.lifecycle import announce_council_changes
@@ -611,25 +611,3 @@ admin_router = Router(
     security=[{"OperatorKey": []}],
     tags=["admin"],
 )
-
-
-# --- the logo, where the council's pages fetch it ---------------------------------------------------
-
-
-@get("/branding/logo", include_in_schema=False)
-async def council_logo(services: Services, tenant: NamedDependency[TenantContext]) -> Response[bytes]:
-    """The council's uploaded logo on its own host (`/branding/logo?v=<hash>` from the council resource)."""
-    async with reading(services) as connection:
-        logo = await branding.council_logo(connection, tenant.id)
-    if logo is None:
-        raise not_found("Logo", f"{tenant.name} has no uploaded logo.")
-    return Response(
-        content=logo.content,
-        media_type=logo.content_type,
-        headers={
-            "etag": f'"{logo.sha256}"',
-            "cache-control": "public, max-age=300",
-            "x-content-type-options": "nosniff",
-            "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
-        },
-    )

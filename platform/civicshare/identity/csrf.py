@@ -8,7 +8,8 @@
 The token is ``<nonce>.<HMAC(secret key, binding.nonce)>``; the binding is the browser's session cookie
 when signed in, else a random ``civicshare_csrf`` cookie set the first time a form is shown. A page on
 another site can neither read the cookie nor make the HMAC. Requests with a bearer token need no CSRF
-token (browsers never add one by themselves), so JSON APIs do not ask for ``csrf_checked``.
+token (browsers never add one by themselves), so JSON APIs do not ask for ``csrf_checked``. A post whose
+``Origin`` names another host is refused as well, whatever its token.
 """
 
 from __future__ import annotations
@@ -85,13 +86,20 @@ def csrf_token_matches(request: AnyRequest, services: PlatformServices, submitte
     return bool(nonce) and hmac.compare_digest(mac, _mac(session_key(services), binding, nonce))
 
 
+def sent_from_another_site(request: AnyRequest) -> bool:
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return False
+    return origin.split("://", 1)[-1] != request.headers.get("host", "")
+
+
 async def provide_csrf_checked(request: AnyRequest, services: NamedDependency[PlatformServices]) -> None:
     submitted = request.headers.get(CSRF_HEADER)
     if submitted is None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         submitted = value if isinstance(value, str) else None
-    if not csrf_token_matches(request, services, submitted):
+    if sent_from_another_site(request) or not csrf_token_matches(request, services, submitted):
         log.warning("refused a form post without a matching CSRF token", extra={"path": request.url.path})
         raise Problem(
             403,

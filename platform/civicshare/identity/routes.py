@@ -1,7 +1,9 @@
 """Sign-in, sign-out and "who am I": thin handlers over the identity provider and the session store.
 
 Browser sign-in runs on the council's own host (the redirect URI is ``<council origin>/auth/callback``),
-so the session cookie belongs to that host only.
+so the session cookie belongs to that host only. The dev identity's sign-in page (``GET
+/dev-identity/sign-in``, the demo people) is drawn by the council website in the council's colours
+(``civicshare.web.routes.dev_sign_in_page``); choosing a person posts here.
 """
 
 from __future__ import annotations
@@ -9,11 +11,10 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
-from html import escape
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import MediaType, Response, get, post
+from litestar import Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -24,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
-from civicshare.identity.csrf import CSRF_FIELD
 from civicshare.identity.guards import (
     AnyRequest,
     identity_of,
@@ -233,33 +233,6 @@ async def dev_jwks(services: NamedDependency[PlatformServices]) -> dict[str, Any
     return identity.dev.jwks()
 
 
-@get(f"{DEV_IDENTITY_PATH}/sign-in", media_type=MediaType.HTML, include_in_schema=False)
-async def dev_sign_in_page(
-    request: AnyRequest,
-    services: NamedDependency[PlatformServices],
-    csrf_token: NamedDependency[str],
-    next: OptionalQuery = None,
-) -> str:
-    identity = dev_identity_of(services)
-    assert identity.dev is not None
-    action = escape(request.scope.get("root_path", "") + f"{DEV_IDENTITY_PATH}/sign-in")
-    people = "".join(
-        f"""<li><form method="post" action="{action}">
-<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token)}">
-<input type="hidden" name="next" value="{escape(safe_next(next))}">
-<input type="hidden" name="email" value="{escape(person["email"])}">
-<button type="submit" class="govuk-button">Sign in as {escape(person["name"])}</button>
-<span class="govuk-hint">{escape(person["email"])}: {escape(person["description"])}</span></form></li>"""
-        for person in identity.dev.people()
-    )
-    return (
-        "<!doctype html><html lang=en><title>Sign in (demo)</title>"
-        "<h1>Sign in to the civicshare demo</h1>"
-        "<p>This demo has no passwords: choose who you are. It never runs in production.</p>"
-        f'<ul class="govuk-list">{people}</ul></html>'
-    )
-
-
 @post(f"{DEV_IDENTITY_PATH}/sign-in", include_in_schema=False)
 async def dev_sign_in(
     request: AnyRequest,
@@ -394,7 +367,6 @@ ROUTES = [
     sign_in_callback,
     sign_out,
     dev_jwks,
-    dev_sign_in_page,
     dev_sign_in,
     dev_token,
     me,

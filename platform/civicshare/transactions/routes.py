@@ -98,11 +98,11 @@ class Wording:
                 pass
 
     def label(self, status: str) -> str:
+        if self.workflow is None or status not in self.workflow.states:  # e.g. recorded before a workflow change
+            return status.replace("_", " ").capitalize()
         if self.offering is not None:
             return self.offering.status_label(status)
-        if self.workflow is not None and status in self.workflow.states:
-            return self.workflow.label(status)
-        return status.replace("_", " ").capitalize()
+        return self.workflow.label(status)
 
 
 def _return_url(

@@ -35,6 +35,12 @@ EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example
 PAYMENT_PENDING = "awaiting_payment"
 
 
+def valid_email(email: str) -> bool:
+    """An email address a resident can be reached at, as far as its shape tells."""
+    email = email.strip()
+    return len(email) <= 254 and _EMAIL.match(email) is not None
+
+
 @dataclass(frozen=True)
 class Submitter:
     """Who made the request: an anonymous resident (with an email to track it), a signed-in
@@ -135,7 +141,7 @@ def check_submission(
     if channel not in CHANNELS:
         errors["channel"] = f"Channel must be one of: {', '.join(CHANNELS)}"
     email = (submitter.contact_email or "").strip()
-    if email and not _EMAIL.match(email):
+    if email and not valid_email(email):
         errors["contact_email"] = EMAIL_MESSAGE
     elif submitter.kind == "anonymous" and not email:
         errors["contact_email"] = "Enter your email address so you can track your request"

@@ -2,15 +2,22 @@
 
 Colours are checked again here (they reach the page inside a <style> element) and adjusted for
 contrast, so a council choosing a pale colour still gets readable links and header text.
+
+A council has one logo address, `/branding/logo`: the logo uploaded through the admin API
+(`admin.branding`) when there is one, else the file its TOML names (`branding.logo_path`).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from civicshare.admin import branding as uploaded
 from civicshare.tenancy.context import Branding, TenantContext
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -20,6 +27,7 @@ GOVUK_LINK = "#1a65a6"
 BLACK = "#0b0c0c"
 WHITE = "#ffffff"
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+LOGO_URL = "/branding/logo"
 
 
 def _channel(value: int) -> float:
@@ -105,3 +113,36 @@ def load_logo(tenants_dir: Path, tenant: TenantContext) -> Logo | None:
     if path is None:
         return None
     return _read_logo(path, path.stat().st_mtime_ns)
+
+
+class CouncilLogos:
+    """Each council's logo, the uploaded one first; pages learn whether there is one (and its version,
+    for the URL) from a per-worker note kept for `max_age` seconds, like the council directory."""
+
+    def __init__(self, engine: AsyncEngine, tenants_dir: Path, *, max_age: float) -> None:
+        self._engine = engine
+        self._tenants_dir = tenants_dir
+        self._max_age = max_age
+        self._versions: dict[int, tuple[float, str | None]] = {}
+
+    async def logo(self, tenant: TenantContext) -> Logo | None:
+        async with self._engine.connect() as connection:
+            found = await uploaded.council_logo(connection, tenant.id)
+        if found is not None:
+            return Logo(body=found.content, media_type=found.content_type, etag=f'"{found.sha256}"')
+        return load_logo(self._tenants_dir, tenant)
+
+    async def refresh(self, tenant: TenantContext) -> None:
+        noted = self._versions.get(tenant.id)
+        if noted is None or time.monotonic() - noted[0] >= self._max_age:
+            logo = await self.logo(tenant)
+            self._versions[tenant.id] = (time.monotonic(), logo.etag.strip('"')[:12] if logo else None)
+
+    def url(self, tenant: TenantContext | None, root_path: str) -> str | None:
+        """The logo's address for a page, or None when the council has no logo (its name stands alone)."""
+        if tenant is None:
+            return None
+        noted = self._versions.get(tenant.id)
+        if noted is None:  # not looked up yet in this worker (an error page): the file logo, if any
+            return f"{root_path}{LOGO_URL}" if logo_file(self._tenants_dir, tenant) else None
+        return f"{root_path}{LOGO_URL}?v={noted[1]}" if noted[1] else None

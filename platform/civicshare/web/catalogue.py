@@ -1,9 +1,9 @@
 """What a council offers residents, as its home page shows it: listings, shortcuts, categories, search.
 
-`ServiceListing` is the web's view of one service. Listings come from a `ServiceCatalogue` — the seam
-to the service modules: `NoServices` for a platform without modules, `offer.CouncilOffer` over the installed
-modules each council enabled. The six shortcuts are the council's most used services of the last 30
-days (all channels), counted from its transactions and kept for a minute per council per worker.
+`ServiceListing` is the web's view of one service. What a council offers comes from the platform's
+offerings (`catalogue.service.OfferingsCache`, the same cache the resident API reads). The six
+shortcuts are the council's most used services of the last 30 days (all channels), counted from its
+transactions and kept for a minute per council per worker.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.catalogue.service import Offering, OfferingsCache
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.tables import transactions
 
@@ -43,17 +43,28 @@ class ServiceListing:
         return all(word in self.search_text for word in query.lower().split())
 
 
-class ServiceCatalogue(Protocol):
+def listing_of(offering: Offering) -> ServiceListing:
+    service = offering.service
+    return ServiceListing(
+        code=service.code,
+        title=service.title,
+        summary=service.summary,
+        category=offering.category,
+        fee_note="There is a fee for this service" if service.fee is not None else None,
+    )
+
+
+class CouncilCatalogue:
+    """The web's questions of the platform's offerings: a council's services, listings, one service."""
+
+    def __init__(self, offerings: OfferingsCache) -> None:
+        self._offerings = offerings
+
     async def listings(self, tenant: TenantContext) -> Sequence[ServiceListing]:
-        """The services this council offers, in the order the modules declare them."""
-        ...
+        return [listing_of(offering) for offering in await self._offerings.for_council(tenant)]
 
-
-class NoServices:
-    """The catalogue before any service module is installed."""
-
-    async def listings(self, tenant: TenantContext) -> Sequence[ServiceListing]:
-        return ()
+    async def service(self, tenant: TenantContext, code: str) -> Offering | None:
+        return (await self._offerings.for_council(tenant)).offering(code)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """A service, page by page: start page, one page per form step, email, check your answers, payment
-(sandbox) where there is a fee, and the confirmation panel."""
+where there is a fee (the platform's provider: the sandbox's `/sandbox-payments/` pages by default),
+and the confirmation panel."""
 
 from __future__ import annotations
 
@@ -10,20 +11,25 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from civicshare.api.problems import Problem
+from civicshare.catalogue.service import Offering
+from civicshare.identity.routes import origin_of
 from civicshare.modules import FormStep, check_step, fee_for
-from civicshare.payments import PaymentStatus, UnknownPayment
+from civicshare.payments import PaymentFailed, PaymentStatus
+from civicshare.transactions.submission import SubmissionInvalid
 from civicshare.web.flows import (
     CHECK_PAGE,
     CONTACT_STEP,
     Draft,
+    checked_answers,
     email_problem,
     first_unfinished,
     page_after,
-    record_payment,
+    payment_came_back,
+    send,
+    start_paying,
     steps_in_order,
-    submit,
+    uk_day,
 )
-from civicshare.web.offer import OfferedService
 from civicshare.web.questions import Question, posted_values, questions_for, shown_answer, validation_data
 from civicshare.web.service import Row
 from civicshare.web.site import FieldError, WebRequest
@@ -32,7 +38,7 @@ DRAFTS = "drafts"
 DONE = "submitted"
 
 
-async def _offered(web: WebRequest, code: str) -> OfferedService:
+async def _offered(web: WebRequest, code: str) -> Offering:
     offered = await web.site.catalogue.service(web.council, code)
     if offered is None:
         raise Problem(
@@ -42,24 +48,24 @@ async def _offered(web: WebRequest, code: str) -> OfferedService:
 
 
 def _draft(web: WebRequest, code: str) -> Draft:
-    drafts = web.session.get(DRAFTS) or {}
+    drafts = web.flow.get(DRAFTS) or {}
     return Draft.load(drafts.get(code) if isinstance(drafts, dict) else None)
 
 
 def _keep(web: WebRequest, code: str, draft: Draft) -> None:
-    drafts = dict(web.session.get(DRAFTS) or {})
+    drafts = dict(web.flow.get(DRAFTS) or {})
     drafts[code] = draft.dump()
-    web.session[DRAFTS] = drafts
+    web.flow[DRAFTS] = drafts
 
 
-def _data(offered: OfferedService, draft: Draft) -> dict[str, Any]:
+def _data(offered: Offering, draft: Draft) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for step in offered.service.steps:
         data.update(validation_data(questions_for(step, offered.settings), draft.typed))
     return data
 
 
-def _fee_text(pence: int) -> str:
+def fee_text(pence: int) -> str:
     return f"£{pence / 100:,.2f}".replace(".00", "")
 
 
@@ -70,14 +76,14 @@ async def start_page(web: NamedDependency[WebRequest], code: FromPath[str]) -> R
     return web.page("start.html", current="services", offered=offered, first_step=first)
 
 
-def _step(offered: OfferedService, step_code: str) -> FormStep:
+def _step(offered: Offering, step_code: str) -> FormStep:
     try:
         return offered.service.step(step_code)
     except KeyError:
         raise Problem(404, "Page not found", name="not-found") from None
 
 
-def _back(web: WebRequest, offered: OfferedService, draft: Draft, step_code: str, change: bool) -> str:
+def _back(web: WebRequest, offered: Offering, draft: Draft, step_code: str, change: bool) -> str:
     code = offered.service.code
     if change:
         return web.url(f"/services/{code}/{CHECK_PAGE}")
@@ -88,7 +94,7 @@ def _back(web: WebRequest, offered: OfferedService, draft: Draft, step_code: str
 
 def _step_page(
     web: WebRequest,
-    offered: OfferedService,
+    offered: Offering,
     draft: Draft,
     step_code: str,
     questions: list[Question],
@@ -132,7 +138,7 @@ async def step_form(
     if step_code == "confirmation":
         return _confirmation(web, offered)
     if step_code == CONTACT_STEP:
-        email = draft.email or (web.resident.email if web.resident else "")
+        email = draft.email or (web.resident.email or "" if web.resident else "")
         return _step_page(web, offered, draft, CONTACT_STEP, [CONTACT_QUESTION], {"email": email}, [], bool(change))
     questions = questions_for(_step(offered, step_code), offered.settings)
     return _step_page(web, offered, draft, step_code, questions, draft.typed, [], bool(change))
@@ -140,7 +146,11 @@ async def step_form(
 
 @post("/services/{code:str}/{step_code:str}")
 async def step_answer(
-    web: NamedDependency[WebRequest], code: FromPath[str], step_code: FromPath[str], change: FromQuery[str] = ""
+    web: NamedDependency[WebRequest],
+    csrf_checked: NamedDependency[None],
+    code: FromPath[str],
+    step_code: FromPath[str],
+    change: FromQuery[str] = "",
 ) -> Response[Any]:
     offered = await _offered(web, code)
     posted = await web.form()
@@ -178,17 +188,19 @@ async def step_answer(
     return web.redirect(f"/services/{code}/{following}")
 
 
-async def _check_page(web: WebRequest, offered: OfferedService, draft: Draft) -> Response[Any]:
+async def _check_page(web: WebRequest, offered: Offering, draft: Draft) -> Response[Any]:
     code = offered.service.code
     data = _data(offered, draft)
     unfinished = first_unfinished(offered, data, draft.email)
     if unfinished is not None:
         return web.redirect(f"/services/{code}/{unfinished}")
+    try:
+        answers = checked_answers(offered, data, draft.email, web.resident)
+    except SubmissionInvalid:
+        return web.redirect(f"/services/{code}/{offered.service.steps[0].code}")
     sections = []
-    answers: dict[str, Any] = {}
     for step in steps_in_order(offered, data):
         checked = check_step(step, data, settings=offered.settings)
-        answers.update(checked.answers)
         rows = [
             Row(
                 question.label,
@@ -211,54 +223,84 @@ async def _check_page(web: WebRequest, offered: OfferedService, draft: Draft) ->
         current="services",
         offered=offered,
         sections=sections,
-        fee=_fee_text(fee) if fee else None,
+        fee=fee_text(fee) if fee else None,
         back=web.url(f"/services/{code}/{CONTACT_STEP}"),
     )
 
 
-async def _send(web: WebRequest, offered: OfferedService, draft: Draft) -> Response[Any]:
+async def _send(web: WebRequest, offered: Offering, draft: Draft) -> Response[Any]:
     code = offered.service.code
     data = _data(offered, draft)
+    done = web.flow.get(DONE) or {}
     if first_unfinished(offered, data, draft.email) is not None:
-        done = web.session.get(DONE) or {}
         if isinstance(done, dict) and done.get("service") == code:
             return web.redirect(f"/services/{code}/confirmation")  # sent twice: the first one counts
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
     engine = web.site.services.database.engine
-    submitted = await submit(engine, web.council, offered, data, draft.email, web.resident)
-    drafts = dict(web.session.get(DRAFTS) or {})
+    try:
+        sent = await send(engine, web.council, offered, draft, data, web.resident)
+    except SubmissionInvalid:
+        return web.redirect(f"/services/{code}/{CHECK_PAGE}")
+    drafts = dict(web.flow.get(DRAFTS) or {})
     drafts.pop(code, None)
-    web.session[DRAFTS] = drafts
-    web.session[DONE] = {
+    web.flow[DRAFTS] = drafts
+    web.flow[DONE] = {
         "service": code,
-        "reference": submitted.reference,
-        "respond_by": submitted.respond_by,
-        "fee": submitted.fee_pence,
-        "paid": False,
+        "reference": sent.reference,
+        "respond_by": uk_day(sent.due_on),
+        "fee": sent.fee_pence,
+        "paid": not sent.awaiting_payment,
     }
-    if not submitted.fee_pence:
+    if not sent.awaiting_payment:
         return web.redirect(f"/services/{code}/confirmation")
-    payment = await web.site.payments.create_payment(
-        submitted.fee_pence,
-        submitted.reference,
-        f"{offered.service.title}, {web.council.name}",
-        web.url(f"/services/{code}/payment-return/{submitted.reference}"),
-    )
-    web.session[DONE] = {**web.session.get(DONE), "payment_id": payment.id}
-    return web.redirect(f"/pay/sandbox/{payment.id}")
+    return await _pay(web, offered, sent.reference)
 
 
-def _confirmation(web: WebRequest, offered: OfferedService) -> Response[Any]:
-    done = web.session.get(DONE)
+async def _pay(web: WebRequest, offered: Offering, reference: str) -> Response[Any]:
+    """Off to the payment provider's pages (the sandbox's, on this council's address, by default)."""
+    return_url = origin_of(web.request) + f"/services/{offered.service.code}/payment-return/{reference}"
+    try:
+        payment = await start_paying(
+            web.site.services.database.engine,
+            web.council,
+            offered,
+            web.site.services.payments,
+            reference,
+            return_url,
+        )
+    except PaymentFailed:
+        raise Problem(
+            503,
+            "Payments are not available",
+            f"Your request {reference} is saved but we could not start your payment, and no money was taken. "
+            "Please try again in a few minutes.",
+            name="payment-unavailable",
+            headers={"retry-after": "30"},
+        ) from None
+    return web.redirect(payment.next_url)
+
+
+def _confirmation(web: WebRequest, offered: Offering) -> Response[Any]:
+    done = web.flow.get(DONE)
     if not isinstance(done, dict) or done.get("service") != offered.service.code:
         return web.redirect(f"/services/{offered.service.code}")
+    if not done.get("paid"):
+        return web.redirect(f"/services/{offered.service.code}/payment-return/{done.get('reference')}")
     return web.page(
         "confirmation.html",
         current="services",
         offered=offered,
         done=done,
-        fee=_fee_text(done["fee"]) if done.get("fee") else None,
+        fee=fee_text(done["fee"]) if done.get("fee") else None,
     )
+
+
+def _sent_here(web: WebRequest, code: str, reference: str) -> dict[str, Any]:
+    """What this browser sent: only the resident who made the request sees its payment pages."""
+    done = web.flow.get(DONE)
+    if not isinstance(done, dict) or done.get("service") != code or done.get("reference") != reference:
+        raise Problem(404, "Page not found", name="not-found")
+    return done
 
 
 @get("/services/{code:str}/payment-return/{reference:str}")
@@ -266,84 +308,35 @@ async def payment_return(
     web: NamedDependency[WebRequest], code: FromPath[str], reference: FromPath[str]
 ) -> Response[Any]:
     offered = await _offered(web, code)
-    done = web.session.get(DONE)
-    if not isinstance(done, dict) or done.get("reference") != reference or not done.get("payment_id"):
-        raise Problem(404, "Page not found", name="not-found")
-    status = await web.site.payments.get_status(done["payment_id"])
-    paid = status is PaymentStatus.SUCCESS
-    await record_payment(web.site.services.database.engine, web.council, offered, reference, done["payment_id"], paid)
-    if paid:
-        web.session[DONE] = {**done, "paid": True}
+    done = _sent_here(web, code, reference)
+    outcome = await payment_came_back(
+        web.site.services.database.engine, web.council, offered, web.site.services.payments, reference
+    )
+    if outcome.confirmed:
+        if not done.get("paid"):
+            web.flow[DONE] = {**done, "paid": True}
         return web.redirect(f"/services/{code}/confirmation")
+    declined = outcome.payment_status == PaymentStatus.DECLINED.value
     return web.page(
         "payment_failed.html",
-        status=402 if status is PaymentStatus.DECLINED else 200,
+        status=402 if declined else 200,
         current="services",
         offered=offered,
         reference=reference,
-        declined=status is PaymentStatus.DECLINED,
-        fee=_fee_text(int(done.get("fee") or 0)),
+        declined=declined,
+        fee=fee_text(int(done.get("fee") or 0)),
     )
 
 
 @post("/services/{code:str}/payment-retry/{reference:str}")
 async def payment_retry(
-    web: NamedDependency[WebRequest], code: FromPath[str], reference: FromPath[str]
+    web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None], code: FromPath[str], reference: FromPath[str]
 ) -> Response[Any]:
     offered = await _offered(web, code)
-    await web.form()
-    done = web.session.get(DONE)
-    if not isinstance(done, dict) or done.get("reference") != reference or done.get("paid"):
-        raise Problem(404, "Page not found", name="not-found")
-    payment = await web.site.payments.create_payment(
-        int(done["fee"]),
-        reference,
-        f"{offered.service.title}, {web.council.name}",
-        web.url(f"/services/{code}/payment-return/{reference}"),
-    )
-    web.session[DONE] = {**done, "payment_id": payment.id}
-    return web.redirect(f"/pay/sandbox/{payment.id}")
+    done = _sent_here(web, code, reference)
+    if done.get("paid"):
+        return web.redirect(f"/services/{code}/confirmation")
+    return await _pay(web, offered, reference)
 
 
-# -- the sandbox payment pages (no money moves) ---------------------------------------------------------
-
-
-@get("/pay/sandbox/{payment_id:str}")
-async def sandbox_payment(web: NamedDependency[WebRequest], payment_id: FromPath[str]) -> Response[Any]:
-    try:
-        payment = web.site.payments.payment(payment_id)
-    except UnknownPayment:
-        raise Problem(404, "Page not found", name="not-found") from None
-    return web.page(
-        "sandbox_payment.html",
-        current="services",
-        payment=payment,
-        amount=_fee_text(payment.amount_pence),
-        answers={"card_number": ""},
-    )
-
-
-@post("/pay/sandbox/{payment_id:str}")
-async def sandbox_pay(web: NamedDependency[WebRequest], payment_id: FromPath[str]) -> Response[Any]:
-    posted = await web.form()
-    try:
-        payment = web.site.payments.payment(payment_id)
-    except UnknownPayment:
-        raise Problem(404, "Page not found", name="not-found") from None
-    card = posted.get("card_number", "").strip()
-    if not card:
-        return web.page(
-            "sandbox_payment.html",
-            status=400,
-            current="services",
-            payment=payment,
-            amount=_fee_text(payment.amount_pence),
-            answers={"card_number": card},
-            errors=[FieldError("card_number", "Enter a card number")],
-        )
-    if payment.status.finished:
-        return web.redirect(payment.return_url.removeprefix(web.root))
-    return web.redirect(web.site.payments.pay_with_card(payment_id, card).removeprefix(web.root))
-
-
-FLOW_HANDLERS = [start_page, step_form, step_answer, payment_return, payment_retry, sandbox_payment, sandbox_pay]
+FLOW_HANDLERS = [start_page, step_form, step_answer, payment_return, payment_retry]

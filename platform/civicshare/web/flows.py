@@ -1,63 +1,85 @@
-"""A service's form as a resident goes through it: the draft in the session, which page comes next,
-and submitting the finished answers as a transaction (with a sandbox payment where there is a fee).
+"""A service's form as a resident goes through it: the draft in the flow state, which page comes next,
+and handing the finished answers to the platform's submission service and payments.
 
 Checking answers, pricing and dates come from the plugin contract (`civicshare.modules.flow`).
-Storing the transaction is deliberately thin: `submit` calls `transactions.service.create_transaction`
-and records the fee; when the resident submission service lands (idempotency, outbox, rollups,
-`on_submitted` storage), `submit` and `record_payment` should call it instead.
+Sending is the platform's own: `transactions.submission.submit` (the one way a transaction is made,
+with the draft's idempotency key, so a double-clicked "Accept and send" makes one request) and
+`transactions.payments.start_payment` / `finish_payment` with the platform's payment provider.
 """
 
 from __future__ import annotations
 
-import re
+import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from civicshare.catalogue.service import Offering
 from civicshare.db.engine import tenant_connection
-from civicshare.modules import FormStep, Submission, check_answers, check_step, fee_for, on_submitted, respond_by
+from civicshare.identity.principal import Principal
+from civicshare.modules import FormStep, check_step
+from civicshare.payments import PaymentProvider
 from civicshare.tenancy.context import TenantContext
-from civicshare.transactions.service import NewTransaction, create_transaction
-from civicshare.transactions.tables import transaction_events, transactions
-from civicshare.web.offer import OfferedService
-from civicshare.web.residents import SignedInResident
+from civicshare.transactions.payments import PaymentOutcome, PaymentStart, finish_payment, start_payment
+from civicshare.transactions.submission import (
+    EMAIL_MESSAGE,
+    SubmissionResult,
+    Submitter,
+    check_submission,
+    submit,
+    valid_email,
+)
 
 CONTACT_STEP = "contact"
 CHECK_PAGE = "check"
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CHANNEL = "web"
 
 
 @dataclass
 class Draft:
-    """What the resident has typed so far for one service, kept in the session between pages."""
+    """What the resident has typed so far for one service, kept in the flow state between pages.
+
+    `key` is made when the resident starts the form and sent as the submission's idempotency key.
+    """
 
     typed: dict[str, str]
     email: str
+    key: str
 
     @classmethod
-    def load(cls, session_value: Any) -> Draft:
-        if isinstance(session_value, dict):
-            typed = session_value.get("typed")
-            email = session_value.get("email")
+    def load(cls, stored: Any) -> Draft:
+        if isinstance(stored, dict):
+            typed = stored.get("typed")
+            email = stored.get("email")
+            key = stored.get("key")
             return cls(
                 typed={str(k): str(v) for k, v in typed.items()} if isinstance(typed, dict) else {},
                 email=email if isinstance(email, str) else "",
+                key=key if isinstance(key, str) and key else new_key(),
             )
-        return cls(typed={}, email="")
+        return cls(typed={}, email="", key=new_key())
 
     def dump(self) -> dict[str, Any]:
-        return {"typed": self.typed, "email": self.email}
+        return {"typed": self.typed, "email": self.email, "key": self.key}
 
 
-def step_answers(offered: OfferedService, step: FormStep, data: dict[str, Any]) -> dict[str, Any] | None:
+def new_key() -> str:
+    return "web-" + secrets.token_urlsafe(18)
+
+
+def submitter_for(email: str, resident: Principal | None) -> Submitter:
+    email = email.strip()
+    return Submitter.resident(resident.subject, email) if resident else Submitter.anonymous(email)
+
+
+def step_answers(offered: Offering, step: FormStep, data: dict[str, Any]) -> dict[str, Any] | None:
     checked = check_step(step, data, settings=offered.settings)
     return checked.answers if checked.ok else None
 
 
-def steps_in_order(offered: OfferedService, data: dict[str, Any]) -> list[FormStep]:
+def steps_in_order(offered: Offering, data: dict[str, Any]) -> list[FormStep]:
     """The module's steps that apply, given the answers so far (conditions see earlier answers)."""
     asked: list[FormStep] = []
     earlier: dict[str, Any] = {}
@@ -68,13 +90,13 @@ def steps_in_order(offered: OfferedService, data: dict[str, Any]) -> list[FormSt
     return asked
 
 
-def page_after(offered: OfferedService, data: dict[str, Any], step_code: str) -> str:
+def page_after(offered: Offering, data: dict[str, Any], step_code: str) -> str:
     codes = [step.code for step in steps_in_order(offered, data)] + [CONTACT_STEP, CHECK_PAGE]
     index = codes.index(step_code) if step_code in codes else -1
     return codes[index + 1] if 0 <= index < len(codes) - 1 else CHECK_PAGE
 
 
-def first_unfinished(offered: OfferedService, data: dict[str, Any], email: str) -> str | None:
+def first_unfinished(offered: Offering, data: dict[str, Any], email: str) -> str | None:
     """The first page still needing an answer, or None when the resident can check and send."""
     for step in steps_in_order(offered, data):
         if step_answers(offered, step, data) is None:
@@ -85,111 +107,54 @@ def first_unfinished(offered: OfferedService, data: dict[str, Any], email: str) 
 def email_problem(email: str) -> str | None:
     if not email.strip():
         return "Enter your email address"
-    if not EMAIL.match(email.strip()) or len(email.strip()) > 254:
-        return "Enter an email address in the correct format, like name@example.com"
-    return None
+    return None if valid_email(email) else EMAIL_MESSAGE
 
 
-@dataclass(frozen=True)
-class Submitted:
-    reference: str
-    fee_pence: int | None
-    respond_by: str | None
-    status: str
+def checked_answers(offered: Offering, data: dict[str, Any], email: str, resident: Principal | None) -> dict[str, Any]:
+    """The answers as the submission service will take them (SubmissionInvalid lists every problem)."""
+    return check_submission(offered, data, CHANNEL, submitter_for(email, resident))
 
 
-async def submit(
+def uk_day(day: date | None) -> str | None:
+    return f"{day.day} {day:%B %Y}" if day else None
+
+
+async def send(
     engine: AsyncEngine,
     tenant: TenantContext,
-    offered: OfferedService,
+    offered: Offering,
+    draft: Draft,
     data: dict[str, Any],
-    email: str,
-    resident: SignedInResident | None,
-) -> Submitted:
-    """Store the finished answers as a web transaction at this council; the fee is due if there is one."""
-    service = offered.service
-    checked = check_answers(service, data, settings=offered.settings)
-    if not checked.ok:
-        raise ValueError(f"answers for {service.code} are not complete: {sorted(checked.errors)}")
-    fee = fee_for(service, checked.answers, offered.settings)
+    resident: Principal | None,
+) -> SubmissionResult:
+    """Submit the finished answers through the submission service, once per draft (its key)."""
     async with tenant_connection(engine, tenant) as connection:
-        row = await create_transaction(
+        return await submit(connection, tenant, offered, data, CHANNEL, submitter_for(draft.email, resident), draft.key)
+
+
+async def start_paying(
+    engine: AsyncEngine,
+    tenant: TenantContext,
+    offered: Offering,
+    provider: PaymentProvider,
+    reference: str,
+    return_url: str,
+) -> PaymentStart:
+    """Start (or pick up again) the payment for a sent request; send the resident to `next_url`."""
+    async with tenant_connection(engine, tenant) as connection:
+        return await start_payment(
             connection,
             tenant,
-            NewTransaction(
-                module=offered.module.code,
-                service=service.code,
-                channel="web",
-                status=service.workflow.initial,
-                answers=_json_ready(checked.answers),
-                submitter_kind="resident" if resident else "anonymous",
-                contact_email=email.strip(),
-                resident_subject=resident.subject if resident else None,
-                actor=resident.subject if resident else "resident",
-            ),
+            reference,
+            provider,
+            return_url,
+            description=f"{tenant.name}: {offered.title}",
+            workflow=offered.service.workflow,
         )
-        submitted_at: datetime = row["created_at"]
-        derived = on_submitted(
-            service, checked.answers, offered.settings, Submission(row["reference"], submitted_at, tenant.slug)
-        )
-        due = respond_by(service, offered.settings, submitted_at)
-        await connection.execute(
-            update(transactions)
-            .where(transactions.c.id == row["id"])
-            .values(
-                fee_pence=fee,
-                payment_status="due" if fee else None,
-                derived=_json_ready(derived),
-                due_on=due,
-            )
-        )
-    return Submitted(
-        reference=row["reference"],
-        fee_pence=fee,
-        respond_by=f"{due.day} {due:%B %Y}" if due else None,
-        status=service.workflow.initial,
-    )
 
 
-async def record_payment(
-    engine: AsyncEngine, tenant: TenantContext, offered: OfferedService, reference: str, payment_id: str, paid: bool
-) -> None:
-    """A payment came back: paid moves the transaction on from awaiting payment; a failure is noted."""
-    workflow = offered.service.workflow
+async def payment_came_back(
+    engine: AsyncEngine, tenant: TenantContext, offered: Offering, provider: PaymentProvider, reference: str
+) -> PaymentOutcome:
     async with tenant_connection(engine, tenant) as connection:
-        row = (
-            (
-                await connection.execute(
-                    transactions.select().where(transactions.c.reference == reference).with_for_update()
-                )
-            )
-            .mappings()
-            .one()
-        )
-        values: dict[str, Any] = {"payment_id": payment_id, "payment_status": "paid" if paid else "failed"}
-        target = "paid" if "paid" in workflow.states else "submitted"
-        moving = paid and row["status"] == workflow.initial and target in workflow.allowed_from(row["status"])
-        if moving:
-            values["status"] = target
-        values["updated_at"] = datetime.now(UTC)
-        await connection.execute(update(transactions).where(transactions.c.id == row["id"]).values(**values))
-        if moving:
-            await connection.execute(
-                insert(transaction_events).values(
-                    transaction_id=row["id"],
-                    from_status=row["status"],
-                    to_status=target,
-                    actor="payment",
-                    note="Payment received",
-                )
-            )
-
-
-def _json_ready(values: Any) -> Any:
-    if isinstance(values, dict):
-        return {str(key): _json_ready(value) for key, value in values.items()}
-    if isinstance(values, list | tuple):
-        return [_json_ready(value) for value in values]
-    if isinstance(values, str | int | float | bool) or values is None:
-        return values
-    return str(values)
+        return await finish_payment(connection, tenant, reference, provider, offered.service.workflow)

@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery
-from sqlalchemy.ext.asyncio import AsyncConnection
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
-from civicshare.modules import status_label
-from civicshare.settings import IdentityProvider
+from civicshare.identity.principal import Principal
+from civicshare.identity.provider import DEV_IDENTITY_PATH
+from civicshare.identity.routes import dev_identity_of, safe_next
+from civicshare.services import PlatformServices
+from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.routes import Wording
+from civicshare.transactions.submission import EMAIL_MESSAGE, valid_email
 from civicshare.web.assets import ONE_YEAR
-from civicshare.web.branding import load_logo
-from civicshare.web.catalogue import by_category, most_used, search
+from civicshare.web.branding import LOGO_URL
+from civicshare.web.catalogue import by_category, listing_of, most_used, search
 from civicshare.web.flow_routes import FLOW_HANDLERS
-from civicshare.web.residents import SESSION_KEY, dev_resident
+from civicshare.web.sandbox_pages import SANDBOX_HANDLERS
 from civicshare.web.service import requests_everywhere, tracked_request
-from civicshare.web.site import STATE_KEY, FieldError, WebRequest
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from civicshare.web.site import STATE_KEY, FieldError, WebRequest, web_site
 
 
-def provide_web(request: Request[Any, Any, State]) -> WebRequest:
-    return WebRequest(request, request.app.state[STATE_KEY])
+async def provide_web(
+    request: Request[Any, Any, State],
+    resident_principal: NamedDependency[Principal | None],
+    csrf_token: NamedDependency[str],
+) -> WebRequest:
+    web = WebRequest(request, request.app.state[STATE_KEY], resident_principal, csrf_token)
+    if web.tenant is not None:
+        await web.site.logos.refresh(web.tenant)
+    return web
 
 
 # -- home, search --------------------------------------------------------------------------------------
@@ -55,7 +64,6 @@ async def home(web: NamedDependency[WebRequest]) -> Response[Any]:
         current="services",
         shortcuts=shortcuts,
         categories=by_category(listings),
-        notice=web.session.pop("notice"),
     )
 
 
@@ -75,7 +83,7 @@ async def track_form(web: NamedDependency[WebRequest]) -> Response[Any]:
 
 
 @post("/track")
-async def track_lookup(web: NamedDependency[WebRequest], tenant_db: NamedDependency[AsyncConnection]) -> Response[Any]:
+async def track_lookup(web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None]) -> Response[Any]:
     fields = await web.form()
     answers = {"reference": fields.get("reference", "").strip(), "email": fields.get("email", "").strip()}
     errors = []
@@ -83,19 +91,18 @@ async def track_lookup(web: NamedDependency[WebRequest], tenant_db: NamedDepende
         errors.append(FieldError("reference", "Enter your reference"))
     if not answers["email"]:
         errors.append(FieldError("email", "Enter your email address"))
-    elif not EMAIL.match(answers["email"]) or len(answers["email"]) > 254:
-        errors.append(FieldError("email", "Enter an email address in the correct format, like name@example.com"))
+    elif not valid_email(answers["email"]):
+        errors.append(FieldError("email", EMAIL_MESSAGE))
     if not errors:
-        offer = {item.service.code: item for item in await web.site.catalogue.offered(web.council)}
+        services = web.site.services
+        offerings = await services.offerings.for_council(web.council)
 
         def status_words(service: str, status: str) -> str:
-            item = offer.get(service)
-            if item is None or status not in item.service.workflow.states:
-                return status.replace("_", " ").capitalize()
-            return status_label(item.service, status, item.settings)
+            return Wording(offerings, services, service).label(status)  # the resident API's words
 
-        listings = [item.listing for item in offer.values()]
-        found = await tracked_request(tenant_db, answers["reference"], answers["email"], listings, status_words)
+        listings = [listing_of(offering) for offering in offerings]
+        async with tenant_connection(web.site.services.database.engine, web.council) as connection:
+            found = await tracked_request(connection, answers["reference"], answers["email"], listings, status_words)
         if found is not None:
             return web.page("track_result.html", current="track", found=found)
         errors.append(
@@ -104,55 +111,34 @@ async def track_lookup(web: NamedDependency[WebRequest], tenant_db: NamedDepende
     return web.page("track.html", status=400, current="track", answers=answers, errors=errors)
 
 
-# -- sign in, sign out, my requests --------------------------------------------------------------------
-
-
-@get("/sign-in")
-async def sign_in_form(web: NamedDependency[WebRequest]) -> Response[Any]:
-    if web.resident is not None:
-        return web.redirect("/my-requests")
-    dev = web.site.services.settings.identity_provider is IdentityProvider.DEV
-    return web.page("sign_in.html", current="sign-in", dev_identity=dev, answers={"name": "", "email": ""})
-
-
-@post("/sign-in")
-async def sign_in(web: NamedDependency[WebRequest]) -> Response[Any]:
-    fields = await web.form()
-    if web.site.services.settings.identity_provider is not IdentityProvider.DEV:
-        raise Problem(404, "Page not found", name="not-found")
-    answers = {"name": fields.get("name", "").strip(), "email": fields.get("email", "").strip()}
-    errors = []
-    if not answers["name"]:
-        errors.append(FieldError("name", "Enter your full name"))
-    if not answers["email"]:
-        errors.append(FieldError("email", "Enter your email address"))
-    elif not EMAIL.match(answers["email"]):
-        errors.append(FieldError("email", "Enter an email address in the correct format, like name@example.com"))
-    if errors:
-        return web.page(
-            "sign_in.html", status=400, current="sign-in", dev_identity=True, answers=answers, errors=errors
-        )
-    web.session[SESSION_KEY] = dev_resident(answers["email"], answers["name"]).to_session()
-    web.session["notice"] = "You are signed in"
-    return web.redirect("/my-requests")
-
-
-@post("/sign-out")
-async def sign_out(web: NamedDependency[WebRequest]) -> Response[Any]:
-    await web.form()
-    web.session.clear()
-    web.session["notice"] = "You have signed out"
-    return web.redirect("/")
+# -- my requests, and the dev identity's sign-in page in the council's colours ---------------------
 
 
 @get("/my-requests")
 async def my_requests(web: NamedDependency[WebRequest]) -> Response[Any]:
     if web.resident is None:
-        return web.redirect("/sign-in")
+        return web.redirect(f"/auth/sign-in?{urlencode({'next': '/my-requests'})}")
     councils = [c for c in await web.site.services.directory.all() if c.serves_residents]
-    listings = {c.slug: list(await web.site.catalogue.listings(c)) for c in councils}
-    found = await requests_everywhere(web.site.services.database.engine, councils, web.resident.subject, listings)
-    return web.page("my_requests.html", current="my-requests", requests=found, notice=web.session.pop("notice"))
+    found = await requests_everywhere(web.site.services, councils, web.resident.subject)
+    return web.page("my_requests.html", current="my-requests", requests=found)
+
+
+@get(f"{DEV_IDENTITY_PATH}/sign-in")
+async def dev_sign_in_page(
+    web: NamedDependency[WebRequest],
+    services: NamedDependency[PlatformServices],
+    next: Annotated[str | None, QueryParameter()] = None,
+) -> Response[Any]:
+    """The dev identity's people (never in production): identity's `POST /dev-identity/sign-in` signs in."""
+    identity = dev_identity_of(services)
+    assert identity.dev is not None
+    return web.page(
+        "dev_sign_in.html",
+        current="sign-in",
+        people=identity.dev.people(),
+        next=safe_next(next),
+        action=f"{DEV_IDENTITY_PATH}/sign-in",
+    )
 
 
 # -- information pages ---------------------------------------------------------------------------------
@@ -176,26 +162,34 @@ async def privacy(web: NamedDependency[WebRequest]) -> Response[Any]:
 # -- the council's logo and the built assets -----------------------------------------------------------
 
 
-@get("/branding/council-logo")
-async def council_logo(web: NamedDependency[WebRequest]) -> Response[bytes]:
-    logo = load_logo(web.site.services.settings.tenants_dir, web.council)
+# These two read no session and set no cookie (no `web`): images and assets are cached, and they must
+# load on an error page too (a refused sign-in cookie is answered with a 401 page that needs its styles).
+
+
+@get(LOGO_URL)
+async def council_logo(request: Request[Any, Any, State], tenant: NamedDependency[TenantContext]) -> Response[bytes]:
+    """The council's logo: the one uploaded through the admin API, else the file its TOML names."""
+    logo = await web_site(request.app.state).logos.logo(tenant)
     if logo is None:
-        raise Problem(404, "Not found", "This council has no logo.", name="not-found")
-    headers = {"etag": logo.etag, "cache-control": "public, max-age=3600", "x-content-type-options": "nosniff"}
-    if web.request.headers.get("if-none-match") == logo.etag:
+        raise Problem(404, "Not found", f"{tenant.name} has no logo.", name="not-found")
+    headers = {
+        "etag": logo.etag,
+        "cache-control": "public, max-age=300",
+        "x-content-type-options": "nosniff",
+        "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+    }
+    if request.headers.get("if-none-match") == logo.etag:
         return Response(b"", status_code=304, headers=headers)
-    if logo.media_type == "image/svg+xml":
-        headers["content-security-policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return Response(logo.body, media_type=logo.media_type, headers=headers)
 
 
 @get("/assets/{name:str}")
-async def asset(web: NamedDependency[WebRequest], name: FromPath[str]) -> Response[bytes]:
-    found = web.site.assets.files.get(name)
+async def asset(request: Request[Any, Any, State], name: FromPath[str]) -> Response[bytes]:
+    found = web_site(request.app.state).assets.files.get(name)
     if found is None:
         raise Problem(404, "Not found", name="not-found")
     headers = {"cache-control": ONE_YEAR, "vary": "accept-encoding", "x-content-type-options": "nosniff"}
-    if found.gzipped is not None and "gzip" in web.request.headers.get("accept-encoding", ""):
+    if found.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
         headers["content-encoding"] = "gzip"
         return Response(found.gzipped, media_type=found.media_type, headers=headers)
     return Response(found.body, media_type=found.media_type, headers=headers)
@@ -208,17 +202,16 @@ web_router = Router(
         search_services,
         track_form,
         track_lookup,
-        sign_in_form,
-        sign_in,
-        sign_out,
         my_requests,
+        dev_sign_in_page,
         accessibility,
         cookies,
         privacy,
         council_logo,
         asset,
         *FLOW_HANDLERS,
+        *SANDBOX_HANDLERS,
     ],
-    dependencies={"web": Provide(provide_web, sync_to_thread=False)},
+    dependencies={"web": Provide(provide_web)},
     include_in_schema=False,
 )

@@ -8,10 +8,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.db.engine import tenant_connection
+from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.routes import Wording
 from civicshare.transactions.service import find_by_reference_and_email, status_history
 from civicshare.transactions.tables import transactions
 from civicshare.web.catalogue import ServiceListing
@@ -24,6 +26,16 @@ CHANNEL_NAMES = {
     "face_to_face": "In person",
     "email": "Email",
     "webchat": "Webchat",
+}
+
+# `transactions.payment_status` as the payment port and the submission service record it.
+PAYMENT_WORDS = {
+    "required": "Not paid yet",
+    "created": "Not paid yet",
+    "success": "Paid",
+    "declined": "Declined, not paid",
+    "abandoned": "Not paid",
+    "error": "Not paid",
 }
 
 
@@ -102,7 +114,8 @@ async def tracked_request(
         Row("How it was made", CHANNEL_NAMES.get(found["channel"], found["channel"])),
     ]
     if found["fee_pence"]:
-        rows.append(Row("Fee", f"£{found['fee_pence'] / 100:,.2f} ({status_text(found['payment_status'] or 'due')})"))
+        paid = PAYMENT_WORDS.get(found["payment_status"] or "required", status_text(found["payment_status"] or ""))
+        rows.append(Row("Fee", f"£{found['fee_pence'] / 100:,.2f} ({paid})"))
     return TrackedRequest(
         reference=found["reference"],
         service_title=title,
@@ -122,17 +135,15 @@ class ResidentRequest:
     council_name: str
     service_title: str
     status: str
+    status_label: str
     made_on: str
     created_at: datetime
 
 
 async def requests_everywhere(
-    engine: AsyncEngine,
-    councils: Iterable[TenantContext],
-    subject: str,
-    catalogue_listings: dict[str, list[ServiceListing]],
+    services: PlatformServices, councils: Iterable[TenantContext], subject: str
 ) -> list[ResidentRequest]:
-    """A resident's own requests at every council, newest first.
+    """A resident's own requests at every council, newest first, in each council's words.
 
     This reads across councils on purpose (one shared account): one routed, read-only query per
     council, each filtered by the resident's subject. With hundreds of councils this wants an index
@@ -140,7 +151,8 @@ async def requests_everywhere(
     """
     found: list[ResidentRequest] = []
     for council in councils:
-        async with tenant_connection(engine, council) as connection:
+        offerings = await services.offerings.for_council(council)
+        async with tenant_connection(services.database.engine, council) as connection:
             rows = await connection.execute(
                 select(
                     transactions.c.reference,
@@ -152,16 +164,17 @@ async def requests_everywhere(
                 .order_by(transactions.c.created_at.desc())
                 .limit(100)
             )
-            listings = catalogue_listings.get(council.slug, [])
-            found.extend(
-                ResidentRequest(
-                    reference=row.reference,
-                    council_name=council.name,
-                    service_title=service_title(row.service, listings),
-                    status=row.status,
-                    made_on=uk_date(row.created_at),
-                    created_at=row.created_at,
+            for row in rows:
+                wording = Wording(offerings, services, row.service)
+                found.append(
+                    ResidentRequest(
+                        reference=row.reference,
+                        council_name=council.name,
+                        service_title=wording.title,
+                        status=row.status,
+                        status_label=wording.label(row.status),
+                        made_on=uk_date(row.created_at),
+                        created_at=row.created_at,
+                    )
                 )
-                for row in rows
-            )
     return sorted(found, key=lambda item: item.created_at, reverse=True)

@@ -1,9 +1,10 @@
 """The resident website's long-lived parts (`WebSite`) and one visit's view of them (`WebRequest`).
 
-`WebSite` is built once by the app factory: templates, built assets, the service catalogue, the
-usage cache and the session key. Handlers receive a `WebRequest` by dependency injection (`web`): the
-council, the session, who is signed in, and helpers that render a page or redirect and, on the way
-out, store the session cookie when it changed.
+`WebSite` is built once by the app factory: templates, built assets, the service catalogue (over the
+platform's offerings) and the usage cache. Handlers receive a `WebRequest` by dependency injection
+(`web`): the council, the form in progress (`flow`), who is signed in (identity's `resident_principal`),
+identity's CSRF token for the page's forms, and helpers that render a page or redirect and, on the way
+out, store the flow cookie when it changed. Form posts are checked by identity's `csrf_checked`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
@@ -19,23 +21,22 @@ from litestar.datastructures import Cookie, State
 from litestar.response import Redirect
 
 from civicshare.api.problems import Problem
-from civicshare.modules import ModuleRegistry
-from civicshare.payments import SandboxPaymentProvider
+from civicshare.identity.csrf import CSRF_FIELD
+from civicshare.identity.guards import session_key
+from civicshare.identity.principal import Principal
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
 from civicshare.web.assets import BuiltAssets, load_assets
-from civicshare.web.branding import PLATFORM_THEME, CouncilTheme, logo_file, theme_for
-from civicshare.web.catalogue import UsageCache
-from civicshare.web.offer import CouncilOffer
-from civicshare.web.residents import SignedInResident, signed_in_resident
-from civicshare.web.session import COOKIE_NAME, CSRF_FIELD, MAX_AGE_SECONDS, WebSession, session_key
+from civicshare.web.branding import PLATFORM_THEME, CouncilLogos, CouncilTheme, theme_for
+from civicshare.web.catalogue import CouncilCatalogue, UsageCache
+from civicshare.web.flow_state import COOKIE_NAME, MAX_AGE_SECONDS, FlowState
 
 log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATE_KEY = "web"
-PLATFORM_PAGES = frozenset({"platform_home.html", "error.html"})
+PLATFORM_PAGES = frozenset({"platform_home.html", "error.html", "dev_sign_in.html", "sandbox_payment.html"})
 HTML = "text/html; charset=utf-8"
 
 
@@ -73,19 +74,16 @@ def make_environment(*, auto_reload: bool = False) -> Environment:
 class WebSite:
     services: PlatformServices
     assets: BuiltAssets = field(default_factory=load_assets)
-    registry: ModuleRegistry | None = None
     usage: UsageCache = field(default_factory=UsageCache)
     environment: Environment = field(default_factory=make_environment)
-    # The demo's and the tests' payments: no money moves. GOV.UK Pay plugs into the same port.
-    payments: SandboxPaymentProvider = field(default_factory=SandboxPaymentProvider)
 
     def __post_init__(self) -> None:
-        if self.registry is None:
-            self.registry = self.services.registry
-        self.catalogue = CouncilOffer(
-            self.services.database.engine, self.registry, max_age=self.services.settings.tenant_cache_seconds
+        self.catalogue = CouncilCatalogue(self.services.offerings)
+        self.flow_key = session_key(self.services)
+        settings = self.services.settings
+        self.logos = CouncilLogos(
+            self.services.database.engine, settings.tenants_dir, max_age=settings.tenant_cache_seconds
         )
-        self.session_key = session_key(self.services.settings.secret_key.get_secret_value())
         self.environment.globals.update(
             css_url=self.assets.url("civicshare.css"),
             js_url=self.assets.url("civicshare.js"),
@@ -96,15 +94,13 @@ class WebSite:
 
     def base_context(self, tenant: TenantContext | None, root_path: str) -> dict[str, Any]:
         theme: CouncilTheme = theme_for(tenant.branding) if tenant else PLATFORM_THEME
-        has_logo = tenant is not None and logo_file(self.services.settings.tenants_dir, tenant) is not None
         return {
             "council": tenant,
             "theme": theme,
             "root": root_path,
-            "logo_url": f"{root_path}/branding/council-logo" if has_logo else None,
+            "logo_url": self.logos.url(tenant, root_path),
             "resident": None,
             "csrf_token": None,
-            "csrf_field": CSRF_FIELD,
             "errors": [],
             "field_errors": {},
             "current": None,
@@ -124,13 +120,16 @@ def web_site(state: State) -> WebSite:
 class WebRequest:
     """One visit to a council's website, as a handler sees it."""
 
-    def __init__(self, request: Request[Any, Any, State], site: WebSite) -> None:
+    def __init__(
+        self, request: Request[Any, Any, State], site: WebSite, resident: Principal | None, csrf_token: str
+    ) -> None:
         self.request = request
         self.site = site
         self.tenant: TenantContext | None = request.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
         self.root = str(request.scope.get("root_path", "")).rstrip("/")
-        self.session = WebSession.decode(request.cookies.get(COOKIE_NAME), site.session_key)
-        self.resident: SignedInResident | None = signed_in_resident(request.scope, self.session)
+        self.flow = FlowState.decode(request.cookies.get(COOKIE_NAME), site.flow_key)
+        self.resident = resident
+        self.csrf_token = csrf_token
 
     @property
     def council(self) -> TenantContext:
@@ -141,31 +140,24 @@ class WebRequest:
     def url(self, path: str) -> str:
         return f"{self.root}{path}"
 
-    # -- CSRF -------------------------------------------------------------------------------------------
-
     async def form(self) -> dict[str, str]:
-        """The posted form, after checking its CSRF token and origin; a 403 page otherwise."""
-        origin = self.request.headers.get("origin")
-        host = self.request.headers.get("host", "")
-        if origin and origin != "null" and origin.split("://", 1)[-1] != host:
-            raise Problem(403, "Form sent from another site", "Go back to the page and try again.", name="csrf")
+        """The posted form's fields (its CSRF token was checked by identity's `csrf_checked`)."""
         self.council  # noqa: B018 - raises: forms belong to a council's pages
         data = await self.request.form()
-        fields = {key: value if isinstance(value, str) else "" for key, value in data.items()}
-        if not self.session.csrf_matches(fields.pop(CSRF_FIELD, None)):
-            raise Problem(
-                403,
-                "Your session has expired",
-                "For your security, the form could not be sent. Go back, reload the page and try again.",
-                name="csrf",
-            )
-        return fields
+        return {key: value if isinstance(value, str) else "" for key, value in data.items() if key != CSRF_FIELD}
 
     # -- responses --------------------------------------------------------------------------------------
 
     def context(self, **values: Any) -> dict[str, Any]:
         context = self.site.base_context(self.tenant, self.root)
-        context.update(resident=self.resident, csrf_token=self.session.csrf_token)
+        here = self.request.scope["path"]
+        if self.request.scope.get("query_string"):
+            here += "?" + self.request.scope["query_string"].decode("latin-1")
+        context.update(
+            resident=self.resident,
+            csrf_token=self.csrf_token,
+            sign_in_path=f"/auth/sign-in?{urlencode({'next': here})}",
+        )
         errors: list[FieldError] = values.get("errors") or []
         context["field_errors"] = errors_by_field(errors)
         context.update(values)
@@ -176,18 +168,19 @@ class WebRequest:
             self.council  # noqa: B018 - raises: every other page belongs to a council
         html = self.site.render(template, self.context(**values))
         response = Response(html, status_code=status, media_type=MediaType.HTML, headers=_PAGE_HEADERS)
-        return self._with_session(response)
+        return self._with_flow(response)
 
     def redirect(self, path: str) -> Response[Any]:
-        return self._with_session(Redirect(self.url(path), status_code=303))
+        """To a path on this council's site, or to another site's address (a payment provider's page)."""
+        return self._with_flow(Redirect(self.url(path) if path.startswith("/") else path, status_code=303))
 
-    def _with_session(self, response: Response[Any]) -> Response[Any]:
-        if self.session.changed:
+    def _with_flow(self, response: Response[Any]) -> Response[Any]:
+        if self.flow.changed:
             secure = self.request.url.scheme == "https"
             response.cookies.append(
                 Cookie(
                     key=COOKIE_NAME,
-                    value=self.session.encode(self.site.session_key),
+                    value=self.flow.encode(self.site.flow_key),
                     path=self.root or "/",
                     max_age=MAX_AGE_SECONDS,
                     httponly=True,
