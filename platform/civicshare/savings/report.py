@@ -141,10 +141,27 @@ def _costed_cells(
 ) -> dict[_CellKey, _Cell]:
     cells: dict[_CellKey, _Cell] = defaultdict(_Cell)
     volume_by_service_day: dict[tuple[str, date], int] = defaultdict(int)
+    # Rows share days and scopes, so each month name and unit cost is looked up once per call.
+    months: dict[date, str] = {}
+    costs: dict[tuple[Channel, str, date], Decimal] = {}
+
+    def month(day: date) -> str:
+        name = months.get(day)
+        if name is None:
+            name = months[day] = month_of(day)
+        return name
+
+    def cost(channel: Channel, service: str, day: date) -> Decimal:
+        key = (channel, service, day)
+        unit_cost = costs.get(key)
+        if unit_cost is None:
+            unit_cost = costs[key] = unit_costs.cost(channel, service, day)
+        return unit_cost
+
     for row in rows:
-        cell = cells[(month_of(row.day), row.service, row.channel)]
+        cell = cells[(month(row.day), row.service, row.channel)]
         cell.volume += row.count
-        cell.actual_cost += row.count * unit_costs.cost(row.channel, row.service, row.day)
+        cell.actual_cost += row.count * cost(row.channel, row.service, row.day)
         volume_by_service_day[(row.service, row.day)] += row.count
 
     for (service, day), volume in volume_by_service_day.items():
@@ -153,8 +170,8 @@ def _costed_cells(
             continue
         for channel, share in mix.shares.items():
             if share:
-                cell = cells[(month_of(day), service, channel)]
-                cell.baseline_cost += volume * share * unit_costs.cost(channel, service, day)
+                cell = cells[(month(day), service, channel)]
+                cell.baseline_cost += volume * share * cost(channel, service, day)
 
     for (_, service, _), cell in cells.items():
         if service not in baseline:
@@ -165,7 +182,8 @@ def _costed_cells(
 def _cell_figures(key: _CellKey, cell: _Cell, service: ServiceFlags) -> Figures:
     digital_volume = cell.volume if is_digital(key[2]) else 0
     counts_in_shift = service.in_channel_shift_figure
-    return Figures(
+    # Built without validation: every field is already an int or a penny Decimal.
+    return Figures.model_construct(
         volume=cell.volume,
         digital_volume=digital_volume,
         shift_volume=cell.volume if counts_in_shift else 0,
@@ -191,7 +209,7 @@ def _lines(figures: Mapping[_CellKey, Figures], grouped_by: tuple[Grouping, ...]
         grouped[key].append(cell_figures)
     ordered = sorted(grouped.items(), key=lambda item: _line_order(item[0]))
     return tuple(
-        ReportLine(month=month, service=service, channel=channel, figures=total_figures(items))
+        ReportLine.model_construct(month=month, service=service, channel=channel, figures=total_figures(items))
         for (month, service, channel), items in ordered
     )
 
