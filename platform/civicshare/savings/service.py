@@ -287,9 +287,9 @@ async def monthly_contacts(connection: AsyncConnection, months: Sequence[date]) 
     if not months:
         return []
     # Cached rows and the list of cached months in one statement, so they come from one snapshot.
-    markers = select(
-        monthly_contact_months.c.month, null(), null(), literal_column("0", BigInteger)
-    ).where(monthly_contact_months.c.month.in_(months))
+    markers = select(monthly_contact_months.c.month, null(), null(), literal_column("0", BigInteger)).where(
+        monthly_contact_months.c.month.in_(months)
+    )
     found: list[RollupRow] = []
     cached: set[date] = set()
     for day, service, channel, count in await connection.execute(union_all(_cached_rows(months), markers)):
