@@ -182,8 +182,7 @@ def _costed_cells(
 def _cell_figures(key: _CellKey, cell: _Cell, service: ServiceFlags) -> Figures:
     digital_volume = cell.volume if is_digital(key[2]) else 0
     counts_in_shift = service.in_channel_shift_figure
-    # Built without validation: every field is already an int or a penny Decimal.
-    return Figures.model_construct(
+    return Figures.of(
         volume=cell.volume,
         digital_volume=digital_volume,
         shift_volume=cell.volume if counts_in_shift else 0,
@@ -209,7 +208,9 @@ def _lines(figures: Mapping[_CellKey, Figures], grouped_by: tuple[Grouping, ...]
         grouped[key].append(cell_figures)
     ordered = sorted(grouped.items(), key=lambda item: _line_order(item[0]))
     return tuple(
-        ReportLine.model_construct(month=month, service=service, channel=channel, figures=total_figures(items))
+        ReportLine.model_construct(
+            month=month, service=service, channel=channel, figures=items[0] if len(items) == 1 else total_figures(items)
+        )
         for (month, service, channel), items in ordered
     )
 
