@@ -7,10 +7,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from civicshare.savings.money import ratio
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def without_validation(model: type[_Model], values: dict[str, Any]) -> _Model:
+    """A model from values that are already the right types, every field given, nothing checked.
+
+    Reports build thousands of rows, cells and lines from values they computed themselves; this sets
+    the fields the way ``model_construct`` does, without its general-purpose (per-field) overhead.
+    """
+    built = model.__new__(model)
+    object.__setattr__(built, "__dict__", values)
+    object.__setattr__(built, "__pydantic_fields_set__", set(values))
+    object.__setattr__(built, "__pydantic_extra__", None)
+    object.__setattr__(built, "__pydantic_private__", None)
+    return built
 
 
 class Figures(BaseModel):
@@ -55,25 +72,18 @@ class Figures(BaseModel):
         actual_cost: Decimal,
         baseline_cost: Decimal,
     ) -> Figures:
-        """Figures from values that are already right (ints, penny Decimals), without validating them.
-
-        Reports build one per month x service x channel cell, thousands at a time; this sets the fields
-        the way ``model_construct`` does, without its general-purpose overhead.
-        """
-        figures = cls.__new__(cls)
-        values = {
-            "volume": volume,
-            "digital_volume": digital_volume,
-            "shift_volume": shift_volume,
-            "shift_digital_volume": shift_digital_volume,
-            "actual_cost": actual_cost,
-            "baseline_cost": baseline_cost,
-        }
-        object.__setattr__(figures, "__dict__", values)
-        object.__setattr__(figures, "__pydantic_fields_set__", set(values))
-        object.__setattr__(figures, "__pydantic_extra__", None)
-        object.__setattr__(figures, "__pydantic_private__", None)
-        return figures
+        """Figures from values that are already right (ints, penny Decimals), without validating them."""
+        return without_validation(
+            cls,
+            {
+                "volume": volume,
+                "digital_volume": digital_volume,
+                "shift_volume": shift_volume,
+                "shift_digital_volume": shift_digital_volume,
+                "actual_cost": actual_cost,
+                "baseline_cost": baseline_cost,
+            },
+        )
 
     def __add__(self, other: Figures) -> Figures:
         return total_figures((self, other))

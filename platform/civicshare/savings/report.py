@@ -32,7 +32,7 @@ from civicshare.savings.avoided_contacts import (
 from civicshare.savings.baseline import BaselineMix
 from civicshare.savings.channels import Channel, is_digital
 from civicshare.savings.costs import UnitCostSchedule
-from civicshare.savings.figures import Figures, total_figures
+from civicshare.savings.figures import Figures, total_figures, without_validation
 from civicshare.savings.money import round_to_penny
 from civicshare.savings.period import ReportPeriod, month_of
 from civicshare.savings.rollups import RollupRow
@@ -208,8 +208,14 @@ def _lines(figures: Mapping[_CellKey, Figures], grouped_by: tuple[Grouping, ...]
         grouped[key].append(cell_figures)
     ordered = sorted(grouped.items(), key=lambda item: _line_order(item[0]))
     return tuple(
-        ReportLine.model_construct(
-            month=month, service=service, channel=channel, figures=items[0] if len(items) == 1 else total_figures(items)
+        without_validation(
+            ReportLine,
+            {
+                "month": month,
+                "service": service,
+                "channel": channel,
+                "figures": items[0] if len(items) == 1 else total_figures(items),
+            },
         )
         for (month, service, channel), items in ordered
     )

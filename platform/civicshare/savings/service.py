@@ -296,7 +296,7 @@ async def monthly_contacts(connection: AsyncConnection, months: Sequence[date]) 
         if service is None:
             cached.add(day)
         else:
-            found.append(RollupRow.model_construct(day=day, service=service, channel=Channel(channel), count=count))
+            found.append(RollupRow.of(day, service, Channel(channel), count))
     found = [row for row in found if row.day.replace(day=1) in cached]
     missing = [month for month in months if month not in cached]
     if missing:
@@ -324,7 +324,7 @@ async def monthly_contacts(connection: AsyncConnection, months: Sequence[date]) 
             insert(monthly_contact_months).values([{"month": month} for month in missing]).on_conflict_do_nothing()
         )
         found += [
-            RollupRow.model_construct(day=day, service=service, channel=Channel(channel), count=int(count))
+            RollupRow.of(day, service, Channel(channel), int(count))
             for day, service, channel, count in await connection.execute(_cached_rows(missing))
         ]
     return found
@@ -378,7 +378,7 @@ async def contact_rollups(
         .having(func.sum(contacts.c.count) > 0)
     )
     return rows + [
-        RollupRow.model_construct(day=day, service=service, channel=Channel(channel), count=int(count))
+        RollupRow.of(day, service, Channel(channel), int(count))
         for day, service, channel, count in await connection.execute(query)
     ]
 
