@@ -30,7 +30,7 @@ from civicshare.savings.avoided_contacts import (
     estimate_avoided_contacts,
 )
 from civicshare.savings.baseline import BaselineMix
-from civicshare.savings.channels import Channel, is_digital
+from civicshare.savings.channels import DIGITAL_CHANNELS, Channel
 from civicshare.savings.costs import UnitCostSchedule
 from civicshare.savings.figures import Figures, total_figures, without_validation
 from civicshare.savings.money import round_to_penny
@@ -116,7 +116,8 @@ def build_savings_report(
         raise UnknownServiceError(f"No service flags for: {', '.join(unknown)}")
 
     cells = _costed_cells(rows, unit_costs, baseline)
-    figures = {key: _cell_figures(key, cell, services[key[1]]) for key, cell in cells.items()}
+    in_shift = {service: flags.in_channel_shift_figure for service, flags in services.items()}
+    figures = {key: _cell_figures(key, cell, in_shift[key[1]]) for key, cell in cells.items()}
     grouped_by = tuple(grouping for grouping in Grouping if grouping in group_by)
     estimate = None
     if avoided_contacts is not None:
@@ -145,12 +146,6 @@ def _costed_cells(
     months: dict[date, str] = {}
     costs: dict[tuple[Channel, str, date], Decimal] = {}
 
-    def month(day: date) -> str:
-        name = months.get(day)
-        if name is None:
-            name = months[day] = month_of(day)
-        return name
-
     def cost(channel: Channel, service: str, day: date) -> Decimal:
         key = (channel, service, day)
         unit_cost = costs.get(key)
@@ -159,19 +154,23 @@ def _costed_cells(
         return unit_cost
 
     for row in rows:
-        cell = cells[(month(row.day), row.service, row.channel)]
-        cell.volume += row.count
-        cell.actual_cost += row.count * cost(row.channel, row.service, row.day)
-        volume_by_service_day[(row.service, row.day)] += row.count
+        day, service, channel, count = row.day, row.service, row.channel, row.count
+        month = months.get(day)
+        if month is None:
+            month = months[day] = month_of(day)
+        cell = cells[(month, service, channel)]
+        cell.volume += count
+        cell.actual_cost += count * cost(channel, service, day)
+        volume_by_service_day[(service, day)] += count
 
     for (service, day), volume in volume_by_service_day.items():
         mix = baseline.get(service)
         if mix is None:
             continue
+        month = months[day]
         for channel, share in mix.shares.items():
             if share:
-                cell = cells[(month(day), service, channel)]
-                cell.baseline_cost += volume * share * cost(channel, service, day)
+                cells[(month, service, channel)].baseline_cost += volume * share * cost(channel, service, day)
 
     for (_, service, _), cell in cells.items():
         if service not in baseline:
@@ -179,16 +178,16 @@ def _costed_cells(
     return dict(cells)
 
 
-def _cell_figures(key: _CellKey, cell: _Cell, service: ServiceFlags) -> Figures:
-    digital_volume = cell.volume if is_digital(key[2]) else 0
-    counts_in_shift = service.in_channel_shift_figure
+def _cell_figures(key: _CellKey, cell: _Cell, counts_in_shift: bool) -> Figures:
+    volume = cell.volume
+    digital_volume = volume if key[2] in DIGITAL_CHANNELS else 0
     return Figures.of(
-        volume=cell.volume,
-        digital_volume=digital_volume,
-        shift_volume=cell.volume if counts_in_shift else 0,
-        shift_digital_volume=digital_volume if counts_in_shift else 0,
-        actual_cost=round_to_penny(cell.actual_cost),
-        baseline_cost=round_to_penny(cell.baseline_cost),
+        volume,
+        digital_volume,
+        volume if counts_in_shift else 0,
+        digital_volume if counts_in_shift else 0,
+        round_to_penny(cell.actual_cost),
+        round_to_penny(cell.baseline_cost),
     )
 
 
