@@ -8,6 +8,12 @@ Rollups are kept in step with submissions by ``record_contact``, called from
 ``civicshare.transactions.service.create_transaction`` in the same database transaction, so a
 transaction and its count commit or roll back together. The day of a contact is the day in UK local time
 (Europe/London) of the transaction's ``created_at``, the same rule ``rebuild_rollups`` applies in SQL.
+
+Reports read closed months from a monthly cache (``monthly_contacts``), filled on first use. A month is
+closed a full day after it ends (submissions only ever count today), so only offline imports, rebuilds
+and counts recorded for past days change one; each of those calls ``forget_monthly_contacts`` in its own
+database transaction. Filling and forgetting take the same table lock, so a report never stores counts
+read before a change that committed meanwhile.
 """
 
 from __future__ import annotations
