@@ -8,7 +8,8 @@ It runs in bench's scratch database on the embedded PostgreSQL under ./var, onbo
    whose counts add up to 5,000,000 transactions, written straight into ``daily_rollups`` with COPY
    (no raw transaction rows: reports never read them), plus a year of imported offline counts, a
    baseline for every service and three effective-dated unit-cost changes. Each report is timed the way
-   the HTTP handler runs it (open a routed connection, load inputs, build the report), warm, many times.
+   the HTTP handler runs it (open a routed connection, load inputs, build the report), warm, many times;
+   the first report, which counts the closed months into the monthly cache, is timed on its own.
 2. Submit latency. ``create_transaction`` (reference, transaction row, status event, commit) timed with
    and without the rollup count, alternating blocks so both see the same conditions.
 """
@@ -170,6 +171,10 @@ async def report_benchmarks(database: Database, council: TenantContext, runs: in
     async def overview() -> object:
         return await platform_savings(database.engine, last_year, flags)
 
+    # The first report reads every closed month's daily rows once and keeps their monthly counts.
+    started = time.perf_counter()
+    await report(last_year, (Grouping.MONTH,))()
+    first = f"{(time.perf_counter() - started) * 1000:8.1f} ms once"
     rows = [
         ("report, last 12 months by month (+ savings to date over 3 years)", report(last_year, (Grouping.MONTH,))),
         ("report, last 12 months by month only", report(last_year, (Grouping.MONTH,), to_date=False)),
@@ -177,7 +182,10 @@ async def report_benchmarks(database: Database, council: TenantContext, runs: in
         ("CSV export, last 12 months (month x service x channel)", csv_export),
         ("operator overview (this database's councils), last 12 months", overview),
     ]
-    return [(name, ms(await timed(runs, action))) for name, action in rows]
+    return [
+        ("first report after loading (fills the monthly cache), 12 months + savings to date", first),
+        *[(name, ms(await timed(runs, action))) for name, action in rows],
+    ]
 
 
 async def submit_benchmark(database: Database, council: TenantContext, submissions: int) -> list[tuple[str, str]]:
@@ -229,7 +237,7 @@ async def run_benchmark(bench: BenchDatabase, *, quick: bool = False) -> Table:
         table.add_row(name, value)
     table.add_section()
     for name, value in await report_benchmarks(database, council, runs, days):
-        table.add_row(f"{name} (warm, {runs} runs; target < 100 ms)", value)
+        table.add_row(name if value.endswith("once") else f"{name} (warm, {runs} runs; target < 100 ms)", value)
     table.add_section()
     submit_council = await live_council(database, "bench-submits", "BES")
     for name, value in await submit_benchmark(database, submit_council, submissions):

@@ -19,9 +19,12 @@ typed results back that serialise to JSON. The storage and interface modules are
 
 In the database and on the web (each council's data in its own schema):
 
-- ``tables``: daily rollups, offline contact counts and imports, unit-cost overrides, baseline mixes
+- ``tables``: daily rollups, offline contact counts and imports, unit-cost overrides, baseline mixes, and
+  the monthly cache of closed months' contacts that reports read instead of those months' daily rows
 - ``service``: ``record_contact`` (called by ``create_transaction`` in the same database transaction),
-  rollup checks and rebuilds, offline imports, unit costs, baselines
+  rollup checks and rebuilds, offline imports, unit costs, baselines; ``contact_rollups`` (what reports
+  read) and the monthly cache behind it, which imports, rebuilds and past-day counts empty for the
+  months they change (``forget_monthly_contacts``)
 - ``service_flags``: where reports get each service's flags (``PlatformServices.service_flags``)
 - ``reporting``: load a council's, a group's or every council's inputs and build their reports
 - ``access``: ``require_staff`` and ``require_operator``, the seam the identity work replaces

@@ -7,10 +7,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from civicshare.savings.money import ratio
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def without_validation(model: type[_Model], values: dict[str, Any]) -> _Model:
+    """A model from values that are already the right types, every field given, nothing checked.
+
+    Reports build thousands of rows, cells and lines from values they computed themselves; this sets
+    the fields the way ``model_construct`` does, without its general-purpose (per-field) overhead.
+    """
+    built = model.__new__(model)
+    object.__setattr__(built, "__dict__", values)
+    object.__setattr__(built, "__pydantic_fields_set__", set(values))
+    object.__setattr__(built, "__pydantic_extra__", None)
+    object.__setattr__(built, "__pydantic_private__", None)
+    return built
 
 
 class Figures(BaseModel):
@@ -45,19 +62,49 @@ class Figures(BaseModel):
     def digital_share_all_services(self) -> Decimal | None:
         return ratio(self.digital_volume, self.volume)
 
-    def __add__(self, other: Figures) -> Figures:
-        return Figures(
-            volume=self.volume + other.volume,
-            digital_volume=self.digital_volume + other.digital_volume,
-            shift_volume=self.shift_volume + other.shift_volume,
-            shift_digital_volume=self.shift_digital_volume + other.shift_digital_volume,
-            actual_cost=self.actual_cost + other.actual_cost,
-            baseline_cost=self.baseline_cost + other.baseline_cost,
+    @classmethod
+    def of(
+        cls,
+        volume: int,
+        digital_volume: int,
+        shift_volume: int,
+        shift_digital_volume: int,
+        actual_cost: Decimal,
+        baseline_cost: Decimal,
+    ) -> Figures:
+        """Figures from values that are already right (ints, penny Decimals), without validating them."""
+        return without_validation(
+            cls,
+            {
+                "volume": volume,
+                "digital_volume": digital_volume,
+                "shift_volume": shift_volume,
+                "shift_digital_volume": shift_digital_volume,
+                "actual_cost": actual_cost,
+                "baseline_cost": baseline_cost,
+            },
         )
+
+    def __add__(self, other: Figures) -> Figures:
+        return total_figures((self, other))
 
 
 def total_figures(items: Iterable[Figures]) -> Figures:
-    total = Figures()
+    """The sum of some figures, added field by field (one model built, not one per item)."""
+    volume = digital_volume = shift_volume = shift_digital_volume = 0
+    actual_cost = baseline_cost = Decimal("0.00")
     for item in items:
-        total = total + item
-    return total
+        volume += item.volume
+        digital_volume += item.digital_volume
+        shift_volume += item.shift_volume
+        shift_digital_volume += item.shift_digital_volume
+        actual_cost += item.actual_cost
+        baseline_cost += item.baseline_cost
+    return Figures.of(
+        volume=volume,
+        digital_volume=digital_volume,
+        shift_volume=shift_volume,
+        shift_digital_volume=shift_digital_volume,
+        actual_cost=actual_cost,
+        baseline_cost=baseline_cost,
+    )

@@ -30,9 +30,9 @@ from civicshare.savings.avoided_contacts import (
     estimate_avoided_contacts,
 )
 from civicshare.savings.baseline import BaselineMix
-from civicshare.savings.channels import Channel, is_digital
+from civicshare.savings.channels import DIGITAL_CHANNELS, Channel
 from civicshare.savings.costs import UnitCostSchedule
-from civicshare.savings.figures import Figures, total_figures
+from civicshare.savings.figures import Figures, total_figures, without_validation
 from civicshare.savings.money import round_to_penny
 from civicshare.savings.period import ReportPeriod, month_of
 from civicshare.savings.rollups import RollupRow
@@ -116,7 +116,8 @@ def build_savings_report(
         raise UnknownServiceError(f"No service flags for: {', '.join(unknown)}")
 
     cells = _costed_cells(rows, unit_costs, baseline)
-    figures = {key: _cell_figures(key, cell, services[key[1]]) for key, cell in cells.items()}
+    in_shift = {service: flags.in_channel_shift_figure for service, flags in services.items()}
+    figures = {key: _cell_figures(key, cell, in_shift[key[1]]) for key, cell in cells.items()}
     grouped_by = tuple(grouping for grouping in Grouping if grouping in group_by)
     estimate = None
     if avoided_contacts is not None:
@@ -141,20 +142,35 @@ def _costed_cells(
 ) -> dict[_CellKey, _Cell]:
     cells: dict[_CellKey, _Cell] = defaultdict(_Cell)
     volume_by_service_day: dict[tuple[str, date], int] = defaultdict(int)
+    # Rows share days and scopes, so each month name and unit cost is looked up once per call.
+    months: dict[date, str] = {}
+    costs: dict[tuple[Channel, str, date], Decimal] = {}
+
+    def cost(channel: Channel, service: str, day: date) -> Decimal:
+        key = (channel, service, day)
+        unit_cost = costs.get(key)
+        if unit_cost is None:
+            unit_cost = costs[key] = unit_costs.cost(channel, service, day)
+        return unit_cost
+
     for row in rows:
-        cell = cells[(month_of(row.day), row.service, row.channel)]
-        cell.volume += row.count
-        cell.actual_cost += row.count * unit_costs.cost(row.channel, row.service, row.day)
-        volume_by_service_day[(row.service, row.day)] += row.count
+        day, service, channel, count = row.day, row.service, row.channel, row.count
+        month = months.get(day)
+        if month is None:
+            month = months[day] = month_of(day)
+        cell = cells[(month, service, channel)]
+        cell.volume += count
+        cell.actual_cost += count * cost(channel, service, day)
+        volume_by_service_day[(service, day)] += count
 
     for (service, day), volume in volume_by_service_day.items():
         mix = baseline.get(service)
         if mix is None:
             continue
+        month = months[day]
         for channel, share in mix.shares.items():
             if share:
-                cell = cells[(month_of(day), service, channel)]
-                cell.baseline_cost += volume * share * unit_costs.cost(channel, service, day)
+                cells[(month, service, channel)].baseline_cost += volume * share * cost(channel, service, day)
 
     for (_, service, _), cell in cells.items():
         if service not in baseline:
@@ -162,16 +178,16 @@ def _costed_cells(
     return dict(cells)
 
 
-def _cell_figures(key: _CellKey, cell: _Cell, service: ServiceFlags) -> Figures:
-    digital_volume = cell.volume if is_digital(key[2]) else 0
-    counts_in_shift = service.in_channel_shift_figure
-    return Figures(
-        volume=cell.volume,
-        digital_volume=digital_volume,
-        shift_volume=cell.volume if counts_in_shift else 0,
-        shift_digital_volume=digital_volume if counts_in_shift else 0,
-        actual_cost=round_to_penny(cell.actual_cost),
-        baseline_cost=round_to_penny(cell.baseline_cost),
+def _cell_figures(key: _CellKey, cell: _Cell, counts_in_shift: bool) -> Figures:
+    volume = cell.volume
+    digital_volume = volume if key[2] in DIGITAL_CHANNELS else 0
+    return Figures.of(
+        volume,
+        digital_volume,
+        volume if counts_in_shift else 0,
+        digital_volume if counts_in_shift else 0,
+        round_to_penny(cell.actual_cost),
+        round_to_penny(cell.baseline_cost),
     )
 
 
@@ -191,7 +207,15 @@ def _lines(figures: Mapping[_CellKey, Figures], grouped_by: tuple[Grouping, ...]
         grouped[key].append(cell_figures)
     ordered = sorted(grouped.items(), key=lambda item: _line_order(item[0]))
     return tuple(
-        ReportLine(month=month, service=service, channel=channel, figures=total_figures(items))
+        without_validation(
+            ReportLine,
+            {
+                "month": month,
+                "service": service,
+                "channel": channel,
+                "figures": items[0] if len(items) == 1 else total_figures(items),
+            },
+        )
         for (month, service, channel), items in ordered
     )
 

@@ -91,7 +91,9 @@ async def council_savings(
     )
     # One pass over the rollups serves the report and the savings before it: stretches are split at the
     # report's first day, so each lies wholly inside or outside the report's period.
-    scanned = ReportPeriod(start=earlier.start, end=period.end) if earlier else period
+    # The scan starts on the first of the first contact's month (no contacts come before it, so the
+    # rows are the same), which lets that month come from the monthly cache too.
+    scanned = ReportPeriod(start=earlier.start.replace(day=1), end=period.end) if earlier else period
     rows = await contact_rollups(
         connection, scanned, cost_changes=cost_change_days(costs.schedule), splits=(period.start,)
     )

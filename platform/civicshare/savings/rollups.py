@@ -18,6 +18,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from civicshare.savings.channels import Channel
+from civicshare.savings.figures import without_validation
 
 RollupKey = tuple[date, str, Channel]
 
@@ -29,6 +30,11 @@ class RollupRow(BaseModel):
     service: str
     channel: Channel
     count: int = Field(ge=0)
+
+    @classmethod
+    def of(cls, day: date, service: str, channel: Channel, count: int) -> RollupRow:
+        """A row from values already checked (read from the database), without validating them again."""
+        return without_validation(cls, {"day": day, "service": service, "channel": channel, "count": count})
 
     @property
     def key(self) -> RollupKey:

@@ -8,19 +8,41 @@ Rollups are kept in step with submissions by ``record_contact``, called from
 ``civicshare.transactions.service.create_transaction`` in the same database transaction, so a
 transaction and its count commit or roll back together. The day of a contact is the day in UK local time
 (Europe/London) of the transaction's ``created_at``, the same rule ``rebuild_rollups`` applies in SQL.
+
+Reports read closed months from a monthly cache (``monthly_contacts``), filled on first use. A month is
+closed a full day after it ends (submissions only ever count today), so only offline imports, rebuilds
+and counts recorded for past days change one; each of those calls ``forget_monthly_contacts`` in its own
+database transaction. Filling and forgetting take the same table lock, so a report never stores counts
+read before a change that committed meanwhile.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Date, Integer, and_, cast, delete, func, literal, select, text, true, union_all
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -35,6 +57,8 @@ from civicshare.savings.rollups import RollupRow
 from civicshare.savings.tables import (
     baseline_mixes,
     daily_rollups,
+    monthly_contact_months,
+    monthly_contact_rollups,
     offline_contact_counts,
     offline_imports,
     unit_cost_overrides,
@@ -85,6 +109,9 @@ async def record_contact(
         "ON CONFLICT (day, service, channel, is_test) DO UPDATE SET count = rollup.count + 1",
         (day, service, str(channel), is_test),
     )
+    if day < uk_day(datetime.now(UTC)).replace(day=1):
+        # A count for a past month (never a submission's: those are today's) changes a closed month.
+        await forget_monthly_contacts(connection, [day])
 
 
 RollupCountKey = tuple[date, str, str, bool]
@@ -160,6 +187,7 @@ async def rebuild_rollups(connection: AsyncConnection, tenant: TenantContext) ->
     stored = await stored_rollup_counts(connection)
     rebuilt = await rebuilt_rollup_counts(connection)
     await connection.execute(delete(daily_rollups))
+    await forget_monthly_contacts(connection)
     rebuild = _transactions_by_day().subquery()
     await connection.execute(
         insert(daily_rollups).from_select(
@@ -182,8 +210,139 @@ def month_starts(period: ReportPeriod) -> list[date]:
         starts.append(first)
 
 
+def _contacts(*day_conditions: Any) -> Any:
+    """Platform transactions (not test data) and offline counts, one row per stored daily count."""
+    rollup_days = or_(*(condition(daily_rollups.c.day) for condition in day_conditions))
+    offline_days = or_(*(condition(offline_contact_counts.c.day) for condition in day_conditions))
+    return union_all(
+        select(daily_rollups.c.day, daily_rollups.c.service, daily_rollups.c.channel, daily_rollups.c.count).where(
+            daily_rollups.c.is_test.is_(False), rollup_days
+        ),
+        select(
+            offline_contact_counts.c.day,
+            offline_contact_counts.c.service,
+            offline_contact_counts.c.channel,
+            offline_contact_counts.c.count,
+        ).where(offline_days),
+    ).subquery("contacts")
+
+
+def _between(first: date, last: date) -> Any:
+    return lambda day: day.between(first, last)
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def closed_months(period: ReportPeriod, boundaries: Iterable[date], today: date) -> list[date]:
+    """The months a report can read from the monthly cache: the first day of each.
+
+    A month qualifies when it lies wholly inside the period, no boundary day (unit-cost change or split)
+    falls after its first day, and it ended before yesterday (UK time), so no submission can still be
+    counted in it: a submission's count is for the day it is made.
+    """
+    inside = {day for day in boundaries if day.day != 1}
+    months: list[date] = []
+    month = period.start if period.start.day == 1 else _month_end(period.start) + timedelta(days=1)
+    while (end := _month_end(month)) <= period.end and end < today - timedelta(days=1):
+        if not any(month < day <= end for day in inside):
+            months.append(month)
+        month = end + timedelta(days=1)
+    return months
+
+
+async def _lock_monthly_cache(connection: AsyncConnection) -> None:
+    # Fillers and forgetters take turns: a filler never stores counts read before a change it missed.
+    schema = routed_schema(connection)
+    await connection.execute(text(f'LOCK TABLE "{schema}".monthly_contact_months IN SHARE ROW EXCLUSIVE MODE'))
+
+
+async def forget_monthly_contacts(connection: AsyncConnection, days: Iterable[date] | None = None) -> None:
+    """Empty the monthly cache for the months of these days (every month if None), in the caller's transaction.
+
+    Whatever changes a past day's daily rollups or offline counts calls this (offline imports, rebuilds,
+    ``record_contact`` for a past month), so the next report recounts those months from the daily rows.
+    """
+    await _lock_monthly_cache(connection)
+    if days is None:
+        await connection.execute(delete(monthly_contact_rollups))
+        await connection.execute(delete(monthly_contact_months))
+        return
+    months = sorted({day.replace(day=1) for day in days})
+    if months:
+        await connection.execute(delete(monthly_contact_rollups).where(monthly_contact_rollups.c.month.in_(months)))
+        await connection.execute(delete(monthly_contact_months).where(monthly_contact_months.c.month.in_(months)))
+
+
+def _cached_rows(months: Sequence[date]) -> Any:
+    return select(
+        monthly_contact_rollups.c.first_day,
+        monthly_contact_rollups.c.service,
+        monthly_contact_rollups.c.channel,
+        monthly_contact_rollups.c.count,
+    ).where(monthly_contact_rollups.c.month.in_(months))
+
+
+async def monthly_contacts(connection: AsyncConnection, months: Sequence[date]) -> list[RollupRow]:
+    """Contacts per service and channel in each of these closed months, dated on the first day with contacts.
+
+    The same rows ``contact_rollups`` gives for a month with no boundary inside it. Months not cached yet
+    are counted from the daily rows and stored first.
+    """
+    if not months:
+        return []
+    # Cached rows and the list of cached months in one statement, so they come from one snapshot.
+    markers = select(monthly_contact_months.c.month, null(), null(), literal_column("0", BigInteger)).where(
+        monthly_contact_months.c.month.in_(months)
+    )
+    found: list[RollupRow] = []
+    cached: set[date] = set()
+    for day, service, channel, count in await connection.execute(union_all(_cached_rows(months), markers)):
+        if service is None:
+            cached.add(day)
+        else:
+            found.append(RollupRow.of(day, service, Channel(channel), count))
+    found = [row for row in found if row.day.replace(day=1) in cached]
+    missing = [month for month in months if month not in cached]
+    if missing:
+        await _lock_monthly_cache(connection)
+        contacts = _contacts(*(_between(month, _month_end(month)) for month in missing))
+        month = cast(func.date_trunc("month", contacts.c.day), Date)
+        counted = (
+            select(
+                month,
+                contacts.c.service,
+                contacts.c.channel,
+                func.min(contacts.c.day),
+                cast(func.sum(contacts.c.count), BigInteger),
+            )
+            .group_by(month, contacts.c.service, contacts.c.channel)
+            .having(func.sum(contacts.c.count) > 0)
+        )
+        # Under the lock, another report may have stored some of them meanwhile: theirs are the same.
+        await connection.execute(
+            insert(monthly_contact_rollups)
+            .from_select(["month", "service", "channel", "first_day", "count"], counted)
+            .on_conflict_do_nothing()
+        )
+        await connection.execute(
+            insert(monthly_contact_months).values([{"month": month} for month in missing]).on_conflict_do_nothing()
+        )
+        found += [
+            RollupRow.of(day, service, Channel(channel), int(count))
+            for day, service, channel, count in await connection.execute(_cached_rows(missing))
+        ]
+    return found
+
+
 async def contact_rollups(
-    connection: AsyncConnection, period: ReportPeriod, *, cost_changes: Iterable[date] = (), splits: Iterable[date] = ()
+    connection: AsyncConnection,
+    period: ReportPeriod,
+    *,
+    cost_changes: Iterable[date] = (),
+    splits: Iterable[date] = (),
+    today: date | None = None,
 ) -> list[RollupRow]:
     """Contacts in the period (platform transactions, not test data, plus imported offline counts).
 
@@ -192,22 +351,24 @@ async def contact_rollups(
     period inside this one), giving one row per stretch, service and channel, dated on its first day with
     contacts. Unit costs are constant within a stretch and the engine's costs are linear in the counts,
     so every report figure is exactly that of the daily rows, from a small fraction of the rows.
+
+    A closed month that is one whole stretch comes from the monthly cache (``monthly_contacts``): the
+    same rows, without reading the month's daily rows. ``today`` (UK time) decides which months are closed.
     """
-    between = [
-        select(daily_rollups.c.day, daily_rollups.c.service, daily_rollups.c.channel, daily_rollups.c.count).where(
-            daily_rollups.c.is_test.is_(False), daily_rollups.c.day.between(period.start, period.end)
-        ),
-        select(
-            offline_contact_counts.c.day,
-            offline_contact_counts.c.service,
-            offline_contact_counts.c.channel,
-            offline_contact_counts.c.count,
-        ).where(offline_contact_counts.c.day.between(period.start, period.end)),
-    ]
-    contacts = union_all(*between).subquery("contacts")
-    boundaries = sorted(
-        {day for day in (*cost_changes, *splits) if period.start < day <= period.end} | set(month_starts(period))
-    )
+    changes = {day for day in (*cost_changes, *splits) if period.start < day <= period.end}
+    cached_months = closed_months(period, changes, today or uk_day(datetime.now(UTC)))
+    rows = await monthly_contacts(connection, cached_months)
+    # The days left to read from the daily rows: the period less the cached months, as runs of days.
+    runs: list[tuple[date, date]] = []
+    first = period.start
+    for month in (*cached_months, period.end + timedelta(days=1)):
+        if first < month:
+            runs.append((first, min(month - timedelta(days=1), period.end)))
+        first = max(first, _month_end(month) + timedelta(days=1))
+    if not runs:
+        return rows
+    contacts = _contacts(*(_between(start, end) for start, end in runs))
+    boundaries = sorted(changes | set(month_starts(period)))
     # Days are numbered from the period's first day, and width_bucket finds each day's stretch by bisection.
     offsets = [(day - period.start).days for day in boundaries]
     day_number = cast(contacts.c.day - period.start, Integer)
@@ -222,8 +383,8 @@ async def contact_rollups(
         .group_by(stretch, contacts.c.service, contacts.c.channel)
         .having(func.sum(contacts.c.count) > 0)
     )
-    return [
-        RollupRow.model_construct(day=day, service=service, channel=Channel(channel), count=int(count))
+    return rows + [
+        RollupRow.of(day, service, Channel(channel), int(count))
         for day, service, channel, count in await connection.execute(query)
     ]
 
@@ -310,6 +471,8 @@ async def store_offline_import(
             where=offline_contact_counts.c.count.is_distinct_from(statement.excluded.count),
         ).returning(offline_contact_counts.c.day)
         changed += len((await connection.execute(upsert)).all())
+    if rows:
+        await forget_monthly_contacts(connection, [row.day for row in parsed.accepted])
     await connection.execute(
         insert(offline_imports).values(
             source=source[:255],

@@ -9,6 +9,12 @@
 - ``unit_cost_overrides``: the council's own effective-dated unit costs, set through the staff API, on
   top of the platform defaults and the council's definition file.
 - ``baseline_mixes``: each service's channel mix before the platform (or at a chosen date).
+- ``monthly_contact_rollups`` and ``monthly_contact_months``: a cache of closed months' contacts (platform
+  transactions, not test data, plus offline counts) per month, service and channel, with the first day
+  that had contacts; ``monthly_contact_months`` lists the months cached (a month with no contacts has no
+  rows). Filled when a report first needs a closed month, emptied for a month whenever its daily counts
+  or offline counts change (offline imports, rollup rebuilds, counts for past days). See
+  ``service.contact_rollups``.
 """
 
 from sqlalchemy import (
@@ -101,4 +107,23 @@ baseline_mixes = Table(
     CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
     CheckConstraint("share >= 0 AND share <= 1", name="share"),
     CheckConstraint("source IN ('set', 'derived')", name="source"),
+)
+
+monthly_contact_rollups = Table(
+    "monthly_contact_rollups",
+    tenant_metadata,
+    Column("month", Date, nullable=False),
+    Column("service", String(63), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("first_day", Date, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("month", "service", "channel"),
+)
+
+monthly_contact_months = Table(
+    "monthly_contact_months",
+    tenant_metadata,
+    Column("month", Date, nullable=False),
+    Column("cached_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("month"),
 )
