@@ -169,6 +169,16 @@ async def savings_report(
     )
 
 
+async def _csv_report(
+    connection: AsyncConnection, council: TenantContext, services: PlatformServices, period: ReportPeriod
+) -> Response[str]:
+    savings = await council_savings(
+        connection, council, services.service_flags, period, group_by=CSV_GROUPING, avoided=None,
+        with_savings_to_date=False,
+    )  # fmt: skip
+    return _csv_response(savings)
+
+
 @get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv")
 async def savings_report_csv(
     staff: NamedDependency[StaffPrincipal],
@@ -179,16 +189,7 @@ async def savings_report_csv(
     period_to: PeriodTo = None,
 ) -> Response[str]:
     """The report as CSV, one row per month, service and channel (columns: civicshare.savings.csv_export)."""
-    savings = await council_savings(
-        tenant_db,
-        tenant,
-        services.service_flags,
-        report_period(period_from, period_to),
-        group_by=CSV_GROUPING,
-        avoided=None,
-        with_savings_to_date=False,
-    )
-    return _csv_response(savings)
+    return await _csv_report(tenant_db, tenant, services, report_period(period_from, period_to))
 
 
 @get("/staff/savings", media_type=MediaType.HTML, include_in_schema=False)
@@ -419,16 +420,7 @@ async def operator_council_report_csv(
 ) -> Response[str]:
     council = await _council(services, slug)
     async with tenant_connection(services.database.engine, council) as connection:
-        savings = await council_savings(
-            connection,
-            council,
-            services.service_flags,
-            report_period(period_from, period_to),
-            group_by=CSV_GROUPING,
-            avoided=None,
-            with_savings_to_date=False,
-        )
-    return _csv_response(savings)
+        return await _csv_report(connection, council, services, report_period(period_from, period_to))
 
 
 @get("/ops/savings/groups/{slug:str}", tags=["savings (operators)"])
