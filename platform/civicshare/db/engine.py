@@ -87,10 +87,3 @@ async def tenant_autocommit_connection(engine: AsyncEngine, tenant: TenantContex
             isolation_level="AUTOCOMMIT", schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema}
         )
         yield connection
-
-
-@asynccontextmanager
-async def platform_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection in a transaction for the control plane only (tenant tables stay unroutable)."""
-    async with engine.begin() as connection:
-        yield connection

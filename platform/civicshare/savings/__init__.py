@@ -21,7 +21,7 @@ In the database and on the web (each council's data in its own schema):
 
 - ``tables``: daily rollups, offline contact counts and imports, unit-cost overrides, baseline mixes, and
   the monthly cache of closed months' contacts that reports read instead of those months' daily rows
-- ``service``: ``record_contact`` (called by ``create_transaction`` in the same database transaction),
+- ``service``: ``record_contact`` (a direct count; submissions count theirs inside their own INSERT),
   rollup checks and rebuilds, offline imports, unit costs, baselines; ``contact_rollups`` (what reports
   read) and the monthly cache behind it, which imports, rebuilds and past-day counts empty for the
   months they change (``forget_monthly_contacts``)

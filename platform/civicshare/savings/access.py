@@ -102,9 +102,27 @@ async def require_operator(
     return OperatorPrincipal(role=role, name=f"dev {role}")
 
 
+_STAFF_KEY = "civicshare.savings.staff"
+_OPERATOR_KEY = "civicshare.savings.operator"
+
+
 async def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    await require_staff(connection, provide_tenant(connection), provide_services(connection.app.state))  # type: ignore[arg-type]
+    """Guard for every staff page; the handler's `staff` dependency reads what it decided."""
+    services = provide_services(connection.app.state)
+    connection.scope[_STAFF_KEY] = await require_staff(connection, provide_tenant(connection), services)  # type: ignore[arg-type,literal-required]
 
 
 async def operators_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    await require_operator(connection, provide_maybe_tenant(connection), provide_services(connection.app.state))  # type: ignore[arg-type]
+    """Guard for every operator page; the handler's `operator` dependency reads what it decided."""
+    services = provide_services(connection.app.state)
+    connection.scope[_OPERATOR_KEY] = await require_operator(connection, provide_maybe_tenant(connection), services)  # type: ignore[arg-type,literal-required]
+
+
+def provide_staff(request: ASGIConnection[Any, Any, Any, Any]) -> StaffPrincipal:
+    staff: StaffPrincipal = request.scope[_STAFF_KEY]  # type: ignore[literal-required]
+    return staff
+
+
+def provide_operator(request: ASGIConnection[Any, Any, Any, Any]) -> OperatorPrincipal:
+    operator: OperatorPrincipal = request.scope[_OPERATOR_KEY]  # type: ignore[literal-required]
+    return operator

@@ -37,8 +37,8 @@ from civicshare.savings.access import (
     OperatorPrincipal,
     StaffPrincipal,
     operators_only,
-    require_operator,
-    require_staff,
+    provide_operator,
+    provide_staff,
     staff_only,
 )
 from civicshare.savings.baseline import BaselineMix
@@ -458,7 +458,7 @@ _staff_router = Router(
         import_offline_contacts,
     ],
     guards=[staff_only],
-    dependencies={"staff": Provide(require_staff)},
+    dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
 )
 _operator_router = Router(
     path="/",
@@ -470,6 +470,6 @@ _operator_router = Router(
         operator_group_report,
     ],
     guards=[operators_only],
-    dependencies={"operator": Provide(require_operator)},
+    dependencies={"operator": Provide(provide_operator, sync_to_thread=False)},
 )
 savings_router = Router(path="/", route_handlers=[_staff_router, _operator_router])

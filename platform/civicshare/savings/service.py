@@ -4,9 +4,10 @@ Every function takes a routed tenant connection first (``civicshare.db.engine.te
 works inside the caller's database transaction. The arithmetic lives in the pure engine modules beside
 this one; this module only reads and writes what the engine needs.
 
-Rollups are kept in step with submissions by ``record_contact``, called from
-``civicshare.transactions.service.create_transaction`` in the same database transaction, so a
-transaction and its count commit or roll back together. The day of a contact is the day in UK local time
+Rollups are kept in step with submissions inside the submission's own INSERT statement
+(``civicshare.transactions.service.create_statement``), so a transaction and its count commit or roll
+back together; ``record_contact`` counts contacts directly (seeding, corrections) with the same rule.
+The day of a contact is the day in UK local time
 (Europe/London) of the transaction's ``created_at``, the same rule ``rebuild_rollups`` applies in SQL.
 
 Reports read closed months from a monthly cache (``monthly_contacts``), filled on first use. A month is
@@ -98,9 +99,8 @@ async def record_contact(
 ) -> None:
     """Count one contact in the day's rollup (an upsert), in the caller's database transaction.
 
-    This runs inside every submission, so it is one prepared statement sent as it is: SQL written once
-    with the council's schema named explicitly (the schema comes from the connection's routing), which
-    costs a fraction of building the same upsert with SQLAlchemy Core on every call.
+    Submissions do not call this: they count themselves inside their own INSERT. This is for counting a
+    contact directly (seeding, corrections); a day in a past month also empties that month's cache.
     """
     schema = routed_schema(connection)
     await connection.exec_driver_sql(

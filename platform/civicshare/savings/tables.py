@@ -1,7 +1,7 @@
 """Tenant tables for savings, in each council's own schema (declared against the placeholder schema).
 
 - ``daily_rollups``: platform transactions counted per day (UK local time), service and channel, kept
-  up to date in the same database transaction as each submission (``record_contact``). Test and trial
+  up to date in the same statement as each submission (``transactions.service.create_statement``). Test and trial
   transactions are counted in rows of their own (``is_test``) so reports can leave them out and a
   rebuild from raw transactions can still agree row for row.
 - ``offline_contact_counts``: calls, visits, emails and chats that never became transactions, imported
