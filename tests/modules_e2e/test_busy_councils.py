@@ -16,7 +16,7 @@ from tests.support import ServedPlatform, host_for
 
 @pytest.fixture
 def tight_platform(settings: Settings, database_url: str) -> Iterator[ServedPlatform]:
-    """Two request connections in all, and every council's offer reloaded on each request."""
+    """One request connection in all, and every council's offer reloaded on each request."""
     platform = ServedPlatform(settings.model_copy(update={"tenant_cache_seconds": 0}), database_url, pool_size=1)
     platform.start()
     yield platform

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
 from civicshare.catalogue.service import CouncilOfferings
-from civicshare.db.engine import tenant_autocommit_connection, tenant_connection
+from civicshare.db.engine import tenant_connection
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
@@ -45,14 +45,6 @@ async def provide_tenant_db(
 def provide_maybe_tenant(request: Request[object, object, State]) -> TenantContext | None:
     tenant: TenantContext | None = request.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
     return tenant
-
-
-async def provide_tenant_autocommit(
-    tenant: NamedDependency[TenantContext], services: NamedDependency[PlatformServices]
-) -> AsyncIterator[AsyncConnection]:
-    """Like `tenant_db`, but each statement commits by itself (for single-statement hot paths)."""
-    async with tenant_autocommit_connection(services.database.engine, tenant) as connection:
-        yield connection
 
 
 async def provide_offerings(

@@ -176,19 +176,27 @@ def module_settings_for(offerings: CouncilOfferings, registry: ModuleRegistry, m
         raise UnknownModule(module_code) from None
 
 
-class OfferingsCache:
-    """Each worker's copy of councils' offerings, trusted for `max_age_seconds` (0 = read every time).
+@dataclass
+class _CachedOfferings:
+    checked_at: float
+    enablement: list[ModuleEnablement]
+    offerings: CouncilOfferings
 
-    Reading and resolving costs one small query plus pydantic validation of a few settings models, so
-    the cache matters only under load; changes made through the admin API show within `max_age_seconds`
-    in every worker (and at once in the worker that calls `invalidate`).
+
+class OfferingsCache:
+    """Each worker's copy of councils' offerings, checked again after `max_age_seconds` (0 = every time).
+
+    Checking costs one small query; the settings are resolved again (pydantic validation of each
+    module's settings) only when the council's rows changed. While one request checks a council, the
+    others go on with the copy they have rather than queue behind it. Changes made through the admin
+    API show within `max_age_seconds` in every worker (and at once in the worker that calls `invalidate`).
     """
 
     def __init__(self, engine: AsyncEngine, registry: ModuleRegistry, *, max_age_seconds: float) -> None:
         self._engine = engine
         self._registry = registry
         self._max_age = max_age_seconds
-        self._entries: dict[int, tuple[float, CouncilOfferings]] = {}
+        self._entries: dict[int, _CachedOfferings] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
     @property
@@ -201,18 +209,27 @@ class OfferingsCache:
         else:
             self._entries.pop(tenant_id, None)
 
+    def _fresh(self, entry: _CachedOfferings | None) -> bool:
+        return entry is not None and time.monotonic() - entry.checked_at < self._max_age
+
     async def for_council(self, tenant: TenantContext) -> CouncilOfferings:
         entry = self._entries.get(tenant.id)
-        if entry is not None and time.monotonic() - entry[0] < self._max_age:
-            return entry[1]
+        if entry is not None and self._fresh(entry):
+            return entry.offerings
         lock = self._locks.setdefault(tenant.id, asyncio.Lock())
+        if entry is not None and self._max_age > 0 and lock.locked():
+            return entry.offerings  # being checked right now by another request
         async with lock:
             entry = self._entries.get(tenant.id)
-            if entry is not None and time.monotonic() - entry[0] < self._max_age:
-                return entry[1]  # another request loaded it meanwhile
+            if entry is not None and self._fresh(entry):
+                return entry.offerings  # another request checked it meanwhile
             async with self._engine.connect() as connection:
-                offerings = await offerings_for(connection, self._registry, tenant)
+                enablement = await load_enablement(connection, tenant.id)
+            if entry is not None and entry.enablement == enablement:
+                entry.checked_at = time.monotonic()
+                return entry.offerings
+            offerings = resolve_offerings(self._registry, tenant.slug, enablement)
             for problem in offerings.problems:
                 log.warning("council %s: %s", tenant.slug, problem)
-            self._entries[tenant.id] = (time.monotonic(), offerings)
+            self._entries[tenant.id] = _CachedOfferings(time.monotonic(), enablement, offerings)
             return offerings

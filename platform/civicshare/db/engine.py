@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
+from civicshare.db.pool import FairAsyncQueuePool
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
 
@@ -17,10 +18,13 @@ from civicshare.tenancy.context import TenantContext
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # The schema is written into every statement (schema_translate_map), never set with search_path,
     # so a pooled connection carries no council from one request to the next.
+    # No overflow: a connection opened beyond the pool is closed when returned, and under load that
+    # meant a new PostgreSQL backend every few requests. Requests wait for one in arrival order instead.
     return create_async_engine(
         url,
+        poolclass=FairAsyncQueuePool,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_pre_ping=False,
         connect_args={"server_settings": {"application_name": "civicshare"}},
     )
@@ -45,8 +49,9 @@ class Database:
     def __post_init__(self) -> None:
         self.lookups = create_async_engine(
             self.url,
-            pool_size=2,
-            max_overflow=4,
+            poolclass=FairAsyncQueuePool,
+            pool_size=4,
+            max_overflow=0,
             connect_args={"server_settings": {"application_name": "civicshare-lookups"}},
         )
 

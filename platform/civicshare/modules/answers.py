@@ -18,6 +18,7 @@ raise `AnswerError(field, message)` so the message lands on the right question.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -130,6 +131,17 @@ def offered_values(settings: BaseModel, attribute: str) -> list[str]:
     return values
 
 
+@functools.cache
+def _choice_questions(form: type[BaseModel]) -> tuple[tuple[str, str, AnswerSpec], ...]:
+    """(field, settings attribute, spec) for each question whose answer must be one the council offers."""
+    found = []
+    for name, info in form.model_fields.items():
+        spec = answer_spec(info)
+        if spec is not None and spec.choices_from is not None:
+            found.append((name, spec.choices_from, spec))
+    return tuple(found)
+
+
 class Choice(BaseModel):
     """One option a council offers, with the words residents see."""
 
@@ -159,12 +171,11 @@ class StepForm(BaseModel):
     @model_validator(mode="after")
     def _only_offered_choices(self, info: ValidationInfo) -> StepForm:
         refused: dict[str, str] = {}
-        for name, info_field in type(self).model_fields.items():
-            spec = answer_spec(info_field)
+        for name, choices_from, spec in _choice_questions(type(self)):
             value = getattr(self, name)
-            if spec is None or spec.choices_from is None or value is None:
+            if value is None:
                 continue
-            offered = offered_values(answer_context(info).settings, spec.choices_from)
+            offered = offered_values(answer_context(info).settings, choices_from)
             if str(value) not in offered:
                 refused[name] = spec.errors.get("choice") or spec.errors.get("missing") or "Select an option"
         if refused:

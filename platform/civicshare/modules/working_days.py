@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,13 @@ def is_working_day(day: date, holidays: Collection[date] = ENGLAND_AND_WALES) ->
 
 def add_working_days(start: date, working_days: int, holidays: Collection[date] = ENGLAND_AND_WALES) -> date:
     """The date `working_days` working days after `start` (the start day itself does not count)."""
+    if isinstance(holidays, frozenset):
+        return _add_working_days(start, working_days, holidays)
+    return _add_working_days.__wrapped__(start, working_days, holidays)
+
+
+@functools.lru_cache(maxsize=4096)  # every submission dates its SLA; the same few days recur all day
+def _add_working_days(start: date, working_days: int, holidays: Collection[date]) -> date:
     if working_days < 0:
         raise ValueError("working_days cannot be negative")
     day = start

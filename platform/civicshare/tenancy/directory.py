@@ -2,7 +2,8 @@
 
 Every request needs this lookup, so a worker keeps a copy of the directory. When the copy is older
 than `tenant_cache_seconds` one cheap query asks whether anything changed (how many councils and
-domains there are, and the sum of their `updated_at`); only then is the whole directory read again. A
+domains there are, and the sum of their `updated_at`); only then is the whole directory read again.
+Requests arriving while that query runs use the copy they have instead of waiting for it. A
 council it does not know triggers a reload at once (rate-limited). Every change to a council must
 therefore bump `platform.tenants.updated_at`, as the functions in `civicshare.tenancy.service` do.
 """
@@ -70,6 +71,8 @@ class TenantDirectory:
 
     async def _current(self) -> _Snapshot:
         if time.monotonic() - self._snapshot.loaded_at >= self._max_age:
+            if self._lock.locked() and self._max_age > 0 and self._snapshot.fingerprint is not None:
+                return self._snapshot  # being checked right now by another request: no need to queue
             return await self._reload(self._max_age)
         return self._snapshot
 

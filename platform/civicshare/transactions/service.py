@@ -1,12 +1,15 @@
 """Creating and finding transactions in a council's schema. Callers pass a routed tenant connection.
 
-`create_transaction` takes the council's next reference, writes the transaction and its first status
-event in ONE statement (a data-modifying CTE). On a connection in autocommit mode
-(`tenant_autocommit_connection`) that statement is its own transaction, so the row lock on the
-council's reference counter is held only inside PostgreSQL, never while the application waits for its
-event loop; references stay gap-free because a failed statement (a reused idempotency key) rolls back
-its number with it. On a connection inside a transaction the statement runs under a SAVEPOINT, so a
-reused key leaves the caller's transaction usable.
+A new transaction takes the council's next reference, and is written with its first status event and
+its count in the savings rollup in ONE statement (a data-modifying CTE). References stay gap-free: a
+failed statement (a reused idempotency key) rolls back its number with it.
+
+- `create_transaction` runs it inside the caller's transaction, under a SAVEPOINT so a reused key
+  leaves that transaction usable.
+- `create_transaction_committed` runs it as a transaction of its own, straight on the driver
+  (`civicshare.db.driver`): it is the statement residents trigger most, and the row lock on the
+  council's reference counter is then held only inside PostgreSQL, never while the application waits
+  for its event loop.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Integer, Numeric, String, Text, bindparam, func, literal, null, select
+from asyncpg.exceptions import UniqueViolationError  # type: ignore[import-untyped]
+from sqlalchemy import BigInteger, Date, Integer, Numeric, String, Text, bindparam, func, literal, null, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from civicshare.db.driver import CouncilStatement
 from civicshare.savings.service import UK_TIME_NAME
 from civicshare.savings.tables import daily_rollups
 from civicshare.tenancy.context import TenantContext
@@ -141,17 +146,20 @@ def create_statement(*, count_contact: bool = True) -> Any:
 
 
 CREATE_TRANSACTION = create_statement()
+FIND_BY_IDEMPOTENCY_KEY = select(transactions).where(transactions.c.idempotency_key == bindparam("key", type_=String))
+RECORD_DERIVED = (
+    update(transactions)
+    .where(transactions.c.id == bindparam("transaction_id", type_=BigInteger))
+    .values(derived=bindparam("derived", type_=JSONB))
+)
+_CREATE_ON_DRIVER = CouncilStatement(CREATE_TRANSACTION)
+_FIND_BY_IDEMPOTENCY_KEY_ON_DRIVER = CouncilStatement(FIND_BY_IDEMPOTENCY_KEY)
+_RECORD_DERIVED_ON_DRIVER = CouncilStatement(RECORD_DERIVED)
 
 
-async def create_transaction(connection: AsyncConnection, tenant: TenantContext, new: NewTransaction) -> dict[str, Any]:
-    """Write a new transaction with the council's next reference; DuplicateSubmission if its key was used.
-
-    When two requests race with the same idempotency key, the second waits on the council's reference
-    counter, then fails on the key's unique index: its statement (number included) rolls back, and it
-    raises DuplicateSubmission with the first's row.
-    """
+def _create_parameters(tenant: TenantContext, new: NewTransaction) -> dict[str, Any]:
     year = datetime.now(UTC).year
-    parameters = {
+    return {
         "year": year,
         "reference_stem": f"{tenant.reference_prefix}-{year}-",
         "module": new.module,
@@ -176,23 +184,63 @@ async def create_transaction(connection: AsyncConnection, tenant: TenantContext,
         "due_on": new.due_on,
         "actor": new.actor,
     }
+
+
+async def create_transaction(connection: AsyncConnection, tenant: TenantContext, new: NewTransaction) -> dict[str, Any]:
+    """Write a new transaction with the council's next reference, inside the caller's transaction (under
+    a SAVEPOINT); DuplicateSubmission if its idempotency key was used.
+
+    When two requests race with the same idempotency key, the second waits on the council's reference
+    counter, then fails on the key's unique index: its statement (number included) rolls back, and it
+    raises DuplicateSubmission with the first's row.
+    """
     try:
-        if connection.in_transaction():
-            async with connection.begin_nested():
-                row = (await connection.execute(CREATE_TRANSACTION, parameters)).mappings().one()
-        else:
-            row = (await connection.execute(CREATE_TRANSACTION, parameters)).mappings().one()
+        async with connection.begin_nested():
+            result = await connection.execute(CREATE_TRANSACTION, _create_parameters(tenant, new))
+            return dict(result.mappings().one())
     except IntegrityError as error:
         existing = await find_by_idempotency_key(connection, new.idempotency_key) if new.idempotency_key else None
         if existing is None:
             raise
         raise DuplicateSubmission(existing) from error
-    return dict(row)
+
+
+async def create_transaction_committed(
+    engine: AsyncEngine, tenant: TenantContext, new: NewTransaction
+) -> dict[str, Any]:
+    """`create_transaction` as a transaction of its own, run on the driver (`civicshare.db.driver`).
+
+    The reference counter's row lock is then held only inside PostgreSQL, never while the application
+    waits for its event loop.
+    """
+    try:
+        row = await _CREATE_ON_DRIVER.fetch_one(engine, tenant.schema, _create_parameters(tenant, new))
+    except UniqueViolationError as error:
+        existing = None
+        if new.idempotency_key:
+            existing = await _FIND_BY_IDEMPOTENCY_KEY_ON_DRIVER.fetch_one(
+                engine, tenant.schema, {"key": new.idempotency_key}
+            )
+        if existing is None:
+            raise
+        raise DuplicateSubmission(existing) from error
+    assert row is not None  # the INSERT always returns its row
+    return row
+
+
+async def record_derived(connection: AsyncConnection, transaction_id: int, derived: dict[str, Any]) -> None:
+    await connection.execute(RECORD_DERIVED, {"transaction_id": transaction_id, "derived": derived})
+
+
+async def record_derived_committed(
+    engine: AsyncEngine, tenant: TenantContext, transaction_id: int, derived: dict[str, Any]
+) -> None:
+    parameters = {"transaction_id": transaction_id, "derived": derived}
+    await _RECORD_DERIVED_ON_DRIVER.fetch_one(engine, tenant.schema, parameters)
 
 
 async def find_by_idempotency_key(connection: AsyncConnection, key: str) -> dict[str, Any] | None:
-    row = (await connection.execute(select(transactions).where(transactions.c.idempotency_key == key))).mappings()
-    found = row.one_or_none()
+    found = (await connection.execute(FIND_BY_IDEMPOTENCY_KEY, {"key": key})).mappings().one_or_none()
     return dict(found) if found is not None else None
 
 

@@ -19,14 +19,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.catalogue.service import Offering
 from civicshare.modules import Submission, check_answers, fee_for, on_submitted, respond_by
-from civicshare.tenancy.context import TenantContext
-from civicshare.transactions.service import DuplicateSubmission, NewTransaction, create_transaction
-from civicshare.transactions.tables import CHANNELS, transactions
+from civicshare.transactions.service import DuplicateSubmission, NewTransaction
+from civicshare.transactions.stores import TransactionStore
+from civicshare.transactions.tables import CHANNELS
 
 SubmitterKind = Literal["anonymous", "resident", "staff"]
 
@@ -189,8 +187,7 @@ def result_from_row(row: Mapping[str, Any], offering: Offering | None, *, create
 
 
 async def submit(
-    connection: AsyncConnection,
-    tenant: TenantContext,
+    store: TransactionStore,
     offering: Offering,
     answers: Mapping[str, Any],
     channel: str,
@@ -199,12 +196,13 @@ async def submit(
     *,
     today: date | None = None,
 ) -> SubmissionResult:
-    """Check and record one submission in the caller's transaction.
+    """Check and record one submission at the store's council (see `civicshare.transactions.stores`).
 
     Raises SubmissionInvalid (every field's message) or IdempotencyKeyReused. A paid service starts in
     its workflow's first status (`awaiting_payment` for paid workflows) with `payment_status`
     "required"; take the payment with `transactions.payments.start_payment`.
     """
+    tenant = store.tenant
     if offering.council != tenant.slug:
         raise ValueError(f"offering for {offering.council!r} used at {tenant.slug!r}")
     fingerprint = request_fingerprint(offering.code, answers, channel, submitter)
@@ -230,7 +228,7 @@ async def submit(
         **_location(checked),
     )
     try:
-        row = await create_transaction(connection, tenant, new)
+        row = await store.create(new)
     except DuplicateSubmission as duplicate:
         if duplicate.existing["request_fingerprint"] != fingerprint:
             raise IdempotencyKeyReused(duplicate.existing["reference"]) from None
@@ -238,6 +236,6 @@ async def submit(
     if offering.service.on_submitted is not None:
         submission = Submission(row["reference"], row["created_at"], tenant.slug)
         derived = to_jsonable_python(on_submitted(offering.service, checked, offering.settings, submission))
-        await connection.execute(update(transactions).where(transactions.c.id == row["id"]).values(derived=derived))
+        await store.record_derived(row["id"], derived)
         row["derived"] = derived
     return result_from_row(row, offering, created=True)

@@ -23,6 +23,7 @@ from civicshare.modules import FormStep, check_step
 from civicshare.payments import PaymentProvider
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.payments import PaymentOutcome, PaymentStart, finish_payment, start_payment
+from civicshare.transactions.stores import InCallersTransaction
 from civicshare.transactions.submission import (
     EMAIL_MESSAGE,
     SubmissionResult,
@@ -129,7 +130,8 @@ async def send(
 ) -> SubmissionResult:
     """Submit the finished answers through the submission service, once per draft (its key)."""
     async with tenant_connection(engine, tenant) as connection:
-        return await submit(connection, tenant, offered, data, CHANNEL, submitter_for(draft.email, resident), draft.key)
+        store = InCallersTransaction(connection, tenant)
+        return await submit(store, offered, data, CHANNEL, submitter_for(draft.email, resident), draft.key)
 
 
 async def start_paying(

@@ -82,7 +82,7 @@ class WebSite:
         self.flow_key = session_key(self.services)
         settings = self.services.settings
         self.logos = CouncilLogos(
-            self.services.database.engine, settings.tenants_dir, max_age=settings.tenant_cache_seconds
+            self.services.database.lookups, settings.tenants_dir, max_age=settings.tenant_cache_seconds
         )
         self.environment.globals.update(
             css_url=self.assets.url("civicshare.css"),

@@ -36,6 +36,7 @@ from civicshare.integrations.open311.service import (
 from civicshare.modules import fee_for
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.stores import CommittedStatements
 from civicshare.transactions.submission import (
     IdempotencyKeyReused,
     SubmissionInvalid,
@@ -136,7 +137,7 @@ async def create_request(
     request: Request[Any, Any, State],
     tenant: NamedDependency[TenantContext],
     offerings: NamedDependency[CouncilOfferings],
-    tenant_autocommit: NamedDependency[AsyncConnection],
+    services: NamedDependency[PlatformServices],
     idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=255)] = None,
 ) -> Response[Any]:
     """File a service request: form-encoded per the spec, or JSON with the same names."""
@@ -162,7 +163,8 @@ async def create_request(
         checked = check_submission(offering, parsed.answers, CHANNEL, submitter)
         if fee_for(offering.service, checked, offering.settings):
             raise Open311Error(400, [f"{offering.title} needs a payment: use the council's website"])
-        result = await submit(tenant_autocommit, tenant, offering, parsed.answers, CHANNEL, submitter, idempotency_key)
+        store = CommittedStatements(services.database.engine, tenant)
+        result = await submit(store, offering, parsed.answers, CHANNEL, submitter, idempotency_key)
     except SubmissionInvalid as invalid:
         raise Open311Error(400, parsed.errors(invalid.errors)) from None
     except IdempotencyKeyReused:
