@@ -426,9 +426,8 @@ async def demo_data_load(
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    import uvicorn
-
     from civicshare.db.embedded import start_embedded_postgres
+    from civicshare.serving import AddressInUse, serve
 
     if settings.uses_embedded_database:
         # Started once here; workers connect to it through the URL rather than each starting it.
@@ -436,16 +435,12 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         os.environ["CIVICSHARE_DATABASE_URL"] = server.url()
     os.environ["CIVICSHARE_PORT"] = str(port)
     console.print(f"serving on http://{host}:{port}/ - councils at http://<council>.{settings.base_domain}:{port}/")
-    uvicorn.run(
-        "civicshare.app:serve_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-    )
+    try:
+        code = serve(host, port, workers)
+    except AddressInUse as error:
+        raise click.ClickException(str(error)) from None
+    if code:
+        raise SystemExit(code)
 
 
 @main.command()
