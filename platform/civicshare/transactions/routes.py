@@ -23,7 +23,6 @@ from civicshare.catalogue.routes import not_offered
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.db.engine import tenant_autocommit_connection
 from civicshare.identity.guards import provide_principal
-from civicshare.identity.principal import Principal
 from civicshare.modules import UnknownService, Workflow
 from civicshare.payments import PaymentFailed, PaymentProvider
 from civicshare.services import PlatformServices
@@ -50,6 +49,7 @@ from civicshare.transactions.service import (
     find_by_reference_and_email,
     status_history,
 )
+from civicshare.transactions.stores import CommittedStatements
 from civicshare.transactions.submission import (
     IdempotencyKeyReused,
     SubmissionInvalid,
@@ -108,6 +108,18 @@ class Wording:
         return self.workflow.label(status)
 
 
+def decision_of(row: Mapping[str, Any]) -> Decision | None:
+    """Who closed or rejected the transaction and why, if anyone has."""
+    return Decision(row["decided_by"], row["decision_reason"]) if row["decided_by"] else None
+
+
+def history_in_words(wording: Wording, events: list[dict[str, Any]]) -> list[StatusChange]:
+    return [
+        StatusChange(event["to_status"], wording.label(event["to_status"]), event["created_at"], event["note"])
+        for event in events
+    ]
+
+
 def _return_url(
     request: Request[Any, Any, State], tenant: TenantContext, secret: Any, reference: str, wanted: str | None
 ) -> str:
@@ -130,7 +142,6 @@ async def _payment_for(
     services: PlatformServices,
     request: Request[Any, Any, State],
     tenant: TenantContext,
-    connection: AsyncConnection,
     result: SubmissionResult,
     offering: Offering,
     return_path: str | None,
@@ -138,15 +149,16 @@ async def _payment_for(
     if not result.fee_pence or result.payment_status != "required":
         return None
     try:
-        return await start_payment(
-            connection,
-            tenant,
-            result.reference,
-            services.payments,
-            _return_url(request, tenant, services.settings.secret_key, result.reference, return_path),
-            description=f"{tenant.name}: {offering.title}",
-            workflow=offering.service.workflow,
-        )
+        async with tenant_autocommit_connection(services.database.engine, tenant) as connection:
+            return await start_payment(
+                connection,
+                tenant,
+                result.reference,
+                services.payments,
+                _return_url(request, tenant, services.settings.secret_key, result.reference, return_path),
+                description=f"{tenant.name}: {offering.title}",
+                workflow=offering.service.workflow,
+            )
     except PaymentFailed as failure:
         raise Problem(
             503,
@@ -173,23 +185,6 @@ async def submit_transaction(
     tenant = provide_tenant(request)
     offerings = await services.offerings.for_council(tenant)
     resident_principal = await provide_principal(request, services)
-    async with tenant_autocommit_connection(services.database.engine, tenant) as tenant_db:
-        return await _submit(
-            code, data, request, services, tenant, offerings, tenant_db, resident_principal, idempotency_key
-        )
-
-
-async def _submit(
-    code: str,
-    data: SubmitRequest,
-    request: Request[Any, Any, State],
-    services: PlatformServices,
-    tenant: TenantContext,
-    offerings: CouncilOfferings,
-    tenant_db: AsyncConnection,
-    resident_principal: Principal | None,
-    idempotency_key: str | None,
-) -> Response[SubmittedTransaction]:
     offering = offerings.offering(code)
     if offering is None:
         raise not_offered(code, tenant)
@@ -208,7 +203,8 @@ async def _submit(
             raise validation_problem({**invalid.errors, **early}) from None
         raise validation_problem(early)
     try:
-        result = await submit(tenant_db, tenant, offering, data.answers, data.channel, submitter, idempotency_key)
+        store = CommittedStatements(services.database.engine, tenant)
+        result = await submit(store, offering, data.answers, data.channel, submitter, idempotency_key)
     except SubmissionInvalid as invalid:
         raise validation_problem(invalid.errors) from None
     except IdempotencyKeyReused as reused:
@@ -218,7 +214,7 @@ async def _submit(
             "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
             name="idempotency-key-reused",
         ) from reused
-    payment = await _payment_for(services, request, tenant, tenant_db, result, offering, data.return_url)
+    payment = await _payment_for(services, request, tenant, result, offering, data.return_url)
     next_url = payment.next_url if payment else result.payment_next_url
     upload = None
     if offering.service.attachments is not None:
@@ -247,7 +243,7 @@ async def _submit(
     return Response(body, status_code=201, headers=headers)
 
 
-async def _tracked(
+async def tracked_view(
     connection: AsyncConnection, offerings: CouncilOfferings, services: PlatformServices, row: dict[str, Any]
 ) -> TrackedTransaction:
     wording = Wording(offerings, services, row["service"])
@@ -261,12 +257,9 @@ async def _tracked(
         channel=row["channel"],
         submitted_at=row["created_at"],
         due_on=row["due_on"],
-        decision=Decision(row["decided_by"], row["decision_reason"]) if row["decided_by"] else None,
+        decision=decision_of(row),
         payment=PaymentState(row["payment_status"], row["fee_pence"]) if row["fee_pence"] else None,
-        history=[
-            StatusChange(event["to_status"], wording.label(event["to_status"]), event["created_at"], event["note"])
-            for event in history
-        ],
+        history=history_in_words(wording, history),
         derived=dict(row["derived"] or {}),
     )
 
@@ -283,7 +276,7 @@ async def track_transaction(
     found = await find_by_reference_and_email(tenant_db, reference, email)
     if found is None:
         raise transaction_not_found()
-    return await _tracked(tenant_db, offerings, services, found)
+    return await tracked_view(tenant_db, offerings, services, found)
 
 
 @get("/api/v1/transactions/{reference:str}/payment-return", tags=["transactions"])

@@ -1,0 +1,153 @@
+"""Staff API for a council's transactions: the work queue, one request in full, and moving it on.
+
+Only staff of the request's own council get in (`staff` guard), and every query runs in that council's
+schema, so a member of staff never sees another council's residents. A status change goes through
+`change_status`: the module's workflow decides what may follow what, and closing or rejecting needs a
+reason, which the resident then sees with the name of whoever decided.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from msgspec import Struct
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.api.problems import Problem
+from civicshare.catalogue.service import CouncilOfferings
+from civicshare.identity.principal import Principal
+from civicshare.modules import DecisionIncomplete, UnknownService, UnknownStatus, WorkflowError
+from civicshare.services import PlatformServices
+from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.payments import TransactionNotFound
+from civicshare.transactions.routes import Wording, tracked_view, validation_problem
+from civicshare.transactions.schemas import TrackedTransaction, TransactionSummary
+from civicshare.transactions.service import find_by_reference
+from civicshare.transactions.status import change_status
+from civicshare.transactions.tables import transactions
+
+QUEUE_LIMIT = 200
+
+
+class StaffTransaction(Struct):
+    """What the resident sees when tracking (`request`), and what only staff see beside it."""
+
+    request: TrackedTransaction
+    next_statuses: list[str]
+    submitter_kind: str
+    contact_email: str | None
+    answers: dict[str, Any]
+    address: str | None
+
+
+class StatusChangeRequest(Struct):
+    status: str
+    reason: str | None = None
+
+
+def _not_found(reference: str) -> Problem:
+    return Problem(404, "Request not found", f"This council has no request {reference}.", name="transaction-not-found")
+
+
+def staff_name(staff: Principal) -> str:
+    """Who decided, as the resident will read it."""
+    return staff.name or staff.email or staff.subject
+
+
+@get("/api/v1/staff/transactions", tags=["staff"])
+async def work_queue(
+    staff: NamedDependency[Principal],
+    tenant_db: NamedDependency[AsyncConnection],
+    offerings: NamedDependency[CouncilOfferings],
+    services: NamedDependency[PlatformServices],
+    status: Annotated[str | None, QueryParameter(max_length=40)] = None,
+    service: Annotated[str | None, QueryParameter(max_length=63)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=QUEUE_LIMIT)] = 50,
+) -> list[TransactionSummary]:
+    """This council's requests, the oldest due first, optionally of one status or service."""
+    query = select(transactions).order_by(transactions.c.due_on.asc().nulls_last(), transactions.c.id).limit(limit)
+    if status:
+        query = query.where(transactions.c.status == status)
+    if service:
+        query = query.where(transactions.c.service == service)
+    rows = (await tenant_db.execute(query)).mappings()
+    summaries = []
+    for row in rows:
+        wording = Wording(offerings, services, row["service"])
+        summaries.append(
+            TransactionSummary(
+                row["reference"], row["service"], row["status"], wording.label(row["status"]), row["created_at"]
+            )
+        )
+    return summaries
+
+
+async def _in_full(
+    connection: AsyncConnection, offerings: CouncilOfferings, services: PlatformServices, row: dict[str, Any]
+) -> StaffTransaction:
+    workflow = Wording(offerings, services, row["service"]).workflow
+    return StaffTransaction(
+        request=await tracked_view(connection, offerings, services, row),
+        next_statuses=sorted(workflow.allowed_from(row["status"])) if workflow else [],
+        submitter_kind=row["submitter_kind"],
+        contact_email=row["contact_email"],
+        answers=dict(row["answers"] or {}),
+        address=row["address"],
+    )
+
+
+@get("/api/v1/staff/transactions/{reference:str}", tags=["staff"])
+async def staff_transaction(
+    reference: FromPath[str],
+    staff: NamedDependency[Principal],
+    tenant_db: NamedDependency[AsyncConnection],
+    offerings: NamedDependency[CouncilOfferings],
+    services: NamedDependency[PlatformServices],
+) -> StaffTransaction:
+    """One request in full, with the statuses it may move to next."""
+    found = await find_by_reference(tenant_db, reference)
+    if found is None:
+        raise _not_found(reference)
+    return await _in_full(tenant_db, offerings, services, found)
+
+
+@post("/api/v1/staff/transactions/{reference:str}/status", tags=["staff"], status_code=200)
+async def move_transaction(
+    reference: FromPath[str],
+    data: JSONBody[StatusChangeRequest],
+    staff: NamedDependency[Principal],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+    offerings: NamedDependency[CouncilOfferings],
+    services: NamedDependency[PlatformServices],
+) -> StaffTransaction:
+    """Move a request to another status of its workflow; closing or rejecting needs a `reason`."""
+    reason = (data.reason or "").strip() or None
+    if reason is not None and len(reason) > 2000:
+        raise validation_problem({"reason": "Reason must be 2000 characters or fewer"})
+    try:
+        await change_status(
+            tenant_db, tenant, reference, data.status, staff_name(staff), reason, registry=services.registry
+        )
+    except TransactionNotFound:
+        raise _not_found(reference) from None
+    except UnknownService:
+        raise Problem(
+            409, "Service not installed", "This request's service is not installed on the platform.", name="conflict"
+        ) from None
+    except DecisionIncomplete as incomplete:
+        raise validation_problem({"reason": str(incomplete)}) from None
+    except UnknownStatus as unknown:
+        raise validation_problem({"status": str(unknown)}) from None
+    except WorkflowError as refused:
+        raise Problem(409, "Status change not allowed", str(refused), name="status-change-not-allowed") from None
+    found = await find_by_reference(tenant_db, reference)
+    assert found is not None
+    return await _in_full(tenant_db, offerings, services, found)
+
+
+STAFF_ROUTES = [work_queue, staff_transaction, move_transaction]

@@ -1,0 +1,91 @@
+"""Council staff work through their council's requests over HTTP: the queue, one request in full, and
+moving it on, with a decision the resident then reads. Nobody else gets in, and no council's staff
+reach another council's residents."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from civicshare.identity.dev_identity import DevIdentity
+from tests.support import host_for
+
+from .conftest import CouncilWithOrganization, bearer, staff_token
+
+POTHOLE = {"latitude": "51.41", "longitude": "-0.30", "size": "large", "on": "road"}
+HIGHWAYS = {"modules": {"highways": {"enabled": True}}}
+
+
+async def report_pothole(http: httpx.AsyncClient, slug: str) -> str:
+    answer = await http.post(
+        "/api/v1/services/report-pothole/transactions",
+        json={"answers": POTHOLE, "channel": "web", "contact_email": "grace@example.org"},
+        headers=host_for(slug),
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["reference"])
+
+
+async def test_staff_see_their_councils_queue_and_nobody_else_does(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    ours, theirs = await council(**HIGHWAYS), await council(**HIGHWAYS)
+    reference = await report_pothole(http, ours)
+    other_reference = await report_pothole(http, theirs)
+    sam = await staff_token(dev_identity, f"sam-{uuid.uuid4().hex[:6]}@example.org", ours)
+    tess = await staff_token(dev_identity, f"tess-{uuid.uuid4().hex[:6]}@example.org", theirs)
+
+    queue = await http.get("/api/v1/staff/transactions", headers=bearer(sam, ours))
+    assert queue.status_code == 200, queue.text
+    assert [item["reference"] for item in queue.json()] == [reference]
+    assert queue.json()[0]["status_label"] == "Received"
+
+    assert (await http.get("/api/v1/staff/transactions", headers=bearer(tess, ours))).status_code == 403
+    assert (await http.get("/api/v1/staff/transactions", headers=host_for(ours))).status_code == 401
+    resident = dev_identity.issue_token("rosa.resident@example.org")
+    assert (await http.get("/api/v1/staff/transactions", headers=bearer(resident, ours))).status_code == 403
+    # Sam's council's schema has no such request, whatever its reference says
+    elsewhere = f"/api/v1/staff/transactions/{other_reference}"
+    assert (await http.get(elsewhere, headers=bearer(sam, ours))).status_code == 404
+    moved = await http.post(f"{elsewhere}/status", json={"status": "in_progress"}, headers=bearer(sam, ours))
+    assert moved.status_code == 404
+
+
+async def test_staff_move_a_request_on_and_the_resident_reads_who_decided_and_why(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    slug = await council(**HIGHWAYS)
+    reference = await report_pothole(http, slug)
+    sam = await staff_token(dev_identity, "sam.staff@example.org", slug)
+    path = f"/api/v1/staff/transactions/{reference}"
+
+    seen = await http.get(path, headers=bearer(sam, slug))
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["answers"]["size"] == "large" and "in_progress" in seen.json()["next_statuses"]
+
+    started = await http.post(f"{path}/status", json={"status": "in_progress"}, headers=bearer(sam, slug))
+    assert started.status_code == 200, started.text
+    assert started.json()["request"]["status_label"] == "In progress"
+
+    no_reason = await http.post(f"{path}/status", json={"status": "rejected"}, headers=bearer(sam, slug))
+    assert no_reason.status_code == 422
+    assert no_reason.json()["errors"][0]["field"] == "reason"
+    unknown = await http.post(f"{path}/status", json={"status": "teleported"}, headers=bearer(sam, slug))
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "status"
+
+    rejected = await http.post(
+        f"{path}/status", json={"status": "rejected", "reason": "This road belongs to TfL"}, headers=bearer(sam, slug)
+    )
+    assert rejected.status_code == 200, rejected.text
+    again = await http.post(f"{path}/status", json={"status": "in_progress"}, headers=bearer(sam, slug))
+    assert again.status_code == 409 and "cannot move" in again.json()["detail"]
+
+    tracked = await http.get(
+        f"/api/v1/transactions/{reference}", params={"email": "grace@example.org"}, headers=host_for(slug)
+    )
+    assert tracked.json()["status"] == "rejected"
+    assert tracked.json()["decision"]["reason"] == "This road belongs to TfL"
+    sams_name = (await http.get("/api/v1/me", headers=bearer(sam, slug))).json()["name"]
+    assert tracked.json()["decision"]["by"] == sams_name
+    assert [event["status"] for event in tracked.json()["history"]] == ["submitted", "in_progress", "rejected"]
