@@ -108,6 +108,7 @@ async def _raw_limit(url: str, councils: list[TenantDefinition]) -> Result:
     """Single-row INSERTs, autocommitted, over RAW_CONNECTIONS connections: the database's own ceiling."""
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
     connections = [await asyncpg.connect(dsn) for _ in range(RAW_CONNECTIONS)]
+    run = uuid.uuid4().hex[:6]
     latencies: list[float] = []
     deadline = time.perf_counter() + RAW_SECONDS
 
@@ -121,7 +122,7 @@ async def _raw_limit(url: str, councils: list[TenantDefinition]) -> Result:
         done = 0
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            await statement.fetch(f"RAW-{index}-{done}", SERVICE, '{"fault": "out"}')
+            await statement.fetch(f"RAW-{run}-{index}-{done}", SERVICE, '{"fault": "out"}')
             latencies.append(time.perf_counter() - started)
             done += 1
         return done
@@ -184,9 +185,12 @@ def _wrk(port: int, hosts: list[str], connections: int, seconds: int) -> Result:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", file.name]
     output = subprocess.run([*command, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
     Path(file.name).unlink()
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p50 = _milliseconds(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
-    p99 = _milliseconds(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    try:
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+        p50 = _milliseconds(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+        p99 = _milliseconds(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    except AttributeError:
+        raise RuntimeError(f"could not read wrk's report:\n{output}") from None
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors: .*?timeout (\d+)", output)
     failures = (int(errors.group(1)) if errors else 0) + (int(socket_errors.group(1)) if socket_errors else 0)

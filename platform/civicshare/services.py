@@ -41,7 +41,11 @@ class PlatformServices:
         self.database = database
         self.directory = directory
         self.registry = registry if registry is not None else ModuleRegistry(modules=())
-        self.payments: PaymentProvider = payments if payments is not None else SandboxPaymentProvider()
+        self.payments: PaymentProvider = (
+            payments
+            if payments is not None
+            else SandboxPaymentProvider(store_dir=settings.data_dir / "sandbox-payments")
+        )
         self.modules: ModuleCatalogue = RegistryCatalogue(self.registry)
         self.operator_verifiers = operator_verifiers  # ways in for operators beyond API keys, e.g. Keycloak JWTs
         # The identity provider (Keycloak or the dev identity); None when it could not be set up, in which

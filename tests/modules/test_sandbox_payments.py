@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from civicshare.payments import (
@@ -85,3 +87,22 @@ async def test_sandbox_payments_say_they_are_sandbox() -> None:
 async def test_asking_about_a_payment_the_sandbox_never_made_is_an_error() -> None:
     with pytest.raises(UnknownPayment):
         await SandboxPaymentProvider().get_status("sandbox-0000")
+
+
+async def test_a_payment_started_by_one_worker_is_finished_on_another_and_only_once(tmp_path: Path) -> None:
+    started_by, finished_by = SandboxPaymentProvider(store_dir=tmp_path), SandboxPaymentProvider(store_dir=tmp_path)
+    payment_id = await start(started_by)
+
+    assert finished_by.payment(payment_id).reference == "KNG-2026-000123"
+    assert finished_by.pay_with_card(payment_id, "4444333322221111") == RETURN_URL
+    assert await started_by.get_status(payment_id) is PaymentStatus.SUCCESS
+    with pytest.raises(PaymentAlreadyFinished):
+        started_by.choose(payment_id, SandboxOutcome.ABANDON)
+    assert await finished_by.get_status(payment_id) is PaymentStatus.SUCCESS
+
+
+def test_a_payment_id_that_is_not_one_is_unknown(tmp_path: Path) -> None:
+    sandbox = SandboxPaymentProvider(store_dir=tmp_path)
+    for odd in ("../etc/passwd", "sandbox-../../x", "sandbox-"):
+        with pytest.raises(UnknownPayment):
+            sandbox.payment(odd)

@@ -3,14 +3,22 @@
 The resident is sent to the core's sandbox page (`<pages_url>/<payment id>`), which must say
 plainly that it is a sandbox. The outcome is decided by the test card entered there, or by an
 explicit choice, so every path (paid, declined, abandoned, provider error) can be shown on purpose.
-Payments live in this object's memory: one process, lost on restart.
+
+Payments are kept as files under `store_dir` (the platform's `<data_dir>/sandbox-payments`), so every
+worker process sees the same payments: a payment started by one worker is finished on the page another
+worker serves. Finishing creates the payment's outcome file exclusively, so a payment is finished once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import secrets
-from dataclasses import dataclass
+import tempfile
+from dataclasses import asdict, dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from civicshare.payments.port import PaymentSession, PaymentStatus, UnknownPayment
 
@@ -56,9 +64,10 @@ class SandboxPaymentProvider:
 
     name = "Sandbox payments (no real money)"
 
-    def __init__(self, pages_url: str = "/sandbox-payments") -> None:
+    def __init__(self, pages_url: str = "/sandbox-payments", store_dir: Path | None = None) -> None:
         self._pages_url = pages_url.rstrip("/")
-        self._payments: dict[str, SandboxPayment] = {}
+        self._store = store_dir if store_dir is not None else Path(tempfile.mkdtemp(prefix="sandbox-payments-"))
+        self._store.mkdir(parents=True, exist_ok=True)
 
     async def create_payment(
         self, amount_pence: int, reference: str, description: str, return_url: str
@@ -66,9 +75,11 @@ class SandboxPaymentProvider:
         if amount_pence < 1:
             raise ValueError("a payment must be for at least 1p")
         payment_id = f"sandbox-{secrets.token_hex(8)}"
-        self._payments[payment_id] = SandboxPayment(
-            payment_id, amount_pence, reference, f"[SANDBOX] {description}", return_url
-        )
+        payment = SandboxPayment(payment_id, amount_pence, reference, f"[SANDBOX] {description}", return_url)
+        record = {key: value for key, value in asdict(payment).items() if key != "status"}
+        draft = self._store / f".{payment_id}.tmp"
+        draft.write_text(json.dumps(record))
+        draft.replace(self._store / f"{payment_id}.json")
         return PaymentSession(payment_id, f"{self._pages_url}/{payment_id}", PaymentStatus.CREATED)
 
     async def get_status(self, payment_id: str) -> PaymentStatus:
@@ -76,10 +87,16 @@ class SandboxPaymentProvider:
 
     def payment(self, payment_id: str) -> SandboxPayment:
         """What the sandbox payment page shows: amount, reference, description."""
+        if not payment_id.startswith("sandbox-") or not payment_id[8:].isalnum():
+            raise UnknownPayment(payment_id)
         try:
-            return self._payments[payment_id]
-        except KeyError:
+            record = json.loads((self._store / f"{payment_id}.json").read_text())
+        except FileNotFoundError:
             raise UnknownPayment(payment_id) from None
+        payment = SandboxPayment(**record)
+        with contextlib.suppress(FileNotFoundError):
+            payment.status = PaymentStatus((self._store / f"{payment_id}.outcome").read_text())
+        return payment
 
     def pay_with_card(self, payment_id: str, card_number: str) -> str:
         """The resident submits the sandbox card form; returns the URL to send them back to."""
@@ -89,7 +106,13 @@ class SandboxPaymentProvider:
     def choose(self, payment_id: str, outcome: SandboxOutcome) -> str:
         """Finish a sandbox payment with an explicit outcome; returns the service's return URL."""
         payment = self.payment(payment_id)
-        if payment.status.finished:
-            raise PaymentAlreadyFinished(f"sandbox payment {payment_id} is already {payment.status}")
-        payment.status = _STATUS_FOR[outcome]
+        draft = self._store / f".{payment_id}.{secrets.token_hex(4)}.tmp"
+        draft.write_text(_STATUS_FOR[outcome].value)
+        try:
+            os.link(draft, self._store / f"{payment_id}.outcome")  # fails if another worker finished it first
+        except FileExistsError:
+            finished = self.payment(payment_id).status
+            raise PaymentAlreadyFinished(f"sandbox payment {payment_id} is already {finished}") from None
+        finally:
+            draft.unlink()
         return payment.return_url
