@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import pkgutil
+import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from typing import cast
@@ -38,7 +39,8 @@ def discover(names: list[str]) -> dict[str, Benchmark]:
 
 
 async def main(names: list[str]) -> None:
-    console = Console()
+    # Wide enough for the tables even when the output goes to a file or a CI log (rich assumes 80).
+    console = Console(width=max(shutil.get_terminal_size().columns, 150))
     for name, benchmark in discover(names).items():
         console.print(f"[bold]running {name}...[/bold]")
         async with bench_database() as database:
