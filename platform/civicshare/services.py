@@ -13,6 +13,7 @@ from civicshare.savings.service_flags import RegistryServiceFlags, ServiceFlagsS
 from civicshare.settings import Settings
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.lifecycle import CouncilLifecycleHook
+from civicshare.transactions.batching import TransactionWriter
 
 
 class PlatformServices:
@@ -24,6 +25,7 @@ class PlatformServices:
     - `offerings`: which services each council offers, with its effective settings.
     - `modules`: the registry as the admin API's module catalogue (known codes, settings checks).
     - `service_flags`: which services count toward channel shift and which are online-only (savings).
+    - `transaction_writer`: writes new transactions, several arriving together in one statement.
     """
 
     def __init__(
@@ -54,4 +56,5 @@ class PlatformServices:
         # Told about each council's change of state (onboarded, updated, suspended, offboarded), after commit.
         self.lifecycle_hooks: list[CouncilLifecycleHook] = []
         self.service_flags: ServiceFlagsSource = RegistryServiceFlags(self.registry)
+        self.transaction_writer = TransactionWriter(database.engine)
         self.offerings = OfferingsCache(database.lookups, self.registry, max_age_seconds=settings.tenant_cache_seconds)

@@ -68,17 +68,22 @@ class CouncilStatement:
 
     async def fetch_one(self, engine: AsyncEngine, schema: str, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
         """Run in `schema` as a transaction of its own; the first row it returns, if any."""
+        rows = await self.fetch_all(engine, schema, parameters)
+        return rows[0] if rows else None
+
+    async def fetch_all(self, engine: AsyncEngine, schema: str, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Run in `schema` as a transaction of its own; every row it returns."""
         compiled = self.compiled_for(engine.dialect, schema)
         arguments = compiled.arguments(parameters)
         pooled = await engine.raw_connection()
         try:
-            record = await pooled.driver_connection.fetchrow(compiled.sql, *arguments)  # type: ignore[union-attr]
+            records = await pooled.driver_connection.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
         except (PostgresConnectionError, InterfaceError, OSError) as error:
             await greenlet_spawn(pooled.invalidate, error)  # not handed to the next request
             raise
         finally:
             await greenlet_spawn(pooled.close)
-        return None if record is None else dict(record)
+        return [dict(record) for record in records]
 
 
 def _compile(statement: Executable, dialect: Dialect, schema: str) -> CompiledForCouncil:

@@ -203,7 +203,7 @@ async def submit_transaction(
             raise validation_problem({**invalid.errors, **early}) from None
         raise validation_problem(early)
     try:
-        store = CommittedStatements(services.database.engine, tenant)
+        store = CommittedStatements(services.transaction_writer, tenant)
         result = await submit(store, offering, data.answers, data.channel, submitter, idempotency_key)
     except SubmissionInvalid as invalid:
         raise validation_problem(invalid.errors) from None

@@ -14,13 +14,29 @@ failed statement (a reused idempotency key) rolls back its number with it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from asyncpg.exceptions import UniqueViolationError  # type: ignore[import-untyped]
-from sqlalchemy import BigInteger, Date, Integer, Numeric, String, Text, bindparam, func, literal, null, select, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Date,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    bindparam,
+    func,
+    null,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -65,49 +81,64 @@ class DuplicateSubmission(Exception):
         self.existing = existing
 
 
+# The columns a new transaction is given, each sent as an array with one element per transaction.
+_GIVEN: dict[str, Any] = {
+    "module": String,
+    "service": String,
+    "channel": String,
+    "status": String,
+    "answers": JSONB,
+    "derived": JSONB,
+    "submitter_kind": String,
+    "contact_email": String,
+    "resident_subject": String,
+    "staff_subject": String,
+    "latitude": Numeric(9, 6),
+    "longitude": Numeric(9, 6),
+    "address": Text,
+    "usrn": String,
+    "fee_pence": Integer,
+    "payment_status": String,
+    "idempotency_key": String,
+    "request_fingerprint": String,
+    "due_on": Date,
+}
+
+
 def create_statement(*, count_contact: bool = True) -> Any:
-    """INSERT the next reference number, the transaction, its first event and its rollup count, RETURNING the row."""
+    """INSERT one or more transactions of a council with their next reference numbers, first events and
+    rollup counts, RETURNING the rows.
+
+    Parameters: `year`, `reference_stem` (`KNG-2026-`), `count`, `is_test`, and for each column in
+    _GIVEN plus `actor` an array named `<column>s`, element i describing transaction i.
+    """
+    count = bindparam("count", type_=Integer)
+    given = func.unnest(
+        *(bindparam(f"{name}s", type_=ARRAY(kind)) for name, kind in {**_GIVEN, "actor": String}.items())
+    )
+    submitted = given.table_valued(*_GIVEN, "actor", with_ordinality="ordinal").render_derived(name="submitted")
     number = (
         insert(reference_sequences)
-        .values(year=bindparam("year", type_=Integer), last_number=1)
+        .values(year=bindparam("year", type_=Integer), last_number=count)
         .on_conflict_do_update(
             index_elements=[reference_sequences.c.year],
-            set_={"last_number": reference_sequences.c.last_number + 1},
+            set_={"last_number": reference_sequences.c.last_number + count},
         )
         .returning(reference_sequences.c.last_number)
         .cte("number")
     )
-    digits = func.cast(number.c.last_number, Text)
+    digits = func.cast(number.c.last_number - count + submitted.c.ordinal, Text)
     reference = bindparam("reference_stem", type_=String) + func.lpad(
         digits, func.greatest(6, func.length(digits)), "0"
     )
-    typed: dict[str, Any] = {
-        "module": String,
-        "service": String,
-        "channel": String,
-        "status": String,
-        "answers": JSONB,
-        "derived": JSONB,
-        "submitter_kind": String,
-        "contact_email": String,
-        "resident_subject": String,
-        "staff_subject": String,
-        "latitude": Numeric(9, 6),
-        "longitude": Numeric(9, 6),
-        "address": Text,
-        "usrn": String,
-        "fee_pence": Integer,
-        "payment_status": String,
-        "is_test": transactions.c.is_test.type,
-        "idempotency_key": String,
-        "request_fingerprint": String,
-        "due_on": Date,
-    }
     created = (
         insert(transactions)
         .from_select(
-            ["reference", *typed],
-            select(reference, *(bindparam(name, type_=kind) for name, kind in typed.items())).select_from(number),
+            ["reference", *_GIVEN, "is_test"],
+            select(reference, *(submitted.c[name] for name in _GIVEN), bindparam("is_test", type_=Boolean))
+            .select_from(number)
+            .join(submitted, true())
+            .order_by(submitted.c.ordinal),
         )
         .returning(*transactions.c)
         .cte("created")
@@ -116,26 +147,21 @@ def create_statement(*, count_contact: bool = True) -> Any:
         insert(transaction_events)
         .from_select(
             ["transaction_id", "from_status", "to_status", "actor"],
-            select(
-                created.c.id,
-                null(),
-                created.c.status,
-                bindparam("actor", type_=String),
-            ).select_from(created),
+            select(created.c.id, null(), created.c.status, submitted.c.actor)
+            .select_from(number)
+            .join(submitted, true())
+            .join(created, created.c.reference == reference),
         )
         .cte("first_event")
     )
-    # The council's savings rollup counts the contact in the same statement, so it commits or rolls
-    # back with the transaction itself; the day is the contact's date in UK local time.
+    # The council's savings rollup counts the contacts in the same statement, so they commit or roll
+    # back with the transactions themselves; the day is the contact's date in UK local time.
+    day = func.cast(func.timezone(UK_TIME_NAME, created.c.created_at), Date)
     counted = insert(daily_rollups).from_select(
         ["day", "service", "channel", "is_test", "count"],
-        select(
-            func.cast(func.timezone(UK_TIME_NAME, created.c.created_at), Date),
-            created.c.service,
-            created.c.channel,
-            created.c.is_test,
-            literal(1, BigInteger),
-        ).select_from(created),
+        select(day, created.c.service, created.c.channel, created.c.is_test, func.count())
+        .select_from(created)
+        .group_by(day, created.c.service, created.c.channel, created.c.is_test),
     )
     rollup = counted.on_conflict_do_update(
         index_elements=[daily_rollups.c.day, daily_rollups.c.service, daily_rollups.c.channel, daily_rollups.c.is_test],
@@ -157,33 +183,24 @@ _FIND_BY_IDEMPOTENCY_KEY_ON_DRIVER = CouncilStatement(FIND_BY_IDEMPOTENCY_KEY)
 _RECORD_DERIVED_ON_DRIVER = CouncilStatement(RECORD_DERIVED)
 
 
-def _create_parameters(tenant: TenantContext, new: NewTransaction) -> dict[str, Any]:
+def _create_parameters(tenant: TenantContext, news: Sequence[NewTransaction]) -> dict[str, Any]:
     year = datetime.now(UTC).year
-    return {
+    parameters: dict[str, Any] = {
         "year": year,
         "reference_stem": f"{tenant.reference_prefix}-{year}-",
-        "module": new.module,
-        "service": new.service,
-        "channel": new.channel,
-        "status": new.status,
-        "answers": new.answers,
-        "derived": new.derived,
-        "submitter_kind": new.submitter_kind,
-        "contact_email": new.contact_email.lower() if new.contact_email else None,
-        "resident_subject": new.resident_subject,
-        "staff_subject": new.staff_subject,
-        "latitude": new.latitude,
-        "longitude": new.longitude,
-        "address": new.address,
-        "usrn": new.usrn,
-        "fee_pence": new.fee_pence,
-        "payment_status": new.payment_status,
+        "count": len(news),
         "is_test": tenant.is_trial,
-        "idempotency_key": new.idempotency_key,
-        "request_fingerprint": new.request_fingerprint,
-        "due_on": new.due_on,
-        "actor": new.actor,
+        "actors": [new.actor for new in news],
     }
+    for name in _GIVEN:
+        parameters[f"{name}s"] = [getattr(new, name) for new in news]
+    parameters["contact_emails"] = [new.contact_email.lower() if new.contact_email else None for new in news]
+    return parameters
+
+
+def _in_given_order(rows: list[dict[str, Any]], stem: str) -> list[dict[str, Any]]:
+    """The statement's rows in the order the transactions were given (their numbers run consecutively)."""
+    return sorted(rows, key=lambda row: int(str(row["reference"])[len(stem) :]))
 
 
 async def create_transaction(connection: AsyncConnection, tenant: TenantContext, new: NewTransaction) -> dict[str, Any]:
@@ -196,7 +213,7 @@ async def create_transaction(connection: AsyncConnection, tenant: TenantContext,
     """
     try:
         async with connection.begin_nested():
-            result = await connection.execute(CREATE_TRANSACTION, _create_parameters(tenant, new))
+            result = await connection.execute(CREATE_TRANSACTION, _create_parameters(tenant, [new]))
             return dict(result.mappings().one())
     except IntegrityError as error:
         existing = await find_by_idempotency_key(connection, new.idempotency_key) if new.idempotency_key else None
@@ -214,7 +231,7 @@ async def create_transaction_committed(
     waits for its event loop.
     """
     try:
-        row = await _CREATE_ON_DRIVER.fetch_one(engine, tenant.schema, _create_parameters(tenant, new))
+        row = await _CREATE_ON_DRIVER.fetch_one(engine, tenant.schema, _create_parameters(tenant, [new]))
     except UniqueViolationError as error:
         existing = None
         if new.idempotency_key:
@@ -226,6 +243,20 @@ async def create_transaction_committed(
         raise DuplicateSubmission(existing) from error
     assert row is not None  # the INSERT always returns its row
     return row
+
+
+async def create_transactions_committed(
+    engine: AsyncEngine, tenant: TenantContext, news: Sequence[NewTransaction]
+) -> list[dict[str, Any]]:
+    """Several new transactions in ONE statement of their own, on the driver; their rows in the order given.
+
+    All or nothing: if one of them cannot be written (a reused idempotency key), none is, and the
+    error is raised for the caller to write them one by one (`create_transaction_committed`).
+    """
+    parameters = _create_parameters(tenant, news)
+    rows = await _CREATE_ON_DRIVER.fetch_all(engine, tenant.schema, parameters)
+    assert len(rows) == len(news)  # the INSERT returns every row it wrote
+    return _in_given_order(rows, parameters["reference_stem"])
 
 
 async def record_derived(connection: AsyncConnection, transaction_id: int, derived: dict[str, Any]) -> None:

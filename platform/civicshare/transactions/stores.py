@@ -2,8 +2,9 @@
 statement, each committed on its own.
 
 The resident API and Open311 need nothing else in the same transaction, so they write with
-`CommittedStatements`, the fastest way (see `create_transaction_committed`). The website's flow
-writes with `InCallersTransaction`, beside its own changes.
+`CommittedStatements`, the fastest way: straight on the driver, with the submissions that arrive at the
+same moment (`civicshare.transactions.batching`). The website's flow writes with
+`InCallersTransaction`, beside its own changes.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.batching import TransactionWriter
 from civicshare.transactions.service import (
     NewTransaction,
     create_transaction,
-    create_transaction_committed,
     record_derived,
     record_derived_committed,
 )
@@ -48,11 +49,11 @@ class InCallersTransaction:
 
 @dataclass(frozen=True)
 class CommittedStatements:
-    engine: AsyncEngine
+    writer: TransactionWriter  # the worker's (`PlatformServices.transaction_writer`)
     tenant: TenantContext
 
     async def create(self, new: NewTransaction) -> dict[str, Any]:
-        return await create_transaction_committed(self.engine, self.tenant, new)
+        return await self.writer.create(self.tenant, new)
 
     async def record_derived(self, transaction_id: int, derived: dict[str, Any]) -> None:
-        await record_derived_committed(self.engine, self.tenant, transaction_id, derived)
+        await record_derived_committed(self.writer.engine, self.tenant, transaction_id, derived)

@@ -163,7 +163,7 @@ async def create_request(
         checked = check_submission(offering, parsed.answers, CHANNEL, submitter)
         if fee_for(offering.service, checked, offering.settings):
             raise Open311Error(400, [f"{offering.title} needs a payment: use the council's website"])
-        store = CommittedStatements(services.database.engine, tenant)
+        store = CommittedStatements(services.transaction_writer, tenant)
         result = await submit(store, offering, parsed.answers, CHANNEL, submitter, idempotency_key)
     except SubmissionInvalid as invalid:
         raise Open311Error(400, parsed.errors(invalid.errors)) from None

@@ -1,0 +1,112 @@
+"""Writing a council's submissions that arrive together in one statement.
+
+Every submission at a council takes the council's next reference number, so PostgreSQL runs them one
+after another, each waiting for the one before to commit. Written together, several submissions share
+one statement, one commit and one round trip: on the embedded server, four at a time cost PostgreSQL
+about a third of the CPU per submission that four single statements cost, eight about a fifth.
+
+No submission waits for others to arrive. While a council's statement is in flight, the submissions
+that come in for it queue, and go together as the next statement the moment it returns; under light
+load every submission is written alone, at once. A group is all or nothing in the database, so if one
+of its submissions cannot be written (an idempotency key used before), each is written again alone and
+gets its own answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from asyncpg.exceptions import UniqueViolationError  # type: ignore[import-untyped]
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.service import (
+    NewTransaction,
+    create_transaction_committed,
+    create_transactions_committed,
+)
+
+MOST_IN_ONE_STATEMENT = 32
+
+_Waiting = tuple[NewTransaction, "asyncio.Future[dict[str, Any]]"]
+
+
+@dataclass
+class _CouncilQueue:
+    waiting: list[_Waiting] = field(default_factory=list)
+    writing: bool = False
+
+
+class TransactionWriter:
+    """Each worker's writer of new transactions, one queue per council (see the module's notes)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._queues: dict[TenantContext, _CouncilQueue] = {}
+        self._writers: set[asyncio.Task[None]] = set()
+
+    async def create(self, tenant: TenantContext, new: NewTransaction) -> dict[str, Any]:
+        """The new transaction's row; DuplicateSubmission if its idempotency key was used."""
+        queue = self._queues.setdefault(tenant, _CouncilQueue())
+        written: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        queue.waiting.append((new, written))
+        if not queue.writing:
+            queue.writing = True
+            writer = asyncio.create_task(self._write_queue(tenant, queue))
+            self._writers.add(writer)
+            writer.add_done_callback(self._writers.discard)
+        return await written
+
+    async def _write_queue(self, tenant: TenantContext, queue: _CouncilQueue) -> None:
+        group: list[_Waiting] = []
+        try:
+            while queue.waiting:
+                group = [entry for entry in queue.waiting[:MOST_IN_ONE_STATEMENT] if not entry[1].done()]
+                del queue.waiting[:MOST_IN_ONE_STATEMENT]
+                if group:
+                    await self._write_group(tenant, group)
+        except BaseException:  # the worker is shutting down: nobody is left waiting for ever
+            for _, written in [*group, *queue.waiting]:
+                written.cancel()
+            queue.waiting.clear()
+            raise
+        finally:
+            queue.writing = False
+            if not queue.waiting:
+                self._queues.pop(tenant, None)
+
+    async def _write_group(self, tenant: TenantContext, group: list[_Waiting]) -> None:
+        if len(group) > 1:
+            try:
+                rows = await create_transactions_committed(self.engine, tenant, [new for new, _ in group])
+            except UniqueViolationError:
+                pass  # one of them reused a key: each is written alone below and gets its own answer
+            except Exception as error:  # the database is unreachable, say: every one of them is told
+                for _, written in group:
+                    _settle(written, error=error)
+                return
+            else:
+                for (_, written), row in zip(group, rows, strict=True):
+                    _settle(written, row=row)
+                return
+        for new, written in group:
+            try:
+                row = await create_transaction_committed(self.engine, tenant, new)
+            except Exception as error:
+                _settle(written, error=error)
+            else:
+                _settle(written, row=row)
+
+
+def _settle(
+    written: asyncio.Future[dict[str, Any]], *, row: dict[str, Any] | None = None, error: Exception | None = None
+) -> None:
+    if written.done():  # the request was cancelled meanwhile (the resident went away)
+        return
+    if error is not None:
+        written.set_exception(error)
+    else:
+        assert row is not None
+        written.set_result(row)
