@@ -8,7 +8,7 @@ of these name different councils the request is refused rather than guessed at.
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -106,7 +106,7 @@ class TenantResolver:
             await self.app(scope, receive, send)
             return
         offered = _header(scope, REQUEST_ID_HEADER)
-        request_id = offered if offered and _SAFE_REQUEST_ID.match(offered) else uuid.uuid4().hex
+        request_id = offered if offered and _SAFE_REQUEST_ID.match(offered) else secrets.token_hex(16)
         request_token = request_id_var.set(request_id)
         tenant_token = tenant_slug_var.set(None)
         try:
