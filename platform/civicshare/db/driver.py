@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from asyncpg.exceptions import InterfaceError, PostgresConnectionError  # type: ignore[import-untyped]
+from sqlalchemy import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import greenlet_spawn
 
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
@@ -86,6 +88,14 @@ class CouncilStatement:
         return [dict(record) for record in records]
 
 
+def _bind_processor(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    # An array of plain values (text, numbers, dates) goes to the driver as the list it is; SQLAlchemy's
+    # array processor would copy it element by element for nothing.
+    if isinstance(kind, ARRAY) and kind.item_type.dialect_impl(dialect).bind_processor(dialect) is None:
+        return None
+    return kind.dialect_impl(dialect).bind_processor(dialect)
+
+
 def _compile(statement: Executable, dialect: Dialect, schema: str) -> CompiledForCouncil:
     compiled = statement.compile(  # type: ignore[attr-defined]
         dialect=dialect,
@@ -98,6 +108,5 @@ def _compile(statement: Executable, dialect: Dialect, schema: str) -> CompiledFo
     for name in compiled.positiontup:
         parameter = compiled.binds[name]
         default = _REQUIRED if parameter.required else defaults[name]
-        process = parameter.type.dialect_impl(dialect).bind_processor(dialect)
-        binds.append(_Bind(name, default, process))
+        binds.append(_Bind(name, default, _bind_processor(parameter.type, dialect)))
     return CompiledForCouncil(compiled.string, tuple(binds))

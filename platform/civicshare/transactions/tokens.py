@@ -19,7 +19,7 @@ UPLOAD_WINDOW_SECONDS = 30 * 60
 
 def _sign(secret: SecretStr, *parts: str) -> str:
     message = "\x1f".join(parts).encode()
-    return hmac.new(secret.get_secret_value().encode(), message, hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(secret.get_secret_value().encode(), message, hashlib.sha256).hex()[:32]
 
 
 def upload_token(secret: SecretStr, schema: str, reference: str, *, now: float | None = None) -> str:
