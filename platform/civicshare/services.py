@@ -9,8 +9,10 @@ from civicshare.db.engine import Database
 from civicshare.identity.provider import Identity
 from civicshare.modules import ModuleRegistry
 from civicshare.payments import PaymentProvider, SandboxPaymentProvider
+from civicshare.payments.accounts import GovUkPayAccounts, PaymentAccounts, SharedAccount
 from civicshare.savings.service_flags import RegistryServiceFlags, ServiceFlagsSource
-from civicshare.settings import Settings
+from civicshare.settings import PaymentProviderName, Settings
+from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.lifecycle import CouncilLifecycleHook
 from civicshare.transactions.batching import TransactionWriter
@@ -21,7 +23,9 @@ class PlatformServices:
     type on each request that asks for it.
 
     - `registry`: the service modules this deployment runs (discovered once), and plugins that failed.
-    - `payments`: takes payments; the SANDBOX by default (no real money), GovUkPayProvider in production.
+    - `payments`: the platform's own provider, the SANDBOX by default (no real money); its pages use it.
+    - `payment_accounts`: which provider takes each council's money (`payments_for`): the shared
+      provider, or with `payment_provider=govuk_pay` each council's own GOV.UK Pay account.
     - `offerings`: which services each council offers, with its effective settings.
     - `modules`: the registry as the admin API's module catalogue (known codes, settings checks).
     - `service_flags`: which services count toward channel shift and which are online-only (savings).
@@ -48,6 +52,10 @@ class PlatformServices:
             if payments is not None
             else SandboxPaymentProvider(store_dir=settings.data_dir / "sandbox-payments")
         )
+        self.payment_accounts: PaymentAccounts = SharedAccount(self.payments)
+        if payments is None and settings.payment_provider is PaymentProviderName.GOVUK_PAY:
+            assert settings.govuk_pay_keys_dir is not None  # the settings insist on it
+            self.payment_accounts = GovUkPayAccounts(settings.govuk_pay_keys_dir, base_url=settings.govuk_pay_url)
         self.modules: ModuleCatalogue = RegistryCatalogue(self.registry)
         self.operator_verifiers = operator_verifiers  # ways in for operators beyond API keys, e.g. Keycloak JWTs
         # The identity provider (Keycloak or the dev identity); None when it could not be set up, in which
@@ -58,3 +66,7 @@ class PlatformServices:
         self.service_flags: ServiceFlagsSource = RegistryServiceFlags(self.registry)
         self.transaction_writer = TransactionWriter(database.engine)
         self.offerings = OfferingsCache(database.lookups, self.registry, max_age_seconds=settings.tenant_cache_seconds)
+
+    def payments_for(self, tenant: TenantContext) -> PaymentProvider:
+        """The provider that takes this council's money."""
+        return self.payment_accounts.for_council(tenant.slug)

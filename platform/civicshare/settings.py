@@ -13,6 +13,8 @@ from typing import Self
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from civicshare.payments.govuk_pay import GOVUK_PAY_URL
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_SECRET_KEY = "civicshare-demo-secret-key-not-for-production"  # noqa: S105 - the demo's known value
 
@@ -25,6 +27,11 @@ class Mode(StrEnum):
 class IdentityProvider(StrEnum):
     DEV = "dev"
     KEYCLOAK = "keycloak"
+
+
+class PaymentProviderName(StrEnum):
+    SANDBOX = "sandbox"
+    GOVUK_PAY = "govuk_pay"
 
 
 class LogFormat(StrEnum):
@@ -75,6 +82,17 @@ class Settings(BaseSettings):
     tenant_cache_seconds: float = Field(
         default=2.0, ge=0, description="how long a worker trusts its copy of the council directory"
     )
+    payment_provider: PaymentProviderName = PaymentProviderName.SANDBOX
+    govuk_pay_keys_dir: Path | None = Field(
+        default=None, description="one file per council slug holding that council's GOV.UK Pay API key"
+    )
+    govuk_pay_url: str = GOVUK_PAY_URL
+
+    @model_validator(mode="after")
+    def _govuk_pay_needs_its_keys(self) -> Self:
+        if self.payment_provider is PaymentProviderName.GOVUK_PAY and self.govuk_pay_keys_dir is None:
+            raise ValueError("CIVICSHARE_PAYMENT_PROVIDER=govuk_pay needs CIVICSHARE_GOVUK_PAY_KEYS_DIR")
+        return self
 
     @property
     def uses_embedded_database(self) -> bool:

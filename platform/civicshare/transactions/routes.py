@@ -73,6 +73,18 @@ def validation_problem(errors: Mapping[str, str]) -> Problem:
     )
 
 
+def payment_not_known_yet(reference: str) -> Problem:
+    return Problem(
+        503,
+        "Payments are not available",
+        f"We could not find out from the payment provider how your payment for {reference} went. Your request "
+        "is saved. Try this page again in a minute.",
+        name="payment-unavailable",
+        headers={"retry-after": "30"},
+        extra={"reference": reference},
+    )
+
+
 def transaction_not_found() -> Problem:
     # The same answer whether the reference is unknown or the email differs: nothing leaks.
     return Problem(
@@ -154,7 +166,7 @@ async def _payment_for(
                 connection,
                 tenant,
                 result.reference,
-                services.payments,
+                services.payments_for(tenant),
                 _return_url(request, tenant, services.settings.secret_key, result.reference, return_path),
                 description=f"{tenant.name}: {offering.title}",
                 workflow=offering.service.workflow,
@@ -297,7 +309,12 @@ async def payment_return(
     wording = Wording(offerings, services, found["service"])
     if wording.workflow is None:
         raise not_offered(found["service"], tenant)
-    outcome = await finish_payment(tenant_db, tenant, found["reference"], services.payments, wording.workflow)
+    try:
+        outcome = await finish_payment(
+            tenant_db, tenant, found["reference"], services.payments_for(tenant), wording.workflow
+        )
+    except PaymentFailed as failure:
+        raise payment_not_known_yet(found["reference"]) from failure
     return PaymentReturn(
         outcome.reference, outcome.payment_status, outcome.status, wording.label(outcome.status), outcome.confirmed
     )
@@ -324,7 +341,7 @@ async def restart_payment(
     problems = _check_return_url(return_url)
     if problems:
         raise validation_problem(problems)
-    provider: PaymentProvider = services.payments
+    provider: PaymentProvider = services.payments_for(tenant)
     try:
         started = await start_payment(
             tenant_db,

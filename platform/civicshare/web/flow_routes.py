@@ -15,6 +15,7 @@ from civicshare.catalogue.service import Offering
 from civicshare.identity.routes import origin_of
 from civicshare.modules import FormStep, check_step, fee_for
 from civicshare.payments import PaymentFailed, PaymentStatus
+from civicshare.transactions.routes import payment_not_known_yet
 from civicshare.transactions.submission import SubmissionInvalid
 from civicshare.web.flows import (
     CHECK_PAGE,
@@ -259,14 +260,10 @@ async def _send(web: WebRequest, offered: Offering, draft: Draft) -> Response[An
 async def _pay(web: WebRequest, offered: Offering, reference: str) -> Response[Any]:
     """Off to the payment provider's pages (the sandbox's, on this council's address, by default)."""
     return_url = origin_of(web.request) + f"/services/{offered.service.code}/payment-return/{reference}"
+    services = web.site.services
     try:
         payment = await start_paying(
-            web.site.services.database.engine,
-            web.council,
-            offered,
-            web.site.services.payments,
-            reference,
-            return_url,
+            services.database.engine, web.council, offered, services.payments_for(web.council), reference, return_url
         )
     except PaymentFailed:
         raise Problem(
@@ -309,9 +306,12 @@ async def payment_return(
 ) -> Response[Any]:
     offered = await _offered(web, code)
     done = _sent_here(web, code, reference)
-    outcome = await payment_came_back(
-        web.site.services.database.engine, web.council, offered, web.site.services.payments, reference
-    )
+    services = web.site.services
+    try:
+        provider = services.payments_for(web.council)
+        outcome = await payment_came_back(services.database.engine, web.council, offered, provider, reference)
+    except PaymentFailed as failure:
+        raise payment_not_known_yet(reference) from failure
     if outcome.confirmed:
         if not done.get("paid"):
             web.flow[DONE] = {**done, "paid": True}
