@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
@@ -35,17 +36,14 @@ class AddressInUse(RuntimeError):
     pass
 
 
-def uvicorn_config(host: str, port: int) -> uvicorn.Config:
-    return uvicorn.Config(
-        APP,
-        factory=True,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-        backlog=BACKLOG,
-    )
+# How every worker runs the platform, whoever starts it.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "factory": True,
+    "log_config": None,
+    "access_log": False,
+    "proxy_headers": False,
+    "backlog": BACKLOG,
+}
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -65,7 +63,8 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def run_worker(host: str, port: int) -> None:
     """One worker process: its own socket, its own event loop, the whole platform."""
-    uvicorn.Server(uvicorn_config(host, port)).run(sockets=[listening_socket(host, port)])
+    config = uvicorn.Config(APP, host=host, port=port, **UVICORN_OPTIONS)
+    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 
 
 @dataclass
@@ -125,16 +124,6 @@ class Supervisor:
 def serve(host: str, port: int, workers: int) -> int:
     """Serve the platform until SIGINT or SIGTERM; the exit code for the command line."""
     if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
-        uvicorn.run(
-            APP,
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
-            backlog=BACKLOG,
-        )
+        uvicorn.run(APP, host=host, port=port, workers=workers, **UVICORN_OPTIONS)
         return 0
     return Supervisor(host, port, workers).run()

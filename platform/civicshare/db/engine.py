@@ -1,4 +1,5 @@
-"""Engines and connections. A council's tables can only be reached through `tenant_connection`."""
+"""Engines and connections. A council's tables are reached through `tenant_connection`, or for the
+submission statement through `civicshare.db.driver.CouncilStatement`: both name the council's schema."""
 
 from __future__ import annotations
 
@@ -77,18 +78,4 @@ async def tenant_connection(engine: AsyncEngine, tenant: TenantContext) -> Async
     """A connection in a transaction whose tenant tables all point at this council's schema."""
     async with engine.begin() as connection:
         await connection.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema})
-        yield connection
-
-
-@asynccontextmanager
-async def tenant_autocommit_connection(engine: AsyncEngine, tenant: TenantContext) -> AsyncIterator[AsyncConnection]:
-    """A connection routed to this council's schema where each statement commits on its own.
-
-    For hot paths written as single statements (a submission: reference, row and first event in one
-    INSERT), so no row lock is held while the application waits for its event loop between statements.
-    """
-    async with engine.connect() as connection:
-        await connection.execution_options(
-            isolation_level="AUTOCOMMIT", schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema}
-        )
         yield connection

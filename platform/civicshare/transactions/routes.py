@@ -7,7 +7,6 @@ module's checks is 422 with every field's GOV.UK message in `errors: [{field, me
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -21,9 +20,8 @@ from civicshare.api.dependencies import provide_services, provide_tenant
 from civicshare.api.problems import Problem
 from civicshare.catalogue.routes import not_offered
 from civicshare.catalogue.service import CouncilOfferings, Offering
-from civicshare.db.engine import tenant_autocommit_connection
+from civicshare.db.engine import tenant_connection
 from civicshare.identity.guards import provide_principal
-from civicshare.modules import UnknownService, Workflow
 from civicshare.payments import PaymentFailed, PaymentProvider
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
@@ -32,12 +30,9 @@ from civicshare.transactions.attachments import AttachmentsRefused, UploadedFile
 from civicshare.transactions.payments import NoPaymentDue, PaymentStart, finish_payment, start_payment
 from civicshare.transactions.schemas import (
     AttachmentOut,
-    Decision,
     PaymentLink,
     PaymentRestart,
     PaymentReturn,
-    PaymentState,
-    StatusChange,
     StoredFiles,
     SubmitRequest,
     SubmittedTransaction,
@@ -47,7 +42,6 @@ from civicshare.transactions.schemas import (
 from civicshare.transactions.service import (
     find_by_reference,
     find_by_reference_and_email,
-    status_history,
 )
 from civicshare.transactions.stores import CommittedStatements
 from civicshare.transactions.submission import (
@@ -58,78 +52,18 @@ from civicshare.transactions.submission import (
     check_submission,
     submit,
 )
+from civicshare.transactions.views import (
+    NOT_KNOWN_YET,
+    NOT_STARTED,
+    Wording,
+    payment_unavailable,
+    tracked_view,
+    transaction_not_found,
+    validation_problem,
+)
 
 RESIDENT_CHANNELS = ("web", "app")
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024
-
-
-def validation_problem(errors: Mapping[str, str]) -> Problem:
-    return Problem(
-        422,
-        "There is a problem",
-        "Some answers need to be corrected.",
-        name="validation",
-        extra={"errors": [{"field": name, "message": message} for name, message in errors.items()]},
-    )
-
-
-def payment_not_known_yet(reference: str) -> Problem:
-    return Problem(
-        503,
-        "Payments are not available",
-        f"We could not find out from the payment provider how your payment for {reference} went. Your request "
-        "is saved. Try this page again in a minute.",
-        name="payment-unavailable",
-        headers={"retry-after": "30"},
-        extra={"reference": reference},
-    )
-
-
-def transaction_not_found() -> Problem:
-    # The same answer whether the reference is unknown or the email differs: nothing leaks.
-    return Problem(
-        404,
-        "Request not found",
-        "No request matches that reference and email address.",
-        name="transaction-not-found",
-    )
-
-
-class Wording:
-    """Status words for a transaction's service at this council, even if the module was switched off."""
-
-    def __init__(self, offerings: CouncilOfferings, services: PlatformServices, service_code: str) -> None:
-        self.offering = offerings.offering(service_code)
-        self.workflow: Workflow | None = None
-        self.title = service_code
-        if self.offering is not None:
-            self.workflow = self.offering.service.workflow
-            self.title = self.offering.title
-        else:
-            try:
-                _, service = services.registry.service(service_code)
-                self.workflow, self.title = service.workflow, service.title
-            except UnknownService:
-                pass
-
-    def label(self, status: str) -> str:
-        if self.workflow is None or status not in self.workflow.states:  # e.g. recorded before a workflow change
-            return status.replace("_", " ").capitalize()
-        if self.offering is not None:
-            return self.offering.status_label(status)
-        return self.workflow.label(status)
-
-
-def decision_of(row: Mapping[str, Any]) -> Decision | None:
-    """Who closed or rejected the transaction and why, if anyone has."""
-    return Decision(row["decided_by"], row["decision_reason"]) if row["decided_by"] else None
-
-
-def history_in_words(wording: Wording, events: list[dict[str, Any]]) -> list[StatusChange]:
-    return [
-        StatusChange(event["to_status"], wording.label(event["to_status"]), event["created_at"], event["note"])
-        for event in events
-    ]
 
 
 def _return_url(
@@ -161,7 +95,9 @@ async def _payment_for(
     if not result.fee_pence or result.payment_status != "required":
         return None
     try:
-        async with tenant_autocommit_connection(services.database.engine, tenant) as connection:
+        # In a transaction: the row stays locked while the provider is asked, so a retry racing this one
+        # picks up the same payment instead of starting a second.
+        async with tenant_connection(services.database.engine, tenant) as connection:
             return await start_payment(
                 connection,
                 tenant,
@@ -172,14 +108,10 @@ async def _payment_for(
                 workflow=offering.service.workflow,
             )
     except PaymentFailed as failure:
-        raise Problem(
-            503,
-            "Payments are not available",
-            f"Your request {result.reference} is saved but we could not start your payment, and no money was "
-            "taken. Send the same request again (same Idempotency-Key) to try paying again.",
-            name="payment-unavailable",
-            headers={"retry-after": "30"},
-            extra={"reference": result.reference},
+        raise payment_unavailable(
+            result.reference,
+            "We could not start your payment, and no money was taken. Send the same request again (same "
+            "Idempotency-Key) to try paying again.",
         ) from failure
 
 
@@ -255,27 +187,6 @@ async def submit_transaction(
     return Response(body, status_code=201, headers=headers)
 
 
-async def tracked_view(
-    connection: AsyncConnection, offerings: CouncilOfferings, services: PlatformServices, row: dict[str, Any]
-) -> TrackedTransaction:
-    wording = Wording(offerings, services, row["service"])
-    history = await status_history(connection, row["id"])
-    return TrackedTransaction(
-        reference=row["reference"],
-        service=row["service"],
-        service_title=wording.title,
-        status=row["status"],
-        status_label=wording.label(row["status"]),
-        channel=row["channel"],
-        submitted_at=row["created_at"],
-        due_on=row["due_on"],
-        decision=decision_of(row),
-        payment=PaymentState(row["payment_status"], row["fee_pence"]) if row["fee_pence"] else None,
-        history=history_in_words(wording, history),
-        derived=dict(row["derived"] or {}),
-    )
-
-
 @get("/api/v1/transactions/{reference:str}", tags=["transactions"])
 async def track_transaction(
     reference: FromPath[str],
@@ -314,7 +225,7 @@ async def payment_return(
             tenant_db, tenant, found["reference"], services.payments_for(tenant), wording.workflow
         )
     except PaymentFailed as failure:
-        raise payment_not_known_yet(found["reference"]) from failure
+        raise payment_unavailable(found["reference"], NOT_KNOWN_YET) from failure
     return PaymentReturn(
         outcome.reference, outcome.payment_status, outcome.status, wording.label(outcome.status), outcome.confirmed
     )
@@ -355,7 +266,7 @@ async def restart_payment(
     except NoPaymentDue:
         raise Problem(409, "Nothing to pay", "This request has nothing left to pay.", name="no-payment-due") from None
     except PaymentFailed as failure:
-        raise Problem(503, "Payments are not available", "Please try again.", name="payment-unavailable") from failure
+        raise payment_unavailable(found["reference"], NOT_STARTED) from failure
     return PaymentRestart(started.reference, started.next_url, started.amount_pence)
 
 

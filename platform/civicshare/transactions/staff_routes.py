@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
-from msgspec import Struct
+from msgspec import Meta, Struct
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,11 +24,11 @@ from civicshare.modules import DecisionIncomplete, UnknownService, UnknownStatus
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.payments import TransactionNotFound
-from civicshare.transactions.routes import Wording, tracked_view, validation_problem
 from civicshare.transactions.schemas import TrackedTransaction, TransactionSummary
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.status import change_status
 from civicshare.transactions.tables import transactions
+from civicshare.transactions.views import Wording, tracked_view, validation_problem
 
 QUEUE_LIMIT = 200
 
@@ -45,7 +45,7 @@ class StaffTransaction(Struct):
 
 
 class StatusChangeRequest(Struct):
-    status: str
+    status: Annotated[str, Meta(max_length=40)]
     reason: str | None = None
 
 

@@ -15,8 +15,8 @@ from civicshare.catalogue.service import Offering
 from civicshare.identity.routes import origin_of
 from civicshare.modules import FormStep, check_step, fee_for
 from civicshare.payments import PaymentFailed, PaymentStatus
-from civicshare.transactions.routes import payment_not_known_yet
 from civicshare.transactions.submission import SubmissionInvalid
+from civicshare.transactions.views import NOT_KNOWN_YET, NOT_STARTED, payment_unavailable
 from civicshare.web.flows import (
     CHECK_PAGE,
     CONTACT_STEP,
@@ -265,15 +265,8 @@ async def _pay(web: WebRequest, offered: Offering, reference: str) -> Response[A
         payment = await start_paying(
             services.database.engine, web.council, offered, services.payments_for(web.council), reference, return_url
         )
-    except PaymentFailed:
-        raise Problem(
-            503,
-            "Payments are not available",
-            f"Your request {reference} is saved but we could not start your payment, and no money was taken. "
-            "Please try again in a few minutes.",
-            name="payment-unavailable",
-            headers={"retry-after": "30"},
-        ) from None
+    except PaymentFailed as failure:
+        raise payment_unavailable(reference, NOT_STARTED) from failure
     return web.redirect(payment.next_url)
 
 
@@ -311,7 +304,7 @@ async def payment_return(
         provider = services.payments_for(web.council)
         outcome = await payment_came_back(services.database.engine, web.council, offered, provider, reference)
     except PaymentFailed as failure:
-        raise payment_not_known_yet(reference) from failure
+        raise payment_unavailable(reference, NOT_KNOWN_YET) from failure
     if outcome.confirmed:
         if not done.get("paid"):
             web.flow[DONE] = {**done, "paid": True}

@@ -17,8 +17,8 @@ from civicshare.identity.provider import DEV_IDENTITY_PATH
 from civicshare.identity.routes import dev_identity_of, safe_next
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
-from civicshare.transactions.routes import Wording
 from civicshare.transactions.submission import EMAIL_MESSAGE, valid_email
+from civicshare.transactions.views import Wording
 from civicshare.web.assets import ONE_YEAR
 from civicshare.web.branding import LOGO_URL
 from civicshare.web.catalogue import by_category, listing_of, most_used, search

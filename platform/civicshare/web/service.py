@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from civicshare.db.engine import tenant_connection
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
-from civicshare.transactions.routes import Wording
 from civicshare.transactions.service import find_by_reference_and_email, status_history
 from civicshare.transactions.tables import transactions
+from civicshare.transactions.views import Wording
 from civicshare.web.catalogue import ServiceListing
 
 LONDON = ZoneInfo("Europe/London")

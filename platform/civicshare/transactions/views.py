@@ -1,0 +1,104 @@
+"""How a transaction is shown, and the problems its endpoints answer with, shared by every interface
+(resident API, staff API, council websites)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.api.problems import Problem
+from civicshare.catalogue.service import CouncilOfferings
+from civicshare.modules import UnknownService, Workflow
+from civicshare.services import PlatformServices
+from civicshare.transactions.schemas import Decision, PaymentState, StatusChange, TrackedTransaction
+from civicshare.transactions.service import status_history
+
+
+def validation_problem(errors: Mapping[str, str]) -> Problem:
+    return Problem(
+        422,
+        "There is a problem",
+        "Some answers need to be corrected.",
+        name="validation",
+        extra={"errors": [{"field": name, "message": message} for name, message in errors.items()]},
+    )
+
+
+def transaction_not_found() -> Problem:
+    # The same answer whether the reference is unknown or the email differs: nothing leaks.
+    return Problem(
+        404,
+        "Request not found",
+        "No request matches that reference and email address.",
+        name="transaction-not-found",
+    )
+
+
+def payment_unavailable(reference: str, what_happened: str) -> Problem:
+    """The payment provider failed us: the request is saved, nothing was taken, try again shortly."""
+    return Problem(
+        503,
+        "Payments are not available",
+        f"Your request {reference} is saved. {what_happened}",
+        name="payment-unavailable",
+        headers={"retry-after": "30"},
+        extra={"reference": reference},
+    )
+
+
+NOT_STARTED = "We could not start your payment, and no money was taken. Please try again in a few minutes."
+NOT_KNOWN_YET = (
+    "We could not find out from the payment provider how your payment went. Try this page again in a minute."
+)
+
+
+class Wording:
+    """Status words for a transaction's service at this council, even if the module was switched off."""
+
+    def __init__(self, offerings: CouncilOfferings, services: PlatformServices, service_code: str) -> None:
+        self.offering = offerings.offering(service_code)
+        self.workflow: Workflow | None = None
+        self.title = service_code
+        if self.offering is not None:
+            self.workflow = self.offering.service.workflow
+            self.title = self.offering.title
+        else:
+            try:
+                _, service = services.registry.service(service_code)
+                self.workflow, self.title = service.workflow, service.title
+            except UnknownService:
+                pass
+
+    def label(self, status: str) -> str:
+        if self.workflow is None or status not in self.workflow.states:  # e.g. recorded before a workflow change
+            return status.replace("_", " ").capitalize()
+        if self.offering is not None:
+            return self.offering.status_label(status)
+        return self.workflow.label(status)
+
+
+async def tracked_view(
+    connection: AsyncConnection, offerings: CouncilOfferings, services: PlatformServices, row: dict[str, Any]
+) -> TrackedTransaction:
+    """What a resident sees when they track a transaction: status in the council's words, history, decision."""
+    wording = Wording(offerings, services, row["service"])
+    history = await status_history(connection, row["id"])
+    return TrackedTransaction(
+        reference=row["reference"],
+        service=row["service"],
+        service_title=wording.title,
+        status=row["status"],
+        status_label=wording.label(row["status"]),
+        channel=row["channel"],
+        submitted_at=row["created_at"],
+        due_on=row["due_on"],
+        decision=Decision(row["decided_by"], row["decision_reason"]) if row["decided_by"] else None,
+        payment=PaymentState(row["payment_status"], row["fee_pence"]) if row["fee_pence"] else None,
+        history=[
+            StatusChange(event["to_status"], wording.label(event["to_status"]), event["created_at"], event["note"])
+            for event in history
+        ],
+        derived=dict(row["derived"] or {}),
+    )
