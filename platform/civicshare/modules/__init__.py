@@ -49,7 +49,7 @@ Running a service (`flow`)
 
 Supporting declarations: AttachmentPolicy/Attachment (`attachments`), Open311Service/Open311Attribute/
 Open311Value (`open311`), is_working_day/add_working_days/due_date (`working_days`),
-normalise_postcode/is_uk_phone_number/pounds_to_pence (`formats`).
+normalise_postcode/UkPostcode/is_uk_phone_number/pounds_to_pence (`formats`).
 """
 
 from civicshare.modules.answers import (
@@ -92,7 +92,7 @@ from civicshare.modules.flow import (
     status_label,
     steps_to_ask,
 )
-from civicshare.modules.formats import is_uk_phone_number, normalise_postcode, pounds_to_pence
+from civicshare.modules.formats import UkPostcode, is_uk_phone_number, normalise_postcode, pounds_to_pence
 from civicshare.modules.location import LocationForm
 from civicshare.modules.messages import field_errors
 from civicshare.modules.open311 import Open311Attribute, Open311Service, Open311Value
@@ -136,6 +136,7 @@ __all__ = [
     "StepForm",
     "Submission",
     "TransitionNotAllowed",
+    "UkPostcode",
     "UnknownModule",
     "UnknownService",
     "UnknownStatus",

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from civicshare.modules.answers import AnswerError
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _PHONE = re.compile(r"^(?:\+44|0044|0)[1-9][0-9]{8,9}$")
@@ -15,6 +20,17 @@ def normalise_postcode(text: str) -> str | None:
     squashed = re.sub(r"\s+", "", text).upper()
     found = _POSTCODE.match(squashed)
     return f"{found.group(1)} {found.group(2)}" if found else None
+
+
+def _checked_postcode(text: str) -> str:
+    postcode = normalise_postcode(text)
+    if postcode is None:
+        raise AnswerError("Enter a full UK postcode, like AA3 1AB")
+    return postcode
+
+
+UkPostcode = Annotated[str, AfterValidator(_checked_postcode)]
+"""A form answer that must be a UK postcode; stored as 'SW1A 2AA'."""
 
 
 def is_uk_phone_number(text: str) -> bool:

@@ -11,9 +11,9 @@ from pydantic import ValidationInfo, field_validator
 from civicshare.modules import (
     AnswerError,
     StepForm,
+    UkPostcode,
     answer,
     answer_context,
-    normalise_postcode,
     pounds_to_pence,
 )
 from civicshare_council_tax.settings import CouncilTaxSettings
@@ -107,15 +107,7 @@ class NewAddressForm(StepForm):
         max_length=200,
         errors={"missing": "Enter the building and street of your new home"},
     )
-    new_postcode: str = answer(label="Postcode of your new home", errors={"missing": "Enter a postcode"})
-
-    @field_validator("new_postcode")
-    @classmethod
-    def _real_postcode(cls, value: str) -> str:
-        postcode = normalise_postcode(value)
-        if postcode is None:
-            raise AnswerError("Enter a full UK postcode, like AA3 1AB")
-        return postcode
+    new_postcode: UkPostcode = answer(label="Postcode of your new home", errors={"missing": "Enter a postcode"})
 
 
 class ForwardingAddressForm(StepForm):

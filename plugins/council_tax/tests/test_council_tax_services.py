@@ -109,3 +109,20 @@ def test_an_invalid_account_pattern_in_settings_is_reported_to_the_operator() ->
     problems = settings_problems(module, council={"account_number_pattern": "[0-9"})
 
     assert [problem.path for problem in problems] == ["account_number_pattern"]
+
+
+def test_a_new_home_postcode_is_tidied_and_a_bad_one_is_refused() -> None:
+    settings = resolve_settings(module)
+    moving = {
+        "account_number": "1234 5678",
+        "move_type": "within",
+        "moving_date": "2026-03-20",
+        "new_address_line": "3 Market Place",
+        "new_postcode": "kt1 1js",
+    }
+
+    good = check_answers(tell_us_you_are_moving, moving, settings=settings, today=TODAY)
+    bad = check_answers(tell_us_you_are_moving, {**moving, "new_postcode": "KT1"}, settings=settings, today=TODAY)
+
+    assert good.answers["new_postcode"] == "KT1 1JS"
+    assert bad.errors["new_postcode"] == "Enter a full UK postcode, like AA3 1AB"

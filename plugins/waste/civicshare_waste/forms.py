@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import ValidationInfo, field_validator
 
-from civicshare.modules import AnswerError, StepForm, answer, answer_context, normalise_postcode
+from civicshare.modules import AnswerError, StepForm, UkPostcode, answer, answer_context
 from civicshare_waste.settings import WasteSettings
 
 
@@ -20,18 +20,10 @@ class AddressForm(StepForm):
             "too_long": "Building and street must be 200 characters or fewer",
         },
     )
-    postcode: str = answer(
+    postcode: UkPostcode = answer(
         label="Postcode",
         errors={"missing": "Enter a postcode", "invalid": "Enter a full UK postcode, like AA3 1AB"},
     )
-
-    @field_validator("postcode")
-    @classmethod
-    def _real_postcode(cls, value: str) -> str:
-        postcode = normalise_postcode(value)
-        if postcode is None:
-            raise AnswerError("Enter a full UK postcode, like AA3 1AB")
-        return postcode
 
 
 class MissedBinForm(StepForm):
