@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from msgspec import Struct
 
 from civicshare.api.problems import Problem
-from civicshare.catalogue.descriptions import describe_fee, describe_step
+from civicshare.catalogue.descriptions import StepDescription, describe_fee, describe_step
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.tenancy.context import TenantContext
 
@@ -41,27 +41,6 @@ class ServiceList(Struct):
     categories: list[Category]
 
 
-class FieldChoice(Struct):
-    value: str
-    label: str
-
-
-class Question(Struct):
-    name: str
-    label: str
-    hint: str | None
-    type: str
-    required: bool
-    choices: list[FieldChoice] | None
-
-
-class Step(Struct):
-    code: str
-    title: str
-    conditional: bool
-    questions: list[Question]
-
-
 class Status(Struct):
     code: str
     label: str
@@ -86,7 +65,7 @@ class ServiceDefinitionOut(Struct):
     online_only: bool
     location_required: bool
     attachments: AttachmentRules | None
-    steps: list[Step]
+    steps: list[StepDescription]  # the description is the wire format: it has only plain fields
     statuses: list[Status]
     settings: dict[str, Any]
     submit_href: str
@@ -154,25 +133,7 @@ async def service_definition(
         attachments=AttachmentRules(sorted(policy.allowed_types), policy.max_bytes, policy.max_count, policy.required)
         if policy
         else None,
-        steps=[
-            Step(
-                step.code,
-                step.title,
-                step.conditional,
-                [
-                    Question(
-                        q.name,
-                        q.label,
-                        q.hint,
-                        q.type,
-                        q.required,
-                        [FieldChoice(c.value, c.label) for c in q.choices] if q.choices is not None else None,
-                    )
-                    for q in step.questions
-                ],
-            )
-            for step in (describe_step(s, offering.settings) for s in service.steps)
-        ],
+        steps=[describe_step(step, offering.settings) for step in service.steps],
         statuses=[Status(status, offering.status_label(status)) for status in service.workflow.states],
         settings=offering.settings.model_dump(mode="json"),
         submit_href=f"/api/v1/services/{service.code}/transactions",
