@@ -114,6 +114,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
         try:
             yield
         finally:
+            await services.payment_accounts.aclose()
             await services.database.dispose()
 
     return Litestar(

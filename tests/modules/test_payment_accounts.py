@@ -61,3 +61,10 @@ async def test_a_slug_cannot_reach_outside_the_keys_directory(tmp_path: Path) ->
 def test_gov_uk_pay_without_a_keys_directory_is_refused_at_start(settings: Settings) -> None:
     with pytest.raises(ValueError, match="CIVICSHARE_GOVUK_PAY_KEYS_DIR"):
         Settings.model_validate({**settings.model_dump(), "payment_provider": "govuk_pay"})
+
+
+async def test_stopping_closes_the_connection_to_gov_uk_pay(tmp_path: Path) -> None:
+    client = httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(500)))
+    by_council = GovUkPayAccounts(tmp_path, base_url="https://pay.test", client=client)
+    await by_council.aclose()
+    assert client.is_closed

@@ -25,6 +25,10 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 class PaymentAccounts(Protocol):
     def for_council(self, slug: str) -> PaymentProvider: ...
 
+    async def aclose(self) -> None:
+        """Let go of connections to the providers (when the worker stops)."""
+        ...
+
 
 class SharedAccount:
     """One provider for every council (the sandbox, or a test's fake)."""
@@ -34,6 +38,9 @@ class SharedAccount:
 
     def for_council(self, slug: str) -> PaymentProvider:
         return self.provider
+
+    async def aclose(self) -> None:
+        pass  # the shared provider belongs to whoever made it
 
 
 class NoAccount:
@@ -71,6 +78,9 @@ class GovUkPayAccounts:
             return NoAccount(slug)  # not cached: a key added later is picked up without a restart
         provider = self._providers[slug] = GovUkPayProvider(key, base_url=self._base_url, client=self._client)
         return provider
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
     def _key(self, slug: str) -> str | None:
         if not _SLUG.match(slug):
