@@ -49,6 +49,7 @@ from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.resolution import HostRules, TenantResolver
+from civicshare.transactions.direct_submit import DirectSubmissions
 from civicshare.transactions.routes import (
     payment_return,
     restart_payment,
@@ -156,8 +157,15 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
     )
 
 
-def create_app(settings: Settings | None = None, services: PlatformServices | None = None) -> ASGIApp:
-    """The ASGI application: council resolution in front of the Litestar app."""
+def create_app(
+    settings: Settings | None = None, services: PlatformServices | None = None, *, direct_submissions: bool = True
+) -> ASGIApp:
+    """The ASGI application: council resolution in front of the Litestar app.
+
+    With `direct_submissions` (the default) the submit route's POSTs are served ahead of Litestar
+    (`civicshare.transactions.direct_submit`); without, Litestar serves every request, as the lane's
+    tests compare.
+    """
     settings = settings or (services.settings if services else load_settings())
     services = services or build_services(settings)
     rules = HostRules(
@@ -165,8 +173,9 @@ def create_app(settings: Settings | None = None, services: PlatformServices | No
         platform_hosts=frozenset({settings.base_domain, "127.0.0.1", "localhost", "[::1]", settings.host}),
     )
     web = WebSite(services)
+    litestar = create_litestar(services, web)
     return TenantResolver(
-        create_litestar(services, web),
+        DirectSubmissions(litestar) if direct_submissions else litestar,
         services.directory,
         rules,
         html_errors=ResolutionErrorPages(web),

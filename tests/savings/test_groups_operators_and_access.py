@@ -153,6 +153,7 @@ async def test_operator_pages_refuse_council_staff(http: httpx.AsyncClient) -> N
 class _Headers:
     """A request that carries no token and no session cookie."""
 
+    scope: dict[str, Any] = {"headers": []}
     headers: dict[str, str] = {}
     cookies: dict[str, str] = {}
 

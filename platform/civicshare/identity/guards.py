@@ -24,6 +24,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 
 from civicshare.api.problems import Problem
+from civicshare.api.scope import scope_header
 from civicshare.identity.principal import Principal
 from civicshare.identity.provider import Identity
 from civicshare.identity.sessions import SESSION_COOKIE, TamperedCookie, load_session
@@ -62,7 +63,7 @@ def identity_of(services: PlatformServices) -> Identity:
 
 
 def _bearer(request: AnyRequest) -> str | None:
-    header = request.headers.get("authorization")
+    header = scope_header(request.scope, b"authorization")
     if not header:
         return None
     scheme, _, value = header.partition(" ")
@@ -84,7 +85,9 @@ async def provide_principal(request: AnyRequest, services: NamedDependency[Platf
         except IdentityUnavailable as error:
             log.error("cannot check a bearer token: %s", error)
             raise identity_unavailable() from None
-    cookie = request.cookies.get(SESSION_COOKIE)
+    # Read from the raw headers first: most requests carry no cookie, and the framework's parsed headers
+    # would be built for nothing.
+    cookie = request.cookies.get(SESSION_COOKIE) if scope_header(request.scope, b"cookie") else None
     if cookie:
         try:
             async with services.database.lookups.connect() as connection:

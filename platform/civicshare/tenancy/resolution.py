@@ -17,6 +17,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from civicshare.api.problems import PROBLEM_JSON, Problem
+from civicshare.api.scope import scope_header
 from civicshare.observability.logs import request_id_var, tenant_slug_var
 from civicshare.tenancy.context import TenantContext, TenantStatus
 from civicshare.tenancy.directory import TenantDirectory
@@ -44,15 +45,8 @@ class HostRules:
         return None
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return None
-
-
 def _host(scope: Scope) -> str:
-    host = (_header(scope, b"host") or "").strip().lower()
+    host = (scope_header(scope, b"host") or "").strip().lower()
     if host.startswith("["):  # IPv6 literal
         return host.split("]")[0] + "]"
     return host.rsplit(":", 1)[0] if ":" in host else host
@@ -105,7 +99,7 @@ class TenantResolver:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        offered = _header(scope, REQUEST_ID_HEADER)
+        offered = scope_header(scope, REQUEST_ID_HEADER)
         request_id = offered if offered and _SAFE_REQUEST_ID.match(offered) else secrets.token_hex(16)
         request_token = request_id_var.set(request_id)
         tenant_token = tenant_slug_var.set(None)
@@ -159,7 +153,7 @@ class TenantResolver:
             if tenant is None:
                 raise unknown_council(slug or host)
             candidates.append(("host", tenant))
-        header = _header(scope, b"x-tenant")
+        header = scope_header(scope, b"x-tenant")
         if header is not None:
             tenant = await self.directory.by_slug(header.strip().lower())
             if tenant is None:
