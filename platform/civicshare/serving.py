@@ -42,6 +42,7 @@ UVICORN_OPTIONS: dict[str, Any] = {
     "log_config": None,
     "access_log": False,
     "proxy_headers": False,
+    "server_header": False,  # no "server: uvicorn" on every answer: nobody needs to know what runs it
     "backlog": BACKLOG,
 }
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
@@ -14,6 +15,10 @@ from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.db.pool import FairAsyncQueuePool
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
+
+
+def _json_text(value: object) -> str:
+    return msgspec.json.encode(value).decode()
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -27,6 +32,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         pool_size=pool_size,
         max_overflow=0,
         pool_pre_ping=False,
+        # JSON columns (answers, settings) are written and read by msgspec: the same JSON (JSONB keeps
+        # values, not text) in about a fifth of the standard library's time.
+        json_serializer=_json_text,
+        json_deserializer=msgspec.json.decode,
         connect_args={"server_settings": {"application_name": "civicshare"}},
     )
 

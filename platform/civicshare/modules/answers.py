@@ -164,7 +164,7 @@ class StepForm(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _blank_is_unanswered(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
+        if isinstance(data, Mapping) and any(isinstance(value, str) and not value.strip() for value in data.values()):
             return {key: value for key, value in data.items() if not (isinstance(value, str) and not value.strip())}
         return data
 
