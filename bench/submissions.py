@@ -7,7 +7,9 @@ councils. Each load is run ROUNDS times after a short warm-up, and the median ro
 range of all rounds: machines like ours share their cores, and one round can be a fifth slower than
 the next. Without wrk the load comes from an httpx.AsyncClient pool instead (slower: the client then
 competes with the server for the same cores). The raw limit is single-row asyncpg INSERTs into the same
-councils' transactions tables over 8 connections, autocommitted, in the same run.
+councils' transactions tables over 8 connections, autocommitted, in the same run: measured for 4
+seconds before each load (with the platform idle), so that it meets the tables as full and the machine
+as busy as the load does; the median of those is the one the loads are held to.
 
     make bench   or   .venv/bin/python -m bench submissions
 """
@@ -260,7 +262,9 @@ async def _load(port: int, hosts: list[str], connections: int, seconds: int) -> 
     return await _httpx_load(port, hosts, connections, seconds)
 
 
-async def _through_http(url: str, councils: list[TenantDefinition], workers: int) -> list[Rounds]:
+async def _through_http(
+    url: str, councils: list[TenantDefinition], workers: int, raw_rounds: list[Result]
+) -> list[Rounds]:
     port = _free_port()
     hosts = [f"{council.slug}.localhost" for council in councils]
     tool = "wrk" if shutil.which("wrk") else "httpx"
@@ -272,6 +276,8 @@ async def _through_http(url: str, councils: list[TenantDefinition], workers: int
             for load_workers, connections in LOADS:
                 if load_workers != workers:
                     continue
+                # The raw limit is measured again beside every load, on tables as full as the load's.
+                raw_rounds.append(await _raw_limit(url, councils))
                 await _load(port, hosts, connections, WARM_UP_SECONDS)  # every worker's caches and connections
                 rounds = [await _load(port, hosts, connections, SECONDS) for _ in range(ROUNDS)]
                 label = f"HTTP submit, {workers} worker{'s' if workers > 1 else ''}, {connections} connections ({tool})"
@@ -284,10 +290,12 @@ async def _through_http(url: str, councils: list[TenantDefinition], workers: int
 
 async def run_benchmark(database: BenchDatabase) -> Table:
     councils = await _make_councils(database)
-    raw = await _raw_limit(database.url, councils)
+    raw_rounds: list[Result] = []
     measured = []
     for workers in sorted({workers for workers, _ in LOADS}):
-        measured += await _through_http(database.url, councils, workers)
+        measured += await _through_http(database.url, councils, workers, raw_rounds)
+    raw = Rounds(f"raw INSERTs ({RAW_CONNECTIONS} connections), before each load", raw_rounds)
+    raw_rate = raw.median.requests_per_second
     table = Table(
         "measure",
         "submissions/s (median, range)",
@@ -300,7 +308,13 @@ async def run_benchmark(database: BenchDatabase) -> Table:
         title=f"Submissions: {COUNCILS} councils, {ROUNDS} rounds of {SECONDS}s per load, "
         f"{os.cpu_count()} CPUs shared with PostgreSQL",
     )
-    table.add_row(raw.label, f"{raw.requests_per_second:,.0f}", f"{raw.p50_ms:.2f}", f"{raw.p99_ms:.2f}", "0")
+    table.add_row(
+        raw.label,
+        f"{raw_rate:,.0f} ({raw.spread('requests_per_second')})",
+        f"{raw.median.p50_ms:.2f}",
+        f"{raw.median_p99_ms:.2f}",
+        "0",
+    )
     for load in measured:
         median = load.median
         table.add_row(
@@ -311,6 +325,6 @@ async def run_benchmark(database: BenchDatabase) -> Table:
             str(load.errors),
             verdict(median.requests_per_second >= 1000),
             verdict(load.median_p99_ms < 100),
-            verdict(median.requests_per_second >= raw.requests_per_second / 4),
+            verdict(median.requests_per_second >= raw_rate / 4),
         )
     return table
