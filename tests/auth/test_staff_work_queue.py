@@ -89,3 +89,45 @@ async def test_staff_move_a_request_on_and_the_resident_reads_who_decided_and_wh
     sams_name = (await http.get("/api/v1/me", headers=bearer(sam, slug))).json()["name"]
     assert tracked.json()["decision"]["by"] == sams_name
     assert [event["status"] for event in tracked.json()["history"]] == ["submitted", "in_progress", "rejected"]
+
+
+async def test_staff_open_the_photo_a_resident_attached_and_no_other_councils_staff_can(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    ours, theirs = await council(**HIGHWAYS), await council(**HIGHWAYS)
+    sent = await http.post(
+        "/api/v1/services/report-pothole/transactions",
+        json={"answers": POTHOLE, "channel": "app", "contact_email": "grace@example.org"},
+        headers=host_for(ours),
+    )
+    reference, upload = sent.json()["reference"], sent.json()["upload"]
+    photo = b"\x89PNG\r\n\x1a\n" + uuid.uuid4().bytes * 4
+    attached = await http.post(
+        upload["href"],
+        files={"files": ("pothole by the bus stop.png", photo, "image/png")},
+        headers={**host_for(ours), "X-Upload-Token": upload["token"]},
+    )
+    assert attached.status_code == 201, attached.text
+    sam = await staff_token(dev_identity, f"sam-{uuid.uuid4().hex[:6]}@example.org", ours)
+    tess = await staff_token(dev_identity, f"tess-{uuid.uuid4().hex[:6]}@example.org", theirs)
+
+    seen = (await http.get(f"/api/v1/staff/transactions/{reference}", headers=bearer(sam, ours))).json()
+    [listed] = seen["attachments"]
+    assert (listed["filename"], listed["content_type"], listed["size_bytes"]) == (
+        "pothole by the bus stop.png",
+        "image/png",
+        len(photo),
+    )
+    opened = await http.get(listed["href"], headers=bearer(sam, ours))
+    assert opened.status_code == 200
+    assert opened.content == photo
+    assert opened.headers["content-type"] == "image/png"
+    assert opened.headers["x-content-type-options"] == "nosniff"
+    assert "attachment" in opened.headers["content-disposition"]
+
+    assert (await http.get(listed["href"], headers=bearer(tess, ours))).status_code == 403
+    assert (await http.get(listed["href"], headers=host_for(ours))).status_code == 401
+    other = await report_pothole(http, ours)  # the same council, but a request with no such file
+    wrong_request = listed["href"].replace(reference, other)
+    assert (await http.get(wrong_request, headers=bearer(sam, ours))).status_code == 404
+    assert (await http.get(f"{listed['href']}0", headers=bearer(sam, ours))).status_code == 404

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 
 COLOURS = {"kingston": "#0b4b8a", "newham": "#00594f"}
 PREFIXES = {"kingston": "KNG", "newham": "NWM"}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 async def reference_on_panel(page: Any) -> str:
@@ -68,6 +69,16 @@ async def test_a_resident_reports_a_pothole_and_tracks_it(
     assert reference.startswith(PREFIXES[slug] + "-")
     assert await page.get_by_text("We will deal with it by").is_visible()
     assert await header_colour(page) == rgb(COLOURS[slug])
+
+    # A photo of it, added on the confirmation page; a file that is not a photo is refused first.
+    upload = page.get_by_label("Upload a photo")
+    await upload.set_input_files(files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a photo"}])
+    await submit(page, "Add photos", status=400)
+    assert await page.locator(".govuk-error-summary").get_by_text("The selected file must be a JPG or PNG").is_visible()
+    await upload.set_input_files(files=[{"name": "pothole.png", "mimeType": "image/png", "buffer": PNG}])
+    await submit(page, "Add photos")
+    assert await page.get_by_text("pothole.png").is_visible()
+    assert await page.get_by_label("Upload another photo").is_visible()
 
     await track(page, served, slug, reference, email)
     assert await page.get_by_text("Report a pothole").first.is_visible()

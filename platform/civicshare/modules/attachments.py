@@ -40,6 +40,11 @@ class AttachmentPolicy:
                 found[f"attachments.{index}"] = "The selected file is empty"
         return found
 
+    def hint(self) -> str:
+        """What may be attached, in the words of a GOV.UK file upload hint."""
+        plural = self.noun if self.max_count == 1 else f"{self.noun}s"
+        return f"{self._type_list()}, smaller than {self._size()} each. You can add up to {self.max_count} {plural}."
+
     def _type_list(self) -> str:
         names = sorted(_TYPE_NAMES.get(kind, kind) for kind in self.allowed_types)
         return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

@@ -27,6 +27,7 @@ _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"%PDF-", "application/pdf", "pdf"),
 )
 EXTENSIONS = {kind: extension for _, kind, extension in _SIGNATURES}
+MAX_UPLOAD_BYTES = 40 * 1024 * 1024  # one request's files: room for any service's own limits
 
 
 def sniff_content_type(content: bytes) -> str:
@@ -128,3 +129,18 @@ async def list_attachments(connection: AsyncConnection, transaction_id: int) -> 
         select(attachments).where(attachments.c.transaction_id == transaction_id).order_by(attachments.c.id)
     )
     return [StoredAttachment(row.id, row.filename, row.content_type, row.size_bytes, row.sha256) for row in rows]
+
+
+async def stored_file(
+    connection: AsyncConnection, data_dir: Path, tenant: TenantContext, transaction_id: int, attachment_id: int
+) -> tuple[StoredAttachment, Path] | None:
+    """One of a transaction's attachments and where its file is kept; None if the transaction has no such file."""
+    row = (
+        await connection.execute(
+            select(attachments).where(attachments.c.id == attachment_id, attachments.c.transaction_id == transaction_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    found = StoredAttachment(row.id, row.filename, row.content_type, row.size_bytes, row.sha256)
+    return found, attachments_dir(data_dir, tenant) / row.storage_key

@@ -26,7 +26,7 @@ from civicshare.payments import PaymentFailed, PaymentProvider
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions import tokens
-from civicshare.transactions.attachments import AttachmentsRefused, UploadedFile, attach_files
+from civicshare.transactions.attachments import MAX_UPLOAD_BYTES, AttachmentsRefused, UploadedFile, attach_files
 from civicshare.transactions.payments import NoPaymentDue, PaymentStart, finish_payment, start_payment
 from civicshare.transactions.schemas import (
     AttachmentOut,
@@ -63,7 +63,6 @@ from civicshare.transactions.views import (
 )
 
 RESIDENT_CHANNELS = ("web", "app")
-MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 MAX_SUBMISSION_BYTES = 1024 * 1024  # answers only: photos are uploaded afterwards
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 

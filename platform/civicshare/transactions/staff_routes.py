@@ -1,4 +1,5 @@
-"""Staff API for a council's transactions: the work queue, one request in full, and moving it on.
+"""Staff API for a council's transactions: the work queue, one request in full (with the files the
+resident attached), and moving it on.
 
 Only staff of the request's own council get in (`staff` guard), and every query runs in that council's
 schema, so a member of staff never sees another council's residents. A status change goes through
@@ -13,6 +14,7 @@ from typing import Annotated, Any
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import File
 from msgspec import Meta, Struct
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,6 +25,7 @@ from civicshare.identity.principal import Principal
 from civicshare.modules import DecisionIncomplete, UnknownService, UnknownStatus, WorkflowError
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.attachments import list_attachments, stored_file
 from civicshare.transactions.payments import TransactionNotFound
 from civicshare.transactions.schemas import TrackedTransaction, TransactionSummary
 from civicshare.transactions.service import find_by_reference
@@ -31,6 +34,13 @@ from civicshare.transactions.tables import transactions
 from civicshare.transactions.views import Wording, tracked_view, validation_problem
 
 QUEUE_LIMIT = 200
+
+
+class StaffAttachment(Struct):
+    filename: str
+    content_type: str
+    size_bytes: int
+    href: str
 
 
 class StaffTransaction(Struct):
@@ -42,6 +52,7 @@ class StaffTransaction(Struct):
     contact_email: str | None
     answers: dict[str, Any]
     address: str | None
+    attachments: list[StaffAttachment]
 
 
 class StatusChangeRequest(Struct):
@@ -51,6 +62,13 @@ class StatusChangeRequest(Struct):
 
 def _not_found(reference: str) -> Problem:
     return Problem(404, "Request not found", f"This council has no request {reference}.", name="transaction-not-found")
+
+
+async def _request(connection: AsyncConnection, reference: str) -> dict[str, Any]:
+    found = await find_by_reference(connection, reference)
+    if found is None:
+        raise _not_found(reference)
+    return found
 
 
 def staff_name(staff: Principal) -> str:
@@ -90,6 +108,7 @@ async def _in_full(
     connection: AsyncConnection, offerings: CouncilOfferings, services: PlatformServices, row: dict[str, Any]
 ) -> StaffTransaction:
     workflow = Wording(offerings, services, row["service"]).workflow
+    files = f"/api/v1/staff/transactions/{row['reference']}/attachments"
     return StaffTransaction(
         request=await tracked_view(connection, offerings, services, row),
         next_statuses=sorted(workflow.allowed_from(row["status"])) if workflow else [],
@@ -97,6 +116,10 @@ async def _in_full(
         contact_email=row["contact_email"],
         answers=dict(row["answers"] or {}),
         address=row["address"],
+        attachments=[
+            StaffAttachment(found.filename, found.content_type, found.size_bytes, f"{files}/{found.id}")
+            for found in await list_attachments(connection, row["id"])
+        ],
     )
 
 
@@ -109,10 +132,7 @@ async def staff_transaction(
     services: NamedDependency[PlatformServices],
 ) -> StaffTransaction:
     """One request in full, with the statuses it may move to next."""
-    found = await find_by_reference(tenant_db, reference)
-    if found is None:
-        raise _not_found(reference)
-    return await _in_full(tenant_db, offerings, services, found)
+    return await _in_full(tenant_db, offerings, services, await _request(tenant_db, reference))
 
 
 @post("/api/v1/staff/transactions/{reference:str}/status", tags=["staff"], status_code=200)
@@ -150,4 +170,27 @@ async def move_transaction(
     return await _in_full(tenant_db, offerings, services, found)
 
 
-STAFF_ROUTES = [work_queue, staff_transaction, move_transaction]
+@get("/api/v1/staff/transactions/{reference:str}/attachments/{attachment_id:int}", tags=["staff"])
+async def staff_attachment(
+    reference: FromPath[str],
+    attachment_id: FromPath[int],
+    staff: NamedDependency[Principal],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+    services: NamedDependency[PlatformServices],
+) -> File:
+    """A file the resident attached (a photo of the pothole), as they sent it."""
+    found = await _request(tenant_db, reference)
+    stored = await stored_file(tenant_db, services.settings.data_dir, tenant, found["id"], attachment_id)
+    if stored is None or not stored[1].is_file():
+        raise Problem(404, "File not found", f"Request {reference} has no such file.", name="attachment-not-found")
+    attachment, path = stored
+    return File(
+        path,
+        filename=attachment.filename,
+        media_type=attachment.content_type,
+        headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+    )
+
+
+STAFF_ROUTES = [work_queue, staff_transaction, move_transaction, staff_attachment]

@@ -1,20 +1,24 @@
 """A service, page by page: start page, one page per form step, email, check your answers, payment
 where there is a fee (the platform's provider: the sandbox's `/sandbox-payments/` pages by default),
-and the confirmation panel."""
+and the confirmation panel, where photos can be added to a service that takes them (`web.photos`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from civicshare.api.problems import Problem
 from civicshare.catalogue.service import Offering
+from civicshare.db.engine import tenant_connection
 from civicshare.identity.routes import origin_of
 from civicshare.modules import FormStep, check_step, fee_for
 from civicshare.payments import PaymentFailed, PaymentStatus
+from civicshare.transactions.attachments import MAX_UPLOAD_BYTES, UploadedFile
+from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.submission import SubmissionInvalid
 from civicshare.transactions.views import NOT_KNOWN_YET, NOT_STARTED, payment_unavailable
 from civicshare.web.flows import (
@@ -31,6 +35,8 @@ from civicshare.web.flows import (
     steps_in_order,
     uk_day,
 )
+from civicshare.web.photos import FIELD as PHOTO_FIELD
+from civicshare.web.photos import add_photos, photo_panel
 from civicshare.web.questions import Question, posted_values, questions_for, shown_answer, validation_data
 from civicshare.web.service import Row
 from civicshare.web.site import FieldError, WebRequest
@@ -137,7 +143,7 @@ async def step_form(
     if step_code == CHECK_PAGE:
         return await _check_page(web, offered, draft)
     if step_code == "confirmation":
-        return _confirmation(web, offered)
+        return await _confirmation(web, offered)
     if step_code == CONTACT_STEP:
         email = draft.email or (web.resident.email or "" if web.resident else "")
         return _step_page(web, offered, draft, CONTACT_STEP, [CONTACT_QUESTION], {"email": email}, [], bool(change))
@@ -270,18 +276,27 @@ async def _pay(web: WebRequest, offered: Offering, reference: str) -> Response[A
     return web.redirect(payment.next_url)
 
 
-def _confirmation(web: WebRequest, offered: Offering) -> Response[Any]:
+async def _confirmation(web: WebRequest, offered: Offering, photo_error: str | None = None) -> Response[Any]:
     done = web.flow.get(DONE)
     if not isinstance(done, dict) or done.get("service") != offered.service.code:
         return web.redirect(f"/services/{offered.service.code}")
     if not done.get("paid"):
         return web.redirect(f"/services/{offered.service.code}/payment-return/{done.get('reference')}")
+    photos = None
+    if offered.service.attachments is not None:
+        async with tenant_connection(web.site.services.database.engine, web.council) as connection:
+            transaction = await find_by_reference(connection, str(done["reference"]))
+            photos = await photo_panel(connection, offered, transaction) if transaction else None
     return web.page(
         "confirmation.html",
+        status=400 if photo_error else 200,
         current="services",
         offered=offered,
         done=done,
         fee=fee_text(done["fee"]) if done.get("fee") else None,
+        photos=photos,
+        photo_field=PHOTO_FIELD,
+        errors=[FieldError(PHOTO_FIELD, photo_error)] if photo_error else [],
     )
 
 
@@ -332,4 +347,28 @@ async def payment_retry(
     return await _pay(web, offered, reference)
 
 
-FLOW_HANDLERS = [start_page, step_form, step_answer, payment_return, payment_retry]
+@post("/services/{code:str}/photos/{reference:str}", request_max_body_size=MAX_UPLOAD_BYTES)
+async def add_photos_page(
+    web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None], code: FromPath[str], reference: FromPath[str]
+) -> Response[Any]:
+    """Photos added on the confirmation page, by the browser that sent the request."""
+    offered = await _offered(web, code)
+    _sent_here(web, code, reference)
+    form = await web.request.form()
+    files = [
+        UploadedFile(value.filename, await value.read())
+        for _, value in form.multi_items()
+        if isinstance(value, UploadFile) and value.filename  # a browser sends an empty part when none is chosen
+    ]
+    async with tenant_connection(web.site.services.database.engine, web.council) as connection:
+        transaction = await find_by_reference(connection, reference, for_update=True)
+        if transaction is None:
+            raise Problem(404, "Page not found", name="not-found")
+        data_dir = web.site.services.settings.data_dir
+        refused = await add_photos(connection, web.council, data_dir, offered, transaction, files)
+    if refused is None:
+        return web.redirect(f"/services/{code}/confirmation")
+    return await _confirmation(web, offered, photo_error=refused)
+
+
+FLOW_HANDLERS = [start_page, step_form, step_answer, payment_return, payment_retry, add_photos_page]

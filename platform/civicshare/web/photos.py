@@ -1,0 +1,93 @@
+"""Photos a resident adds on the confirmation page of a service that takes them (a pothole, fly-tipping).
+
+They go through the resident API's checks and storage (`transactions.attachments`): the type is read
+from the file's bytes, the service's own limits apply, and each council's files sit in its own folder.
+The browser that sent the request (its flow cookie says so) may add them for as long as the API's
+upload token would last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.catalogue.service import Offering
+from civicshare.modules import AttachmentPolicy
+from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.attachments import (
+    AttachmentsRefused,
+    StoredAttachment,
+    UploadedFile,
+    attach_files,
+    list_attachments,
+)
+from civicshare.transactions.tokens import UPLOAD_WINDOW_SECONDS
+
+FIELD = "photos"
+
+
+@dataclass(frozen=True)
+class PhotoPanel:
+    """The confirmation page's photo section: what was added, and whether more may be."""
+
+    policy: AttachmentPolicy
+    added: list[StoredAttachment]
+    open: bool
+
+    @property
+    def noun(self) -> str:
+        return self.policy.noun
+
+
+def _window_open(transaction: Mapping[str, Any], now: datetime) -> bool:
+    created: datetime = transaction["created_at"]
+    return now < created + timedelta(seconds=UPLOAD_WINDOW_SECONDS)
+
+
+async def photo_panel(
+    connection: AsyncConnection, offered: Offering, transaction: Mapping[str, Any], *, now: datetime | None = None
+) -> PhotoPanel | None:
+    """The section for a service that takes photos; None for one that does not."""
+    policy = offered.service.attachments
+    if policy is None:
+        return None
+    added = await list_attachments(connection, transaction["id"])
+    still_open = _window_open(transaction, now or datetime.now(UTC)) and len(added) < policy.max_count
+    return PhotoPanel(policy, added, still_open)
+
+
+async def add_photos(
+    connection: AsyncConnection,
+    tenant: TenantContext,
+    data_dir: Path,
+    offered: Offering,
+    transaction: Mapping[str, Any],
+    files: Sequence[UploadedFile],
+    *,
+    now: datetime | None = None,
+) -> str | None:
+    """Store the files with the request; the GOV.UK error message for the upload field if they are refused."""
+    policy = offered.service.attachments
+    if policy is None:
+        return f"You cannot add files to a request for {offered.service.title.lower()}"
+    if not _window_open(transaction, now or datetime.now(UTC)):
+        minutes = UPLOAD_WINDOW_SECONDS // 60
+        return f"You can only add {policy.noun}s in the {minutes} minutes after you send your request"
+    if not files:
+        return f"Select a {policy.noun}"
+    try:
+        await attach_files(
+            connection, tenant, data_dir, offered.service, transaction["id"], transaction["reference"], list(files)
+        )
+    except AttachmentsRefused as refused:
+        key, message = next(iter(refused.errors.items()))
+        index = int(key.split(".")[1]) if key.startswith("attachments.") else None
+        if index is not None and len(files) > 1:
+            return f"{Path(files[index].filename).name}: {message}"
+        return message
+    return None
