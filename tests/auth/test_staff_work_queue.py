@@ -125,6 +125,11 @@ async def test_staff_open_the_photo_a_resident_attached_and_no_other_councils_st
     assert opened.headers["x-content-type-options"] == "nosniff"
     assert "attachment" in opened.headers["content-disposition"]
 
+    by_prefix = await http.get(f"/t/{ours}/api/v1/staff/transactions/{reference}", headers=bearer(sam, ours))
+    [listed_by_prefix] = by_prefix.json()["attachments"]
+    assert listed_by_prefix["href"] == f"/t/{ours}{listed['href']}"
+    assert (await http.get(listed_by_prefix["href"], headers=bearer(sam, ours))).content == photo
+
     assert (await http.get(listed["href"], headers=bearer(tess, ours))).status_code == 403
     assert (await http.get(listed["href"], headers=host_for(ours))).status_code == 401
     other = await report_pothole(http, ours)  # the same council, but a request with no such file

@@ -232,3 +232,27 @@ async def test_my_requests_need_a_signed_in_resident(http: httpx.AsyncClient, co
     response = await http.get("/api/v1/me/transactions", headers=host_for(councils.member.slug))
 
     assert response.status_code == 401
+
+
+async def test_a_council_addressed_by_its_path_prefix_answers_with_links_under_it(
+    http: httpx.AsyncClient, councils: Councils
+) -> None:
+    prefix = f"/t/{councils.member.slug}"
+    sent = await http.post(
+        f"{prefix}/api/v1/services/report-pothole/transactions",
+        json={"answers": answers_for("report-pothole", councils.member), "channel": "app", "contact_email": EMAIL},
+    )
+    assert sent.status_code == 201, sent.text
+    body = sent.json()
+    assert body["track_href"].startswith(f"{prefix}/api/v1/transactions/")
+    assert sent.headers["location"] == body["track_href"]
+
+    tracked = await http.get(body["track_href"], params={"email": EMAIL})
+    assert tracked.status_code == 200 and tracked.json()["reference"] == body["reference"]
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    attached = await http.post(
+        body["upload"]["href"],
+        files={"files": ("pothole.png", png, "image/png")},
+        headers={"X-Upload-Token": body["upload"]["token"]},
+    )
+    assert attached.status_code == 201, attached.text

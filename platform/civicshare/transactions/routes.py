@@ -169,13 +169,13 @@ async def submit_transaction(
         ) from reused
     payment = await _payment_for(services, request, tenant, result, offering, data.return_url)
     next_url = payment.next_url if payment else result.payment_next_url
+    # Links work the way the council was addressed: its own host, or the /t/<council> prefix.
+    transaction_href = f"{request.scope.get('root_path', '') or ''}/api/v1/transactions/{result.reference}"
     upload = None
     if offering.service.attachments is not None:
         token = tokens.upload_token(services.settings.secret_key, tenant.schema, result.reference)
         expiry = tokens.upload_token_expiry(token) or 0
-        upload = UploadLink(
-            f"/api/v1/transactions/{result.reference}/attachments", token, datetime.fromtimestamp(expiry, UTC)
-        )
+        upload = UploadLink(f"{transaction_href}/attachments", token, datetime.fromtimestamp(expiry, UTC))
     body = SubmittedTransaction(
         reference=result.reference,
         service=result.service,
@@ -188,7 +188,7 @@ async def submit_transaction(
         if result.fee_pence
         else None,
         upload=upload,
-        track_href=f"/api/v1/transactions/{result.reference}",
+        track_href=transaction_href,
     )
     headers = {"location": body.track_href}
     if not result.created:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import get, post
+from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import File
@@ -105,10 +105,15 @@ async def work_queue(
 
 
 async def _in_full(
-    connection: AsyncConnection, offerings: CouncilOfferings, services: PlatformServices, row: dict[str, Any]
+    request: Request[Any, Any, Any],
+    connection: AsyncConnection,
+    offerings: CouncilOfferings,
+    services: PlatformServices,
+    row: dict[str, Any],
 ) -> StaffTransaction:
     workflow = Wording(offerings, services, row["service"]).workflow
-    files = f"/api/v1/staff/transactions/{row['reference']}/attachments"
+    root = request.scope.get("root_path", "") or ""  # the /t/<council> prefix, when the council was addressed so
+    files = f"{root}/api/v1/staff/transactions/{row['reference']}/attachments"
     return StaffTransaction(
         request=await tracked_view(connection, offerings, services, row),
         next_statuses=sorted(workflow.allowed_from(row["status"])) if workflow else [],
@@ -126,19 +131,21 @@ async def _in_full(
 @get("/api/v1/staff/transactions/{reference:str}", tags=["staff"])
 async def staff_transaction(
     reference: FromPath[str],
+    request: Request[Any, Any, Any],
     staff: NamedDependency[Principal],
     tenant_db: NamedDependency[AsyncConnection],
     offerings: NamedDependency[CouncilOfferings],
     services: NamedDependency[PlatformServices],
 ) -> StaffTransaction:
     """One request in full, with the statuses it may move to next."""
-    return await _in_full(tenant_db, offerings, services, await _request(tenant_db, reference))
+    return await _in_full(request, tenant_db, offerings, services, await _request(tenant_db, reference))
 
 
 @post("/api/v1/staff/transactions/{reference:str}/status", tags=["staff"], status_code=200)
 async def move_transaction(
     reference: FromPath[str],
     data: JSONBody[StatusChangeRequest],
+    request: Request[Any, Any, Any],
     staff: NamedDependency[Principal],
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
@@ -165,9 +172,7 @@ async def move_transaction(
         raise validation_problem({"status": str(unknown)}) from None
     except WorkflowError as refused:
         raise Problem(409, "Status change not allowed", str(refused), name="status-change-not-allowed") from None
-    found = await find_by_reference(tenant_db, reference)
-    assert found is not None
-    return await _in_full(tenant_db, offerings, services, found)
+    return await _in_full(request, tenant_db, offerings, services, await _request(tenant_db, reference))
 
 
 @get("/api/v1/staff/transactions/{reference:str}/attachments/{attachment_id:int}", tags=["staff"])
