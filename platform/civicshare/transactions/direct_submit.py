@@ -33,6 +33,7 @@ from litestar.types import (
     Scope,
     Send,
 )
+from litestar.utils.scope.state import ScopeState
 
 from civicshare.api.scope import scope_header
 from civicshare.transactions.routes import IDEMPOTENCY_KEY_MAX_LENGTH, submit_transaction
@@ -74,12 +75,13 @@ class DirectSubmissions:
             return
         received, body = await _read_body(receive, self.max_body_bytes)
         key = scope_header(scope, b"idempotency-key")
-        data = _submission(body) if key is None or len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH else None
-        if data is None:  # Litestar refuses it, in its own words
+        too_long = key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH
+        if body is None or too_long or (data := _submission(body)) is None:  # Litestar refuses it, in its own words
             await self.app(scope, _replaying(received, receive), send)
             return
         scope["app"] = scope["litestar_app"] = self.app
         scope.setdefault("state", {})
+        ScopeState.from_scope(scope).body = body  # read already: `request.body()` answers with it
         request: Request[Any, Any, Any] = Request(scope, receive)
         send = self._with_hooks(scope, send)
         try:
@@ -128,9 +130,7 @@ async def _read_body(receive: Receive, limit: int) -> tuple[list[ReceiveMessage]
             return received, b"".join(part["body"] for part in received if part["type"] == "http.request")
 
 
-def _submission(body: bytes | None) -> SubmitRequest | None:
-    if body is None:
-        return None
+def _submission(body: bytes) -> SubmitRequest | None:
     try:
         return _decode_submission(body)
     except msgspec.DecodeError:  # also msgspec.ValidationError: wrong types
