@@ -11,3 +11,9 @@ def scope_header(scope: Any, name: bytes) -> str | None:
         if key == name:
             return bytes(value).decode("latin-1")
     return None
+
+
+def root_path(scope: Any) -> str:
+    """The path prefix the council was addressed by (`/t/<council>`, or a proxy's), never ending in "/":
+    every link the platform gives out starts with it."""
+    return str(scope.get("root_path") or "").rstrip("/")

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
+from civicshare.api.scope import root_path
 from civicshare.identity.guards import (
     AnyRequest,
     identity_of,
@@ -61,7 +62,7 @@ SIGN_IN_SECONDS = 600
 def origin_of(request: AnyRequest) -> str:
     """The address the browser used, with the /t/<council> prefix if it came that way."""
     host = request.headers.get("host", "127.0.0.1")
-    return f"{request.scope['scheme']}://{host}{request.scope.get('root_path', '')}"
+    return f"{request.scope['scheme']}://{host}{root_path(request.scope)}"
 
 
 def safe_next(target: str | None) -> str:
@@ -102,9 +103,8 @@ async def start_session(
             max_age_seconds=services.settings.session_max_age_seconds,
         )
     log.info("signed in %s (%s)", principal.subject, identity.provider.value)
-    root = request.scope.get("root_path", "")
     return Redirect(
-        path=root + next_path,
+        path=root_path(request.scope) + next_path,
         status_code=303,
         cookies=[
             platform_cookie(request, SESSION_COOKIE, cookie_value, services.settings.session_max_age_seconds),
@@ -122,7 +122,7 @@ async def sign_in(
 ) -> Response[Any]:
     identity = identity_of(services)
     target = safe_next(next)
-    root = request.scope.get("root_path", "")
+    root = root_path(request.scope)
     if identity.dev is not None:
         return Redirect(path=f"{root}{DEV_IDENTITY_PATH}/sign-in?{urlencode({'next': target})}", status_code=303)
     assert identity.keycloak is not None
@@ -213,7 +213,7 @@ async def sign_out(
     if identity is not None and identity.keycloak is not None and id_token:
         target = identity.keycloak.end_session_url(id_token, origin_of(request) + "/")
         return Redirect(path=target, status_code=303, cookies=clear)
-    return Redirect(path=request.scope.get("root_path", "") + "/", status_code=303, cookies=clear)
+    return Redirect(path=root_path(request.scope) + "/", status_code=303, cookies=clear)
 
 
 # --- the dev identity (never in production) -------------------------------------------------------

@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
+from civicshare.api.scope import root_path
 from civicshare.db.engine import tenant_connection
 from civicshare.savings.access import (
     OperatorPrincipal,
@@ -126,10 +127,6 @@ def groupings(text: str) -> tuple[Grouping, ...]:
     return tuple(chosen)
 
 
-def _root(request: Request[Any, Any, Any]) -> str:
-    return str(request.scope.get("root_path", ""))
-
-
 def _csv_response(savings: CouncilSavings) -> Response[str]:
     period = savings.report.period
     filename = f"savings-{savings.council}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
@@ -207,7 +204,7 @@ async def savings_dashboard(
         tenant_db, tenant, services.service_flags, period, group_by=(Grouping.MONTH, Grouping.CHANNEL)
     )
     query = f"?from={period.start.isoformat()}&to={period.end.isoformat()}"
-    root = _root(request)
+    root = root_path(request.scope)
     return council_dashboard(
         savings,
         tenant.branding,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.dependencies import provide_services, provide_tenant
 from civicshare.api.problems import Problem
+from civicshare.api.scope import root_path
 from civicshare.catalogue.routes import not_offered
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.db.engine import tenant_connection
@@ -73,7 +74,7 @@ def _return_url(
     token = tokens.payment_return_token(secret, tenant.schema, reference)
     path = wanted or f"/api/v1/transactions/{reference}/payment-return"
     separator = "&" if "?" in path else "?"
-    root = str(request.scope.get("root_path", "") or "")
+    root = root_path(request.scope)
     return f"{root}{path}{separator}reference={reference}&token={token}"
 
 
@@ -169,8 +170,7 @@ async def submit_transaction(
         ) from reused
     payment = await _payment_for(services, request, tenant, result, offering, data.return_url)
     next_url = payment.next_url if payment else result.payment_next_url
-    # Links work the way the council was addressed: its own host, or the /t/<council> prefix.
-    transaction_href = f"{request.scope.get('root_path', '') or ''}/api/v1/transactions/{result.reference}"
+    transaction_href = f"{root_path(request.scope)}/api/v1/transactions/{result.reference}"
     upload = None
     if offering.service.attachments is not None:
         token = tokens.upload_token(services.settings.secret_key, tenant.schema, result.reference)

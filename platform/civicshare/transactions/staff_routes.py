@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
+from civicshare.api.scope import root_path
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.identity.principal import Principal
 from civicshare.modules import DecisionIncomplete, UnknownService, UnknownStatus, WorkflowError
@@ -112,8 +113,7 @@ async def _in_full(
     row: dict[str, Any],
 ) -> StaffTransaction:
     workflow = Wording(offerings, services, row["service"]).workflow
-    root = request.scope.get("root_path", "") or ""  # the /t/<council> prefix, when the council was addressed so
-    files = f"{root}/api/v1/staff/transactions/{row['reference']}/attachments"
+    files = f"{root_path(request.scope)}/api/v1/staff/transactions/{row['reference']}/attachments"
     return StaffTransaction(
         request=await tracked_view(connection, offerings, services, row),
         next_statuses=sorted(workflow.allowed_from(row["status"])) if workflow else [],

@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import Scope
 
 from civicshare.api.problems import Problem
+from civicshare.api.scope import root_path
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
 from civicshare.web.site import STATE_KEY, WebSite
@@ -73,7 +74,7 @@ def html_for_browsers(handlers: Mapping[type[Exception], ExceptionHandler]) -> d
             if status >= 500:
                 log.exception("unexpected error while serving %s %s", request.method, request.url.path, exc_info=exc)
             tenant: TenantContext | None = request.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
-            root = str(request.scope.get("root_path", "")).rstrip("/")
+            root = root_path(request.scope)
             problem = exc if isinstance(exc, Problem) else None
             headers = dict(problem.headers) if problem else {}
             if isinstance(exc, HTTPException) and exc.headers:
@@ -104,5 +105,5 @@ class ResolutionErrorPages:
                 accept = bytes(value).decode("latin-1")
         if not prefers_html(accept):
             return None
-        root = str(scope.get("root_path", "")).rstrip("/")
+        root = root_path(scope)
         return self.site.error_page(problem.status, tenant, root, problem).encode()

@@ -21,6 +21,7 @@ from litestar.datastructures import Cookie, State
 from litestar.response import Redirect
 
 from civicshare.api.problems import Problem
+from civicshare.api.scope import root_path
 from civicshare.identity.csrf import CSRF_FIELD
 from civicshare.identity.guards import session_key
 from civicshare.identity.principal import Principal
@@ -126,7 +127,7 @@ class WebRequest:
         self.request = request
         self.site = site
         self.tenant: TenantContext | None = request.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
-        self.root = str(request.scope.get("root_path", "")).rstrip("/")
+        self.root = root_path(request.scope)
         self.flow = FlowState.decode(request.cookies.get(COOKIE_NAME), site.flow_key)
         self.resident = resident
         self.csrf_token = csrf_token

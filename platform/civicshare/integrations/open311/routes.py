@@ -17,6 +17,7 @@ from litestar.params import FromPath, HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
+from civicshare.api.scope import root_path
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.integrations.open311.service import (
     Open311Error,
@@ -80,8 +81,7 @@ def _query(request: Request[Any, Any, State]) -> dict[str, Any]:
 @get("/discovery.json")
 async def discovery(request: Request[Any, Any, State], tenant: NamedDependency[TenantContext]) -> Response[Any]:
     """Where this council's GeoReport v2 endpoint is and what it speaks."""
-    root = str(request.scope.get("root_path", "") or "")
-    url = f"{request.url.scheme}://{request.url.netloc}{root}/open311/v2"
+    url = f"{request.url.scheme}://{request.url.netloc}{root_path(request.scope)}/open311/v2"
     return _json(
         {
             "changeset": "2026-01-01T00:00:00Z",
