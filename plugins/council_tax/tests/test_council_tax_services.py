@@ -18,6 +18,13 @@ from civicshare.modules import (
 )
 
 TODAY = date(2026, 3, 10)
+MOVING_WITHIN = {
+    "account_number": "1234 5678",
+    "move_type": "within",
+    "moving_date": "2026-03-20",
+    "new_address_line": "3 Market Place",
+    "new_postcode": "KT1 1JS",
+}
 
 
 def test_council_tax_is_registered_as_a_plugin() -> None:
@@ -26,14 +33,7 @@ def test_council_tax_is_registered_as_a_plugin() -> None:
 
 def test_a_resident_moving_within_the_borough_gets_a_new_account_the_same_day() -> None:
     settings = resolve_settings(module)
-    data = {
-        "account_number": "1234 5678",
-        "move_type": "within",
-        "moving_date": "2026-03-20",
-        "new_address_line": "3 Market Place",
-        "new_postcode": "KT1 1JS",
-    }
-    checked = check_answers(tell_us_you_are_moving, data, settings=settings, today=TODAY)
+    checked = check_answers(tell_us_you_are_moving, MOVING_WITHIN, settings=settings, today=TODAY)
     # 22:15 UTC on 10 March is still 10 March in the UK.
     submission = Submission("KNG-2026-000123", datetime(2026, 3, 10, 22, 15, tzinfo=UTC), "kingston")
 
@@ -113,13 +113,7 @@ def test_an_invalid_account_pattern_in_settings_is_reported_to_the_operator() ->
 
 def test_a_new_home_postcode_is_tidied_and_a_bad_one_is_refused() -> None:
     settings = resolve_settings(module)
-    moving = {
-        "account_number": "1234 5678",
-        "move_type": "within",
-        "moving_date": "2026-03-20",
-        "new_address_line": "3 Market Place",
-        "new_postcode": "kt1 1js",
-    }
+    moving = {**MOVING_WITHIN, "new_postcode": "kt1 1js"}
 
     good = check_answers(tell_us_you_are_moving, moving, settings=settings, today=TODAY)
     bad = check_answers(tell_us_you_are_moving, {**moving, "new_postcode": "KT1"}, settings=settings, today=TODAY)
