@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import text
 
 from civicshare.db.engine import Database
+from civicshare.transactions.attachments import MAX_UPLOAD_BYTES
 from tests.web.test_pages_over_http import browser_at, csrf_token
 
 SERVICE = "/services/report-pothole"
@@ -107,3 +108,14 @@ async def test_only_the_browser_that_sent_the_report_may_add_photos_and_only_for
     assert await _photos_of(database, reference) == []
     page = await http.get(f"{SERVICE}/confirmation", headers=headers)
     assert 'type="file"' not in page.text
+
+
+async def test_files_too_large_to_accept_get_a_page_that_says_so(
+    http: httpx.AsyncClient, database: Database, shipped_councils: list[str]
+) -> None:
+    reference, token, headers = await _report_a_pothole(http)
+    over_the_limit = PNG + b"\x00" * MAX_UPLOAD_BYTES
+    refused = await _add(http, reference, token, headers, "huge.png", over_the_limit)
+    assert refused.status_code == 413
+    assert "What you sent is too large" in refused.text
+    assert await _photos_of(database, reference) == []
