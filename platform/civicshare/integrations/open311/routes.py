@@ -16,7 +16,8 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath, HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
+from civicshare.api.openapi import PROBLEM_SCHEMA, ErrorFormat
+from civicshare.api.problems import PROBLEM_JSON, Problem
 from civicshare.api.scope import root_path
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.integrations.open311.service import (
@@ -49,6 +50,25 @@ from civicshare.transactions.submission import (
 JSON = "application/json"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANNEL = "app"  # Open311 clients are apps
+
+
+GEOREPORT_ERRORS = ErrorFormat(
+    {
+        "GeoReportErrors": {
+            "type": "array",
+            "description": "GeoReport v2 errors: one entry per problem",
+            "items": {
+                "type": "object",
+                "required": ["code", "description"],
+                "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+            },
+        },
+        "Problem": PROBLEM_SCHEMA,
+    },
+    # Before a request reaches Open311 the council is resolved, and resolution answers problem+json.
+    {JSON: "GeoReportErrors", PROBLEM_JSON: "Problem"},
+)
+"""How Open311 answers errors, for the OpenAPI document."""
 
 
 def _json(content: Any, status_code: int = 200) -> Response[Any]:
