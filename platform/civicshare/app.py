@@ -42,7 +42,8 @@ from civicshare.identity.guards import (
 )
 from civicshare.identity.operator_tokens import OperatorTokenVerifier
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
-from civicshare.integrations.open311.routes import GEOREPORT_ERRORS, open311_router
+from civicshare.integrations.open311.routes import open311_router
+from civicshare.integrations.open311.service import GEOREPORT_ERRORS
 from civicshare.modules import ModuleRegistry, installed_core_version
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.savings.routes import savings_router

@@ -12,12 +12,12 @@ from typing import Annotated, Any
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import FromPath, HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.openapi import PROBLEM_SCHEMA, ErrorFormat
-from civicshare.api.problems import PROBLEM_JSON, Problem
+from civicshare.api.errors import field_errors
+from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.integrations.open311.service import (
@@ -52,25 +52,6 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANNEL = "app"  # Open311 clients are apps
 
 
-GEOREPORT_ERRORS = ErrorFormat(
-    {
-        "GeoReportErrors": {
-            "type": "array",
-            "description": "GeoReport v2 errors: one entry per problem",
-            "items": {
-                "type": "object",
-                "required": ["code", "description"],
-                "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
-            },
-        },
-        "Problem": PROBLEM_SCHEMA,
-    },
-    # Before a request reaches Open311 the council is resolved, and resolution answers problem+json.
-    {JSON: "GeoReportErrors", PROBLEM_JSON: "Problem"},
-)
-"""How Open311 answers errors, for the OpenAPI document."""
-
-
 def _json(content: Any, status_code: int = 200) -> Response[Any]:
     return Response(content, status_code=status_code, media_type=JSON)
 
@@ -80,6 +61,9 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
         return _json(exc.body(), exc.status)
     if isinstance(exc, Problem):
         return _json([{"code": exc.status, "description": exc.detail or exc.title}], exc.status)
+    if isinstance(exc, ValidationException) and (errors := field_errors(exc)):
+        described = [f"{error['field']}: {error['message']}" for error in errors]
+        return _json(Open311Error(exc.status_code, described).body(), exc.status_code)
     assert isinstance(exc, HTTPException)
     return _json([{"code": exc.status_code, "description": exc.detail or "The request failed"}], exc.status_code)
 
@@ -240,5 +224,6 @@ open311_router = Router(
         Open311Error: _error_response,
         Problem: _error_response,
         HTTPException: _error_response,
+        ValidationException: _error_response,  # else the platform's handler of it answers problem+json
     },
 )
