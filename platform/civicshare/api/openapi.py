@@ -98,7 +98,10 @@ def with_error_responses(
             for status, description in ERROR_STATUSES.items():
                 if status == "409" and method in _READS:
                     continue
-                responses.setdefault(status, errors.responses(description))
+                response = responses.setdefault(status, errors.responses(description))
+                # An operation that documents a status with its own body may still answer it as a problem.
+                for media_type, content in errors.responses(description)["content"].items():
+                    response.setdefault("content", {}).setdefault(media_type, content)
     return documented
 
 

@@ -1,0 +1,92 @@
+"""Whatever a client sends, each interface answers as its OpenAPI document says, and never with a 5xx.
+
+schemathesis generates requests for every documented operation from the document itself, valid ones and
+ones that break it, and sends them over HTTP to the served platform as the interface's callers would
+(residents, council staff and admins, operators, Open311 apps). Each answer must be documented: its
+status, its content type and its body (errors included), and no answer may be a server error.
+Examples are bounded and derandomized, so a run is reproducible and stays short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import hypothesis.strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import Case, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from tests.properties.conftest import Headers
+from tests.support import ServedPlatform
+
+AS_DOCUMENTED = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+BOUNDED = settings(
+    max_examples=15,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def every_operation_answers_as_documented(
+    schema: OpenApiSchema, base_url: str, headers: Callable[[Case], Headers]
+) -> None:
+    """Bounded examples, valid and not, for each operation; fails naming every operation that broke its document."""
+    broken = []
+    for found in schema.get_all_operations():
+        operation = found.ok()
+        examples = st.one_of(operation.as_strategy(mode) for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE))
+
+        @BOUNDED
+        @given(examples)
+        def answered(case: Case) -> None:
+            case.call_and_validate(base_url=base_url, headers=headers(case), checks=AS_DOCUMENTED, timeout=30)
+
+        try:
+            answered()
+        except (Exception, BaseExceptionGroup) as failure:
+            broken.append(f"{operation.label}: {failure}")
+    assert not broken, "\n\n".join(broken)
+
+
+def test_the_resident_api(platform_document: OpenApiSchema, council_address: str, resident: Headers) -> None:
+    """Anonymous residents, and a signed-in one for their own requests."""
+    every_operation_answers_as_documented(
+        platform_document.include(tag_regex="^(council|services|transactions|identity|operations)$"),
+        council_address,
+        lambda case: resident if "identity" in (case.operation.tags or ()) else {},
+    )
+
+
+def test_the_staff_api(platform_document: OpenApiSchema, council_address: str, staff: Headers) -> None:
+    every_operation_answers_as_documented(platform_document.include(tag="staff"), council_address, lambda _: staff)
+
+
+def test_the_savings_api_of_a_council_admin(
+    platform_document: OpenApiSchema, council_address: str, council_admin: Headers
+) -> None:
+    every_operation_answers_as_documented(
+        platform_document.include(tag="savings"), council_address, lambda _: council_admin
+    )
+
+
+def test_the_admin_api(admin_document: OpenApiSchema, served: ServedPlatform, operator_key: Headers) -> None:
+    every_operation_answers_as_documented(admin_document, served.url, lambda _: operator_key)
+
+
+def test_the_operators_savings_api(platform_document: OpenApiSchema, served: ServedPlatform, operator: Headers) -> None:
+    every_operation_answers_as_documented(
+        platform_document.include(tag="savings (operators)"), served.url, lambda _: operator
+    )
+
+
+def test_open311(platform_document: OpenApiSchema, council_address: str) -> None:
+    every_operation_answers_as_documented(platform_document.include(tag="open311"), council_address, lambda _: {})
