@@ -9,12 +9,13 @@ Examples are bounded and derandomized, so a run is reproducible and stays short.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
-import hypothesis.strategies as st
-from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis import Case, GenerationMode
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis import Case
 from schemathesis.checks import not_a_server_error
+from schemathesis.pytest.lazy import get_all_tests
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -23,11 +24,12 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from tests.properties.conftest import Headers
+from tests.properties.hostile import hostile_cases
 from tests.support import ServedPlatform
 
 AS_DOCUMENTED = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 BOUNDED = settings(
-    max_examples=15,
+    max_examples=10,
     derandomize=True,
     deadline=None,
     database=None,
@@ -37,23 +39,33 @@ BOUNDED = settings(
 
 
 def every_operation_answers_as_documented(
-    schema: OpenApiSchema, base_url: str, headers: Callable[[Case], Headers]
+    schema: OpenApiSchema,
+    base_url: str,
+    headers: Callable[[Case], Headers],
+    known: Mapping[str, str] | None = None,
 ) -> None:
-    """Bounded examples, valid and not, for each operation; fails naming every operation that broke its document."""
+    """Each operation's examples (the document's, then bounded generated ones, valid and not, then the hostile
+    inputs that fit it); fails naming every operation that broke its document and with what."""
+
+    def send(case: Case, extra_headers: Mapping[str, str], sends: Mapping[str, Any]) -> None:
+        sent = {**headers(case), **extra_headers}
+        case.call_and_validate(base_url=base_url, headers=sent, checks=AS_DOCUMENTED, timeout=30, **sends)
+
+    def answered(case: Case) -> None:
+        send(case, {}, {})
+
     broken = []
-    for found in schema.get_all_operations():
-        operation = found.ok()
-        examples = st.one_of(operation.as_strategy(mode) for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE))
-
-        @BOUNDED
-        @given(examples)
-        def answered(case: Case) -> None:
-            case.call_and_validate(base_url=base_url, headers=headers(case), checks=AS_DOCUMENTED, timeout=30)
-
+    for found in get_all_tests(schema=schema, test_func=answered, settings=BOUNDED, given_kwargs=None):
+        operation, examples = found.ok()
         try:
-            answered()
+            examples()
         except (Exception, BaseExceptionGroup) as failure:
             broken.append(f"{operation.label}: {failure}")
+        for hostile in hostile_cases(operation, known or {}):
+            try:
+                send(hostile.case, hostile.headers, hostile.sends)
+            except (Exception, BaseExceptionGroup) as failure:
+                broken.append(f"{operation.label} with {hostile.what}: {failure}")
     assert not broken, "\n\n".join(broken)
 
 
@@ -63,6 +75,7 @@ def test_the_resident_api(platform_document: OpenApiSchema, council_address: str
         platform_document.include(tag_regex="^(council|services|transactions|identity|operations)$"),
         council_address,
         lambda case: resident if "identity" in (case.operation.tags or ()) else {},
+        known={"code": "report-pothole"},
     )
 
 
