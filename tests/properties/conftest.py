@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import schemathesis
+from schemathesis import APIOperation, Case
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from civicshare.db.engine import Database
@@ -15,6 +18,8 @@ from tests.auth.conftest import CouncilWithOrganization, bearer, council, dev_id
 from tests.support import ServedPlatform
 
 Headers = dict[str, str]
+Operation = APIOperation[Any, Any, Any, Any]
+GeneratedCase = Case[Operation]
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemathesis import APIOperation, Case
 from schemathesis.core.parameters import ParameterLocation
+
+from tests.properties.conftest import GeneratedCase, Operation
 
 NUL_TEXT = "text with a NUL \x00 character"
 PAST_BIGINT = 2**63  # one more than PostgreSQL's bigint holds
@@ -36,7 +37,7 @@ _BODIES: dict[str, tuple[str, bytes]] = {
 @dataclass(frozen=True)
 class HostileCase:
     what: str
-    case: Case
+    case: GeneratedCase
     headers: Mapping[str, str] = field(default_factory=dict)
     sends: Mapping[str, Any] = field(default_factory=dict)  # a body of its own (`data` or `files`), for requests
 
@@ -45,7 +46,7 @@ def _is_integer(schema: Mapping[str, Any]) -> bool:
     return schema.get("type") == "integer"
 
 
-def hostile_cases(operation: APIOperation, known: Mapping[str, str]) -> Iterator[HostileCase]:
+def hostile_cases(operation: Operation, known: Mapping[str, str]) -> Iterator[HostileCase]:
     """The hostile inputs that fit `operation`; path parameters not under test take `known` values (else 1 or "x")."""
     parameters = list(operation.iter_parameters())
     path = {p.name: p.definition.get("schema", {}) for p in parameters if p.location is ParameterLocation.PATH}

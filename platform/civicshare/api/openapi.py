@@ -105,28 +105,38 @@ def with_error_responses(
     return documented
 
 
-class _Documented(OpenAPIRenderPlugin):
-    """Renders the document with its error responses, worked out once per app."""
+class _WithErrors:
+    """The generated document with its error responses, worked out once per app."""
 
-    def __init__(self, formats: Mapping[str, ErrorFormat], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, formats: Mapping[str, ErrorFormat]) -> None:
         self.formats = formats
-        self._document: dict[str, Any] | None = None
+        self.document: dict[str, Any] | None = None
+
+    def of(self, generated: dict[str, Any]) -> dict[str, Any]:
+        if self.document is None:
+            self.document = with_error_responses(generated, self.formats)
+        return self.document
+
+
+class _DocumentedJson(JsonRenderPlugin):
+    def __init__(self, documented: _WithErrors) -> None:
+        super().__init__()
+        self.documented = documented
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
-        if self._document is None:
-            self._document = with_error_responses(openapi_schema, self.formats)
-        return super().render(request, self._document)
+        return super().render(request, self.documented.of(openapi_schema))
 
 
-class _DocumentedJson(_Documented, JsonRenderPlugin):
-    pass
+class _DocumentedScalar(ScalarRenderPlugin):
+    def __init__(self, documented: _WithErrors) -> None:
+        super().__init__(path="/")
+        self.documented = documented
 
-
-class _DocumentedScalar(_Documented, ScalarRenderPlugin):
-    pass
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, self.documented.of(openapi_schema))
 
 
 def documented_render_plugins(formats: Mapping[str, ErrorFormat]) -> list[OpenAPIRenderPlugin]:
     """The interactive reference (`/`) and `/openapi.json`, both with the error responses documented."""
-    return [_DocumentedScalar(formats, path="/"), _DocumentedJson(formats)]
+    documented = _WithErrors(formats)
+    return [_DocumentedScalar(documented), _DocumentedJson(documented)]
