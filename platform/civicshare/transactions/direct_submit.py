@@ -10,7 +10,7 @@ whose body decodes into `SubmitRequest` is answered by calling the route's own h
 `submit_transaction`, with the arguments Litestar would have given it, and its Response is sent as it
 is. There is no second implementation of the route: it stays registered with Litestar, which describes
 it in the OpenAPI document and answers everything the lane leaves alone. A body that is not a valid
-`SubmitRequest` or holds what `civicshare.api.inputs` refuses, an unusable Idempotency-Key or a body over
+`SubmitRequest` or holds what `civicshare.api.inputs` refuses, an Idempotency-Key that is too long or a body over
 the route's limit goes to Litestar with the body replayed, so the client gets exactly the error it
 always got; an exception raised by the handler is answered by the app's own exception handlers.
 """
@@ -35,7 +35,7 @@ from litestar.types import (
 )
 from litestar.utils.scope.state import ScopeState
 
-from civicshare.api.idempotency import usable_idempotency_key
+from civicshare.api.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
 from civicshare.api.inputs import first_unacceptable
 from civicshare.api.scope import scope_header
 from civicshare.transactions.routes import submit_transaction
@@ -77,7 +77,8 @@ class DirectSubmissions:
             return
         received, body = await _read_body(receive, self.max_body_bytes)
         key = scope_header(scope, b"idempotency-key")
-        unusable = not usable_idempotency_key(key) or first_unacceptable(found.groupdict().items()) is not None
+        too_long = key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH
+        unusable = too_long or first_unacceptable(found.groupdict().items()) is not None
         if body is None or unusable or (data := _submission(body)) is None:  # Litestar refuses it, in its own words
             await self.app(scope, _replaying(received, receive), send)
             return

@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.dependencies import provide_services, provide_tenant
-from civicshare.api.idempotency import IdempotencyKey
+from civicshare.api.idempotency import IdempotencyKey, refuse_blank_key
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
 from civicshare.catalogue.routes import not_offered
@@ -133,6 +133,7 @@ async def submit_transaction(
     # The busiest route: served by `civicshare.transactions.direct_submit` ahead of Litestar, which calls
     # this function with what Litestar would have given it. It resolves its parts in line, not as
     # dependencies, so that it needs nothing else from the framework.
+    refuse_blank_key(idempotency_key)
     services = provide_services(request.app.state)
     tenant = provide_tenant(request)
     offerings = await services.offerings.for_council(tenant)

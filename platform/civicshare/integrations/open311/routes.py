@@ -16,7 +16,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.idempotency import IdempotencyKey
+from civicshare.api.idempotency import IdempotencyKey, refuse_blank_key
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
 from civicshare.catalogue.service import CouncilOfferings
@@ -142,6 +142,7 @@ async def create_request(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[Any]:
     """File a service request: form-encoded per the spec, or JSON with the same names."""
+    refuse_blank_key(idempotency_key)
     params = _query(request)
     if request.content_type[0] == JSON:
         try:
