@@ -65,7 +65,7 @@ def first_unacceptable(fields: Iterable[tuple[str, Any]]) -> Unacceptable | None
 
 
 def unacceptable_problem(found: Unacceptable) -> Problem:
-    """422 naming the field, in the shape of every other field problem (`errors: [{field, message}]`)."""
+    """422 naming the field, shaped like every other field problem (`errors: [{field, message}]`); 400 if too deep."""
     if found.message == NESTED_MESSAGE:
         return Problem(400, "Bad request", f"{found.field}: {found.message}.", name="bad-request")
     return Problem(
