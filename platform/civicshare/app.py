@@ -24,6 +24,7 @@ from civicshare.api.dependencies import (
     provide_tenant_db,
 )
 from civicshare.api.errors import EXCEPTION_HANDLERS
+from civicshare.api.inputs import check_inputs
 from civicshare.api.openapi import documented_render_plugins
 from civicshare.catalogue.routes import list_services, service_definition
 from civicshare.councils.routes import council
@@ -149,6 +150,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             "csrf_token": Provide(provide_csrf_token),
             "csrf_checked": Provide(provide_csrf_checked),
         },
+        before_request=check_inputs,
         before_send=[before_send_cookies],
         exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         lifespan=[lifespan],

@@ -150,3 +150,13 @@ async def test_a_queue_asked_for_in_a_way_it_cannot_be_read_says_which_field_is_
     [error] = refused.json()["errors"]
     assert error["field"] == "limit"
     assert error["message"]
+
+
+async def test_an_attachment_id_no_record_can_have_is_not_found(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    slug = await council(**HIGHWAYS)
+    reference = await report_pothole(http, slug)
+    sam = await staff_token(dev_identity, f"sam-{uuid.uuid4().hex[:6]}@example.org", slug)
+    path = f"/api/v1/staff/transactions/{reference}/attachments/{2**63}"
+    assert (await http.get(path, headers=bearer(sam, slug))).status_code == 404

@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.dependencies import provide_services, provide_tenant
+from civicshare.api.idempotency import IdempotencyKey, refuse_blank_key
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
 from civicshare.catalogue.routes import not_offered
@@ -65,7 +66,6 @@ from civicshare.transactions.views import (
 
 RESIDENT_CHANNELS = ("web", "app")
 MAX_SUBMISSION_BYTES = 1024 * 1024  # answers only: photos are uploaded afterwards
-IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
 
 def _return_url(
@@ -127,14 +127,13 @@ async def submit_transaction(
     code: FromPath[str],
     data: JSONBody[SubmitRequest],
     request: Request[Any, Any, State],
-    idempotency_key: Annotated[
-        str | None, HeaderParameter(name="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[SubmittedTransaction]:
     """Submit a service's answers. Send an `Idempotency-Key` header so a retry never makes a second request."""
     # The busiest route: served by `civicshare.transactions.direct_submit` ahead of Litestar, which calls
     # this function with what Litestar would have given it. It resolves its parts in line, not as
     # dependencies, so that it needs nothing else from the framework.
+    refuse_blank_key(idempotency_key)
     services = provide_services(request.app.state)
     tenant = provide_tenant(request)
     offerings = await services.offerings.for_council(tenant)
