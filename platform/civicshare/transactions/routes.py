@@ -189,6 +189,7 @@ async def submit_transaction(
         else None,
         upload=upload,
         track_href=transaction_href,
+        derived=result.derived,
     )
     headers = {"location": body.track_href}
     if not result.created:
