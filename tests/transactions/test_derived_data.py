@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 import civicshare.transactions.submission as submission
+from civicshare.modules import on_submitted
 from tests.modules_e2e.conftest import Councils, answers_for
 from tests.transactions.test_submissions import post, track
 
@@ -21,14 +22,13 @@ async def test_a_hook_that_fails_once_is_worked_out_again_on_the_replay(
 ) -> None:
     slug, key = councils.outsider.slug, uuid.uuid4().hex
     answers = answers_for("tell-us-you-are-moving", councils.outsider)
-    working_hook = submission.on_submitted
-    failures = []
+    failures: list[str] = []
 
     def fails_once(*arguments: Any) -> Mapping[str, Any]:
         if not failures:
             failures.append("the back office was slow")
             raise TimeoutError("the back office was slow")
-        return working_hook(*arguments)
+        return on_submitted(*arguments)
 
     monkeypatch.setattr(submission, "on_submitted", fails_once)
 
