@@ -30,7 +30,7 @@ from civicshare.tenancy.fleet import migrate_everything
 from civicshare.tenancy.module_checks import check_catalogue_modules
 from civicshare.tenancy.records import load_tenant_context, load_tenant_contexts
 from civicshare.tenancy.service import TenantConflict, TenantNotFound, WrongTenantState, change_status
-from civicshare.tenancy.sync import SyncReport, sync_catalogue
+from civicshare.tenancy.sync import Difference, SyncReport, catalogue_differences, sync_catalogue
 
 R = TypeVar("R")
 console = Console(stderr=True)
@@ -164,6 +164,14 @@ async def _sync(settings: Settings, database: Database) -> SyncReport:
             "run `civicshare tenants sync` again when it is reachable"
         )
     return report
+
+
+async def _differences_from_files(settings: Settings, database: Database) -> list[Difference]:
+    try:
+        catalogue = load_catalogue(settings.tenants_dir)
+    except InvalidDefinitions:
+        return []  # the files themselves are wrong; _sync said where
+    return await catalogue_differences(database.engine, catalogue)
 
 
 @tenants.command("sync")
@@ -465,7 +473,14 @@ def demo(context: click.Context, port: int | None) -> None:
         database = open_database(settings)
         try:
             await _migrate(settings, database, quiet=True)
-            print_sync(await _sync(settings, database))
+            try:
+                print_sync(await _sync(settings, database))
+            except CommandFailed as refused:
+                # Operators may have changed councils through the admin API since: serve what is on the
+                # platform, and say what no longer matches the files.
+                console.print(f"tenants/ not applied, serving the councils as they are on the platform: {refused}")
+                for difference in await _differences_from_files(settings, database):
+                    console.print(str(difference), markup=False)
             from civicshare.savings.demo_loader import describe, load_demo_data
 
             async with database.engine.connect() as connection:
