@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -428,6 +429,50 @@ async def demo_data_load(
         councils = [council for council in councils if council.slug in slugs]
     for outcome in await load_demo_data(database, councils, seed=seed, months=months):
         console.print(describe(outcome))
+
+
+# --- payments -------------------------------------------------------------------------------------
+
+
+@main.group()
+def payments() -> None:
+    """Payments taken through the payment providers."""
+
+
+@payments.command("reconcile")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="ask about payments that have waited this many minutes or more",
+)
+@with_database
+async def payments_reconcile(settings: Settings, database: Database, older_than: int) -> None:
+    """Ask the provider how payments nobody came back from went, council by council, and record it."""
+    from civicshare.services import PlatformServices
+    from civicshare.tenancy.directory import TenantDirectory
+    from civicshare.transactions.reconciliation import reconcile_payments
+
+    services = PlatformServices(
+        settings=settings,
+        database=database,
+        directory=TenantDirectory(database.lookups, max_age_seconds=settings.tenant_cache_seconds),
+        registry=discover_modules(),
+    )
+    try:
+        done = await reconcile_payments(
+            database.engine, services.registry, services.payments_for, timedelta(minutes=older_than)
+        )
+    finally:
+        await services.payment_accounts.aclose()
+    for reconciled in done:
+        console.print(str(reconciled), markup=False)
+    settled = sum(
+        reconciled.outcome is not None and reconciled.outcome.payment_status != "created" for reconciled in done
+    )
+    console.print(f"{len(done)} waiting payments asked about; {settled} settled")
 
 
 # --- serving --------------------------------------------------------------------------------------
