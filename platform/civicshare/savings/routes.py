@@ -128,11 +128,11 @@ def groupings(text: str) -> tuple[Grouping, ...]:
     return tuple(chosen)
 
 
-def _csv_response(savings: CouncilSavings) -> Response[str]:
+async def _csv_response(savings: CouncilSavings) -> Response[str]:
     period = savings.report.period
     filename = f"savings-{savings.council}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     return Response(
-        report_to_csv(savings.report),
+        await asyncio.to_thread(report_to_csv, savings.report),  # years of months x services x channels
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{filename}"'},
     )
@@ -174,7 +174,7 @@ async def _csv_report(
         connection, council, services.service_flags, period, group_by=CSV_GROUPING, avoided=None,
         with_savings_to_date=False,
     )  # fmt: skip
-    return _csv_response(savings)
+    return await _csv_response(savings)
 
 
 @get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv")
@@ -206,7 +206,8 @@ async def savings_dashboard(
     )
     query = f"?from={period.start.isoformat()}&to={period.end.isoformat()}"
     root = root_path(request.scope)
-    return council_dashboard(
+    return await asyncio.to_thread(  # charts of every month of a long period
+        council_dashboard,
         savings,
         tenant.branding,
         csv_link=f"{root}/api/v1/savings/report.csv{query}",
