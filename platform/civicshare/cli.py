@@ -427,7 +427,7 @@ async def demo_data_load(
         councils = await load_tenant_contexts(connection)
     if slugs:
         councils = [council for council in councils if council.slug in slugs]
-    for outcome in await load_demo_data(database, councils, seed=seed, months=months):
+    for outcome in await load_demo_data(database, councils, seed=seed, months=months, registry=discover_modules()):
         console.print(describe(outcome))
 
 
@@ -530,7 +530,7 @@ def demo(context: click.Context, port: int | None) -> None:
 
             async with database.engine.connect() as connection:
                 councils = await load_tenant_contexts(connection)
-            for outcome in await load_demo_data(database, councils):
+            for outcome in await load_demo_data(database, councils, registry=discover_modules()):
                 console.print(describe(outcome))
         finally:
             await database.dispose()
