@@ -15,6 +15,7 @@ workers, letting each finish the requests it has in hand within a bounded time.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import signal
@@ -40,6 +41,7 @@ FIRST_PAUSE_SECONDS = 0.5  # before restarting a worker that exited quickly; dou
 LONGEST_PAUSE_SECONDS = 30.0
 GRACEFUL_SHUTDOWN_SECONDS = 20.0  # requests in hand when stopping get this long to finish
 STOP_TIMEOUT_SECONDS = GRACEFUL_SHUTDOWN_SECONDS + 10.0  # then a worker still running is killed
+PR_SET_PDEATHSIG = 1
 
 
 class AddressInUse(RuntimeError):
@@ -75,8 +77,19 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _stop_with_supervisor() -> None:
+    """Have the kernel send this worker SIGTERM if the supervisor dies (Linux), rather than leave it
+    serving on the port with nobody to replace it or stop it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the worker outlives a supervisor killed outright
+        pass
+
+
 def run_worker(host: str, port: int) -> None:
     """One worker process: its own socket, its own event loop, the whole platform."""
+    _stop_with_supervisor()
     config = uvicorn.Config(APP, host=host, port=port, **UVICORN_OPTIONS)
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 

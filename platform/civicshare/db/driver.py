@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from asyncpg.exceptions import InterfaceError, PostgresConnectionError  # type: ignore[import-untyped]
 from sqlalchemy import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,6 +27,7 @@ from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import greenlet_spawn
 
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
+from civicshare.db.outage import is_database_outage
 
 _REQUIRED = object()
 
@@ -80,8 +80,11 @@ class CouncilStatement:
         pooled = await engine.raw_connection()
         try:
             records = await pooled.driver_connection.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
-        except (PostgresConnectionError, InterfaceError, OSError) as error:
-            await greenlet_spawn(pooled.invalidate, error)  # not handed to the next request
+        except Exception as error:
+            # A connection the outage broke (its server gone, or "terminating connection due to unexpected
+            # postmaster exit") is left mid-operation: handed to the next request, it fails that one too.
+            if is_database_outage(error):
+                await greenlet_spawn(pooled.invalidate, error)
             raise
         finally:
             await greenlet_spawn(pooled.close)
