@@ -20,6 +20,7 @@ from asyncpg.exceptions import (  # type: ignore[import-untyped]
     CannotConnectNowError,
     ConnectionDoesNotExistError,
     InterfaceError,
+    InternalClientError,
     OperatorInterventionError,
     PostgresConnectionError,
     TooManyConnectionsError,
@@ -37,6 +38,7 @@ _DRIVER_OUTAGES = (
     OperatorInterventionError,  # class 57: admin shutdown, crash shutdown, query cancelled by restart
     TooManyConnectionsError,
     ConnectionDoesNotExistError,  # the connection was closed in the middle of an operation
+    InternalClientError,  # a connection an outage left mid-operation: "another operation is in progress"
     ConnectionError,  # refused or reset socket
     TimeoutError,  # connecting took too long
     PoolTimeout,
