@@ -88,8 +88,10 @@ async def test_postgresql_killed_under_load_loses_no_acknowledged_submission_and
 
         statuses = Counter(answer.status for answer in first_answers.values())
         assert set(statuses) <= {201, 503}, (statuses, serving.unexpected_errors())
-        assert statuses[503] > 0, "no resident met the outage"
+        # How many meet the outage depends on timing (none, when every pooled connection happens to be
+        # replaced after PostgreSQL is back); those who do are told when to try again.
         assert all(answer.retry_after for answer in first_answers.values() if answer.status == 503)
+        assert serving.postmaster not in (None, postmaster), "PostgreSQL was not started again"
         assert acknowledged_after_the_kill() >= 50, "the platform did not serve again by itself"
 
         final = {key: answer for key, answer in first_answers.items() if answer.status == 201}
