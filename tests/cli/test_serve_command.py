@@ -51,7 +51,7 @@ def test_two_workers_answer_one_is_replaced_when_it_dies_and_stopping_stops_both
     two_workers: tuple[subprocess.Popen[bytes], str],
 ) -> None:
     process, url = two_workers
-    wait_for(lambda: _healthy(url) and len(children(process.pid)) == 2)
+    wait_for(lambda: _healthy(url) and len(children(process.pid)) == 2, seconds=120)  # slow to import when busy
     first, second = sorted(children(process.pid))
 
     os.kill(first, signal.SIGKILL)

@@ -60,6 +60,8 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
 
 def is_database_outage(error: BaseException) -> bool:
     """True when `error`, or what caused it, says the database cannot be reached just now."""
+    if isinstance(error, Problem):  # answered already, whatever led to it (an identity provider down, say)
+        return False
     for cause in _causes(error):
         if isinstance(cause, _DRIVER_OUTAGES):
             return True

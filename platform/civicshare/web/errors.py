@@ -71,7 +71,7 @@ def html_for_browsers(handlers: Mapping[type[Exception], ExceptionHandler]) -> d
             site: WebSite | None = request.app.state.get(STATE_KEY)
             if site is None or not prefers_html(request.headers.get("accept")):
                 return handler(request, exc)
-            outage = outage_problem(exc)
+            outage = outage_problem(exc) if status_of(exc) == 500 else None  # a Problem is its own answer
             if outage is not None:
                 log.warning("database unreachable while serving %s %s: %r", request.method, request.url.path, exc)
                 exc = outage
