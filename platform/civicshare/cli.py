@@ -482,16 +482,21 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     from civicshare.db.embedded import start_embedded_postgres
     from civicshare.serving import AddressInUse, serve
 
+    server = None
     if settings.uses_embedded_database:
-        # Started once here; workers connect to it through the URL rather than each starting it.
-        server = start_embedded_postgres(settings.data_dir)
+        # Started once here; workers connect to it through the URL rather than each starting it. The
+        # supervisor restarts it if it dies, and it is let go of below however serving ends.
+        server = start_embedded_postgres(settings.data_dir, stop_at_exit=False)
         os.environ["CIVICSHARE_DATABASE_URL"] = server.url()
     os.environ["CIVICSHARE_PORT"] = str(port)
     console.print(f"serving on http://{host}:{port}/ - councils at http://<council>.{settings.base_domain}:{port}/")
     try:
-        code = serve(host, port, workers)
+        code = serve(host, port, workers, server)
     except AddressInUse as error:
         raise click.ClickException(str(error)) from None
+    finally:
+        if server is not None:
+            server.release()
     if code:
         raise SystemExit(code)
 

@@ -1,15 +1,21 @@
-"""Serving the platform with uvicorn: one process, or several workers each on a socket of its own.
+"""Serving the platform with uvicorn: worker processes, each on a socket of its own, under a supervisor.
 
 When workers share one listening socket, whichever is awake first accepts a burst of new connections:
 with 64 keep-alive clients, one of two workers often held two thirds of them and answered them twice
 as slowly as the other. Here each worker binds the address itself with SO_REUSEPORT and the kernel
-spreads new connections evenly over them. A small supervisor starts the workers, starts another when
-one dies, gives up if they keep dying as they start (a broken configuration), and stops them all on
-SIGINT or SIGTERM, letting each finish the requests it has in hand.
+spreads new connections evenly over them.
+
+The serving process itself answers no request: it supervises, however many workers there are (one by
+default). A worker that dies is replaced; one that keeps dying as it starts is restarted after a
+pause that doubles each time (capped), so a broken worker cannot spin, and the others keep serving.
+When the platform runs on the embedded PostgreSQL, the supervisor also watches it and starts it again
+if it dies, saying so in the log and on every worker's /readyz meanwhile. SIGINT or SIGTERM stops the
+workers, letting each finish the requests it has in hand within a bounded time.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import signal
@@ -23,13 +29,19 @@ from typing import Any
 
 import uvicorn
 
+from civicshare.db.embedded import EmbeddedServer, note_restarting
+from civicshare.slow_clients import DeadlinedHttpProtocol
+
 log = logging.getLogger(__name__)
 
 APP = "civicshare.app:serve_app"
 BACKLOG = 2048
 QUICK_EXIT_SECONDS = 10.0  # a worker that dies sooner than this after starting never came up
-QUICK_EXITS_BEFORE_GIVING_UP = 3
-STOP_TIMEOUT_SECONDS = 30.0
+FIRST_PAUSE_SECONDS = 0.5  # before restarting a worker that exited quickly; doubled each time it does again
+LONGEST_PAUSE_SECONDS = 30.0
+GRACEFUL_SHUTDOWN_SECONDS = 20.0  # requests in hand when stopping get this long to finish
+STOP_TIMEOUT_SECONDS = GRACEFUL_SHUTDOWN_SECONDS + 10.0  # then a worker still running is killed
+PR_SET_PDEATHSIG = 1
 
 
 class AddressInUse(RuntimeError):
@@ -44,6 +56,9 @@ UVICORN_OPTIONS: dict[str, Any] = {
     "proxy_headers": False,
     "server_header": False,  # no "server: uvicorn" on every answer: nobody needs to know what runs it
     "backlog": BACKLOG,
+    "http": DeadlinedHttpProtocol,
+    "timeout_keep_alive": 5,
+    "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
 }
 
 
@@ -62,10 +77,46 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _stop_with_supervisor() -> None:
+    """Have the kernel send this worker SIGTERM if the supervisor dies (Linux), rather than leave it
+    serving on the port with nobody to replace it or stop it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the worker outlives a supervisor killed outright
+        pass
+
+
 def run_worker(host: str, port: int) -> None:
     """One worker process: its own socket, its own event loop, the whole platform."""
+    _stop_with_supervisor()
     config = uvicorn.Config(APP, host=host, port=port, **UVICORN_OPTIONS)
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+
+
+def pause_before_restart(quick_exits: int) -> float:
+    """How long to wait before starting a worker again after it exited `quick_exits` times in a row."""
+    if quick_exits == 0:
+        return 0.0
+    return float(min(FIRST_PAUSE_SECONDS * 2 ** (quick_exits - 1), LONGEST_PAUSE_SECONDS))
+
+
+@dataclass
+class _Worker:
+    """One worker's place: its current process, and how often it has exited as it started."""
+
+    process: BaseProcess | None = None
+    started_at: float = 0.0
+    quick_exits: int = 0
+    start_at: float = 0.0
+
+
+@dataclass
+class _DatabaseWatch:
+    server: EmbeddedServer
+    failed_restarts: int = 0
+    retry_at: float = 0.0
+    down_since: float | None = None
 
 
 @dataclass
@@ -73,58 +124,92 @@ class Supervisor:
     host: str
     port: int
     workers: int
-    _processes: list[BaseProcess] = field(default_factory=list)
-    _started_at: dict[int, float] = field(default_factory=dict)
+    database: EmbeddedServer | None = None
+    _places: list[_Worker] = field(default_factory=list)
+    _watch: _DatabaseWatch | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> int:
-        """Serve until told to stop; 0 when stopped, 1 when the workers could not stay up."""
+        """Serve until told to stop with SIGINT or SIGTERM; the exit code (0)."""
         listening_socket(self.host, self.port).close()  # fails at once if something else holds the port
         for stop_signal in (signal.SIGINT, signal.SIGTERM):
             signal.signal(stop_signal, self._stop)
-        self._processes = [self._start() for _ in range(self.workers)]
-        quick_exits = 0
-        while not self._stopping.wait(0.5):
-            for index, process in enumerate(self._processes):
-                if process.is_alive():
-                    continue
-                lived = time.monotonic() - self._started_at.pop(id(process), 0.0)
-                quick_exits = quick_exits + 1 if lived < QUICK_EXIT_SECONDS else 0
-                if quick_exits >= QUICK_EXITS_BEFORE_GIVING_UP:
-                    log.error("workers keep exiting as they start (last exit code %s); stopping", process.exitcode)
-                    self._stop_all()
-                    return 1
-                log.warning("worker %s exited with code %s; starting another", process.pid, process.exitcode)
-                self._processes[index] = self._start()
+        self._watch = _DatabaseWatch(self.database) if self.database is not None else None
+        self._places = [_Worker() for _ in range(self.workers)]
+        while True:
+            self._keep_database_up()
+            self._keep_workers_up()
+            if self._stopping.wait(0.5):
+                break
         self._stop_all()
         return 0
+
+    def _keep_workers_up(self) -> None:
+        now = time.monotonic()
+        for place in self._places:
+            process = place.process
+            if process is not None and not process.is_alive():
+                place.quick_exits = place.quick_exits + 1 if now - place.started_at < QUICK_EXIT_SECONDS else 0
+                pause = pause_before_restart(place.quick_exits)
+                log.warning(
+                    "worker %s exited with code %s; starting another in %.1f s", process.pid, process.exitcode, pause
+                )
+                place.process, place.start_at = None, now + pause
+            if place.process is None and now >= place.start_at and not self._stopping.is_set():
+                place.process, place.started_at = self._start(), time.monotonic()
+
+    def _keep_database_up(self) -> None:
+        watch = self._watch
+        if watch is None or self._stopping.is_set() or watch.server.pid is not None:
+            return
+        now = time.monotonic()
+        if watch.down_since is None:
+            watch.down_since = now
+            log.error("the embedded PostgreSQL has stopped (%s); starting it again", watch.server.data_dir)
+            note_restarting(watch.server.data_dir, "The embedded PostgreSQL stopped and is being started again.")
+        if now < watch.retry_at:
+            return
+        try:
+            watch.server.restart()
+        except Exception as error:  # still in the way (its old processes exiting, say): try again soon
+            watch.failed_restarts += 1
+            watch.retry_at = time.monotonic() + pause_before_restart(watch.failed_restarts)
+            log.error("the embedded PostgreSQL did not start again: %s; retrying", error)
+            return
+        log.warning(
+            "the embedded PostgreSQL is running again (pid %s) after %.1f s down",
+            watch.server.pid,
+            time.monotonic() - watch.down_since,
+        )
+        note_restarting(watch.server.data_dir, None)
+        watch.failed_restarts, watch.down_since = 0, None
 
     def _start(self) -> BaseProcess:
         process = multiprocessing.get_context("spawn").Process(
             target=run_worker, args=(self.host, self.port), name="civicshare-worker"
         )
         process.start()
-        self._started_at[id(process)] = time.monotonic()
         return process
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self._stopping.set()
 
     def _stop_all(self) -> None:
-        for process in self._processes:
+        processes = [place.process for place in self._places if place.process is not None]
+        for process in processes:
             if process.is_alive():
                 process.terminate()  # SIGTERM: uvicorn finishes the requests in hand, then exits
         deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-        for process in self._processes:
+        for process in processes:
             process.join(max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
                 process.join()
 
 
-def serve(host: str, port: int, workers: int) -> int:
+def serve(host: str, port: int, workers: int, database: EmbeddedServer | None = None) -> int:
     """Serve the platform until SIGINT or SIGTERM; the exit code for the command line."""
-    if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
+    if not hasattr(socket, "SO_REUSEPORT"):  # no socket of its own per worker: uvicorn's own supervisor
         uvicorn.run(APP, host=host, port=port, workers=workers, **UVICORN_OPTIONS)
         return 0
-    return Supervisor(host, port, workers).run()
+    return Supervisor(host, port, workers, database).run()

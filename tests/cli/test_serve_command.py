@@ -7,8 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,34 +14,8 @@ import httpx
 import pytest
 
 from civicshare.settings import Settings
+from tests.cli.serving import CIVICSHARE, children, is_running, wait_for
 from tests.support import _free_port
-
-CIVICSHARE = str(Path(sys.executable).parent / "civicshare")
-
-
-def _workers(pid: int) -> set[int]:
-    """The worker processes the supervisor `pid` started (multiprocessing's resource tracker aside)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_text(errors="replace")
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == pid and "spawn_main" in command and "resource_tracker" not in command:
-            found.add(int(entry.name))
-    return found
-
-
-def _wait_for(condition: object, seconds: float = 40.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def _healthy(url: str) -> bool:
@@ -79,26 +51,18 @@ def test_two_workers_answer_one_is_replaced_when_it_dies_and_stopping_stops_both
     two_workers: tuple[subprocess.Popen[bytes], str],
 ) -> None:
     process, url = two_workers
-    _wait_for(lambda: _healthy(url) and len(_workers(process.pid)) == 2)
-    first, second = sorted(_workers(process.pid))
+    wait_for(lambda: _healthy(url) and len(children(process.pid)) == 2, seconds=120)  # slow to import when busy
+    first, second = sorted(children(process.pid))
 
     os.kill(first, signal.SIGKILL)
-    _wait_for(lambda: first not in _workers(process.pid) and len(_workers(process.pid)) == 2)
-    _wait_for(lambda: _healthy(url))
-    workers = _workers(process.pid)
+    wait_for(lambda: first not in children(process.pid) and len(children(process.pid)) == 2)
+    wait_for(lambda: _healthy(url))
+    workers = children(process.pid)
     assert second in workers
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=40) == 0
-    assert not any(Path(f"/proc/{worker}").exists() and _is_running(worker) for worker in workers)
-
-
-def _is_running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    assert not any(Path(f"/proc/{worker}").exists() and is_running(worker) for worker in workers)
 
 
 def test_a_port_held_by_another_program_is_a_clear_error(environment: dict[str, str]) -> None:

@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from civicshare.api.problems import PROBLEM_JSON, Problem
+from civicshare.db.outage import outage_problem
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,10 @@ def http_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[by
 
 
 def unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    outage = outage_problem(exc)
+    if outage is not None:
+        log.warning("database unreachable while serving %s %s: %r", request.method, request.url.path, exc)
+        return _respond(request, outage)
     log.exception("unexpected error while serving %s %s", request.method, request.url.path)
     problem = Problem(
         HTTP_500_INTERNAL_SERVER_ERROR,

@@ -18,11 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from asyncpg.exceptions import InterfaceError, PostgresConnectionError  # type: ignore[import-untyped]
 from sqlalchemy import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -30,12 +27,9 @@ from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import greenlet_spawn
 
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
+from civicshare.db.outage import is_database_outage
 
 _REQUIRED = object()
-
-# What a statement fails with when the database, not the statement, is at fault: the connection was lost,
-# or none could be had from the pool (those come wrapped by SQLAlchemy).
-CONNECTION_LOST = (PostgresConnectionError, InterfaceError, OSError, OperationalError, PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -86,8 +80,11 @@ class CouncilStatement:
         pooled = await engine.raw_connection()
         try:
             records = await pooled.driver_connection.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
-        except CONNECTION_LOST as error:
-            await greenlet_spawn(pooled.invalidate, error)  # not handed to the next request
+        except Exception as error:
+            # A connection the outage broke (its server gone, or "terminating connection due to unexpected
+            # postmaster exit") is left mid-operation: handed to the next request, it fails that one too.
+            if is_database_outage(error):
+                await greenlet_spawn(pooled.invalidate, error)
             raise
         finally:
             await greenlet_spawn(pooled.close)

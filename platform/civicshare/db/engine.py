@@ -8,10 +8,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import msgspec
+from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
+from civicshare.db.outage import is_database_outage
 from civicshare.db.pool import FairAsyncQueuePool
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
@@ -21,12 +24,25 @@ def _json_text(value: object) -> str:
     return msgspec.json.encode(value).decode()
 
 
+def _outage_is_a_disconnect(context: ExceptionContext) -> None:
+    # SQLAlchemy drops a connection only when asyncpg already reports it closed. A server that dies
+    # first says "terminating connection due to unexpected postmaster exit": returned to the pool, that
+    # connection would fail the next request to borrow it, after the database is back.
+    if is_database_outage(context.original_exception):
+        context.is_disconnect = True
+
+
+def drops_broken_connections(engine: AsyncEngine) -> AsyncEngine:
+    event.listen(engine.sync_engine, "handle_error", _outage_is_a_disconnect)
+    return engine
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # The schema is written into every statement (schema_translate_map), never set with search_path,
     # so a pooled connection carries no council from one request to the next.
     # No overflow: a connection opened beyond the pool is closed when returned, and under load that
     # meant a new PostgreSQL backend every few requests. Requests wait for one in arrival order instead.
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         poolclass=FairAsyncQueuePool,
         pool_size=pool_size,
@@ -38,6 +54,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         json_deserializer=msgspec.json.decode,
         connect_args={"server_settings": {"application_name": "civicshare"}},
     )
+    return drops_broken_connections(engine)
 
 
 @dataclass
@@ -57,12 +74,14 @@ class Database:
     lookups: AsyncEngine = field(init=False)
 
     def __post_init__(self) -> None:
-        self.lookups = create_async_engine(
-            self.url,
-            poolclass=FairAsyncQueuePool,
-            pool_size=4,
-            max_overflow=0,
-            connect_args={"server_settings": {"application_name": "civicshare-lookups"}},
+        self.lookups = drops_broken_connections(
+            create_async_engine(
+                self.url,
+                poolclass=FairAsyncQueuePool,
+                pool_size=4,
+                max_overflow=0,
+                connect_args={"server_settings": {"application_name": "civicshare-lookups"}},
+            )
         )
 
     async def dispose(self) -> None:

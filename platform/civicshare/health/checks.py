@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from civicshare.db.migrations import platform_head, platform_revision, tenant_head
+from civicshare.db.outage import is_database_outage
 from civicshare.tenancy.tables import tenant_schema_state, tenants
 
 
@@ -44,6 +45,8 @@ async def check_readiness(engine: AsyncEngine) -> Readiness:
                     .order_by(tenants.c.slug)
                 )
                 readiness.councils_behind = list(behind)
-    except (SQLAlchemyError, OSError) as error:
-        readiness.problem = f"{type(error).__name__}: {error}"[:300]
+    except Exception as error:
+        if not (isinstance(error, SQLAlchemyError | OSError) or is_database_outage(error)):
+            raise
+        readiness.problem = f"The database cannot be reached: {type(error).__name__}: {error}"[:300]
     return readiness

@@ -6,6 +6,7 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 
 from civicshare.api.problems import PROBLEM_JSON, Problem
+from civicshare.db.embedded import restarting_note
 from civicshare.health.checks import check_readiness
 from civicshare.services import PlatformServices
 
@@ -31,12 +32,17 @@ async def readyz(services: NamedDependency[PlatformServices]) -> Response[Any]:
     }
     if readiness.ready:
         return Response({"status": "ready", **body})
-    detail = readiness.problem or (
-        "The control plane is not migrated: run `civicshare migrate`."
-        if readiness.database and not readiness.platform_current
-        else f"Councils not at the current schema revision: {', '.join(readiness.councils_behind)}"
-        if readiness.councils_behind
-        else "The database cannot be reached."
+    restarting = restarting_note(services.settings.data_dir)  # the supervisor is starting the embedded one again
+    detail = (
+        restarting
+        or readiness.problem
+        or (
+            "The control plane is not migrated: run `civicshare migrate`."
+            if readiness.database and not readiness.platform_current
+            else f"Councils not at the current schema revision: {', '.join(readiness.councils_behind)}"
+            if readiness.councils_behind
+            else "The database cannot be reached."
+        )
     )
     problem = Problem(503, "Not ready", detail, name="not-ready", extra=body)
     return Response(problem.encoded("/readyz"), status_code=503, media_type=PROBLEM_JSON)

@@ -7,6 +7,7 @@ of these name different councils the request is refused rather than guessed at.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEven
 
 from civicshare.api.problems import PROBLEM_JSON, Problem
 from civicshare.api.scope import scope_header
+from civicshare.db.outage import outage_problem
 from civicshare.observability.logs import request_id_var, tenant_slug_var
 from civicshare.tenancy.context import TenantContext, TenantStatus
 from civicshare.tenancy.directory import TenantDirectory
@@ -26,6 +28,8 @@ TENANT_SCOPE_KEY = "civicshare.tenant"
 PATH_PREFIX = re.compile(r"^/t/(?P<slug>[^/]+)(?P<rest>/.*)?$")
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+log = logging.getLogger(__name__)
 
 HtmlErrorPage = Callable[[Scope, Problem, TenantContext | None], bytes | None]
 """Content negotiation for resolution's own errors: an HTML page for a browser, or None for problem+json."""
@@ -108,6 +112,13 @@ class TenantResolver:
                 tenant, scope = await self._resolve(scope)
             except Problem as problem:
                 await self._send_error(send, scope, problem, None, request_id)
+                return
+            except Exception as error:  # reloading the council directory found the database out of reach
+                outage = outage_problem(error)
+                if outage is None:
+                    raise
+                log.warning("database unreachable while resolving the council of %s: %r", scope["path"], error)
+                await self._send_error(send, scope, outage, None, request_id)
                 return
             scope[TENANT_SCOPE_KEY] = tenant  # type: ignore[literal-required]
             if tenant is not None:

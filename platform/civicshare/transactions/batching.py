@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from civicshare.db.driver import CONNECTION_LOST
+from civicshare.db.outage import is_database_outage
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.service import (
     NewTransaction,
@@ -82,12 +82,14 @@ class TransactionWriter:
         if len(group) > 1:
             try:
                 rows = await create_transactions_committed(self.engine, tenant, [new for new, _ in group])
-            except CONNECTION_LOST as error:  # nothing was written: every one of them is told
-                for _, written in group:
-                    _settle(written, error=error)
-                return
-            except Exception:  # noqa: S110 - one of them cannot be written: each is written alone below
-                pass
+            except Exception as error:
+                # The database out of reach: every one of them is told (503, to be sent again with its
+                # Idempotency-Key, as the group may have been committed as the connection died).
+                if is_database_outage(error):
+                    for _, written in group:
+                        _settle(written, error=error)
+                    return
+                # Otherwise one of them cannot be written: each is written alone below.
             else:
                 for (_, written), row in zip(group, rows, strict=True):
                     _settle(written, row=row)

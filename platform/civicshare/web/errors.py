@@ -14,6 +14,7 @@ from litestar.types import Scope
 
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
+from civicshare.db.outage import outage_problem
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
 from civicshare.web.site import STATE_KEY, WebSite
@@ -70,8 +71,12 @@ def html_for_browsers(handlers: Mapping[type[Exception], ExceptionHandler]) -> d
             site: WebSite | None = request.app.state.get(STATE_KEY)
             if site is None or not prefers_html(request.headers.get("accept")):
                 return handler(request, exc)
+            outage = outage_problem(exc) if status_of(exc) == 500 else None  # a Problem is its own answer
+            if outage is not None:
+                log.warning("database unreachable while serving %s %s: %r", request.method, request.url.path, exc)
+                exc = outage
             status = status_of(exc)
-            if status >= 500:
+            if status >= 500 and outage is None:
                 log.exception("unexpected error while serving %s %s", request.method, request.url.path, exc_info=exc)
             tenant: TenantContext | None = request.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
             root = root_path(request.scope)
