@@ -1,0 +1,289 @@
+"""The back office: a council's officers work its requests in the browser, under `/staff/` on the council's
+own address, in its colours. Pages are server-rendered GOV.UK Frontend and work without JavaScript.
+
+Only staff of the request's council get in: anyone not signed in is sent to sign in and brought back,
+anyone else is refused (403). Every query runs in the council's own schema. A status change goes
+through `transactions.status.change_status`, as the staff API's does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+
+from civicshare.api.problems import Problem
+from civicshare.api.scope import root_path
+from civicshare.catalogue.service import CouncilOfferings
+from civicshare.db.engine import tenant_connection
+from civicshare.identity.guards import forbidden
+from civicshare.identity.principal import Principal
+from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
+from civicshare.modules.working_days import uk_today
+from civicshare.staff.filters import read_filter
+from civicshare.staff.queue import PAGE_SIZE, closing_statuses, queue_counts, queue_page
+from civicshare.staff.views import queue_rows, request_in_full
+from civicshare.transactions.attachments import list_attachments
+from civicshare.transactions.payments import TransactionNotFound
+from civicshare.transactions.service import find_by_reference, status_history
+from civicshare.transactions.staff_routes import staff_name
+from civicshare.transactions.status import change_status
+from civicshare.transactions.views import Wording
+from civicshare.web.service import CHANNEL_NAMES
+from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
+from civicshare.web.site import FieldError, WebRequest, WebSite
+
+TEMPLATES = Path(__file__).parent / "templates"
+REASON_MAX_LENGTH = 2000
+_NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
+
+
+@dataclass
+class StaffPages:
+    """The back office's templates, laid over the council website's (its layout, components and assets)."""
+
+    environment: Environment
+
+    @classmethod
+    def over(cls, site: WebSite) -> StaffPages:
+        loader = ChoiceLoader([FileSystemLoader(TEMPLATES), site.environment.loader])  # type: ignore[list-item]
+        return cls(site.environment.overlay(loader=loader))
+
+
+class StaffVisit:
+    """One officer's visit to a back-office page."""
+
+    def __init__(self, web: WebRequest, officer: Principal, pages: StaffPages) -> None:
+        self.web = web
+        self.officer = officer
+        self.pages = pages
+
+    @property
+    def services(self) -> Any:
+        return self.web.site.services
+
+    def page(self, template: str, *, status: int = 200, **values: Any) -> Response[str]:
+        context = self.web.context(officer=self.officer, officer_name=staff_name(self.officer), **values)
+        html = self.pages.environment.get_template(template).render(context)
+        return Response(html, status_code=status, media_type=MediaType.HTML, headers=_NO_STORE)
+
+    def redirect(self, path: str) -> Response[Any]:
+        return Redirect(self.web.url(path), status_code=303)
+
+
+async def provide_staff_visit(
+    request: Request[Any, Any, State],
+    principal: NamedDependency[Principal | None],
+    csrf_token: NamedDependency[str],
+) -> StaffVisit:
+    site: WebSite = request.app.state[WEB_STATE_KEY]
+    web = WebRequest(request, site, principal, csrf_token)
+    council = web.council
+    if principal is None:
+        here = request.scope["path"]
+        if request.scope.get("query_string"):
+            here += "?" + request.scope["query_string"].decode("latin-1")
+        raise _SignInFirst(f"{root_path(request.scope)}/auth/sign-in?{urlencode({'next': here})}")
+    if not principal.is_staff_of(council.slug):
+        raise forbidden(f"You do not work for {council.name} on this platform.")
+    await site.logos.refresh(council)
+    return StaffVisit(web, principal, request.app.state[STATE_KEY])
+
+
+class _SignInFirst(Exception):
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+def sign_in_first(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, _SignInFirst)
+    return Redirect(exc.location, status_code=303)
+
+
+# -- home -----------------------------------------------------------------------------------------------
+
+
+@get("/")
+async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
+    visit = staff_visit
+    services = visit.services
+    council = visit.web.council
+    offerings: CouncilOfferings = await services.offerings.for_council(council)
+    async with tenant_connection(services.database.engine, council) as connection:
+        counts = await queue_counts(connection, services.registry, uk_today())
+    by_status = []
+    for service, status, count in counts.by_status:
+        wording = Wording(offerings, services, service)
+        query = urlencode({"service": service, "status": status})
+        by_status.append({"service": wording.title, "status": wording.label(status), "count": count, "query": query})
+    return visit.page("staff/home.html", title="Staff home", current="staff-home", counts=counts, by_status=by_status)
+
+
+# -- the queue ------------------------------------------------------------------------------------------
+
+
+@get("/requests")
+async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request[Any, Any, State]) -> Response[Any]:
+    visit = staff_visit
+    services = visit.services
+    council = visit.web.council
+    offerings: CouncilOfferings = await services.offerings.for_council(council)
+    registry = services.registry
+    statuses = {
+        status: Wording(offerings, services, o.code).label(status)
+        for o in offerings
+        for status in o.service.workflow.states
+    }
+    read = read_filter(
+        dict(request.query_params.items()),
+        frozenset(o.code for o in offerings),
+        frozenset(statuses),
+    )
+    today = uk_today()
+    async with tenant_connection(services.database.engine, council) as connection:
+        found = await queue_page(connection, registry, read.wanted, page=read.page, today=today)
+    rows = queue_rows(found.rows, offerings, services, closing_statuses(registry), today)
+    kept = {key: value for key, value in read.typed.items() if value}
+
+    def page_href(number: int) -> str:
+        return visit.web.url("/staff/requests?" + urlencode({**kept, "page": str(number)}))
+
+    return visit.page(
+        "staff/queue.html",
+        status=400 if read.errors else 200,
+        title="Requests",
+        current="staff-queue",
+        errors=read.errors,
+        typed=read.typed,
+        wanted=read.wanted,
+        found=found,
+        rows=rows,
+        first_shown=(found.page - 1) * PAGE_SIZE + 1 if found.total else 0,
+        last_shown=min(found.page * PAGE_SIZE, found.total),
+        page_href=page_href,
+        service_options=[{"value": "", "label": "All services"}]
+        + [{"value": o.code, "label": o.title} for o in offerings],
+        status_options=[{"value": "", "label": "Any status"}]
+        + [{"value": value, "label": label} for value, label in sorted(statuses.items(), key=lambda item: item[1])],
+        channel_options=[{"value": "", "label": "Any channel"}]
+        + [{"value": value, "label": label} for value, label in CHANNEL_NAMES.items()],
+        due_options=[
+            {"value": "", "label": "Any time"},
+            {"value": "overdue", "label": "Overdue"},
+            {"value": "today", "label": "Due today"},
+            {"value": "this-week", "label": "Due by the end of this week"},
+        ],
+        state_options=[
+            {"value": "open", "label": "Open"},
+            {"value": "closed", "label": "Closed"},
+            {"value": "all", "label": "Open and closed"},
+        ],
+    )
+
+
+# -- one request ----------------------------------------------------------------------------------------
+
+
+async def _request_page(
+    visit: StaffVisit, reference: str, *, status: int = 200, errors: list[FieldError] | None = None, **values: Any
+) -> Response[Any]:
+    services = visit.services
+    council = visit.web.council
+    offerings: CouncilOfferings = await services.offerings.for_council(council)
+    async with tenant_connection(services.database.engine, council) as connection:
+        row = await find_by_reference(connection, reference)
+        if row is None:
+            raise Problem(
+                404, "Request not found", f"{council.name} has no request {reference}.", name="transaction-not-found"
+            )
+        history = await status_history(connection, row["id"])
+        files = await list_attachments(connection, row["id"])
+    base = f"{visit.web.root}/api/v1/staff/transactions/{row['reference']}/attachments"
+    photos = [
+        {"href": f"{base}/{found.id}", "filename": found.filename, "image": found.content_type.startswith("image/")}
+        for found in files
+    ]
+    shown = request_in_full(row, history, photos, offerings, services, closing_statuses(services.registry), uk_today())
+    return visit.page(
+        "staff/request.html",
+        status=status,
+        title=f"Request {shown.reference}",
+        current="staff-queue",
+        shown=shown,
+        errors=errors or [],
+        reason_max=REASON_MAX_LENGTH,
+        **values,
+    )
+
+
+@get("/requests/{reference:str}")
+async def staff_request(
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], moved: FromQuery[str | None] = None
+) -> Response[Any]:
+    return await _request_page(staff_visit, reference, moved=moved == "1")
+
+
+@post("/requests/{reference:str}/status")
+async def staff_move_request(
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
+) -> Response[Any]:
+    visit = staff_visit
+    form = await visit.web.form()
+    to = form.get("status", "").strip()
+    reason = form.get("reason", "").strip() or None
+    typed = {"status": to, "reason": reason or ""}
+    errors: list[FieldError] = []
+    if not to:
+        errors.append(FieldError("status", "Select what happens next", target="status"))
+    if reason is not None and len(reason) > REASON_MAX_LENGTH:
+        errors.append(FieldError("reason", f"Reason must be {REASON_MAX_LENGTH} characters or fewer"))
+    if reason is not None and "\x00" in reason:
+        errors.append(FieldError("reason", "Reason must not contain control characters"))
+    if not errors:
+        services = visit.services
+        try:
+            async with tenant_connection(services.database.engine, visit.web.council) as connection:
+                await change_status(
+                    connection,
+                    visit.web.council,
+                    reference,
+                    to,
+                    staff_name(visit.officer),
+                    reason,
+                    registry=services.registry,
+                )
+        except TransactionNotFound:
+            raise Problem(
+                404, "Request not found", f"There is no request {reference}.", name="transaction-not-found"
+            ) from None
+        except UnknownService:
+            errors.append(FieldError("status", "This request's service is not installed, so it cannot be moved on"))
+        except DecisionIncomplete:
+            errors.append(FieldError("reason", "Enter a reason: the resident will read it"))
+        except WorkflowError:
+            errors.append(
+                FieldError("status", "This request cannot move to that status now; choose one of those shown")
+            )
+        else:
+            return visit.redirect(f"/staff/requests/{reference}?moved=1")
+    return await _request_page(visit, reference, status=400, errors=errors, typed=typed)
+
+
+STATE_KEY = "staff"
+
+staff_router = Router(
+    path="/staff",
+    route_handlers=[staff_home, staff_queue, staff_request, staff_move_request],
+    dependencies={"staff_visit": Provide(provide_staff_visit)},
+    exception_handlers={_SignInFirst: sign_in_first},
+    include_in_schema=False,
+)

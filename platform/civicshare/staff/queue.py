@@ -1,0 +1,234 @@
+"""A council's work queue: which requests an officer sees, filtered and in what order, and the counts
+on the staff home page.
+
+Whether a request is still open depends on its service's workflow (a pothole is finished when
+`resolved`, a permit when `approved`...), so "open" is a condition built from the workflows of the
+services installed on the platform. A request of a service no longer installed counts as open: someone
+has to look at it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.modules import ModuleRegistry, ServiceDefinition
+from civicshare.modules.working_days import is_working_day
+from civicshare.transactions.references import normalise_reference
+from civicshare.transactions.tables import CHANNELS, transactions
+
+PAGE_SIZE = 25
+SEARCH_MAX_LENGTH = 100
+DUE_CHOICES = ("overdue", "today", "this-week")
+STATE_CHOICES = ("open", "closed", "all")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What an officer asked the queue for; every field optional, `state` open by default."""
+
+    state: str = "open"
+    service: str | None = None
+    status: str | None = None
+    channel: str | None = None
+    due: str | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    search: str | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return self == QueueFilter()
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """The staff home page's figures for one council."""
+
+    open: int
+    overdue: int
+    due_today: int
+    by_status: list[tuple[str, str, int]] = field(default_factory=list)  # (service, status, count)
+
+
+def closed_condition(registry: ModuleRegistry) -> ColumnElement[bool]:
+    """True for a request in a closing status of its own service's workflow."""
+    by_service = [
+        and_(transactions.c.service == service.code, transactions.c.status.in_(sorted(service.workflow.closing)))
+        for service in _services(registry)
+        if service.workflow.closing
+    ]
+    return or_(false(), *by_service)
+
+
+def _like_pattern(text: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+
+
+def search_condition(text: str) -> ColumnElement[bool]:
+    """A reference, an email address, a USRN, or part of an address or postcode."""
+    found: list[ColumnElement[bool]] = [
+        transactions.c.reference == normalise_reference(text),
+        func.lower(transactions.c.contact_email) == text.lower(),
+        transactions.c.usrn == text,
+        transactions.c.address.ilike(_like_pattern(text), escape="\\"),
+    ]
+    compact = text.replace(" ", "")
+    if compact != text:  # "KT1 1EU" also finds "KT11EU"
+        found.append(func.replace(transactions.c.address, " ", "").ilike(_like_pattern(compact), escape="\\"))
+    return or_(*found)
+
+
+def conditions(wanted: QueueFilter, registry: ModuleRegistry, today: date) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    closed = closed_condition(registry)
+    if wanted.state == "open":
+        found.append(not_(closed))
+    elif wanted.state == "closed":
+        found.append(closed)
+    if wanted.service:
+        found.append(transactions.c.service == wanted.service)
+    if wanted.status:
+        found.append(transactions.c.status == wanted.status)
+    if wanted.channel:
+        found.append(transactions.c.channel == wanted.channel)
+    if wanted.due == "overdue":
+        found += [transactions.c.due_on < today, not_(closed)]
+    elif wanted.due == "today":
+        found += [transactions.c.due_on == today, not_(closed)]
+    elif wanted.due == "this-week":
+        found += [transactions.c.due_on <= _end_of_week(today), not_(closed)]
+    if wanted.submitted_from:
+        found.append(func.date(func.timezone("Europe/London", transactions.c.created_at)) >= wanted.submitted_from)
+    if wanted.submitted_to:
+        found.append(func.date(func.timezone("Europe/London", transactions.c.created_at)) <= wanted.submitted_to)
+    if wanted.search:
+        found.append(search_condition(wanted.search))
+    return found
+
+
+def _end_of_week(today: date) -> date:
+    return date.fromordinal(today.toordinal() + (6 - today.weekday()))
+
+
+async def queue_page(
+    connection: AsyncConnection, registry: ModuleRegistry, wanted: QueueFilter, *, page: int, today: date
+) -> QueuePage:
+    """One page of the queue, soonest due first (requests with no deadline last, oldest first)."""
+    where = conditions(wanted, registry, today)
+    total = (await connection.execute(select(func.count()).select_from(transactions).where(*where))).scalar_one()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    query = (
+        select(transactions)
+        .where(*where)
+        .order_by(transactions.c.due_on.asc().nulls_last(), transactions.c.created_at, transactions.c.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    rows = [dict(row) for row in (await connection.execute(query)).mappings()]
+    return QueuePage(rows=rows, total=total, page=page, pages=pages)
+
+
+async def queue_counts(connection: AsyncConnection, registry: ModuleRegistry, today: date) -> QueueCounts:
+    open_requests = not_(closed_condition(registry))
+    figures = (
+        await connection.execute(
+            select(
+                func.count(),
+                func.count().filter(transactions.c.due_on < today),
+                func.count().filter(transactions.c.due_on == today),
+            ).where(open_requests)
+        )
+    ).one()
+    by_status = (
+        await connection.execute(
+            select(transactions.c.service, transactions.c.status, func.count())
+            .where(open_requests)
+            .group_by(transactions.c.service, transactions.c.status)
+            .order_by(transactions.c.service, transactions.c.status)
+        )
+    ).all()
+    return QueueCounts(
+        open=figures[0],
+        overdue=figures[1],
+        due_today=figures[2],
+        by_status=[(service, status, count) for service, status, count in by_status],
+    )
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (negative when `end` comes first)."""
+    if end < start:
+        return -working_days_between(end, start)
+    return sum(
+        1 for offset in range(1, (end - start).days + 1) if is_working_day(date.fromordinal(start.toordinal() + offset))
+    )
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """How long an officer has left, in working days, or how late the request is."""
+
+    due_on: date | None
+    working_days_left: int | None
+    closed: bool
+
+    @property
+    def overdue(self) -> bool:
+        return not self.closed and self.working_days_left is not None and self.working_days_left < 0
+
+    @property
+    def words(self) -> str:
+        if self.closed or self.due_on is None or self.working_days_left is None:
+            return "Closed" if self.closed else "No deadline"
+        left = self.working_days_left
+        if left < 0:
+            return f"Overdue by {_days(-left)}"
+        if left == 0:
+            return "Due today"
+        return f"{_days(left)} left"
+
+
+def _days(count: int) -> str:
+    return f"{count} working day{'' if count == 1 else 's'}"
+
+
+def sla_clock(due_on: date | None, closed: bool, today: date) -> SlaClock:
+    if due_on is None or closed:
+        return SlaClock(due_on, None, closed)
+    if due_on < today and is_working_day(today):
+        return SlaClock(due_on, -working_days_between(due_on, today), False)
+    if due_on < today:  # a weekend or bank holiday after the deadline: late by the working days since
+        return SlaClock(due_on, -max(1, working_days_between(due_on, today)), False)
+    return SlaClock(due_on, working_days_between(today, due_on), False)
+
+
+def closing_statuses(registry: ModuleRegistry) -> dict[str, frozenset[str]]:
+    return {service.code: service.workflow.closing for service in _services(registry)}
+
+
+def _services(registry: ModuleRegistry) -> list[ServiceDefinition[Any]]:
+    return [service for module in registry for service in module.services]
+
+
+def is_closed(row: dict[str, Any], closing: dict[str, frozenset[str]]) -> bool:
+    return row["status"] in closing.get(row["service"], frozenset())
+
+
+def known_channels() -> Iterable[str]:
+    return CHANNELS
