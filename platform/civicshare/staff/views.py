@@ -66,6 +66,7 @@ class RequestInFull:
     answers: list[AnswerRow]
     history: list[HistoryEntry]
     next_statuses: list[NextStatus]
+    status_known: bool
     map_href: str | None
     photos: list[dict[str, Any]] = field(default_factory=list)
     decision: str | None = None
@@ -178,6 +179,7 @@ def request_in_full(
             for event in history
         ],
         next_statuses=next_statuses,
+        status_known=workflow is not None and row["status"] in workflow.states,
         map_href=map_href,
         photos=attachments,
         decision=f"{row['decided_by']}: {row['decision_reason']}" if row.get("decided_by") else None,
