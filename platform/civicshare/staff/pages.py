@@ -29,7 +29,7 @@ from civicshare.identity.principal import Principal
 from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
 from civicshare.modules.working_days import uk_today
 from civicshare.staff.filters import read_filter
-from civicshare.staff.queue import PAGE_SIZE, closing_statuses, queue_counts, queue_page
+from civicshare.staff.queue import PAGE_SIZE, queue_counts, queue_page
 from civicshare.staff.views import queue_rows, request_in_full
 from civicshare.transactions.attachments import list_attachments
 from civicshare.transactions.payments import TransactionNotFound
@@ -119,7 +119,7 @@ async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
     council = visit.web.council
     offerings: CouncilOfferings = await services.offerings.for_council(council)
     async with tenant_connection(services.database.engine, council) as connection:
-        counts = await queue_counts(connection, services.registry, uk_today())
+        counts = await queue_counts(connection, uk_today())
     by_status = []
     for service, status, count in counts.by_status:
         wording = Wording(offerings, services, service)
@@ -137,7 +137,6 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
     services = visit.services
     council = visit.web.council
     offerings: CouncilOfferings = await services.offerings.for_council(council)
-    registry = services.registry
     statuses = {
         status: Wording(offerings, services, o.code).label(status)
         for o in offerings
@@ -150,8 +149,8 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
     )
     today = uk_today()
     async with tenant_connection(services.database.engine, council) as connection:
-        found = await queue_page(connection, registry, read.wanted, page=read.page, today=today)
-    rows = queue_rows(found.rows, offerings, services, closing_statuses(registry), today)
+        found = await queue_page(connection, read.wanted, page=read.page, today=today)
+    rows = queue_rows(found.rows, offerings, services, today)
     kept = {key: value for key, value in read.typed.items() if value}
 
     def page_href(number: int) -> str:
@@ -212,7 +211,7 @@ async def _request_page(
         {"href": f"{base}/{found.id}", "filename": found.filename, "image": found.content_type.startswith("image/")}
         for found in files
     ]
-    shown = request_in_full(row, history, photos, offerings, services, closing_statuses(services.registry), uk_today())
+    shown = request_in_full(row, history, photos, offerings, services, uk_today())
     return visit.page(
         "staff/request.html",
         status=status,

@@ -1,27 +1,23 @@
 """A council's work queue: which requests an officer sees, filtered and in what order, and the counts
 on the staff home page.
 
-Whether a request is still open depends on its service's workflow (a pothole is finished when
-`resolved`, a permit when `approved`...), so "open" is a condition built from the workflows of the
-services installed on the platform. A request of a service no longer installed counts as open: someone
-has to look at it.
+A request is open until it reaches a closing status of its service's workflow (a pothole is finished
+when `resolved`, a permit when `approved`...), when `closed_at` is set. The queue's default order,
+soonest due first among open requests, reads the partial index `ix_transactions_open_due`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.modules import ModuleRegistry, ServiceDefinition
 from civicshare.modules.working_days import is_working_day
 from civicshare.transactions.references import normalise_reference
-from civicshare.transactions.tables import CHANNELS, transactions
+from civicshare.transactions.tables import address_words, transactions
 
 PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
@@ -65,41 +61,25 @@ class QueueCounts:
     by_status: list[tuple[str, str, int]] = field(default_factory=list)  # (service, status, count)
 
 
-def closed_condition(registry: ModuleRegistry) -> ColumnElement[bool]:
-    """True for a request in a closing status of its own service's workflow."""
-    by_service = [
-        and_(transactions.c.service == service.code, transactions.c.status.in_(sorted(service.workflow.closing)))
-        for service in _services(registry)
-        if service.workflow.closing
-    ]
-    return or_(false(), *by_service)
-
-
-def _like_pattern(text: str) -> str:
-    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
-
-
 def search_condition(text: str) -> ColumnElement[bool]:
-    """A reference, an email address, a USRN, or part of an address or postcode."""
-    found: list[ColumnElement[bool]] = [
+    """A reference, an email address, a USRN, or words of an address or postcode."""
+    return or_(
         transactions.c.reference == normalise_reference(text),
         func.lower(transactions.c.contact_email) == text.lower(),
         transactions.c.usrn == text,
-        transactions.c.address.ilike(_like_pattern(text), escape="\\"),
-    ]
-    compact = text.replace(" ", "")
-    if compact != text:  # "KT1 1EU" also finds "KT11EU"
-        found.append(func.replace(transactions.c.address, " ", "").ilike(_like_pattern(compact), escape="\\"))
-    return or_(*found)
+        address_words(transactions.c.address).bool_op("@@")(
+            func.plainto_tsquery(literal_column("'simple'::regconfig"), text)
+        ),
+    )
 
 
-def conditions(wanted: QueueFilter, registry: ModuleRegistry, today: date) -> list[ColumnElement[bool]]:
+def conditions(wanted: QueueFilter, today: date) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
-    closed = closed_condition(registry)
+    is_open = transactions.c.closed_at.is_(None)
     if wanted.state == "open":
-        found.append(not_(closed))
+        found.append(is_open)
     elif wanted.state == "closed":
-        found.append(closed)
+        found.append(transactions.c.closed_at.is_not(None))
     if wanted.service:
         found.append(transactions.c.service == wanted.service)
     if wanted.status:
@@ -107,11 +87,11 @@ def conditions(wanted: QueueFilter, registry: ModuleRegistry, today: date) -> li
     if wanted.channel:
         found.append(transactions.c.channel == wanted.channel)
     if wanted.due == "overdue":
-        found += [transactions.c.due_on < today, not_(closed)]
+        found += [transactions.c.due_on < today, is_open]
     elif wanted.due == "today":
-        found += [transactions.c.due_on == today, not_(closed)]
+        found += [transactions.c.due_on == today, is_open]
     elif wanted.due == "this-week":
-        found += [transactions.c.due_on <= _end_of_week(today), not_(closed)]
+        found += [transactions.c.due_on <= _end_of_week(today), is_open]
     if wanted.submitted_from:
         found.append(func.date(func.timezone("Europe/London", transactions.c.created_at)) >= wanted.submitted_from)
     if wanted.submitted_to:
@@ -125,11 +105,9 @@ def _end_of_week(today: date) -> date:
     return date.fromordinal(today.toordinal() + (6 - today.weekday()))
 
 
-async def queue_page(
-    connection: AsyncConnection, registry: ModuleRegistry, wanted: QueueFilter, *, page: int, today: date
-) -> QueuePage:
+async def queue_page(connection: AsyncConnection, wanted: QueueFilter, *, page: int, today: date) -> QueuePage:
     """One page of the queue, soonest due first (requests with no deadline last, oldest first)."""
-    where = conditions(wanted, registry, today)
+    where = conditions(wanted, today)
     total = (await connection.execute(select(func.count()).select_from(transactions).where(*where))).scalar_one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -144,8 +122,8 @@ async def queue_page(
     return QueuePage(rows=rows, total=total, page=page, pages=pages)
 
 
-async def queue_counts(connection: AsyncConnection, registry: ModuleRegistry, today: date) -> QueueCounts:
-    open_requests = not_(closed_condition(registry))
+async def queue_counts(connection: AsyncConnection, today: date) -> QueueCounts:
+    open_requests = transactions.c.closed_at.is_(None)
     figures = (
         await connection.execute(
             select(
@@ -216,19 +194,3 @@ def sla_clock(due_on: date | None, closed: bool, today: date) -> SlaClock:
     if due_on < today:  # a weekend or bank holiday after the deadline: late by the working days since
         return SlaClock(due_on, -max(1, working_days_between(due_on, today)), False)
     return SlaClock(due_on, working_days_between(today, due_on), False)
-
-
-def closing_statuses(registry: ModuleRegistry) -> dict[str, frozenset[str]]:
-    return {service.code: service.workflow.closing for service in _services(registry)}
-
-
-def _services(registry: ModuleRegistry) -> list[ServiceDefinition[Any]]:
-    return [service for module in registry for service in module.services]
-
-
-def is_closed(row: dict[str, Any], closing: dict[str, frozenset[str]]) -> bool:
-    return row["status"] in closing.get(row["service"], frozenset())
-
-
-def known_channels() -> Iterable[str]:
-    return CHANNELS

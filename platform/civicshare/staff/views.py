@@ -8,7 +8,7 @@ from typing import Any
 
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.services import PlatformServices
-from civicshare.staff.queue import SlaClock, is_closed, sla_clock
+from civicshare.staff.queue import SlaClock, sla_clock
 from civicshare.transactions.views import Wording
 from civicshare.web.questions import humanise, questions_for, shown_answer
 from civicshare.web.service import CHANNEL_NAMES, PAYMENT_WORDS, uk_date, uk_date_time
@@ -85,7 +85,6 @@ def queue_rows(
     rows: list[dict[str, Any]],
     offerings: CouncilOfferings,
     services: PlatformServices,
-    closing: dict[str, frozenset[str]],
     today: date,
 ) -> list[QueueRow]:
     wordings: dict[str, Wording] = {}
@@ -101,7 +100,7 @@ def queue_rows(
                 location=short_location(row),
                 status=row["status"],
                 status_label=wording.label(row["status"]),
-                sla=sla_clock(row["due_on"], is_closed(row, closing), today),
+                sla=sla_clock(row["due_on"], row["closed_at"] is not None, today),
                 submitted=uk_date(row["created_at"]),
             )
         )
@@ -131,12 +130,11 @@ def request_in_full(
     attachments: list[dict[str, Any]],
     offerings: CouncilOfferings,
     services: PlatformServices,
-    closing: dict[str, frozenset[str]],
     today: date,
 ) -> RequestInFull:
     wording = Wording(offerings, services, row["service"])
     workflow = wording.workflow
-    closed = is_closed(row, closing)
+    closed = row["closed_at"] is not None
     next_statuses: list[NextStatus] = []
     if workflow is not None and row["status"] in workflow.states:
         for status in sorted(workflow.allowed_from(row["status"]), key=workflow.states.index):

@@ -136,14 +136,14 @@ async def finish_payment(
     status = await provider.get_status(row["payment_id"])
     if status is PaymentStatus.CREATED:
         return PaymentOutcome(row["reference"], status.value, row["status"], False)
-    values = {"payment_status": status.value, "payment_next_url": None}
+    values: dict[str, Any] = {"payment_status": status.value, "payment_next_url": None}
     note = _PAYMENT_NOTES[status]
     if status is PaymentStatus.SUCCESS:
         target = confirmed_status(workflow) if row["status"] == workflow.initial else row["status"]
         if target != row["status"]:
             change = workflow.transition(row["status"], target, actor=PAYMENTS_ACTOR, reason=note)
             if change.closes:
-                values |= {"decided_by": PAYMENTS_ACTOR, "decision_reason": note}
+                values |= {"decided_by": PAYMENTS_ACTOR, "decision_reason": note, "closed_at": func.now()}
     elif _FAILED_STATUS in workflow.states and _FAILED_STATUS in workflow.allowed_from(row["status"]):
         target = _FAILED_STATUS
     else:

@@ -1,0 +1,114 @@
+"""back office: when a request closed, who is working on it, internal notes, and the queue's indexes
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-04 05:00:00
+
+`closed_at` is filled for requests already in a closing status of their service's workflow, as the
+service modules installed now define them (a request of a module no longer installed stays open: an
+officer has to look at it).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from civicshare.db.migrations.runner import tenant_schema
+from civicshare.modules import ModuleRegistry, installed_core_version
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _closing_pairs() -> list[tuple[str, str]]:
+    registry = ModuleRegistry.discover(core_version=installed_core_version())
+    return [
+        (service.code, status)
+        for module in registry
+        for service in module.services
+        for status in sorted(service.workflow.closing)
+    ]
+
+
+def upgrade() -> None:
+    schema = tenant_schema()
+    for name, kind in (
+        ("closed_at", sa.DateTime(timezone=True)),
+        ("assignee_subject", sa.String(255)),
+        ("assignee_name", sa.String(255)),
+    ):
+        op.add_column("transactions", sa.Column(name, kind, nullable=True), schema=schema)
+    pairs = _closing_pairs()
+    if pairs:
+        closing = sa.table(
+            "transactions",
+            sa.column("service"),
+            sa.column("status"),
+            sa.column("closed_at"),
+            sa.column("updated_at"),
+            schema=schema,
+        )
+        op.execute(
+            closing.update()
+            .where(sa.tuple_(closing.c.service, closing.c.status).in_(pairs))
+            .values(closed_at=closing.c.updated_at)
+        )
+    op.create_index(
+        "ix_transactions_open_due",
+        "transactions",
+        ["due_on", "created_at", "id"],
+        schema=schema,
+        postgresql_where=sa.text("closed_at IS NULL"),
+    )
+    op.create_index(
+        "ix_transactions_open_assignee",
+        "transactions",
+        ["assignee_subject"],
+        schema=schema,
+        postgresql_where=sa.text("closed_at IS NULL"),
+    )
+    op.create_index("ix_transactions_usrn", "transactions", ["usrn"], schema=schema)
+    op.create_index("ix_transactions_contact_email", "transactions", [sa.text("lower(contact_email)")], schema=schema)
+    op.create_index(
+        "ix_transactions_address_words",
+        "transactions",
+        [sa.text("to_tsvector('simple'::regconfig, coalesce(address, ''))")],
+        schema=schema,
+        postgresql_using="gin",
+    )
+    op.create_table(
+        "transaction_notes",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("transaction_id", sa.BigInteger(), nullable=False),
+        sa.Column("author_subject", sa.String(length=255), nullable=False),
+        sa.Column("author_name", sa.String(length=255), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"],
+            [f"{schema}.transactions.id"],
+            name=op.f("fk_transaction_notes_transaction_id_transactions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transaction_notes")),
+        schema=schema,
+    )
+    op.create_index("ix_transaction_notes_transaction_id", "transaction_notes", ["transaction_id"], schema=schema)
+
+
+def downgrade() -> None:
+    schema = tenant_schema()
+    op.drop_table("transaction_notes", schema=schema)
+    for index in (
+        "ix_transactions_address_words",
+        "ix_transactions_contact_email",
+        "ix_transactions_usrn",
+        "ix_transactions_open_assignee",
+        "ix_transactions_open_due",
+    ):
+        op.drop_index(index, table_name="transactions", schema=schema)
+    for name in ("assignee_name", "assignee_subject", "closed_at"):
+        op.drop_column("transactions", name, schema=schema)
