@@ -133,6 +133,20 @@ async def test_an_officer_finds_the_overdue_pothole_first_and_resolves_it_for_th
     token = CSRF_INPUT.search(request_page.text)
     assert token is not None
 
+    taken = await http.post(
+        f"/staff/requests/{overdue}/assignee", data={"assignee": "me", "csrf_token": token[1]}, headers=officer
+    )
+    assert taken.status_code == 303
+    noted = await http.post(
+        f"/staff/requests/{overdue}/notes",
+        data={"note": "Gang 4 can fill it on Thursday", "csrf_token": token[1]},
+        headers=officer,
+    )
+    assert noted.status_code == 303
+    mine = await http.get("/staff/requests", params={"assignee": "me"}, headers=officer)
+    assert re.findall(r'href="/staff/requests/([A-Z]+-\d{4}-\d+)"', mine.text) == [overdue]
+    assert "1 assigned to you" in text_of((await http.get("/staff", headers=officer)).text)
+
     no_reason = await http.post(
         f"/staff/requests/{overdue}/status", data={"status": "resolved", "csrf_token": token[1]}, headers=officer
     )
@@ -145,15 +159,17 @@ async def test_an_officer_finds_the_overdue_pothole_first_and_resolves_it_for_th
         headers=officer,
     )
     assert resolved.status_code == 303
-    assert resolved.headers["location"] == f"/staff/requests/{overdue}?moved=1"
-    after = await http.get(resolved.headers["location"], headers=officer)
-    assert "is now fixed" in text_of(after.text)
+    assert resolved.headers["location"] == f"/staff/requests/{overdue}?done=moved"
+    after = text_of((await http.get(resolved.headers["location"], headers=officer)).text)
+    assert f"Status saved: request {overdue} is fixed" in after
+    assert "Internal note" in after and "Gang 4 can fill it on Thursday" in after
 
     tracked = await http.get(
         f"/api/v1/transactions/{overdue}", params={"email": "grace@example.org"}, headers=host_for(slug)
     )
     assert tracked.status_code == 200, tracked.text
     assert tracked.json()["decision"]["reason"] == "Filled on 3 December"
+    assert "Gang 4" not in tracked.text  # the internal note stays inside the council
     still_open = await http.get("/staff/requests", headers=officer)
     assert re.findall(r'href="/staff/requests/([A-Z]+-\d{4}-\d+)"', still_open.text) == [recent]
 

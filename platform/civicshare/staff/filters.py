@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from civicshare.staff.queue import DUE_CHOICES, SEARCH_MAX_LENGTH, STATE_CHOICES, QueueFilter
+from civicshare.staff.queue import ASSIGNEE_CHOICES, DUE_CHOICES, SEARCH_MAX_LENGTH, STATE_CHOICES, QueueFilter
 from civicshare.transactions.tables import CHANNELS
 from civicshare.web.site import FieldError
 
@@ -73,6 +73,7 @@ def read_filter(query: Mapping[str, str], services: frozenset[str], statuses: fr
         submitted_from=submitted_from,
         submitted_to=submitted_to,
         search=search or None,
+        assignee=_choice(query, "assignee", ASSIGNEE_CHOICES),
     )
     page_text = query.get("page", "1").strip()
     page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 1

@@ -22,6 +22,7 @@ from litestar.response import Redirect
 
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
+from civicshare.casework.service import NOTE_MAX_LENGTH, Officer, add_note, assign, notes_of, record_action
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.guards import forbidden
@@ -75,6 +76,10 @@ class StaffVisit:
         html = self.pages.environment.get_template(template).render(context)
         return Response(html, status_code=status, media_type=MediaType.HTML, headers=_NO_STORE)
 
+    @property
+    def casework_officer(self) -> Officer:
+        return Officer(self.officer.subject, staff_name(self.officer))
+
     def redirect(self, path: str) -> Response[Any]:
         return Redirect(self.web.url(path), status_code=303)
 
@@ -119,7 +124,7 @@ async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
     council = visit.web.council
     offerings: CouncilOfferings = await services.offerings.for_council(council)
     async with tenant_connection(services.database.engine, council) as connection:
-        counts = await queue_counts(connection, uk_today())
+        counts = await queue_counts(connection, uk_today(), visit.officer.subject)
     by_status = []
     for service, status, count in counts.by_status:
         wording = Wording(offerings, services, service)
@@ -149,7 +154,7 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
     )
     today = uk_today()
     async with tenant_connection(services.database.engine, council) as connection:
-        found = await queue_page(connection, read.wanted, page=read.page, today=today)
+        found = await queue_page(connection, read.wanted, page=read.page, today=today, me=visit.officer.subject)
     rows = queue_rows(found.rows, offerings, services, today)
     kept = {key: value for key, value in read.typed.items() if value}
 
@@ -181,6 +186,11 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
             {"value": "today", "label": "Due today"},
             {"value": "this-week", "label": "Due by the end of this week"},
         ],
+        assignee_options=[
+            {"value": "", "label": "Anyone or nobody"},
+            {"value": "me", "label": "Me"},
+            {"value": "nobody", "label": "Nobody yet"},
+        ],
         state_options=[
             {"value": "open", "label": "Open"},
             {"value": "closed", "label": "Closed"},
@@ -192,26 +202,34 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
 # -- one request ----------------------------------------------------------------------------------------
 
 
+def _not_found(council_name: str, reference: str) -> Problem:
+    return Problem(
+        404, "Request not found", f"{council_name} has no request {reference}.", name="transaction-not-found"
+    )
+
+
 async def _request_page(
     visit: StaffVisit, reference: str, *, status: int = 200, errors: list[FieldError] | None = None, **values: Any
 ) -> Response[Any]:
+    """The request in full. Opening it shows the resident's personal data, so the view is recorded."""
     services = visit.services
     council = visit.web.council
     offerings: CouncilOfferings = await services.offerings.for_council(council)
     async with tenant_connection(services.database.engine, council) as connection:
         row = await find_by_reference(connection, reference)
         if row is None:
-            raise Problem(
-                404, "Request not found", f"{council.name} has no request {reference}.", name="transaction-not-found"
-            )
+            raise _not_found(council.name, reference)
         history = await status_history(connection, row["id"])
+        notes = await notes_of(connection, row["id"])
         files = await list_attachments(connection, row["id"])
+        if status == 200:
+            await record_action(connection, visit.casework_officer, "viewed", row["reference"])
     base = f"{visit.web.root}/api/v1/staff/transactions/{row['reference']}/attachments"
     photos = [
         {"href": f"{base}/{found.id}", "filename": found.filename, "image": found.content_type.startswith("image/")}
         for found in files
     ]
-    shown = request_in_full(row, history, photos, offerings, services, uk_today())
+    shown = request_in_full(row, history, notes, visit.officer.subject, photos, offerings, services, uk_today())
     return visit.page(
         "staff/request.html",
         status=status,
@@ -220,15 +238,33 @@ async def _request_page(
         shown=shown,
         errors=errors or [],
         reason_max=REASON_MAX_LENGTH,
+        note_max=NOTE_MAX_LENGTH,
         **values,
     )
 
 
+DONE_MESSAGES = {
+    "moved": "Status saved",
+    "assigned": "Assignment saved",
+    "noted": "Note added",
+}
+
+
 @get("/requests/{reference:str}")
 async def staff_request(
-    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], moved: FromQuery[str | None] = None
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], done: FromQuery[str | None] = None
 ) -> Response[Any]:
-    return await _request_page(staff_visit, reference, moved=moved == "1")
+    return await _request_page(staff_visit, reference, done=DONE_MESSAGES.get(done or ""))
+
+
+def _text_problems(name: str, label: str, text: str | None, limit: int) -> list[FieldError]:
+    if text is None:
+        return []
+    if len(text) > limit:
+        return [FieldError(name, f"{label} must be {limit:,} characters or fewer")]
+    if "\x00" in text:
+        return [FieldError(name, f"{label} must not contain control characters")]
+    return []
 
 
 @post("/requests/{reference:str}/status")
@@ -239,49 +275,84 @@ async def staff_move_request(
     form = await visit.web.form()
     to = form.get("status", "").strip()
     reason = form.get("reason", "").strip() or None
-    typed = {"status": to, "reason": reason or ""}
-    errors: list[FieldError] = []
+    errors = _text_problems("reason", "Reason", reason, REASON_MAX_LENGTH)
     if not to:
-        errors.append(FieldError("status", "Select what happens next", target="status"))
-    if reason is not None and len(reason) > REASON_MAX_LENGTH:
-        errors.append(FieldError("reason", f"Reason must be {REASON_MAX_LENGTH} characters or fewer"))
-    if reason is not None and "\x00" in reason:
-        errors.append(FieldError("reason", "Reason must not contain control characters"))
+        errors.append(FieldError("status", "Select what happens next"))
     if not errors:
         services = visit.services
         try:
             async with tenant_connection(services.database.engine, visit.web.council) as connection:
-                await change_status(
+                moved = await change_status(
                     connection,
                     visit.web.council,
                     reference,
                     to,
-                    staff_name(visit.officer),
+                    visit.casework_officer.name,
                     reason,
                     registry=services.registry,
                 )
+                await record_action(connection, visit.casework_officer, "moved", moved.reference, to=to)
         except TransactionNotFound:
-            raise Problem(
-                404, "Request not found", f"There is no request {reference}.", name="transaction-not-found"
-            ) from None
+            raise _not_found(visit.web.council.name, reference) from None
         except UnknownService:
             errors.append(FieldError("status", "This request's service is not installed, so it cannot be moved on"))
         except DecisionIncomplete:
             errors.append(FieldError("reason", "Enter a reason: the resident will read it"))
         except WorkflowError:
-            errors.append(
-                FieldError("status", "This request cannot move to that status now; choose one of those shown")
-            )
+            errors.append(FieldError("status", "This request cannot move to that status now; choose another"))
         else:
-            return visit.redirect(f"/staff/requests/{reference}?moved=1")
+            return visit.redirect(f"/staff/requests/{moved.reference}?done=moved")
+    typed = {"status": to, "reason": reason or ""}
     return await _request_page(visit, reference, status=400, errors=errors, typed=typed)
+
+
+@post("/requests/{reference:str}/assignee")
+async def staff_assign_request(
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
+) -> Response[Any]:
+    """Take a request on ("me"), or give it back ("nobody")."""
+    visit = staff_visit
+    form = await visit.web.form()
+    choice = form.get("assignee", "")
+    if choice not in ("me", "nobody"):
+        errors = [FieldError("assignee", "Choose who works on this request")]
+        return await _request_page(visit, reference, status=400, errors=errors)
+    council = visit.web.council
+    async with tenant_connection(visit.services.database.engine, council) as connection:
+        row = await find_by_reference(connection, reference, for_update=True)
+        if row is None:
+            raise _not_found(council.name, reference)
+        officer = visit.casework_officer
+        await assign(connection, row["id"], row["reference"], officer, officer if choice == "me" else None)
+    return visit.redirect(f"/staff/requests/{row['reference']}?done=assigned")
+
+
+@post("/requests/{reference:str}/notes")
+async def staff_add_note(
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
+) -> Response[Any]:
+    visit = staff_visit
+    form = await visit.web.form()
+    note = form.get("note", "").strip()
+    errors = _text_problems("note", "Note", note, NOTE_MAX_LENGTH)
+    if not note:
+        errors.append(FieldError("note", "Enter a note"))
+    if errors:
+        return await _request_page(visit, reference, status=400, errors=errors, typed_note=note)
+    council = visit.web.council
+    async with tenant_connection(visit.services.database.engine, council) as connection:
+        row = await find_by_reference(connection, reference)
+        if row is None:
+            raise _not_found(council.name, reference)
+        await add_note(connection, row["id"], row["reference"], visit.casework_officer, note)
+    return visit.redirect(f"/staff/requests/{row['reference']}?done=noted")
 
 
 STATE_KEY = "staff"
 
 staff_router = Router(
     path="/staff",
-    route_handlers=[staff_home, staff_queue, staff_request, staff_move_request],
+    route_handlers=[staff_home, staff_queue, staff_request, staff_move_request, staff_assign_request, staff_add_note],
     dependencies={"staff_visit": Provide(provide_staff_visit)},
     exception_handlers={_SignInFirst: sign_in_first},
     include_in_schema=False,

@@ -23,6 +23,7 @@ PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
 DUE_CHOICES = ("overdue", "today", "this-week")
 STATE_CHOICES = ("open", "closed", "all")
+ASSIGNEE_CHOICES = ("me", "nobody")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class QueueFilter:
     submitted_from: date | None = None
     submitted_to: date | None = None
     search: str | None = None
+    assignee: str | None = None  # "me" or "nobody"
 
     @property
     def is_default(self) -> bool:
@@ -58,6 +60,8 @@ class QueueCounts:
     open: int
     overdue: int
     due_today: int
+    assigned_to_me: int
+    unassigned: int
     by_status: list[tuple[str, str, int]] = field(default_factory=list)  # (service, status, count)
 
 
@@ -73,7 +77,7 @@ def search_condition(text: str) -> ColumnElement[bool]:
     )
 
 
-def conditions(wanted: QueueFilter, today: date) -> list[ColumnElement[bool]]:
+def conditions(wanted: QueueFilter, today: date, me: str) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     is_open = transactions.c.closed_at.is_(None)
     if wanted.state == "open":
@@ -98,6 +102,10 @@ def conditions(wanted: QueueFilter, today: date) -> list[ColumnElement[bool]]:
         found.append(func.date(func.timezone("Europe/London", transactions.c.created_at)) <= wanted.submitted_to)
     if wanted.search:
         found.append(search_condition(wanted.search))
+    if wanted.assignee == "me":
+        found.append(transactions.c.assignee_subject == me)
+    elif wanted.assignee == "nobody":
+        found.append(transactions.c.assignee_subject.is_(None))
     return found
 
 
@@ -105,9 +113,9 @@ def _end_of_week(today: date) -> date:
     return date.fromordinal(today.toordinal() + (6 - today.weekday()))
 
 
-async def queue_page(connection: AsyncConnection, wanted: QueueFilter, *, page: int, today: date) -> QueuePage:
+async def queue_page(connection: AsyncConnection, wanted: QueueFilter, *, page: int, today: date, me: str) -> QueuePage:
     """One page of the queue, soonest due first (requests with no deadline last, oldest first)."""
-    where = conditions(wanted, today)
+    where = conditions(wanted, today, me)
     total = (await connection.execute(select(func.count()).select_from(transactions).where(*where))).scalar_one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -122,7 +130,7 @@ async def queue_page(connection: AsyncConnection, wanted: QueueFilter, *, page: 
     return QueuePage(rows=rows, total=total, page=page, pages=pages)
 
 
-async def queue_counts(connection: AsyncConnection, today: date) -> QueueCounts:
+async def queue_counts(connection: AsyncConnection, today: date, me: str) -> QueueCounts:
     open_requests = transactions.c.closed_at.is_(None)
     figures = (
         await connection.execute(
@@ -130,6 +138,8 @@ async def queue_counts(connection: AsyncConnection, today: date) -> QueueCounts:
                 func.count(),
                 func.count().filter(transactions.c.due_on < today),
                 func.count().filter(transactions.c.due_on == today),
+                func.count().filter(transactions.c.assignee_subject == me),
+                func.count().filter(transactions.c.assignee_subject.is_(None)),
             ).where(open_requests)
         )
     ).one()
@@ -145,6 +155,8 @@ async def queue_counts(connection: AsyncConnection, today: date) -> QueueCounts:
         open=figures[0],
         overdue=figures[1],
         due_today=figures[2],
+        assigned_to_me=figures[3],
+        unassigned=figures[4],
         by_status=[(service, status, count) for service, status, count in by_status],
     )
 

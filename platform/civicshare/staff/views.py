@@ -30,6 +30,7 @@ class QueueRow:
     status_label: str
     sla: SlaClock
     submitted: str
+    assignee: str | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class HistoryEntry:
     label: str
     actor: str
     note: str | None
+    internal: bool = False  # an officer's note: never shown to the resident
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class RequestInFull:
     next_statuses: list[NextStatus]
     status_known: bool
     map_href: str | None
+    assignee: str | None
+    assigned_to_me: bool
     photos: list[dict[str, Any]] = field(default_factory=list)
     decision: str | None = None
 
@@ -102,6 +106,7 @@ def queue_rows(
                 status_label=wording.label(row["status"]),
                 sla=sla_clock(row["due_on"], row["closed_at"] is not None, today),
                 submitted=uk_date(row["created_at"]),
+                assignee=row["assignee_name"],
             )
         )
     return shown
@@ -124,9 +129,33 @@ def answer_rows(offerings: CouncilOfferings, service_code: str, answers: dict[st
     return rows
 
 
+def _history(wording: Wording, events: list[dict[str, Any]], notes: list[dict[str, Any]]) -> list[HistoryEntry]:
+    """Status changes and internal notes, oldest first."""
+    dated = [
+        (
+            event["created_at"],
+            HistoryEntry(
+                uk_date_time(event["created_at"]), wording.label(event["to_status"]), event["actor"], event["note"]
+            ),
+        )
+        for event in events
+    ] + [
+        (
+            note["created_at"],
+            HistoryEntry(
+                uk_date_time(note["created_at"]), "Internal note", note["author_name"], note["body"], internal=True
+            ),
+        )
+        for note in notes
+    ]
+    return [entry for _, entry in sorted(dated, key=lambda pair: pair[0])]
+
+
 def request_in_full(
     row: dict[str, Any],
     history: list[dict[str, Any]],
+    notes: list[dict[str, Any]],
+    officer_subject: str,
     attachments: list[dict[str, Any]],
     offerings: CouncilOfferings,
     services: PlatformServices,
@@ -170,15 +199,12 @@ def request_in_full(
         sla=sla_clock(row["due_on"], closed, today),
         details=details,
         answers=answer_rows(offerings, row["service"], dict(row["answers"] or {})),
-        history=[
-            HistoryEntry(
-                uk_date_time(event["created_at"]), wording.label(event["to_status"]), event["actor"], event["note"]
-            )
-            for event in history
-        ],
+        history=_history(wording, history, notes),
         next_statuses=next_statuses,
         status_known=workflow is not None and row["status"] in workflow.states,
         map_href=map_href,
+        assignee=row["assignee_name"],
+        assigned_to_me=row["assignee_subject"] == officer_subject,
         photos=attachments,
         decision=f"{row['decided_by']}: {row['decision_reason']}" if row.get("decided_by") else None,
     )

@@ -1,4 +1,4 @@
-"""back office: when a request closed, who is working on it, internal notes, and the queue's indexes
+"""back office: when a request closed, who is working on it, internal notes, staff actions, the queue's indexes
 
 Revision ID: 0005
 Revises: 0004
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from civicshare.db.migrations.runner import tenant_schema
 from civicshare.modules import ModuleRegistry, installed_core_version
@@ -97,10 +98,25 @@ def upgrade() -> None:
         schema=schema,
     )
     op.create_index("ix_transaction_notes_transaction_id", "transaction_notes", ["transaction_id"], schema=schema)
+    op.create_table(
+        "staff_actions",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("actor_subject", sa.String(length=255), nullable=False),
+        sa.Column("actor_name", sa.String(length=255), nullable=False),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("reference", sa.String(length=32), nullable=True),
+        sa.Column("detail", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_actions")),
+        schema=schema,
+    )
+    op.create_index("ix_staff_actions_reference", "staff_actions", ["reference", "id"], schema=schema)
+    op.create_index("ix_staff_actions_actor", "staff_actions", ["actor_subject", "id"], schema=schema)
 
 
 def downgrade() -> None:
     schema = tenant_schema()
+    op.drop_table("staff_actions", schema=schema)
     op.drop_table("transaction_notes", schema=schema)
     for index in (
         "ix_transactions_address_words",
