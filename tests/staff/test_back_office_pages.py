@@ -194,3 +194,32 @@ async def test_nobody_outside_the_council_reaches_its_back_office(
     their_reference = await report_pothole(http, theirs, "grace@example.org")
     officer = {**host_for(ours), **BROWSER, **cookie_header(await officer_of(http, dev_identity, ours))}
     assert (await http.get(f"/staff/requests/{their_reference}", headers=officer)).status_code == 404
+
+
+async def test_a_council_admin_reads_who_opened_and_changed_a_request_and_an_officer_cannot(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    slug = await council(**HIGHWAYS)
+    reference = await report_pothole(http, slug, "grace@example.org")
+    officer = {**host_for(slug), **BROWSER, **cookie_header(await officer_of(http, dev_identity, slug))}
+    page = await http.get(f"/staff/requests/{reference}", headers=officer)
+    token = CSRF_INPUT.search(page.text)
+    assert token is not None
+    started = await http.post(
+        f"/staff/requests/{reference}/status", data={"status": "in_progress", "csrf_token": token[1]}, headers=officer
+    )
+    assert started.status_code == 303
+
+    assert (await http.get("/staff/audit", headers=officer)).status_code == 403
+    admin = {
+        **host_for(slug),
+        **BROWSER,
+        **cookie_header(await officer_of(http, dev_identity, slug, Role.COUNCIL_ADMIN)),
+    }
+    audit = await http.get("/staff/audit", params={"reference": reference.lower()}, headers=admin)
+    assert audit.status_code == 200
+    rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", audit.text, re.S)[1:]
+    said = [text_of(row) for row in rows]
+    assert len(said) == 2  # newest first: the status change, then the view
+    assert "Changed the status" in said[0] and "to: in_progress" in said[0]
+    assert "Opened" in said[1] and reference in said[1]

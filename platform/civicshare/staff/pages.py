@@ -10,19 +10,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
-from civicshare.casework.service import NOTE_MAX_LENGTH, Officer, add_note, assign, notes_of, record_action
+from civicshare.casework.service import (
+    NOTE_MAX_LENGTH,
+    Officer,
+    add_note,
+    assign,
+    notes_of,
+    recent_actions,
+    record_action,
+)
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.guards import forbidden
@@ -34,16 +42,18 @@ from civicshare.staff.queue import PAGE_SIZE, queue_counts, queue_page
 from civicshare.staff.views import queue_rows, request_in_full
 from civicshare.transactions.attachments import list_attachments
 from civicshare.transactions.payments import TransactionNotFound
+from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.service import find_by_reference, status_history
 from civicshare.transactions.staff_routes import staff_name
 from civicshare.transactions.status import change_status
 from civicshare.transactions.views import Wording
-from civicshare.web.service import CHANNEL_NAMES
+from civicshare.web.service import CHANNEL_NAMES, uk_date_time
 from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
 from civicshare.web.site import FieldError, WebRequest, WebSite
 
 TEMPLATES = Path(__file__).parent / "templates"
 REASON_MAX_LENGTH = 2000
+AUDIT_PAGE = 200
 _NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
 
 
@@ -348,11 +358,52 @@ async def staff_add_note(
     return visit.redirect(f"/staff/requests/{row['reference']}?done=noted")
 
 
+# -- the council's record of what its staff did ----------------------------------------------------------
+
+ACTION_WORDS = {"viewed": "Opened", "moved": "Changed the status", "assigned": "Assigned", "noted": "Added a note"}
+
+
+@get("/audit")
+async def staff_audit(
+    staff_visit: NamedDependency[StaffVisit],
+    reference: Annotated[str | None, QueryParameter(max_length=40)] = None,
+) -> Response[Any]:
+    """What each officer did, newest first (council administrators only)."""
+    visit = staff_visit
+    council = visit.web.council
+    if not visit.officer.is_admin_of(council.slug):
+        raise forbidden(f"Only administrators of {council.name} can read what its staff did.")
+    wanted = normalise_reference(reference) if reference and reference.strip() else None
+    async with tenant_connection(visit.services.database.engine, council) as connection:
+        entries = await recent_actions(connection, reference=wanted, limit=AUDIT_PAGE)
+    lines = [
+        {
+            "when": uk_date_time(entry.at),
+            "who": entry.actor_name,
+            "what": ACTION_WORDS.get(entry.action, entry.action),
+            "reference": entry.reference,
+            "detail": ", ".join(f"{key}: {value}" for key, value in entry.detail.items() if value is not None),
+        }
+        for entry in entries
+    ]
+    return visit.page(
+        "staff/audit.html", title="What staff did", current="staff-audit", lines=lines, reference=wanted or ""
+    )
+
+
 STATE_KEY = "staff"
 
 staff_router = Router(
     path="/staff",
-    route_handlers=[staff_home, staff_queue, staff_request, staff_move_request, staff_assign_request, staff_add_note],
+    route_handlers=[
+        staff_home,
+        staff_queue,
+        staff_request,
+        staff_move_request,
+        staff_assign_request,
+        staff_add_note,
+        staff_audit,
+    ],
     dependencies={"staff_visit": Provide(provide_staff_visit)},
     exception_handlers={_SignInFirst: sign_in_first},
     include_in_schema=False,
