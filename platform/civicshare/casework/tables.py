@@ -1,6 +1,6 @@
 """Tenant tables of casework. Declared against the placeholder schema; routed per council."""
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, String, Table, func
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, String, Table, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 
 from civicshare.db.metadata import tenant_metadata
@@ -19,4 +19,18 @@ staff_actions = Table(
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_staff_actions_reference", "reference", "id"),
     Index("ix_staff_actions_actor", "actor_subject", "id"),
+)
+
+# Words an officer picks when closing or updating a request, for one service or (service NULL) any; the
+# resident reads them as the decision's reason when tracking.
+response_templates = Table(
+    "response_templates",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("service", String(63), nullable=True),
+    Column("title", String(120), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_by", String(255), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_response_templates_service", "service"),
 )

@@ -1,30 +1,24 @@
-"""The back office: a council's officers work its requests in the browser, under `/staff/` on the council's
-own address, in its colours. Pages are server-rendered GOV.UK Frontend and work without JavaScript.
+"""The back office's casework pages: the staff home, the queue, one request (moving it on, assigning it,
+internal notes) and the council's record of what staff did.
 
-Only staff of the request's council get in: anyone not signed in is sent to sign in and brought back,
-anyone else is refused (403). Every query runs in the council's own schema. A status change goes
-through `transactions.status.change_status`, as the staff API's does.
+Every query runs in the council's own schema. A status change goes through
+`transactions.status.change_status`, as the staff API's does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader
-from litestar import MediaType, Request, Response, Router, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Redirect
 
 from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
+from civicshare.casework.responses import find_template, templates_for
 from civicshare.casework.service import (
     NOTE_MAX_LENGTH,
-    Officer,
     add_note,
     assign,
     notes_of,
@@ -34,94 +28,23 @@ from civicshare.casework.service import (
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.guards import forbidden
-from civicshare.identity.principal import Principal
 from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
 from civicshare.modules.working_days import uk_today
 from civicshare.staff.filters import read_filter
 from civicshare.staff.queue import PAGE_SIZE, queue_counts, queue_page
 from civicshare.staff.views import queue_rows, request_in_full
+from civicshare.staff.visit import StaffVisit, text_problems
 from civicshare.transactions.attachments import list_attachments
 from civicshare.transactions.payments import TransactionNotFound
 from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.service import find_by_reference, status_history
-from civicshare.transactions.staff_routes import staff_name
 from civicshare.transactions.status import change_status
 from civicshare.transactions.views import Wording
 from civicshare.web.service import CHANNEL_NAMES, uk_date_time
-from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
-from civicshare.web.site import FieldError, WebRequest, WebSite
+from civicshare.web.site import FieldError
 
-TEMPLATES = Path(__file__).parent / "templates"
 REASON_MAX_LENGTH = 2000
 AUDIT_PAGE = 200
-_NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
-
-
-@dataclass
-class StaffPages:
-    """The back office's templates, laid over the council website's (its layout, components and assets)."""
-
-    environment: Environment
-
-    @classmethod
-    def over(cls, site: WebSite) -> StaffPages:
-        loader = ChoiceLoader([FileSystemLoader(TEMPLATES), site.environment.loader])  # type: ignore[list-item]
-        return cls(site.environment.overlay(loader=loader))
-
-
-class StaffVisit:
-    """One officer's visit to a back-office page."""
-
-    def __init__(self, web: WebRequest, officer: Principal, pages: StaffPages) -> None:
-        self.web = web
-        self.officer = officer
-        self.pages = pages
-
-    @property
-    def services(self) -> Any:
-        return self.web.site.services
-
-    def page(self, template: str, *, status: int = 200, **values: Any) -> Response[str]:
-        context = self.web.context(officer=self.officer, officer_name=staff_name(self.officer), **values)
-        html = self.pages.environment.get_template(template).render(context)
-        return Response(html, status_code=status, media_type=MediaType.HTML, headers=_NO_STORE)
-
-    @property
-    def casework_officer(self) -> Officer:
-        return Officer(self.officer.subject, staff_name(self.officer))
-
-    def redirect(self, path: str) -> Response[Any]:
-        return Redirect(self.web.url(path), status_code=303)
-
-
-async def provide_staff_visit(
-    request: Request[Any, Any, State],
-    principal: NamedDependency[Principal | None],
-    csrf_token: NamedDependency[str],
-) -> StaffVisit:
-    site: WebSite = request.app.state[WEB_STATE_KEY]
-    web = WebRequest(request, site, principal, csrf_token)
-    council = web.council
-    if principal is None:
-        here = request.scope["path"]
-        if request.scope.get("query_string"):
-            here += "?" + request.scope["query_string"].decode("latin-1")
-        raise _SignInFirst(f"{root_path(request.scope)}/auth/sign-in?{urlencode({'next': here})}")
-    if not principal.is_staff_of(council.slug):
-        raise forbidden(f"You do not work for {council.name} on this platform.")
-    await site.logos.refresh(council)
-    return StaffVisit(web, principal, request.app.state[STATE_KEY])
-
-
-class _SignInFirst(Exception):
-    def __init__(self, location: str) -> None:
-        super().__init__(location)
-        self.location = location
-
-
-def sign_in_first(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    assert isinstance(exc, _SignInFirst)
-    return Redirect(exc.location, status_code=303)
 
 
 # -- home -----------------------------------------------------------------------------------------------
@@ -232,6 +155,7 @@ async def _request_page(
         history = await status_history(connection, row["id"])
         notes = await notes_of(connection, row["id"])
         files = await list_attachments(connection, row["id"])
+        templates = await templates_for(connection, row["service"])
         if status == 200:
             await record_action(connection, visit.casework_officer, "viewed", row["reference"])
     base = f"{visit.web.root}/api/v1/staff/transactions/{row['reference']}/attachments"
@@ -249,6 +173,7 @@ async def _request_page(
         errors=errors or [],
         reason_max=REASON_MAX_LENGTH,
         note_max=NOTE_MAX_LENGTH,
+        templates=templates,
         **values,
     )
 
@@ -267,14 +192,12 @@ async def staff_request(
     return await _request_page(staff_visit, reference, done=DONE_MESSAGES.get(done or ""))
 
 
-def _text_problems(name: str, label: str, text: str | None, limit: int) -> list[FieldError]:
-    if text is None:
-        return []
-    if len(text) > limit:
-        return [FieldError(name, f"{label} must be {limit:,} characters or fewer")]
-    if "\x00" in text:
-        return [FieldError(name, f"{label} must not contain control characters")]
-    return []
+async def _template_text(visit: StaffVisit, chosen: str) -> str | None:
+    if not chosen.isdigit() or len(chosen) > 18:
+        return None
+    async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
+        found = await find_template(connection, int(chosen))
+    return found.body if found is not None else None
 
 
 @post("/requests/{reference:str}/status")
@@ -285,7 +208,12 @@ async def staff_move_request(
     form = await visit.web.form()
     to = form.get("status", "").strip()
     reason = form.get("reason", "").strip() or None
-    errors = _text_problems("reason", "Reason", reason, REASON_MAX_LENGTH)
+    chosen = form.get("template", "").strip()
+    errors = text_problems("reason", "Reason", reason, REASON_MAX_LENGTH)
+    if reason is None and chosen:  # a template chosen and nothing typed: the template's words are the reason
+        reason = await _template_text(visit, chosen)
+        if reason is None:
+            errors.append(FieldError("template", "That response template is no longer there; choose another"))
     if not to:
         errors.append(FieldError("status", "Select what happens next"))
     if not errors:
@@ -312,7 +240,7 @@ async def staff_move_request(
             errors.append(FieldError("status", "This request cannot move to that status now; choose another"))
         else:
             return visit.redirect(f"/staff/requests/{moved.reference}?done=moved")
-    typed = {"status": to, "reason": reason or ""}
+    typed = {"status": to, "reason": form.get("reason", ""), "template": chosen}
     return await _request_page(visit, reference, status=400, errors=errors, typed=typed)
 
 
@@ -344,7 +272,7 @@ async def staff_add_note(
     visit = staff_visit
     form = await visit.web.form()
     note = form.get("note", "").strip()
-    errors = _text_problems("note", "Note", note, NOTE_MAX_LENGTH)
+    errors = text_problems("note", "Note", note, NOTE_MAX_LENGTH)
     if not note:
         errors.append(FieldError("note", "Enter a note"))
     if errors:
@@ -391,20 +319,12 @@ async def staff_audit(
     )
 
 
-STATE_KEY = "staff"
-
-staff_router = Router(
-    path="/staff",
-    route_handlers=[
-        staff_home,
-        staff_queue,
-        staff_request,
-        staff_move_request,
-        staff_assign_request,
-        staff_add_note,
-        staff_audit,
-    ],
-    dependencies={"staff_visit": Provide(provide_staff_visit)},
-    exception_handlers={_SignInFirst: sign_in_first},
-    include_in_schema=False,
-)
+HANDLERS = [
+    staff_home,
+    staff_queue,
+    staff_request,
+    staff_move_request,
+    staff_assign_request,
+    staff_add_note,
+    staff_audit,
+]

@@ -1,4 +1,4 @@
-"""back office: when a request closed, who is working on it, internal notes, staff actions, the queue's indexes
+"""back office: when a request closed, who is working on it, internal notes, staff actions, response templates, the queue's indexes
 
 Revision ID: 0005
 Revises: 0004
@@ -112,10 +112,23 @@ def upgrade() -> None:
     )
     op.create_index("ix_staff_actions_reference", "staff_actions", ["reference", "id"], schema=schema)
     op.create_index("ix_staff_actions_actor", "staff_actions", ["actor_subject", "id"], schema=schema)
+    op.create_table(
+        "response_templates",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("service", sa.String(length=63), nullable=True),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("updated_by", sa.String(length=255), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_response_templates")),
+        schema=schema,
+    )
+    op.create_index("ix_response_templates_service", "response_templates", ["service"], schema=schema)
 
 
 def downgrade() -> None:
     schema = tenant_schema()
+    op.drop_table("response_templates", schema=schema)
     op.drop_table("staff_actions", schema=schema)
     op.drop_table("transaction_notes", schema=schema)
     for index in (
