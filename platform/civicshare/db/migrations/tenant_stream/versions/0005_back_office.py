@@ -1,4 +1,4 @@
-"""back office: when a request closed, who is working on it, internal notes, staff actions, response templates, the queue's indexes
+"""back office: when requests close, who works them, notes, staff actions, response templates, queue indexes
 
 Revision ID: 0005
 Revises: 0004
