@@ -69,6 +69,13 @@ async def bulk_change(staff_visit: NamedDependency[StaffVisit], csrf_checked: Na
     outcomes: list[Outcome] = []
     async with tenant_connection(services.database.engine, council) as connection:
         for reference in references:
+            found = await find_by_reference(connection, reference, for_update=True)
+            if found is None:
+                outcomes.append(Outcome(reference, False, "There is no such request"))
+                continue
+            if not visit.may_work_on(found["service"]):
+                outcomes.append(Outcome(found["reference"], False, "Your team does not work on this service"))
+                continue
             if action == "move":
                 try:
                     moved = await change_status(

@@ -57,7 +57,7 @@ async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
     council = visit.web.council
     offerings: CouncilOfferings = await services.offerings.for_council(council)
     async with tenant_connection(services.database.engine, council) as connection:
-        counts = await queue_counts(connection, uk_today(), visit.officer.subject)
+        counts = await queue_counts(connection, uk_today(), visit.officer.subject, visit.allowed)
     by_status = []
     for service, status, count in counts.by_status:
         wording = Wording(offerings, services, service)
@@ -75,19 +75,22 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
     services = visit.services
     council = visit.web.council
     offerings: CouncilOfferings = await services.offerings.for_council(council)
+    workable = [o for o in offerings if visit.may_work_on(o.code)]
     statuses = {
         status: Wording(offerings, services, o.code).label(status)
-        for o in offerings
+        for o in workable
         for status in o.service.workflow.states
     }
     read = read_filter(
         dict(request.query_params.items()),
-        frozenset(o.code for o in offerings),
+        frozenset(o.code for o in workable),
         frozenset(statuses),
     )
     today = uk_today()
     async with tenant_connection(services.database.engine, council) as connection:
-        found = await queue_page(connection, read.wanted, page=read.page, today=today, me=visit.officer.subject)
+        found = await queue_page(
+            connection, read.wanted, page=read.page, today=today, me=visit.officer.subject, allowed=visit.allowed
+        )
     rows = queue_rows(found.rows, offerings, services, today)
     kept = {key: value for key, value in read.typed.items() if value}
 
@@ -108,7 +111,7 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
         last_shown=min(found.page * PAGE_SIZE, found.total),
         page_href=page_href,
         service_options=[{"value": "", "label": "All services"}]
-        + [{"value": o.code, "label": o.title} for o in offerings],
+        + [{"value": o.code, "label": o.title} for o in workable],
         status_options=[{"value": "", "label": "Any status"}]
         + [{"value": value, "label": label} for value, label in sorted(statuses.items(), key=lambda item: item[1])],
         channel_options=[{"value": "", "label": "Any channel"}]
@@ -152,6 +155,7 @@ async def _request_page(
         row = await find_by_reference(connection, reference)
         if row is None:
             raise _not_found(council.name, reference)
+        visit.check_may_work_on(row["service"])
         history = await status_history(connection, row["id"])
         notes = await notes_of(connection, row["id"])
         files = await list_attachments(connection, row["id"])
@@ -229,6 +233,7 @@ async def staff_move_request(
                     reason,
                     registry=services.registry,
                 )
+                visit.check_may_work_on(moved.service)  # refused: the change rolls back with the 403
                 await record_action(connection, visit.casework_officer, "moved", moved.reference, to=to)
         except TransactionNotFound:
             raise _not_found(visit.web.council.name, reference) from None
@@ -260,6 +265,7 @@ async def staff_assign_request(
         row = await find_by_reference(connection, reference, for_update=True)
         if row is None:
             raise _not_found(council.name, reference)
+        visit.check_may_work_on(row["service"])
         officer = visit.casework_officer
         await assign(connection, row["id"], row["reference"], officer, officer if choice == "me" else None)
     return visit.redirect(f"/staff/requests/{row['reference']}?done=assigned")
@@ -282,6 +288,7 @@ async def staff_add_note(
         row = await find_by_reference(connection, reference)
         if row is None:
             raise _not_found(council.name, reference)
+        visit.check_may_work_on(row["service"])
         await add_note(connection, row["id"], row["reference"], visit.casework_officer, note)
     return visit.redirect(f"/staff/requests/{row['reference']}?done=noted")
 

@@ -20,6 +20,8 @@ from litestar.response import Redirect
 
 from civicshare.api.scope import root_path
 from civicshare.casework.service import Officer
+from civicshare.casework.teams import services_allowed
+from civicshare.db.engine import tenant_connection
 from civicshare.identity.guards import forbidden
 from civicshare.identity.principal import Principal
 from civicshare.services import PlatformServices
@@ -47,10 +49,21 @@ class StaffPages:
 class StaffVisit:
     """One officer's visit to a back-office page."""
 
-    def __init__(self, web: WebRequest, officer: Principal, pages: StaffPages) -> None:
+    def __init__(
+        self, web: WebRequest, officer: Principal, pages: StaffPages, allowed: frozenset[str] | None = None
+    ) -> None:
         self.web = web
         self.officer = officer
         self.pages = pages
+        self.allowed = allowed  # the services the officer's teams work on; None for every service
+
+    def may_work_on(self, service: str) -> bool:
+        return self.allowed is None or service in self.allowed
+
+    def check_may_work_on(self, service: str) -> None:
+        """403 for a request of a service the officer's teams do not work on."""
+        if not self.may_work_on(service):
+            raise forbidden("Your team does not work on this service, so you cannot open its requests.")
 
     @property
     def services(self) -> PlatformServices:
@@ -85,7 +98,9 @@ async def provide_staff_visit(
     if not principal.is_staff_of(council.slug):
         raise forbidden(f"You do not work for {council.name} on this platform.")
     await site.logos.refresh(council)
-    return StaffVisit(web, principal, request.app.state[STATE_KEY])
+    async with tenant_connection(site.services.database.engine, council) as connection:
+        allowed = await services_allowed(connection, principal.subject)
+    return StaffVisit(web, principal, request.app.state[STATE_KEY], allowed)
 
 
 class SignInFirst(Exception):

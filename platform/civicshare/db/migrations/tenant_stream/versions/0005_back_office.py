@@ -124,10 +124,35 @@ def upgrade() -> None:
         schema=schema,
     )
     op.create_index("ix_response_templates_service", "response_templates", ["service"], schema=schema)
+    op.create_table(
+        "teams",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("services", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
+        sa.UniqueConstraint("name", name=op.f("uq_teams_name")),
+        schema=schema,
+    )
+    op.create_table(
+        "team_members",
+        sa.Column("team_id", sa.BigInteger(), nullable=False),
+        sa.Column("subject", sa.String(length=255), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["team_id"], [f"{schema}.teams.id"], name=op.f("fk_team_members_team_id_teams"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("team_id", "subject", name=op.f("pk_team_members")),
+        schema=schema,
+    )
+    op.create_index("ix_team_members_subject", "team_members", ["subject"], schema=schema)
 
 
 def downgrade() -> None:
     schema = tenant_schema()
+    op.drop_table("team_members", schema=schema)
+    op.drop_table("teams", schema=schema)
     op.drop_table("response_templates", schema=schema)
     op.drop_table("staff_actions", schema=schema)
     op.drop_table("transaction_notes", schema=schema)
