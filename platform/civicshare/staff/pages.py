@@ -21,9 +21,13 @@ from civicshare.casework.service import (
     NOTE_MAX_LENGTH,
     add_note,
     assign,
+    duplicate_closing_status,
+    duplicate_reason,
+    mark_duplicate,
     notes_of,
     recent_actions,
     record_action,
+    related_requests,
 )
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
@@ -160,6 +164,7 @@ async def _request_page(
         notes = await notes_of(connection, row["id"])
         files = await list_attachments(connection, row["id"])
         templates = await templates_for(connection, row["service"])
+        related = await related_requests(connection, row)
         if status == 200:
             await record_action(connection, visit.casework_officer, "viewed", row["reference"])
     base = f"{visit.web.root}/api/v1/staff/transactions/{row['reference']}/attachments"
@@ -178,11 +183,13 @@ async def _request_page(
         reason_max=REASON_MAX_LENGTH,
         note_max=NOTE_MAX_LENGTH,
         templates=templates,
+        related=queue_rows(related, offerings, services, uk_today()),
         **values,
     )
 
 
 DONE_MESSAGES = {
+    "duplicate": "Closed as a duplicate",
     "moved": "Status saved",
     "assigned": "Assignment saved",
     "noted": "Note added",
@@ -293,9 +300,55 @@ async def staff_add_note(
     return visit.redirect(f"/staff/requests/{row['reference']}?done=noted")
 
 
+@post("/requests/{reference:str}/duplicate")
+async def staff_mark_duplicate(
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
+) -> Response[Any]:
+    """Close a request as the same as another of this council's: the resident is pointed to that one."""
+    visit = staff_visit
+    council = visit.web.council
+    services = visit.services
+    form = await visit.web.form()
+    original = normalise_reference(form.get("original", ""))
+    errors: list[FieldError] = []
+    if not original:
+        errors.append(FieldError("original", "Enter the reference of the request this one repeats"))
+    async with tenant_connection(services.database.engine, council) as connection:
+        row = await find_by_reference(connection, reference, for_update=True)
+        if row is None:
+            raise _not_found(council.name, reference)
+        visit.check_may_work_on(row["service"])
+        if original and not errors:
+            first = await find_by_reference(connection, original)
+            if first is None:
+                errors.append(FieldError("original", f"{council.name} has no request {original}"))
+            elif first["id"] == row["id"]:
+                errors.append(FieldError("original", "Enter another request's reference, not this one's"))
+        workflow = Wording(await services.offerings.for_council(council), services, row["service"]).workflow
+        closing = duplicate_closing_status(workflow, row["status"]) if workflow else None
+        if closing is None:
+            errors.append(FieldError("original", "This request cannot be closed from its status"))
+        if not errors:
+            assert closing is not None
+            await change_status(
+                connection, council, reference, closing, visit.casework_officer.name, duplicate_reason(original),
+                registry=services.registry,
+            )  # fmt: skip
+            await mark_duplicate(connection, visit.casework_officer, row["id"], row["reference"], original)
+    if errors:
+        return await _request_page(visit, reference, status=400, errors=errors, typed_original=original)
+    return visit.redirect(f"/staff/requests/{row['reference']}?done=duplicate")
+
+
 # -- the council's record of what its staff did ----------------------------------------------------------
 
-ACTION_WORDS = {"viewed": "Opened", "moved": "Changed the status", "assigned": "Assigned", "noted": "Added a note"}
+ACTION_WORDS = {
+    "viewed": "Opened",
+    "moved": "Changed the status",
+    "assigned": "Assigned",
+    "noted": "Added a note",
+    "duplicate": "Closed as a duplicate",
+}
 
 
 @get("/audit")
@@ -333,5 +386,6 @@ HANDLERS = [
     staff_move_request,
     staff_assign_request,
     staff_add_note,
+    staff_mark_duplicate,
     staff_audit,
 ]

@@ -40,6 +40,7 @@ def upgrade() -> None:
         ("closed_at", sa.DateTime(timezone=True)),
         ("assignee_subject", sa.String(255)),
         ("assignee_name", sa.String(255)),
+        ("duplicate_of", sa.String(32)),
     ):
         op.add_column("transactions", sa.Column(name, kind, nullable=True), schema=schema)
     pairs = _closing_pairs()
@@ -72,6 +73,13 @@ def upgrade() -> None:
         postgresql_where=sa.text("closed_at IS NULL"),
     )
     op.create_index("ix_transactions_usrn", "transactions", ["usrn"], schema=schema)
+    op.create_index(
+        "ix_transactions_place",
+        "transactions",
+        ["latitude", "longitude"],
+        schema=schema,
+        postgresql_where=sa.text("latitude IS NOT NULL"),
+    )
     op.create_index("ix_transactions_contact_email", "transactions", [sa.text("lower(contact_email)")], schema=schema)
     op.create_index(
         "ix_transactions_address_words",
@@ -160,9 +168,10 @@ def downgrade() -> None:
         "ix_transactions_address_words",
         "ix_transactions_contact_email",
         "ix_transactions_usrn",
+        "ix_transactions_place",
         "ix_transactions_open_assignee",
         "ix_transactions_open_due",
     ):
         op.drop_index(index, table_name="transactions", schema=schema)
-    for name in ("assignee_name", "assignee_subject", "closed_at"):
+    for name in ("duplicate_of", "assignee_name", "assignee_subject", "closed_at"):
         op.drop_column("transactions", name, schema=schema)
