@@ -68,3 +68,15 @@ team_members = Table(
     PrimaryKeyConstraint("team_id", "subject"),
     Index("ix_team_members_subject", "subject"),
 )
+
+# An officer's own named queue filters (the queue's query string), listed beside the queue.
+saved_filters = Table(
+    "saved_filters",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("owner_subject", String(255), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_saved_filters_owner_subject", "owner_subject"),
+)

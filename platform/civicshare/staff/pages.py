@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from civicshare.api.problems import Problem
 from civicshare.casework.responses import find_template, templates_for
+from civicshare.casework.saved_filters import filters_of
 from civicshare.casework.service import (
     NOTE_MAX_LENGTH,
     add_note,
@@ -34,7 +35,7 @@ from civicshare.db.engine import tenant_connection
 from civicshare.identity.guards import forbidden
 from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
 from civicshare.modules.working_days import uk_today
-from civicshare.staff.filters import read_filter
+from civicshare.staff.filters import queue_request
 from civicshare.staff.queue import PAGE_SIZE, queue_counts, queue_page
 from civicshare.staff.views import queue_rows, request_in_full
 from civicshare.staff.visit import StaffVisit, text_problems
@@ -78,23 +79,14 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
     visit = staff_visit
     services = visit.services
     council = visit.web.council
-    offerings: CouncilOfferings = await services.offerings.for_council(council)
-    workable = [o for o in offerings if visit.may_work_on(o.code)]
-    statuses = {
-        status: Wording(offerings, services, o.code).label(status)
-        for o in workable
-        for status in o.service.workflow.states
-    }
-    read = read_filter(
-        dict(request.query_params.items()),
-        frozenset(o.code for o in workable),
-        frozenset(statuses),
-    )
+    asked = await queue_request(visit, dict(request.query_params.items()))
+    offerings, workable, statuses, read = asked.offerings, asked.workable, asked.statuses, asked.read
     today = uk_today()
     async with tenant_connection(services.database.engine, council) as connection:
         found = await queue_page(
             connection, read.wanted, page=read.page, today=today, me=visit.officer.subject, allowed=visit.allowed
         )
+        saved = await filters_of(connection, visit.officer.subject)
     rows = queue_rows(found.rows, offerings, services, today)
     kept = {key: value for key, value in read.typed.items() if value}
 
@@ -114,6 +106,9 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
         first_shown=(found.page - 1) * PAGE_SIZE + 1 if found.total else 0,
         last_shown=min(found.page * PAGE_SIZE, found.total),
         page_href=page_href,
+        saved=saved,
+        export_href=visit.web.url("/staff/requests.csv" + (f"?{urlencode(kept)}" if kept else "")),
+        query_now=urlencode(kept),
         service_options=[{"value": "", "label": "All services"}]
         + [{"value": o.code, "label": o.title} for o in workable],
         status_options=[{"value": "", "label": "Any status"}]

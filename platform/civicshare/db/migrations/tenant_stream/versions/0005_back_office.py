@@ -155,10 +155,22 @@ def upgrade() -> None:
         schema=schema,
     )
     op.create_index("ix_team_members_subject", "team_members", ["subject"], schema=schema)
+    op.create_table(
+        "saved_filters",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("owner_subject", sa.String(length=255), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("query", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_filters")),
+        schema=schema,
+    )
+    op.create_index("ix_saved_filters_owner_subject", "saved_filters", ["owner_subject"], schema=schema)
 
 
 def downgrade() -> None:
     schema = tenant_schema()
+    op.drop_table("saved_filters", schema=schema)
     op.drop_table("team_members", schema=schema)
     op.drop_table("teams", schema=schema)
     op.drop_table("response_templates", schema=schema)
