@@ -99,6 +99,13 @@ async def test_a_highways_team_sees_highways_requests_only(
     assert REFERENCE.findall(queue.text) == [pothole]
     assert (await http.get(f"/staff/requests/{bin_request}", headers=contractor)).status_code == 403
     assert (await http.get(f"/staff/requests/{pothole}", headers=contractor)).status_code == 200
+    # The staff API answers the same way
+    api = await http.get("/api/v1/staff/transactions", headers={**contractor, "Accept": "application/json"})
+    assert [item["reference"] for item in api.json()] == [pothole]
+    refused = await http.get(
+        f"/api/v1/staff/transactions/{bin_request}", headers={**contractor, "Accept": "application/json"}
+    )
+    assert refused.status_code == 403
     home = text_of((await http.get("/staff", headers=contractor)).text)
     assert "1 open requests" in home
     # The administrator, in no team, still sees both
