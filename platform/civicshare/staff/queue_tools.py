@@ -122,9 +122,7 @@ async def keep_filter(staff_visit: NamedDependency[StaffVisit], csrf_checked: Na
             errors.append(FieldError("name", "You have 30 saved filters; remove one to save another"))
         else:
             return visit.redirect(f"/staff/requests?{kept}")
-    return visit.page(
-        "staff/form_problem.html", status=400, title="Save a filter", errors=errors, back=f"?{kept}"
-    )
+    return visit.page("staff/form_problem.html", status=400, title="Save a filter", errors=errors, back=f"?{kept}")
 
 
 @post("/requests/saved/{filter_id:str}/remove")

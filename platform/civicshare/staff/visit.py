@@ -24,6 +24,7 @@ from civicshare.casework.teams import services_allowed
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.guards import forbidden
 from civicshare.identity.principal import Principal
+from civicshare.savings.dashboard import DASHBOARD_FILTERS
 from civicshare.services import PlatformServices
 from civicshare.transactions.staff_routes import staff_name
 from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
@@ -43,7 +44,9 @@ class StaffPages:
     @classmethod
     def over(cls, site: WebSite) -> StaffPages:
         loader = ChoiceLoader([FileSystemLoader(TEMPLATES), site.environment.loader])  # type: ignore[list-item]
-        return cls(site.environment.overlay(loader=loader))
+        environment = site.environment.overlay(loader=loader)
+        environment.filters = {**environment.filters, **DASHBOARD_FILTERS}  # the savings dashboard's figures
+        return cls(environment)
 
 
 class StaffVisit:
