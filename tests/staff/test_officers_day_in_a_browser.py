@@ -187,3 +187,38 @@ async def tab_to(page: Any, text: str, most: int = 120) -> None:
             assert style != ["none", "none"], f"{text} has no visible focus"
             return
     raise AssertionError(f"could not reach {text!r} with the Tab key")
+
+
+async def test_every_back_office_page_passes_axe(
+    page: Any,
+    served: ServedPlatform,
+    http: httpx.AsyncClient,
+    council: CouncilWithOrganization,
+    dev_identity: DevIdentity,
+) -> None:
+    slug = await council(**HIGHWAYS)
+    reference = await report_pothole(http, slug, "grace@example.org")
+    await add_template(http, dev_identity, slug)
+    name = f"ada{uuid.uuid4().hex[:6]}"
+    await dev_identity.add_staff(slug, f"{name}@example.org", Role.COUNCIL_ADMIN)
+    base = f"http://{slug}.localhost:{served.port}"
+    await sign_in(page, base, name)
+    for path in (
+        "/staff",
+        "/staff/requests?due=overdue&q=grace%40example.org",
+        f"/staff/requests/{reference}",
+        "/staff/responses",
+        "/staff/responses/new",
+        "/staff/team",
+        f"/staff/audit?reference={reference}",
+        "/staff/savings",
+    ):
+        await visit(page, base + path)
+    # Pages that answer a mistake: the error summary and messages pass too
+    await visit(
+        page, base + "/staff/requests?submitted_from-day=31&submitted_from-month=2&submitted_from-year=2026", status=400
+    )
+    await visit(page, f"{base}/staff/requests/{reference}")
+    await page.get_by_label("Closed without action").check()
+    await submit(page, "Save", status=400)
+    assert "Enter a reason" in await page.locator(".govuk-error-summary").inner_text()
