@@ -142,3 +142,59 @@ async def test_someone_removed_from_the_council_is_signed_out_at_once(
     # Officers (not administrators) cannot manage staff
     officer = {**host_for(slug), **BROWSER, **cookie_header(await officer_of(http, dev_identity, slug))}
     assert (await http.get("/staff/team", headers=officer)).status_code == 403
+
+
+async def test_a_request_is_given_to_a_colleague_and_a_team_and_the_team_finds_it(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    slug = await council(**HIGHWAYS_AND_WASTE)
+    pothole = await report_pothole(http, slug, "grace@example.org")
+    admin = {
+        **host_for(slug),
+        **BROWSER,
+        **cookie_header(await officer_of(http, dev_identity, slug, Role.COUNCIL_ADMIN)),
+    }
+    colleague_email = f"col-{uuid.uuid4().hex[:6]}@example.org"
+    colleague_subject = await dev_identity.add_staff(slug, colleague_email, Role.COUNCIL_STAFF)
+    page = await http.get("/staff/team", headers=admin)
+    await http.post("/staff/teams", data={"name": "Roads", "csrf_token": token_of(page)}, headers=admin)
+    page = await http.get("/staff/team", headers=admin)
+    team_id = re.search(r'action="/staff/teams/(\d+)/members"', page.text)
+    assert team_id is not None
+    await http.post(
+        f"/staff/teams/{team_id[1]}/members",
+        data={"email": colleague_email, "csrf_token": token_of(page)},
+        headers=admin,
+    )
+
+    form = await http.get(f"/staff/requests/{pothole}/assign", headers=admin)
+    assert form.status_code == 200 and colleague_email in form.text
+    wrong = await http.post(
+        f"/staff/requests/{pothole}/assign",
+        data={"person": "someone-else", "team": "none", "csrf_token": token_of(form)},
+        headers=admin,
+    )
+    assert wrong.status_code == 400 and "Select a member of staff, or nobody" in wrong.text
+    given = await http.post(
+        f"/staff/requests/{pothole}/assign",
+        data={"person": colleague_subject, "team": team_id[1], "csrf_token": token_of(form)},
+        headers=admin,
+    )
+    assert given.status_code == 303
+    shown = text_of((await http.get(f"/staff/requests/{pothole}", headers=admin)).text)
+    assert "in the Roads team" in shown
+
+    async with httpx.AsyncClient(base_url=http.base_url) as browser:
+        colleague = {
+            **host_for(slug),
+            **BROWSER,
+            **cookie_header(await sign_in_in_browser(browser, slug, colleague_email)),
+        }
+    assert REFERENCE.findall((await http.get("/staff/requests", params={"team": "mine"}, headers=colleague)).text) == [
+        pothole
+    ]
+    assert REFERENCE.findall(
+        (await http.get("/staff/requests", params={"assignee": "me"}, headers=colleague)).text
+    ) == [pothole]
+    home = text_of((await http.get("/staff", headers=colleague)).text)
+    assert "1 with your teams" in home and "1 assigned to you" in home

@@ -67,6 +67,21 @@ async def assign(
     await record_action(connection, officer, "assigned", reference, to=assignee.name if assignee else None)
 
 
+async def assign_team(
+    connection: AsyncConnection,
+    transaction_id: int,
+    reference: str,
+    officer: Officer,
+    team_id: int | None,
+    team_name: str | None,
+) -> None:
+    """Give the request to one of the council's teams, or to none."""
+    await connection.execute(
+        update(transactions).where(transactions.c.id == transaction_id).values(assigned_team_id=team_id)
+    )
+    await record_action(connection, officer, "assigned", reference, team=team_name)
+
+
 async def add_note(
     connection: AsyncConnection, transaction_id: int, reference: str, officer: Officer, body: str
 ) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.casework.service import Officer, record_action
 from civicshare.casework.tables import team_members, teams
+from civicshare.transactions.tables import transactions
 
 NAME_MAX_LENGTH = 80
 
@@ -45,6 +46,12 @@ async def services_allowed(connection: AsyncConnection, subject: str) -> frozens
     return frozenset(code for (services,) in rows for code in services)
 
 
+async def teams_of(connection: AsyncConnection, subject: str) -> list[int]:
+    """The ids of the teams this member of staff is in."""
+    rows = await connection.execute(select(team_members.c.team_id).where(team_members.c.subject == subject))
+    return [team_id for (team_id,) in rows]
+
+
 async def council_teams(connection: AsyncConnection) -> list[Team]:
     members: dict[int, list[tuple[str, str]]] = {}
     for row in await connection.execute(select(team_members).order_by(team_members.c.email)):
@@ -69,6 +76,9 @@ async def create_team(
 async def remove_team(connection: AsyncConnection, officer: Officer, team_id: int) -> None:
     removed = (await connection.execute(delete(teams).where(teams.c.id == team_id).returning(teams.c.name))).first()
     if removed is not None:
+        await connection.execute(
+            update(transactions).where(transactions.c.assigned_team_id == team_id).values(assigned_team_id=None)
+        )
         await record_action(connection, officer, "team-removed", name=removed.name)
 
 

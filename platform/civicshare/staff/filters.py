@@ -48,6 +48,10 @@ def _choice(query: Mapping[str, str], name: str, allowed: frozenset[str] | tuple
     return value if value in allowed else None
 
 
+def _team(text: str) -> str | None:
+    return text if text == "mine" or (text.isdigit() and len(text) < 19) else None
+
+
 def read_filter(query: Mapping[str, str], services: frozenset[str], statuses: frozenset[str]) -> ReadFilter:
     """The filter an officer asked for; an unknown choice is ignored, a date that is not one is an error."""
     errors: list[FieldError] = []
@@ -77,6 +81,7 @@ def read_filter(query: Mapping[str, str], services: frozenset[str], statuses: fr
         submitted_to=submitted_to,
         search=search or None,
         assignee=_choice(query, "assignee", ASSIGNEE_CHOICES),
+        team=_team(query.get("team", "").strip()),
     )
     page_text = query.get("page", "1").strip()
     page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 1

@@ -30,6 +30,7 @@ from civicshare.casework.service import (
     record_action,
     related_requests,
 )
+from civicshare.casework.teams import council_teams
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.guards import forbidden
@@ -62,7 +63,7 @@ async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
     council = visit.web.council
     offerings: CouncilOfferings = await services.offerings.for_council(council)
     async with tenant_connection(services.database.engine, council) as connection:
-        counts = await queue_counts(connection, uk_today(), visit.officer.subject, visit.allowed)
+        counts = await queue_counts(connection, uk_today(), visit.officer.subject, visit.allowed, visit.teams)
     by_status = []
     for service, status, count in counts.by_status:
         wording = Wording(offerings, services, service)
@@ -84,10 +85,18 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
     today = uk_today()
     async with tenant_connection(services.database.engine, council) as connection:
         found = await queue_page(
-            connection, read.wanted, page=read.page, today=today, me=visit.officer.subject, allowed=visit.allowed
+            connection,
+            read.wanted,
+            page=read.page,
+            today=today,
+            me=visit.officer.subject,
+            allowed=visit.allowed,
+            my_teams=visit.teams,
         )
         saved = await filters_of(connection, visit.officer.subject)
-    rows = queue_rows(found.rows, offerings, services, today)
+        teams = await council_teams(connection)
+    team_names = {team.id: team.name for team in teams}
+    rows = queue_rows(found.rows, offerings, services, today, team_names)
     kept = {key: value for key, value in read.typed.items() if value}
 
     def page_href(number: int) -> str:
@@ -121,6 +130,8 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
             {"value": "today", "label": "Due today"},
             {"value": "this-week", "label": "Due by the end of this week"},
         ],
+        team_options=[{"value": "", "label": "Any team or none"}, {"value": "mine", "label": "My teams"}]
+        + [{"value": str(team.id), "label": team.name} for team in teams],
         assignee_options=[
             {"value": "", "label": "Anyone or nobody"},
             {"value": "me", "label": "Me"},
@@ -160,6 +171,7 @@ async def _request_page(
         files = await list_attachments(connection, row["id"])
         templates = await templates_for(connection, row["service"])
         related = await related_requests(connection, row)
+        team_names = {team.id: team.name for team in await council_teams(connection)}
         if status == 200:
             await record_action(connection, visit.casework_officer, "viewed", row["reference"])
     base = f"{visit.web.root}/api/v1/staff/transactions/{row['reference']}/attachments"
@@ -178,7 +190,8 @@ async def _request_page(
         reason_max=REASON_MAX_LENGTH,
         note_max=NOTE_MAX_LENGTH,
         templates=templates,
-        related=queue_rows(related, offerings, services, uk_today()),
+        related=queue_rows(related, offerings, services, uk_today(), team_names),
+        team_name=team_names.get(row["assigned_team_id"]),
         **values,
     )
 

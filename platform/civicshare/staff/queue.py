@@ -8,6 +8,7 @@ soonest due first among open requests, reads the partial index `ix_transactions_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -39,6 +40,7 @@ class QueueFilter:
     submitted_to: date | None = None
     search: str | None = None
     assignee: str | None = None  # "me" or "nobody"
+    team: str | None = None  # "mine", or a team's id
 
     @property
     def is_default(self) -> bool:
@@ -62,6 +64,7 @@ class QueueCounts:
     due_today: int
     assigned_to_me: int
     unassigned: int
+    my_teams: int
     by_status: list[tuple[str, str, int]] = field(default_factory=list)  # (service, status, count)
 
 
@@ -78,7 +81,11 @@ def search_condition(text: str) -> ColumnElement[bool]:
 
 
 def conditions(
-    wanted: QueueFilter, today: date, me: str, allowed: frozenset[str] | None = None
+    wanted: QueueFilter,
+    today: date,
+    me: str,
+    allowed: frozenset[str] | None = None,
+    my_teams: Sequence[int] = (),
 ) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     if allowed is not None:  # the officer's teams work on these services only
@@ -110,6 +117,10 @@ def conditions(
         found.append(transactions.c.assignee_subject == me)
     elif wanted.assignee == "nobody":
         found.append(transactions.c.assignee_subject.is_(None))
+    if wanted.team == "mine":
+        found.append(transactions.c.assigned_team_id.in_(list(my_teams)))
+    elif wanted.team is not None and wanted.team.isdigit():
+        found.append(transactions.c.assigned_team_id == int(wanted.team))
     return found
 
 
@@ -125,9 +136,10 @@ async def queue_page(
     today: date,
     me: str,
     allowed: frozenset[str] | None = None,
+    my_teams: Sequence[int] = (),
 ) -> QueuePage:
     """One page of the queue, soonest due first (requests with no deadline last, oldest first)."""
-    where = conditions(wanted, today, me, allowed)
+    where = conditions(wanted, today, me, allowed, my_teams)
     total = (await connection.execute(select(func.count()).select_from(transactions).where(*where))).scalar_one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -143,7 +155,11 @@ async def queue_page(
 
 
 async def queue_counts(
-    connection: AsyncConnection, today: date, me: str, allowed: frozenset[str] | None = None
+    connection: AsyncConnection,
+    today: date,
+    me: str,
+    allowed: frozenset[str] | None = None,
+    my_teams: Sequence[int] = (),
 ) -> QueueCounts:
     open_requests = and_(
         transactions.c.closed_at.is_(None),
@@ -157,6 +173,7 @@ async def queue_counts(
                 func.count().filter(transactions.c.due_on == today),
                 func.count().filter(transactions.c.assignee_subject == me),
                 func.count().filter(transactions.c.assignee_subject.is_(None)),
+                func.count().filter(transactions.c.assigned_team_id.in_(list(my_teams))),
             ).where(open_requests)
         )
     ).one()
@@ -174,6 +191,7 @@ async def queue_counts(
         due_today=figures[2],
         assigned_to_me=figures[3],
         unassigned=figures[4],
+        my_teams=figures[5],
         by_status=[(service, status, count) for service, status, count in by_status],
     )
 

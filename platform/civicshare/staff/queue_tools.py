@@ -57,7 +57,7 @@ async def export_queue(staff_visit: NamedDependency[StaffVisit], request: Reques
     council = visit.web.council
     asked = await queue_request(visit, dict(request.query_params.items()))
     today = uk_today()
-    where = conditions(asked.read.wanted, today, visit.officer.subject, visit.allowed)
+    where = conditions(asked.read.wanted, today, visit.officer.subject, visit.allowed, visit.teams)
     query = (
         select(transactions)
         .where(*where)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
-from civicshare.staff import bulk, pages, queue_tools, responses, savings_page, team
+from civicshare.staff import assigning, bulk, pages, queue_tools, responses, savings_page, team
 from civicshare.staff.visit import SignInFirst, provide_staff_visit, sign_in_first
 
 staff_router = Router(
     path="/staff",
     route_handlers=[
         *pages.HANDLERS,
+        *assigning.HANDLERS,
         *queue_tools.HANDLERS,
         *bulk.HANDLERS,
         *responses.HANDLERS,

@@ -91,6 +91,7 @@ def queue_rows(
     offerings: CouncilOfferings,
     services: PlatformServices,
     today: date,
+    team_names: dict[int, str] | None = None,
 ) -> list[QueueRow]:
     wordings: dict[str, Wording] = {}
     shown = []
@@ -107,7 +108,7 @@ def queue_rows(
                 status_label=wording.label(row["status"]),
                 sla=sla_clock(row["due_on"], row["closed_at"] is not None, today),
                 submitted=uk_date(row["created_at"]),
-                assignee=row["assignee_name"],
+                assignee=row["assignee_name"] or (team_names or {}).get(row["assigned_team_id"]),
             )
         )
     return shown

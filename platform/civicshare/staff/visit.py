@@ -20,7 +20,7 @@ from litestar.response import Redirect
 
 from civicshare.api.scope import root_path
 from civicshare.casework.service import Officer
-from civicshare.casework.teams import services_allowed
+from civicshare.casework.teams import services_allowed, teams_of
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.guards import forbidden
 from civicshare.identity.principal import Principal
@@ -53,12 +53,18 @@ class StaffVisit:
     """One officer's visit to a back-office page."""
 
     def __init__(
-        self, web: WebRequest, officer: Principal, pages: StaffPages, allowed: frozenset[str] | None = None
+        self,
+        web: WebRequest,
+        officer: Principal,
+        pages: StaffPages,
+        allowed: frozenset[str] | None = None,
+        teams: tuple[int, ...] = (),
     ) -> None:
         self.web = web
         self.officer = officer
         self.pages = pages
         self.allowed = allowed  # the services the officer's teams work on; None for every service
+        self.teams = teams  # the ids of the officer's teams
 
     def may_work_on(self, service: str) -> bool:
         return self.allowed is None or service in self.allowed
@@ -103,7 +109,8 @@ async def provide_staff_visit(
     await site.logos.refresh(council)
     async with tenant_connection(site.services.database.engine, council) as connection:
         allowed = await services_allowed(connection, principal.subject)
-    return StaffVisit(web, principal, request.app.state[STATE_KEY], allowed)
+        teams = tuple(await teams_of(connection, principal.subject))
+    return StaffVisit(web, principal, request.app.state[STATE_KEY], allowed, teams)
 
 
 class SignInFirst(Exception):

@@ -40,6 +40,7 @@ def upgrade() -> None:
         ("closed_at", sa.DateTime(timezone=True)),
         ("assignee_subject", sa.String(255)),
         ("assignee_name", sa.String(255)),
+        ("assigned_team_id", sa.BigInteger()),
         ("duplicate_of", sa.String(32)),
     ):
         op.add_column("transactions", sa.Column(name, kind, nullable=True), schema=schema)
@@ -69,6 +70,13 @@ def upgrade() -> None:
         "ix_transactions_open_assignee",
         "transactions",
         ["assignee_subject"],
+        schema=schema,
+        postgresql_where=sa.text("closed_at IS NULL"),
+    )
+    op.create_index(
+        "ix_transactions_open_team",
+        "transactions",
+        ["assigned_team_id"],
         schema=schema,
         postgresql_where=sa.text("closed_at IS NULL"),
     )
@@ -182,8 +190,9 @@ def downgrade() -> None:
         "ix_transactions_usrn",
         "ix_transactions_place",
         "ix_transactions_open_assignee",
+        "ix_transactions_open_team",
         "ix_transactions_open_due",
     ):
         op.drop_index(index, table_name="transactions", schema=schema)
-    for name in ("duplicate_of", "assignee_name", "assignee_subject", "closed_at"):
+    for name in ("duplicate_of", "assigned_team_id", "assignee_name", "assignee_subject", "closed_at"):
         op.drop_column("transactions", name, schema=schema)
