@@ -125,7 +125,10 @@ async def _in_full(
     files = f"{root_path(request.scope)}/api/v1/staff/transactions/{row['reference']}/attachments"
     return StaffTransaction(
         request=await tracked_view(connection, offerings, services, row),
-        next_statuses=sorted(workflow.allowed_from(row["status"])) if workflow else [],
+        # A status the workflow no longer has (it changed since) leads nowhere, but is still shown.
+        next_statuses=sorted(workflow.allowed_from(row["status"]))
+        if workflow and row["status"] in workflow.states
+        else [],
         submitter_kind=row["submitter_kind"],
         contact_email=row["contact_email"],
         answers=dict(row["answers"] or {}),
