@@ -56,6 +56,7 @@ from civicshare.savings.offline_import import OfflineImport
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.tables import (
+    IMPORTED,
     baseline_mixes,
     daily_rollups,
     monthly_contact_months,
@@ -109,8 +110,13 @@ async def record_contact(
         "ON CONFLICT (day, service, channel, is_test) DO UPDATE SET count = rollup.count + 1",
         (day, service, str(channel), is_test),
     )
+    await forget_if_past_month(connection, day)
+
+
+async def forget_if_past_month(connection: AsyncConnection, day: date) -> None:
+    """A count added for a day of a past month (never a submission's: those are today's) changes a
+    closed month, so its cached figures go."""
     if day < uk_day(datetime.now(UTC)).replace(day=1):
-        # A count for a past month (never a submission's: those are today's) changes a closed month.
         await forget_monthly_contacts(connection, [day])
 
 
@@ -446,7 +452,10 @@ class StoredImport:
 async def store_offline_import(
     connection: AsyncConnection, parsed: OfflineImport, *, source: str, imported_by: str
 ) -> StoredImport:
-    """Store a checked file's accepted rows: each count replaces any earlier count for its key."""
+    """Store a checked file's accepted rows: each count replaces any earlier imported count for its key.
+
+    Counts from the back office's contact log are a source of their own, which an import never touches.
+    """
     already = (
         await connection.scalar(
             select(func.count()).select_from(offline_imports).where(offline_imports.c.fingerprint == parsed.fingerprint)
@@ -455,7 +464,7 @@ async def store_offline_import(
     ) > 0
     changed = 0
     rows = [
-        {"day": row.day, "service": row.service, "channel": row.channel.value, "count": row.count}
+        {"day": row.day, "service": row.service, "channel": row.channel.value, "count": row.count, "source": IMPORTED}
         for row in parsed.accepted
     ]
     batch = 5000
@@ -466,6 +475,7 @@ async def store_offline_import(
                 offline_contact_counts.c.day,
                 offline_contact_counts.c.service,
                 offline_contact_counts.c.channel,
+                offline_contact_counts.c.source,
             ],
             set_={"count": statement.excluded.count, "imported_at": func.now()},
             where=offline_contact_counts.c.count.is_distinct_from(statement.excluded.count),

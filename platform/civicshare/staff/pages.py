@@ -84,14 +84,15 @@ class StaffVisit:
     def page(self, template: str, *, status: int = 200, **values: Any) -> Response[str]:
         context = self.web.context(officer=self.officer, officer_name=staff_name(self.officer), **values)
         html = self.pages.environment.get_template(template).render(context)
-        return Response(html, status_code=status, media_type=MediaType.HTML, headers=_NO_STORE)
+        return self.web.with_flow(Response(html, status_code=status, media_type=MediaType.HTML, headers=_NO_STORE))
 
     @property
     def casework_officer(self) -> Officer:
         return Officer(self.officer.subject, staff_name(self.officer))
 
     def redirect(self, path: str) -> Response[Any]:
-        return Redirect(self.web.url(path), status_code=303)
+        """A form in progress (assisted digital) is kept in the flow cookie, as on the resident's pages."""
+        return self.web.redirect(path)
 
 
 async def provide_staff_visit(
@@ -360,7 +361,14 @@ async def staff_add_note(
 
 # -- the council's record of what its staff did ----------------------------------------------------------
 
-ACTION_WORDS = {"viewed": "Opened", "moved": "Changed the status", "assigned": "Assigned", "noted": "Added a note"}
+ACTION_WORDS = {
+    "viewed": "Opened",
+    "moved": "Changed the status",
+    "assigned": "Assigned",
+    "noted": "Added a note",
+    "keyed_in": "Made a request for someone who contacted us",
+    "logged_contact": "Logged a contact",
+}
 
 
 @get("/audit")
@@ -393,9 +401,20 @@ async def staff_audit(
 
 STATE_KEY = "staff"
 
-staff_router = Router(
-    path="/staff",
-    route_handlers=[
+
+def back_office_router(handlers: list[Any]) -> Router:
+    """Back-office pages under /staff, each handler given the officer's visit (staff of the council only)."""
+    return Router(
+        path="/staff",
+        route_handlers=handlers,
+        dependencies={"staff_visit": Provide(provide_staff_visit)},
+        exception_handlers={_SignInFirst: sign_in_first},
+        include_in_schema=False,
+    )
+
+
+staff_router = back_office_router(
+    [
         staff_home,
         staff_queue,
         staff_request,
@@ -403,8 +422,5 @@ staff_router = Router(
         staff_assign_request,
         staff_add_note,
         staff_audit,
-    ],
-    dependencies={"staff_visit": Provide(provide_staff_visit)},
-    exception_handlers={_SignInFirst: sign_in_first},
-    include_in_schema=False,
+    ]
 )

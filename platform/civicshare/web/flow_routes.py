@@ -25,6 +25,7 @@ from civicshare.web.flows import (
     CHECK_PAGE,
     CONTACT_STEP,
     Draft,
+    answer_sections,
     checked_answers,
     email_problem,
     first_unfinished,
@@ -33,11 +34,12 @@ from civicshare.web.flows import (
     send,
     start_paying,
     steps_in_order,
+    typed_data,
     uk_day,
 )
 from civicshare.web.photos import FIELD as PHOTO_FIELD
 from civicshare.web.photos import add_photos, photo_panel
-from civicshare.web.questions import Question, posted_values, questions_for, shown_answer, validation_data
+from civicshare.web.questions import Question, posted_values, questions_for, validation_data
 from civicshare.web.service import Row
 from civicshare.web.site import FieldError, WebRequest
 
@@ -66,10 +68,7 @@ def _keep(web: WebRequest, code: str, draft: Draft) -> None:
 
 
 def _data(offered: Offering, draft: Draft) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for step in offered.service.steps:
-        data.update(validation_data(questions_for(step, offered.settings), draft.typed))
-    return data
+    return typed_data(offered, draft.typed)
 
 
 def fee_text(pence: int) -> str:
@@ -181,18 +180,23 @@ async def step_answer(
     draft.typed.update(typed)
     _keep(web, code, draft)  # answers are kept even when they need correcting
     if not checked.ok:
-        order = [question.name for question in questions]
-        dates = {question.name for question in questions if question.kind == "date"}
-        found = ((field.split(".")[0], message) for field, message in checked.errors.items())
-        errors = sorted(
-            (FieldError(name, message, f"{name}-day" if name in dates else None) for name, message in found),
-            key=lambda error: order.index(error.field) if error.field in order else len(order),
-        )
+        errors = step_errors(questions, checked.errors)
         return _step_page(web, offered, draft, step_code, questions, draft.typed, errors, bool(change), 400)
     following = page_after(offered, _data(offered, draft), step_code)
     if change and first_unfinished(offered, _data(offered, draft), draft.email) is None:
         following = CHECK_PAGE
     return web.redirect(f"/services/{code}/{following}")
+
+
+def step_errors(questions: list[Question], messages: dict[str, str]) -> list[FieldError]:
+    """A step's messages in the order its questions are asked; a date's message focuses its day box."""
+    order = [question.name for question in questions]
+    dates = {question.name for question in questions if question.kind == "date"}
+    found = ((field.split(".")[0], message) for field, message in messages.items())
+    return sorted(
+        (FieldError(name, message, f"{name}-day" if name in dates else None) for name, message in found),
+        key=lambda error: order.index(error.field) if error.field in order else len(order),
+    )
 
 
 async def _check_page(web: WebRequest, offered: Offering, draft: Draft) -> Response[Any]:
@@ -205,19 +209,7 @@ async def _check_page(web: WebRequest, offered: Offering, draft: Draft) -> Respo
         answers = checked_answers(offered, data, draft.email, web.resident)
     except SubmissionInvalid:
         return web.redirect(f"/services/{code}/{offered.service.steps[0].code}")
-    sections = []
-    for step in steps_in_order(offered, data):
-        checked = check_step(step, data, settings=offered.settings)
-        rows = [
-            Row(
-                question.label,
-                shown_answer(question, checked.answers.get(question.name)),
-                web.url(f"/services/{code}/{step.code}?change=1"),
-                question.label.lower().rstrip("?"),
-            )
-            for question in questions_for(step, offered.settings)
-        ]
-        sections.append((step.title, rows))
+    sections = answer_sections(offered, data, lambda step: web.url(f"/services/{code}/{step}?change=1"))
     sections.append(
         (
             "Your contact details",

@@ -10,6 +10,7 @@ with the draft's idempotency key, so a double-clicked "Accept and send" makes on
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,6 +33,8 @@ from civicshare.transactions.submission import (
     submit,
     valid_email,
 )
+from civicshare.web.questions import questions_for, shown_answer, validation_data
+from civicshare.web.service import Row
 
 CONTACT_STEP = "contact"
 CHECK_PAGE = "check"
@@ -97,12 +100,48 @@ def page_after(offered: Offering, data: dict[str, Any], step_code: str) -> str:
     return codes[index + 1] if 0 <= index < len(codes) - 1 else CHECK_PAGE
 
 
-def first_unfinished(offered: Offering, data: dict[str, Any], email: str) -> str | None:
-    """The first page still needing an answer, or None when the resident can check and send."""
+def first_unanswered_step(offered: Offering, data: dict[str, Any]) -> str | None:
+    """The first step of the form still needing an answer, or None when every step that applies is done."""
     for step in steps_in_order(offered, data):
         if step_answers(offered, step, data) is None:
             return step.code
+    return None
+
+
+def first_unfinished(offered: Offering, data: dict[str, Any], email: str) -> str | None:
+    """The first page still needing an answer, or None when the resident can check and send."""
+    unanswered = first_unanswered_step(offered, data)
+    if unanswered is not None:
+        return unanswered
     return None if email_problem(email) is None else CONTACT_STEP
+
+
+def typed_data(offered: Offering, typed: dict[str, str]) -> dict[str, Any]:
+    """What was typed on every step, as the service's forms read it."""
+    data: dict[str, Any] = {}
+    for step in offered.service.steps:
+        data.update(validation_data(questions_for(step, offered.settings), typed))
+    return data
+
+
+def answer_sections(
+    offered: Offering, data: dict[str, Any], change_href: Callable[[str], str]
+) -> list[tuple[str, list[Row]]]:
+    """Check your answers: each step that applies, its questions and answers, and where to change them."""
+    sections = []
+    for step in steps_in_order(offered, data):
+        checked = check_step(step, data, settings=offered.settings)
+        rows = [
+            Row(
+                question.label,
+                shown_answer(question, checked.answers.get(question.name)),
+                change_href(step.code),
+                question.label.lower().rstrip("?"),
+            )
+            for question in questions_for(step, offered.settings)
+        ]
+        sections.append((step.title, rows))
+    return sections
 
 
 def email_problem(email: str) -> str | None:
