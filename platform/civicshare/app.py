@@ -47,10 +47,9 @@ from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
-from civicshare.staff.assisted import assisted_router
-from civicshare.staff.contacts import contacts_router
-from civicshare.staff.pages import STATE_KEY as STAFF_STATE_KEY
-from civicshare.staff.pages import StaffPages, staff_router
+from civicshare.staff.routes import staff_router
+from civicshare.staff.visit import STATE_KEY as STAFF_STATE_KEY
+from civicshare.staff.visit import StaffPages
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.resolution import HostRules, TenantResolver
 from civicshare.transactions.direct_submit import DirectSubmissions
@@ -129,8 +128,6 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             council,
             web_router,
             staff_router,
-            assisted_router,
-            contacts_router,
             *RESIDENT_API,
             *STAFF_ROUTES,
             *services.registry.route_handlers(),

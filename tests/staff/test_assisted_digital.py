@@ -11,7 +11,9 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import select, update
 
+from civicshare.casework.service import Officer
 from civicshare.casework.tables import staff_actions
+from civicshare.casework.teams import council_teams, create_team, join_team
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
 from civicshare.identity.principal import Role
@@ -29,8 +31,9 @@ MISSED_BIN = "report-missed-bin"
 class OfficersBrowser:
     """An officer's browser: it keeps the cookies the council's pages set (sign-in, the form in progress)."""
 
-    def __init__(self, http: httpx.AsyncClient, slug: str, cookies: dict[str, str]) -> None:
+    def __init__(self, http: httpx.AsyncClient, slug: str, cookies: dict[str, str], subject: str = "") -> None:
         self.http = http
+        self.subject = subject
         self.slug = slug
         self.cookies = dict(cookies)
         self.token = ""
@@ -67,10 +70,10 @@ async def officer_at(
     http: httpx.AsyncClient, dev_identity: DevIdentity, slug: str, works_for: str = ""
 ) -> OfficersBrowser:
     email = f"omar-{uuid.uuid4().hex[:6]}@example.org"
-    await dev_identity.add_staff(works_for or slug, email, Role.COUNCIL_STAFF)
+    subject = await dev_identity.add_staff(works_for or slug, email, Role.COUNCIL_STAFF)
     async with httpx.AsyncClient(base_url=http.base_url) as own_browser:
         cookies = await sign_in_in_browser(own_browser, works_for or slug, email)
-    return OfficersBrowser(http, slug, cookies)
+    return OfficersBrowser(http, slug, cookies, subject)
 
 
 def date_typed(name: str, days_from_today: int = 0) -> dict[str, str]:
@@ -299,3 +302,28 @@ async def test_another_councils_officer_is_refused(
     async with httpx.AsyncClient(base_url=http.base_url) as stranger:
         signed_out = await stranger.get("/staff/contacts", headers={**host_for(ours), **BROWSER})
     assert signed_out.status_code == 303
+
+
+async def test_an_officer_in_a_highways_team_keys_in_and_logs_highways_contacts_only(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity, database: Database
+) -> None:
+    slug = await council(modules={"waste": {"enabled": True}, "highways": {"enabled": True}})
+    officer = await officer_at(http, dev_identity, slug)
+    tenant = await tenant_context_for(database, slug)
+    async with tenant_connection(database.engine, tenant) as connection:
+        admin = Officer("admin", "Ada Admin")
+        await create_team(connection, admin, "Highways", ("report-pothole",))
+        team_id = (await council_teams(connection))[0].id
+        await join_team(connection, admin, team_id, officer.subject, "omar@example.org")
+
+    start = await officer.get("/staff/assisted")
+    assert "Report a pothole" in start.text and "Report a missed bin collection" not in start.text
+    not_ours = await officer.post("/staff/assisted", {"service": MISSED_BIN, "channel": "phone"})
+    assert not_ours.status_code == 400 and "Select the service they want" in not_ours.text
+    assert (await officer.get(f"/staff/assisted/{MISSED_BIN}/address")).status_code == 403
+    logged = await officer.post(
+        "/staff/contacts", {"service": MISSED_BIN, "channel": "phone", "reason": "information", "count": "1"}
+    )
+    assert logged.status_code == 400 and "Select the service they contacted us about" in logged.text
+    pothole = await officer.post("/staff/assisted", {"service": "report-pothole", "channel": "webchat"})
+    assert pothole.status_code == 303

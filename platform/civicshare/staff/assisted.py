@@ -29,7 +29,7 @@ from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.routes import origin_of
 from civicshare.modules import FormStep, check_step, fee_for
-from civicshare.staff.pages import StaffVisit, back_office_router
+from civicshare.staff.visit import StaffVisit
 from civicshare.transactions.stores import InCallersTransaction
 from civicshare.transactions.submission import (
     EMAIL_MESSAGE,
@@ -73,10 +73,16 @@ def channel_options() -> list[Option]:
     return [Option(channel, CHANNEL_NAMES[channel]) for channel in STAFFED_CHANNELS]
 
 
-def service_options(offerings: CouncilOfferings) -> list[dict[str, str]]:
+def service_options(visit: StaffVisit, offerings: CouncilOfferings) -> list[dict[str, str]]:
+    """The council's services the officer works on (a team may be limited to some)."""
     return [{"value": "", "label": "Choose a service"}] + [
-        {"value": offering.code, "label": offering.title} for offering in offerings
+        {"value": offering.code, "label": offering.title} for offering in offerings if visit.may_work_on(offering.code)
     ]
+
+
+def worked_on(visit: StaffVisit, offerings: CouncilOfferings, code: str) -> Offering | None:
+    offered = offerings.offering(code) if code else None
+    return offered if offered is not None and visit.may_work_on(offered.code) else None
 
 
 @dataclass
@@ -115,7 +121,7 @@ def _start_page(visit: StaffVisit, offerings: CouncilOfferings, **values: Any) -
         status=400 if values.get("errors") else 200,
         title="Make a request for someone",
         current="staff-assisted",
-        service_options=service_options(offerings),
+        service_options=service_options(visit, offerings),
         channel_options=channel_options(),
         **{"typed": {}, "errors": [], **values},
     )
@@ -138,7 +144,7 @@ async def assisted_begin(
     form = await visit.web.form()
     typed = {"service": form.get("service", ""), "channel": form.get("channel", "")}
     offerings = await _offerings(visit)
-    offered = offerings.offering(typed["service"]) if typed["service"] else None
+    offered = worked_on(visit, offerings, typed["service"])
     errors = []
     if offered is None:
         errors.append(FieldError("service", "Select the service they want"))
@@ -157,6 +163,7 @@ async def _in_progress(visit: StaffVisit, code: str) -> tuple[Offering, Call] | 
     offered = (await _offerings(visit)).offering(code)
     if offered is None:
         raise Problem(404, "Page not found", f"{visit.web.council.name} does not offer this service.", name="not-found")
+    visit.check_may_work_on(code)
     return (offered, call) if call is not None and call.service == code else None
 
 
@@ -334,4 +341,4 @@ async def _send(visit: StaffVisit, offered: Offering, call: Call) -> Response[An
     return visit.redirect(f"/staff/assisted?sent={sent.reference}")
 
 
-assisted_router = back_office_router([assisted_start, assisted_begin, assisted_step, assisted_answer])
+HANDLERS = [assisted_start, assisted_begin, assisted_step, assisted_answer]

@@ -19,8 +19,8 @@ from civicshare.db.engine import tenant_connection
 from civicshare.modules.working_days import uk_today
 from civicshare.savings.channels import Channel
 from civicshare.savings.contact_log import REASON_NAMES, LoggedContact, contacts_logged_on, log_contact
-from civicshare.staff.assisted import STAFFED_CHANNELS, channel_options, service_options
-from civicshare.staff.pages import StaffVisit, back_office_router
+from civicshare.staff.assisted import STAFFED_CHANNELS, channel_options, service_options, worked_on
+from civicshare.staff.visit import StaffVisit
 from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.service import find_by_reference
 from civicshare.web.questions import Option
@@ -61,7 +61,7 @@ async def _log_page(visit: StaffVisit, **values: Any) -> Response[Any]:
         status=400 if values.get("errors") else 200,
         title="Log a contact",
         current="staff-contacts",
-        service_options=service_options(offerings),
+        service_options=service_options(visit, offerings),
         channel_options=channel_options(),
         reason_options=[Option(value, label) for value, label in REASON_NAMES.items()],
         lines=lines,
@@ -83,7 +83,7 @@ async def log_a_contact(staff_visit: NamedDependency[StaffVisit], csrf_checked: 
     typed = {name: form.get(name, "").strip() for name in ("service", "channel", "reason", "reference", "count")}
     offerings: CouncilOfferings = await visit.services.offerings.for_council(council)
     errors = []
-    if not typed["service"] or offerings.offering(typed["service"]) is None:
+    if worked_on(visit, offerings, typed["service"]) is None:
         errors.append(FieldError("service", "Select the service they contacted us about"))
     if typed["channel"] not in STAFFED_CHANNELS:
         errors.append(FieldError("channel", "Select how they contacted us"))
@@ -119,4 +119,4 @@ async def log_a_contact(staff_visit: NamedDependency[StaffVisit], csrf_checked: 
     return visit.redirect("/staff/contacts?done=logged")
 
 
-contacts_router = back_office_router([contact_log, log_a_contact])
+HANDLERS = [contact_log, log_a_contact]

@@ -10,8 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.staff.queue import ASSIGNEE_CHOICES, DUE_CHOICES, SEARCH_MAX_LENGTH, STATE_CHOICES, QueueFilter
+from civicshare.staff.visit import StaffVisit
 from civicshare.transactions.tables import CHANNELS
+from civicshare.transactions.views import Wording
 from civicshare.web.site import FieldError
 
 DATE_FIELDS = {"submitted_from": "Submitted from", "submitted_to": "Submitted to"}
@@ -79,3 +82,27 @@ def read_filter(query: Mapping[str, str], services: frozenset[str], statuses: fr
     page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 1
     typed = {key: value for key, value in query.items() if key != "page"}
     return ReadFilter(wanted, page, errors, typed)
+
+
+@dataclass(frozen=True)
+class QueueRequest:
+    """The queue an officer asked for: the council's offer, the services they work on and their statuses'
+    words, and the filter read from the address."""
+
+    offerings: CouncilOfferings
+    workable: list[Offering]
+    statuses: dict[str, str]
+    read: ReadFilter
+
+
+async def queue_request(visit: StaffVisit, query: Mapping[str, str]) -> QueueRequest:
+    services = visit.services
+    offerings = await services.offerings.for_council(visit.web.council)
+    workable = [o for o in offerings if visit.may_work_on(o.code)]
+    statuses = {
+        status: Wording(offerings, services, o.code).label(status)
+        for o in workable
+        for status in o.service.workflow.states
+    }
+    read = read_filter(query, frozenset(o.code for o in workable), frozenset(statuses))
+    return QueueRequest(offerings, workable, statuses, read)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.modules.working_days import is_working_day
@@ -77,8 +77,12 @@ def search_condition(text: str) -> ColumnElement[bool]:
     )
 
 
-def conditions(wanted: QueueFilter, today: date, me: str) -> list[ColumnElement[bool]]:
+def conditions(
+    wanted: QueueFilter, today: date, me: str, allowed: frozenset[str] | None = None
+) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
+    if allowed is not None:  # the officer's teams work on these services only
+        found.append(transactions.c.service.in_(sorted(allowed)))
     is_open = transactions.c.closed_at.is_(None)
     if wanted.state == "open":
         found.append(is_open)
@@ -113,9 +117,17 @@ def _end_of_week(today: date) -> date:
     return date.fromordinal(today.toordinal() + (6 - today.weekday()))
 
 
-async def queue_page(connection: AsyncConnection, wanted: QueueFilter, *, page: int, today: date, me: str) -> QueuePage:
+async def queue_page(
+    connection: AsyncConnection,
+    wanted: QueueFilter,
+    *,
+    page: int,
+    today: date,
+    me: str,
+    allowed: frozenset[str] | None = None,
+) -> QueuePage:
     """One page of the queue, soonest due first (requests with no deadline last, oldest first)."""
-    where = conditions(wanted, today, me)
+    where = conditions(wanted, today, me, allowed)
     total = (await connection.execute(select(func.count()).select_from(transactions).where(*where))).scalar_one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -130,8 +142,13 @@ async def queue_page(connection: AsyncConnection, wanted: QueueFilter, *, page: 
     return QueuePage(rows=rows, total=total, page=page, pages=pages)
 
 
-async def queue_counts(connection: AsyncConnection, today: date, me: str) -> QueueCounts:
-    open_requests = transactions.c.closed_at.is_(None)
+async def queue_counts(
+    connection: AsyncConnection, today: date, me: str, allowed: frozenset[str] | None = None
+) -> QueueCounts:
+    open_requests = and_(
+        transactions.c.closed_at.is_(None),
+        transactions.c.service.in_(sorted(allowed)) if allowed is not None else true(),
+    )
     figures = (
         await connection.execute(
             select(

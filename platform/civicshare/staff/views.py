@@ -74,6 +74,7 @@ class RequestInFull:
     assigned_to_me: bool
     photos: list[dict[str, Any]] = field(default_factory=list)
     decision: str | None = None
+    duplicate_of: str | None = None
 
 
 def short_location(row: dict[str, Any]) -> str:
@@ -207,4 +208,5 @@ def request_in_full(
         assigned_to_me=row["assignee_subject"] == officer_subject,
         photos=attachments,
         decision=f"{row['decided_by']}: {row['decision_reason']}" if row.get("decided_by") else None,
+        duplicate_of=row.get("duplicate_of"),
     )

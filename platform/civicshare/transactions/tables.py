@@ -65,6 +65,8 @@ transactions = Table(
     # The officer working on it (their identity's subject, and their name as colleagues read it).
     Column("assignee_subject", String(255), nullable=True),
     Column("assignee_name", String(255), nullable=True),
+    # Closed as a duplicate of this request (same council), which the resident is pointed to.
+    Column("duplicate_of", String(32), nullable=True),
     CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
     CheckConstraint("submitter_kind IN ('anonymous', 'resident', 'staff')", name="submitter_kind"),
     Index("ix_transactions_resident_subject", "resident_subject"),
@@ -79,6 +81,7 @@ transactions = Table(
     ),
     Index("ix_transactions_open_assignee", "assignee_subject", postgresql_where=text("closed_at IS NULL")),
     Index("ix_transactions_usrn", "usrn"),
+    Index("ix_transactions_place", "latitude", "longitude", postgresql_where=text("latitude IS NOT NULL")),
     Index("ix_transactions_contact_email", text("lower(contact_email)")),
     Index(
         "ix_transactions_address_words",
