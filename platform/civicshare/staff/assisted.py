@@ -28,7 +28,7 @@ from civicshare.casework.service import record_action
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.routes import origin_of
-from civicshare.modules import FormStep, check_step, fee_for
+from civicshare.modules import check_step, fee_for
 from civicshare.staff.visit import StaffVisit
 from civicshare.transactions.stores import InCallersTransaction
 from civicshare.transactions.submission import (
@@ -47,8 +47,9 @@ from civicshare.web.flows import (
     Draft,
     answer_sections,
     first_unanswered_step,
+    form_step,
     page_after,
-    steps_in_order,
+    page_before,
     typed_data,
     uk_day,
 )
@@ -167,21 +168,12 @@ async def _in_progress(visit: StaffVisit, code: str) -> tuple[Offering, Call] | 
     return (offered, call) if call is not None and call.service == code else None
 
 
-def _step(offered: Offering, step_code: str) -> FormStep:
-    try:
-        return offered.service.step(step_code)
-    except KeyError:
-        raise Problem(404, "Page not found", name="not-found") from None
-
-
 def _back(visit: StaffVisit, offered: Offering, call: Call, step_code: str, change: bool) -> str:
     code = offered.service.code
     if change:
         return visit.web.url(f"/staff/assisted/{code}/{CHECK_PAGE}")
-    data = typed_data(offered, call.draft.typed)
-    codes = [step.code for step in steps_in_order(offered, data)] + [CONTACT_STEP]
-    index = codes.index(step_code) if step_code in codes else 0
-    return visit.web.url(f"/staff/assisted/{code}/{codes[index - 1]}" if index > 0 else "/staff/assisted")
+    before = page_before(offered, typed_data(offered, call.draft.typed), step_code)
+    return visit.web.url(f"/staff/assisted/{code}/{before}" if before else "/staff/assisted")
 
 
 def _step_page(
@@ -225,7 +217,7 @@ async def assisted_step(
     if step_code == CONTACT_STEP:
         values = {CALLER_EMAIL.name: call.draft.email}
         return _step_page(visit, offered, call, CONTACT_STEP, [CALLER_EMAIL], values, [], bool(change))
-    questions = questions_for(_step(offered, step_code), offered.settings)
+    questions = questions_for(form_step(offered, step_code), offered.settings)
     return _step_page(visit, offered, call, step_code, questions, call.draft.typed, [], bool(change))
 
 
@@ -254,7 +246,7 @@ async def assisted_answer(
         call.draft.email = email
         _keep(visit, call)
         return visit.redirect(f"/staff/assisted/{code}/{CHECK_PAGE}")
-    step = _step(offered, step_code)
+    step = form_step(offered, step_code)
     questions = questions_for(step, offered.settings)
     typed = posted_values(questions, posted)
     checked = check_step(step, validation_data(questions, typed), settings=offered.settings)

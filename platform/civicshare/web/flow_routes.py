@@ -15,7 +15,7 @@ from civicshare.api.problems import Problem
 from civicshare.catalogue.service import Offering
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.routes import origin_of
-from civicshare.modules import FormStep, check_step, fee_for
+from civicshare.modules import check_step, fee_for
 from civicshare.payments import PaymentFailed, PaymentStatus
 from civicshare.transactions.attachments import MAX_UPLOAD_BYTES, UploadedFile
 from civicshare.transactions.service import find_by_reference
@@ -29,11 +29,12 @@ from civicshare.web.flows import (
     checked_answers,
     email_problem,
     first_unfinished,
+    form_step,
     page_after,
+    page_before,
     payment_came_back,
     send,
     start_paying,
-    steps_in_order,
     typed_data,
     uk_day,
 )
@@ -82,20 +83,12 @@ async def start_page(web: NamedDependency[WebRequest], code: FromPath[str]) -> R
     return web.page("start.html", current="services", offered=offered, first_step=first)
 
 
-def _step(offered: Offering, step_code: str) -> FormStep:
-    try:
-        return offered.service.step(step_code)
-    except KeyError:
-        raise Problem(404, "Page not found", name="not-found") from None
-
-
 def _back(web: WebRequest, offered: Offering, draft: Draft, step_code: str, change: bool) -> str:
     code = offered.service.code
     if change:
         return web.url(f"/services/{code}/{CHECK_PAGE}")
-    codes = [step.code for step in steps_in_order(offered, _data(offered, draft))] + [CONTACT_STEP]
-    index = codes.index(step_code) if step_code in codes else 0
-    return web.url(f"/services/{code}/{codes[index - 1]}" if index > 0 else f"/services/{code}")
+    before = page_before(offered, _data(offered, draft), step_code)
+    return web.url(f"/services/{code}/{before}" if before else f"/services/{code}")
 
 
 def _step_page(
@@ -146,7 +139,7 @@ async def step_form(
     if step_code == CONTACT_STEP:
         email = draft.email or (web.resident.email or "" if web.resident else "")
         return _step_page(web, offered, draft, CONTACT_STEP, [CONTACT_QUESTION], {"email": email}, [], bool(change))
-    questions = questions_for(_step(offered, step_code), offered.settings)
+    questions = questions_for(form_step(offered, step_code), offered.settings)
     return _step_page(web, offered, draft, step_code, questions, draft.typed, [], bool(change))
 
 
@@ -173,7 +166,7 @@ async def step_answer(
         draft.email = email
         _keep(web, code, draft)
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
-    step = _step(offered, step_code)
+    step = form_step(offered, step_code)
     questions = questions_for(step, offered.settings)
     typed = posted_values(questions, posted)
     checked = check_step(step, validation_data(questions, typed), settings=offered.settings)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from civicshare.api.problems import Problem
 from civicshare.catalogue.service import Offering
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.principal import Principal
@@ -92,6 +93,21 @@ def steps_in_order(offered: Offering, data: dict[str, Any]) -> list[FormStep]:
             asked.append(step)
             earlier.update(step_answers(offered, step, data) or {})
     return asked
+
+
+def form_step(offered: Offering, step_code: str) -> FormStep:
+    """The service's step of that code; 404 for a step it does not have."""
+    try:
+        return offered.service.step(step_code)
+    except KeyError:
+        raise Problem(404, "Page not found", name="not-found") from None
+
+
+def page_before(offered: Offering, data: dict[str, Any], step_code: str) -> str | None:
+    """The page a Back link goes to from this one; None from the first step."""
+    codes = [step.code for step in steps_in_order(offered, data)] + [CONTACT_STEP]
+    index = codes.index(step_code) if step_code in codes else 0
+    return codes[index - 1] if index > 0 else None
 
 
 def page_after(offered: Offering, data: dict[str, Any], step_code: str) -> str:
