@@ -36,6 +36,7 @@ CHANNEL_NAMES = {
     Channel.APP: "App",
     Channel.WEBCHAT: "Webchat",
     Channel.EMAIL: "Email",
+    Channel.LETTER: "Letter",
     Channel.PHONE: "Phone",
     Channel.FACE_TO_FACE: "Face to face",
 }
@@ -45,6 +46,7 @@ CHANNEL_COLOURS = {
     Channel.APP: "#85994b",
     Channel.WEBCHAT: "#28a197",
     Channel.EMAIL: "#f47738",
+    Channel.LETTER: "#b58840",
     Channel.PHONE: "#1d70b8",
     Channel.FACE_TO_FACE: "#4c2c92",
 }
@@ -158,7 +160,7 @@ def council_dashboard_parts(savings: CouncilSavings) -> dict[str, Any]:
         "channel-mix",
         "How residents contacted the council, month by month",
         "Each bar is one month's contacts, split by channel: website and app at the bottom, then webchat, "
-        "email, phone and face to face. " + _trend("the website and app share", months, every),
+        "email, letter, phone and face to face. " + _trend("the website and app share", months, every),
         months,
         channel_series,
     )

@@ -356,6 +356,8 @@ ACTION_WORDS = {
     "assigned": "Assigned",
     "noted": "Added a note",
     "duplicate": "Closed as a duplicate",
+    "keyed_in": "Made a request for someone who contacted us",
+    "logged_contact": "Logged a contact",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
-from civicshare.staff import assigning, bulk, pages, queue_tools, responses, savings_page, team
+from civicshare.staff import assigning, assisted, bulk, contacts, pages, queue_tools, responses, savings_page, team
 from civicshare.staff.visit import SignInFirst, provide_staff_visit, sign_in_first
 
 staff_router = Router(
@@ -18,6 +18,8 @@ staff_router = Router(
         *responses.HANDLERS,
         *team.HANDLERS,
         *savings_page.HANDLERS,
+        *assisted.HANDLERS,
+        *contacts.HANDLERS,
     ],
     dependencies={"staff_visit": Provide(provide_staff_visit)},
     exception_handlers={SignInFirst: sign_in_first},

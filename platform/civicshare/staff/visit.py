@@ -81,14 +81,15 @@ class StaffVisit:
     def page(self, template: str, *, status: int = 200, **values: Any) -> Response[str]:
         context = self.web.context(officer=self.officer, officer_name=staff_name(self.officer), **values)
         html = self.pages.environment.get_template(template).render(context)
-        return Response(html, status_code=status, media_type=MediaType.HTML, headers=_NO_STORE)
+        return self.web.with_flow(Response(html, status_code=status, media_type=MediaType.HTML, headers=_NO_STORE))
 
     @property
     def casework_officer(self) -> Officer:
         return Officer(self.officer.subject, staff_name(self.officer))
 
     def redirect(self, path: str) -> Response[Any]:
-        return Redirect(self.web.url(path), status_code=303)
+        """A form in progress (assisted digital) is kept in the flow cookie, as on the resident's pages."""
+        return self.web.redirect(path)
 
 
 async def provide_staff_visit(

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from civicshare.db.metadata import tenant_metadata
 
-CHANNELS = ("web", "app", "phone", "face_to_face", "email", "webchat")
+CHANNELS = ("web", "app", "phone", "face_to_face", "email", "webchat", "letter")
 _channel_list = ", ".join(f"'{channel}'" for channel in CHANNELS)
 
 transactions = Table(
