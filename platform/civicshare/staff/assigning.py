@@ -9,7 +9,6 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from civicshare.api.problems import Problem
 from civicshare.casework.service import Officer, assign, assign_team
 from civicshare.casework.teams import council_teams
 from civicshare.db.engine import tenant_connection
@@ -17,15 +16,10 @@ from civicshare.identity.directory import StaffMember, UnknownCouncil
 from civicshare.identity.guards import identity_of, identity_unavailable
 from civicshare.identity.tokens import IdentityUnavailable
 from civicshare.staff.visit import StaffVisit
-from civicshare.transactions.service import find_by_reference
 from civicshare.web.site import FieldError
 
 NOBODY = "nobody"
 NO_TEAM = "none"
-
-
-def _not_found(reference: str) -> Problem:
-    return Problem(404, "Request not found", f"There is no request {reference}.", name="transaction-not-found")
 
 
 async def _staff(visit: StaffVisit) -> list[StaffMember]:
@@ -37,10 +31,7 @@ async def _staff(visit: StaffVisit) -> list[StaffMember]:
 
 async def _page(visit: StaffVisit, reference: str, *, errors: list[FieldError] | None = None) -> Response[Any]:
     async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
-        row = await find_by_reference(connection, reference)
-        if row is None:
-            raise _not_found(reference)
-        visit.check_may_work_on(row["service"])
+        row = await visit.request_row(connection, reference)
         teams = await council_teams(connection)
     people = await _staff(visit)
     return visit.page(
@@ -79,10 +70,7 @@ async def assign_request(
             errors.append(FieldError("person", "Select a member of staff, or nobody"))
         if team_choice != NO_TEAM and team_choice not in teams:
             errors.append(FieldError("team", "Select a team, or no team"))
-        row = await find_by_reference(connection, reference, for_update=True)
-        if row is None:
-            raise _not_found(reference)
-        visit.check_may_work_on(row["service"])
+        row = await visit.request_row(connection, reference, for_update=True)
         if not errors:
             officer = visit.casework_officer
             chosen = people.get(person_choice)

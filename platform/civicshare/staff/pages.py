@@ -162,10 +162,7 @@ async def _request_page(
     council = visit.web.council
     offerings: CouncilOfferings = await services.offerings.for_council(council)
     async with tenant_connection(services.database.engine, council) as connection:
-        row = await find_by_reference(connection, reference)
-        if row is None:
-            raise _not_found(council.name, reference)
-        visit.check_may_work_on(row["service"])
+        row = await visit.request_row(connection, reference)
         history = await status_history(connection, row["id"])
         notes = await notes_of(connection, row["id"])
         files = await list_attachments(connection, row["id"])
@@ -239,6 +236,7 @@ async def staff_move_request(
         services = visit.services
         try:
             async with tenant_connection(services.database.engine, visit.web.council) as connection:
+                await visit.request_row(connection, reference, for_update=True)
                 moved = await change_status(
                     connection,
                     visit.web.council,
@@ -248,7 +246,6 @@ async def staff_move_request(
                     reason,
                     registry=services.registry,
                 )
-                visit.check_may_work_on(moved.service)  # refused: the change rolls back with the 403
                 await record_action(connection, visit.casework_officer, "moved", moved.reference, to=to)
         except TransactionNotFound:
             raise _not_found(visit.web.council.name, reference) from None
@@ -277,10 +274,7 @@ async def staff_assign_request(
         return await _request_page(visit, reference, status=400, errors=errors)
     council = visit.web.council
     async with tenant_connection(visit.services.database.engine, council) as connection:
-        row = await find_by_reference(connection, reference, for_update=True)
-        if row is None:
-            raise _not_found(council.name, reference)
-        visit.check_may_work_on(row["service"])
+        row = await visit.request_row(connection, reference, for_update=True)
         officer = visit.casework_officer
         await assign(connection, row["id"], row["reference"], officer, officer if choice == "me" else None)
     return visit.redirect(f"/staff/requests/{row['reference']}?done=assigned")
@@ -300,10 +294,7 @@ async def staff_add_note(
         return await _request_page(visit, reference, status=400, errors=errors, typed_note=note)
     council = visit.web.council
     async with tenant_connection(visit.services.database.engine, council) as connection:
-        row = await find_by_reference(connection, reference)
-        if row is None:
-            raise _not_found(council.name, reference)
-        visit.check_may_work_on(row["service"])
+        row = await visit.request_row(connection, reference)
         await add_note(connection, row["id"], row["reference"], visit.casework_officer, note)
     return visit.redirect(f"/staff/requests/{row['reference']}?done=noted")
 
@@ -322,10 +313,7 @@ async def staff_mark_duplicate(
     if not original:
         errors.append(FieldError("original", "Enter the reference of the request this one repeats"))
     async with tenant_connection(services.database.engine, council) as connection:
-        row = await find_by_reference(connection, reference, for_update=True)
-        if row is None:
-            raise _not_found(council.name, reference)
-        visit.check_may_work_on(row["service"])
+        row = await visit.request_row(connection, reference, for_update=True)
         if original and not errors:
             first = await find_by_reference(connection, original)
             if first is None:

@@ -17,7 +17,9 @@ from litestar import MediaType, Request, Response
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
 from civicshare.casework.service import Officer
 from civicshare.casework.teams import services_allowed, teams_of
@@ -26,6 +28,7 @@ from civicshare.identity.guards import forbidden
 from civicshare.identity.principal import Principal
 from civicshare.savings.dashboard import DASHBOARD_FILTERS
 from civicshare.services import PlatformServices
+from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.staff_routes import staff_name
 from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
 from civicshare.web.site import FieldError, WebRequest, WebSite
@@ -68,6 +71,20 @@ class StaffVisit:
 
     def may_work_on(self, service: str) -> bool:
         return self.allowed is None or service in self.allowed
+
+    async def request_row(
+        self, connection: AsyncConnection, reference: str, *, for_update: bool = False
+    ) -> dict[str, Any]:
+        """A request of this council the officer may work on: 404 if there is none, 403 if their teams
+        do not work on its service."""
+        row = await find_by_reference(connection, reference, for_update=for_update)
+        if row is None:
+            raise Problem(
+                404, "Request not found", f"{self.web.council.name} has no request {reference}.",
+                name="transaction-not-found",
+            )  # fmt: skip
+        self.check_may_work_on(row["service"])
+        return row
 
     def check_may_work_on(self, service: str) -> None:
         """403 for a request of a service the officer's teams do not work on."""
