@@ -27,6 +27,7 @@ from civicshare.api.dependencies import (
 )
 from civicshare.api.errors import EXCEPTION_HANDLERS
 from civicshare.api.inputs import check_inputs
+from civicshare.api.openapi import documented_render_plugins
 from civicshare.catalogue.routes import list_services, service_definition
 from civicshare.councils.routes import council
 from civicshare.db.engine import Database, open_database
@@ -45,6 +46,7 @@ from civicshare.identity.guards import (
 from civicshare.identity.operator_tokens import OperatorTokenVerifier
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.integrations.open311.routes import open311_router
+from civicshare.integrations.open311.service import GEOREPORT_ERRORS
 from civicshare.modules import ModuleRegistry, installed_core_version
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.savings.routes import savings_router
@@ -180,7 +182,12 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
         exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         lifespan=[lifespan],
         state=State({"services": services, WEB_STATE_KEY: web, STAFF_STATE_KEY: StaffPages.over(web)}),
-        openapi_config=OpenAPIConfig(title="civicshare", version=__version__, path="/api/schema"),
+        openapi_config=OpenAPIConfig(
+            title="civicshare",
+            version=__version__,
+            path="/api/schema",
+            render_plugins=documented_render_plugins({open311_router.path + "/": GEOREPORT_ERRORS}),
+        ),
         debug=False,
         logging_config=None,
     )

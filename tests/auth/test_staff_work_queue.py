@@ -138,6 +138,20 @@ async def test_staff_open_the_photo_a_resident_attached_and_no_other_councils_st
     assert (await http.get(f"{listed['href']}0", headers=bearer(sam, ours))).status_code == 404
 
 
+async def test_a_queue_asked_for_in_a_way_it_cannot_be_read_says_which_field_is_wrong(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    ours = await council(**HIGHWAYS)
+    sam = await staff_token(dev_identity, f"sam-{uuid.uuid4().hex[:6]}@example.org", ours)
+
+    refused = await http.get("/api/v1/staff/transactions", params={"limit": "0"}, headers=bearer(sam, ours))
+    assert refused.status_code == 400
+    assert refused.headers["content-type"] == "application/problem+json"
+    [error] = refused.json()["errors"]
+    assert error["field"] == "limit"
+    assert error["message"]
+
+
 async def test_an_attachment_id_no_record_can_have_is_not_found(
     http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
 ) -> None:

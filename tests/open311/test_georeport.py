@@ -256,6 +256,22 @@ async def test_an_app_that_fills_every_attribute_it_is_shown_can_file_each_highw
             assert fault["values"] == [{"key": "buzzing", "name": "The light buzzes"}]
 
 
+async def test_a_request_open311_cannot_read_is_refused_in_georeport_format(
+    http: httpx.AsyncClient, make_council: CouncilFactory
+) -> None:
+    council = await make_council(modules=_enabled("highways"))
+    refused = await http.post(
+        "/open311/v2/requests.json",
+        data=_fixmystreet_pothole(),
+        headers={**host_for(council.slug), "Idempotency-Key": "k" * 256},
+    )
+    assert refused.status_code == 400
+    assert refused.headers["content-type"] == "application/json"
+    [error] = refused.json()
+    assert error["code"] == 400
+    assert error["description"].lower().startswith("idempotency")
+
+
 def _georeport_error(response: httpx.Response, status: int) -> str:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")

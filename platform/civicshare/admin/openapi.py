@@ -7,13 +7,13 @@ Operators get a document about their API alone, and residents' clients never see
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, get
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from civicshare import __version__
+from civicshare.api.openapi import with_error_responses
 
 ADMIN_PREFIX = "/admin/v1"
 SCHEMA_PATH = f"{ADMIN_PREFIX}/schema"
@@ -43,66 +43,34 @@ def _reachable(schemas: dict[str, Any], start: set[str]) -> dict[str, Any]:
     return {name: schemas[name] for name in sorted(seen) if name in schemas}
 
 
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "description": "RFC 9457 problem details",
-    "required": ["type", "title", "status"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "instance": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "description": "with 422: each field that is not valid",
-            "items": {
-                "type": "object",
-                "required": ["field", "message"],
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-            },
-        },
-    },
-}
-_PROBLEMS = {
+# What the generic error descriptions mean on the admin API.
+_ADMIN_ERRORS = {
     "401": "no operator key, or one that is unknown, revoked or expired",
-    "403": "a read-only key asked for a change",
+    "403": "a read-only key asked for a change, or whoever signed in is not an operator",
     "404": "no such council, group, key, export or event",
     "409": "a conflict: a slug, domain, GSS code or prefix in use, or a council in the wrong state",
     "422": "not valid: see `errors`",
 }
 
 
-def _problem_responses(paths: dict[str, Any]) -> None:
-    """Every admin operation answers errors as problem+json; Litestar's generic 400 becomes our 422."""
+def _admin_descriptions(paths: dict[str, Any]) -> None:
     for operations in paths.values():
-        for method, operation in operations.items():
-            if not isinstance(operation, dict) or "responses" not in operation:
-                continue
-            responses = operation["responses"]
-            responses.pop("400", None)
-            for status, description in _PROBLEMS.items():
-                if status == "403" and method in ("get", "head"):
-                    continue
-                responses.setdefault(
-                    status,
-                    {
-                        "description": description,
-                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-                    },
-                )
+        for operation in operations.values():
+            responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+            for status, description in _ADMIN_ERRORS.items():
+                if status in responses:
+                    responses[status]["description"] = description
 
 
 def build_admin_document(app: Litestar) -> dict[str, Any]:
-    full = app.openapi_schema.to_schema()
+    full = with_error_responses(app.openapi_schema.to_schema())
     paths = {
         path: operations
         for path, operations in full.get("paths", {}).items()
         if path.startswith(ADMIN_PREFIX + "/") and not path.startswith(SCHEMA_PATH)
     }
-    paths = copy.deepcopy(paths)
-    _problem_responses(paths)
-    schemas = {**full.get("components", {}).get("schemas", {}), "Problem": PROBLEM_SCHEMA}
+    _admin_descriptions(paths)
+    schemas = full["components"]["schemas"]
     return {
         "openapi": full["openapi"],
         "info": {

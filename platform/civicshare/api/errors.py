@@ -28,9 +28,19 @@ def problem_handler(request: Request[Any, Any, Any], exc: Exception) -> Response
     return _respond(request, exc)
 
 
+def field_errors(exc: ValidationException) -> list[dict[str, str]]:
+    """Litestar's validation errors as the platform's `{field, message}` (Litestar calls the field `key`)."""
+    listed = exc.extra if isinstance(exc.extra, list) else []
+    return [
+        {"field": str(error.get("key") or error.get("source") or "body"), "message": str(error.get("message", ""))}
+        for error in listed
+        if isinstance(error, dict)
+    ]
+
+
 def validation_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     assert isinstance(exc, ValidationException)
-    errors = exc.extra if isinstance(exc.extra, list) else []
+    errors = field_errors(exc)
     problem = Problem(
         400,
         "Bad request",

@@ -27,6 +27,7 @@ from typing import Annotated, Any
 from litestar import MediaType, Request, Response, Router, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -295,7 +296,12 @@ def _read_offline_contacts(body: bytes, known_services: set[str]) -> OfflineImpo
     return parse_offline_contacts(body.decode("utf-8"), known_services=known_services)
 
 
-@post("/api/v1/savings/offline-contacts", tags=["savings"], status_code=200)
+@post(
+    "/api/v1/savings/offline-contacts",
+    tags=["savings"],
+    status_code=200,
+    responses={422: ResponseSpec(OfflineImportOut, description="no row could be accepted: each row with its reasons")},
+)
 async def import_offline_contacts(
     request: Request[Any, Any, State],
     staff: NamedDependency[StaffPrincipal],

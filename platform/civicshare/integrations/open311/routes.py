@@ -12,10 +12,11 @@ from typing import Any
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.api.errors import field_errors
 from civicshare.api.idempotency import IdempotencyKey, refuse_blank_key
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
@@ -61,6 +62,9 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
         return _json(exc.body(), exc.status)
     if isinstance(exc, Problem):
         return _json([{"code": exc.status, "description": exc.detail or exc.title}], exc.status)
+    if isinstance(exc, ValidationException) and (errors := field_errors(exc)):
+        described = [f"{error['field']}: {error['message']}" for error in errors]
+        return _json(Open311Error(exc.status_code, described).body(), exc.status_code)
     assert isinstance(exc, HTTPException)
     return _json([{"code": exc.status_code, "description": exc.detail or "The request failed"}], exc.status_code)
 
@@ -222,5 +226,6 @@ open311_router = Router(
         Open311Error: _error_response,
         Problem: _error_response,
         HTTPException: _error_response,
+        ValidationException: _error_response,  # else the platform's handler of it answers problem+json
     },
 )

@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.api.openapi import PROBLEM_SCHEMA, ErrorFormat
+from civicshare.api.problems import PROBLEM_JSON
 from civicshare.catalogue.descriptions import describe_step
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.modules import ModuleRegistry, Open311Service, ServiceDefinition, UnknownService
@@ -54,6 +56,25 @@ class Open311Error(Exception):
 
     def body(self) -> list[dict[str, Any]]:
         return [{"code": self.status, "description": description} for description in self.descriptions]
+
+
+GEOREPORT_ERRORS = ErrorFormat(
+    {
+        "GeoReportErrors": {
+            "type": "array",
+            "description": "GeoReport v2 errors: one entry per problem",
+            "items": {
+                "type": "object",
+                "required": ["code", "description"],
+                "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+            },
+        },
+        "Problem": PROBLEM_SCHEMA,
+    },
+    # Before a request reaches Open311 the council is resolved, and resolution answers problem+json.
+    {"application/json": "GeoReportErrors", PROBLEM_JSON: "Problem"},
+)
+"""How Open311 answers errors, for the OpenAPI document."""
 
 
 def check_jurisdiction(params: Mapping[str, Any], tenant: TenantContext) -> None:
