@@ -22,6 +22,7 @@ import statistics
 import tempfile
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -37,6 +38,7 @@ from civicshare.identity.directory import CouncilOrganization
 from civicshare.identity.principal import Role
 from civicshare.identity.provider import dev_issuer
 from civicshare.modules import ModuleRegistry, installed_core_version, sla_working_days
+from civicshare.modules.working_days import uk_today
 from civicshare.settings import Settings
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import onboard_tenant
@@ -273,6 +275,16 @@ def _query(path: str, **values: str) -> str:
     return str(httpx.URL(path, params=values))
 
 
+def _week_query(weeks_ago: int, **values: str) -> str:
+    """The queue for requests submitted in the Monday-to-Sunday week `weeks_ago` weeks back."""
+    today = uk_today()
+    monday = today - timedelta(days=today.weekday() + 7 * weeks_ago)
+    sunday = monday + timedelta(days=6)
+    for name, day in (("submitted_from", monday), ("submitted_to", sunday)):
+        values |= {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+    return _query("/staff/requests", **values)
+
+
 async def run_benchmark(bench: BenchDatabase) -> Table:
     engine = bench.database.engine
     mix = service_mix()
@@ -329,6 +341,11 @@ async def run_benchmark(bench: BenchDatabase) -> Table:
                         _query("/staff/requests", service=entry.service, status=entry.open_statuses[-1])
                         for entry in mix[:4]
                     ],
+                ),
+                ("Queue, submitted in one week", [_week_query(weeks_ago) for weeks_ago in (2, 3, 5)]),
+                (
+                    "Queue, submitted in one week, open and closed",
+                    [_week_query(weeks_ago, state="all") for weeks_ago in (2, 3, 5)],
                 ),
                 ("Search: a reference", [_query("/staff/requests", q=value) for value in found["reference"]]),
                 ("Search: an email", [_query("/staff/requests", q=value) for value in found["email"]]),
