@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -24,6 +26,7 @@ from civicshare.api.dependencies import (
     provide_tenant_db,
 )
 from civicshare.api.errors import EXCEPTION_HANDLERS
+from civicshare.api.inputs import check_inputs
 from civicshare.catalogue.routes import list_services, service_definition
 from civicshare.councils.routes import council
 from civicshare.db.engine import Database, open_database
@@ -47,11 +50,13 @@ from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
-from civicshare.staff.pages import STATE_KEY as STAFF_STATE_KEY
-from civicshare.staff.pages import StaffPages, staff_router
+from civicshare.staff.routes import staff_router
+from civicshare.staff.visit import STATE_KEY as STAFF_STATE_KEY
+from civicshare.staff.visit import StaffPages
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.resolution import HostRules, TenantResolver
 from civicshare.transactions.direct_submit import DirectSubmissions
+from civicshare.transactions.reconciliation import reconcile_periodically
 from civicshare.transactions.routes import (
     payment_return,
     restart_payment,
@@ -109,14 +114,34 @@ RESIDENT_API = [
 ]
 
 
+def _reconcile_payments_in_the_background(services: PlatformServices) -> asyncio.Task[None] | None:
+    """Payments nobody came back from, settled with the provider every few minutes (no job queue yet).
+
+    Every worker runs it: recording an answer is checked against the row, so two workers asking about
+    the same payment record it once.
+    """
+    minutes = services.settings.payment_reconcile_minutes
+    if not minutes:
+        return None
+    every = timedelta(minutes=minutes)
+    return asyncio.create_task(
+        reconcile_periodically(services.database.engine, services.registry, services.payments_for, every)
+    )
+
+
 def create_litestar(services: PlatformServices, web: WebSite | None = None) -> Litestar:
     web = web or WebSite(services)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        reconciling = _reconcile_payments_in_the_background(services)
         try:
             yield
         finally:
+            if reconciling is not None:
+                reconciling.cancel()
+                with suppress(asyncio.CancelledError):
+                    await reconciling
             await services.payment_accounts.aclose()
             await services.database.dispose()
 
@@ -150,6 +175,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             "csrf_token": Provide(provide_csrf_token),
             "csrf_checked": Provide(provide_csrf_checked),
         },
+        before_request=check_inputs,
         before_send=[before_send_cookies],
         exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         lifespan=[lifespan],

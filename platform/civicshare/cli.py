@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,7 +31,7 @@ from civicshare.tenancy.fleet import migrate_everything
 from civicshare.tenancy.module_checks import check_catalogue_modules
 from civicshare.tenancy.records import load_tenant_context, load_tenant_contexts
 from civicshare.tenancy.service import TenantConflict, TenantNotFound, WrongTenantState, change_status
-from civicshare.tenancy.sync import SyncReport, sync_catalogue
+from civicshare.tenancy.sync import Difference, SyncReport, catalogue_differences, sync_catalogue
 
 R = TypeVar("R")
 console = Console(stderr=True)
@@ -164,6 +165,14 @@ async def _sync(settings: Settings, database: Database) -> SyncReport:
             "run `civicshare tenants sync` again when it is reachable"
         )
     return report
+
+
+async def _differences_from_files(settings: Settings, database: Database) -> list[Difference]:
+    try:
+        catalogue = load_catalogue(settings.tenants_dir)
+    except InvalidDefinitions:
+        return []  # the files themselves are wrong; _sync said where
+    return await catalogue_differences(database.engine, catalogue)
 
 
 @tenants.command("sync")
@@ -418,8 +427,52 @@ async def demo_data_load(
         councils = await load_tenant_contexts(connection)
     if slugs:
         councils = [council for council in councils if council.slug in slugs]
-    for outcome in await load_demo_data(database, councils, seed=seed, months=months):
+    for outcome in await load_demo_data(database, councils, seed=seed, months=months, registry=discover_modules()):
         console.print(describe(outcome))
+
+
+# --- payments -------------------------------------------------------------------------------------
+
+
+@main.group()
+def payments() -> None:
+    """Payments taken through the payment providers."""
+
+
+@payments.command("reconcile")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="ask about payments that have waited this many minutes or more",
+)
+@with_database
+async def payments_reconcile(settings: Settings, database: Database, older_than: int) -> None:
+    """Ask the provider how payments nobody came back from went, council by council, and record it."""
+    from civicshare.services import PlatformServices
+    from civicshare.tenancy.directory import TenantDirectory
+    from civicshare.transactions.reconciliation import reconcile_payments
+
+    services = PlatformServices(
+        settings=settings,
+        database=database,
+        directory=TenantDirectory(database.lookups, max_age_seconds=settings.tenant_cache_seconds),
+        registry=discover_modules(),
+    )
+    try:
+        done = await reconcile_payments(
+            database.engine, services.registry, services.payments_for, timedelta(minutes=older_than)
+        )
+    finally:
+        await services.payment_accounts.aclose()
+    for reconciled in done:
+        console.print(str(reconciled), markup=False)
+    settled = sum(
+        reconciled.outcome is not None and reconciled.outcome.payment_status != "created" for reconciled in done
+    )
+    console.print(f"{len(done)} waiting payments asked about; {settled} settled")
 
 
 # --- serving --------------------------------------------------------------------------------------
@@ -465,12 +518,19 @@ def demo(context: click.Context, port: int | None) -> None:
         database = open_database(settings)
         try:
             await _migrate(settings, database, quiet=True)
-            print_sync(await _sync(settings, database))
+            try:
+                print_sync(await _sync(settings, database))
+            except CommandFailed as refused:
+                # Operators may have changed councils through the admin API since: serve what is on the
+                # platform, and say what no longer matches the files.
+                console.print(f"tenants/ not applied, serving the councils as they are on the platform: {refused}")
+                for difference in await _differences_from_files(settings, database):
+                    console.print(str(difference), markup=False)
             from civicshare.savings.demo_loader import describe, load_demo_data
 
             async with database.engine.connect() as connection:
                 councils = await load_tenant_contexts(connection)
-            for outcome in await load_demo_data(database, councils):
+            for outcome in await load_demo_data(database, councils, registry=discover_modules()):
                 console.print(describe(outcome))
         finally:
             await database.dispose()

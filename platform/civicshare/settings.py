@@ -87,6 +87,13 @@ class Settings(BaseSettings):
         default=None, description="one file per council slug holding that council's GOV.UK Pay API key"
     )
     govuk_pay_url: str = GOVUK_PAY_URL
+    payment_reconcile_minutes: int = Field(
+        default=15,
+        ge=0,
+        le=24 * 60,
+        description="each serving worker asks the payment provider about payments left waiting this long, this "
+        "often; 0 leaves it to `civicshare payments reconcile` (cron, systemd timer)",
+    )
 
     @model_validator(mode="after")
     def _govuk_pay_needs_its_keys(self) -> Self:

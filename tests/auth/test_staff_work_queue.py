@@ -136,3 +136,13 @@ async def test_staff_open_the_photo_a_resident_attached_and_no_other_councils_st
     wrong_request = listed["href"].replace(reference, other)
     assert (await http.get(wrong_request, headers=bearer(sam, ours))).status_code == 404
     assert (await http.get(f"{listed['href']}0", headers=bearer(sam, ours))).status_code == 404
+
+
+async def test_an_attachment_id_no_record_can_have_is_not_found(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    slug = await council(**HIGHWAYS)
+    reference = await report_pothole(http, slug)
+    sam = await staff_token(dev_identity, f"sam-{uuid.uuid4().hex[:6]}@example.org", slug)
+    path = f"/api/v1/staff/transactions/{reference}/attachments/{2**63}"
+    assert (await http.get(path, headers=bearer(sam, slug))).status_code == 404

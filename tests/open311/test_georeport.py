@@ -254,3 +254,36 @@ async def test_an_app_that_fills_every_attribute_it_is_shown_can_file_each_highw
             # The council's own choices, not the module's defaults.
             [fault] = [a for a in definition["attributes"] if a["code"] == "fault"]
             assert fault["values"] == [{"key": "buzzing", "name": "The light buzzes"}]
+
+
+def _georeport_error(response: httpx.Response, status: int) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    (error,) = response.json()
+    assert error["code"] == status
+    return str(error["description"])
+
+
+async def test_what_an_app_sends_that_cannot_be_read_or_stored_is_an_error_in_georeport_format(
+    http: httpx.AsyncClient, make_council: CouncilFactory
+) -> None:
+    slug = (await make_council(modules=_enabled("highways"))).slug
+    as_json = {**host_for(slug), "content-type": "application/json"}
+    requests = "/open311/v2/requests.json"
+
+    assert "not valid JSON" in _georeport_error(await http.post(requests, content=b"{nope", headers=as_json), 400)
+    nested = b"[" * 100_000 + b"]" * 100_000
+    assert "not valid JSON" in _georeport_error(await http.post(requests, content=nested, headers=as_json), 400)
+    with_nul = _fixmystreet_pothole(description="Deep hole\x00")
+    refused = await http.post(requests, data=with_nul, headers=host_for(slug))
+    assert _georeport_error(refused, 422).startswith("description:")
+    blank_key = await http.post(
+        requests, data=_fixmystreet_pothole(), headers={**host_for(slug), "Idempotency-Key": ""}
+    )
+    assert "Idempotency-Key" in _georeport_error(blank_key, 400)
+    _georeport_error(await http.get("/open311/v2/requests/KNG%00.json", headers=host_for(slug)), 404)
+    by_ids = await http.get(requests, params={"service_request_id": "A\x00B"}, headers=host_for(slug))
+    assert _georeport_error(by_ids, 422).startswith("service_request_id:")
+
+    filed = await http.post(requests, data=_fixmystreet_pothole(), headers=host_for(slug))
+    assert filed.status_code == 201 and filed.json()[0]["service_request_id"].endswith("-000001")

@@ -246,3 +246,20 @@ async def test_requests_that_make_no_sense_are_refused_plainly(
     assert grouping.status_code == 422
     unknown = {"channel": "phone", "unit_cost": "3.00", "effective_from": "2024-04-01", "service": "report-potholes"}
     assert (await http.post("/api/v1/savings/unit-costs", json=unknown, headers=headers)).status_code == 422
+
+
+async def test_a_nul_in_an_offline_contacts_file_or_its_source_is_refused_not_stored(
+    http: httpx.AsyncClient, live_council: LiveCouncilFactory
+) -> None:
+    council = await live_council()
+    headers = {**host_for(council.slug), "content-type": "text/csv"}
+    with_nul = (
+        "date,service,channel,count\n2024-03-15,report-pothole,phone\x00,10\n2024-03-16\x00,report-pothole,phone,1\n"
+    )
+    refused = await http.post("/api/v1/savings/offline-contacts", content=with_nul, headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert [row["line"] for row in refused.json()["rejected_rows"]] == [2, 3]
+    named = await http.post(
+        "/api/v1/savings/offline-contacts", content=OFFLINE_CSV, headers=headers, params={"source": "calls\x00.csv"}
+    )
+    assert named.status_code == 422 and named.json()["errors"][0]["field"] == "source", named.text

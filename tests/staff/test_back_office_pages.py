@@ -10,12 +10,14 @@ from datetime import timedelta
 from html import unescape
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
+from civicshare.app import discover_modules
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
 from civicshare.identity.principal import Role
 from civicshare.modules.working_days import uk_today
+from civicshare.savings.demo_loader import load_demo_data
 from civicshare.transactions.tables import transactions
 from tests.auth.conftest import CSRF_INPUT, CouncilWithOrganization, cookie_header, sign_in_in_browser
 from tests.support import host_for, tenant_context_for
@@ -223,3 +225,60 @@ async def test_a_council_admin_reads_who_opened_and_changed_a_request_and_an_off
     assert len(said) == 2  # newest first: the status change, then the view
     assert "Changed the status" in said[0] and "to: in_progress" in said[0]
     assert "Opened" in said[1] and reference in said[1]
+
+
+async def test_an_officer_keeps_a_filter_and_downloads_the_filtered_queue(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity, database: Database
+) -> None:
+    slug = await council(**HIGHWAYS)
+    late = await report_pothole(http, slug, "grace@example.org")
+    await report_pothole(http, slug, "ravi@example.org")
+    await make_overdue(database, slug, late)
+    officer = {**host_for(slug), **BROWSER, **cookie_header(await officer_of(http, dev_identity, slug))}
+    colleague = {**host_for(slug), **BROWSER, **cookie_header(await officer_of(http, dev_identity, slug))}
+
+    queue = await http.get("/staff/requests", params={"due": "overdue"}, headers=officer)
+    token = CSRF_INPUT.search(queue.text)
+    assert token is not None
+    nameless = await http.post(
+        "/staff/requests/saved", data={"name": " ", "query": "due=overdue", "csrf_token": token[1]}, headers=officer
+    )
+    assert nameless.status_code == 400 and "Enter a name for this filter" in nameless.text
+    kept = await http.post(
+        "/staff/requests/saved",
+        data={"name": "My overdue potholes", "query": "due=overdue&page=3", "csrf_token": token[1]},
+        headers=officer,
+    )
+    assert kept.status_code == 303 and kept.headers["location"] == "/staff/requests?due=overdue"
+    assert (
+        'href="/staff/requests?due=overdue">My overdue potholes</a>'
+        in (await http.get("/staff/requests", headers=officer)).text
+    )
+    assert "My overdue potholes" not in (await http.get("/staff/requests", headers=colleague)).text
+
+    download = await http.get("/staff/requests.csv", params={"due": "overdue"}, headers=officer)
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert "attachment" in download.headers["content-disposition"]
+    lines = download.text.strip().splitlines()
+    assert lines[0].startswith("reference,service,status,due")
+    assert len(lines) == 2 and lines[1].startswith(f"{late},Report a pothole,Received,Overdue by")
+    assert "grace@example.org" in lines[1]
+
+
+async def test_the_demo_gives_officers_requests_in_every_state_some_overdue(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity, database: Database
+) -> None:
+    slug = await council(**HIGHWAYS)
+    tenant = await tenant_context_for(database, slug)
+    await load_demo_data(database, [tenant], months=3, registry=discover_modules())
+    officer = {**host_for(slug), **BROWSER, **cookie_header(await officer_of(http, dev_identity, slug))}
+    async with tenant_connection(database.engine, tenant) as connection:
+        total = (await connection.execute(select(func.count()).select_from(transactions))).scalar_one()
+    home = text_of((await http.get("/staff", headers=officer)).text)
+    found = re.search(r"([\d,]+) overdue .* ([\d,]+) open requests", home)
+    assert found is not None
+    overdue, still_open = (int(number.replace(",", "")) for number in found.groups())
+    assert 0 < overdue < still_open < total  # closed requests are closed, some open ones are late
+    closed = await http.get("/staff/requests", params={"state": "closed"}, headers=officer)
+    assert "Showing 1 to 25 of" in text_of(closed.text)

@@ -4,6 +4,7 @@ its own row, the next number in an unbroken sequence, its count in the rollup, o
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -108,3 +109,26 @@ async def test_a_statement_that_fails_fails_every_submission_waiting_on_it(
     )
 
     assert all(isinstance(outcome, Exception) for outcome in outcomes)
+
+
+async def test_a_row_the_database_refuses_fails_only_its_own_submission(
+    database: Database, make_council: CouncilFactory
+) -> None:
+    kingston = await council(database, make_council)
+    writer = TransactionWriter(database.engine)
+    unstorable = replace(report(99), answers={"location_description": "Lamp post \x00", "fault": "out"})
+    await writer.create(kingston, report(0))  # in flight while the others queue: they go together next
+
+    outcomes = await asyncio.gather(
+        *(writer.create(kingston, report(number)) for number in range(1, 6)),
+        writer.create(kingston, unstorable),
+        *(writer.create(kingston, report(number)) for number in range(6, 11)),
+        return_exceptions=True,
+    )
+
+    refused = outcomes.pop(5)
+    assert isinstance(refused, Exception) and not isinstance(refused, DuplicateSubmission)
+    assert all(isinstance(row, dict) for row in outcomes), outcomes
+    assert sorted(sequence_number(row) for row in outcomes) == list(range(2, 12))  # type: ignore[arg-type]
+    async with tenant_connection(database.engine, kingston) as connection:
+        assert await connection.scalar(select(func.count()).select_from(transactions)) == 11

@@ -118,6 +118,9 @@ async def test_a_submission_is_answered_without_litestar_and_reads_the_same(
         pytest.param(b"", {}, id="no body"),
         pytest.param(_body(STREETLIGHT), {"Idempotency-Key": "k" * 256}, id="key too long"),
         pytest.param(_body({"location_description": "x" * 1024 * 1024}), {}, id="body over the limit"),
+        pytest.param(_body({"location_description": "Mill\x00Lane"}), {}, id="a NUL in an answer"),
+        pytest.param(b'{"answers": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", {}, id="nested past the decoder"),
+        pytest.param(b'{"answers": {"fault": "\xff"}}', {}, id="invalid UTF-8"),
     ],
 )
 async def test_a_request_litestar_would_refuse_is_refused_by_litestar_in_its_own_words(
@@ -132,18 +135,25 @@ async def test_a_request_litestar_would_refuse_is_refused_by_litestar_in_its_own
 
 async def test_problems_raised_while_submitting_read_the_same(clients: Clients, councils: Councils) -> None:
     slug = councils.outsider.slug
+    fresh = None  # a new key each time
     cases = [
-        ("report-streetlight", _body({"fault": "out"})),  # the location is missing: 422 with every field
-        ("no-such-service", _body(STREETLIGHT)),  # 404
-        ("report-streetlight", _body(STREETLIGHT, channel="fax")),  # 422
-        ("report-streetlight", _body(STREETLIGHT, return_url="https://elsewhere.example")),  # 422
+        ("report-streetlight", _body({"fault": "out"}), fresh),  # the location is missing: 422 with every field
+        ("no-such-service", _body(STREETLIGHT), fresh),  # 404
+        ("report-streetlight", _body(STREETLIGHT, channel="fax"), fresh),  # 422
+        ("report-streetlight", _body(STREETLIGHT, return_url="https://elsewhere.example"), fresh),  # 422
+        ("report-streetlight", _body(STREETLIGHT), ""),  # an empty Idempotency-Key: 400
     ]
-    for service, content in cases:
+    for service, content, key in cases:
         url = f"/api/v1/services/{service}/transactions"
-        sent = {**host_for(slug), "content-type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
+        sent = {
+            **host_for(slug),
+            "content-type": "application/json",
+            "Idempotency-Key": uuid.uuid4().hex if key is fresh else key,
+        }
         direct = await clients.direct.post(url, content=content, headers=sent)
         litestar = await clients.litestar.post(url, content=content, headers=sent)
-        assert direct.status_code in (404, 422), direct.text
+        assert direct.status_code in (400, 404, 422), direct.text
+        assert key is fresh or direct.json()["errors"][0]["field"] == "Idempotency-Key"
         assert _comparable(direct) == _comparable(litestar)
     assert clients.behind_lane.requests == 0
 

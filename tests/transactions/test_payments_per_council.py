@@ -23,12 +23,13 @@ class StandInGovUkPay:
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
         self.up = True
+        self.state = "created"  # what GOV.UK Pay says of the payment when asked
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         if not self.up:
             return httpx.Response(500, json={"description": "down for maintenance"})
-        return httpx.Response(201 if request.method == "POST" else 200, json=payment_body("created"))
+        return httpx.Response(201 if request.method == "POST" else 200, json=payment_body(self.state))
 
 
 @pytest.fixture

@@ -96,14 +96,20 @@ async def test_the_same_key_at_two_councils_makes_one_transaction_at_each(
         assert response.json()["reference"].startswith(council.reference_prefix)
 
 
-async def pay(http: httpx.AsyncClient, slug: str, next_url: str, outcome: str) -> dict[str, Any]:
+async def choose_on_the_sandbox_page(http: httpx.AsyncClient, slug: str, next_url: str, outcome: str) -> str:
+    """The resident finishes paying on the sandbox's page; returns where the provider sends them back."""
     page = await http.get(next_url, headers=host_for(slug))
     assert page.status_code == 200
     assert "Sandbox: no real money" in page.text
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]  # the page is a form, as any other
     chosen = await http.post(next_url, data={"outcome": outcome, "csrf_token": token}, headers=host_for(slug))
     assert chosen.status_code == 303, chosen.text
-    returned = await http.get(chosen.headers["location"], headers=host_for(slug))
+    return chosen.headers["location"]
+
+
+async def pay(http: httpx.AsyncClient, slug: str, next_url: str, outcome: str) -> dict[str, Any]:
+    return_url = await choose_on_the_sandbox_page(http, slug, next_url, outcome)
+    returned = await http.get(return_url, headers=host_for(slug))
     assert returned.status_code == 200, returned.text
     body: dict[str, Any] = returned.json()
     return body

@@ -271,3 +271,28 @@ async def test_an_uploaded_logo_is_served_in_place_of_the_councils_file_logo(
         async with database.engine.begin() as connection:
             await connection.execute(delete(tenant_logos).where(tenant_logos.c.tenant_id == tenant_id))
     assert (await http.get("/branding/council-logo", headers=host_for("kingston"))).status_code == 404  # one address
+
+
+async def test_a_form_with_a_character_that_cannot_be_saved_or_read_gets_a_page_that_says_so(
+    http: httpx.AsyncClient, shipped_councils: list[str]
+) -> None:
+    headers = browser_at("kingston")
+    step = "/services/report-pothole/location"
+    token = await csrf_token(http, step, headers)
+    refused = await http.post(
+        step, data={"location_description": "Market\x00Place", "csrf_token": token}, headers=headers
+    )
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("text/html")
+    assert "Sorry, there is a problem" in refused.text and "cannot be saved" in refused.text
+    tracked = await http.post(
+        "/track", data={"reference": "KNG\x00", "email": "a@b.example", "csrf_token": token}, headers=headers
+    )
+    assert tracked.status_code == 422 and "reference" in tracked.text
+
+    form = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+    not_utf8 = await http.post(
+        step, content=b"location_description=Market%ff%fePlace&csrf_token=" + token.encode(), headers=form
+    )
+    assert not_utf8.status_code in (303, 400), not_utf8.text  # read with replacement characters, never a 500
+    huge = await http.post(step, data={"location_description": "x" * 200_000, "csrf_token": token}, headers=headers)
+    assert 400 <= huge.status_code < 500 and huge.headers["content-type"].startswith("text/html")

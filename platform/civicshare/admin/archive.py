@@ -9,19 +9,20 @@ its rows with their ids in the same transaction, and set each identity sequence 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
 import secrets
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Column, Table, select, text, update
+from sqlalchemy import Column, RowMapping, Table, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.admin import audit
@@ -94,11 +95,13 @@ class _HashingWriter:
     digest: Any
     rows: int = 0
 
-    def line(self, data: dict[str, Any]) -> None:
-        encoded = (json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
-        self.digest.update(encoded)
-        self.target.write(encoded)
-        self.rows += 1
+    def lines(self, rows: Sequence[RowMapping]) -> None:
+        for row in rows:
+            data = {key: _encode(value) for key, value in row.items()}
+            encoded = (json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+            self.digest.update(encoded)
+            self.target.write(encoded)
+        self.rows += len(rows)
 
 
 async def _write_tables(connection: AsyncConnection, archive: zipfile.ZipFile) -> list[dict[str, Any]]:
@@ -108,8 +111,10 @@ async def _write_tables(connection: AsyncConnection, archive: zipfile.ZipFile) -
         with archive.open(name, "w", force_zip64=True) as entry:
             writer = _HashingWriter(entry, hashlib.sha256())
             result = await connection.stream(select(table).order_by(*table.primary_key.columns))
-            async for row in result.mappings():
-                writer.line({key: _encode(value) for key, value in row.items()})
+            # Encoding and compressing run beside the event loop: a big council's archive takes a while,
+            # and the worker keeps serving every other council meanwhile.
+            async for rows in result.mappings().partitions(BATCH):
+                await asyncio.to_thread(writer.lines, rows)
         written.append({"table": table.name, "file": name, "rows": writer.rows, "sha256": writer.digest.hexdigest()})
     return written
 
@@ -162,10 +167,7 @@ async def export_council(engine: AsyncEngine, data_dir: Path, operator: Operator
                     }
                     archive.writestr(MANIFEST, json.dumps(manifest, indent=2))
         partial.rename(path)
-        digest = hashlib.sha256()
-        with path.open("rb") as finished:
-            for chunk in iter(lambda: finished.read(1 << 20), b""):
-                digest.update(chunk)
+        digest = await asyncio.to_thread(_sha256_of_file, path)
         async with engine.begin() as connection:
             row = (
                 (
@@ -176,7 +178,7 @@ async def export_council(engine: AsyncEngine, data_dir: Path, operator: Operator
                             tenant_id=tenant_id,
                             file_name=path.name,
                             size_bytes=path.stat().st_size,
-                            sha256=digest.hexdigest(),
+                            sha256=digest,
                             schema_revision=revision or "",
                             row_counts={item["table"]: item["rows"] for item in files},
                             created_by=operator.id,
@@ -218,6 +220,14 @@ class Imported:
     slug: str
     schema: str
     row_counts: dict[str, int]
+
+
+def _sha256_of_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as finished:
+        for chunk in iter(lambda: finished.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _sha256_of(archive: zipfile.ZipFile, name: str) -> str:

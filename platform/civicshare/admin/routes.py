@@ -291,9 +291,12 @@ async def upload_logo(
     services: Services,
     operator: CurrentOperator,
     slug: SlugPath,
-    data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+    data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> CouncilResource:
-    logo = branding.recognise_logo(await data.read())
+    sent = next(iter(data.values()), None)
+    if sent is None:
+        raise invalid([("data", "Choose the logo file to upload (a PNG or SVG)")])
+    logo = branding.recognise_logo(await sent.read())
     async with changing(services) as connection:
         await branding.set_logo(connection, operator, slug, logo)
         return await councils.council_resource(connection, slug)

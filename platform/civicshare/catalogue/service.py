@@ -61,7 +61,10 @@ class Offering:
         return sla_working_days(self.service, self.settings)
 
     def status_label(self, status: str) -> str:
-        """The words this council uses for a status (its `state_labels`, else the module's)."""
+        """The words this council uses for a status (its `state_labels`, else the module's); a status the
+        workflow no longer has (it changed since the request was stored) is shown as it was stored."""
+        if status not in self.service.workflow.states:
+            return status.replace("_", " ").capitalize()
         return self.service.workflow.label(status, self.settings.state_labels)
 
 

@@ -21,6 +21,8 @@ from typing import Any
 from asyncpg.exceptions import InterfaceError, PostgresConnectionError  # type: ignore[import-untyped]
 from sqlalchemy import ARRAY
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -30,6 +32,10 @@ from sqlalchemy.util import greenlet_spawn
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 
 _REQUIRED = object()
+
+# What a statement fails with when the database, not the statement, is at fault: the connection was lost,
+# or none could be had from the pool (those come wrapped by SQLAlchemy).
+CONNECTION_LOST = (PostgresConnectionError, InterfaceError, OSError, OperationalError, PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ class CouncilStatement:
         pooled = await engine.raw_connection()
         try:
             records = await pooled.driver_connection.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
-        except (PostgresConnectionError, InterfaceError, OSError) as error:
+        except CONNECTION_LOST as error:
             await greenlet_spawn(pooled.invalidate, error)  # not handed to the next request
             raise
         finally:

@@ -2,8 +2,9 @@
 
 ``load_demo_data`` takes the engine's deterministic demo counts (``savings.demo_data``) for each council
 and stores them the way real data arrives: web and app contacts become real transaction rows (with
-references from the council's per-year sequence, statuses, status history and UK-daytime timestamps,
-``is_test`` false), and phone, face-to-face, email and webchat contacts become imported offline counts.
+references from the council's per-year sequence, UK-daytime timestamps, ``is_test`` false, and a status
+and history that walk the service's own workflow: ``savings.demo_history``), and phone, face-to-face,
+email and webchat contacts become imported offline counts.
 The daily rollups are then rebuilt from those transactions, and each service's baseline is derived from
 the first month, when most contacts were still by phone. The same seed always gives the same data.
 
@@ -18,23 +19,25 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.db.engine import Database, tenant_connection
+from civicshare.modules import ModuleRegistry, Workflow, sla_working_days
 from civicshare.savings.channels import Channel
 from civicshare.savings.demo_data import demo_counts, split_platform_and_offline
+from civicshare.savings.demo_history import DemoLife, demo_life
 from civicshare.savings.service import UK_TIME, derive_and_store_baseline, rebuild_rollups, uk_day
 from civicshare.savings.tables import offline_contact_counts
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.references import format_reference
-from civicshare.transactions.tables import reference_sequences, transaction_events, transactions
+from civicshare.transactions.tables import reference_sequences, transactions
 
 # Residents (ONS mid-2021 estimates, rounded) of the demo councils; others get DEFAULT_POPULATION.
 DEMO_POPULATIONS = {
@@ -54,21 +57,6 @@ DEMO_DRIFT = {
     "waltham-forest": (0.15, 0.55),
 }
 DEFAULT_DRIFT = (0.15, 0.55)
-SERVICE_MODULES = {
-    "report-pothole": "highways",
-    "report-streetlight": "highways",
-    "report-fly-tipping": "highways",
-    "report-missed-bin": "waste",
-    "order-bin": "waste",
-    "garden-waste-subscription": "waste",
-    "resident-parking-permit": "parking",
-    "challenge-penalty-charge": "parking",
-    "pay-penalty-charge": "parking",
-    "single-person-discount": "council_tax",
-    "tell-us-you-are-moving": "council_tax",
-    "pay-council-tax": "council_tax",
-    "request-site-inspection": "building_control",
-}
 TRANSACTION_COLUMNS = (
     "reference",
     "module",
@@ -81,7 +69,12 @@ TRANSACTION_COLUMNS = (
     "is_test",
     "created_at",
     "updated_at",
+    "due_on",
+    "decided_by",
+    "decision_reason",
+    "closed_at",
 )
+EVENT_COLUMNS = ("transaction_id", "from_status", "to_status", "actor", "note", "created_at")
 DEMO_ANSWERS = json.dumps({"demo": True})
 
 
@@ -104,12 +97,27 @@ def demo_window(today: date, months: int) -> tuple[date, date]:
     return date(index // 12, index % 12 + 1, 1), today - timedelta(days=1)
 
 
-def _status(rng: random.Random, age_days: int) -> str:
-    if age_days > 14:
-        return "closed" if rng.random() < 0.93 else "rejected"
-    if age_days > 2:
-        return "closed" if rng.random() < 0.5 else "in_progress"
-    return "received"
+@dataclass(frozen=True)
+class DemoWorkflow:
+    """What a demo transaction of a service needs from its module: the module, workflow and promised time."""
+
+    module: str
+    workflow: Workflow
+    sla_working_days: int | None
+
+
+# A service whose module is not installed: its requests were received and wait there.
+UNINSTALLED = DemoWorkflow("demo", Workflow(states=("submitted",), initial="submitted", transitions={}), None)
+
+
+def demo_workflows(registry: ModuleRegistry) -> dict[str, DemoWorkflow]:
+    """Each installed service's module, workflow and service level agreement (with the module's defaults)."""
+    found = {}
+    for module in registry.modules:
+        for service in module.services:
+            days = sla_working_days(service, module.default_settings())
+            found[service.code] = DemoWorkflow(module.code, service.workflow, days)
+    return found
 
 
 def _day_start_utc(day: date) -> datetime:
@@ -123,8 +131,10 @@ def transaction_records(
     seed: int,
     today: date,
     first_numbers: dict[int, int],
-) -> tuple[list[tuple[Any, ...]], dict[int, int]]:
-    """COPY-ready transaction rows, in time order, and the last reference number used in each year."""
+    workflows: Mapping[str, DemoWorkflow],
+) -> tuple[list[tuple[Any, ...]], list[DemoLife], dict[int, int]]:
+    """COPY-ready transaction rows in time order, each one's life through its workflow, and the last
+    reference number used in each year."""
     rng = random.Random(f"{seed}:{tenant.slug}:transactions")
     moments: list[tuple[datetime, str, Channel]] = []
     for day, service, channel, count in platform_counts:
@@ -132,28 +142,38 @@ def transaction_records(
         # Between 07:00 and 23:00 UK time: no daylight-saving gaps, and the UK day is always `day`.
         moments.extend((opens + timedelta(seconds=rng.randrange(16 * 3600)), service, channel) for _ in range(count))
     moments.sort(key=lambda moment: moment[0])
+    now = datetime.combine(today, time(0), tzinfo=UK_TIME).astimezone(UTC)  # the data ends with yesterday
     numbers = dict(first_numbers)
     records: list[tuple[Any, ...]] = []
+    lives: list[DemoLife] = []
     for created_at, service, channel in moments:
         year = created_at.year
         numbers[year] = numbers.get(year, 0) + 1
         signed_in = rng.random() < 0.4
+        demo = workflows.get(service, UNINSTALLED)
+        life = demo_life(demo.workflow, created_at, now, rng, sla_working_days=demo.sla_working_days)
+        decided = life.moves[-1] if life.status in demo.workflow.closing else None
         records.append(
             (
                 format_reference(tenant.reference_prefix, year, numbers[year]),
-                SERVICE_MODULES.get(service, "demo"),
+                demo.module,
                 service,
                 channel.value,
-                _status(rng, (today - uk_day(created_at)).days),
+                life.status,
                 DEMO_ANSWERS,
                 "resident" if signed_in else "anonymous",
                 None if signed_in else f"resident{rng.randrange(10**6):06d}@example.org",
                 False,
                 created_at,
-                created_at,
+                life.updated_at,
+                life.due_on,
+                decided.actor if decided else None,
+                decided.note if decided else None,
+                life.updated_at if decided else None,
             )
         )
-    return records, numbers
+        lives.append(life)
+    return records, lives, numbers
 
 
 async def _has_data(connection: AsyncConnection) -> bool:
@@ -168,7 +188,13 @@ async def _driver(connection: AsyncConnection) -> Any:
 
 
 async def load_council_demo_data(
-    connection: AsyncConnection, tenant: TenantContext, *, seed: int, months: int, today: date
+    connection: AsyncConnection,
+    tenant: TenantContext,
+    *,
+    seed: int,
+    months: int,
+    today: date,
+    workflows: Mapping[str, DemoWorkflow],
 ) -> DemoLoadOutcome:
     """One council's demo data, in the caller's database transaction (routed to that council)."""
     if await _has_data(connection):
@@ -187,7 +213,9 @@ async def load_council_demo_data(
     platform, offline = split_platform_and_offline(counts)
     sequences = await connection.execute(select(reference_sequences.c.year, reference_sequences.c.last_number))
     first_numbers = {int(year): int(number) for year, number in sequences}
-    records, numbers = transaction_records(tenant, platform, seed=seed, today=today, first_numbers=first_numbers)
+    records, lives, numbers = transaction_records(
+        tenant, platform, seed=seed, today=today, first_numbers=first_numbers, workflows=workflows
+    )
 
     # The statements above began the database transaction, so the COPYs below are part of it.
     driver = await _driver(connection)
@@ -200,7 +228,7 @@ async def load_council_demo_data(
         columns=("day", "service", "channel", "count"),
         records=[(day, service, channel.value, count) for day, service, channel, count in offline],
     )
-    await _status_history(connection)
+    await _status_history(connection, driver, tenant, records, lives)
     for year, number in numbers.items():
         statement = insert(reference_sequences).values(year=year, last_number=number)
         await connection.execute(
@@ -216,21 +244,20 @@ async def load_council_demo_data(
     )
 
 
-async def _status_history(connection: AsyncConnection) -> None:
-    """Each demo transaction was received, and most were later decided by a member of staff."""
-    received = select(
-        transactions.c.id, literal(None), literal("received"), literal("resident"), transactions.c.created_at
+async def _status_history(
+    connection: AsyncConnection, driver: Any, tenant: TenantContext, records: Sequence[tuple[Any, ...]],
+    lives: Sequence[DemoLife],
+) -> None:  # fmt: skip
+    """Each demo transaction's moves through its workflow, as history rows."""
+    ids = dict((await connection.execute(select(transactions.c.reference, transactions.c.id))).all())
+    events = [
+        (ids[record[0]], move.from_status, move.to_status, move.actor, move.note, move.at)
+        for record, life in zip(records, lives, strict=True)
+        for move in life.moves
+    ]
+    await driver.copy_records_to_table(
+        "transaction_events", schema_name=tenant.schema, columns=EVENT_COLUMNS, records=events
     )
-    columns = ["transaction_id", "from_status", "to_status", "actor", "created_at"]
-    await connection.execute(insert(transaction_events).from_select(columns, received))
-    decided = select(
-        transactions.c.id,
-        literal("received"),
-        transactions.c.status,
-        literal("staff"),
-        transactions.c.created_at + func.make_interval(0, 0, 0, 2),
-    ).where(transactions.c.status != "received")
-    await connection.execute(insert(transaction_events).from_select(columns, decided))
 
 
 async def load_demo_data(
@@ -239,6 +266,7 @@ async def load_demo_data(
     seed: int = 7,
     months: int = 15,
     *,
+    registry: ModuleRegistry,
     today: date | None = None,
     concurrency: int = 2,
 ) -> list[DemoLoadOutcome]:
@@ -248,10 +276,13 @@ async def load_demo_data(
     """
     today = today or uk_day(datetime.now(UTC))
     slots = asyncio.Semaphore(concurrency)
+    workflows = demo_workflows(registry)
 
     async def load(tenant: TenantContext) -> DemoLoadOutcome:
         async with slots, tenant_connection(database.engine, tenant) as connection:
-            return await load_council_demo_data(connection, tenant, seed=seed, months=months, today=today)
+            return await load_council_demo_data(
+                connection, tenant, seed=seed, months=months, today=today, workflows=workflows
+            )
 
     return list(await asyncio.gather(*(load(tenant) for tenant in tenants)))
 

@@ -9,6 +9,7 @@ Reports read the daily rollups and the imported offline counts, never the raw tr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -99,7 +100,10 @@ async def council_savings(
     )
 
     flags = resolve_flags(flags_source, tenant.slug, {row.service for row in rows})
-    report = build_savings_report(
+    # Building a report is pure arithmetic over every day's rows, seconds for a long period: it runs beside
+    # the event loop, which meanwhile serves every other council.
+    report = await asyncio.to_thread(
+        build_savings_report,
         council=tenant.slug,
         period=period,
         rollups=rows,
@@ -121,7 +125,8 @@ async def council_savings(
     # Savings to date: before the period plus in it, each summed from its own rounded cells as shown.
     savings_to_date = report.totals.savings
     if earlier is not None:
-        savings_to_date += build_savings_report(
+        before = await asyncio.to_thread(
+            build_savings_report,
             council=tenant.slug,
             period=earlier,
             rollups=rows,
@@ -129,7 +134,8 @@ async def council_savings(
             unit_costs=costs.schedule,
             baseline=baseline,
             group_by=(),
-        ).totals.savings
+        )
+        savings_to_date += before.totals.savings
     return CouncilSavings(
         council=tenant.slug,
         council_name=tenant.name,

@@ -3,7 +3,6 @@
 On a council's own address (staff, guarded by ``require_staff``):
     GET  /api/v1/savings/report?from=&to=&group_by=month,service,channel   the report as JSON
     GET  /api/v1/savings/report.csv?from=&to=                               month x service x channel CSV
-    GET  /staff/savings?from=&to=                                           the dashboard (HTML, SVG charts)
     GET  /api/v1/savings/unit-costs        POST the same: set a cost from a date
     GET  /api/v1/savings/baseline          PUT  /api/v1/savings/baseline/{service}
     POST /api/v1/savings/baseline/derive   work each service's mix out from counts before a date
@@ -20,6 +19,7 @@ Periods: ``from`` and ``to`` are days (both included); without them, the twelve 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -32,7 +32,6 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
 from civicshare.db.engine import tenant_connection
 from civicshare.savings.access import (
     OperatorPrincipal,
@@ -46,8 +45,8 @@ from civicshare.savings.baseline import BaselineMix
 from civicshare.savings.channels import Channel
 from civicshare.savings.costs import UnitCostOverride
 from civicshare.savings.csv_export import report_to_csv
-from civicshare.savings.dashboard import council_dashboard, operator_dashboard
-from civicshare.savings.offline_import import parse_offline_contacts
+from civicshare.savings.dashboard import operator_dashboard
+from civicshare.savings.offline_import import OfflineImport, parse_offline_contacts
 from civicshare.savings.operators import PlatformOverview
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.report import Grouping
@@ -127,11 +126,11 @@ def groupings(text: str) -> tuple[Grouping, ...]:
     return tuple(chosen)
 
 
-def _csv_response(savings: CouncilSavings) -> Response[str]:
+async def _csv_response(savings: CouncilSavings) -> Response[str]:
     period = savings.report.period
     filename = f"savings-{savings.council}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     return Response(
-        report_to_csv(savings.report),
+        await asyncio.to_thread(report_to_csv, savings.report),  # years of months x services x channels
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{filename}"'},
     )
@@ -173,7 +172,7 @@ async def _csv_report(
         connection, council, services.service_flags, period, group_by=CSV_GROUPING, avoided=None,
         with_savings_to_date=False,
     )  # fmt: skip
-    return _csv_response(savings)
+    return await _csv_response(savings)
 
 
 @get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv")
@@ -187,30 +186,6 @@ async def savings_report_csv(
 ) -> Response[str]:
     """The report as CSV, one row per month, service and channel (columns: civicshare.savings.csv_export)."""
     return await _csv_report(tenant_db, tenant, services, report_period(period_from, period_to))
-
-
-@get("/staff/savings", media_type=MediaType.HTML, include_in_schema=False)
-async def savings_dashboard(
-    request: Request[Any, Any, State],
-    staff: NamedDependency[StaffPrincipal],
-    tenant: NamedDependency[TenantContext],
-    tenant_db: NamedDependency[AsyncConnection],
-    services: NamedDependency[PlatformServices],
-    period_from: PeriodFrom = None,
-    period_to: PeriodTo = None,
-) -> str:
-    period = report_period(period_from, period_to)
-    savings = await council_savings(
-        tenant_db, tenant, services.service_flags, period, group_by=(Grouping.MONTH, Grouping.CHANNEL)
-    )
-    query = f"?from={period.start.isoformat()}&to={period.end.isoformat()}"
-    root = root_path(request.scope)
-    return council_dashboard(
-        savings,
-        tenant.branding,
-        csv_link=f"{root}/api/v1/savings/report.csv{query}",
-        json_link=f"{root}/api/v1/savings/report{query}&group_by=month,service",
-    )
 
 
 async def _unit_costs_out(connection: AsyncConnection, tenant: TenantContext) -> UnitCostsOut:
@@ -316,6 +291,10 @@ async def derive_service_baselines(
     return await _baselines_out(tenant_db)
 
 
+def _read_offline_contacts(body: bytes, known_services: set[str]) -> OfflineImport:
+    return parse_offline_contacts(body.decode("utf-8"), known_services=known_services)
+
+
 @post("/api/v1/savings/offline-contacts", tags=["savings"], status_code=200)
 async def import_offline_contacts(
     request: Request[Any, Any, State],
@@ -328,11 +307,14 @@ async def import_offline_contacts(
     """Import a CSV (date, service, channel, count) of offline contacts. Each row is checked on its own;
     accepted rows are stored and each replaces any earlier count for its date, service and channel, so
     importing the same file again changes nothing. Answers 422 when no row could be accepted."""
+    csv_file = await request.body()
+    known_services = set(services.service_flags.service_flags(tenant.slug))
     try:
-        text = (await request.body()).decode("utf-8")
+        # Off the event loop: a contact centre's years of counts take seconds to check, and every other
+        # council's requests are served by this loop meanwhile.
+        parsed = await asyncio.to_thread(_read_offline_contacts, csv_file, known_services)
     except UnicodeDecodeError:
         raise _unprocessable("Invalid file", "The file must be CSV text in UTF-8.") from None
-    parsed = parse_offline_contacts(text, known_services=set(services.service_flags.service_flags(tenant.slug)))
     stored = await store_offline_import(tenant_db, parsed, source=source, imported_by=staff.name)
     body = OfflineImportOut(
         accepted=stored.accepted,
@@ -446,7 +428,6 @@ _staff_router = Router(
     route_handlers=[
         savings_report,
         savings_report_csv,
-        savings_dashboard,
         unit_costs,
         add_unit_cost,
         baseline,

@@ -10,8 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.staff.queue import ASSIGNEE_CHOICES, DUE_CHOICES, SEARCH_MAX_LENGTH, STATE_CHOICES, QueueFilter
+from civicshare.staff.visit import StaffVisit
 from civicshare.transactions.tables import CHANNELS
+from civicshare.transactions.views import Wording
 from civicshare.web.site import FieldError
 
 DATE_FIELDS = {"submitted_from": "Submitted from", "submitted_to": "Submitted to"}
@@ -45,6 +48,10 @@ def _choice(query: Mapping[str, str], name: str, allowed: frozenset[str] | tuple
     return value if value in allowed else None
 
 
+def _team(text: str) -> str | None:
+    return text if text == "mine" or (text.isdigit() and len(text) < 19) else None
+
+
 def read_filter(query: Mapping[str, str], services: frozenset[str], statuses: frozenset[str]) -> ReadFilter:
     """The filter an officer asked for; an unknown choice is ignored, a date that is not one is an error."""
     errors: list[FieldError] = []
@@ -74,8 +81,33 @@ def read_filter(query: Mapping[str, str], services: frozenset[str], statuses: fr
         submitted_to=submitted_to,
         search=search or None,
         assignee=_choice(query, "assignee", ASSIGNEE_CHOICES),
+        team=_team(query.get("team", "").strip()),
     )
     page_text = query.get("page", "1").strip()
     page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 1
     typed = {key: value for key, value in query.items() if key != "page"}
     return ReadFilter(wanted, page, errors, typed)
+
+
+@dataclass(frozen=True)
+class QueueRequest:
+    """The queue an officer asked for: the council's offer, the services they work on and their statuses'
+    words, and the filter read from the address."""
+
+    offerings: CouncilOfferings
+    workable: list[Offering]
+    statuses: dict[str, str]
+    read: ReadFilter
+
+
+async def queue_request(visit: StaffVisit, query: Mapping[str, str]) -> QueueRequest:
+    services = visit.services
+    offerings = await services.offerings.for_council(visit.web.council)
+    workable = [o for o in offerings if visit.may_work_on(o.code)]
+    statuses = {
+        status: Wording(offerings, services, o.code).label(status)
+        for o in workable
+        for status in o.service.workflow.states
+    }
+    read = read_filter(query, frozenset(o.code for o in workable), frozenset(statuses))
+    return QueueRequest(offerings, workable, statuses, read)

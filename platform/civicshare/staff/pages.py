@@ -1,127 +1,56 @@
-"""The back office: a council's officers work its requests in the browser, under `/staff/` on the council's
-own address, in its colours. Pages are server-rendered GOV.UK Frontend and work without JavaScript.
+"""The back office's casework pages: the staff home, the queue, one request (moving it on, assigning it,
+internal notes) and the council's record of what staff did.
 
-Only staff of the request's council get in: anyone not signed in is sent to sign in and brought back,
-anyone else is refused (403). Every query runs in the council's own schema. A status change goes
-through `transactions.status.change_status`, as the staff API's does.
+Every query runs in the council's own schema. A status change goes through
+`transactions.status.change_status`, as the staff API's does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader
-from litestar import MediaType, Request, Response, Router, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Redirect
 
 from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
+from civicshare.casework.responses import find_template, templates_for
+from civicshare.casework.saved_filters import filters_of
 from civicshare.casework.service import (
     NOTE_MAX_LENGTH,
-    Officer,
     add_note,
     assign,
+    duplicate_closing_status,
+    duplicate_reason,
+    mark_duplicate,
     notes_of,
     recent_actions,
     record_action,
+    related_requests,
 )
+from civicshare.casework.teams import council_teams
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.guards import forbidden
-from civicshare.identity.principal import Principal
 from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
 from civicshare.modules.working_days import uk_today
-from civicshare.staff.filters import read_filter
+from civicshare.staff.filters import queue_request
 from civicshare.staff.queue import PAGE_SIZE, queue_counts, queue_page
 from civicshare.staff.views import queue_rows, request_in_full
+from civicshare.staff.visit import StaffVisit, text_problems
 from civicshare.transactions.attachments import list_attachments
 from civicshare.transactions.payments import TransactionNotFound
 from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.service import find_by_reference, status_history
-from civicshare.transactions.staff_routes import staff_name
 from civicshare.transactions.status import change_status
 from civicshare.transactions.views import Wording
 from civicshare.web.service import CHANNEL_NAMES, uk_date_time
-from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
-from civicshare.web.site import FieldError, WebRequest, WebSite
+from civicshare.web.site import FieldError
 
-TEMPLATES = Path(__file__).parent / "templates"
 REASON_MAX_LENGTH = 2000
 AUDIT_PAGE = 200
-_NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
-
-
-@dataclass
-class StaffPages:
-    """The back office's templates, laid over the council website's (its layout, components and assets)."""
-
-    environment: Environment
-
-    @classmethod
-    def over(cls, site: WebSite) -> StaffPages:
-        loader = ChoiceLoader([FileSystemLoader(TEMPLATES), site.environment.loader])  # type: ignore[list-item]
-        return cls(site.environment.overlay(loader=loader))
-
-
-class StaffVisit:
-    """One officer's visit to a back-office page."""
-
-    def __init__(self, web: WebRequest, officer: Principal, pages: StaffPages) -> None:
-        self.web = web
-        self.officer = officer
-        self.pages = pages
-
-    @property
-    def services(self) -> Any:
-        return self.web.site.services
-
-    def page(self, template: str, *, status: int = 200, **values: Any) -> Response[str]:
-        context = self.web.context(officer=self.officer, officer_name=staff_name(self.officer), **values)
-        html = self.pages.environment.get_template(template).render(context)
-        return Response(html, status_code=status, media_type=MediaType.HTML, headers=_NO_STORE)
-
-    @property
-    def casework_officer(self) -> Officer:
-        return Officer(self.officer.subject, staff_name(self.officer))
-
-    def redirect(self, path: str) -> Response[Any]:
-        return Redirect(self.web.url(path), status_code=303)
-
-
-async def provide_staff_visit(
-    request: Request[Any, Any, State],
-    principal: NamedDependency[Principal | None],
-    csrf_token: NamedDependency[str],
-) -> StaffVisit:
-    site: WebSite = request.app.state[WEB_STATE_KEY]
-    web = WebRequest(request, site, principal, csrf_token)
-    council = web.council
-    if principal is None:
-        here = request.scope["path"]
-        if request.scope.get("query_string"):
-            here += "?" + request.scope["query_string"].decode("latin-1")
-        raise _SignInFirst(f"{root_path(request.scope)}/auth/sign-in?{urlencode({'next': here})}")
-    if not principal.is_staff_of(council.slug):
-        raise forbidden(f"You do not work for {council.name} on this platform.")
-    await site.logos.refresh(council)
-    return StaffVisit(web, principal, request.app.state[STATE_KEY])
-
-
-class _SignInFirst(Exception):
-    def __init__(self, location: str) -> None:
-        super().__init__(location)
-        self.location = location
-
-
-def sign_in_first(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    assert isinstance(exc, _SignInFirst)
-    return Redirect(exc.location, status_code=303)
 
 
 # -- home -----------------------------------------------------------------------------------------------
@@ -134,7 +63,7 @@ async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
     council = visit.web.council
     offerings: CouncilOfferings = await services.offerings.for_council(council)
     async with tenant_connection(services.database.engine, council) as connection:
-        counts = await queue_counts(connection, uk_today(), visit.officer.subject)
+        counts = await queue_counts(connection, uk_today(), visit.officer.subject, visit.allowed, visit.teams)
     by_status = []
     for service, status, count in counts.by_status:
         wording = Wording(offerings, services, service)
@@ -151,21 +80,23 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
     visit = staff_visit
     services = visit.services
     council = visit.web.council
-    offerings: CouncilOfferings = await services.offerings.for_council(council)
-    statuses = {
-        status: Wording(offerings, services, o.code).label(status)
-        for o in offerings
-        for status in o.service.workflow.states
-    }
-    read = read_filter(
-        dict(request.query_params.items()),
-        frozenset(o.code for o in offerings),
-        frozenset(statuses),
-    )
+    asked = await queue_request(visit, dict(request.query_params.items()))
+    offerings, workable, statuses, read = asked.offerings, asked.workable, asked.statuses, asked.read
     today = uk_today()
     async with tenant_connection(services.database.engine, council) as connection:
-        found = await queue_page(connection, read.wanted, page=read.page, today=today, me=visit.officer.subject)
-    rows = queue_rows(found.rows, offerings, services, today)
+        found = await queue_page(
+            connection,
+            read.wanted,
+            page=read.page,
+            today=today,
+            me=visit.officer.subject,
+            allowed=visit.allowed,
+            my_teams=visit.teams,
+        )
+        saved = await filters_of(connection, visit.officer.subject)
+        teams = await council_teams(connection)
+    team_names = {team.id: team.name for team in teams}
+    rows = queue_rows(found.rows, offerings, services, today, team_names)
     kept = {key: value for key, value in read.typed.items() if value}
 
     def page_href(number: int) -> str:
@@ -184,8 +115,11 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
         first_shown=(found.page - 1) * PAGE_SIZE + 1 if found.total else 0,
         last_shown=min(found.page * PAGE_SIZE, found.total),
         page_href=page_href,
+        saved=saved,
+        export_href=visit.web.url("/staff/requests.csv" + (f"?{urlencode(kept)}" if kept else "")),
+        query_now=urlencode(kept),
         service_options=[{"value": "", "label": "All services"}]
-        + [{"value": o.code, "label": o.title} for o in offerings],
+        + [{"value": o.code, "label": o.title} for o in workable],
         status_options=[{"value": "", "label": "Any status"}]
         + [{"value": value, "label": label} for value, label in sorted(statuses.items(), key=lambda item: item[1])],
         channel_options=[{"value": "", "label": "Any channel"}]
@@ -196,6 +130,8 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
             {"value": "today", "label": "Due today"},
             {"value": "this-week", "label": "Due by the end of this week"},
         ],
+        team_options=[{"value": "", "label": "Any team or none"}, {"value": "mine", "label": "My teams"}]
+        + [{"value": str(team.id), "label": team.name} for team in teams],
         assignee_options=[
             {"value": "", "label": "Anyone or nobody"},
             {"value": "me", "label": "Me"},
@@ -229,9 +165,13 @@ async def _request_page(
         row = await find_by_reference(connection, reference)
         if row is None:
             raise _not_found(council.name, reference)
+        visit.check_may_work_on(row["service"])
         history = await status_history(connection, row["id"])
         notes = await notes_of(connection, row["id"])
         files = await list_attachments(connection, row["id"])
+        templates = await templates_for(connection, row["service"])
+        related = await related_requests(connection, row)
+        team_names = {team.id: team.name for team in await council_teams(connection)}
         if status == 200:
             await record_action(connection, visit.casework_officer, "viewed", row["reference"])
     base = f"{visit.web.root}/api/v1/staff/transactions/{row['reference']}/attachments"
@@ -249,11 +189,15 @@ async def _request_page(
         errors=errors or [],
         reason_max=REASON_MAX_LENGTH,
         note_max=NOTE_MAX_LENGTH,
+        templates=templates,
+        related=queue_rows(related, offerings, services, uk_today(), team_names),
+        team_name=team_names.get(row["assigned_team_id"]),
         **values,
     )
 
 
 DONE_MESSAGES = {
+    "duplicate": "Closed as a duplicate",
     "moved": "Status saved",
     "assigned": "Assignment saved",
     "noted": "Note added",
@@ -267,14 +211,12 @@ async def staff_request(
     return await _request_page(staff_visit, reference, done=DONE_MESSAGES.get(done or ""))
 
 
-def _text_problems(name: str, label: str, text: str | None, limit: int) -> list[FieldError]:
-    if text is None:
-        return []
-    if len(text) > limit:
-        return [FieldError(name, f"{label} must be {limit:,} characters or fewer")]
-    if "\x00" in text:
-        return [FieldError(name, f"{label} must not contain control characters")]
-    return []
+async def _template_text(visit: StaffVisit, chosen: str) -> str | None:
+    if not chosen.isdigit() or len(chosen) > 18:
+        return None
+    async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
+        found = await find_template(connection, int(chosen))
+    return found.body if found is not None else None
 
 
 @post("/requests/{reference:str}/status")
@@ -285,7 +227,12 @@ async def staff_move_request(
     form = await visit.web.form()
     to = form.get("status", "").strip()
     reason = form.get("reason", "").strip() or None
-    errors = _text_problems("reason", "Reason", reason, REASON_MAX_LENGTH)
+    chosen = form.get("template", "").strip()
+    errors = text_problems("reason", "Reason", reason, REASON_MAX_LENGTH)
+    if reason is None and chosen:  # a template chosen and nothing typed: the template's words are the reason
+        reason = await _template_text(visit, chosen)
+        if reason is None:
+            errors.append(FieldError("template", "That response template is no longer there; choose another"))
     if not to:
         errors.append(FieldError("status", "Select what happens next"))
     if not errors:
@@ -301,6 +248,7 @@ async def staff_move_request(
                     reason,
                     registry=services.registry,
                 )
+                visit.check_may_work_on(moved.service)  # refused: the change rolls back with the 403
                 await record_action(connection, visit.casework_officer, "moved", moved.reference, to=to)
         except TransactionNotFound:
             raise _not_found(visit.web.council.name, reference) from None
@@ -312,7 +260,7 @@ async def staff_move_request(
             errors.append(FieldError("status", "This request cannot move to that status now; choose another"))
         else:
             return visit.redirect(f"/staff/requests/{moved.reference}?done=moved")
-    typed = {"status": to, "reason": reason or ""}
+    typed = {"status": to, "reason": form.get("reason", ""), "template": chosen}
     return await _request_page(visit, reference, status=400, errors=errors, typed=typed)
 
 
@@ -332,6 +280,7 @@ async def staff_assign_request(
         row = await find_by_reference(connection, reference, for_update=True)
         if row is None:
             raise _not_found(council.name, reference)
+        visit.check_may_work_on(row["service"])
         officer = visit.casework_officer
         await assign(connection, row["id"], row["reference"], officer, officer if choice == "me" else None)
     return visit.redirect(f"/staff/requests/{row['reference']}?done=assigned")
@@ -344,7 +293,7 @@ async def staff_add_note(
     visit = staff_visit
     form = await visit.web.form()
     note = form.get("note", "").strip()
-    errors = _text_problems("note", "Note", note, NOTE_MAX_LENGTH)
+    errors = text_problems("note", "Note", note, NOTE_MAX_LENGTH)
     if not note:
         errors.append(FieldError("note", "Enter a note"))
     if errors:
@@ -354,13 +303,60 @@ async def staff_add_note(
         row = await find_by_reference(connection, reference)
         if row is None:
             raise _not_found(council.name, reference)
+        visit.check_may_work_on(row["service"])
         await add_note(connection, row["id"], row["reference"], visit.casework_officer, note)
     return visit.redirect(f"/staff/requests/{row['reference']}?done=noted")
 
 
+@post("/requests/{reference:str}/duplicate")
+async def staff_mark_duplicate(
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
+) -> Response[Any]:
+    """Close a request as the same as another of this council's: the resident is pointed to that one."""
+    visit = staff_visit
+    council = visit.web.council
+    services = visit.services
+    form = await visit.web.form()
+    original = normalise_reference(form.get("original", ""))
+    errors: list[FieldError] = []
+    if not original:
+        errors.append(FieldError("original", "Enter the reference of the request this one repeats"))
+    async with tenant_connection(services.database.engine, council) as connection:
+        row = await find_by_reference(connection, reference, for_update=True)
+        if row is None:
+            raise _not_found(council.name, reference)
+        visit.check_may_work_on(row["service"])
+        if original and not errors:
+            first = await find_by_reference(connection, original)
+            if first is None:
+                errors.append(FieldError("original", f"{council.name} has no request {original}"))
+            elif first["id"] == row["id"]:
+                errors.append(FieldError("original", "Enter another request's reference, not this one's"))
+        workflow = Wording(await services.offerings.for_council(council), services, row["service"]).workflow
+        closing = duplicate_closing_status(workflow, row["status"]) if workflow else None
+        if closing is None:
+            errors.append(FieldError("original", "This request cannot be closed from its status"))
+        if not errors:
+            assert closing is not None
+            await change_status(
+                connection, council, reference, closing, visit.casework_officer.name, duplicate_reason(original),
+                registry=services.registry,
+            )  # fmt: skip
+            await mark_duplicate(connection, visit.casework_officer, row["id"], row["reference"], original)
+    if errors:
+        return await _request_page(visit, reference, status=400, errors=errors, typed_original=original)
+    return visit.redirect(f"/staff/requests/{row['reference']}?done=duplicate")
+
+
 # -- the council's record of what its staff did ----------------------------------------------------------
 
-ACTION_WORDS = {"viewed": "Opened", "moved": "Changed the status", "assigned": "Assigned", "noted": "Added a note"}
+ACTION_WORDS = {
+    "viewed": "Opened",
+    "moved": "Changed the status",
+    "assigned": "Assigned",
+    "noted": "Added a note",
+    "duplicate": "Closed as a duplicate",
+}
 
 
 @get("/audit")
@@ -391,20 +387,13 @@ async def staff_audit(
     )
 
 
-STATE_KEY = "staff"
-
-staff_router = Router(
-    path="/staff",
-    route_handlers=[
-        staff_home,
-        staff_queue,
-        staff_request,
-        staff_move_request,
-        staff_assign_request,
-        staff_add_note,
-        staff_audit,
-    ],
-    dependencies={"staff_visit": Provide(provide_staff_visit)},
-    exception_handlers={_SignInFirst: sign_in_first},
-    include_in_schema=False,
-)
+HANDLERS = [
+    staff_home,
+    staff_queue,
+    staff_request,
+    staff_move_request,
+    staff_assign_request,
+    staff_add_note,
+    staff_mark_duplicate,
+    staff_audit,
+]

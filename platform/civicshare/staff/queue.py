@@ -9,11 +9,12 @@ soonest due first among open requests, reads the partial index `ix_transactions_
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, func, literal_column, select
+from sqlalchemy import ColumnElement, FromClause, and_, func, literal_column, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.modules.bank_holidays import ENGLAND_AND_WALES
@@ -41,6 +42,7 @@ class QueueFilter:
     submitted_to: date | None = None
     search: str | None = None
     assignee: str | None = None  # "me" or "nobody"
+    team: str | None = None  # "mine", or a team's id
 
     @property
     def is_default(self) -> bool:
@@ -64,6 +66,7 @@ class QueueCounts:
     due_today: int
     assigned_to_me: int
     unassigned: int
+    my_teams: int
     by_status: list[tuple[str, str, int]] = field(default_factory=list)  # (service, status, count)
 
 
@@ -83,8 +86,16 @@ def search_condition(text: str) -> ColumnElement[bool]:
     )
 
 
-def conditions(wanted: QueueFilter, today: date, me: str) -> list[ColumnElement[bool]]:
+def conditions(
+    wanted: QueueFilter,
+    today: date,
+    me: str,
+    allowed: frozenset[str] | None = None,
+    my_teams: Sequence[int] = (),
+) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
+    if allowed is not None:  # the officer's teams work on these services only
+        found.append(transactions.c.service.in_(sorted(allowed)))
     is_open = transactions.c.closed_at.is_(None)
     if wanted.state == "open":
         found.append(is_open)
@@ -113,6 +124,10 @@ def conditions(wanted: QueueFilter, today: date, me: str) -> list[ColumnElement[
         found.append(transactions.c.assignee_subject == me)
     elif wanted.assignee == "nobody":
         found.append(transactions.c.assignee_subject.is_(None))
+    if wanted.team == "mine":
+        found.append(transactions.c.assigned_team_id.in_(list(my_teams)))
+    elif wanted.team is not None and wanted.team.isdigit():
+        found.append(transactions.c.assigned_team_id == int(wanted.team))
     return found
 
 
@@ -124,9 +139,18 @@ def _end_of_week(today: date) -> date:
     return date.fromordinal(today.toordinal() + (6 - today.weekday()))
 
 
-async def queue_page(connection: AsyncConnection, wanted: QueueFilter, *, page: int, today: date, me: str) -> QueuePage:
+async def queue_page(
+    connection: AsyncConnection,
+    wanted: QueueFilter,
+    *,
+    page: int,
+    today: date,
+    me: str,
+    allowed: frozenset[str] | None = None,
+    my_teams: Sequence[int] = (),
+) -> QueuePage:
     """One page of the queue, soonest due first (requests with no deadline last, oldest first)."""
-    where = conditions(wanted, today, me)
+    where = conditions(wanted, today, me, allowed, my_teams)
     page = max(page, 1)
     candidates = select(transactions.c.id, transactions.c.due_on, transactions.c.created_at).where(*where)
     if wanted.search:
@@ -142,7 +166,7 @@ async def queue_page(connection: AsyncConnection, wanted: QueueFilter, *, page: 
         rows = await _rows(connection, candidates.subquery("candidates"), page, counted=False)
     if not rows and page > 1:  # past the last page (a kept link, a typed number): the last page instead
         last = min(page - 1, max(1, -(-await _count(connection, where) // PAGE_SIZE)))
-        return await queue_page(connection, wanted, page=last, today=today, me=me)
+        return await queue_page(connection, wanted, page=last, today=today, me=me, allowed=allowed, my_teams=my_teams)
     return QueuePage(rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
 
 
@@ -172,9 +196,19 @@ async def _rows(
     return [dict(row) for row in (await connection.execute(query)).mappings()]
 
 
-async def queue_counts(connection: AsyncConnection, today: date, me: str) -> QueueCounts:
+async def queue_counts(
+    connection: AsyncConnection,
+    today: date,
+    me: str,
+    allowed: frozenset[str] | None = None,
+    my_teams: Sequence[int] = (),
+) -> QueueCounts:
     """One pass over the open requests, read from `ix_transactions_open_due` alone (it carries every
     column counted here), per service and status; the home page's figures are their sums."""
+    open_requests = and_(
+        transactions.c.closed_at.is_(None),
+        transactions.c.service.in_(sorted(allowed)) if allowed is not None else true(),
+    )
     groups = (
         await connection.execute(
             select(
@@ -185,8 +219,9 @@ async def queue_counts(connection: AsyncConnection, today: date, me: str) -> Que
                 func.count().filter(transactions.c.due_on == today),
                 func.count().filter(transactions.c.assignee_subject == me),
                 func.count().filter(transactions.c.assignee_subject.is_(None)),
+                func.count().filter(transactions.c.assigned_team_id.in_(list(my_teams))),
             )
-            .where(transactions.c.closed_at.is_(None))
+            .where(open_requests)
             .group_by(transactions.c.service, transactions.c.status)
             .order_by(transactions.c.service, transactions.c.status)
         )
@@ -197,6 +232,7 @@ async def queue_counts(connection: AsyncConnection, today: date, me: str) -> Que
         due_today=sum(group[4] for group in groups),
         assigned_to_me=sum(group[5] for group in groups),
         unassigned=sum(group[6] for group in groups),
+        my_teams=sum(group[7] for group in groups),
         by_status=[(group[0], group[1], group[2]) for group in groups],
     )
 

@@ -74,6 +74,7 @@ class RequestInFull:
     assigned_to_me: bool
     photos: list[dict[str, Any]] = field(default_factory=list)
     decision: str | None = None
+    duplicate_of: str | None = None
 
 
 def short_location(row: dict[str, Any]) -> str:
@@ -90,6 +91,7 @@ def queue_rows(
     offerings: CouncilOfferings,
     services: PlatformServices,
     today: date,
+    team_names: dict[int, str] | None = None,
 ) -> list[QueueRow]:
     wordings: dict[str, Wording] = {}
     shown = []
@@ -106,7 +108,7 @@ def queue_rows(
                 status_label=wording.label(row["status"]),
                 sla=sla_clock(row["due_on"], row["closed_at"] is not None, today),
                 submitted=uk_date(row["created_at"]),
-                assignee=row["assignee_name"],
+                assignee=row["assignee_name"] or (team_names or {}).get(row["assigned_team_id"]),
             )
         )
     return shown
@@ -207,4 +209,5 @@ def request_in_full(
         assigned_to_me=row["assignee_subject"] == officer_subject,
         photos=attachments,
         decision=f"{row['decided_by']}: {row['decision_reason']}" if row.get("decided_by") else None,
+        duplicate_of=row.get("duplicate_of"),
     )

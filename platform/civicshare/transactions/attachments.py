@@ -71,6 +71,13 @@ def _write(path: Path, content: bytes) -> None:
         temporary.replace(path)
 
 
+def _store(folder: Path, extension: str, content: bytes) -> str:
+    """Write the file under its SHA-256 (so the same photo twice is one file); returns the digest."""
+    digest = hashlib.sha256(content).hexdigest()
+    _write(folder / f"{digest}.{extension}", content)
+    return digest
+
+
 async def attach_files(
     connection: AsyncConnection,
     tenant: TenantContext,
@@ -104,9 +111,9 @@ async def attach_files(
     stored: list[StoredAttachment] = []
     folder = attachments_dir(data_dir, tenant) / reference
     for file, kind in sniffed:
-        digest = hashlib.sha256(file.content).hexdigest()
+        # Hashing and writing up to 40 MB run beside the event loop, which serves every council.
+        digest = await asyncio.to_thread(_store, folder, EXTENSIONS[kind], file.content)
         key = f"{reference}/{digest}.{EXTENSIONS[kind]}"
-        await asyncio.to_thread(_write, folder / f"{digest}.{EXTENSIONS[kind]}", file.content)
         filename = Path(file.filename or "upload").name[:255]
         new_id = await connection.scalar(
             insert(attachments)

@@ -8,8 +8,9 @@ about a third of the CPU per submission that four single statements cost, eight 
 No submission waits for others to arrive. While a council's statement is in flight, the submissions
 that come in for it queue, and go together as the next statement the moment it returns; under light
 load every submission is written alone, at once. A group is all or nothing in the database, so if one
-of its submissions cannot be written (an idempotency key used before), each is written again alone and
-gets its own answer.
+of its submissions cannot be written (an idempotency key used before, a value the database refuses),
+each is written again alone and gets its own answer: one submission's fault never fails another. Only
+a lost connection fails them all, as it would have failed each of them.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from asyncpg.exceptions import UniqueViolationError  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from civicshare.db.driver import CONNECTION_LOST
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.service import (
     NewTransaction,
@@ -81,12 +82,12 @@ class TransactionWriter:
         if len(group) > 1:
             try:
                 rows = await create_transactions_committed(self.engine, tenant, [new for new, _ in group])
-            except UniqueViolationError:
-                pass  # one of them reused a key: each is written alone below and gets its own answer
-            except Exception as error:  # the database is unreachable, say: every one of them is told
+            except CONNECTION_LOST as error:  # nothing was written: every one of them is told
                 for _, written in group:
                     _settle(written, error=error)
                 return
+            except Exception:  # noqa: S110 - one of them cannot be written: each is written alone below
+                pass
             else:
                 for (_, written), row in zip(group, rows, strict=True):
                     _settle(written, row=row)

@@ -10,9 +10,9 @@ whose body decodes into `SubmitRequest` is answered by calling the route's own h
 `submit_transaction`, with the arguments Litestar would have given it, and its Response is sent as it
 is. There is no second implementation of the route: it stays registered with Litestar, which describes
 it in the OpenAPI document and answers everything the lane leaves alone. A body that is not a valid
-`SubmitRequest`, an Idempotency-Key that is too long or a body over the route's limit goes to Litestar
-with the body replayed, so the client gets exactly the error it always got; an exception raised by the
-handler is answered by the app's own exception handlers.
+`SubmitRequest` or holds what `civicshare.api.inputs` refuses, an Idempotency-Key that is too long or a body over
+the route's limit goes to Litestar with the body replayed, so the client gets exactly the error it
+always got; an exception raised by the handler is answered by the app's own exception handlers.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ from litestar.types import (
 )
 from litestar.utils.scope.state import ScopeState
 
+from civicshare.api.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
+from civicshare.api.inputs import MOST_NESTED, first_unacceptable
 from civicshare.api.scope import scope_header
-from civicshare.transactions.routes import IDEMPOTENCY_KEY_MAX_LENGTH, submit_transaction
+from civicshare.transactions.routes import submit_transaction
 from civicshare.transactions.schemas import SubmitRequest
 
 _STRING_PARAMETER = re.compile(r"\{(?P<name>\w+):str\}")
@@ -76,7 +78,8 @@ class DirectSubmissions:
         received, body = await _read_body(receive, self.max_body_bytes)
         key = scope_header(scope, b"idempotency-key")
         too_long = key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH
-        if body is None or too_long or (data := _submission(body)) is None:  # Litestar refuses it, in its own words
+        unusable = too_long or first_unacceptable(found.groupdict().items()) is not None
+        if body is None or unusable or (data := _submission(body)) is None:  # Litestar refuses it, in its own words
             await self.app(scope, _replaying(received, receive), send)
             return
         scope["app"] = scope["litestar_app"] = self.app
@@ -131,10 +134,14 @@ async def _read_body(receive: Receive, limit: int) -> tuple[list[ReceiveMessage]
 
 
 def _submission(body: bytes) -> SubmitRequest | None:
+    """The body as a submission, if it is one Litestar would hand the route (see `api.inputs`)."""
     try:
-        return _decode_submission(body)
-    except msgspec.DecodeError:  # also msgspec.ValidationError: wrong types
+        data = _decode_submission(body)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):  # also msgspec.ValidationError
         return None
+    if b"\\u" not in body and body.count(b"{") + body.count(b"[") <= MOST_NESTED:
+        return data  # no escape could hide a NUL, and it cannot be nested too deeply: no need to look (~10 µs)
+    return data if first_unacceptable(msgspec.structs.asdict(data).items()) is None else None
 
 
 def _replaying(received: list[ReceiveMessage], receive: Receive) -> Receive:

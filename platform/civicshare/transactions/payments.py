@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, insert, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from civicshare.db.engine import tenant_connection
 from civicshare.modules import Workflow
 from civicshare.payments import PaymentProvider, PaymentStatus
 from civicshare.tenancy.context import TenantContext
@@ -79,8 +80,32 @@ async def _move(
     )
 
 
+def _started(row: dict[str, Any]) -> PaymentStart | None:
+    """The payment already started and not finished, if any; NoPaymentDue if nothing is owed."""
+    if not row["fee_pence"] or row["payment_status"] == PaymentStatus.SUCCESS.value:
+        raise NoPaymentDue(row["reference"])
+    if row["payment_status"] == PaymentStatus.CREATED.value and row["payment_id"] and row["payment_next_url"]:
+        return PaymentStart(row["reference"], row["payment_id"], row["payment_next_url"], row["fee_pence"])
+    return None
+
+
+async def _read(engine: AsyncEngine, tenant: TenantContext, reference: str) -> dict[str, Any]:
+    async with tenant_connection(engine, tenant) as connection:
+        row = await find_by_reference(connection, reference)
+    if row is None:
+        raise TransactionNotFound(reference)
+    return row
+
+
+async def _locked(connection: AsyncConnection, reference: str) -> dict[str, Any]:
+    row = await find_by_reference(connection, reference, for_update=True)
+    if row is None:
+        raise TransactionNotFound(reference)
+    return row
+
+
 async def start_payment(
-    connection: AsyncConnection,
+    engine: AsyncEngine,
     tenant: TenantContext,
     reference: str,
     provider: PaymentProvider,
@@ -91,51 +116,80 @@ async def start_payment(
 ) -> PaymentStart:
     """Create a payment with the provider for what the transaction owes; send the resident to `next_url`.
 
-    A payment already started and not finished is returned again rather than made twice.
+    A payment already started and not finished is returned again rather than made twice. No database
+    connection is held while the provider is asked: if a retry racing this one recorded its payment
+    first, that payment is the one returned (ours is never used, and the provider lets it expire).
     """
-    row = await find_by_reference(connection, reference, for_update=True)
-    if row is None:
-        raise TransactionNotFound(reference)
-    if not row["fee_pence"] or row["payment_status"] == PaymentStatus.SUCCESS.value:
-        raise NoPaymentDue(reference)
-    if row["payment_status"] == PaymentStatus.CREATED.value and row["payment_id"] and row["payment_next_url"]:
-        return PaymentStart(row["reference"], row["payment_id"], row["payment_next_url"], row["fee_pence"])
+    row = await _read(engine, tenant, reference)
+    started = _started(row)
+    if started is not None:
+        return started
     session = await provider.create_payment(row["fee_pence"], row["reference"], description, return_url)
-    values = {
-        "payment_status": PaymentStatus.CREATED.value,
-        "payment_id": session.id,
-        "payment_next_url": session.next_url,
-    }
-    if (
-        workflow is not None
-        and row["status"] == _FAILED_STATUS
-        and workflow.initial in workflow.allowed_from(_FAILED_STATUS)
-    ):
-        await _move(connection, row, workflow.initial, "Trying the payment again", values)
-    else:
-        await connection.execute(
-            update(transactions).where(transactions.c.id == row["id"]).values(updated_at=func.now(), **values)
-        )
+    async with tenant_connection(engine, tenant) as connection:
+        row = await _locked(connection, reference)
+        started = _started(row)
+        if started is not None:
+            return started
+        values = {
+            "payment_status": PaymentStatus.CREATED.value,
+            "payment_id": session.id,
+            "payment_next_url": session.next_url,
+        }
+        if (
+            workflow is not None
+            and row["status"] == _FAILED_STATUS
+            and workflow.initial in workflow.allowed_from(_FAILED_STATUS)
+        ):
+            await _move(connection, row, workflow.initial, "Trying the payment again", values)
+        else:
+            await connection.execute(
+                update(transactions).where(transactions.c.id == row["id"]).values(updated_at=func.now(), **values)
+            )
     return PaymentStart(row["reference"], session.id, session.next_url, row["fee_pence"])
 
 
+def _waiting_for(row: dict[str, Any]) -> str | None:
+    """The provider's id of the payment this transaction waits to hear about, if it waits for one."""
+    if row["payment_id"] is None or row["payment_status"] != PaymentStatus.CREATED.value:
+        return None
+    return str(row["payment_id"])
+
+
+def _as_it_is(row: dict[str, Any]) -> PaymentOutcome:
+    paid = row["payment_status"] == PaymentStatus.SUCCESS.value
+    return PaymentOutcome(row["reference"], row["payment_status"] or "none", row["status"], paid)
+
+
 async def finish_payment(
-    connection: AsyncConnection,
+    engine: AsyncEngine,
     tenant: TenantContext,
     reference: str,
     provider: PaymentProvider,
     workflow: Workflow,
 ) -> PaymentOutcome:
-    """Ask the provider how the payment went and record it; safe to call again (the return URL is reloaded)."""
-    row = await find_by_reference(connection, reference, for_update=True)
-    if row is None:
-        raise TransactionNotFound(reference)
-    if row["payment_id"] is None or row["payment_status"] != PaymentStatus.CREATED.value:
-        paid = row["payment_status"] == PaymentStatus.SUCCESS.value
-        return PaymentOutcome(row["reference"], row["payment_status"] or "none", row["status"], paid)
-    status = await provider.get_status(row["payment_id"])
+    """Ask the provider how the payment went and record it; safe to call again (the return URL is reloaded,
+    and `reconcile_payments` asks about payments nobody came back from).
+
+    The provider is asked with no database connection held; the answer is recorded only if the
+    transaction still waits for that same payment (a concurrent return may have recorded it first).
+    """
+    row = await _read(engine, tenant, reference)
+    payment_id = _waiting_for(row)
+    if payment_id is None:
+        return _as_it_is(row)
+    status = await provider.get_status(payment_id)
     if status is PaymentStatus.CREATED:
         return PaymentOutcome(row["reference"], status.value, row["status"], False)
+    async with tenant_connection(engine, tenant) as connection:
+        row = await _locked(connection, reference)
+        if _waiting_for(row) != payment_id:
+            return _as_it_is(row)
+        return await _record(connection, row, status, workflow)
+
+
+async def _record(
+    connection: AsyncConnection, row: dict[str, Any], status: PaymentStatus, workflow: Workflow
+) -> PaymentOutcome:
     values: dict[str, Any] = {"payment_status": status.value, "payment_next_url": None}
     note = _PAYMENT_NOTES[status]
     if status is PaymentStatus.SUCCESS:
@@ -144,7 +198,7 @@ async def finish_payment(
             change = workflow.transition(row["status"], target, actor=PAYMENTS_ACTOR, reason=note)
             if change.closes:
                 values |= {"decided_by": PAYMENTS_ACTOR, "decision_reason": note, "closed_at": func.now()}
-    elif _FAILED_STATUS in workflow.states and _FAILED_STATUS in workflow.allowed_from(row["status"]):
+    elif row["status"] in workflow.states and _FAILED_STATUS in workflow.allowed_from(row["status"]):
         target = _FAILED_STATUS
     else:
         target = row["status"]  # still waiting for payment; the history says why

@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.dependencies import provide_services, provide_tenant
+from civicshare.api.idempotency import IdempotencyKey, refuse_blank_key
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
 from civicshare.catalogue.routes import not_offered
@@ -65,7 +66,6 @@ from civicshare.transactions.views import (
 
 RESIDENT_CHANNELS = ("web", "app")
 MAX_SUBMISSION_BYTES = 1024 * 1024  # answers only: photos are uploaded afterwards
-IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
 
 def _return_url(
@@ -97,18 +97,15 @@ async def _payment_for(
     if not result.fee_pence or result.payment_status != "required":
         return None
     try:
-        # In a transaction: the row stays locked while the provider is asked, so a retry racing this one
-        # picks up the same payment instead of starting a second.
-        async with tenant_connection(services.database.engine, tenant) as connection:
-            return await start_payment(
-                connection,
-                tenant,
-                result.reference,
-                services.payments_for(tenant),
-                _return_url(request, tenant, services.settings.secret_key, result.reference, return_path),
-                description=f"{tenant.name}: {offering.title}",
-                workflow=offering.service.workflow,
-            )
+        return await start_payment(
+            services.database.engine,
+            tenant,
+            result.reference,
+            services.payments_for(tenant),
+            _return_url(request, tenant, services.settings.secret_key, result.reference, return_path),
+            description=f"{tenant.name}: {offering.title}",
+            workflow=offering.service.workflow,
+        )
     except PaymentFailed as failure:
         raise payment_unavailable(
             result.reference,
@@ -127,14 +124,13 @@ async def submit_transaction(
     code: FromPath[str],
     data: JSONBody[SubmitRequest],
     request: Request[Any, Any, State],
-    idempotency_key: Annotated[
-        str | None, HeaderParameter(name="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[SubmittedTransaction]:
     """Submit a service's answers. Send an `Idempotency-Key` header so a retry never makes a second request."""
     # The busiest route: served by `civicshare.transactions.direct_submit` ahead of Litestar, which calls
     # this function with what Litestar would have given it. It resolves its parts in line, not as
     # dependencies, so that it needs nothing else from the framework.
+    refuse_blank_key(idempotency_key)
     services = provide_services(request.app.state)
     tenant = provide_tenant(request)
     offerings = await services.offerings.for_council(tenant)
@@ -189,6 +185,7 @@ async def submit_transaction(
         else None,
         upload=upload,
         track_href=transaction_href,
+        derived=result.derived,
     )
     headers = {"location": body.track_href}
     if not result.created:
@@ -216,12 +213,13 @@ async def payment_return(
     reference: FromPath[str],
     token: FromQuery[str],
     tenant: NamedDependency[TenantContext],
-    tenant_db: NamedDependency[AsyncConnection],
     offerings: NamedDependency[CouncilOfferings],
     services: NamedDependency[PlatformServices],
 ) -> PaymentReturn:
     """Where the payment provider sends the resident back: records how the payment went."""
-    found = await find_by_reference(tenant_db, reference)
+    # No request-long connection (`tenant_db`): none may be held while the payment provider is asked.
+    async with tenant_connection(services.database.engine, tenant) as connection:
+        found = await find_by_reference(connection, reference)
     if found is None or not tokens.check_payment_return_token(
         services.settings.secret_key, tenant.schema, found["reference"], token
     ):
@@ -231,7 +229,7 @@ async def payment_return(
         raise not_offered(found["service"], tenant)
     try:
         outcome = await finish_payment(
-            tenant_db, tenant, found["reference"], services.payments_for(tenant), wording.workflow
+            services.database.engine, tenant, found["reference"], services.payments_for(tenant), wording.workflow
         )
     except PaymentFailed as failure:
         raise payment_unavailable(found["reference"], NOT_KNOWN_YET) from failure
@@ -245,14 +243,14 @@ async def restart_payment(
     reference: FromPath[str],
     request: Request[Any, Any, State],
     tenant: NamedDependency[TenantContext],
-    tenant_db: NamedDependency[AsyncConnection],
     offerings: NamedDependency[CouncilOfferings],
     services: NamedDependency[PlatformServices],
     email: Annotated[str, QueryParameter(min_length=3, max_length=254)],
     return_url: FromQuery[str | None] = None,
 ) -> PaymentRestart:
     """Try paying again after a declined or abandoned payment."""
-    found = await find_by_reference_and_email(tenant_db, reference, email)
+    async with tenant_connection(services.database.engine, tenant) as connection:  # not held while paying
+        found = await find_by_reference_and_email(connection, reference, email)
     if found is None:
         raise transaction_not_found()
     offering = offerings.offering(found["service"])
@@ -264,7 +262,7 @@ async def restart_payment(
     provider: PaymentProvider = services.payments_for(tenant)
     try:
         started = await start_payment(
-            tenant_db,
+            services.database.engine,
             tenant,
             found["reference"],
             provider,

@@ -41,6 +41,8 @@ class SubmittedTransaction(Struct):
     payment: PaymentLink | None
     upload: UploadLink | None
     track_href: str
+    derived: dict[str, Any] = field(default_factory=dict)
+    """What the service worked out from the request, e.g. a new council tax account reference."""
 
 
 class StatusChange(Struct):

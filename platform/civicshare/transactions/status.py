@@ -22,6 +22,7 @@ from civicshare.transactions.tables import transaction_events, transactions
 @dataclass(frozen=True)
 class StatusChanged:
     reference: str
+    service: str
     change: StatusChange
 
 
@@ -55,4 +56,4 @@ async def change_status(
             note=change.reason,
         )
     )
-    return StatusChanged(row["reference"], change)
+    return StatusChanged(row["reference"], row["service"], change)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ SubmitterKind = Literal["anonymous", "resident", "staff"]
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
 PAYMENT_PENDING = "awaiting_payment"
+logger = logging.getLogger(__name__)
 
 
 def valid_email(email: str) -> bool:
@@ -232,10 +234,32 @@ async def submit(
     except DuplicateSubmission as duplicate:
         if duplicate.existing["request_fingerprint"] != fingerprint:
             raise IdempotencyKeyReused(duplicate.existing["reference"]) from None
-        return result_from_row(duplicate.existing, offering, created=False)
-    if offering.service.on_submitted is not None:
-        submission = Submission(row["reference"], row["created_at"], tenant.slug)
+        replayed = dict(duplicate.existing)
+        if not replayed["derived"]:  # the first attempt's hook may have failed after the request was stored
+            await _derive(store, offering, checked, replayed)
+        return result_from_row(replayed, offering, created=False)
+    await _derive(store, offering, checked, row)
+    return result_from_row(row, offering, created=True)
+
+
+async def _derive(store: TransactionStore, offering: Offering, checked: dict[str, Any], row: dict[str, Any]) -> None:
+    """Work out and store the module's derived data for a stored request, into `row`.
+
+    The request is already committed when this runs (it is written in the batched submit statement), so
+    a failing hook must not turn a saved request into an error: it is logged, and a replay with the same
+    Idempotency-Key works it out again. Hooks derive from the answers and the stored request only, so
+    working it out again gives the same data.
+    """
+    if offering.service.on_submitted is None:
+        return
+    submission = Submission(row["reference"], row["created_at"], store.tenant.slug)
+    try:
         derived = to_jsonable_python(on_submitted(offering.service, checked, offering.settings, submission))
         await store.record_derived(row["id"], derived)
-        row["derived"] = derived
-    return result_from_row(row, offering, created=True)
+    except Exception:
+        logger.exception(
+            "derived data not recorded; a replay of the request works it out again",
+            extra={"reference": row["reference"], "service": offering.code},
+        )
+        return
+    row["derived"] = derived

@@ -65,6 +65,9 @@ transactions = Table(
     # The officer working on it (their identity's subject, and their name as colleagues read it).
     Column("assignee_subject", String(255), nullable=True),
     Column("assignee_name", String(255), nullable=True),
+    Column("assigned_team_id", BigInteger, nullable=True),  # one of the council's teams (casework.tables)
+    # Closed as a duplicate of this request (same council), which the resident is pointed to.
+    Column("duplicate_of", String(32), nullable=True),
     CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
     CheckConstraint("submitter_kind IN ('anonymous', 'resident', 'staff')", name="submitter_kind"),
     Index("ix_transactions_resident_subject", "resident_subject"),
@@ -77,10 +80,12 @@ transactions = Table(
         "created_at",
         "id",
         postgresql_where=text("closed_at IS NULL"),
-        postgresql_include=["service", "status", "assignee_subject"],
+        postgresql_include=["service", "status", "assignee_subject", "assigned_team_id"],
     ),
     Index("ix_transactions_open_assignee", "assignee_subject", postgresql_where=text("closed_at IS NULL")),
+    Index("ix_transactions_open_team", "assigned_team_id", postgresql_where=text("closed_at IS NULL")),
     Index("ix_transactions_usrn", "usrn"),
+    Index("ix_transactions_place", "latitude", "longitude", postgresql_where=text("latitude IS NOT NULL")),
     Index("ix_transactions_contact_email", text("lower(contact_email)")),
     Index(
         "ix_transactions_address_words",

@@ -143,20 +143,18 @@ async def start_paying(
     return_url: str,
 ) -> PaymentStart:
     """Start (or pick up again) the payment for a sent request; send the resident to `next_url`."""
-    async with tenant_connection(engine, tenant) as connection:
-        return await start_payment(
-            connection,
-            tenant,
-            reference,
-            provider,
-            return_url,
-            description=f"{tenant.name}: {offered.title}",
-            workflow=offered.service.workflow,
-        )
+    return await start_payment(
+        engine,
+        tenant,
+        reference,
+        provider,
+        return_url,
+        description=f"{tenant.name}: {offered.title}",
+        workflow=offered.service.workflow,
+    )
 
 
 async def payment_came_back(
     engine: AsyncEngine, tenant: TenantContext, offered: Offering, provider: PaymentProvider, reference: str
 ) -> PaymentOutcome:
-    async with tenant_connection(engine, tenant) as connection:
-        return await finish_payment(connection, tenant, reference, provider, offered.service.workflow)
+    return await finish_payment(engine, tenant, reference, provider, offered.service.workflow)

@@ -7,15 +7,16 @@ problem+json, on purpose: Open311 clients (FixMyStreet, 311 apps) read that form
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath, HeaderParameter
+from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.api.idempotency import IdempotencyKey, refuse_blank_key
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
 from civicshare.catalogue.service import CouncilOfferings
@@ -138,9 +139,10 @@ async def create_request(
     tenant: NamedDependency[TenantContext],
     offerings: NamedDependency[CouncilOfferings],
     services: NamedDependency[PlatformServices],
-    idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=255)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[Any]:
     """File a service request: form-encoded per the spec, or JSON with the same names."""
+    refuse_blank_key(idempotency_key)
     params = _query(request)
     if request.content_type[0] == JSON:
         try:

@@ -1,4 +1,4 @@
-"""back office: when a request closed, who is working on it, internal notes, staff actions, the queue's indexes
+"""back office: when requests close, who works them, notes, staff actions, response templates, queue indexes
 
 Revision ID: 0005
 Revises: 0004
@@ -40,6 +40,8 @@ def upgrade() -> None:
         ("closed_at", sa.DateTime(timezone=True)),
         ("assignee_subject", sa.String(255)),
         ("assignee_name", sa.String(255)),
+        ("assigned_team_id", sa.BigInteger()),
+        ("duplicate_of", sa.String(32)),
     ):
         op.add_column("transactions", sa.Column(name, kind, nullable=True), schema=schema)
     pairs = _closing_pairs()
@@ -63,7 +65,7 @@ def upgrade() -> None:
         ["due_on", "created_at", "id"],
         schema=schema,
         postgresql_where=sa.text("closed_at IS NULL"),
-        postgresql_include=["service", "status", "assignee_subject"],
+        postgresql_include=["service", "status", "assignee_subject", "assigned_team_id"],
     )
     op.create_index(
         "ix_transactions_open_assignee",
@@ -72,7 +74,21 @@ def upgrade() -> None:
         schema=schema,
         postgresql_where=sa.text("closed_at IS NULL"),
     )
+    op.create_index(
+        "ix_transactions_open_team",
+        "transactions",
+        ["assigned_team_id"],
+        schema=schema,
+        postgresql_where=sa.text("closed_at IS NULL"),
+    )
     op.create_index("ix_transactions_usrn", "transactions", ["usrn"], schema=schema)
+    op.create_index(
+        "ix_transactions_place",
+        "transactions",
+        ["latitude", "longitude"],
+        schema=schema,
+        postgresql_where=sa.text("latitude IS NOT NULL"),
+    )
     op.create_index("ix_transactions_contact_email", "transactions", [sa.text("lower(contact_email)")], schema=schema)
     op.create_index(
         "ix_transactions_address_words",
@@ -121,10 +137,60 @@ def upgrade() -> None:
     )
     op.create_index("ix_staff_actions_reference", "staff_actions", ["reference", "id"], schema=schema)
     op.create_index("ix_staff_actions_actor", "staff_actions", ["actor_subject", "id"], schema=schema)
+    op.create_table(
+        "response_templates",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("service", sa.String(length=63), nullable=True),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("updated_by", sa.String(length=255), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_response_templates")),
+        schema=schema,
+    )
+    op.create_index("ix_response_templates_service", "response_templates", ["service"], schema=schema)
+    op.create_table(
+        "teams",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("services", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
+        sa.UniqueConstraint("name", name=op.f("uq_teams_name")),
+        schema=schema,
+    )
+    op.create_table(
+        "team_members",
+        sa.Column("team_id", sa.BigInteger(), nullable=False),
+        sa.Column("subject", sa.String(length=255), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["team_id"], [f"{schema}.teams.id"], name=op.f("fk_team_members_team_id_teams"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("team_id", "subject", name=op.f("pk_team_members")),
+        schema=schema,
+    )
+    op.create_index("ix_team_members_subject", "team_members", ["subject"], schema=schema)
+    op.create_table(
+        "saved_filters",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("owner_subject", sa.String(length=255), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("query", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_filters")),
+        schema=schema,
+    )
+    op.create_index("ix_saved_filters_owner_subject", "saved_filters", ["owner_subject"], schema=schema)
 
 
 def downgrade() -> None:
     schema = tenant_schema()
+    op.drop_table("saved_filters", schema=schema)
+    op.drop_table("team_members", schema=schema)
+    op.drop_table("teams", schema=schema)
+    op.drop_table("response_templates", schema=schema)
     op.drop_table("staff_actions", schema=schema)
     op.drop_table("transaction_notes", schema=schema)
     for index in (
@@ -132,9 +198,11 @@ def downgrade() -> None:
         "ix_transactions_address_words",
         "ix_transactions_contact_email",
         "ix_transactions_usrn",
+        "ix_transactions_place",
         "ix_transactions_open_assignee",
+        "ix_transactions_open_team",
         "ix_transactions_open_due",
     ):
         op.drop_index(index, table_name="transactions", schema=schema)
-    for name in ("assignee_name", "assignee_subject", "closed_at"):
+    for name in ("duplicate_of", "assigned_team_id", "assignee_name", "assignee_subject", "closed_at"):
         op.drop_column("transactions", name, schema=schema)
