@@ -8,16 +8,18 @@ soonest due first among open requests, reads the partial index `ix_transactions_
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, true
+from sqlalchemy import ColumnElement, FromClause, and_, func, literal_column, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.modules.working_days import is_working_day
-from civicshare.transactions.references import normalise_reference
+from civicshare.modules.bank_holidays import ENGLAND_AND_WALES
+from civicshare.modules.working_days import UK_TIME, is_working_day
+from civicshare.transactions.references import REFERENCE_PATTERN, normalise_reference
 from civicshare.transactions.tables import address_words, transactions
 
 PAGE_SIZE = 25
@@ -69,14 +71,18 @@ class QueueCounts:
 
 
 def search_condition(text: str) -> ColumnElement[bool]:
-    """A reference, an email address, a USRN, or words of an address or postcode."""
-    return or_(
-        transactions.c.reference == normalise_reference(text),
-        func.lower(transactions.c.contact_email) == text.lower(),
-        transactions.c.usrn == text,
-        address_words(transactions.c.address).bool_op("@@")(
-            func.plainto_tsquery(literal_column("'simple'::regconfig"), text)
-        ),
+    """What the text looks like picks the one index to look in: a reference, an email address, a USRN
+    (digits), else words of an address or postcode. One condition, not all four OR-ed together, so that
+    PostgreSQL can tell how many requests will match and choose its plan accordingly."""
+    reference = normalise_reference(text)
+    if REFERENCE_PATTERN.match(reference):
+        return transactions.c.reference == reference
+    if "@" in text:
+        return func.lower(transactions.c.contact_email) == text.lower()
+    if text.isdigit():
+        return transactions.c.usrn == text
+    return address_words(transactions.c.address).bool_op("@@")(
+        func.plainto_tsquery(literal_column("'simple'::regconfig"), text)
     )
 
 
@@ -107,10 +113,11 @@ def conditions(
         found += [transactions.c.due_on == today, is_open]
     elif wanted.due == "this-week":
         found += [transactions.c.due_on <= _end_of_week(today), is_open]
+    # Days in the UK as instants, so that ix_transactions_created_at answers them.
     if wanted.submitted_from:
-        found.append(func.date(func.timezone("Europe/London", transactions.c.created_at)) >= wanted.submitted_from)
+        found.append(transactions.c.created_at >= _uk_midnight(wanted.submitted_from))
     if wanted.submitted_to:
-        found.append(func.date(func.timezone("Europe/London", transactions.c.created_at)) <= wanted.submitted_to)
+        found.append(transactions.c.created_at < _uk_midnight(wanted.submitted_to + timedelta(days=1)))
     if wanted.search:
         found.append(search_condition(wanted.search))
     if wanted.assignee == "me":
@@ -122,6 +129,10 @@ def conditions(
     elif wanted.team is not None and wanted.team.isdigit():
         found.append(transactions.c.assigned_team_id == int(wanted.team))
     return found
+
+
+def _uk_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UK_TIME)
 
 
 def _end_of_week(today: date) -> date:
@@ -140,18 +151,49 @@ async def queue_page(
 ) -> QueuePage:
     """One page of the queue, soonest due first (requests with no deadline last, oldest first)."""
     where = conditions(wanted, today, me, allowed, my_teams)
-    total = (await connection.execute(select(func.count()).select_from(transactions).where(*where))).scalar_one()
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    query = (
-        select(transactions)
-        .where(*where)
-        .order_by(transactions.c.due_on.asc().nulls_last(), transactions.c.created_at, transactions.c.id)
+    page = max(page, 1)
+    candidates = select(transactions.c.id, transactions.c.due_on, transactions.c.created_at).where(*where)
+    if wanted.search:
+        # A search finds its matches by its own index first, then orders them (left to itself, PostgreSQL
+        # may walk the queue in order instead, working out every request's address words as it goes),
+        # and counts them in the same pass: each match is a visit to the table, so once, not twice.
+        rows = await _rows(connection, candidates.cte("matches").prefix_with("MATERIALIZED"), page, counted=True)
+        total = rows[0]["matching"] if rows else 0
+        for row in rows:
+            del row["matching"]
+    else:
+        total = await _count(connection, where)
+        rows = await _rows(connection, candidates.subquery("candidates"), page, counted=False)
+    if not rows and page > 1:  # past the last page (a kept link, a typed number): the last page instead
+        last = min(page - 1, max(1, -(-await _count(connection, where) // PAGE_SIZE)))
+        return await queue_page(connection, wanted, page=last, today=today, me=me, allowed=allowed, my_teams=my_teams)
+    return QueuePage(rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+
+
+async def _count(connection: AsyncConnection, where: list[ColumnElement[bool]]) -> int:
+    return int((await connection.execute(select(func.count()).select_from(transactions).where(*where))).scalar_one())
+
+
+async def _rows(
+    connection: AsyncConnection, candidates: FromClause, page: int, *, counted: bool
+) -> list[dict[str, Any]]:
+    """One page of the candidates (id, due_on, created_at), `matching` in each row when counted. The
+    page's ids are chosen first, then their rows read: filters on what ix_transactions_open_due carries,
+    and pages deep into the queue, are then read from the index alone, not from every skipped row."""
+    listed = candidates.c
+    chosen = (
+        select(listed.id, *([func.count().over().label("matching")] if counted else []))
+        .order_by(listed.due_on.asc().nulls_last(), listed.created_at, listed.id)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
+        .subquery("on_page")
     )
-    rows = [dict(row) for row in (await connection.execute(query)).mappings()]
-    return QueuePage(rows=rows, total=total, page=page, pages=pages)
+    query = (
+        select(transactions, *[column for column in chosen.c if column.name == "matching"])
+        .join(chosen, chosen.c.id == transactions.c.id)
+        .order_by(transactions.c.due_on.asc().nulls_last(), transactions.c.created_at, transactions.c.id)
+    )
+    return [dict(row) for row in (await connection.execute(query)).mappings()]
 
 
 async def queue_counts(
@@ -161,48 +203,57 @@ async def queue_counts(
     allowed: frozenset[str] | None = None,
     my_teams: Sequence[int] = (),
 ) -> QueueCounts:
+    """One pass over the open requests, read from `ix_transactions_open_due` alone (it carries every
+    column counted here), per service and status; the home page's figures are their sums."""
     open_requests = and_(
         transactions.c.closed_at.is_(None),
         transactions.c.service.in_(sorted(allowed)) if allowed is not None else true(),
     )
-    figures = (
+    groups = (
         await connection.execute(
             select(
+                transactions.c.service,
+                transactions.c.status,
                 func.count(),
                 func.count().filter(transactions.c.due_on < today),
                 func.count().filter(transactions.c.due_on == today),
                 func.count().filter(transactions.c.assignee_subject == me),
                 func.count().filter(transactions.c.assignee_subject.is_(None)),
                 func.count().filter(transactions.c.assigned_team_id.in_(list(my_teams))),
-            ).where(open_requests)
-        )
-    ).one()
-    by_status = (
-        await connection.execute(
-            select(transactions.c.service, transactions.c.status, func.count())
+            )
             .where(open_requests)
             .group_by(transactions.c.service, transactions.c.status)
             .order_by(transactions.c.service, transactions.c.status)
         )
     ).all()
     return QueueCounts(
-        open=figures[0],
-        overdue=figures[1],
-        due_today=figures[2],
-        assigned_to_me=figures[3],
-        unassigned=figures[4],
-        my_teams=figures[5],
-        by_status=[(service, status, count) for service, status, count in by_status],
+        open=sum(group[2] for group in groups),
+        overdue=sum(group[3] for group in groups),
+        due_today=sum(group[4] for group in groups),
+        assigned_to_me=sum(group[5] for group in groups),
+        unassigned=sum(group[6] for group in groups),
+        my_teams=sum(group[7] for group in groups),
+        by_status=[(group[0], group[1], group[2]) for group in groups],
     )
 
 
 def working_days_between(start: date, end: date) -> int:
-    """Working days after `start` up to and including `end` (negative when `end` comes first)."""
+    """Working days after `start` up to and including `end` (negative when `end` comes first).
+
+    Counted, not walked day by day: the queue shows this for 25 requests a page, some a year late."""
     if end < start:
         return -working_days_between(end, start)
-    return sum(
-        1 for offset in range(1, (end - start).days + 1) if is_working_day(date.fromordinal(start.toordinal() + offset))
-    )
+    holidays = bisect_right(_WEEKDAY_HOLIDAYS, end) - bisect_right(_WEEKDAY_HOLIDAYS, start)
+    return _weekdays_up_to(end) - _weekdays_up_to(start) - holidays
+
+
+_WEEKDAY_HOLIDAYS = sorted(day for day in ENGLAND_AND_WALES if day.weekday() < 5)
+
+
+def _weekdays_up_to(day: date) -> int:
+    """Monday to Friday days from 1 January of year 1 (a Monday) up to and including `day`."""
+    days = day.toordinal() - 1
+    return days // 7 * 5 + min(days % 7 + 1, 5)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ def upgrade() -> None:
         ["due_on", "created_at", "id"],
         schema=schema,
         postgresql_where=sa.text("closed_at IS NULL"),
+        postgresql_include=["service", "status", "assignee_subject", "assigned_team_id"],
     )
     op.create_index(
         "ix_transactions_open_assignee",
@@ -95,6 +96,14 @@ def upgrade() -> None:
         [sa.text("to_tsvector('simple'::regconfig, coalesce(address, ''))")],
         schema=schema,
         postgresql_using="gin",
+    )
+    op.create_index(
+        "ix_transactions_open_address_words",
+        "transactions",
+        [sa.text("to_tsvector('simple'::regconfig, coalesce(address, ''))")],
+        schema=schema,
+        postgresql_using="gin",
+        postgresql_where=sa.text("closed_at IS NULL"),
     )
     op.create_table(
         "transaction_notes",
@@ -185,6 +194,7 @@ def downgrade() -> None:
     op.drop_table("staff_actions", schema=schema)
     op.drop_table("transaction_notes", schema=schema)
     for index in (
+        "ix_transactions_open_address_words",
         "ix_transactions_address_words",
         "ix_transactions_contact_email",
         "ix_transactions_usrn",
