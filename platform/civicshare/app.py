@@ -52,6 +52,9 @@ from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
+from civicshare.staff.routes import staff_router
+from civicshare.staff.visit import STATE_KEY as STAFF_STATE_KEY
+from civicshare.staff.visit import StaffPages
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.resolution import HostRules, TenantResolver
 from civicshare.transactions.direct_submit import DirectSubmissions
@@ -150,6 +153,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             readyz,
             council,
             web_router,
+            staff_router,
             *RESIDENT_API,
             *STAFF_ROUTES,
             *services.registry.route_handlers(),
@@ -177,7 +181,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
         before_send=[before_send_cookies],
         exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         lifespan=[lifespan],
-        state=State({"services": services, WEB_STATE_KEY: web}),
+        state=State({"services": services, WEB_STATE_KEY: web, STAFF_STATE_KEY: StaffPages.over(web)}),
         openapi_config=OpenAPIConfig(
             title="civicshare",
             version=__version__,

@@ -42,7 +42,7 @@ def test_good_rows_are_accepted_and_each_bad_row_is_reported_with_its_line_and_r
     )
     assert {rejected.line: rejected.reasons for rejected in result.rejected} == {
         4: ("Date must be a real date, like 2024-03-31 or 31/03/2024, not '2024-04-31'",),
-        5: ("Channel must be one of face_to_face, phone, email, webchat, web, app, not 'carrier pigeon'",),
+        5: ("Channel must be one of face_to_face, phone, email, letter, webchat, web, app, not 'carrier pigeon'",),
         6: ("Count must be 0 or more, not -4",),
         7: ("Count must be a whole number, like 12, not '2.5'",),
         8: ("'pay-dog-licence' is not a service this council offers on the platform",),
@@ -51,7 +51,7 @@ def test_good_rows_are_accepted_and_each_bad_row_is_reported_with_its_line_and_r
         11: ("This row has 3 values but needs 4: date, service, channel, count",),
         12: (
             "Date must be a real date, like 2024-03-31 or 31/03/2024, not '2024-13-01'",
-            "Channel must be one of face_to_face, phone, email, webchat, web, app, not 'fax'",
+            "Channel must be one of face_to_face, phone, email, letter, webchat, web, app, not 'fax'",
             "Count must be a whole number, like 12, not 'lots'",
         ),
     }

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from civicshare.identity.directory import CouncilOrganization, UnknownCouncil, check_member_role
+from civicshare.identity.directory import CouncilOrganization, StaffMember, UnknownCouncil, check_member_role
 from civicshare.identity.principal import Role
 
 AUDIENCE = "civicshare"
@@ -254,6 +254,18 @@ class DevIdentity:
             return True
 
         return bool(await asyncio.to_thread(self._change, change))
+
+    async def staff_of(self, slug: str) -> list[StaffMember]:
+        with self._lock:
+            people = self._read()["people"]
+        return sorted(
+            (
+                StaffMember(str(person["subject"]), email, str(person.get("name") or email))
+                for email, person in people.items()
+                if slug in person.get("councils", [])
+            ),
+            key=lambda member: member.email,
+        )
 
     async def councils_of(self, email: str) -> list[str]:
         with self._lock:

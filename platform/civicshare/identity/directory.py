@@ -33,6 +33,15 @@ class CouncilOrganization:
     origins: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class StaffMember:
+    """A member of a council's organization, as the back office lists them."""
+
+    subject: str
+    email: str
+    name: str
+
+
 class IdentityDirectory(Protocol):
     async def ensure_council(self, council: CouncilOrganization) -> str:
         """Create or update the council's organization (name, domains, enabled, redirect origins);
@@ -50,6 +59,9 @@ class IdentityDirectory(Protocol):
 
     async def councils_of(self, email: str) -> list[str]:
         """Slugs of the councils the person belongs to."""
+
+    async def staff_of(self, slug: str) -> list[StaffMember]:
+        """Everyone who belongs to the council's organization, by email."""
 
 
 def council_origins(tenant: TenantContext, settings: Settings) -> tuple[str, ...]:

@@ -328,6 +328,16 @@ class KeycloakProvisioner:
         self.admin.organization_user_remove(user_id, organization_id)
         return True
 
+    def members(self, slug: str) -> list[tuple[str, str, str]]:
+        """(user id, email, name) of every member of the council's organization, by email."""
+        found = self.admin.get_organization_members(self.organization_id(slug))
+        people = []
+        for member in found:
+            email = str(member.get("email") or member.get("username") or "")
+            name = " ".join(part for part in (member.get("firstName"), member.get("lastName")) if part) or email
+            people.append((str(member["id"]), email, name))
+        return sorted(people, key=lambda person: person[1])
+
     def add_redirect_uris(self, client_id: str, uris: Iterable[str]) -> None:
         """Allow more redirect URIs (e.g. a council's own host) on a client; existing ones stay.
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 from keycloak.exceptions import KeycloakError as KeycloakClientError
 from requests.exceptions import RequestException
 
-from civicshare.identity.directory import CouncilOrganization, UnknownCouncil, check_member_role
+from civicshare.identity.directory import CouncilOrganization, StaffMember, UnknownCouncil, check_member_role
 from civicshare.identity.keycloak_admin import KeycloakProvisioner, ProvisioningError
 from civicshare.identity.principal import Role
 from civicshare.identity.tokens import IdentityUnavailable
@@ -97,6 +97,12 @@ class KeycloakDirectory:
 
     async def remove_staff(self, slug: str, email: str) -> bool:
         return await self._run(lambda provisioner: provisioner.remove_member(slug, email))
+
+    async def staff_of(self, slug: str) -> list[StaffMember]:
+        def work(provisioner: KeycloakProvisioner) -> list[StaffMember]:
+            return [StaffMember(*member) for member in provisioner.members(slug)]
+
+        return await self._run(work)
 
     async def councils_of(self, email: str) -> list[str]:
         return await self._run(lambda provisioner: provisioner.organizations_of(email))

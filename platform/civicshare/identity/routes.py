@@ -49,6 +49,7 @@ from civicshare.identity.tokens import IdentityUnavailable, InvalidToken
 from civicshare.services import PlatformServices
 from civicshare.settings import Mode
 from civicshare.tenancy.context import TenantContext
+from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
 from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.tables import transactions
 
@@ -84,6 +85,18 @@ def platform_cookie(request: AnyRequest, name: str, value: str, max_age: int) ->
     )
 
 
+STAFF_HOME = "/staff"
+
+
+def landing_page(request: AnyRequest, principal: Principal, next_path: str) -> str:
+    """Where a sign-in ends: the page it started from, or for a council's staff signing in from its home
+    page, the back office."""
+    council: TenantContext | None = request.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
+    if next_path == "/" and council is not None and principal.is_staff_of(council.slug):
+        return STAFF_HOME
+    return next_path
+
+
 async def start_session(
     request: AnyRequest,
     services: PlatformServices,
@@ -104,7 +117,7 @@ async def start_session(
         )
     log.info("signed in %s (%s)", principal.subject, identity.provider.value)
     return Redirect(
-        path=root_path(request.scope) + next_path,
+        path=root_path(request.scope) + landing_page(request, principal, next_path),
         status_code=303,
         cookies=[
             platform_cookie(request, SESSION_COOKIE, cookie_value, services.settings.session_max_age_seconds),

@@ -6,6 +6,8 @@ Platform defaults are Socitm's published figures for face to face (£8.62), phon
 - app: £0.15, the same as web. It is the same self-service transaction through the same back end.
 - email: £2.83, the same as phone. Someone reads and answers each email, one at a time, and emails
   often need a reply or a call back; this avoids making email look cheaper than we can show it is.
+- letter: £2.83, the same as phone and email. Someone opens, reads and answers each letter (its
+  reply's postage comes on top); councils that know their cost per letter should set it.
 - webchat: £1.42, half the phone cost rounded up to the penny. An adviser usually handles two chats at
   once; councils report savings from moving calls to webchat.
 
@@ -36,6 +38,7 @@ PLATFORM_DEFAULT_UNIT_COSTS: Mapping[Channel, Decimal] = MappingProxyType(
         Channel.FACE_TO_FACE: Decimal("8.62"),
         Channel.PHONE: Decimal("2.83"),
         Channel.EMAIL: Decimal("2.83"),
+        Channel.LETTER: Decimal("2.83"),
         Channel.WEBCHAT: Decimal("1.42"),
         Channel.WEB: Decimal("0.15"),
         Channel.APP: Decimal("0.15"),

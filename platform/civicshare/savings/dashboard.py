@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -29,13 +30,13 @@ from civicshare.savings.charts import (
 from civicshare.savings.figures import Figures
 from civicshare.savings.operators import PlatformOverview
 from civicshare.savings.reporting import CouncilSavings
-from civicshare.tenancy.context import Branding
 
 CHANNEL_NAMES = {
     Channel.WEB: "Website",
     Channel.APP: "App",
     Channel.WEBCHAT: "Webchat",
     Channel.EMAIL: "Email",
+    Channel.LETTER: "Letter",
     Channel.PHONE: "Phone",
     Channel.FACE_TO_FACE: "Face to face",
 }
@@ -45,6 +46,7 @@ CHANNEL_COLOURS = {
     Channel.APP: "#85994b",
     Channel.WEBCHAT: "#28a197",
     Channel.EMAIL: "#f47738",
+    Channel.LETTER: "#b58840",
     Channel.PHONE: "#1d70b8",
     Channel.FACE_TO_FACE: "#4c2c92",
 }
@@ -60,11 +62,6 @@ _templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_templates.filters["pounds"] = lambda value: f"£{Decimal(value):,.2f}"
-_templates.filters["percent"] = lambda value: "no contacts" if value is None else f"{Decimal(value) * 100:.1f}%"
-_templates.filters["whole"] = lambda value: f"{int(value):,}"
-_templates.filters["month"] = month_label
-_templates.filters["channel"] = lambda channel: CHANNEL_NAMES[Channel(channel)]
 
 
 @dataclass(frozen=True)
@@ -120,7 +117,9 @@ def month_rows(savings: CouncilSavings) -> list[MonthRow]:
     ]
 
 
-def council_dashboard(savings: CouncilSavings, branding: Branding, *, csv_link: str, json_link: str) -> str:
+def council_dashboard_parts(savings: CouncilSavings) -> dict[str, Any]:
+    """What the council's savings dashboard shows: the month rows, the three charts (SVG, escaped by
+    charts.py) with their legends, and the report itself; the back office lays them out."""
     rows = month_rows(savings)
     months = [row.month for row in rows]
     shift = [_share(row.figures.channel_shift_share) for row in rows]
@@ -161,7 +160,7 @@ def council_dashboard(savings: CouncilSavings, branding: Branding, *, csv_link: 
         "channel-mix",
         "How residents contacted the council, month by month",
         "Each bar is one month's contacts, split by channel: website and app at the bottom, then webchat, "
-        "email, phone and face to face. " + _trend("the website and app share", months, every),
+        "email, letter, phone and face to face. " + _trend("the website and app share", months, every),
         months,
         channel_series,
     )
@@ -182,20 +181,29 @@ def council_dashboard(savings: CouncilSavings, branding: Branding, *, csv_link: 
         tick_format=pounds,
         value_format=lambda value: f"£{value:,.2f}",
     )
-    return _templates.get_template("council_dashboard.html").render(
-        savings=savings,
-        report=savings.report,
-        rows=rows,
-        channels=list(CHANNEL_COLOURS),
-        branding=branding,
-        share_chart=Markup(share_chart),  # noqa: S704 - built by charts.py, which escapes every text
-        share_legend=Markup(legend(share_series)),  # noqa: S704
-        mix_chart=Markup(mix_chart),  # noqa: S704
-        mix_legend=Markup(legend(channel_series)),  # noqa: S704
-        savings_chart=Markup(savings_chart),  # noqa: S704
-        csv_link=csv_link,
-        json_link=json_link,
-    )
+    return {
+        "savings": savings,
+        "report": savings.report,
+        "rows": rows,
+        "channels": list(CHANNEL_COLOURS),
+        "share_chart": Markup(share_chart),  # noqa: S704 - built by charts.py, which escapes every text
+        "share_legend": Markup(legend(share_series)),  # noqa: S704
+        "mix_chart": Markup(mix_chart),  # noqa: S704
+        "mix_legend": Markup(legend(channel_series)),  # noqa: S704
+        "savings_chart": Markup(savings_chart),  # noqa: S704
+    }
+
+
+DASHBOARD_FILTERS: dict[str, Any] = {
+    "pounds": lambda value: f"£{Decimal(value):,.2f}",
+    "percent": lambda value: "no contacts" if value is None else f"{Decimal(value) * 100:.1f}%",
+    "whole": lambda value: f"{int(value):,}",
+    "month": month_label,
+    "channel": lambda channel: CHANNEL_NAMES[Channel(channel)],
+}
+
+
+_templates.filters.update(DASHBOARD_FILTERS)
 
 
 def operator_dashboard(overview: PlatformOverview, names: dict[str, str]) -> str:

@@ -107,7 +107,8 @@ def _expected_by_channel(
         if is_digital(channel):
             yield channel, daily * share * _DIGITAL_MIX[channel] * _DIGITAL_BY_WEEKDAY[weekday]
         else:
-            yield channel, daily * (1 - share) * _STAFFED_MIX[channel] * _STAFFED_BY_WEEKDAY[weekday]
+            # Channels outside the demo's mix (letters) expect nothing, and so draw nothing.
+            yield channel, daily * (1 - share) * _STAFFED_MIX.get(channel, 0.0) * _STAFFED_BY_WEEKDAY[weekday]
 
 
 def _poisson(rng: random.Random, expected: float) -> int:

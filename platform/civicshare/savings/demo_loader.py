@@ -72,6 +72,7 @@ TRANSACTION_COLUMNS = (
     "due_on",
     "decided_by",
     "decision_reason",
+    "closed_at",
 )
 EVENT_COLUMNS = ("transaction_id", "from_status", "to_status", "actor", "note", "created_at")
 DEMO_ANSWERS = json.dumps({"demo": True})
@@ -168,6 +169,7 @@ def transaction_records(
                 life.due_on,
                 decided.actor if decided else None,
                 decided.note if decided else None,
+                life.updated_at if decided else None,
             )
         )
         lives.append(life)

@@ -3,7 +3,7 @@
 The file has a header row naming the columns ``date``, ``service``, ``channel`` and ``count`` (any
 order, any case; other columns are not allowed so a mistaken file is not half-read). Dates are
 ``2024-03-31`` or ``31/03/2024``. Channels are the channel codes (``face_to_face``, ``phone``,
-``email``, ``webchat``, ``web``, ``app``); "Face to face" and "face-to-face" are read as
+``email``, ``letter``, ``webchat``, ``web``, ``app``); "Face to face" and "face-to-face" are read as
 ``face_to_face``. Counts are whole numbers, 0 or more. Blank lines are skipped.
 
 Every row is checked on its own, so one bad row does not stop the rest: the result lists accepted rows

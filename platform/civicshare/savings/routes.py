@@ -3,7 +3,6 @@
 On a council's own address (staff, guarded by ``require_staff``):
     GET  /api/v1/savings/report?from=&to=&group_by=month,service,channel   the report as JSON
     GET  /api/v1/savings/report.csv?from=&to=                               month x service x channel CSV
-    GET  /staff/savings?from=&to=                                           the dashboard (HTML, SVG charts)
     GET  /api/v1/savings/unit-costs        POST the same: set a cost from a date
     GET  /api/v1/savings/baseline          PUT  /api/v1/savings/baseline/{service}
     POST /api/v1/savings/baseline/derive   work each service's mix out from counts before a date
@@ -34,7 +33,6 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
 from civicshare.db.engine import tenant_connection
 from civicshare.savings.access import (
     OperatorPrincipal,
@@ -48,7 +46,7 @@ from civicshare.savings.baseline import BaselineMix
 from civicshare.savings.channels import Channel
 from civicshare.savings.costs import UnitCostOverride
 from civicshare.savings.csv_export import report_to_csv
-from civicshare.savings.dashboard import council_dashboard, operator_dashboard
+from civicshare.savings.dashboard import operator_dashboard
 from civicshare.savings.offline_import import OfflineImport, parse_offline_contacts
 from civicshare.savings.operators import PlatformOverview
 from civicshare.savings.period import ReportPeriod
@@ -189,31 +187,6 @@ async def savings_report_csv(
 ) -> Response[str]:
     """The report as CSV, one row per month, service and channel (columns: civicshare.savings.csv_export)."""
     return await _csv_report(tenant_db, tenant, services, report_period(period_from, period_to))
-
-
-@get("/staff/savings", media_type=MediaType.HTML, include_in_schema=False)
-async def savings_dashboard(
-    request: Request[Any, Any, State],
-    staff: NamedDependency[StaffPrincipal],
-    tenant: NamedDependency[TenantContext],
-    tenant_db: NamedDependency[AsyncConnection],
-    services: NamedDependency[PlatformServices],
-    period_from: PeriodFrom = None,
-    period_to: PeriodTo = None,
-) -> str:
-    period = report_period(period_from, period_to)
-    savings = await council_savings(
-        tenant_db, tenant, services.service_flags, period, group_by=(Grouping.MONTH, Grouping.CHANNEL)
-    )
-    query = f"?from={period.start.isoformat()}&to={period.end.isoformat()}"
-    root = root_path(request.scope)
-    return await asyncio.to_thread(  # charts of every month of a long period
-        council_dashboard,
-        savings,
-        tenant.branding,
-        csv_link=f"{root}/api/v1/savings/report.csv{query}",
-        json_link=f"{root}/api/v1/savings/report{query}&group_by=month,service",
-    )
 
 
 async def _unit_costs_out(connection: AsyncConnection, tenant: TenantContext) -> UnitCostsOut:
@@ -461,7 +434,6 @@ _staff_router = Router(
     route_handlers=[
         savings_report,
         savings_report_csv,
-        savings_dashboard,
         unit_costs,
         add_unit_cost,
         baseline,

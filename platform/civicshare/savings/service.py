@@ -59,6 +59,7 @@ from civicshare.savings.offline_import import OfflineImport
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.tables import (
+    IMPORTED,
     baseline_mixes,
     daily_rollups,
     monthly_contact_months,
@@ -112,8 +113,13 @@ async def record_contact(
         "ON CONFLICT (day, service, channel, is_test) DO UPDATE SET count = rollup.count + 1",
         (day, service, str(channel), is_test),
     )
+    await forget_if_past_month(connection, day)
+
+
+async def forget_if_past_month(connection: AsyncConnection, day: date) -> None:
+    """A count added for a day of a past month (never a submission's: those are today's) changes a
+    closed month, so its cached figures go."""
     if day < uk_day(datetime.now(UTC)).replace(day=1):
-        # A count for a past month (never a submission's: those are today's) changes a closed month.
         await forget_monthly_contacts(connection, [day])
 
 
@@ -482,13 +488,18 @@ _imported = (
     .render_derived(name="imported")
 )
 _UPSERT_IMPORTED = insert(offline_contact_counts).from_select(
-    ["day", "service", "channel", "count"],
-    select(_imported.c.day, _imported.c.service, _imported.c.channel, _imported.c.count),
+    ["day", "service", "channel", "count", "source"],
+    select(_imported.c.day, _imported.c.service, _imported.c.channel, _imported.c.count, literal(IMPORTED)),
 )
 # One statement per batch, its four columns sent as arrays: compiled once, so a large file costs the
 # event loop next to nothing (a VALUES list of thousands of rows took a second to compile per batch).
 UPSERT_IMPORTED = _UPSERT_IMPORTED.on_conflict_do_update(
-    index_elements=[offline_contact_counts.c.day, offline_contact_counts.c.service, offline_contact_counts.c.channel],
+    index_elements=[
+        offline_contact_counts.c.day,
+        offline_contact_counts.c.service,
+        offline_contact_counts.c.channel,
+        offline_contact_counts.c.source,
+    ],
     set_={"count": _UPSERT_IMPORTED.excluded.count, "imported_at": func.now()},
     where=offline_contact_counts.c.count.is_distinct_from(_UPSERT_IMPORTED.excluded.count),
 ).returning(offline_contact_counts.c.day)
@@ -497,7 +508,10 @@ UPSERT_IMPORTED = _UPSERT_IMPORTED.on_conflict_do_update(
 async def store_offline_import(
     connection: AsyncConnection, parsed: OfflineImport, *, source: str, imported_by: str
 ) -> StoredImport:
-    """Store a checked file's accepted rows: each count replaces any earlier count for its key."""
+    """Store a checked file's accepted rows: each count replaces any earlier imported count for its key.
+
+    Counts from the back office's contact log are a source of their own, which an import never touches.
+    """
     columns = await asyncio.to_thread(_import_columns, parsed)
     already = (
         await connection.scalar(

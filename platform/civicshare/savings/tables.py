@@ -4,8 +4,13 @@
   up to date in the same statement as each submission (``transactions.service.create_statement``). Test and trial
   transactions are counted in rows of their own (``is_test``) so reports can leave them out and a
   rebuild from raw transactions can still agree row for row.
-- ``offline_contact_counts``: calls, visits, emails and chats that never became transactions, imported
-  as daily counts; the key is (day, service, channel) and a re-import REPLACES the count.
+- ``offline_contact_counts``: calls, visits, emails, chats and letters that never became transactions,
+  as daily counts per ``source``: ``import`` rows come from CSV files, keyed by (day, service, channel),
+  and a re-import REPLACES the count; ``contact_log`` rows are the back office's contact log, where each
+  logged contact ADDS to the day's count. Reports add the two sources together, and neither overwrites
+  the other.
+- ``logged_contacts``: each entry of the contact log (who logged it, why the person got in touch, the
+  request they chased), kept so avoidable contact can be reported by reason.
 - ``unit_cost_overrides``: the council's own effective-dated unit costs, set through the staff API, on
   top of the platform defaults and the council's definition file.
 - ``baseline_mixes``: each service's channel mix before the platform (or at a chosen date).
@@ -25,6 +30,8 @@ from sqlalchemy import (
     Date,
     DateTime,
     Identity,
+    Index,
+    Integer,
     Numeric,
     PrimaryKeyConstraint,
     String,
@@ -38,6 +45,13 @@ from civicshare.db.metadata import tenant_metadata
 from civicshare.transactions.tables import CHANNELS
 
 _channel_list = ", ".join(f"'{channel}'" for channel in CHANNELS)
+# Where an offline count came from (offline_contact_counts.source).
+IMPORTED = "import"
+CONTACT_LOG = "contact_log"
+# Why someone got in touch without making a request (the contact log); chasing and wrong council are
+# avoidable contact.
+CONTACT_REASONS = ("chasing", "wrong_council", "information", "complaint")
+_reason_list = ", ".join(f"'{reason}'" for reason in CONTACT_REASONS)
 
 daily_rollups = Table(
     "daily_rollups",
@@ -60,9 +74,30 @@ offline_contact_counts = Table(
     Column("channel", String(16), nullable=False),
     Column("count", BigInteger, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    PrimaryKeyConstraint("day", "service", "channel"),
+    Column("source", String(16), nullable=False, server_default=IMPORTED),
+    PrimaryKeyConstraint("day", "service", "channel", "source"),
     CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
     CheckConstraint('"count" >= 0', name="count"),
+    CheckConstraint(f"source IN ('{IMPORTED}', '{CONTACT_LOG}')", name="source"),
+)
+
+logged_contacts = Table(
+    "logged_contacts",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("service", String(63), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("reference", String(32), nullable=True),
+    Column("count", Integer, nullable=False),
+    Column("officer_subject", String(255), nullable=False),
+    Column("officer_name", String(255), nullable=False),
+    Column("logged_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
+    CheckConstraint(f"reason IN ({_reason_list})", name="reason"),
+    CheckConstraint('"count" > 0', name="count"),
+    Index("ix_logged_contacts_day", "day", "id"),
 )
 
 offline_imports = Table(

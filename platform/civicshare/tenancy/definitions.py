@@ -15,11 +15,11 @@ GSS_CODE_PATTERN = re.compile(r"^[ENSW]\d{8}$")
 # E10 county, W06 Welsh unitary, S12 Scottish council area, N09 Northern Irish district.
 COUNCIL_ENTITY_CODES = frozenset({"E06", "E07", "E08", "E09", "E10", "W06", "S12", "N09"})
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
-CHANNELS = ("face_to_face", "phone", "email", "webchat", "web", "app")
+CHANNELS = ("face_to_face", "phone", "email", "letter", "webchat", "web", "app")
 
 Slug = Annotated[str, Field(min_length=2, max_length=40, pattern=SLUG_PATTERN)]
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
-Channel = Literal["face_to_face", "phone", "email", "webchat", "web", "app"]
+Channel = Literal["face_to_face", "phone", "email", "letter", "webchat", "web", "app"]
 Money = Annotated[Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=2)]
 
 

@@ -190,14 +190,14 @@ async def finish_payment(
 async def _record(
     connection: AsyncConnection, row: dict[str, Any], status: PaymentStatus, workflow: Workflow
 ) -> PaymentOutcome:
-    values = {"payment_status": status.value, "payment_next_url": None}
+    values: dict[str, Any] = {"payment_status": status.value, "payment_next_url": None}
     note = _PAYMENT_NOTES[status]
     if status is PaymentStatus.SUCCESS:
         target = confirmed_status(workflow) if row["status"] == workflow.initial else row["status"]
         if target != row["status"]:
             change = workflow.transition(row["status"], target, actor=PAYMENTS_ACTOR, reason=note)
             if change.closes:
-                values |= {"decided_by": PAYMENTS_ACTOR, "decision_reason": note}
+                values |= {"decided_by": PAYMENTS_ACTOR, "decision_reason": note, "closed_at": func.now()}
     elif row["status"] in workflow.states and _FAILED_STATUS in workflow.allowed_from(row["status"]):
         target = _FAILED_STATUS
     else:

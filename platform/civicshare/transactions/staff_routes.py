@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
+from civicshare.casework.teams import services_allowed
 from civicshare.catalogue.service import CouncilOfferings
+from civicshare.identity.guards import forbidden
 from civicshare.identity.principal import Principal
 from civicshare.modules import DecisionIncomplete, UnknownService, UnknownStatus, WorkflowError
 from civicshare.services import PlatformServices
@@ -65,10 +67,14 @@ def _not_found(reference: str) -> Problem:
     return Problem(404, "Request not found", f"This council has no request {reference}.", name="transaction-not-found")
 
 
-async def _request(connection: AsyncConnection, reference: str) -> dict[str, Any]:
+async def _request(connection: AsyncConnection, reference: str, staff: Principal) -> dict[str, Any]:
+    """The request, if this member of staff's teams work on its service (403 if not)."""
     found = await find_by_reference(connection, reference)
     if found is None:
         raise _not_found(reference)
+    allowed = await services_allowed(connection, staff.subject)
+    if allowed is not None and found["service"] not in allowed:
+        raise forbidden("Your team does not work on this service, so you cannot open its requests.")
     return found
 
 
@@ -89,6 +95,9 @@ async def work_queue(
 ) -> list[TransactionSummary]:
     """This council's requests, the oldest due first, optionally of one status or service."""
     query = select(transactions).order_by(transactions.c.due_on.asc().nulls_last(), transactions.c.id).limit(limit)
+    allowed = await services_allowed(tenant_db, staff.subject)
+    if allowed is not None:
+        query = query.where(transactions.c.service.in_(sorted(allowed)))
     if status:
         query = query.where(transactions.c.status == status)
     if service:
@@ -141,7 +150,7 @@ async def staff_transaction(
     services: NamedDependency[PlatformServices],
 ) -> StaffTransaction:
     """One request in full, with the statuses it may move to next."""
-    return await _in_full(request, tenant_db, offerings, services, await _request(tenant_db, reference))
+    return await _in_full(request, tenant_db, offerings, services, await _request(tenant_db, reference, staff))
 
 
 @post("/api/v1/staff/transactions/{reference:str}/status", tags=["staff"], status_code=200)
@@ -157,6 +166,7 @@ async def move_transaction(
 ) -> StaffTransaction:
     """Move a request to another status of its workflow; closing or rejecting needs a `reason`."""
     reason = (data.reason or "").strip() or None
+    await _request(tenant_db, reference, staff)
     if reason is not None and len(reason) > 2000:
         raise validation_problem({"reason": "Reason must be 2000 characters or fewer"})
     try:
@@ -175,7 +185,7 @@ async def move_transaction(
         raise validation_problem({"status": str(unknown)}) from None
     except WorkflowError as refused:
         raise Problem(409, "Status change not allowed", str(refused), name="status-change-not-allowed") from None
-    return await _in_full(request, tenant_db, offerings, services, await _request(tenant_db, reference))
+    return await _in_full(request, tenant_db, offerings, services, await _request(tenant_db, reference, staff))
 
 
 @get("/api/v1/staff/transactions/{reference:str}/attachments/{attachment_id:int}", tags=["staff"])
@@ -188,7 +198,7 @@ async def staff_attachment(
     services: NamedDependency[PlatformServices],
 ) -> File:
     """A file the resident attached (a photo of the pothole), as they sent it."""
-    found = await _request(tenant_db, reference)
+    found = await _request(tenant_db, reference, staff)
     stored = await stored_file(tenant_db, services.settings.data_dir, tenant, found["id"], attachment_id)
     if stored is None or not stored[1].is_file():
         raise Problem(404, "File not found", f"Request {reference} has no such file.", name="attachment-not-found")

@@ -22,6 +22,7 @@ from civicshare.transactions.tables import transaction_events, transactions
 @dataclass(frozen=True)
 class StatusChanged:
     reference: str
+    service: str
     change: StatusChange
 
 
@@ -44,7 +45,7 @@ async def change_status(
     change = service.workflow.transition(row["status"], to, actor=actor, reason=reason)
     values: dict[str, object] = {"status": change.to_status, "updated_at": func.now()}
     if change.closes:
-        values |= {"decided_by": change.actor, "decision_reason": change.reason}
+        values |= {"decided_by": change.actor, "decision_reason": change.reason, "closed_at": func.now()}
     await connection.execute(update(transactions).where(transactions.c.id == row["id"]).values(**values))
     await connection.execute(
         insert(transaction_events).values(
@@ -55,4 +56,4 @@ async def change_status(
             note=change.reason,
         )
     )
-    return StatusChanged(row["reference"], change)
+    return StatusChanged(row["reference"], row["service"], change)

@@ -1,10 +1,13 @@
 """Tenant tables for transactions. Declared against the placeholder schema; routed per council."""
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
     Column,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
@@ -16,12 +19,14 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    literal_column,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
 from civicshare.db.metadata import tenant_metadata
 
-CHANNELS = ("web", "app", "phone", "face_to_face", "email", "webchat")
+CHANNELS = ("web", "app", "phone", "face_to_face", "email", "webchat", "letter")
 _channel_list = ", ".join(f"'{channel}'" for channel in CHANNELS)
 
 transactions = Table(
@@ -55,11 +60,55 @@ transactions = Table(
     Column("decision_reason", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # When the request reached a closing status of its workflow; NULL while it is open (the staff queue).
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    # The officer working on it (their identity's subject, and their name as colleagues read it).
+    Column("assignee_subject", String(255), nullable=True),
+    Column("assignee_name", String(255), nullable=True),
+    Column("assigned_team_id", BigInteger, nullable=True),  # one of the council's teams (casework.tables)
+    # Closed as a duplicate of this request (same council), which the resident is pointed to.
+    Column("duplicate_of", String(32), nullable=True),
     CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
     CheckConstraint("submitter_kind IN ('anonymous', 'resident', 'staff')", name="submitter_kind"),
     Index("ix_transactions_resident_subject", "resident_subject"),
     Index("ix_transactions_created_at", "created_at"),
+    # The staff queue: open requests soonest due first (carrying what the queue filters and the staff
+    # home counts by, so those are read from the index alone), and what officers search by.
+    Index(
+        "ix_transactions_open_due",
+        "due_on",
+        "created_at",
+        "id",
+        postgresql_where=text("closed_at IS NULL"),
+        postgresql_include=["service", "status", "assignee_subject", "assigned_team_id"],
+    ),
+    Index("ix_transactions_open_assignee", "assignee_subject", postgresql_where=text("closed_at IS NULL")),
+    Index("ix_transactions_open_team", "assigned_team_id", postgresql_where=text("closed_at IS NULL")),
+    Index("ix_transactions_usrn", "usrn"),
+    Index("ix_transactions_place", "latitude", "longitude", postgresql_where=text("latitude IS NOT NULL")),
+    Index("ix_transactions_contact_email", text("lower(contact_email)")),
+    Index(
+        "ix_transactions_address_words",
+        text("to_tsvector('simple'::regconfig, coalesce(address, ''))"),
+        postgresql_using="gin",
+    ),
+    # The same words of open requests only: the queue searches open requests by default, and a street
+    # with thousands of requests over the years has a few dozen open.
+    Index(
+        "ix_transactions_open_address_words",
+        text("to_tsvector('simple'::regconfig, coalesce(address, ''))"),
+        postgresql_using="gin",
+        postgresql_where=text("closed_at IS NULL"),
+    ),
 )
+
+
+def address_words(address: ColumnElement[str]) -> ColumnElement[Any]:
+    """The words of an address or postcode as the staff queue's search matches them ('simple': no stemming,
+    so "KT1 1EU" is the words kt1 and 1eu): the expression of `ix_transactions_address_words`, literals
+    only, so that PostgreSQL sees a query's expression as the index's."""
+    return func.to_tsvector(literal_column("'simple'::regconfig"), func.coalesce(address, literal_column("''")))
+
 
 transaction_events = Table(
     "transaction_events",
@@ -93,4 +142,16 @@ attachments = Table(
     Column("storage_key", String(255), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_attachments_transaction_id", "transaction_id"),
+)
+
+transaction_notes = Table(
+    "transaction_notes",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("transaction_id", BigInteger, ForeignKey("transactions.id", ondelete="CASCADE"), nullable=False),
+    Column("author_subject", String(255), nullable=False),
+    Column("author_name", String(255), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_transaction_notes_transaction_id", "transaction_id"),
 )

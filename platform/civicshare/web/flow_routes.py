@@ -15,7 +15,7 @@ from civicshare.api.problems import Problem
 from civicshare.catalogue.service import Offering
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.routes import origin_of
-from civicshare.modules import FormStep, check_step, fee_for
+from civicshare.modules import check_step, fee_for
 from civicshare.payments import PaymentFailed, PaymentStatus
 from civicshare.transactions.attachments import MAX_UPLOAD_BYTES, UploadedFile
 from civicshare.transactions.service import find_by_reference
@@ -25,19 +25,22 @@ from civicshare.web.flows import (
     CHECK_PAGE,
     CONTACT_STEP,
     Draft,
+    answer_sections,
     checked_answers,
     email_problem,
     first_unfinished,
+    form_step,
     page_after,
+    page_before,
     payment_came_back,
     send,
     start_paying,
-    steps_in_order,
+    typed_data,
     uk_day,
 )
 from civicshare.web.photos import FIELD as PHOTO_FIELD
 from civicshare.web.photos import add_photos, photo_panel
-from civicshare.web.questions import Question, posted_values, questions_for, shown_answer, validation_data
+from civicshare.web.questions import Question, posted_values, questions_for, validation_data
 from civicshare.web.service import Row
 from civicshare.web.site import FieldError, WebRequest
 
@@ -66,10 +69,7 @@ def _keep(web: WebRequest, code: str, draft: Draft) -> None:
 
 
 def _data(offered: Offering, draft: Draft) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for step in offered.service.steps:
-        data.update(validation_data(questions_for(step, offered.settings), draft.typed))
-    return data
+    return typed_data(offered, draft.typed)
 
 
 def fee_text(pence: int) -> str:
@@ -83,20 +83,12 @@ async def start_page(web: NamedDependency[WebRequest], code: FromPath[str]) -> R
     return web.page("start.html", current="services", offered=offered, first_step=first)
 
 
-def _step(offered: Offering, step_code: str) -> FormStep:
-    try:
-        return offered.service.step(step_code)
-    except KeyError:
-        raise Problem(404, "Page not found", name="not-found") from None
-
-
 def _back(web: WebRequest, offered: Offering, draft: Draft, step_code: str, change: bool) -> str:
     code = offered.service.code
     if change:
         return web.url(f"/services/{code}/{CHECK_PAGE}")
-    codes = [step.code for step in steps_in_order(offered, _data(offered, draft))] + [CONTACT_STEP]
-    index = codes.index(step_code) if step_code in codes else 0
-    return web.url(f"/services/{code}/{codes[index - 1]}" if index > 0 else f"/services/{code}")
+    before = page_before(offered, _data(offered, draft), step_code)
+    return web.url(f"/services/{code}/{before}" if before else f"/services/{code}")
 
 
 def _step_page(
@@ -147,7 +139,7 @@ async def step_form(
     if step_code == CONTACT_STEP:
         email = draft.email or (web.resident.email or "" if web.resident else "")
         return _step_page(web, offered, draft, CONTACT_STEP, [CONTACT_QUESTION], {"email": email}, [], bool(change))
-    questions = questions_for(_step(offered, step_code), offered.settings)
+    questions = questions_for(form_step(offered, step_code), offered.settings)
     return _step_page(web, offered, draft, step_code, questions, draft.typed, [], bool(change))
 
 
@@ -174,25 +166,30 @@ async def step_answer(
         draft.email = email
         _keep(web, code, draft)
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
-    step = _step(offered, step_code)
+    step = form_step(offered, step_code)
     questions = questions_for(step, offered.settings)
     typed = posted_values(questions, posted)
     checked = check_step(step, validation_data(questions, typed), settings=offered.settings)
     draft.typed.update(typed)
     _keep(web, code, draft)  # answers are kept even when they need correcting
     if not checked.ok:
-        order = [question.name for question in questions]
-        dates = {question.name for question in questions if question.kind == "date"}
-        found = ((field.split(".")[0], message) for field, message in checked.errors.items())
-        errors = sorted(
-            (FieldError(name, message, f"{name}-day" if name in dates else None) for name, message in found),
-            key=lambda error: order.index(error.field) if error.field in order else len(order),
-        )
+        errors = step_errors(questions, checked.errors)
         return _step_page(web, offered, draft, step_code, questions, draft.typed, errors, bool(change), 400)
     following = page_after(offered, _data(offered, draft), step_code)
     if change and first_unfinished(offered, _data(offered, draft), draft.email) is None:
         following = CHECK_PAGE
     return web.redirect(f"/services/{code}/{following}")
+
+
+def step_errors(questions: list[Question], messages: dict[str, str]) -> list[FieldError]:
+    """A step's messages in the order its questions are asked; a date's message focuses its day box."""
+    order = [question.name for question in questions]
+    dates = {question.name for question in questions if question.kind == "date"}
+    found = ((field.split(".")[0], message) for field, message in messages.items())
+    return sorted(
+        (FieldError(name, message, f"{name}-day" if name in dates else None) for name, message in found),
+        key=lambda error: order.index(error.field) if error.field in order else len(order),
+    )
 
 
 async def _check_page(web: WebRequest, offered: Offering, draft: Draft) -> Response[Any]:
@@ -205,19 +202,7 @@ async def _check_page(web: WebRequest, offered: Offering, draft: Draft) -> Respo
         answers = checked_answers(offered, data, draft.email, web.resident)
     except SubmissionInvalid:
         return web.redirect(f"/services/{code}/{offered.service.steps[0].code}")
-    sections = []
-    for step in steps_in_order(offered, data):
-        checked = check_step(step, data, settings=offered.settings)
-        rows = [
-            Row(
-                question.label,
-                shown_answer(question, checked.answers.get(question.name)),
-                web.url(f"/services/{code}/{step.code}?change=1"),
-                question.label.lower().rstrip("?"),
-            )
-            for question in questions_for(step, offered.settings)
-        ]
-        sections.append((step.title, rows))
+    sections = answer_sections(offered, data, lambda step: web.url(f"/services/{code}/{step}?change=1"))
     sections.append(
         (
             "Your contact details",

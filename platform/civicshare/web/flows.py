@@ -10,12 +10,14 @@ with the draft's idempotency key, so a double-clicked "Accept and send" makes on
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from civicshare.api.problems import Problem
 from civicshare.catalogue.service import Offering
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.principal import Principal
@@ -32,6 +34,8 @@ from civicshare.transactions.submission import (
     submit,
     valid_email,
 )
+from civicshare.web.questions import questions_for, shown_answer, validation_data
+from civicshare.web.service import Row
 
 CONTACT_STEP = "contact"
 CHECK_PAGE = "check"
@@ -91,18 +95,69 @@ def steps_in_order(offered: Offering, data: dict[str, Any]) -> list[FormStep]:
     return asked
 
 
+def form_step(offered: Offering, step_code: str) -> FormStep:
+    """The service's step of that code; 404 for a step it does not have."""
+    try:
+        return offered.service.step(step_code)
+    except KeyError:
+        raise Problem(404, "Page not found", name="not-found") from None
+
+
+def page_before(offered: Offering, data: dict[str, Any], step_code: str) -> str | None:
+    """The page a Back link goes to from this one; None from the first step."""
+    codes = [step.code for step in steps_in_order(offered, data)] + [CONTACT_STEP]
+    index = codes.index(step_code) if step_code in codes else 0
+    return codes[index - 1] if index > 0 else None
+
+
 def page_after(offered: Offering, data: dict[str, Any], step_code: str) -> str:
     codes = [step.code for step in steps_in_order(offered, data)] + [CONTACT_STEP, CHECK_PAGE]
     index = codes.index(step_code) if step_code in codes else -1
     return codes[index + 1] if 0 <= index < len(codes) - 1 else CHECK_PAGE
 
 
-def first_unfinished(offered: Offering, data: dict[str, Any], email: str) -> str | None:
-    """The first page still needing an answer, or None when the resident can check and send."""
+def first_unanswered_step(offered: Offering, data: dict[str, Any]) -> str | None:
+    """The first step of the form still needing an answer, or None when every step that applies is done."""
     for step in steps_in_order(offered, data):
         if step_answers(offered, step, data) is None:
             return step.code
+    return None
+
+
+def first_unfinished(offered: Offering, data: dict[str, Any], email: str) -> str | None:
+    """The first page still needing an answer, or None when the resident can check and send."""
+    unanswered = first_unanswered_step(offered, data)
+    if unanswered is not None:
+        return unanswered
     return None if email_problem(email) is None else CONTACT_STEP
+
+
+def typed_data(offered: Offering, typed: dict[str, str]) -> dict[str, Any]:
+    """What was typed on every step, as the service's forms read it."""
+    data: dict[str, Any] = {}
+    for step in offered.service.steps:
+        data.update(validation_data(questions_for(step, offered.settings), typed))
+    return data
+
+
+def answer_sections(
+    offered: Offering, data: dict[str, Any], change_href: Callable[[str], str]
+) -> list[tuple[str, list[Row]]]:
+    """Check your answers: each step that applies, its questions and answers, and where to change them."""
+    sections = []
+    for step in steps_in_order(offered, data):
+        checked = check_step(step, data, settings=offered.settings)
+        rows = [
+            Row(
+                question.label,
+                shown_answer(question, checked.answers.get(question.name)),
+                change_href(step.code),
+                question.label.lower().rstrip("?"),
+            )
+            for question in questions_for(step, offered.settings)
+        ]
+        sections.append((step.title, rows))
+    return sections
 
 
 def email_problem(email: str) -> str | None:

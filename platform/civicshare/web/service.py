@@ -26,6 +26,7 @@ CHANNEL_NAMES = {
     "face_to_face": "In person",
     "email": "Email",
     "webchat": "Webchat",
+    "letter": "Letter",
 }
 
 # `transactions.payment_status` as the payment port and the submission service record it.

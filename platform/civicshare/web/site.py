@@ -169,13 +169,13 @@ class WebRequest:
             self.council  # noqa: B018 - raises: every other page belongs to a council
         html = self.site.render(template, self.context(**values))
         response = Response(html, status_code=status, media_type=MediaType.HTML, headers=_PAGE_HEADERS)
-        return self._with_flow(response)
+        return self.with_flow(response)
 
     def redirect(self, path: str) -> Response[Any]:
         """To a path on this council's site, or to another site's address (a payment provider's page)."""
-        return self._with_flow(Redirect(self.url(path) if path.startswith("/") else path, status_code=303))
+        return self.with_flow(Redirect(self.url(path) if path.startswith("/") else path, status_code=303))
 
-    def _with_flow(self, response: Response[Any]) -> Response[Any]:
+    def with_flow(self, response: Response[Any]) -> Response[Any]:
         if self.flow.changed:
             secure = self.request.url.scheme == "https"
             response.cookies.append(

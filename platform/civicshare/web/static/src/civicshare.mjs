@@ -40,3 +40,16 @@ if (search) {
     }
   })
 }
+
+// Back office: choosing a response template puts its words in the reason box, to read or adapt
+// before saving (without JavaScript, the server uses the template's words when the box is empty).
+for (const picker of document.querySelectorAll('select[data-cs-fills]')) {
+  const box = document.getElementById(picker.getAttribute('data-cs-fills') ?? '')
+  picker.addEventListener('change', () => {
+    const text = picker.selectedOptions[0]?.getAttribute('data-text')
+    if (box && text) {
+      box.value = text
+      box.dispatchEvent(new Event('input'))
+    }
+  })
+}

@@ -1,0 +1,1 @@
+"""The back office: council officers' pages under `/staff/` on the council's own address."""

@@ -1,0 +1,389 @@
+"""The back office's casework pages: the staff home, the queue, one request (moving it on, assigning it,
+internal notes) and the council's record of what staff did.
+
+Every query runs in the council's own schema. A status change goes through
+`transactions.status.change_status`, as the staff API's does.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from civicshare.api.problems import Problem
+from civicshare.casework.responses import find_template, templates_for
+from civicshare.casework.saved_filters import filters_of
+from civicshare.casework.service import (
+    NOTE_MAX_LENGTH,
+    add_note,
+    assign,
+    duplicate_closing_status,
+    duplicate_reason,
+    mark_duplicate,
+    notes_of,
+    recent_actions,
+    record_action,
+    related_requests,
+)
+from civicshare.casework.teams import council_teams
+from civicshare.catalogue.service import CouncilOfferings
+from civicshare.db.engine import tenant_connection
+from civicshare.identity.guards import forbidden
+from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
+from civicshare.modules.working_days import uk_today
+from civicshare.staff.filters import queue_request
+from civicshare.staff.queue import PAGE_SIZE, queue_counts, queue_page
+from civicshare.staff.views import queue_rows, request_in_full
+from civicshare.staff.visit import StaffVisit, text_problems
+from civicshare.transactions.attachments import list_attachments
+from civicshare.transactions.payments import TransactionNotFound
+from civicshare.transactions.references import normalise_reference
+from civicshare.transactions.service import find_by_reference, status_history
+from civicshare.transactions.status import change_status
+from civicshare.transactions.views import Wording
+from civicshare.web.service import CHANNEL_NAMES, uk_date_time
+from civicshare.web.site import FieldError
+
+REASON_MAX_LENGTH = 2000
+AUDIT_PAGE = 200
+
+
+# -- home -----------------------------------------------------------------------------------------------
+
+
+@get("/")
+async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
+    visit = staff_visit
+    services = visit.services
+    council = visit.web.council
+    offerings: CouncilOfferings = await services.offerings.for_council(council)
+    async with tenant_connection(services.database.engine, council) as connection:
+        counts = await queue_counts(connection, uk_today(), visit.officer.subject, visit.allowed, visit.teams)
+    by_status = []
+    for service, status, count in counts.by_status:
+        wording = Wording(offerings, services, service)
+        query = urlencode({"service": service, "status": status})
+        by_status.append({"service": wording.title, "status": wording.label(status), "count": count, "query": query})
+    return visit.page("staff/home.html", title="Staff home", current="staff-home", counts=counts, by_status=by_status)
+
+
+# -- the queue ------------------------------------------------------------------------------------------
+
+
+@get("/requests")
+async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request[Any, Any, State]) -> Response[Any]:
+    visit = staff_visit
+    services = visit.services
+    council = visit.web.council
+    asked = await queue_request(visit, dict(request.query_params.items()))
+    offerings, workable, statuses, read = asked.offerings, asked.workable, asked.statuses, asked.read
+    today = uk_today()
+    async with tenant_connection(services.database.engine, council) as connection:
+        found = await queue_page(
+            connection,
+            read.wanted,
+            page=read.page,
+            today=today,
+            me=visit.officer.subject,
+            allowed=visit.allowed,
+            my_teams=visit.teams,
+        )
+        saved = await filters_of(connection, visit.officer.subject)
+        teams = await council_teams(connection)
+    team_names = {team.id: team.name for team in teams}
+    rows = queue_rows(found.rows, offerings, services, today, team_names)
+    kept = {key: value for key, value in read.typed.items() if value}
+
+    def page_href(number: int) -> str:
+        return visit.web.url("/staff/requests?" + urlencode({**kept, "page": str(number)}))
+
+    return visit.page(
+        "staff/queue.html",
+        status=400 if read.errors else 200,
+        title="Requests",
+        current="staff-queue",
+        errors=read.errors,
+        typed=read.typed,
+        wanted=read.wanted,
+        found=found,
+        rows=rows,
+        first_shown=(found.page - 1) * PAGE_SIZE + 1 if found.total else 0,
+        last_shown=min(found.page * PAGE_SIZE, found.total),
+        page_href=page_href,
+        saved=saved,
+        export_href=visit.web.url("/staff/requests.csv" + (f"?{urlencode(kept)}" if kept else "")),
+        query_now=urlencode(kept),
+        service_options=[{"value": "", "label": "All services"}]
+        + [{"value": o.code, "label": o.title} for o in workable],
+        status_options=[{"value": "", "label": "Any status"}]
+        + [{"value": value, "label": label} for value, label in sorted(statuses.items(), key=lambda item: item[1])],
+        channel_options=[{"value": "", "label": "Any channel"}]
+        + [{"value": value, "label": label} for value, label in CHANNEL_NAMES.items()],
+        due_options=[
+            {"value": "", "label": "Any time"},
+            {"value": "overdue", "label": "Overdue"},
+            {"value": "today", "label": "Due today"},
+            {"value": "this-week", "label": "Due by the end of this week"},
+        ],
+        team_options=[{"value": "", "label": "Any team or none"}, {"value": "mine", "label": "My teams"}]
+        + [{"value": str(team.id), "label": team.name} for team in teams],
+        assignee_options=[
+            {"value": "", "label": "Anyone or nobody"},
+            {"value": "me", "label": "Me"},
+            {"value": "nobody", "label": "Nobody yet"},
+        ],
+        state_options=[
+            {"value": "open", "label": "Open"},
+            {"value": "closed", "label": "Closed"},
+            {"value": "all", "label": "Open and closed"},
+        ],
+    )
+
+
+# -- one request ----------------------------------------------------------------------------------------
+
+
+def _not_found(council_name: str, reference: str) -> Problem:
+    return Problem(
+        404, "Request not found", f"{council_name} has no request {reference}.", name="transaction-not-found"
+    )
+
+
+async def _request_page(
+    visit: StaffVisit, reference: str, *, status: int = 200, errors: list[FieldError] | None = None, **values: Any
+) -> Response[Any]:
+    """The request in full. Opening it shows the resident's personal data, so the view is recorded."""
+    services = visit.services
+    council = visit.web.council
+    offerings: CouncilOfferings = await services.offerings.for_council(council)
+    async with tenant_connection(services.database.engine, council) as connection:
+        row = await visit.request_row(connection, reference)
+        history = await status_history(connection, row["id"])
+        notes = await notes_of(connection, row["id"])
+        files = await list_attachments(connection, row["id"])
+        templates = await templates_for(connection, row["service"])
+        related = await related_requests(connection, row)
+        team_names = {team.id: team.name for team in await council_teams(connection)}
+        if status == 200:
+            await record_action(connection, visit.casework_officer, "viewed", row["reference"])
+    base = f"{visit.web.root}/api/v1/staff/transactions/{row['reference']}/attachments"
+    photos = [
+        {"href": f"{base}/{found.id}", "filename": found.filename, "image": found.content_type.startswith("image/")}
+        for found in files
+    ]
+    shown = request_in_full(row, history, notes, visit.officer.subject, photos, offerings, services, uk_today())
+    return visit.page(
+        "staff/request.html",
+        status=status,
+        title=f"Request {shown.reference}",
+        current="staff-queue",
+        shown=shown,
+        errors=errors or [],
+        reason_max=REASON_MAX_LENGTH,
+        note_max=NOTE_MAX_LENGTH,
+        templates=templates,
+        related=queue_rows(related, offerings, services, uk_today(), team_names),
+        team_name=team_names.get(row["assigned_team_id"]),
+        **values,
+    )
+
+
+DONE_MESSAGES = {
+    "duplicate": "Closed as a duplicate",
+    "moved": "Status saved",
+    "assigned": "Assignment saved",
+    "noted": "Note added",
+}
+
+
+@get("/requests/{reference:str}")
+async def staff_request(
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], done: FromQuery[str | None] = None
+) -> Response[Any]:
+    return await _request_page(staff_visit, reference, done=DONE_MESSAGES.get(done or ""))
+
+
+async def _template_text(visit: StaffVisit, chosen: str) -> str | None:
+    if not chosen.isdigit() or len(chosen) > 18:
+        return None
+    async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
+        found = await find_template(connection, int(chosen))
+    return found.body if found is not None else None
+
+
+@post("/requests/{reference:str}/status")
+async def staff_move_request(
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
+) -> Response[Any]:
+    visit = staff_visit
+    form = await visit.web.form()
+    to = form.get("status", "").strip()
+    reason = form.get("reason", "").strip() or None
+    chosen = form.get("template", "").strip()
+    errors = text_problems("reason", "Reason", reason, REASON_MAX_LENGTH)
+    if reason is None and chosen:  # a template chosen and nothing typed: the template's words are the reason
+        reason = await _template_text(visit, chosen)
+        if reason is None:
+            errors.append(FieldError("template", "That response template is no longer there; choose another"))
+    if not to:
+        errors.append(FieldError("status", "Select what happens next"))
+    if not errors:
+        services = visit.services
+        try:
+            async with tenant_connection(services.database.engine, visit.web.council) as connection:
+                await visit.request_row(connection, reference, for_update=True)
+                moved = await change_status(
+                    connection,
+                    visit.web.council,
+                    reference,
+                    to,
+                    visit.casework_officer.name,
+                    reason,
+                    registry=services.registry,
+                )
+                await record_action(connection, visit.casework_officer, "moved", moved.reference, to=to)
+        except TransactionNotFound:
+            raise _not_found(visit.web.council.name, reference) from None
+        except UnknownService:
+            errors.append(FieldError("status", "This request's service is not installed, so it cannot be moved on"))
+        except DecisionIncomplete:
+            errors.append(FieldError("reason", "Enter a reason: the resident will read it"))
+        except WorkflowError:
+            errors.append(FieldError("status", "This request cannot move to that status now; choose another"))
+        else:
+            return visit.redirect(f"/staff/requests/{moved.reference}?done=moved")
+    typed = {"status": to, "reason": form.get("reason", ""), "template": chosen}
+    return await _request_page(visit, reference, status=400, errors=errors, typed=typed)
+
+
+@post("/requests/{reference:str}/assignee")
+async def staff_assign_request(
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
+) -> Response[Any]:
+    """Take a request on ("me"), or give it back ("nobody")."""
+    visit = staff_visit
+    form = await visit.web.form()
+    choice = form.get("assignee", "")
+    if choice not in ("me", "nobody"):
+        errors = [FieldError("assignee", "Choose who works on this request")]
+        return await _request_page(visit, reference, status=400, errors=errors)
+    council = visit.web.council
+    async with tenant_connection(visit.services.database.engine, council) as connection:
+        row = await visit.request_row(connection, reference, for_update=True)
+        officer = visit.casework_officer
+        await assign(connection, row["id"], row["reference"], officer, officer if choice == "me" else None)
+    return visit.redirect(f"/staff/requests/{row['reference']}?done=assigned")
+
+
+@post("/requests/{reference:str}/notes")
+async def staff_add_note(
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
+) -> Response[Any]:
+    visit = staff_visit
+    form = await visit.web.form()
+    note = form.get("note", "").strip()
+    errors = text_problems("note", "Note", note, NOTE_MAX_LENGTH)
+    if not note:
+        errors.append(FieldError("note", "Enter a note"))
+    if errors:
+        return await _request_page(visit, reference, status=400, errors=errors, typed_note=note)
+    council = visit.web.council
+    async with tenant_connection(visit.services.database.engine, council) as connection:
+        row = await visit.request_row(connection, reference)
+        await add_note(connection, row["id"], row["reference"], visit.casework_officer, note)
+    return visit.redirect(f"/staff/requests/{row['reference']}?done=noted")
+
+
+@post("/requests/{reference:str}/duplicate")
+async def staff_mark_duplicate(
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
+) -> Response[Any]:
+    """Close a request as the same as another of this council's: the resident is pointed to that one."""
+    visit = staff_visit
+    council = visit.web.council
+    services = visit.services
+    form = await visit.web.form()
+    original = normalise_reference(form.get("original", ""))
+    errors: list[FieldError] = []
+    if not original:
+        errors.append(FieldError("original", "Enter the reference of the request this one repeats"))
+    async with tenant_connection(services.database.engine, council) as connection:
+        row = await visit.request_row(connection, reference, for_update=True)
+        if original and not errors:
+            first = await find_by_reference(connection, original)
+            if first is None:
+                errors.append(FieldError("original", f"{council.name} has no request {original}"))
+            elif first["id"] == row["id"]:
+                errors.append(FieldError("original", "Enter another request's reference, not this one's"))
+        workflow = Wording(await services.offerings.for_council(council), services, row["service"]).workflow
+        closing = duplicate_closing_status(workflow, row["status"]) if workflow else None
+        if closing is None:
+            errors.append(FieldError("original", "This request cannot be closed from its status"))
+        if not errors:
+            assert closing is not None
+            await change_status(
+                connection, council, reference, closing, visit.casework_officer.name, duplicate_reason(original),
+                registry=services.registry,
+            )  # fmt: skip
+            await mark_duplicate(connection, visit.casework_officer, row["id"], row["reference"], original)
+    if errors:
+        return await _request_page(visit, reference, status=400, errors=errors, typed_original=original)
+    return visit.redirect(f"/staff/requests/{row['reference']}?done=duplicate")
+
+
+# -- the council's record of what its staff did ----------------------------------------------------------
+
+ACTION_WORDS = {
+    "viewed": "Opened",
+    "moved": "Changed the status",
+    "assigned": "Assigned",
+    "noted": "Added a note",
+    "duplicate": "Closed as a duplicate",
+    "keyed_in": "Made a request for someone who contacted us",
+    "logged_contact": "Logged a contact",
+}
+
+
+@get("/audit")
+async def staff_audit(
+    staff_visit: NamedDependency[StaffVisit],
+    reference: Annotated[str | None, QueryParameter(max_length=40)] = None,
+) -> Response[Any]:
+    """What each officer did, newest first (council administrators only)."""
+    visit = staff_visit
+    council = visit.web.council
+    if not visit.officer.is_admin_of(council.slug):
+        raise forbidden(f"Only administrators of {council.name} can read what its staff did.")
+    wanted = normalise_reference(reference) if reference and reference.strip() else None
+    async with tenant_connection(visit.services.database.engine, council) as connection:
+        entries = await recent_actions(connection, reference=wanted, limit=AUDIT_PAGE)
+    lines = [
+        {
+            "when": uk_date_time(entry.at),
+            "who": entry.actor_name,
+            "what": ACTION_WORDS.get(entry.action, entry.action),
+            "reference": entry.reference,
+            "detail": ", ".join(f"{key}: {value}" for key, value in entry.detail.items() if value is not None),
+        }
+        for entry in entries
+    ]
+    return visit.page(
+        "staff/audit.html", title="What staff did", current="staff-audit", lines=lines, reference=wanted or ""
+    )
+
+
+HANDLERS = [
+    staff_home,
+    staff_queue,
+    staff_request,
+    staff_move_request,
+    staff_assign_request,
+    staff_add_note,
+    staff_mark_duplicate,
+    staff_audit,
+]

@@ -1,0 +1,294 @@
+"""A council's work queue: which requests an officer sees, filtered and in what order, and the counts
+on the staff home page.
+
+A request is open until it reaches a closing status of its service's workflow (a pothole is finished
+when `resolved`, a permit when `approved`...), when `closed_at` is set. The queue's default order,
+soonest due first among open requests, reads the partial index `ix_transactions_open_due`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, and_, func, literal_column, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.modules.bank_holidays import ENGLAND_AND_WALES
+from civicshare.modules.working_days import UK_TIME, is_working_day
+from civicshare.transactions.references import REFERENCE_PATTERN, normalise_reference
+from civicshare.transactions.tables import address_words, transactions
+
+PAGE_SIZE = 25
+SEARCH_MAX_LENGTH = 100
+DUE_CHOICES = ("overdue", "today", "this-week")
+STATE_CHOICES = ("open", "closed", "all")
+ASSIGNEE_CHOICES = ("me", "nobody")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What an officer asked the queue for; every field optional, `state` open by default."""
+
+    state: str = "open"
+    service: str | None = None
+    status: str | None = None
+    channel: str | None = None
+    due: str | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    search: str | None = None
+    assignee: str | None = None  # "me" or "nobody"
+    team: str | None = None  # "mine", or a team's id
+
+    @property
+    def is_default(self) -> bool:
+        return self == QueueFilter()
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """The staff home page's figures for one council."""
+
+    open: int
+    overdue: int
+    due_today: int
+    assigned_to_me: int
+    unassigned: int
+    my_teams: int
+    by_status: list[tuple[str, str, int]] = field(default_factory=list)  # (service, status, count)
+
+
+def search_condition(text: str) -> ColumnElement[bool]:
+    """What the text looks like picks the one index to look in: a reference, an email address, a USRN
+    (digits), else words of an address or postcode. One condition, not all four OR-ed together, so that
+    PostgreSQL can tell how many requests will match and choose its plan accordingly."""
+    reference = normalise_reference(text)
+    if REFERENCE_PATTERN.match(reference):
+        return transactions.c.reference == reference
+    if "@" in text:
+        return func.lower(transactions.c.contact_email) == text.lower()
+    if text.isdigit():
+        return transactions.c.usrn == text
+    return address_words(transactions.c.address).bool_op("@@")(
+        func.plainto_tsquery(literal_column("'simple'::regconfig"), text)
+    )
+
+
+def conditions(
+    wanted: QueueFilter,
+    today: date,
+    me: str,
+    allowed: frozenset[str] | None = None,
+    my_teams: Sequence[int] = (),
+) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if allowed is not None:  # the officer's teams work on these services only
+        found.append(transactions.c.service.in_(sorted(allowed)))
+    is_open = transactions.c.closed_at.is_(None)
+    if wanted.state == "open":
+        found.append(is_open)
+    elif wanted.state == "closed":
+        found.append(transactions.c.closed_at.is_not(None))
+    if wanted.service:
+        found.append(transactions.c.service == wanted.service)
+    if wanted.status:
+        found.append(transactions.c.status == wanted.status)
+    if wanted.channel:
+        found.append(transactions.c.channel == wanted.channel)
+    if wanted.due == "overdue":
+        found += [transactions.c.due_on < today, is_open]
+    elif wanted.due == "today":
+        found += [transactions.c.due_on == today, is_open]
+    elif wanted.due == "this-week":
+        found += [transactions.c.due_on <= _end_of_week(today), is_open]
+    # Days in the UK as instants, so that ix_transactions_created_at answers them.
+    if wanted.submitted_from:
+        found.append(transactions.c.created_at >= _uk_midnight(wanted.submitted_from))
+    if wanted.submitted_to:
+        found.append(transactions.c.created_at < _uk_midnight(wanted.submitted_to + timedelta(days=1)))
+    if wanted.search:
+        found.append(search_condition(wanted.search))
+    if wanted.assignee == "me":
+        found.append(transactions.c.assignee_subject == me)
+    elif wanted.assignee == "nobody":
+        found.append(transactions.c.assignee_subject.is_(None))
+    if wanted.team == "mine":
+        found.append(transactions.c.assigned_team_id.in_(list(my_teams)))
+    elif wanted.team is not None and wanted.team.isdigit():
+        found.append(transactions.c.assigned_team_id == int(wanted.team))
+    return found
+
+
+def _uk_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UK_TIME)
+
+
+def _end_of_week(today: date) -> date:
+    return date.fromordinal(today.toordinal() + (6 - today.weekday()))
+
+
+async def queue_page(
+    connection: AsyncConnection,
+    wanted: QueueFilter,
+    *,
+    page: int,
+    today: date,
+    me: str,
+    allowed: frozenset[str] | None = None,
+    my_teams: Sequence[int] = (),
+) -> QueuePage:
+    """One page of the queue, soonest due first (requests with no deadline last, oldest first)."""
+    where = conditions(wanted, today, me, allowed, my_teams)
+    page = max(page, 1)
+    candidates = select(transactions.c.id, transactions.c.due_on, transactions.c.created_at).where(*where)
+    if wanted.search:
+        # A search finds its matches by its own index first, then orders them (left to itself, PostgreSQL
+        # may walk the queue in order instead, working out every request's address words as it goes),
+        # and counts them in the same pass: each match is a visit to the table, so once, not twice.
+        rows = await _rows(connection, candidates.cte("matches").prefix_with("MATERIALIZED"), page, counted=True)
+        total = rows[0]["matching"] if rows else 0
+        for row in rows:
+            del row["matching"]
+    else:
+        total = await _count(connection, where)
+        rows = await _rows(connection, candidates.subquery("candidates"), page, counted=False)
+    if not rows and page > 1:  # past the last page (a kept link, a typed number): the last page instead
+        last = min(page - 1, max(1, -(-await _count(connection, where) // PAGE_SIZE)))
+        return await queue_page(connection, wanted, page=last, today=today, me=me, allowed=allowed, my_teams=my_teams)
+    return QueuePage(rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+
+
+async def _count(connection: AsyncConnection, where: list[ColumnElement[bool]]) -> int:
+    return int((await connection.execute(select(func.count()).select_from(transactions).where(*where))).scalar_one())
+
+
+async def _rows(
+    connection: AsyncConnection, candidates: FromClause, page: int, *, counted: bool
+) -> list[dict[str, Any]]:
+    """One page of the candidates (id, due_on, created_at), `matching` in each row when counted. The
+    page's ids are chosen first, then their rows read: filters on what ix_transactions_open_due carries,
+    and pages deep into the queue, are then read from the index alone, not from every skipped row."""
+    listed = candidates.c
+    chosen = (
+        select(listed.id, *([func.count().over().label("matching")] if counted else []))
+        .order_by(listed.due_on.asc().nulls_last(), listed.created_at, listed.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .subquery("on_page")
+    )
+    query = (
+        select(transactions, *[column for column in chosen.c if column.name == "matching"])
+        .join(chosen, chosen.c.id == transactions.c.id)
+        .order_by(transactions.c.due_on.asc().nulls_last(), transactions.c.created_at, transactions.c.id)
+    )
+    return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+
+async def queue_counts(
+    connection: AsyncConnection,
+    today: date,
+    me: str,
+    allowed: frozenset[str] | None = None,
+    my_teams: Sequence[int] = (),
+) -> QueueCounts:
+    """One pass over the open requests, read from `ix_transactions_open_due` alone (it carries every
+    column counted here), per service and status; the home page's figures are their sums."""
+    open_requests = and_(
+        transactions.c.closed_at.is_(None),
+        transactions.c.service.in_(sorted(allowed)) if allowed is not None else true(),
+    )
+    groups = (
+        await connection.execute(
+            select(
+                transactions.c.service,
+                transactions.c.status,
+                func.count(),
+                func.count().filter(transactions.c.due_on < today),
+                func.count().filter(transactions.c.due_on == today),
+                func.count().filter(transactions.c.assignee_subject == me),
+                func.count().filter(transactions.c.assignee_subject.is_(None)),
+                func.count().filter(transactions.c.assigned_team_id.in_(list(my_teams))),
+            )
+            .where(open_requests)
+            .group_by(transactions.c.service, transactions.c.status)
+            .order_by(transactions.c.service, transactions.c.status)
+        )
+    ).all()
+    return QueueCounts(
+        open=sum(group[2] for group in groups),
+        overdue=sum(group[3] for group in groups),
+        due_today=sum(group[4] for group in groups),
+        assigned_to_me=sum(group[5] for group in groups),
+        unassigned=sum(group[6] for group in groups),
+        my_teams=sum(group[7] for group in groups),
+        by_status=[(group[0], group[1], group[2]) for group in groups],
+    )
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (negative when `end` comes first).
+
+    Counted, not walked day by day: the queue shows this for 25 requests a page, some a year late."""
+    if end < start:
+        return -working_days_between(end, start)
+    holidays = bisect_right(_WEEKDAY_HOLIDAYS, end) - bisect_right(_WEEKDAY_HOLIDAYS, start)
+    return _weekdays_up_to(end) - _weekdays_up_to(start) - holidays
+
+
+_WEEKDAY_HOLIDAYS = sorted(day for day in ENGLAND_AND_WALES if day.weekday() < 5)
+
+
+def _weekdays_up_to(day: date) -> int:
+    """Monday to Friday days from 1 January of year 1 (a Monday) up to and including `day`."""
+    days = day.toordinal() - 1
+    return days // 7 * 5 + min(days % 7 + 1, 5)
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """How long an officer has left, in working days, or how late the request is."""
+
+    due_on: date | None
+    working_days_left: int | None
+    closed: bool
+
+    @property
+    def overdue(self) -> bool:
+        return not self.closed and self.working_days_left is not None and self.working_days_left < 0
+
+    @property
+    def words(self) -> str:
+        if self.closed or self.due_on is None or self.working_days_left is None:
+            return "Closed" if self.closed else "No deadline"
+        left = self.working_days_left
+        if left < 0:
+            return f"Overdue by {_days(-left)}"
+        if left == 0:
+            return "Due today"
+        return f"{_days(left)} left"
+
+
+def _days(count: int) -> str:
+    return f"{count} working day{'' if count == 1 else 's'}"
+
+
+def sla_clock(due_on: date | None, closed: bool, today: date) -> SlaClock:
+    if due_on is None or closed:
+        return SlaClock(due_on, None, closed)
+    if due_on < today and is_working_day(today):
+        return SlaClock(due_on, -working_days_between(due_on, today), False)
+    if due_on < today:  # a weekend or bank holiday after the deadline: late by the working days since
+        return SlaClock(due_on, -max(1, working_days_between(due_on, today)), False)
+    return SlaClock(due_on, working_days_between(today, due_on), False)

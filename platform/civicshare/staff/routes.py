@@ -1,0 +1,27 @@
+"""The back office under `/staff/` on a council's own address: every page, behind the staff visit."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.di import Provide
+
+from civicshare.staff import assigning, assisted, bulk, contacts, pages, queue_tools, responses, savings_page, team
+from civicshare.staff.visit import SignInFirst, provide_staff_visit, sign_in_first
+
+staff_router = Router(
+    path="/staff",
+    route_handlers=[
+        *pages.HANDLERS,
+        *assigning.HANDLERS,
+        *queue_tools.HANDLERS,
+        *bulk.HANDLERS,
+        *responses.HANDLERS,
+        *team.HANDLERS,
+        *savings_page.HANDLERS,
+        *assisted.HANDLERS,
+        *contacts.HANDLERS,
+    ],
+    dependencies={"staff_visit": Provide(provide_staff_visit)},
+    exception_handlers={SignInFirst: sign_in_first},
+    include_in_schema=False,
+)

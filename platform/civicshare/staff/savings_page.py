@@ -1,0 +1,95 @@
+"""The council's savings dashboard in the back office: the share done online, the channel mix and the
+savings added up (SVG charts, each with its figures as a table), for a period chosen with GOV.UK date
+inputs. Links from before (`?from=YYYY-MM-DD&to=YYYY-MM-DD`) still work."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+
+from civicshare.db.engine import tenant_connection
+from civicshare.modules.working_days import uk_today
+from civicshare.savings.dashboard import council_dashboard_parts
+from civicshare.savings.period import ReportPeriod
+from civicshare.savings.report import Grouping
+from civicshare.savings.reporting import council_savings, default_period
+from civicshare.staff.visit import StaffVisit
+from civicshare.web.site import FieldError
+
+MOST_YEARS = 10
+LABELS = {"from": "Start date", "to": "End date"}
+
+
+def _day(query: Mapping[str, str], name: str, errors: list[FieldError]) -> date | None:
+    """A date from the GOV.UK date input's three boxes (`from-day`...), or from `from=YYYY-MM-DD`."""
+    label = LABELS[name]
+    parts = [query.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year")]
+    if not any(parts):
+        whole = query.get(name, "").strip()
+        if not whole:
+            return None
+        try:
+            return date.fromisoformat(whole)
+        except ValueError:
+            errors.append(FieldError(name, f"{label} must be a real date", target=f"{name}-day"))
+            return None
+    if not all(parts):
+        errors.append(FieldError(name, f"{label} must include a day, month and year", target=f"{name}-day"))
+        return None
+    try:
+        return date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        errors.append(FieldError(name, f"{label} must be a real date", target=f"{name}-day"))
+        return None
+
+
+def chosen_period(query: Mapping[str, str], today: date) -> tuple[ReportPeriod, list[FieldError]]:
+    """The period asked for, or the twelve months to today for whatever could not be read."""
+    errors: list[FieldError] = []
+    start, end = _day(query, "from", errors), _day(query, "to", errors)
+    end = end or today
+    start = start or default_period(end).start
+    if end < start:
+        errors.append(FieldError("to", "End date must be the same as or after the start date", target="to-day"))
+        start, end = default_period(today).start, today
+    elif (end - start).days > 366 * MOST_YEARS:
+        errors.append(FieldError("from", f"The period can be {MOST_YEARS} years at most", target="from-day"))
+        start, end = default_period(today).start, today
+    return ReportPeriod(start=start, end=end), errors
+
+
+@get("/savings")
+async def savings_dashboard(
+    staff_visit: NamedDependency[StaffVisit], request: Request[Any, Any, State]
+) -> Response[Any]:
+    visit = staff_visit
+    council = visit.web.council
+    period, errors = chosen_period(dict(request.query_params.items()), uk_today())
+    async with tenant_connection(visit.services.database.engine, council) as connection:
+        savings = await council_savings(
+            connection, council, visit.services.service_flags, period, group_by=(Grouping.MONTH, Grouping.CHANNEL)
+        )
+    query = f"?from={period.start.isoformat()}&to={period.end.isoformat()}"
+    shown = {
+        name: {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
+        for name, day in (("from", period.start), ("to", period.end))
+    }
+    return visit.page(
+        "staff/savings.html",
+        status=400 if errors else 200,
+        title="Savings from online services",
+        current="staff-savings",
+        errors=errors,
+        shown=shown,
+        csv_link=visit.web.url(f"/api/v1/savings/report.csv{query}"),
+        json_link=visit.web.url(f"/api/v1/savings/report{query}&group_by=month,service"),
+        **council_dashboard_parts(savings),
+    )
+
+
+HANDLERS = [savings_dashboard]

@@ -1,0 +1,155 @@
+"""An officer's visit to a back-office page: who they are, the council, and how pages are rendered.
+
+Every back-office handler asks for `staff_visit: NamedDependency[StaffVisit]`. Only staff of the
+request's council get one: anyone not signed in is sent to sign in and brought back, anyone else is
+refused (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader
+from litestar import MediaType, Request, Response
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.response import Redirect
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.api.problems import Problem
+from civicshare.api.scope import root_path
+from civicshare.casework.service import Officer
+from civicshare.casework.teams import services_allowed, teams_of
+from civicshare.db.engine import tenant_connection
+from civicshare.identity.guards import forbidden
+from civicshare.identity.principal import Principal
+from civicshare.savings.dashboard import DASHBOARD_FILTERS
+from civicshare.services import PlatformServices
+from civicshare.transactions.service import find_by_reference
+from civicshare.transactions.staff_routes import staff_name
+from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
+from civicshare.web.site import FieldError, WebRequest, WebSite
+
+STATE_KEY = "staff"
+TEMPLATES = Path(__file__).parent / "templates"
+_NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
+
+
+@dataclass
+class StaffPages:
+    """The back office's templates, laid over the council website's (its layout, components and assets)."""
+
+    environment: Environment
+
+    @classmethod
+    def over(cls, site: WebSite) -> StaffPages:
+        loader = ChoiceLoader([FileSystemLoader(TEMPLATES), site.environment.loader])  # type: ignore[list-item]
+        environment = site.environment.overlay(loader=loader)
+        environment.filters = {**environment.filters, **DASHBOARD_FILTERS}  # the savings dashboard's figures
+        return cls(environment)
+
+
+class StaffVisit:
+    """One officer's visit to a back-office page."""
+
+    def __init__(
+        self,
+        web: WebRequest,
+        officer: Principal,
+        pages: StaffPages,
+        allowed: frozenset[str] | None = None,
+        teams: tuple[int, ...] = (),
+    ) -> None:
+        self.web = web
+        self.officer = officer
+        self.pages = pages
+        self.allowed = allowed  # the services the officer's teams work on; None for every service
+        self.teams = teams  # the ids of the officer's teams
+
+    def may_work_on(self, service: str) -> bool:
+        return self.allowed is None or service in self.allowed
+
+    async def request_row(
+        self, connection: AsyncConnection, reference: str, *, for_update: bool = False
+    ) -> dict[str, Any]:
+        """A request of this council the officer may work on: 404 if there is none, 403 if their teams
+        do not work on its service."""
+        row = await find_by_reference(connection, reference, for_update=for_update)
+        if row is None:
+            raise Problem(
+                404, "Request not found", f"{self.web.council.name} has no request {reference}.",
+                name="transaction-not-found",
+            )  # fmt: skip
+        self.check_may_work_on(row["service"])
+        return row
+
+    def check_may_work_on(self, service: str) -> None:
+        """403 for a request of a service the officer's teams do not work on."""
+        if not self.may_work_on(service):
+            raise forbidden("Your team does not work on this service, so you cannot open its requests.")
+
+    @property
+    def services(self) -> PlatformServices:
+        return self.web.site.services
+
+    def page(self, template: str, *, status: int = 200, **values: Any) -> Response[str]:
+        context = self.web.context(officer=self.officer, officer_name=staff_name(self.officer), **values)
+        html = self.pages.environment.get_template(template).render(context)
+        return self.web.with_flow(Response(html, status_code=status, media_type=MediaType.HTML, headers=_NO_STORE))
+
+    @property
+    def casework_officer(self) -> Officer:
+        return Officer(self.officer.subject, staff_name(self.officer))
+
+    def redirect(self, path: str) -> Response[Any]:
+        """A form in progress (assisted digital) is kept in the flow cookie, as on the resident's pages."""
+        return self.web.redirect(path)
+
+
+async def provide_staff_visit(
+    request: Request[Any, Any, State],
+    principal: NamedDependency[Principal | None],
+    csrf_token: NamedDependency[str],
+) -> StaffVisit:
+    site: WebSite = request.app.state[WEB_STATE_KEY]
+    web = WebRequest(request, site, principal, csrf_token)
+    council = web.council
+    if principal is None:
+        here = request.scope["path"]
+        if request.scope.get("query_string"):
+            here += "?" + request.scope["query_string"].decode("latin-1")
+        raise SignInFirst(f"{root_path(request.scope)}/auth/sign-in?{urlencode({'next': here})}")
+    if not principal.is_staff_of(council.slug):
+        raise forbidden(f"You do not work for {council.name} on this platform.")
+    await site.logos.refresh(council)
+    async with tenant_connection(site.services.database.engine, council) as connection:
+        allowed = await services_allowed(connection, principal.subject)
+        teams = tuple(await teams_of(connection, principal.subject))
+    return StaffVisit(web, principal, request.app.state[STATE_KEY], allowed, teams)
+
+
+class SignInFirst(Exception):
+    """Raised for a visitor who is not signed in: they are sent to sign in, then brought back."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+def sign_in_first(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, SignInFirst)
+    return Redirect(exc.location, status_code=303)
+
+
+def text_problems(name: str, label: str, text: str | None, limit: int) -> list[FieldError]:
+    """What is wrong with free text an officer typed (too long, or holding a NUL PostgreSQL cannot store)."""
+    if text is None:
+        return []
+    if len(text) > limit:
+        return [FieldError(name, f"{label} must be {limit:,} characters or fewer")]
+    if "\x00" in text:
+        return [FieldError(name, f"{label} must not contain control characters")]
+    return []
