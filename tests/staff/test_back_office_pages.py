@@ -282,3 +282,65 @@ async def test_the_demo_gives_officers_requests_in_every_state_some_overdue(
     assert 0 < overdue < still_open < total  # closed requests are closed, some open ones are late
     closed = await http.get("/staff/requests", params={"state": "closed"}, headers=officer)
     assert "Showing 1 to 25 of" in text_of(closed.text)
+
+
+STAFF_PAGES = (
+    "/staff",
+    "/staff/requests",
+    "/staff/requests.csv",
+    "/staff/requests/{reference}",
+    "/staff/requests/{reference}/assign",
+    "/staff/responses",
+    "/staff/responses/new",
+    "/staff/team",
+    "/staff/audit",
+    "/staff/savings",
+    "/staff/assisted",
+    "/staff/contacts",
+)
+STAFF_ACTIONS = (
+    ("/staff/requests/{reference}/status", {"status": "rejected", "reason": "not ours"}),
+    ("/staff/requests/{reference}/assignee", {"assignee": "me"}),
+    ("/staff/requests/{reference}/assign", {"person": "nobody", "team": "none"}),
+    ("/staff/requests/{reference}/notes", {"note": "looked"}),
+    ("/staff/requests/{reference}/duplicate", {"original": "{reference}"}),
+    ("/staff/requests/bulk", {"reference": "{reference}", "action": "move", "status": "rejected", "reason": "x"}),
+    ("/staff/requests/saved", {"name": "mine", "query": "due=overdue"}),
+    ("/staff/responses/new", {"service": "", "title": "t", "body": "b"}),
+    ("/staff/team/members", {"email": "someone@example.org", "role": "council-admin"}),
+    ("/staff/teams", {"name": "Takeover"}),
+    ("/staff/assisted", {"service": "report-pothole", "channel": "phone"}),
+    ("/staff/contacts", {"service": "report-pothole", "channel": "phone", "reason": "chasing", "count": "1"}),
+)
+
+
+async def test_another_councils_administrator_gets_no_page_and_changes_nothing(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    ours, theirs = await council(**HIGHWAYS), await council(**HIGHWAYS)
+    reference = await report_pothole(http, ours, "grace@example.org")
+    their_admin = cookie_header(await officer_of(http, dev_identity, theirs, Role.COUNCIL_ADMIN))
+    own_page = await http.get("/staff/requests", headers={**host_for(theirs), **BROWSER, **their_admin})
+    token = CSRF_INPUT.search(own_page.text)
+    assert token is not None  # a genuine token of theirs: only the council stands in the way
+    at_ours = {**host_for(ours), **BROWSER, **their_admin}
+    for path in STAFF_PAGES:
+        answer = await http.get(path.format(reference=reference), headers=at_ours)
+        assert answer.status_code == 403, (path, answer.status_code)
+    for path, form in STAFF_ACTIONS:
+        data = {key: value.format(reference=reference) for key, value in form.items()}
+        answer = await http.post(
+            path.format(reference=reference), data={**data, "csrf_token": token[1]}, headers=at_ours
+        )
+        assert answer.status_code == 403, (path, answer.status_code)
+
+    officer = {
+        **host_for(ours),
+        **BROWSER,
+        **cookie_header(await officer_of(http, dev_identity, ours, Role.COUNCIL_ADMIN)),
+    }
+    page = text_of((await http.get(f"/staff/requests/{reference}", headers=officer)).text)
+    assert "Nobody yet" in page and "looked" not in page and "Received" in page
+    assert "Takeover" not in (await http.get("/staff/team", headers=officer)).text
+    audit = text_of((await http.get("/staff/audit", headers=officer)).text)
+    assert "Changed the status" not in audit and "Added a note" not in audit

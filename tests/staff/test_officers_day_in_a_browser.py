@@ -16,10 +16,12 @@ import pytest
 from civicshare.db.engine import Database
 from civicshare.identity.dev_identity import DevIdentity
 from civicshare.identity.principal import Role
+from civicshare.modules.working_days import uk_today
 from tests.auth.conftest import CSRF_INPUT, CouncilWithOrganization, cookie_header
 from tests.support import ServedPlatform, host_for
 from tests.web.browsing import assert_accessible, submit, visit
 
+from .test_assisted_digital import live_council_of_our_own
 from .test_back_office_pages import BROWSER, HIGHWAYS, make_overdue, officer_of, report_pothole
 
 pytestmark = pytest.mark.browser
@@ -222,3 +224,57 @@ async def test_every_back_office_page_passes_axe(
     await page.get_by_label("Closed without action").check()
     await submit(page, "Save", status=400)
     assert "Enter a reason" in await page.locator(".govuk-error-summary").inner_text()
+
+
+async def test_an_officer_keys_in_a_phone_callers_missed_bin_and_logs_a_chasing_call(
+    page: Any,
+    served: ServedPlatform,
+    http: httpx.AsyncClient,
+    council: CouncilWithOrganization,
+    dev_identity: DevIdentity,
+    database: Database,
+) -> None:
+    slug = await live_council_of_our_own(council, database)  # live: its requests count in the savings
+    name = f"omar{uuid.uuid4().hex[:6]}"
+    await dev_identity.add_staff(slug, f"{name}@example.org", Role.COUNCIL_STAFF)
+    base = f"http://{slug}.localhost:{served.port}"
+    await sign_in(page, base, name)
+
+    await page.get_by_role("link", name="Assisted digital").first.click()
+    await page.wait_for_load_state()
+    await assert_accessible(page)
+    await page.get_by_label("Which service do they want?").select_option(label="Report a missed bin collection")
+    await page.get_by_label("Phone").check()
+    await submit(page, "Start the form")
+    await page.get_by_label("Building and street").fill("12 Acacia Avenue")
+    await page.get_by_label("Postcode").fill("KT1 1EU")
+    await submit(page, "Continue")
+    await page.get_by_label("Recycling").check()
+    today = uk_today()
+    for part, value in (("Day", today.day), ("Month", today.month), ("Year", today.year)):
+        await page.get_by_label(part).fill(str(value))
+    await submit(page, "Continue")
+    await submit(page, "Continue")  # the caller has no email address
+    assert "Phone" in await page.locator("main").inner_text()
+    await submit(page, "Send the request")
+    banner = await page.locator(".govuk-notification-banner").inner_text()
+    assert "Report a missed bin collection, by phone" in banner
+
+    await page.get_by_role("link", name="Contact log").first.click()
+    await page.wait_for_load_state()
+    await assert_accessible(page)
+    await page.get_by_label("Which service was it about?").select_option(label="Report a missed bin collection")
+    await page.get_by_label("Phone").check()
+    await page.get_by_label("Chasing a request").check()
+    await submit(page, "Log the contact")
+    assert "Contact logged" in await page.locator(".govuk-notification-banner").inner_text()
+
+    today_text = today.isoformat()
+    cookies = {cookie["name"]: cookie["value"] for cookie in await page.context.cookies()}
+    report = await http.get(
+        "/api/v1/savings/report",
+        params={"from": today_text, "to": today_text, "group_by": "service,channel"},
+        headers={**host_for(slug), **cookie_header({"civicshare_session": cookies["civicshare_session"]})},
+    )
+    lines = {(line["service"], line["channel"]): line["figures"]["volume"] for line in report.json()["report"]["lines"]}
+    assert lines == {("report-missed-bin", "phone"): 2}  # the call keyed in, and the chasing call logged
