@@ -78,8 +78,9 @@ async def search_services(web: NamedDependency[WebRequest], q: FromQuery[str] = 
 
 
 @get("/track")
-async def track_form(web: NamedDependency[WebRequest]) -> Response[Any]:
-    return web.page("track.html", current="track", answers={"reference": "", "email": ""})
+async def track_form(web: NamedDependency[WebRequest], reference: FromQuery[str] = "") -> Response[Any]:
+    # The link in a resident's emails fills in their reference (`/track?reference=KNG-2026-000123`).
+    return web.page("track.html", current="track", answers={"reference": reference.strip()[:32], "email": ""})
 
 
 @post("/track")
