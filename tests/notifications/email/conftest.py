@@ -35,7 +35,8 @@ class Inbox:
         self.messages: list[EmailMessage] = []
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        parsed = message_from_bytes(envelope.content or b"", policy=policy.default)
+        content = envelope.content or b""
+        parsed = message_from_bytes(content if isinstance(content, bytes) else content.encode(), policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
         return "250 OK"
@@ -47,13 +48,13 @@ class Inbox:
 def text_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
+    return str(part.get_content())
 
 
 def html_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("html",))
     assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
+    return str(part.get_content())
 
 
 def free_port() -> int:

@@ -38,9 +38,12 @@ async def message_rows(database: Database, slug: str) -> list[dict[str, object]]
 
 
 async def test_a_resident_who_reports_a_pothole_gets_one_confirmation_with_reference_and_tracking_link(
-    http: httpx.AsyncClient, live_council: CouncilWithOrganization, resident_emails: ResidentEmails, inbox: Inbox,
+    http: httpx.AsyncClient,
+    live_council: CouncilWithOrganization,
+    resident_emails: ResidentEmails,
+    inbox: Inbox,
     database: Database,
-) -> None:  # fmt: skip
+) -> None:
     slug = await live_council(**HIGHWAYS)
     reference = await submit_pothole(http, slug)
 
@@ -65,9 +68,12 @@ async def test_a_resident_who_reports_a_pothole_gets_one_confirmation_with_refer
 
 
 async def test_handling_the_same_event_twice_sends_one_email(
-    http: httpx.AsyncClient, live_council: CouncilWithOrganization, resident_emails: ResidentEmails, inbox: Inbox,
+    http: httpx.AsyncClient,
+    live_council: CouncilWithOrganization,
+    resident_emails: ResidentEmails,
+    inbox: Inbox,
     database: Database,
-) -> None:  # fmt: skip
+) -> None:
     slug = await live_council(**HIGHWAYS)
     reference = await submit_pothole(http, slug)
     event = event_for(slug, EventKind.SUBMITTED, reference, "report-pothole")
@@ -80,9 +86,12 @@ async def test_handling_the_same_event_twice_sends_one_email(
 
 
 async def test_a_staff_decision_reaches_the_resident_with_the_status_in_the_councils_words_and_the_reason(
-    http: httpx.AsyncClient, live_council: CouncilWithOrganization, resident_emails: ResidentEmails, inbox: Inbox,
+    http: httpx.AsyncClient,
+    live_council: CouncilWithOrganization,
+    resident_emails: ResidentEmails,
+    inbox: Inbox,
     dev_identity: DevIdentity,
-) -> None:  # fmt: skip
+) -> None:
     slug = await live_council(
         modules={"highways": {"enabled": True, "settings": {"state_labels": {"resolved": "Repaired"}}}}
     )
@@ -99,9 +108,15 @@ async def test_a_staff_decision_reaches_the_resident_with_the_status_in_the_coun
     assert label == "Repaired"
 
     update = event_for(
-        slug, EventKind.STATUS_CHANGED, reference, "report-pothole",
-        from_status="received", to_status="resolved", status_label=label, reason=reason,
-    )  # fmt: skip
+        slug,
+        EventKind.STATUS_CHANGED,
+        reference,
+        "report-pothole",
+        from_status="received",
+        to_status="resolved",
+        status_label=label,
+        reason=reason,
+    )
     await resident_emails.handle(update)
 
     [mail] = inbox.to(RESIDENT)
@@ -111,9 +126,12 @@ async def test_a_staff_decision_reaches_the_resident_with_the_status_in_the_coun
 
 
 async def test_no_email_for_a_request_without_an_address_or_a_status_the_workflow_does_not_have(
-    http: httpx.AsyncClient, live_council: CouncilWithOrganization, resident_emails: ResidentEmails, inbox: Inbox,
+    http: httpx.AsyncClient,
+    live_council: CouncilWithOrganization,
+    resident_emails: ResidentEmails,
+    inbox: Inbox,
     database: Database,
-) -> None:  # fmt: skip
+) -> None:
     slug = await live_council(**HIGHWAYS)
     tenant = await tenant_context_for(database, slug)
     async with tenant_connection(database.engine, tenant) as connection:  # a caller who left no address
@@ -121,10 +139,16 @@ async def test_no_email_for_a_request_without_an_address_or_a_status_the_workflo
             connection,
             tenant,
             NewTransaction(
-                module="highways", service="report-pothole", channel="phone", status="received",
-                answers=POTHOLE, contact_email=None, submitter_kind="staff", staff_subject="sam",
+                module="highways",
+                service="report-pothole",
+                channel="phone",
+                status="received",
+                answers=POTHOLE,
+                contact_email=None,
+                submitter_kind="staff",
+                staff_subject="sam",
             ),
-        )  # fmt: skip
+        )
     await resident_emails.handle(event_for(slug, EventKind.SUBMITTED, phoned_in["reference"], "report-pothole"))
     reference = await submit_pothole(http, slug)
     await resident_emails.handle(
@@ -137,7 +161,7 @@ async def test_no_email_for_a_request_without_an_address_or_a_status_the_workflo
             to_status="internal_triage",
             status_label="Triage",
             reason="",
-        )  # fmt: skip
+        )
     )
 
     assert inbox.messages == []

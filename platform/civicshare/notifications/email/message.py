@@ -45,6 +45,38 @@ class CouncilEmailSettings:
     notify_reply_to_id: str | None = None
 
 
+PLATFORM_MESSAGE = "platform.message"  # Notify: a template of "((subject))" and "((body))" for these
+
+
+def _layout(council: TenantContext, subject: str, body: Markup, reply_to: str | None) -> str:
+    return _layouts.get_template("email/layout.html").render(
+        subject=subject,
+        council_name=council.name,
+        primary_colour=council.branding.primary_colour,
+        text_colour=council.branding.text_colour,
+        reply_to=reply_to,
+        body=body,
+    )
+
+
+def compose_platform_message(
+    council: TenantContext, subject: str, body: str, *, to: str, message_key: str, settings: CouncilEmailSettings
+) -> OutgoingEmail:
+    """A message from the platform to the council's own people (not a council template)."""
+    return OutgoingEmail(
+        council=council.slug,
+        message_key=message_key,
+        kind=PLATFORM_MESSAGE,
+        to=to,
+        from_name=f"{council.name} (civicshare)",
+        subject=subject,
+        text=plain_text(body),
+        html=_layout(council, subject, html_fragment(body, accent=council.branding.primary_colour), None),
+        personalisation={"subject": subject, "body": plain_text(body)},
+        notify_template_id=settings.notify_template_ids.get(PLATFORM_MESSAGE),
+    )
+
+
 def compose(
     council: TenantContext,
     template: MessageTemplate,
@@ -59,14 +91,7 @@ def compose(
     # The council's own HTML was filled in with autoescaping on: the placeholders' values are escaped.
     own = Markup(filled.body_html_fragment) if filled.body_html_fragment else None  # noqa: S704
     body = own or html_fragment(filled.body_text, accent=branding.primary_colour)
-    html = _layouts.get_template("email/layout.html").render(
-        subject=filled.subject,
-        council_name=council.name,
-        primary_colour=branding.primary_colour,
-        text_colour=branding.text_colour,
-        reply_to=settings.reply_to,
-        body=body,
-    )
+    html = _layout(council, filled.subject, body, settings.reply_to)
     return OutgoingEmail(
         council=council.slug,
         message_key=message_key,
