@@ -111,7 +111,9 @@ async def test_a_template_notify_does_not_know_is_recorded_as_failed_and_not_ret
     slug = await live_council(**HIGHWAYS)
     (tmp_path / slug).write_text(API_KEY)
     async with tenant_connection(database.engine, await tenant_context_for(database, slug)) as connection:
-        unknown = CouncilEmailSettings(notify_template_ids={"request.submitted": "00000000-0000-0000-0000-000000000000"})
+        unknown = CouncilEmailSettings(
+            notify_template_ids={"request.submitted": "00000000-0000-0000-0000-000000000000"}
+        )
         await store.save_settings(connection, unknown, "tests")
     emails = ResidentEmails.from_services(worker_services, NotifyProvider(keys_dir=tmp_path, base_url=notify_url))
     reference = await submit_pothole(http, slug)
