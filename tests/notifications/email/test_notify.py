@@ -37,7 +37,7 @@ API_KEY = f"test_key-{SERVICE_ID}-{SECRET}"
 class NotifyStandIn(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         token = self.headers.get("Authorization", "").removeprefix("Bearer ")
         try:
             claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"require": ["iss", "iat"]})

@@ -95,7 +95,7 @@ async def test_a_template_that_could_not_be_filled_in_is_refused_when_saved_with
     no_subject = await http.put(CONFIRMATION, json={"subject": " ", "body_text": "Hi"}, headers=bearer(ada, slug))
     assert no_subject.status_code == 422 and no_subject.json()["errors"][0]["field"] == "subject"
     unknown = await http.put(
-        f"{TEMPLATES}/request.exploded", json=dict(subject="a", body_text="b"), headers=bearer(ada, slug)
+        f"{TEMPLATES}/request.exploded", json={"subject": "a", "body_text": "b"}, headers=bearer(ada, slug)
     )
     assert unknown.status_code == 404
     bad_settings = await http.put(
