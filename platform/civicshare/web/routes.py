@@ -22,6 +22,7 @@ from civicshare.transactions.views import Wording
 from civicshare.web.assets import ONE_YEAR
 from civicshare.web.branding import LOGO_URL
 from civicshare.web.catalogue import by_category, listing_of, most_used, search
+from civicshare.web.demo_mail import DEMO_MAIL_HANDLERS
 from civicshare.web.flow_routes import FLOW_HANDLERS
 from civicshare.web.sandbox_pages import SANDBOX_HANDLERS
 from civicshare.web.service import requests_everywhere, tracked_request
@@ -212,6 +213,7 @@ web_router = Router(
         asset,
         *FLOW_HANDLERS,
         *SANDBOX_HANDLERS,
+        *DEMO_MAIL_HANDLERS,
     ],
     dependencies={"web": Provide(provide_web)},
     include_in_schema=False,
