@@ -1,6 +1,7 @@
 """`/demo-mail`: the emails the demo's mail sink caught, on the platform's own address, so a person
 trying the demo reads what a resident would get. Exists only while `mail_capture_dir` is set (the demo
-sets it; production refuses it)."""
+sets it; production refuses it). Councils start on trial, emailing only their staff: the page also
+shows what the emails they held back would have said."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from civicshare.api.problems import Problem
+from civicshare.db.engine import tenant_connection
 from civicshare.notifications.email.capture import CapturedMail, captured_mail, one_captured
+from civicshare.notifications.email.store import MessageRecord, messages_of
 from civicshare.web.site import WebRequest
 
 DEMO_MAIL = "/demo-mail"
@@ -36,9 +39,24 @@ def _message(web: WebRequest, mail_id: str) -> CapturedMail:
     return found
 
 
+async def held_back(web: WebRequest, *, per_council: int = 20, most: int = 50) -> list[tuple[str, MessageRecord]]:
+    """Emails councils on trial held back, every council's, newest first: what residents would have got."""
+    services = web.site.services
+    held: list[tuple[str, MessageRecord]] = []
+    for council in await services.directory.all():
+        if not council.is_trial:
+            continue
+        async with tenant_connection(services.database.engine, council) as connection:
+            records = await messages_of(connection, status="held", limit=per_council)
+        held += [(council.name, record) for record in records]
+    held.sort(key=lambda pair: pair[1].created_at, reverse=True)
+    return held[:most]
+
+
 @get(DEMO_MAIL)
 async def demo_mail(web: NamedDependency[WebRequest]) -> Response[Any]:
-    return web.page("demo_mail.html", messages=captured_mail(_directory(web)))
+    directory = _directory(web)
+    return web.page("demo_mail.html", messages=captured_mail(directory), held=await held_back(web))
 
 
 @get(DEMO_MAIL + "/{mail_id:str}")

@@ -63,6 +63,22 @@ async def test_a_person_trying_the_demo_reads_the_confirmation_a_resident_would_
     assert html.headers["content-security-policy"].startswith("sandbox")
 
     assert (await http.get("/demo-mail", headers=host_for(slug))).status_code == 404  # not on a council's site
+
+
+async def test_the_demo_shows_what_a_trial_councils_held_back_email_would_have_said(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, worker_services: PlatformServices, sink: MailSink
+) -> None:
+    slug = await council(**HIGHWAYS)  # on trial, as the demo's councils are
+    provider = SmtpProvider(host="127.0.0.1", port=sink.port, from_address="noreply@civicshare.localhost")
+    reference = await submit_pothole(http, slug)
+    await ResidentEmails.from_services(worker_services, provider).handle(
+        event_for(slug, EventKind.SUBMITTED, reference, "report-pothole")
+    )
+
+    listing = await http.get("/demo-mail", headers={"Accept": "text/html"})
+    held = listing.text.split("Held back by trial mode")[1]
+    assert f"We have your request {reference}" in held and RESIDENT in held
+    assert f"Your reference is {reference}" in held and "trial mode" in held
     assert (await http.get("/demo-mail/..%2F..%2Fetc%2Fpasswd")).status_code == 404
     assert (await http.get("/demo-mail/0000000000000000000-" + "0" * 32)).status_code == 404
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from civicshare.db.engine import tenant_connection
 from civicshare.notifications.email import store
-from civicshare.notifications.email.delivery import deliver, hold, record_of
+from civicshare.notifications.email.delivery import deliver, hold
 from civicshare.notifications.email.message import compose_platform_message
 from civicshare.notifications.email.providers import MailProvider, provider_from_settings
 from civicshare.notifications.email.trial import trial_refusal
@@ -57,7 +57,7 @@ async def email_council_admins(
         if council.is_trial:
             refusal = await trial_refusal(services.identity.directory if services.identity else None, council, address)
             if refusal is not None:
-                await hold(services.database.engine, council, record_of(email, None), refusal)
+                await hold(services.database.engine, council, email, None, refusal)
                 continue
         if await deliver(services.database.engine, council, provider, email, None):
             sent.append(address)

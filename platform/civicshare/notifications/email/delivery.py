@@ -21,9 +21,13 @@ def record_of(email: OutgoingEmail, reference: str | None) -> store.NewMessage:
     return store.NewMessage(email.message_key, email.kind, reference, email.to, email.subject)
 
 
-async def hold(engine: AsyncEngine, council: TenantContext, message: store.NewMessage, why: str) -> None:
+async def hold(
+    engine: AsyncEngine, council: TenantContext, email: OutgoingEmail, reference: str | None, why: str
+) -> None:
+    """Record the message as not sent, with why and what it would have said."""
+    message = record_of(email, reference)
     async with tenant_connection(engine, council) as connection:
-        await store.record_held(connection, message, why)
+        await store.record_held(connection, message, why, email.text)
     log.info("held %s for %s: %s", message.event_id, council.slug, why)
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.directory import IdentityDirectory, council_origins
 from civicshare.notifications.email import store
-from civicshare.notifications.email.delivery import deliver, hold, record_of
+from civicshare.notifications.email.delivery import deliver, hold
 from civicshare.notifications.email.message import compose
 from civicshare.notifications.email.providers import MailProvider, provider_from_settings
 from civicshare.notifications.email.trial import trial_refusal
@@ -110,6 +110,6 @@ class ResidentEmails:
         if council.is_trial:
             refusal = await trial_refusal(self.staff_directory, council, email.to)
             if refusal is not None:
-                await hold(engine, council, record_of(email, event.reference), refusal)
+                await hold(engine, council, email, event.reference, refusal)
                 return
         await deliver(engine, council, self.provider, email, event.reference)

@@ -80,6 +80,7 @@ class MessageResource(Struct):
     subject: str
     status: str  # sending, retrying, sent, held (trial mode), failed (refused for good)
     why: str | None
+    held_text: str | None  # what a message held back in trial mode would have said
     provider: str | None
     provider_message_id: str | None
     attempts: int

@@ -139,7 +139,7 @@ async def claim(connection: AsyncConnection, message: NewMessage) -> bool:
     return claimed is not None
 
 
-async def record_held(connection: AsyncConnection, message: NewMessage, why: str) -> None:
+async def record_held(connection: AsyncConnection, message: NewMessage, why: str, text: str | None = None) -> None:
     statement = insert(email_messages).values(
         event_id=message.event_id,
         kind=message.kind,
@@ -148,6 +148,7 @@ async def record_held(connection: AsyncConnection, message: NewMessage, why: str
         subject=message.subject[:300],
         status="held",
         why=why,
+        held_text=text,
     )
     await connection.execute(statement.on_conflict_do_nothing(index_elements=["event_id"]))
 
@@ -184,6 +185,7 @@ class MessageRecord:
     subject: str
     status: str
     why: str | None
+    held_text: str | None
     provider: str | None
     provider_message_id: str | None
     attempts: int
@@ -192,9 +194,16 @@ class MessageRecord:
 
 
 async def messages_of(
-    connection: AsyncConnection, *, reference: str | None = None, limit: int = 50, before_id: int | None = None
+    connection: AsyncConnection,
+    *,
+    reference: str | None = None,
+    limit: int = 50,
+    before_id: int | None = None,
+    status: str | None = None,
 ) -> list[MessageRecord]:
     query = select(email_messages).order_by(email_messages.c.id.desc()).limit(limit)
+    if status:
+        query = query.where(email_messages.c.status == status)
     if reference:
         query = query.where(email_messages.c.reference == reference)
     if before_id is not None:

@@ -61,6 +61,8 @@ email_messages = Table(
     Column("subject", String(300), nullable=False),
     Column("status", String(16), nullable=False),
     Column("why", Text, nullable=True),
+    # What a held-back message would have said (trial mode), so the council sees what residents will get.
+    Column("held_text", Text, nullable=True),
     Column("provider", String(16), nullable=True),
     Column("provider_message_id", String(255), nullable=True),
     Column("attempts", Integer, nullable=False, server_default="1"),

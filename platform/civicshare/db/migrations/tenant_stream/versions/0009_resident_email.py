@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(length=300), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("why", sa.Text(), nullable=True),
+        sa.Column("held_text", sa.Text(), nullable=True),
         sa.Column("provider", sa.String(length=16), nullable=True),
         sa.Column("provider_message_id", sa.String(length=255), nullable=True),
         sa.Column("attempts", sa.Integer(), server_default="1", nullable=False),
