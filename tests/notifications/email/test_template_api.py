@@ -67,6 +67,9 @@ async def test_an_administrator_rewords_the_confirmation_and_the_next_resident_r
     assert mail["Reply-To"] == "potholes@council.example"
     assert "We fix potholes within 5 days." in text_of(mail)
 
+    saved_preview = await http.post(f"{CONFIRMATION}/preview", headers=bearer(ada, slug))  # no body: the saved one
+    assert saved_preview.status_code == 200 and saved_preview.json()["subject"] == "Thanks - KNG-2026-000123"
+
     assert (await http.delete(CONFIRMATION, headers=bearer(ada, slug))).status_code == 204
     assert (await http.get(CONFIRMATION, headers=bearer(ada, slug))).json()["is_default"] is True
 
