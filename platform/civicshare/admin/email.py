@@ -59,7 +59,7 @@ async def operator_change_template(
 
 @post("/councils/{slug:str}/email/templates/{kind:str}/preview", tags=["admin"], status_code=200)
 async def operator_preview_template(
-    services: Services, slug: FromPath[str], kind: FromPath[str], data: JSONBody[TemplateBody | None]
+    services: Services, slug: FromPath[str], kind: FromPath[str], data: JSONBody[TemplateBody | None] = None
 ) -> PreviewResource:
     council = await _council(services, slug)
     async with tenant_connection(services.database.engine, council) as connection:

@@ -67,7 +67,11 @@ async def council_reset_template(council_admin: Admin, tenant_db: Db, kind: From
 
 @post("/api/v1/staff/email/templates/{kind:str}/preview", tags=["email"], status_code=200)
 async def council_preview_template(
-    council_admin: Admin, tenant_db: Db, tenant: Council, kind: FromPath[str], data: JSONBody[TemplateBody | None]
+    council_admin: Admin,
+    tenant_db: Db,
+    tenant: Council,
+    kind: FromPath[str],
+    data: JSONBody[TemplateBody | None] = None,
 ) -> PreviewResource:
     """The message as a resident would get it, with sample values: of the template sent, else of the saved one."""
     return await preview_template(tenant_db, tenant, kind_named(kind), data)

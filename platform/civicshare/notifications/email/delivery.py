@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.engine import tenant_connection
 from civicshare.notifications.email import store
@@ -38,14 +38,29 @@ async def deliver(
 
     Raises to be tried again later (the provider failed for now, or another attempt is under way), and
     GiveUp when the provider refused it for good (recorded as failed, with why)."""
-    message = record_of(email, reference)
     async with tenant_connection(engine, council) as connection:
-        claimed = await store.claim(connection, message)
-        status = None if claimed else await store.message_status(connection, message.event_id)
-    if not claimed:
-        if status in store.FINISHED:
+        if not await claim(connection, email, reference):
             return False
-        raise RuntimeError(f"message {message.event_id} is being sent by another attempt; try again later")
+    await send_claimed(engine, council, provider, email)
+    return True
+
+
+async def claim(connection: AsyncConnection, email: OutgoingEmail, reference: str | None) -> bool:
+    """Record, on the council's connection, that this message is being sent. False if it was sent, held or
+    refused already; raises (try again later) while another attempt is under way."""
+    message = record_of(email, reference)
+    if await store.claim(connection, message):
+        return True
+    if await store.message_status(connection, message.event_id) in store.FINISHED:
+        return False
+    raise RuntimeError(f"message {message.event_id} is being sent by another attempt; try again later")
+
+
+async def send_claimed(
+    engine: AsyncEngine, council: TenantContext, provider: MailProvider, email: OutgoingEmail
+) -> None:
+    """Send a claimed message (no connection held meanwhile) and record how it went."""
+    message = record_of(email, None)
     try:
         provider_id = await provider.send(email)
     except DeliveryRefused as refused:
@@ -62,4 +77,3 @@ async def deliver(
         await store.record_outcome(
             connection, message.event_id, "sent", provider=provider.name, provider_message_id=provider_id
         )
-    return True

@@ -8,6 +8,7 @@ Both adapters run their blocking client in a thread: the event loop keeps servin
 from __future__ import annotations
 
 import asyncio
+import functools
 import smtplib
 import ssl
 from email.headerregistry import Address
@@ -51,6 +52,8 @@ class SmtpProvider:
         self.host, self.port, self.security = host, port, security
         self.from_address = from_address
         self.username, self.password, self.timeout = username, password, timeout
+        # The name we greet the server with (EHLO): the sending domain, not a DNS lookup per message.
+        self._local_hostname = Address(addr_spec=from_address).domain or "localhost"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpProvider:
@@ -79,16 +82,22 @@ class SmtpProvider:
         mime.add_alternative(email.html, subtype="html")
         return mime
 
+    @functools.cached_property
+    def _tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context()  # reads the system's certificates: tens of milliseconds, so once
+
     def _send(self, mime: EmailMessage) -> None:
-        context = ssl.create_default_context()
         client: smtplib.SMTP
+        local = self._local_hostname
         if self.security is SmtpSecurity.TLS:
-            client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            client = smtplib.SMTP_SSL(
+                self.host, self.port, local_hostname=local, timeout=self.timeout, context=self._tls
+            )
         else:
-            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            client = smtplib.SMTP(self.host, self.port, local_hostname=local, timeout=self.timeout)
         with client:
             if self.security is SmtpSecurity.STARTTLS:
-                client.starttls(context=context)
+                client.starttls(context=self._tls)
             if self.username:
                 client.login(self.username, self.password or "")
             try:

@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.directory import IdentityDirectory, council_origins
 from civicshare.notifications.email import store
-from civicshare.notifications.email.delivery import deliver, hold
-from civicshare.notifications.email.message import compose
+from civicshare.notifications.email.delivery import claim, deliver, hold, send_claimed
+from civicshare.notifications.email.message import CouncilEmailSettings, OutgoingEmail, compose
 from civicshare.notifications.email.providers import MailProvider, provider_from_settings
 from civicshare.notifications.email.trial import trial_refusal
-from civicshare.notifications.email.wording import EMAILED_KINDS
+from civicshare.notifications.email.wording import EMAILED_KINDS, MessageTemplate
 from civicshare.notifications.events import EventKind, GiveUp, OutboxEvent
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
@@ -76,17 +76,44 @@ class ResidentEmails:
         council = await self.services.directory.by_slug(event.council)
         if council is None:
             raise GiveUp(f"there is no council {event.council!r} on the platform any more")
+        offerings = await self.services.offerings.for_council(council)  # cached; its own small pool
         engine = self.services.database.engine
+        # One transaction reads what the message needs and, for a live council, claims it: two round
+        # trips per email in all (this and recording the outcome), none held while the provider is called.
         async with tenant_connection(engine, council) as connection:
             if await store.message_status(connection, event.stable_id) in store.FINISHED:
                 return
             row = await find_by_reference(connection, event.reference)
+            if row is None or not row["contact_email"]:
+                return  # the request was purged (test data), or nobody left an address to write to
             template = (await store.template_for(connection, event.kind)).template
             chosen = await store.settings_of(connection)
-        if row is None or not row["contact_email"]:
-            return  # the request was purged (test data), or nobody left an address to write to
-        offerings = await self.services.offerings.for_council(council)
-        wording = Wording(offerings, self.services, row["service"])
+            email = self._compose(
+                council, event, row, Wording(offerings, self.services, row["service"]), template, chosen
+            )
+            if email is None:
+                return
+            if not council.is_trial and not await claim(connection, email, event.reference):
+                return
+        if council.is_trial:
+            refusal = await trial_refusal(self.staff_directory, council, email.to)
+            if refusal is not None:
+                await hold(engine, council, email, event.reference, refusal)
+            else:
+                await deliver(engine, council, self.provider, email, event.reference)
+            return
+        await send_claimed(engine, council, self.provider, email)
+
+    def _compose(
+        self,
+        council: TenantContext,
+        event: OutboxEvent,
+        row: Mapping[str, Any],
+        wording: Wording,
+        template: MessageTemplate,
+        chosen: CouncilEmailSettings,
+    ) -> OutgoingEmail | None:
+        """The message for this event, or None when the resident is not told of it."""
         values = {
             "council_name": council.name,
             "service": wording.title,
@@ -99,17 +126,9 @@ class ResidentEmails:
         else:
             to_status = str(event.data.get("to_status", ""))
             if wording.workflow is not None and to_status not in wording.workflow.states:
-                return  # not a status of the service's workflow: residents never see it
+                return None  # not a status of the service's workflow: residents never see it
             if to_status == event.data.get("from_status"):
-                return
+                return None
             values["status"] = str(event.data.get("status_label") or wording.label(to_status))
             values["reason"] = str(event.data.get("reason") or "")
-        email = compose(
-            council, template, values, to=row["contact_email"], message_key=event.stable_id, settings=chosen
-        )
-        if council.is_trial:
-            refusal = await trial_refusal(self.staff_directory, council, email.to)
-            if refusal is not None:
-                await hold(engine, council, email, event.reference, refusal)
-                return
-        await deliver(engine, council, self.provider, email, event.reference)
+        return compose(council, template, values, to=row["contact_email"], message_key=event.stable_id, settings=chosen)
