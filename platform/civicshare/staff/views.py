@@ -106,7 +106,7 @@ def queue_rows(
                 location=short_location(row),
                 status=row["status"],
                 status_label=wording.label(row["status"]),
-                sla=sla_clock(row["due_on"], row["closed_at"] is not None, today),
+                sla=sla_clock(row["due_on"], row["closed_at"] is not None, today, row.get("sla_paused_at")),
                 submitted=uk_date(row["created_at"]),
                 assignee=row["assignee_name"] or (team_names or {}).get(row["assigned_team_id"]),
             )
@@ -198,7 +198,7 @@ def request_in_full(
         service_title=wording.title,
         status=row["status"],
         status_label=wording.label(row["status"]),
-        sla=sla_clock(row["due_on"], closed, today),
+        sla=sla_clock(row["due_on"], closed, today, row.get("sla_paused_at")),
         details=details,
         answers=answer_rows(offerings, row["service"], dict(row["answers"] or {})),
         history=_history(wording, history, notes),

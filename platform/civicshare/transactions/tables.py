@@ -68,6 +68,8 @@ transactions = Table(
     Column("assigned_team_id", BigInteger, nullable=True),  # one of the council's teams (casework.tables)
     # Closed as a duplicate of this request (same council), which the resident is pointed to.
     Column("duplicate_of", String(32), nullable=True),
+    # Since when the service level clock has stood still (a status its workflow pauses in); NULL otherwise.
+    Column("sla_paused_at", DateTime(timezone=True), nullable=True),
     CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
     CheckConstraint("submitter_kind IN ('anonymous', 'resident', 'staff')", name="submitter_kind"),
     Index("ix_transactions_resident_subject", "resident_subject"),
@@ -80,7 +82,7 @@ transactions = Table(
         "created_at",
         "id",
         postgresql_where=text("closed_at IS NULL"),
-        postgresql_include=["service", "status", "assignee_subject", "assigned_team_id"],
+        postgresql_include=["service", "status", "assignee_subject", "assigned_team_id", "sla_paused_at"],
     ),
     Index("ix_transactions_open_assignee", "assignee_subject", postgresql_where=text("closed_at IS NULL")),
     Index("ix_transactions_open_team", "assigned_team_id", postgresql_where=text("closed_at IS NULL")),
