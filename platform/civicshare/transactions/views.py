@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
 from civicshare.catalogue.service import CouncilOfferings
-from civicshare.modules import UnknownService, Workflow
+from civicshare.modules import DecisionIncomplete, UnknownService, UnknownStatus, Workflow, WorkflowError
 from civicshare.services import PlatformServices
 from civicshare.transactions.schemas import Decision, PaymentState, StatusChange, TrackedTransaction
 from civicshare.transactions.service import status_history
@@ -46,6 +46,22 @@ def payment_unavailable(reference: str, what_happened: str) -> Problem:
         headers={"retry-after": "30"},
         extra={"reference": reference},
     )
+
+
+def refused_move(error: Exception) -> Problem:
+    """The problem a refused status change answers with, whoever asked for it (staff or a system):
+    from `change_status`'s UnknownService or WorkflowError (TransactionNotFound is the caller's)."""
+    if isinstance(error, UnknownService):
+        return Problem(
+            409, "Service not installed", "This request's service is not installed on the platform.", name="conflict"
+        )
+    if isinstance(error, DecisionIncomplete):
+        return validation_problem({"reason": str(error)})
+    if isinstance(error, UnknownStatus):
+        return validation_problem({"status": str(error)})
+    if isinstance(error, WorkflowError):
+        return Problem(409, "Status change not allowed", str(error), name="status-change-not-allowed")
+    raise error
 
 
 NOT_STARTED = "We could not start your payment, and no money was taken. Please try again in a few minutes."
