@@ -12,8 +12,9 @@ from civicshare.api.problems import Problem
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.modules import DecisionIncomplete, UnknownService, UnknownStatus, Workflow, WorkflowError
 from civicshare.services import PlatformServices
-from civicshare.transactions.schemas import Decision, PaymentState, StatusChange, TrackedTransaction
+from civicshare.transactions.schemas import CouncilUpdate, Decision, PaymentState, StatusChange, TrackedTransaction
 from civicshare.transactions.service import status_history
+from civicshare.transactions.updates import public_updates_of
 
 
 def validation_problem(errors: Mapping[str, str]) -> Problem:
@@ -117,4 +118,5 @@ async def tracked_view(
             for event in history
         ],
         derived=dict(row["derived"] or {}),
+        updates=[CouncilUpdate(update.body, update.at) for update in await public_updates_of(connection, row["id"])],
     )
