@@ -29,7 +29,7 @@ _HORIZON = text(
         coalesce(
             (SELECT min(xact_start) FROM pg_stat_activity
              WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
-               AND xact_start > clock_timestamp() - :most),
+               AND xact_start > clock_timestamp() - CAST(:most AS interval)),
             clock_timestamp()
         )
     )
