@@ -100,7 +100,9 @@ async def test_a_crm_reads_what_changed_and_moves_a_pothole_on_for_the_resident(
     no_reason = await http.post(f"/api/v1/system/requests/{another}/status", json={"status": "rejected"}, headers=crm)
     assert no_reason.status_code == 422
     assert no_reason.json()["errors"][0]["field"] == "reason"
-    unknown = await http.post(f"/api/v1/system/requests/{pothole[:-1]}9/status", json={"status": "resolved"}, headers=crm)
+    unknown = await http.post(
+        f"/api/v1/system/requests/{pothole[:-1]}9/status", json={"status": "resolved"}, headers=crm
+    )
     assert unknown.status_code == 404
 
     # What the CRM did is in the council's audit log, under its name

@@ -9,8 +9,10 @@ council's audit log in a transaction of its own, which the refusal does not roll
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 
 from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
 from civicshare.api.scope import scope_header
@@ -62,6 +64,17 @@ async def provide_system_key(
         log.warning("refused a system key at council %s: %s", tenant.slug, refusal.reason)
         raise _refused(KNOWN_KEY_REFUSALS.get(refusal.reason, "This is not a system key of this council."))
     return key
+
+
+async def provide_system_db(
+    system_key: NamedDependency[SystemKey],
+    tenant: NamedDependency[TenantContext],
+    services: NamedDependency[PlatformServices],
+) -> AsyncIterator[AsyncConnection]:
+    """The request's connection to the council's schema, taken only once its key was accepted: a flood of
+    calls with bad keys never holds the request pool's connections."""
+    async with tenant_connection(services.database.engine, tenant) as connection:
+        yield connection
 
 
 async def refuse(

@@ -21,7 +21,12 @@ from civicshare.api.idempotency import IdempotencyKey, refuse_blank_key
 from civicshare.api.problems import Problem
 from civicshare.casework.service import record_action
 from civicshare.catalogue.service import CouncilOfferings
-from civicshare.integrations.system_api.access import provide_system_key, require_service, require_write
+from civicshare.integrations.system_api.access import (
+    provide_system_db,
+    provide_system_key,
+    require_service,
+    require_write,
+)
 from civicshare.integrations.system_api.schemas import (
     AddedPublicUpdate,
     ChangedRequests,
@@ -51,7 +56,7 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 Key = NamedDependency[SystemKey]
 Services = NamedDependency[PlatformServices]
 Tenant = NamedDependency[TenantContext]
-TenantDb = NamedDependency[AsyncConnection]
+SystemDb = NamedDependency[AsyncConnection]
 Offerings = NamedDependency[CouncilOfferings]
 
 
@@ -149,7 +154,7 @@ async def _answer(
 @get("/requests", summary="Requests changed since a time, oldest change first")
 async def changed_requests(
     system_key: Key,
-    tenant_db: TenantDb,
+    system_db: SystemDb,
     offerings: Offerings,
     services: Services,
     since: Annotated[
@@ -173,7 +178,7 @@ async def changed_requests(
         position = start_at(since if since.tzinfo else since.replace(tzinfo=UTC))
     else:
         position = start_at(EPOCH)
-    page = await changed_since(tenant_db, position, frozenset(system_key.services or ()) or None, limit)
+    page = await changed_since(system_db, position, frozenset(system_key.services or ()) or None, limit)
     items = [_system_request(row, Wording(offerings, services, row["service"])) for row in page.rows]
     return ChangedRequests(items=items, next_cursor=page.next_position.encoded(), more=page.more)
 
@@ -183,13 +188,13 @@ async def read_request(
     reference: FromPath[str],
     system_key: Key,
     tenant: Tenant,
-    tenant_db: TenantDb,
+    system_db: SystemDb,
     offerings: Offerings,
     services: Services,
 ) -> SystemRequestInFull:
     """The request in full, what the resident sees when tracking it, and the statuses it may move to."""
-    row = await _request_of(tenant_db, services, tenant, system_key, reference)
-    return await _in_full(tenant_db, offerings, services, row)
+    row = await _request_of(system_db, services, tenant, system_key, reference)
+    return await _in_full(system_db, offerings, services, row)
 
 
 @post("/requests/{reference:str}/status", status_code=200, summary="Move a request on")
@@ -198,7 +203,7 @@ async def move_request(
     data: JSONBody[StatusMove],
     system_key: Key,
     tenant: Tenant,
-    tenant_db: TenantDb,
+    system_db: SystemDb,
     offerings: Offerings,
     services: Services,
     idempotency_key: IdempotencyKey = None,
@@ -208,34 +213,34 @@ async def move_request(
     Send an `Idempotency-Key`: a repeat answers the same without moving it twice."""
     await require_write(services, tenant, system_key)
     reference = normalise_reference(reference)
-    replay = await _claim(tenant_db, system_key, idempotency_key, f"POST status {reference}", data)
+    replay = await _claim(system_db, system_key, idempotency_key, f"POST status {reference}", data)
     if replay is not None:
         return replay
     reason = (data.reason or "").strip() or None
     external_reference = (data.external_reference or "").strip() or None
-    row = await _request_of(tenant_db, services, tenant, system_key, reference, for_update=True)
+    row = await _request_of(system_db, services, tenant, system_key, reference, for_update=True)
     try:
         moved = await change_status(
-            tenant_db, tenant, reference, data.status, system_key.name, reason, registry=services.registry
+            system_db, tenant, reference, data.status, system_key.name, reason, registry=services.registry
         )
     except TransactionNotFound:
         raise _not_found(reference) from None
     except (UnknownService, WorkflowError) as refused:
         raise refused_move(refused) from None
     if external_reference is not None:
-        await set_external_reference(tenant_db, row["id"], external_reference, system_key.name)
+        await set_external_reference(system_db, row["id"], external_reference, system_key.name)
     await record_action(
-        tenant_db,
+        system_db,
         system_key.actor,
         "moved",
         reference,
         to=moved.change.to_status,
         external_reference=external_reference,
     )
-    found = await find_by_reference(tenant_db, reference)
+    found = await find_by_reference(system_db, reference)
     assert found is not None
     return await _answer(
-        tenant_db, system_key, idempotency_key, 200, await _in_full(tenant_db, offerings, services, found)
+        system_db, system_key, idempotency_key, 200, await _in_full(system_db, offerings, services, found)
     )
 
 
@@ -245,7 +250,7 @@ async def add_update(
     data: JSONBody[NewPublicUpdate],
     system_key: Key,
     tenant: Tenant,
-    tenant_db: TenantDb,
+    system_db: SystemDb,
     services: Services,
     idempotency_key: IdempotencyKey = None,
 ) -> Response[AddedPublicUpdate]:
@@ -253,26 +258,26 @@ async def add_update(
     `Idempotency-Key`: a repeat answers the same without adding the update twice."""
     await require_write(services, tenant, system_key)
     reference = normalise_reference(reference)
-    replay = await _claim(tenant_db, system_key, idempotency_key, f"POST updates {reference}", data)
+    replay = await _claim(system_db, system_key, idempotency_key, f"POST updates {reference}", data)
     if replay is not None:
         return replay
     text = data.text.strip()
     if not text:
         raise validation_problem({"text": "Enter the update the resident will read"})
-    await _request_of(tenant_db, services, tenant, system_key, reference, for_update=True)
+    await _request_of(system_db, services, tenant, system_key, reference, for_update=True)
     try:
-        added = await add_public_update(tenant_db, reference, text, system_key.name)
+        added = await add_public_update(system_db, reference, text, system_key.name)
     except TransactionNotFound:
         raise _not_found(reference) from None
-    await record_action(tenant_db, system_key.actor, "public-update", reference)
+    await record_action(system_db, system_key.actor, "public-update", reference)
     body = AddedPublicUpdate(reference, PublicUpdateOut(added.body, added.author, added.at))
-    return await _answer(tenant_db, system_key, idempotency_key, 201, body)
+    return await _answer(system_db, system_key, idempotency_key, 201, body)
 
 
 system_router = Router(
     path="/api/v1/system",
     route_handlers=[changed_requests, read_request, move_request, add_update],
-    dependencies={"system_key": Provide(provide_system_key)},
+    dependencies={"system_key": Provide(provide_system_key), "system_db": Provide(provide_system_db)},
     tags=["system"],
     request_max_body_size=BODY_MOST,
 )
