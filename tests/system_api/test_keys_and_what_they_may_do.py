@@ -80,11 +80,11 @@ async def test_a_revoked_or_expired_key_is_refused_at_once(
     # An expiry in the past, a name of nothing, a service the council does not offer: refused, not stored
     bad = await http.post(
         "/api/v1/staff/system-keys",
-        json={"name": " ", "scope": "write", "services": ["report-unicorn"], "expires_at": "2020-01-01T00:00:00Z"},
+        json={"name": " ", "scope": "write", "works_on": ["report-unicorn"], "expires_at": "2020-01-01T00:00:00Z"},
         headers=at.admin,
     )
     assert bad.status_code == 422
-    assert {error["field"] for error in bad.json()["errors"]} == {"name", "services", "expires_at"}
+    assert {error["field"] for error in bad.json()["errors"]} == {"name", "works_on", "expires_at"}
 
 
 async def pass_expiry(database: Database, slug: str, key_row_id: int) -> None:
@@ -105,7 +105,7 @@ async def test_a_key_limited_to_highways_never_touches_a_missed_bin(
     pothole = await report_pothole(http, at.slug)
     bin_request = await report_missed_bin(http, at.slug)
     highways = with_key(
-        (await new_key(http, at, "Roads contractor", services=["report-pothole", "report-streetlight"]))["key"],
+        (await new_key(http, at, "Roads contractor", works_on=["report-pothole", "report-streetlight"]))["key"],
         at.slug,
     )
     listed = await http.get("/api/v1/system/requests", headers=highways)

@@ -17,7 +17,7 @@ from civicshare.api.problems import Problem
 from civicshare.casework.service import Officer
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.identity.principal import Principal
-from civicshare.integrations.system_api.schemas import CreatedSystemKey, NewSystemKeyIn, SystemKeyOut
+from civicshare.integrations.system_api.schemas import SERVICES_MOST, CreatedSystemKey, NewSystemKeyIn, SystemKeyOut
 from civicshare.systems.keys import KeyScope, SystemKey, council_keys, create_key, revoke_key
 from civicshare.transactions.staff_routes import staff_name
 from civicshare.transactions.views import validation_problem
@@ -29,7 +29,7 @@ def key_out(key: SystemKey, now: datetime | None = None) -> SystemKeyOut:
         key_id=key.key_id,
         name=key.name,
         scope=key.scope.value,
-        services=list(key.services) if key.services is not None else None,
+        works_on=list(key.services) if key.services is not None else None,
         state=key.state(now or datetime.now(UTC)),  # type: ignore[arg-type]
         created_by=key.created_by,
         created_at=key.created_at,
@@ -65,9 +65,11 @@ async def create_system_key(
     errors: dict[str, str] = {}
     if not name:
         errors["name"] = "Enter a name for the system"
-    unknown = sorted(set(data.services or ()) - offered)
-    if unknown:
-        errors["services"] = f"This council does not offer {', '.join(unknown)}"
+    unknown = sorted(set(data.works_on) - offered)
+    if len(data.works_on) > SERVICES_MOST:
+        errors["works_on"] = f"Give at most {SERVICES_MOST} services"
+    elif unknown:
+        errors["works_on"] = f"This council does not offer {', '.join(repr(code) for code in unknown)}"
     expires_at = data.expires_at
     if expires_at is not None:
         expires_at = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)
@@ -80,7 +82,7 @@ async def create_system_key(
         admin_officer(council_admin),
         name=name,
         scope=KeyScope(data.scope),
-        services=tuple(sorted(set(data.services))) if data.services else None,
+        services=tuple(sorted(set(data.works_on))) or None,
         expires_at=expires_at,
     )
     body = CreatedSystemKey(key=created.secret, system_key=key_out(created.key))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+import msgspec
 from msgspec import Meta, Struct
 
 from civicshare.transactions.schemas import TrackedTransaction
 from civicshare.transactions.updates import EXTERNAL_REFERENCE_MAX_LENGTH, PUBLIC_UPDATE_MAX_LENGTH
 
 REASON_MAX_LENGTH = 2000
+SERVICES_MOST = 100
 
 
 class SystemRequest(Struct):
@@ -87,7 +89,7 @@ class SystemKeyOut(Struct):
     key_id: str
     name: str
     scope: Literal["read", "write"]
-    services: list[str] | None
+    works_on: list[str] | None  # None: every service
     state: Literal["active", "revoked", "expired"]
     created_by: str
     created_at: datetime
@@ -106,5 +108,7 @@ class CreatedSystemKey(Struct):
 class NewSystemKeyIn(Struct, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=80)]
     scope: Literal["read", "write"]
-    services: Annotated[list[Annotated[str, Meta(max_length=63)]], Meta(max_length=100)] | None = None
+    # The services the key works on (at most SERVICES_MOST); none: every service. (Not `services`: a body
+    # field named like a dependency has its errors taken for the server's own by Litestar.)
+    works_on: list[Annotated[str, Meta(max_length=63)]] = msgspec.field(default_factory=list)
     expires_at: datetime | None = None
