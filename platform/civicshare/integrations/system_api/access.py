@@ -19,7 +19,16 @@ from civicshare.api.scope import scope_header
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.guards import AnyRequest, forbidden
 from civicshare.services import PlatformServices
-from civicshare.systems.keys import KeyRefused, KeyScope, SystemKey, record_refusal, verify_key
+from civicshare.systems.keys import (
+    KEY_ID_LENGTH,
+    KEY_PREFIX,
+    KeyRefused,
+    KeyScope,
+    SystemKey,
+    record_refusal,
+    verify_key,
+)
+from civicshare.systems.rate import KeyRateLimiter
 from civicshare.tenancy.context import TenantContext
 
 log = logging.getLogger("civicshare.identity.refused")
@@ -28,6 +37,19 @@ KNOWN_KEY_REFUSALS = {
     "the key is revoked": "This key was revoked by the council.",
     "the key is expired": "This key has expired; ask the council for a new one.",
 }
+
+
+RATE_LIMITER = KeyRateLimiter()  # one per worker process: see civicshare.systems.rate
+
+
+def _too_many(wait: float) -> Problem:
+    return Problem(
+        429,
+        "Too many requests",
+        "This key is calling faster than the platform serves one system. Slow down and try again.",
+        name="too-many-requests",
+        headers={"retry-after": KeyRateLimiter.retry_after(wait)},
+    )
 
 
 def _refused(detail: str) -> Problem:
@@ -54,6 +76,10 @@ async def provide_system_key(
     presented = _presented_key(request)
     if presented is None:
         raise _refused("Send one of this council's system keys as `Authorization: Bearer cs_sys_...`.")
+    # Counted before the key is looked up, by the key id it claims: a flood never reaches the database.
+    wait = RATE_LIMITER.wait_needed(f"{tenant.slug}:{presented[len(KEY_PREFIX) : len(KEY_PREFIX) + KEY_ID_LENGTH]}")
+    if wait:
+        raise _too_many(wait)
     refusal: KeyRefused | None = None
     async with tenant_connection(services.database.lookups, tenant) as connection:
         try:
