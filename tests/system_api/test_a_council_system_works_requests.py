@@ -54,6 +54,20 @@ async def test_a_crm_reads_what_changed_and_moves_a_pothole_on_for_the_resident(
     assert resident["status_label"] == "In progress"
     assert resident["history"][-1]["note"] == "A repair crew is booked for Tuesday"
 
+    # A case number can be recorded without moving the request (again: nothing changes)
+    for _ in range(2):
+        kept = await http.put(
+            f"/api/v1/system/requests/{pothole}/external-reference", json={"external_reference": "CRM-77"}, headers=crm
+        )
+        assert kept.status_code == 200 and kept.json()["request"]["status"] == "in_progress"
+    renamed = await http.put(
+        f"/api/v1/system/requests/{pothole}/external-reference", json={"external_reference": "CRM-78"}, headers=crm
+    )
+    assert renamed.json()["request"]["external_reference"] == "CRM-78"
+    await http.put(
+        f"/api/v1/system/requests/{pothole}/external-reference", json={"external_reference": "CRM-77"}, headers=crm
+    )
+
     # Officers see the CRM's case number on the request
     officer = {**host_for(at.slug), **BROWSER, **await officer_cookies(http, dev_identity, at.slug)}
     staff_page = text_of((await http.get(f"/staff/requests/{pothole}", headers=officer)).text)
@@ -111,6 +125,7 @@ async def test_a_crm_reads_what_changed_and_moves_a_pothole_on_for_the_resident(
     entries = await audit_actions(database, at.slug)
     assert ("system-key-created", None) in entries
     assert ("moved", pothole) in entries and ("public-update", pothole) in entries
+    assert entries.count(("external-reference", pothole)) == 2  # CRM-78, then CRM-77 again
 
     # The secret was shown once: never in a listing, never stored
     listing = await http.get("/api/v1/staff/system-keys", headers=at.admin)

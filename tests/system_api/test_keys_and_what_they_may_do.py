@@ -40,6 +40,10 @@ async def test_a_read_only_key_reads_requests_but_cannot_change_them(
     assert moved.status_code == 403 and moved.headers["content-type"] == "application/problem+json"
     told = await http.post(f"/api/v1/system/requests/{pothole}/updates", json={"text": "Hello"}, headers=reader)
     assert told.status_code == 403
+    kept = await http.put(
+        f"/api/v1/system/requests/{pothole}/external-reference", json={"external_reference": "W-1"}, headers=reader
+    )
+    assert kept.status_code == 403
     assert (await tracked(http, at.slug, pothole))["status"] == "submitted"
     refused = await refusals(database, at.slug)
     # One entry a minute per key, however often it is refused

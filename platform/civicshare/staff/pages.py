@@ -350,6 +350,7 @@ ACTION_WORDS = {
     "keyed_in": "Made a request for someone who contacted us",
     "logged_contact": "Logged a contact",
     "public-update": "Added an update for the resident",
+    "external-reference": "Recorded its own reference for the request",
     "system-key-created": "Created a key for a connected system",
     "system-key-revoked": "Revoked a connected system's key",
     "system-key-refused": "A connected system's key was refused",

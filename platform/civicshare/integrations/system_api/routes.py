@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Response, Router, get, post
+from litestar import Response, Router, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,6 +30,7 @@ from civicshare.integrations.system_api.access import (
 from civicshare.integrations.system_api.schemas import (
     AddedPublicUpdate,
     ChangedRequests,
+    ExternalReference,
     NewPublicUpdate,
     PublicUpdateOut,
     StatusMove,
@@ -244,6 +245,34 @@ async def move_request(
     )
 
 
+@put("/requests/{reference:str}/external-reference", summary="Record the system's own reference for a request")
+async def record_external_reference(
+    reference: FromPath[str],
+    data: JSONBody[ExternalReference],
+    system_key: Key,
+    tenant: Tenant,
+    system_db: SystemDb,
+    offerings: Offerings,
+    services: Services,
+) -> SystemRequestInFull:
+    """Keep the system's own reference (a CRM case id) on the request, without moving it on; officers
+    see it on the request. Sending the same again changes nothing."""
+    await require_write(services, tenant, system_key)
+    external_reference = data.external_reference.strip()
+    if not external_reference:
+        raise validation_problem({"external_reference": "Enter the system's reference for the request"})
+    row = await _request_of(system_db, services, tenant, system_key, reference, for_update=True)
+    if (row["external_reference"], row["external_system"]) != (external_reference, system_key.name):
+        await set_external_reference(system_db, row["id"], external_reference, system_key.name)
+        await record_action(
+            system_db, system_key.actor, "external-reference", row["reference"], external_reference=external_reference
+        )
+        changed = await find_by_reference(system_db, row["reference"])
+        assert changed is not None
+        row = changed
+    return await _in_full(system_db, offerings, services, row)
+
+
 @post("/requests/{reference:str}/updates", status_code=201, summary="Add a public update the resident reads")
 async def add_update(
     reference: FromPath[str],
@@ -276,7 +305,7 @@ async def add_update(
 
 system_router = Router(
     path="/api/v1/system",
-    route_handlers=[changed_requests, read_request, move_request, add_update],
+    route_handlers=[changed_requests, read_request, move_request, record_external_reference, add_update],
     dependencies={"system_key": Provide(provide_system_key), "system_db": Provide(provide_system_db)},
     tags=["system"],
     request_max_body_size=BODY_MOST,

@@ -71,6 +71,12 @@ class StatusMove(Struct, forbid_unknown_fields=True):
     external_reference: Annotated[str, Meta(min_length=1, max_length=EXTERNAL_REFERENCE_MAX_LENGTH)] | None = None
 
 
+class ExternalReference(Struct, forbid_unknown_fields=True):
+    """The system's own reference for a request (a CRM case id), which officers see on the request."""
+
+    external_reference: Annotated[str, Meta(min_length=1, max_length=EXTERNAL_REFERENCE_MAX_LENGTH)]
+
+
 class NewPublicUpdate(Struct, forbid_unknown_fields=True):
     """Text the resident reads when tracking their request."""
 
