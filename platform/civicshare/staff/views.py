@@ -181,6 +181,9 @@ def request_in_full(
         AnswerRow("Submitted by", SUBMITTERS.get(row["submitter_kind"], humanise(row["submitter_kind"]))),
         AnswerRow("Email address", row["contact_email"] or "Not given"),
     ]
+    if row.get("external_reference"):
+        system = row.get("external_system") or "a council system"
+        details.append(AnswerRow(f"Reference in {system}", str(row["external_reference"])))
     if row.get("address"):
         details.append(AnswerRow("Address", str(row["address"])))
     if row.get("usrn"):
