@@ -6,19 +6,23 @@ from __future__ import annotations
 import uuid
 
 import httpx
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import select
 
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
+from civicshare.notifications.email.providers import SmtpProvider
 from civicshare.notifications.email.residents import ResidentEmails
 from civicshare.notifications.email.tables import email_messages
 from civicshare.notifications.events import EventKind
+from civicshare.services import PlatformServices
 from civicshare.transactions.service import NewTransaction, create_transaction
 from tests.auth.conftest import CouncilWithOrganization, bearer, staff_token
 from tests.auth.test_staff_work_queue import HIGHWAYS, POTHOLE
 from tests.support import host_for, tenant_context_for
 
-from .conftest import Inbox, event_for, html_of, text_of
+from .conftest import Inbox, event_for, free_port, html_of, text_of
 
 RESIDENT = "grace@example.org"
 
@@ -166,3 +170,31 @@ async def test_no_email_for_a_request_without_an_address_or_a_status_the_workflo
 
     assert inbox.messages == []
     assert await message_rows(database, slug) == []
+
+
+async def test_no_database_connection_is_held_while_the_mail_server_is_talked_to(
+    http: httpx.AsyncClient, live_council: CouncilWithOrganization, worker_services: PlatformServices,
+) -> None:  # fmt: skip
+    engines = (worker_services.database.engine, worker_services.database.lookups)
+
+    class Watching(Inbox):
+        held: list[int] = []
+
+        async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+            self.held.append(sum(engine.sync_engine.pool.checkedout() for engine in engines))  # type: ignore[attr-defined]
+            return await super().handle_DATA(server, session, envelope)
+
+    inbox, port = Watching(), free_port()
+    server = Controller(inbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        provider = SmtpProvider(host="127.0.0.1", port=port, from_address="noreply@civicshare.localhost")
+        slug = await live_council(**HIGHWAYS)
+        reference = await submit_pothole(http, slug)
+        await ResidentEmails.from_services(worker_services, provider).handle(
+            event_for(slug, EventKind.SUBMITTED, reference, "report-pothole")
+        )
+    finally:
+        server.stop()
+    assert len(inbox.to(RESIDENT)) == 1
+    assert Watching.held == [0]
