@@ -54,6 +54,7 @@ from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
+from civicshare.staff import email_api as staff_email_api
 from civicshare.staff.routes import staff_router
 from civicshare.staff.visit import STATE_KEY as STAFF_STATE_KEY
 from civicshare.staff.visit import StaffPages
@@ -158,6 +159,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             staff_router,
             *RESIDENT_API,
             *STAFF_ROUTES,
+            *staff_email_api.HANDLERS,
             *services.registry.route_handlers(),
             admin_router,
             *identity_routes.ROUTES,

@@ -490,6 +490,14 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         os.environ["CIVICSHARE_DATABASE_URL"] = server.url()
     os.environ["CIVICSHARE_PORT"] = str(port)
     console.print(f"serving on http://{host}:{port}/ - councils at http://<council>.{settings.base_domain}:{port}/")
+    mail_sink = None
+    if settings.mail_capture_dir is not None:
+        from civicshare.notifications.email.capture import start_mail_sink
+
+        mail_sink = start_mail_sink(settings.mail_capture_dir, settings.smtp_port)
+        console.print(
+            f"email is caught on smtp://127.0.0.1:{mail_sink.port} - read it at http://{host}:{port}/demo-mail"
+        )
     try:
         code = serve(host, port, workers, server)
     except AddressInUse as error:
@@ -497,6 +505,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     finally:
         if server is not None:
             server.release()
+        if mail_sink is not None:
+            mail_sink.stop()
     if code:
         raise SystemExit(code)
 
@@ -541,4 +551,7 @@ def demo(context: click.Context, port: int | None) -> None:
             await database.dispose()
 
     asyncio.run(prepare())
+    # No email leaves the demo: a local SMTP sink catches it, and /demo-mail shows it.
+    capture_dir = settings.mail_capture_dir or settings.data_dir / "demo-mail"
+    settings = settings.model_copy(update={"mail_capture_dir": capture_dir})
     _serve(settings, settings.host, port or settings.port, settings.workers)

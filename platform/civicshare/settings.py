@@ -34,6 +34,17 @@ class PaymentProviderName(StrEnum):
     GOVUK_PAY = "govuk_pay"
 
 
+class EmailProviderName(StrEnum):
+    SMTP = "smtp"
+    NOTIFY = "notify"
+
+
+class SmtpSecurity(StrEnum):
+    NONE = "none"  # plain SMTP: only for a server on this machine (the demo's mail sink)
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
 class LogFormat(StrEnum):
     JSON = "json"
     CONSOLE = "console"
@@ -95,6 +106,34 @@ class Settings(BaseSettings):
         "often; 0 leaves it to `civicshare payments reconcile` (cron, systemd timer)",
     )
 
+    email_provider: EmailProviderName = Field(
+        default=EmailProviderName.SMTP, description="what sends email to residents: an SMTP server or GOV.UK Notify"
+    )
+    email_from_address: str = Field(
+        default="noreply@localhost", description="the From address of every email (the name is the council's)"
+    )
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=1, le=65535, description="1025 is where `civicshare demo` catches mail")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: SmtpSecurity = SmtpSecurity.NONE
+    smtp_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    notify_url: str = Field(default="https://api.notifications.service.gov.uk", description="GOV.UK Notify's API")
+    notify_keys_dir: Path | None = Field(
+        default=None, description="one file per council slug holding that council's GOV.UK Notify API key"
+    )
+    mail_capture_dir: Path | None = Field(
+        default=None,
+        description="where the demo's local SMTP sink keeps the mail it catches (shown at /demo-mail); "
+        "development only",
+    )
+
+    @model_validator(mode="after")
+    def _notify_needs_its_keys(self) -> Self:
+        if self.email_provider is EmailProviderName.NOTIFY and self.notify_keys_dir is None:
+            raise ValueError("CIVICSHARE_EMAIL_PROVIDER=notify needs CIVICSHARE_NOTIFY_KEYS_DIR")
+        return self
+
     @model_validator(mode="after")
     def _govuk_pay_needs_its_keys(self) -> Self:
         if self.payment_provider is PaymentProviderName.GOVUK_PAY and self.govuk_pay_keys_dir is None:
@@ -118,6 +157,8 @@ class Settings(BaseSettings):
             problems.append("CIVICSHARE_KEYCLOAK_URL and CIVICSHARE_KEYCLOAK_PROVISIONER_SECRET must be set")
         if self.database_url is None:
             problems.append("CIVICSHARE_DATABASE_URL must name an external PostgreSQL (the embedded one is for demos)")
+        if self.mail_capture_dir is not None:
+            problems.append("CIVICSHARE_MAIL_CAPTURE_DIR is the demo's mail sink; unset it in production")
         if problems:
             raise ValueError("production mode refuses to start: " + "; ".join(problems))
         return self

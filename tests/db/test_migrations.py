@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from sqlalchemy import select, text
+import pytest
+from sqlalchemy import select, text, update
 
 from civicshare.db.engine import Database
 from civicshare.db.migrations import migrate_tenants, tenant_head, tenant_revision
@@ -33,6 +35,27 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("transactions", "priority", schema=tenant_schema())
 """
+
+
+@pytest.fixture
+async def back_to_head(database: Database) -> AsyncIterator[list[TenantToMigrate]]:
+    """Councils a test moved past the real head are put back afterwards, so that later tests (the demo
+    command migrates every council) meet only revisions the platform knows."""
+    moved: list[TenantToMigrate] = []
+    yield moved
+    async with database.engine.begin() as connection:
+        for council in moved:
+            await connection.execute(
+                text(f'ALTER TABLE "{council.schema}".transactions DROP COLUMN IF EXISTS priority')
+            )
+            await connection.execute(
+                text(f'UPDATE "{council.schema}".alembic_version SET version_num = :head'), {"head": tenant_head()}
+            )
+            await connection.execute(
+                update(tenant_schema_state)
+                .where(tenant_schema_state.c.tenant_id == council.tenant_id)
+                .values(revision=tenant_head(), outcome="current")
+            )
 
 
 def stream_with_extra_column(tmp_path: Path) -> Path:
@@ -78,11 +101,12 @@ async def test_a_new_councils_schema_matches_replaying_every_migration(
 
 
 async def test_a_one_column_migration_reaches_every_council_and_is_recorded(
-    database: Database, make_council: CouncilFactory, tmp_path: Path
+    database: Database, make_council: CouncilFactory, tmp_path: Path, back_to_head: list[TenantToMigrate]
 ) -> None:
     stream = stream_with_extra_column(tmp_path)
     slugs = [(await make_council()).slug for _ in range(3)]
     councils = await to_migrate(database, slugs, stream)
+    back_to_head.extend(councils)
     first = await migrate_tenants(database.engine, database.url, councils, concurrency=1)
     assert {o.outcome for o in first} == {"upgraded"}
     again = await migrate_tenants(database.engine, database.url, councils, concurrency=1)
@@ -99,11 +123,12 @@ async def test_a_one_column_migration_reaches_every_council_and_is_recorded(
 
 
 async def test_a_failure_at_one_council_is_recorded_and_a_second_run_resumes(
-    database: Database, make_council: CouncilFactory, tmp_path: Path
+    database: Database, make_council: CouncilFactory, tmp_path: Path, back_to_head: list[TenantToMigrate]
 ) -> None:
     stream = stream_with_extra_column(tmp_path)
     slugs = [(await make_council()).slug for _ in range(8)]
     councils = await to_migrate(database, slugs, stream)
+    back_to_head.extend(councils)
     broken = councils[3]
     async with database.engine.begin() as connection:  # the column already exists: the upgrade will fail there
         await connection.execute(text(f'ALTER TABLE "{broken.schema}".transactions ADD COLUMN priority integer'))

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.admin import archive, audit, branding, councils, groups, keys, offboarding, usage
+from civicshare.admin import email as council_email
 from civicshare.admin.audit import audit_query
 from civicshare.admin.errors import conflict, invalid, not_found
 from civicshare.admin.openapi import admin_schema_json, admin_schema_page
@@ -601,6 +602,7 @@ ADMIN_HANDLERS = [
     list_audit_events,
     read_audit_event,
     read_usage,
+    *council_email.HANDLERS,
     admin_schema_page,
     admin_schema_json,
 ]

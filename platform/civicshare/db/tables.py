@@ -2,9 +2,18 @@
 
 from civicshare.admin import tables as admin_tables
 from civicshare.casework import tables as casework_tables
+from civicshare.notifications.email import tables as email_tables
 from civicshare.savings import tables as savings_tables
 from civicshare.systems import tables as system_tables
 from civicshare.tenancy import tables as tenancy_tables
 from civicshare.transactions import tables as transaction_tables
 
-__all__ = ["admin_tables", "casework_tables", "savings_tables", "system_tables", "tenancy_tables", "transaction_tables"]
+__all__ = [
+    "admin_tables",
+    "casework_tables",
+    "email_tables",
+    "savings_tables",
+    "system_tables",
+    "tenancy_tables",
+    "transaction_tables",
+]

@@ -22,6 +22,7 @@ from civicshare.transactions.views import Wording
 from civicshare.web.assets import ONE_YEAR
 from civicshare.web.branding import LOGO_URL
 from civicshare.web.catalogue import by_category, listing_of, most_used, search
+from civicshare.web.demo_mail import DEMO_MAIL_HANDLERS
 from civicshare.web.flow_routes import FLOW_HANDLERS
 from civicshare.web.sandbox_pages import SANDBOX_HANDLERS
 from civicshare.web.service import requests_everywhere, tracked_request
@@ -78,8 +79,9 @@ async def search_services(web: NamedDependency[WebRequest], q: FromQuery[str] = 
 
 
 @get("/track")
-async def track_form(web: NamedDependency[WebRequest]) -> Response[Any]:
-    return web.page("track.html", current="track", answers={"reference": "", "email": ""})
+async def track_form(web: NamedDependency[WebRequest], reference: FromQuery[str] = "") -> Response[Any]:
+    # The link in a resident's emails fills in their reference (`/track?reference=KNG-2026-000123`).
+    return web.page("track.html", current="track", answers={"reference": reference.strip()[:32], "email": ""})
 
 
 @post("/track")
@@ -211,6 +213,7 @@ web_router = Router(
         asset,
         *FLOW_HANDLERS,
         *SANDBOX_HANDLERS,
+        *DEMO_MAIL_HANDLERS,
     ],
     dependencies={"web": Provide(provide_web)},
     include_in_schema=False,

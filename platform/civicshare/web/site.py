@@ -37,7 +37,16 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATE_KEY = "web"
-PLATFORM_PAGES = frozenset({"platform_home.html", "error.html", "dev_sign_in.html", "sandbox_payment.html"})
+PLATFORM_PAGES = frozenset(
+    {
+        "platform_home.html",
+        "error.html",
+        "dev_sign_in.html",
+        "sandbox_payment.html",
+        "demo_mail.html",
+        "demo_mail_message.html",
+    }
+)
 HTML = "text/html; charset=utf-8"
 
 

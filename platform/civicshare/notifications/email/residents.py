@@ -1,0 +1,134 @@
+"""`ResidentEmails`: the subscriber that emails residents about their requests.
+
+On `request.submitted` the resident gets a confirmation (reference, what happens next, tracking link);
+on `request.status_changed` an update with the new status in the council's words and the reason. Only
+requests with a contact email are written to. A council in trial mode writes only to its own staff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from civicshare.db.engine import tenant_connection
+from civicshare.identity.directory import IdentityDirectory, council_origins
+from civicshare.notifications.email import store
+from civicshare.notifications.email.delivery import claim, deliver, hold, send_claimed
+from civicshare.notifications.email.message import CouncilEmailSettings, OutgoingEmail, compose
+from civicshare.notifications.email.providers import MailProvider, provider_from_settings
+from civicshare.notifications.email.trial import trial_refusal
+from civicshare.notifications.email.wording import EMAILED_KINDS, MessageTemplate
+from civicshare.notifications.events import EventKind, GiveUp, OutboxEvent
+from civicshare.services import PlatformServices
+from civicshare.settings import Settings
+from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.service import find_by_reference
+from civicshare.transactions.views import Wording
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def tracking_url(council: TenantContext, settings: Settings, reference: str) -> str:
+    """The council's own track page (its own domain if it has one), with the reference filled in."""
+    origins = council_origins(council, settings)
+    origin = origins[1] if len(origins) > 1 else origins[0]
+    return f"{origin}/track?{urlencode({'reference': reference})}"
+
+
+def what_happens_next(row: Mapping[str, Any]) -> str:
+    if row.get("due_on"):
+        return (
+            f"We will look at your request and aim to deal with it by {long_date(row['due_on'])}. "
+            "We will email you when its status changes."
+        )
+    return "We will look at your request and email you when its status changes."
+
+
+class ResidentEmails:
+    """The "email" subscriber. Built once per process from the platform's services:
+
+    services.subscribers.append(ResidentEmails.from_services(services))   # or the queue's own list
+    """
+
+    name = "email"
+
+    def __init__(
+        self, services: PlatformServices, provider: MailProvider, staff_directory: IdentityDirectory | None
+    ) -> None:
+        self.services = services
+        self.provider = provider
+        self.staff_directory = staff_directory
+
+    @classmethod
+    def from_services(cls, services: PlatformServices, provider: MailProvider | None = None) -> ResidentEmails:
+        identity = services.identity
+        return cls(
+            services, provider or provider_from_settings(services.settings), identity.directory if identity else None
+        )
+
+    async def handle(self, event: OutboxEvent) -> None:
+        if event.kind not in EMAILED_KINDS:
+            return
+        council = await self.services.directory.by_slug(event.council)
+        if council is None:
+            raise GiveUp(f"there is no council {event.council!r} on the platform any more")
+        offerings = await self.services.offerings.for_council(council)  # cached; its own small pool
+        engine = self.services.database.engine
+        # One transaction reads what the message needs and, for a live council, claims it: two round
+        # trips per email in all (this and recording the outcome), none held while the provider is called.
+        async with tenant_connection(engine, council) as connection:
+            if await store.message_status(connection, event.stable_id) in store.FINISHED:
+                return
+            row = await find_by_reference(connection, event.reference)
+            if row is None or not row["contact_email"]:
+                return  # the request was purged (test data), or nobody left an address to write to
+            template = (await store.template_for(connection, event.kind)).template
+            chosen = await store.settings_of(connection)
+            email = self._compose(
+                council, event, row, Wording(offerings, self.services, row["service"]), template, chosen
+            )
+            if email is None:
+                return
+            if not council.is_trial and not await claim(connection, email, event.reference):
+                return
+        if council.is_trial:
+            refusal = await trial_refusal(self.staff_directory, council, email.to)
+            if refusal is not None:
+                await hold(engine, council, email, event.reference, refusal)
+            else:
+                await deliver(engine, council, self.provider, email, event.reference)
+            return
+        await send_claimed(engine, council, self.provider, email)
+
+    def _compose(
+        self,
+        council: TenantContext,
+        event: OutboxEvent,
+        row: Mapping[str, Any],
+        wording: Wording,
+        template: MessageTemplate,
+        chosen: CouncilEmailSettings,
+    ) -> OutgoingEmail | None:
+        """The message for this event, or None when the resident is not told of it."""
+        values = {
+            "council_name": council.name,
+            "service": wording.title,
+            "reference": row["reference"],
+            "tracking_url": tracking_url(council, self.services.settings, row["reference"]),
+            "submitted_on": long_date(row["created_at"].date()),
+        }
+        if event.kind is EventKind.SUBMITTED:
+            values["what_happens_next"] = what_happens_next(row)
+        else:
+            to_status = str(event.data.get("to_status", ""))
+            if wording.workflow is not None and to_status not in wording.workflow.states:
+                return None  # not a status of the service's workflow: residents never see it
+            if to_status == event.data.get("from_status"):
+                return None
+            values["status"] = str(event.data.get("status_label") or wording.label(to_status))
+            values["reason"] = str(event.data.get("reason") or "")
+        return compose(council, template, values, to=row["contact_email"], message_key=event.stable_id, settings=chosen)
