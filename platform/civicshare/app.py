@@ -131,15 +131,29 @@ def _reconcile_payments_in_the_background(services: PlatformServices) -> asyncio
     )
 
 
+def _jobs_in_process(services: PlatformServices) -> asyncio.Task[None] | None:
+    """With `worker_in_process`, a job worker in this serving worker's event loop (small deployments)."""
+    if not services.settings.worker_in_process:
+        return None
+    from civicshare.worker import run_job_worker
+
+    return asyncio.create_task(run_job_worker(services, install_signal_handlers=False))
+
+
 def create_litestar(services: PlatformServices, web: WebSite | None = None) -> Litestar:
     web = web or WebSite(services)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         reconciling = _reconcile_payments_in_the_background(services)
+        jobs = _jobs_in_process(services)
         try:
             yield
         finally:
+            if jobs is not None:
+                jobs.cancel()
+                with suppress(asyncio.CancelledError):
+                    await jobs
             if reconciling is not None:
                 reconciling.cancel()
                 with suppress(asyncio.CancelledError):

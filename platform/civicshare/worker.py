@@ -74,3 +74,23 @@ async def _run_once(
         finally:
             relay.cancel()
             await asyncio.gather(relay, return_exceptions=True)
+
+
+def run_job_worker_command() -> None:
+    """`civicshare worker`, and the job worker process `civicshare demo` starts: settings from the
+    environment, services as the app builds them (so with the same event subscribers)."""
+    from civicshare.app import build_services
+    from civicshare.observability.logs import configure_logging, wants_json
+    from civicshare.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_level, json_lines=wants_json(settings.log_format.value))
+
+    async def run() -> None:
+        services = build_services(settings)
+        try:
+            await run_job_worker(services)
+        finally:
+            await services.database.dispose()
+
+    asyncio.run(run())

@@ -26,6 +26,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -96,7 +97,10 @@ def _fan_out_statement() -> Any:
     subscriber = func.unnest(names).table_valued("name").render_derived(name="subscriber")
     return (
         insert(event_deliveries)
-        .from_select(["event_id", "subscriber"], select(marked.c.id, subscriber.c.name).select_from(marked, subscriber))
+        .from_select(
+            ["event_id", "subscriber"],
+            select(marked.c.id, subscriber.c.name).select_from(marked).join(subscriber, true()),
+        )
         .on_conflict_do_nothing()
     )
 
