@@ -48,6 +48,7 @@ from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.integrations.open311.routes import open311_router
 from civicshare.integrations.open311.service import GEOREPORT_ERRORS
 from civicshare.modules import ModuleRegistry, installed_core_version
+from civicshare.notifications.routes import STAFF_DELIVERY_ROUTES
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
@@ -170,6 +171,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             staff_router,
             *RESIDENT_API,
             *STAFF_ROUTES,
+            *STAFF_DELIVERY_ROUTES,
             *services.registry.route_handlers(),
             admin_router,
             *identity_routes.ROUTES,

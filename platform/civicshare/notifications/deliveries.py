@@ -149,7 +149,7 @@ def _record_statement() -> Any:
         func.unnest(
             bindparam("event_ids", type_=ARRAY(BigInteger)),
             bindparam("subscribers", type_=ARRAY(String)),
-            bindparam("attempts", type_=ARRAY(Integer)),
+            bindparam("tries", type_=ARRAY(Integer)),
             bindparam("states", type_=ARRAY(String)),
             bindparam("retry_ins", type_=ARRAY(Float)),
             bindparam("errors", type_=ARRAY(Text)),
@@ -223,7 +223,7 @@ async def record_outcomes(connection: AsyncConnection, outcomes: Sequence[Outcom
         {
             "event_ids": [outcome.event_id for outcome in outcomes],
             "subscribers": [outcome.subscriber for outcome in outcomes],
-            "attempts": [outcome.attempts for outcome in outcomes],
+            "tries": [outcome.attempts for outcome in outcomes],
             "states": [outcome.state for outcome in outcomes],
             "retry_ins": [outcome.retry_in for outcome in outcomes],
             "errors": [outcome.error for outcome in outcomes],
