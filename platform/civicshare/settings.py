@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=8, ge=1, le=256, description="jobs a job worker runs at once")
     outbox_batch: int = Field(default=200, ge=1, le=5000, description="deliveries a job takes up at a time")
     outbox_deliveries_at_once: int = Field(
-        default=64, ge=1, le=1024, description="subscriber calls a job makes at the same time"
+        default=16, ge=1, le=1024, description="subscriber calls a job makes at the same time"
     )
     outbox_retry_base_seconds: float = Field(
         default=60, gt=0, description="wait after a delivery's first failure; doubles with each failure"

@@ -42,9 +42,13 @@ class EventReceiver:
             if not message.get("more_body"):
                 break
         status = self.status
+        try:
+            event = json.loads(body)
+        except ValueError:  # the sender went away mid-request
+            status = 400
         with self._lock:
             if status < 300:
-                self.received.append(json.loads(body))
+                self.received.append(event)
             else:
                 self.refused += 1
         await send({"type": "http.response.start", "status": status, "headers": []})

@@ -60,7 +60,7 @@ async def failed_deliveries_summary(services: Services) -> FailuresSummary:
     items = []
     for tenant in await services.directory.all():
         async with tenant_connection(services.database.engine, tenant) as connection:
-            counts: dict[str, int] = {state: int(n) for state, n in (await connection.execute(counted)).tuples()}
+            counts: dict[str, int] = {state: int(n) for state, n in await connection.execute(counted)}
         if counts:
             items.append(CouncilFailures(tenant.slug, counts.get("retrying", 0), counts.get("dead", 0)))
     return FailuresSummary(items=items)

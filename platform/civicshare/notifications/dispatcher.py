@@ -33,7 +33,7 @@ ERROR_TEXT_LIMIT = 2000
 class DispatchSettings:
     policy: RetryPolicy
     batch: int = 200
-    at_once: int = 64
+    at_once: int = 16
     lease_seconds: float = 300
 
 
