@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(
         default=16, ge=1, le=100, description="tries before a delivery is dead (the default spans about 33 hours)"
     )
+    outbox_delivery_timeout_seconds: float = Field(
+        default=30, gt=0, description="how long one subscriber call (an email, a webhook) may take"
+    )
     outbox_lease_seconds: float = Field(
         default=300, gt=0, description="a delivery in hand is tried again after this if its worker died"
     )

@@ -36,6 +36,7 @@ def outbox_parts(services: PlatformServices) -> OutboxParts:
             batch=settings.outbox_batch,
             at_once=settings.outbox_deliveries_at_once,
             lease_seconds=settings.outbox_lease_seconds,
+            timeout_seconds=settings.outbox_delivery_timeout_seconds,
         ),
         sweep_seconds=settings.outbox_sweep_seconds,
     )

@@ -24,6 +24,7 @@ FAST_RETRIES = {
     "outbox_max_attempts": 4,
     "outbox_sweep_seconds": 2.0,
     "outbox_lease_seconds": 5.0,
+    "outbox_delivery_timeout_seconds": 2.0,
 }
 
 

@@ -51,7 +51,8 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one try went: `state` delivered, retrying (after `retry_in` seconds) or dead, and why."""
+    """How one try went: `state` delivered, retrying (after `retry_in` seconds) or dead, and why; or
+    pending: handed back untried (its try not counted)."""
 
     event_id: int
     subscriber: str
@@ -169,6 +170,9 @@ def _record_statement() -> Any:
         )
         .values(
             state=given.c.state,
+            attempts=case(
+                (given.c.state == "pending", event_deliveries.c.attempts - 1), else_=event_deliveries.c.attempts
+            ),
             lease_until=None,
             updated_at=func.now(),
             last_error=case((delivered, event_deliveries.c.last_error), else_=given.c.error),

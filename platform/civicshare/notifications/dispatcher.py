@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,10 +32,23 @@ ERROR_TEXT_LIMIT = 2000
 
 @dataclass(frozen=True)
 class DispatchSettings:
+    """`batch` deliveries taken in hand at most, `at_once` of them called at the same time, each given
+    `timeout_seconds`; all of them within `lease_seconds` (a round takes no more than fit in it)."""
+
     policy: RetryPolicy
     batch: int = 200
     at_once: int = 16
     lease_seconds: float = 300
+    timeout_seconds: float = 30
+
+    @property
+    def per_round(self) -> int:
+        waves = max(1, int(self.lease_seconds * 0.8 // self.timeout_seconds))
+        return max(1, min(self.batch, self.at_once * waves))
+
+    @property
+    def timeout(self) -> float:
+        return min(self.timeout_seconds, self.lease_seconds * 0.8)
 
 
 @dataclass(frozen=True)
@@ -57,7 +71,7 @@ async def dispatch_council(
             async with tenant_connection(engine, tenant) as connection:
                 await fan_out(connection, names, settings.batch)
                 due = await take_due(
-                    connection, tenant, names, lease_seconds=settings.lease_seconds, limit=settings.batch
+                    connection, tenant, names, lease_seconds=settings.lease_seconds, limit=settings.per_round
                 )
             if not due:
                 break
@@ -65,7 +79,7 @@ async def dispatch_council(
             async with tenant_connection(engine, tenant) as connection:
                 await record_outcomes(connection, outcomes)
             delivered += sum(outcome.state == "delivered" for outcome in outcomes)
-            failed += sum(outcome.state != "delivered" for outcome in outcomes)
+            failed += sum(outcome.state in ("retrying", "dead") for outcome in outcomes)
         async with tenant_connection(engine, tenant) as connection:
             return Dispatched(delivered, failed, await next_due(connection, names))
     finally:
@@ -76,11 +90,15 @@ async def _deliver_all(
     due: list[Delivery], by_name: dict[str, EventSubscriber], settings: DispatchSettings
 ) -> list[Outcome]:
     limit = asyncio.Semaphore(settings.at_once)
-    # A subscriber that never answers must not outlive the lease: another worker would try it again.
-    timeout = settings.lease_seconds * 0.8
+    # Every call must end within the lease, or another worker would take the delivery up again: one not
+    # started in time is handed back untried.
+    timeout = settings.timeout
+    start_by = time.monotonic() + settings.lease_seconds * 0.9 - timeout
 
     async def deliver(delivery: Delivery) -> Outcome:
         async with limit:
+            if time.monotonic() > start_by:
+                return Outcome(delivery.event.id, delivery.subscriber, delivery.attempts, "pending")
             return await _deliver(delivery, by_name[delivery.subscriber], settings.policy, timeout)
 
     return list(await asyncio.gather(*(deliver(delivery) for delivery in due)))

@@ -28,7 +28,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import procrastinate
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from civicshare.db.engine import tenant_connection
@@ -80,12 +80,10 @@ def make_job_app(database_url: str, *, max_connections: int = 10) -> procrastina
 jobs = procrastinate.Blueprint()
 
 
-@jobs.task(
-    name=DISPATCH_TASK,
-    queue=QUEUE,
-    pass_context=True,
-    retry=procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2),
-)
+# No retry of the job itself: a retried job would collide with the next one waiting under the same
+# queueing lock. A dispatch that fails (the database gone) leaves its deliveries due, and the sweep that
+# follows the relay's reconnection, or the periodic one, defers another.
+@jobs.task(name=DISPATCH_TASK, queue=QUEUE, pass_context=True)
 async def dispatch(context: procrastinate.JobContext, council: str) -> None:
     """Deliver one council's due events to every subscriber."""
     parts: OutboxParts = context.additional_context[CONTEXT_KEY]
@@ -100,7 +98,8 @@ async def dispatch(context: procrastinate.JobContext, council: str) -> None:
 
 async def defer_dispatch(app: procrastinate.App, council: str) -> None:
     """A dispatch job for the council now, unless one already waits."""
-    with contextlib.suppress(AlreadyEnqueued):
+    # AlreadyEnqueued, or UniqueViolation when another worker deferred it at the same moment.
+    with contextlib.suppress(AlreadyEnqueued, UniqueViolation):
         await app.configure_task(DISPATCH_TASK, queueing_lock=f"outbox:{council}").defer_async(council=council)
 
 
@@ -115,7 +114,7 @@ async def schedule_dispatch(app: procrastinate.App, council: str, at: datetime) 
     lock = f"outbox-later:{council}"
     try:
         await app.configure_task(DISPATCH_TASK, queueing_lock=lock, schedule_at=at).defer_async(council=council)
-    except AlreadyEnqueued:
+    except (AlreadyEnqueued, UniqueViolation):
         await app.connector.execute_query_async(_BRING_FORWARD, at=at, lock=lock)
 
 
