@@ -58,10 +58,30 @@ class Dispatched:
     next_due: datetime | None
 
 
+class CallLimits:
+    """At most `at_once` calls to each subscriber at the same time across every job of a worker (HTTP
+    clients slow down sharply with hundreds of requests in flight, as with many councils at once)."""
+
+    def __init__(self, at_once: int) -> None:
+        self.at_once = at_once
+        self._limits: dict[str, asyncio.Semaphore] = {}
+
+    def of(self, subscriber: str) -> asyncio.Semaphore:
+        found = self._limits.get(subscriber)
+        if found is None:
+            found = self._limits[subscriber] = asyncio.Semaphore(self.at_once)
+        return found
+
+
 async def dispatch_council(
-    engine: AsyncEngine, tenant: TenantContext, subscribers: Sequence[EventSubscriber], settings: DispatchSettings
+    engine: AsyncEngine,
+    tenant: TenantContext,
+    subscribers: Sequence[EventSubscriber],
+    settings: DispatchSettings,
+    limits: CallLimits | None = None,
 ) -> Dispatched:
     """Deliver everything of this council that is due now; when the next delivery falls due."""
+    limits = limits or CallLimits(settings.at_once)
     by_name = {subscriber.name: subscriber for subscriber in subscribers}
     names = list(by_name)
     delivered = failed = 0
@@ -75,7 +95,7 @@ async def dispatch_council(
                 )
             if not due:
                 break
-            outcomes = await _deliver_all(due, by_name, settings)
+            outcomes = await _deliver_all(due, by_name, settings, limits)
             async with tenant_connection(engine, tenant) as connection:
                 await record_outcomes(connection, outcomes)
             delivered += sum(outcome.state == "delivered" for outcome in outcomes)
@@ -87,16 +107,15 @@ async def dispatch_council(
 
 
 async def _deliver_all(
-    due: list[Delivery], by_name: dict[str, EventSubscriber], settings: DispatchSettings
+    due: list[Delivery], by_name: dict[str, EventSubscriber], settings: DispatchSettings, limits: CallLimits
 ) -> list[Outcome]:
-    limit = asyncio.Semaphore(settings.at_once)
     # Every call must end within the lease, or another worker would take the delivery up again: one not
     # started in time is handed back untried.
     timeout = settings.timeout
     start_by = time.monotonic() + settings.lease_seconds * 0.9 - timeout
 
     async def deliver(delivery: Delivery) -> Outcome:
-        async with limit:
+        async with limits.of(delivery.subscriber):
             if time.monotonic() > start_by:
                 return Outcome(delivery.event.id, delivery.subscriber, delivery.attempts, "pending")
             return await _deliver(delivery, by_name[delivery.subscriber], settings.policy, timeout)

@@ -1,8 +1,9 @@
 """Tenant tables of the outbox: the council's events, and each event's delivery to each subscriber.
 
 An insert into `outbox_events` wakes the job workers: a statement trigger calls
-`platform.notify_outbox()`, which sends the council's schema on the channel `civicshare_outbox`
-(PostgreSQL delivers it at commit, and only if the transaction commits).
+`platform.notify_outbox()`, which sends the council's schema on the channel `civicshare_outbox` when
+no earlier event of the council was waiting (PostgreSQL delivers it at commit, and only if the
+transaction commits).
 """
 
 from typing import Any
@@ -71,7 +72,7 @@ def notify_trigger_sql(schema: str) -> str:
     """The trigger that wakes the workers when events are written to this council's outbox."""
     return (
         f'CREATE TRIGGER outbox_events_notify AFTER INSERT ON "{schema}".outbox_events '
-        "FOR EACH STATEMENT EXECUTE FUNCTION platform.notify_outbox()"
+        "REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION platform.notify_outbox()"
     )
 
 
