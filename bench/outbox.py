@@ -12,7 +12,8 @@ Delivery: a job worker (`bench.outbox_worker`: procrastinate, the relay and the 
 subscriber posting each event with httpx) in a process of its own, a receiver (`bench.outbox_receiver`,
 uvicorn) in another; EVENTS submissions are written over the councils and the time until the receiver
 holds every event gives the rate. Target: faster than the submit rate with events, so the queue never
-grows under the submit load.
+grows under the submit load. Last, what the dispatcher delivers in-process to a subscriber that does
+nothing: the ceiling of the queue itself, the rest being the HTTP client and the receiver.
 
     .venv/bin/python -m bench outbox
 """
@@ -34,6 +35,9 @@ from rich.table import Table
 
 from bench.harness import BenchDatabase, verdict
 from civicshare.db.driver import CouncilStatement
+from civicshare.notifications.dispatcher import DispatchSettings, dispatch_council
+from civicshare.notifications.events import OutboxEvent
+from civicshare.notifications.retries import RetryPolicy
 from civicshare.notifications.tables import NOTIFY_CHANNEL
 from civicshare.settings import PROJECT_ROOT
 from civicshare.tenancy.context import TenantContext
@@ -150,6 +154,27 @@ async def _delivery_rate(database: BenchDatabase, councils: list[TenantContext])
             process.wait(timeout=20)
 
 
+class _Discarding:
+    """A subscriber that does nothing: what the queue and the dispatcher alone can deliver."""
+
+    name = "bench-discard"
+
+    async def handle(self, event: OutboxEvent) -> None:
+        return None
+
+
+async def _dispatch_ceiling(database: BenchDatabase, councils: list[TenantContext]) -> float:
+    for start in range(0, EVENTS, GROUP):
+        news = [_streetlight(number) for number in range(start, min(start + GROUP, EVENTS))]
+        await create_transactions_committed(database.database.engine, councils[start // GROUP % COUNCILS], news)
+    settings = DispatchSettings(policy=RetryPolicy())
+    started = time.perf_counter()
+    done = await asyncio.gather(
+        *(dispatch_council(database.database.engine, tenant, [_Discarding()], settings) for tenant in councils)
+    )
+    return sum(found.delivered for found in done) / (time.perf_counter() - started)
+
+
 async def run_benchmark(database: BenchDatabase) -> Table:
     councils = await _councils(database)
     with_events = CouncilStatement(create_statement(with_events=True))
@@ -166,6 +191,7 @@ async def run_benchmark(database: BenchDatabase) -> Table:
         await listener.close()
     submit_with, submit_without = statistics.median(rates[True]), statistics.median(rates[False])
     delivered, written = await _delivery_rate(database, councils)
+    ceiling = await _dispatch_ceiling(database, councils)
 
     table = Table(title=f"outbox: {COUNCILS} councils, {WRITERS} writers, {ROUNDS} rounds of {SECONDS} s each way")
     for column in ("measure", "per second", "range", "target", "verdict"):
@@ -187,4 +213,5 @@ async def run_benchmark(database: BenchDatabase) -> Table:
         "faster than submit with events",
         verdict(delivered > submit_with),
     )
+    table.add_row(f"dispatched in-process, subscriber doing nothing ({EVENTS})", f"{ceiling:.0f}", "", "", "")
     return table

@@ -23,7 +23,9 @@ class PostingSubscriber:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.client = httpx.AsyncClient(timeout=10)
+        self.client = httpx.AsyncClient(
+            timeout=10, limits=httpx.Limits(max_connections=16, max_keepalive_connections=16)
+        )
 
     async def handle(self, event: OutboxEvent) -> None:
         body = {"id": event.stable_id, "kind": event.kind.value, "reference": event.reference, "data": event.data}
