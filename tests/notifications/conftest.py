@@ -15,8 +15,9 @@ from civicshare.settings import Settings
 from civicshare.worker import run_job_worker
 from tests.auth.conftest import council, dev_identity
 from tests.notifications.receiver import EventReceiver, PostingSubscriber
+from tests.web.conftest import browser, page
 
-__all__ = ["council", "dev_identity"]
+__all__ = ["browser", "council", "dev_identity", "page"]
 
 FAST_RETRIES = {
     "outbox_retry_base_seconds": 0.3,
