@@ -84,6 +84,8 @@ async def dispatch_council(
     limits = limits or CallLimits(settings.at_once)
     by_name = {subscriber.name: subscriber for subscriber in subscribers}
     names = list(by_name)
+    if not names:  # nothing to deliver to: the events wait (handed out, they would be lost to later ones)
+        return Dispatched(0, 0, None)
     delivered = failed = 0
     token = tenant_slug_var.set(tenant.slug)
     try:

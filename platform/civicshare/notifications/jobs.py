@@ -132,7 +132,9 @@ async def schedule_dispatch(app: procrastinate.App, council: str, at: datetime) 
 async def sweep(app: procrastinate.App, parts: OutboxParts, *, older_than: timedelta) -> list[str]:
     """Defer a dispatch for every council with events or deliveries waiting longer than `older_than`."""
     names = [subscriber.name for subscriber in parts.subscribers]
-    found = []
+    found: list[str] = []
+    if not names:
+        return found
     for tenant in await parts.directory.all():
         try:
             async with tenant_connection(parts.engine, tenant) as connection:
@@ -200,6 +202,9 @@ class OutboxRelay:
             self._woken.clear()
             schemas, self._schemas = self._schemas, set()
             by_schema = {tenant.schema: tenant for tenant in await self._councils()}
+            if not schemas <= by_schema.keys():  # a council onboarded since the directory was read
+                self.parts.directory.invalidate()
+                by_schema = {tenant.schema: tenant for tenant in await self._councils()}
             for schema in schemas:
                 tenant = by_schema.get(schema)
                 if tenant is None:

@@ -20,7 +20,7 @@ from civicshare.notifications.tables import outbox_events
 async def record_event(
     connection: AsyncConnection,
     *,
-    kind: EventKind,
+    kind: EventKind | str,
     transaction_id: int | None,
     reference: str,
     service: str,
@@ -34,7 +34,7 @@ async def record_event(
     statement = (
         insert(outbox_events)
         .values(
-            kind=kind.value,
+            kind=EventKind(kind).value,  # an unknown kind is refused (ValueError), never stored
             transaction_id=transaction_id,
             reference=reference,
             service=service,
