@@ -15,6 +15,7 @@ from civicshare.staff import (
     queue_tools,
     responses,
     savings_page,
+    system_keys,
     team,
 )
 from civicshare.staff.visit import SignInFirst, provide_staff_visit, sign_in_first
@@ -32,6 +33,7 @@ staff_router = Router(
         *assisted.HANDLERS,
         *contacts.HANDLERS,
         *deliveries.HANDLERS,
+        *system_keys.HANDLERS,
     ],
     dependencies={"staff_visit": Provide(provide_staff_visit)},
     exception_handlers={SignInFirst: sign_in_first},

@@ -1,7 +1,7 @@
 """outbox: the council's events and their deliveries to each subscriber
 
-Revision ID: 0008
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04 12:00:00
 """
 
@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 from civicshare.db.migrations.runner import tenant_schema
 from civicshare.notifications.tables import notify_trigger_sql
 
-revision: str = "0008"
-down_revision: str | None = "0006"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
