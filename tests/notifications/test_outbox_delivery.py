@@ -16,6 +16,7 @@ from civicshare.services import PlatformServices
 from tests.auth.conftest import CouncilWithOrganization, bearer, staff_token
 from tests.notifications.receiver import EventReceiver
 from tests.support import host_for
+from tests.system_api.conftest import council_with_admin, new_key, report_pothole, with_key
 
 SUBMIT = "/api/v1/services/report-streetlight/transactions"
 STREETLIGHT = {
@@ -85,3 +86,31 @@ async def test_an_officers_status_change_reaches_the_council_system_with_its_rea
         "reason": "This light belongs to the rail company",
     }
     assert changes[0]["data"]["status_label"]
+
+
+async def test_a_council_systems_public_update_and_move_reach_the_receiver(
+    http: httpx.AsyncClient,
+    council: CouncilWithOrganization,
+    dev_identity: DevIdentity,
+    receiver: EventReceiver,
+    job_worker: PlatformServices,
+) -> None:
+    at = await council_with_admin(council, dev_identity)
+    crm = with_key((await new_key(http, at))["key"], at.slug)
+    pothole = await report_pothole(http, at.slug)
+    update = await http.post(
+        f"/api/v1/system/requests/{pothole}/updates", json={"text": "Our crew has made the hole safe."}, headers=crm
+    )
+    assert update.status_code == 201, update.text
+    moved = await http.post(
+        f"/api/v1/system/requests/{pothole}/status", json={"status": "resolved", "reason": "Repaired"}, headers=crm
+    )
+    assert moved.status_code == 200, moved.text
+
+    await eventually(lambda: len(receiver.of(pothole)) == 3)
+    kinds = [event["kind"] for event in receiver.of(pothole)]
+    assert sorted(kinds) == ["request.status_changed", "request.submitted", "request.updated"]
+    [updated] = [event for event in receiver.of(pothole) if event["kind"] == "request.updated"]
+    assert updated["data"] == {"text": "Our crew has made the hole safe."}
+    [changed] = [event for event in receiver.of(pothole) if event["kind"] == "request.status_changed"]
+    assert changed["data"]["to_status"] == "resolved" and changed["data"]["reason"] == "Repaired"
