@@ -50,6 +50,8 @@ from civicshare.integrations.open311.service import GEOREPORT_ERRORS
 from civicshare.integrations.system_api.key_routes import KEY_ROUTES
 from civicshare.integrations.system_api.routes import system_router
 from civicshare.modules import ModuleRegistry, installed_core_version
+from civicshare.notifications.email.residents import ResidentEmails
+from civicshare.notifications.routes import STAFF_DELIVERY_ROUTES
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
@@ -105,6 +107,7 @@ def build_services(
         services.operator_verifiers = (OperatorTokenVerifier(services.identity.validator),)
     except IdentityNotConfigured as error:
         log.error("signing in is unavailable: %s", error)
+    services.event_subscribers.append(ResidentEmails.from_services(services))
     return services
 
 
@@ -134,15 +137,29 @@ def _reconcile_payments_in_the_background(services: PlatformServices) -> asyncio
     )
 
 
+def _jobs_in_process(services: PlatformServices) -> asyncio.Task[None] | None:
+    """With `worker_in_process`, a job worker in this serving worker's event loop (small deployments)."""
+    if not services.settings.worker_in_process:
+        return None
+    from civicshare.worker import run_job_worker
+
+    return asyncio.create_task(run_job_worker(services, install_signal_handlers=False))
+
+
 def create_litestar(services: PlatformServices, web: WebSite | None = None) -> Litestar:
     web = web or WebSite(services)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         reconciling = _reconcile_payments_in_the_background(services)
+        jobs = _jobs_in_process(services)
         try:
             yield
         finally:
+            if jobs is not None:
+                jobs.cancel()
+                with suppress(asyncio.CancelledError):
+                    await jobs
             if reconciling is not None:
                 reconciling.cancel()
                 with suppress(asyncio.CancelledError):
@@ -160,6 +177,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             *RESIDENT_API,
             *STAFF_ROUTES,
             *staff_email_api.HANDLERS,
+            *STAFF_DELIVERY_ROUTES,
             *services.registry.route_handlers(),
             admin_router,
             *identity_routes.ROUTES,

@@ -478,7 +478,7 @@ async def payments_reconcile(settings: Settings, database: Database, older_than:
 # --- serving --------------------------------------------------------------------------------------
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int, job_workers: int = 0) -> None:
     from civicshare.db.embedded import start_embedded_postgres
     from civicshare.serving import AddressInUse, serve
 
@@ -499,7 +499,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             f"email is caught on smtp://127.0.0.1:{mail_sink.port} - read it at http://{host}:{port}/demo-mail"
         )
     try:
-        code = serve(host, port, workers, server)
+        code = serve(host, port, workers, server, job_workers)
     except AddressInUse as error:
         raise click.ClickException(str(error)) from None
     finally:
@@ -515,11 +515,37 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
 @click.option("--host", default=None, help="address to listen on (default from CIVICSHARE_HOST)")
 @click.option("--port", type=int, default=None, help="port (default from CIVICSHARE_PORT, 8000)")
 @click.option("--workers", type=int, default=None, help="worker processes (default from CIVICSHARE_WORKERS)")
+@click.option(
+    "--with-jobs",
+    is_flag=True,
+    help="each worker also runs the job queue in-process (small deployments; CIVICSHARE_WORKER_IN_PROCESS)",
+)
 @click.pass_context
-def serve(context: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve the platform (migrations are a separate step: `civicshare migrate`)."""
+def serve(context: click.Context, host: str | None, port: int | None, workers: int | None, with_jobs: bool) -> None:
+    """Serve the platform (migrations are a separate step: `civicshare migrate`; jobs: `civicshare worker`)."""
     settings = settings_from(context)
+    if with_jobs:
+        os.environ["CIVICSHARE_WORKER_IN_PROCESS"] = "true"
     _serve(settings, host or settings.host, port or settings.port, workers or settings.workers)
+
+
+@main.command()
+@click.option("--concurrency", type=click.IntRange(1, 256), default=None, help="jobs run at once (default 8)")
+@click.pass_context
+def worker(context: click.Context, concurrency: int | None) -> None:
+    """Run the job queue: deliver each council's outbox events to email, webhooks and other subscribers."""
+    settings = settings_from(context)
+    if concurrency is not None:
+        os.environ["CIVICSHARE_WORKER_CONCURRENCY"] = str(concurrency)
+    if settings.uses_embedded_database:
+        from civicshare.db.embedded import start_embedded_postgres
+
+        server = start_embedded_postgres(settings.data_dir, stop_at_exit=False)
+        os.environ["CIVICSHARE_DATABASE_URL"] = server.url()
+    from civicshare.worker import run_job_worker_command
+
+    console.print("job worker running; Ctrl+C to stop")
+    run_job_worker_command()
 
 
 @main.command()
@@ -554,4 +580,4 @@ def demo(context: click.Context, port: int | None) -> None:
     # No email leaves the demo: a local SMTP sink catches it, and /demo-mail shows it.
     capture_dir = settings.mail_capture_dir or settings.data_dir / "demo-mail"
     settings = settings.model_copy(update={"mail_capture_dir": capture_dir})
-    _serve(settings, settings.host, port or settings.port, settings.workers)
+    _serve(settings, settings.host, port or settings.port, settings.workers, job_workers=1)

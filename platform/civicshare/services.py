@@ -8,6 +8,7 @@ from civicshare.catalogue.service import OfferingsCache
 from civicshare.db.engine import Database
 from civicshare.identity.provider import Identity
 from civicshare.modules import ModuleRegistry
+from civicshare.notifications.events import EventSubscriber
 from civicshare.payments import PaymentProvider, SandboxPaymentProvider
 from civicshare.payments.accounts import GovUkPayAccounts, PaymentAccounts, SharedAccount
 from civicshare.savings.service_flags import RegistryServiceFlags, ServiceFlagsSource
@@ -30,6 +31,8 @@ class PlatformServices:
     - `modules`: the registry as the admin API's module catalogue (known codes, settings checks).
     - `service_flags`: which services count toward channel shift and which are online-only (savings).
     - `transaction_writer`: writes new transactions, several arriving together in one statement.
+    - `event_subscribers`: what acts on each council's outbox events (email, webhooks); the job worker
+      calls every one of them for each event (`civicshare.notifications.dispatcher`).
     """
 
     def __init__(
@@ -65,6 +68,7 @@ class PlatformServices:
         self.lifecycle_hooks: list[CouncilLifecycleHook] = []
         self.service_flags: ServiceFlagsSource = RegistryServiceFlags(self.registry)
         self.transaction_writer = TransactionWriter(database.engine)
+        self.event_subscribers: list[EventSubscriber] = []
         self.offerings = OfferingsCache(database.lookups, self.registry, max_age_seconds=settings.tenant_cache_seconds)
 
     def payments_for(self, tenant: TenantContext) -> PaymentProvider:

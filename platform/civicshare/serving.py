@@ -94,6 +94,14 @@ def run_worker(host: str, port: int) -> None:
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 
 
+def run_job_worker_process() -> None:
+    """A job worker process beside the web workers (`civicshare.worker`)."""
+    _stop_with_supervisor()
+    from civicshare.worker import run_job_worker_command
+
+    run_job_worker_command()
+
+
 def pause_before_restart(quick_exits: int) -> float:
     """How long to wait before starting a worker again after it exited `quick_exits` times in a row."""
     if quick_exits == 0:
@@ -109,6 +117,7 @@ class _Worker:
     started_at: float = 0.0
     quick_exits: int = 0
     start_at: float = 0.0
+    runs_jobs: bool = False
 
 
 @dataclass
@@ -125,6 +134,7 @@ class Supervisor:
     port: int
     workers: int
     database: EmbeddedServer | None = None
+    job_workers: int = 0
     _places: list[_Worker] = field(default_factory=list)
     _watch: _DatabaseWatch | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
@@ -136,6 +146,7 @@ class Supervisor:
             signal.signal(stop_signal, self._stop)
         self._watch = _DatabaseWatch(self.database) if self.database is not None else None
         self._places = [_Worker() for _ in range(self.workers)]
+        self._places += [_Worker(runs_jobs=True) for _ in range(self.job_workers)]
         while True:
             self._keep_database_up()
             self._keep_workers_up()
@@ -156,7 +167,7 @@ class Supervisor:
                 )
                 place.process, place.start_at = None, now + pause
             if place.process is None and now >= place.start_at and not self._stopping.is_set():
-                place.process, place.started_at = self._start(), time.monotonic()
+                place.process, place.started_at = self._start(place.runs_jobs), time.monotonic()
 
     def _keep_database_up(self) -> None:
         watch = self._watch
@@ -184,10 +195,12 @@ class Supervisor:
         note_restarting(watch.server.data_dir, None)
         watch.failed_restarts, watch.down_since = 0, None
 
-    def _start(self) -> BaseProcess:
-        process = multiprocessing.get_context("spawn").Process(
-            target=run_worker, args=(self.host, self.port), name="civicshare-worker"
-        )
+    def _start(self, runs_jobs: bool = False) -> BaseProcess:
+        context = multiprocessing.get_context("spawn")
+        if runs_jobs:
+            process = context.Process(target=run_job_worker_process, name="civicshare-job-worker")
+        else:
+            process = context.Process(target=run_worker, args=(self.host, self.port), name="civicshare-worker")
         process.start()
         return process
 
@@ -207,9 +220,10 @@ class Supervisor:
                 process.join()
 
 
-def serve(host: str, port: int, workers: int, database: EmbeddedServer | None = None) -> int:
-    """Serve the platform until SIGINT or SIGTERM; the exit code for the command line."""
+def serve(host: str, port: int, workers: int, database: EmbeddedServer | None = None, job_workers: int = 0) -> int:
+    """Serve the platform until SIGINT or SIGTERM, with `job_workers` job worker processes beside the web
+    workers; the exit code for the command line."""
     if not hasattr(socket, "SO_REUSEPORT"):  # no socket of its own per worker: uvicorn's own supervisor
         uvicorn.run(APP, host=host, port=port, workers=workers, **UVICORN_OPTIONS)
         return 0
-    return Supervisor(host, port, workers, database).run()
+    return Supervisor(host, port, workers, database, job_workers).run()

@@ -105,6 +105,31 @@ class Settings(BaseSettings):
         description="each serving worker asks the payment provider about payments left waiting this long, this "
         "often; 0 leaves it to `civicshare payments reconcile` (cron, systemd timer)",
     )
+    # The outbox and its job workers (civicshare.notifications).
+    worker_in_process: bool = Field(
+        default=False, description="each serving worker also runs a job worker (small deployments)"
+    )
+    worker_concurrency: int = Field(default=8, ge=1, le=256, description="jobs a job worker runs at once")
+    outbox_batch: int = Field(default=200, ge=1, le=5000, description="deliveries a job takes up at a time")
+    outbox_deliveries_at_once: int = Field(
+        default=16, ge=1, le=1024, description="subscriber calls a job makes at the same time"
+    )
+    outbox_retry_base_seconds: float = Field(
+        default=60, gt=0, description="wait after a delivery's first failure; doubles with each failure"
+    )
+    outbox_retry_cap_seconds: float = Field(default=6 * 3600, gt=0, description="the longest wait between tries")
+    outbox_max_attempts: int = Field(
+        default=16, ge=1, le=100, description="tries before a delivery is dead (the default spans about 33 hours)"
+    )
+    outbox_delivery_timeout_seconds: float = Field(
+        default=30, gt=0, description="how long one subscriber call (an email, a webhook) may take"
+    )
+    outbox_lease_seconds: float = Field(
+        default=300, gt=0, description="a delivery in hand is tried again after this if its worker died"
+    )
+    outbox_sweep_seconds: float = Field(
+        default=300, gt=0, description="how often a worker checks every council for events nobody was told of"
+    )
 
     email_provider: EmailProviderName = Field(
         default=EmailProviderName.SMTP, description="what sends email to residents: an SMTP server or GOV.UK Notify"

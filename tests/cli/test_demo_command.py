@@ -58,13 +58,20 @@ async def test_demo_serves_the_councils_on_the_platform_and_says_what_differs_fr
         return []
 
     monkeypatch.setattr(demo_loader, "load_demo_data", no_demo_data)
-    monkeypatch.setattr(cli, "_serve", lambda settings, host, port, workers: served.append(port))
+    started_jobs: list[int] = []
+
+    def serve(settings: Any, host: str, port: int, workers: int, job_workers: int = 0) -> None:
+        served.append(port)
+        started_jobs.append(job_workers)
+
+    monkeypatch.setattr(cli, "_serve", serve)
 
     # In a thread: the command runs its own event loop, as it does from a shell.
     result = await asyncio.to_thread(CliRunner().invoke, cli.main, ["demo", "--port", "8765"])
 
     assert result.exit_code == 0, result.output
     assert served == [8765]
+    assert started_jobs == [1]  # a job worker beside the web workers, delivering the outbox
     output = " ".join(result.output.split())
     assert f"domain {changed.domains[0]} already belongs to council" in output
     assert f"{changed.slug}: name: tenants/ has 'Borough of Change', the platform has 'Renamed'" in output

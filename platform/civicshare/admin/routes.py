@@ -17,7 +17,7 @@ from litestar.response import File
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.admin import archive, audit, branding, councils, groups, keys, offboarding, usage
+from civicshare.admin import archive, audit, branding, councils, deliveries, groups, keys, offboarding, usage
 from civicshare.admin import email as council_email
 from civicshare.admin.audit import audit_query
 from civicshare.admin.errors import conflict, invalid, not_found
@@ -603,6 +603,7 @@ ADMIN_HANDLERS = [
     read_audit_event,
     read_usage,
     *council_email.HANDLERS,
+    *deliveries.HANDLERS,
     admin_schema_page,
     admin_schema_json,
 ]

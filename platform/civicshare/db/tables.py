@@ -2,6 +2,7 @@
 
 from civicshare.admin import tables as admin_tables
 from civicshare.casework import tables as casework_tables
+from civicshare.notifications import tables as notification_tables
 from civicshare.notifications.email import tables as email_tables
 from civicshare.savings import tables as savings_tables
 from civicshare.systems import tables as system_tables
@@ -12,6 +13,7 @@ __all__ = [
     "admin_tables",
     "casework_tables",
     "email_tables",
+    "notification_tables",
     "savings_tables",
     "system_tables",
     "tenancy_tables",

@@ -79,7 +79,14 @@ async def bulk_change(staff_visit: NamedDependency[StaffVisit], csrf_checked: Na
             if action == "move":
                 try:
                     moved = await change_status(
-                        connection, council, reference, to, officer.name, reason, registry=services.registry
+                        connection,
+                        council,
+                        reference,
+                        to,
+                        officer.name,
+                        reason,
+                        registry=services.registry,
+                        offerings=offerings,
                     )
                 except TransactionNotFound:
                     outcomes.append(Outcome(reference, False, "There is no such request"))

@@ -248,6 +248,7 @@ async def staff_move_request(
                     visit.casework_officer.name,
                     reason,
                     registry=services.registry,
+                    offerings=await services.offerings.for_council(visit.web.council),
                 )
                 await record_action(connection, visit.casework_officer, "moved", moved.reference, to=to)
         except TransactionNotFound:
@@ -323,7 +324,8 @@ async def staff_mark_duplicate(
                 errors.append(FieldError("original", f"{council.name} has no request {original}"))
             elif first["id"] == row["id"]:
                 errors.append(FieldError("original", "Enter another request's reference, not this one's"))
-        workflow = Wording(await services.offerings.for_council(council), services, row["service"]).workflow
+        offerings = await services.offerings.for_council(council)
+        workflow = Wording(offerings, services, row["service"]).workflow
         closing = duplicate_closing_status(workflow, row["status"]) if workflow else None
         if closing is None:
             errors.append(FieldError("original", "This request cannot be closed from its status"))
@@ -331,7 +333,7 @@ async def staff_mark_duplicate(
             assert closing is not None
             await change_status(
                 connection, council, reference, closing, visit.casework_officer.name, duplicate_reason(original),
-                registry=services.registry,
+                registry=services.registry, offerings=offerings,
             )  # fmt: skip
             await mark_duplicate(connection, visit.casework_officer, row["id"], row["reference"], original)
     if errors:

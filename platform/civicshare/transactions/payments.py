@@ -4,6 +4,7 @@ A paid transaction is only confirmed when its payment succeeds: it waits in `awa
 workflow's first status) until `finish_payment` hears "success" from the provider, then moves on to
 `submitted` (applications) or `paid` (payments). A declined or abandoned payment leaves the transaction
 waiting, with `payment_status` and a history entry that say what happened; the resident may try again.
+Either outcome writes a `payment.succeeded` or `payment.failed` outbox event in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.engine import tenant_connection
 from civicshare.modules import Workflow
+from civicshare.notifications.events import EventKind
+from civicshare.notifications.outbox import record_event
 from civicshare.payments import PaymentProvider, PaymentStatus
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.service import find_by_reference
@@ -66,7 +69,12 @@ def confirmed_status(workflow: Workflow) -> str:
 
 
 async def _move(
-    connection: AsyncConnection, row: dict[str, Any], to_status: str, note: str, values: dict[str, Any]
+    connection: AsyncConnection,
+    row: dict[str, Any],
+    to_status: str,
+    note: str,
+    values: dict[str, Any],
+    event: EventKind | None = None,
 ) -> None:
     await connection.execute(
         update(transactions)
@@ -78,6 +86,23 @@ async def _move(
             transaction_id=row["id"], from_status=row["status"], to_status=to_status, actor=PAYMENTS_ACTOR, note=note
         )
     )
+    if event is not None:
+        data = {
+            "from_status": row["status"],
+            "to_status": to_status,
+            "amount_pence": row["fee_pence"],
+            "payment_id": row["payment_id"],
+            "payment_status": values.get("payment_status"),
+            "reason": note,
+        }
+        await record_event(
+            connection,
+            kind=event,
+            transaction_id=row["id"],
+            reference=row["reference"],
+            service=row["service"],
+            data=data,
+        )
 
 
 def _started(row: dict[str, Any]) -> PaymentStart | None:
@@ -202,5 +227,6 @@ async def _record(
         target = _FAILED_STATUS
     else:
         target = row["status"]  # still waiting for payment; the history says why
-    await _move(connection, row, target, note, values)
+    event = EventKind.PAYMENT_SUCCEEDED if status is PaymentStatus.SUCCESS else EventKind.PAYMENT_FAILED
+    await _move(connection, row, target, note, values, event)
     return PaymentOutcome(row["reference"], status.value, target, status is PaymentStatus.SUCCESS)

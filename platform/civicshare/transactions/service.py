@@ -42,6 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.driver import CouncilStatement
+from civicshare.notifications.outbox import submitted_events
 from civicshare.savings.service import UK_TIME_NAME
 from civicshare.savings.tables import daily_rollups
 from civicshare.tenancy.context import TenantContext
@@ -105,9 +106,9 @@ _GIVEN: dict[str, Any] = {
 }
 
 
-def create_statement(*, count_contact: bool = True) -> Any:
-    """INSERT one or more transactions of a council with their next reference numbers, first events and
-    rollup counts, RETURNING the rows.
+def create_statement(*, count_contact: bool = True, with_events: bool = True) -> Any:
+    """INSERT one or more transactions of a council with their next reference numbers, first events,
+    rollup counts and `request.submitted` outbox events, RETURNING the rows.
 
     Parameters: `year`, `reference_stem` (`KNG-2026-`), `count`, `is_test`, and for each column in
     _GIVEN plus `actor` an array named `<column>s`, element i describing transaction i.
@@ -168,6 +169,8 @@ def create_statement(*, count_contact: bool = True) -> Any:
         set_={"count": daily_rollups.c.count + counted.excluded.count},
     ).cte("rollup")
     statement = select(created).add_cte(first_event)
+    if with_events:
+        statement = statement.add_cte(submitted_events(created))
     return statement.add_cte(rollup) if count_contact else statement
 
 

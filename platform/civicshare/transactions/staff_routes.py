@@ -171,7 +171,14 @@ async def move_transaction(
         raise validation_problem({"reason": "Reason must be 2000 characters or fewer"})
     try:
         await change_status(
-            tenant_db, tenant, reference, data.status, staff_name(staff), reason, registry=services.registry
+            tenant_db,
+            tenant,
+            reference,
+            data.status,
+            staff_name(staff),
+            reason,
+            registry=services.registry,
+            offerings=offerings,
         )
     except TransactionNotFound:
         raise _not_found(reference) from None

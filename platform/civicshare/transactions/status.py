@@ -2,7 +2,8 @@
 
 `change_status` is the one way a status changes after submission (besides payments): it checks the
 move with the module's Workflow, writes the history event, and for a closing or rejecting status stores
-`decided_by` and `decision_reason`, which the resident sees when they track their request.
+`decided_by` and `decision_reason`, which the resident sees when they track their request. It also
+writes the `request.status_changed` outbox event in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from typing import Any
 from sqlalchemy import func, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.catalogue.service import CouncilOfferings
 from civicshare.modules import ModuleRegistry, StatusChange, Workflow
 from civicshare.modules.working_days import UK_TIME, add_working_days, uk_today, working_days_between
+from civicshare.notifications.events import EventKind
+from civicshare.notifications.outbox import record_event
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.payments import TransactionNotFound
 from civicshare.transactions.service import find_by_reference
@@ -38,9 +42,13 @@ async def change_status(
     reason: str | None = None,
     *,
     registry: ModuleRegistry,
+    offerings: CouncilOfferings | None = None,
 ) -> StatusChanged:
     """Move a transaction to `to`. Raises TransactionNotFound, UnknownService (its module is not
-    installed) or a WorkflowError whose message is fit to show to staff."""
+    installed) or a WorkflowError whose message is fit to show to staff.
+
+    `offerings` (the council's) gives the status's label in the council's words for the event; without
+    it the module's own label is used."""
     row = await find_by_reference(connection, reference, for_update=True)
     if row is None:
         raise TransactionNotFound(reference)
@@ -59,6 +67,21 @@ async def change_status(
             actor=change.actor,
             note=change.reason,
         )
+    )
+    offering = offerings.offering(row["service"]) if offerings is not None else None
+    label = offering.status_label(change.to_status) if offering else service.workflow.label(change.to_status)
+    await record_event(
+        connection,
+        kind=EventKind.STATUS_CHANGED,
+        transaction_id=row["id"],
+        reference=row["reference"],
+        service=row["service"],
+        data={
+            "from_status": change.from_status,
+            "to_status": change.to_status,
+            "status_label": label,
+            "reason": change.reason,
+        },
     )
     return StatusChanged(row["reference"], row["service"], change)
 

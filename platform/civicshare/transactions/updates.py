@@ -2,7 +2,7 @@
 reads them when tracking it), and the reference a connected system keeps the request under.
 
 `add_public_update` is the one way a public update is written; whoever must hear of one (the resident,
-by email; webhooks) is told from here.
+by email; webhooks) is told through the `request.updated` outbox event it writes in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.notifications.events import EventKind
+from civicshare.notifications.outbox import record_event
 from civicshare.transactions.payments import TransactionNotFound
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.tables import public_updates, transactions
@@ -43,6 +45,14 @@ async def add_public_update(connection: AsyncConnection, reference: str, body: s
         )
     ).one()
     await connection.execute(update(transactions).where(transactions.c.id == row["id"]).values(updated_at=func.now()))
+    await record_event(
+        connection,
+        kind=EventKind.PUBLIC_UPDATE,
+        transaction_id=row["id"],
+        reference=row["reference"],
+        service=row["service"],
+        data={"text": body},
+    )
     return PublicUpdate(added.id, body, author, added.created_at)
 
 

@@ -222,7 +222,14 @@ async def move_request(
     row = await _request_of(system_db, services, tenant, system_key, reference, for_update=True)
     try:
         moved = await change_status(
-            system_db, tenant, reference, data.status, system_key.name, reason, registry=services.registry
+            system_db,
+            tenant,
+            reference,
+            data.status,
+            system_key.name,
+            reason,
+            registry=services.registry,
+            offerings=offerings,
         )
     except TransactionNotFound:
         raise _not_found(reference) from None

@@ -71,7 +71,7 @@ class ResidentEmails:
         )
 
     async def handle(self, event: OutboxEvent) -> None:
-        if event.kind not in EMAILED_KINDS:
+        if event.kind not in EMAILED_KINDS and event.kind is not EventKind.PAYMENT_SUCCEEDED:
             return
         council = await self.services.directory.by_slug(event.council)
         if council is None:
@@ -86,7 +86,7 @@ class ResidentEmails:
             row = await find_by_reference(connection, event.reference)
             if row is None or not row["contact_email"]:
                 return  # the request was purged (test data), or nobody left an address to write to
-            template = (await store.template_for(connection, event.kind)).template
+            template = (await store.template_for(connection, _template_kind(event.kind))).template
             chosen = await store.settings_of(connection)
             email = self._compose(
                 council, event, row, Wording(offerings, self.services, row["service"]), template, chosen
@@ -121,7 +121,9 @@ class ResidentEmails:
             "tracking_url": tracking_url(council, self.services.settings, row["reference"]),
             "submitted_on": long_date(row["created_at"].date()),
         }
-        if event.kind is EventKind.SUBMITTED:
+        if event.kind is EventKind.SUBMITTED and event.data.get("status") == AWAITING_PAYMENT:
+            return None  # confirmed once the payment is taken, not before
+        if event.kind in CONFIRMED_BY:
             values["what_happens_next"] = what_happens_next(row)
         else:
             to_status = str(event.data.get("to_status", ""))
@@ -132,3 +134,12 @@ class ResidentEmails:
             values["status"] = str(event.data.get("status_label") or wording.label(to_status))
             values["reason"] = str(event.data.get("reason") or "")
         return compose(council, template, values, to=row["contact_email"], message_key=event.stable_id, settings=chosen)
+
+
+AWAITING_PAYMENT = "awaiting_payment"
+CONFIRMED_BY = frozenset({EventKind.SUBMITTED, EventKind.PAYMENT_SUCCEEDED})
+
+
+def _template_kind(kind: EventKind) -> EventKind:
+    """A paid request's confirmation is sent when its payment succeeds, in the submission's words."""
+    return EventKind.SUBMITTED if kind is EventKind.PAYMENT_SUCCEEDED else kind

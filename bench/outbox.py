@@ -1,0 +1,217 @@
+"""The outbox: submit throughput with its events and without, in the same run, and the rate a job worker
+delivers events to a local HTTP receiver.
+
+Submit: the submission statement exactly as the submit route sends it (`create_statement`, through the
+driver), one submission per statement from WRITERS concurrent writers over COUNCILS councils, for
+SECONDS per round, rounds alternating with and without the outbox event (ROUNDS each, median shown),
+while a connection LISTENs on the outbox channel as a job worker's relay does. One submission per
+statement is the outbox's worst case: grouped submissions share the NOTIFY and the commit.
+Target: with events at most 10% lower.
+
+Delivery: a job worker (`bench.outbox_worker`: procrastinate, the relay and the dispatcher, one
+subscriber posting each event with httpx) in a process of its own, a receiver (`bench.outbox_receiver`,
+uvicorn) in another; EVENTS submissions are written over the councils and the time until the receiver
+holds every event gives the rate. Target: faster than the submit rate with events, so the queue never
+grows under the submit load. Last, what the dispatcher delivers in-process to a subscriber that does
+nothing: the ceiling of the queue itself, the rest being the HTTP client and the receiver.
+
+    .venv/bin/python -m bench outbox
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+
+import asyncpg  # type: ignore[import-untyped]
+import httpx
+from rich.table import Table
+
+from bench.harness import BenchDatabase, verdict
+from civicshare.db.driver import CouncilStatement
+from civicshare.notifications.dispatcher import DispatchSettings, dispatch_council
+from civicshare.notifications.events import OutboxEvent
+from civicshare.notifications.retries import RetryPolicy
+from civicshare.notifications.tables import NOTIFY_CHANNEL
+from civicshare.settings import PROJECT_ROOT
+from civicshare.tenancy.context import TenantContext
+from civicshare.tenancy.definitions import TenantDefinition
+from civicshare.tenancy.records import load_tenant_context
+from civicshare.tenancy.service import onboard_tenant
+from civicshare.transactions.service import (
+    NewTransaction,
+    _create_parameters,
+    create_statement,
+    create_transactions_committed,
+)
+
+COUNCILS = 8
+WRITERS = 16
+ROUNDS = 3
+SECONDS = 4
+EVENTS = 5000
+GROUP = 32
+
+
+def _streetlight(number: int) -> NewTransaction:
+    return NewTransaction(
+        module="highways",
+        service="report-streetlight",
+        channel="web",
+        status="submitted",
+        answers={"location_description": f"Lamp {number}", "fault": "out"},
+        contact_email="bench@example.org",
+        idempotency_key=uuid.uuid4().hex,
+    )
+
+
+async def _councils(database: BenchDatabase) -> list[TenantContext]:
+    found = []
+    for number in range(COUNCILS):
+        definition = TenantDefinition.model_validate(
+            {
+                "slug": f"bench-{uuid.uuid4().hex[:6]}",
+                "name": f"Bench Council {number}",
+                "gss_code": f"E09{uuid.uuid4().int % 10**6:06d}",
+                "reference_prefix": "".join(chr(ord("A") + (uuid.uuid4().int >> s) % 26) for s in (0, 5, 10, 15, 20)),
+                "modules": {"highways": {"enabled": True}},
+            }
+        )
+        async with database.database.engine.begin() as connection:
+            await onboard_tenant(connection, definition)
+            tenant = await load_tenant_context(connection, definition.slug)
+        assert tenant is not None
+        found.append(tenant)
+    return found
+
+
+async def _submit_rate(database: BenchDatabase, councils: list[TenantContext], statement: CouncilStatement) -> float:
+    engine = database.database.engine
+    stop = time.perf_counter() + SECONDS
+    counter = iter(range(10**9))
+
+    async def writer(index: int) -> int:
+        done = 0
+        while time.perf_counter() < stop:
+            tenant = councils[(index + done) % len(councils)]
+            await statement.fetch_all(engine, tenant.schema, _create_parameters(tenant, [_streetlight(next(counter))]))
+            done += 1
+        return done
+
+    started = time.perf_counter()
+    written = sum(await asyncio.gather(*(writer(index) for index in range(WRITERS))))
+    return written / (time.perf_counter() - started)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _received(client: httpx.AsyncClient, url: str) -> int:
+    return int((await client.get(url)).text.split()[0])
+
+
+def _start(arguments: list[str]) -> subprocess.Popen[bytes]:
+    environment = {**os.environ, "CIVICSHARE_LOG_LEVEL": "WARNING"}
+    return subprocess.Popen([sys.executable, *arguments], cwd=PROJECT_ROOT, env=environment)
+
+
+async def _delivery_rate(database: BenchDatabase, councils: list[TenantContext]) -> tuple[float, float]:
+    port = _free_port()
+    receiver = _start(["-m", "uvicorn", "bench.outbox_receiver:app", "--port", str(port), "--log-level", "warning"])
+    url = f"http://127.0.0.1:{port}/events"
+    worker = _start(["-m", "bench.outbox_worker", database.url, url])
+    try:
+        async with httpx.AsyncClient(timeout=5) as client:
+            for _ in range(100):
+                try:
+                    await _received(client, url)
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            await asyncio.sleep(4)  # the worker connects and sweeps the (empty) councils
+            started = time.perf_counter()
+            for start in range(0, EVENTS, GROUP):
+                news = [_streetlight(number) for number in range(start, min(start + GROUP, EVENTS))]
+                await create_transactions_committed(database.database.engine, councils[start // GROUP % COUNCILS], news)
+            written = time.perf_counter() - started
+            while True:
+                if await _received(client, url) >= EVENTS:
+                    break
+                await asyncio.sleep(0.05)
+            return EVENTS / (time.perf_counter() - started), EVENTS / written
+    finally:
+        for process in (worker, receiver):
+            process.terminate()
+            process.wait(timeout=20)
+
+
+class _Discarding:
+    """A subscriber that does nothing: what the queue and the dispatcher alone can deliver."""
+
+    name = "bench-discard"
+
+    async def handle(self, event: OutboxEvent) -> None:
+        return None
+
+
+async def _dispatch_ceiling(database: BenchDatabase, councils: list[TenantContext]) -> float:
+    for start in range(0, EVENTS, GROUP):
+        news = [_streetlight(number) for number in range(start, min(start + GROUP, EVENTS))]
+        await create_transactions_committed(database.database.engine, councils[start // GROUP % COUNCILS], news)
+    settings = DispatchSettings(policy=RetryPolicy())
+    started = time.perf_counter()
+    done = await asyncio.gather(
+        *(dispatch_council(database.database.engine, tenant, [_Discarding()], settings) for tenant in councils)
+    )
+    return sum(found.delivered for found in done) / (time.perf_counter() - started)
+
+
+async def run_benchmark(database: BenchDatabase) -> Table:
+    councils = await _councils(database)
+    with_events = CouncilStatement(create_statement(with_events=True))
+    without_events = CouncilStatement(create_statement(with_events=False))
+    listener = await asyncpg.connect(database.url.replace("postgresql+asyncpg://", "postgresql://"))
+    await listener.add_listener(NOTIFY_CHANNEL, lambda *_: None)
+    rates: dict[bool, list[float]] = {True: [], False: []}
+    try:
+        await _submit_rate(database, councils, with_events)  # warm-up
+        for _ in range(ROUNDS):
+            for events in (True, False):
+                rates[events].append(await _submit_rate(database, councils, with_events if events else without_events))
+    finally:
+        await listener.close()
+    submit_with, submit_without = statistics.median(rates[True]), statistics.median(rates[False])
+    delivered, written = await _delivery_rate(database, councils)
+    ceiling = await _dispatch_ceiling(database, councils)
+
+    table = Table(title=f"outbox: {COUNCILS} councils, {WRITERS} writers, {ROUNDS} rounds of {SECONDS} s each way")
+    for column in ("measure", "per second", "range", "target", "verdict"):
+        table.add_column(column)
+    spread = {events: f"{min(found):.0f}-{max(found):.0f}" for events, found in rates.items()}
+    table.add_row("submit, without events", f"{submit_without:.0f}", spread[False], "", "")
+    lower = 1 - submit_with / submit_without
+    table.add_row(
+        "submit, with events",
+        f"{submit_with:.0f}",
+        spread[True],
+        f"at most 10% lower ({lower:.1%})",
+        verdict(lower <= 0.10),
+    )
+    table.add_row(
+        f"delivered by one worker ({EVENTS} events)",
+        f"{delivered:.0f}",
+        f"written at {written:.0f}/s",
+        "faster than submit with events",
+        verdict(delivered > submit_with),
+    )
+    table.add_row(f"dispatched in-process, subscriber doing nothing ({EVENTS})", f"{ceiling:.0f}", "", "", "")
+    return table

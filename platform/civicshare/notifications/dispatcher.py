@@ -1,0 +1,159 @@
+"""Handing one council's events to every subscriber: each (event, subscriber) delivered, retried and
+given up on independently of the others.
+
+A round takes due deliveries in hand in a short transaction, calls the subscribers with no database
+connection held (a slow webhook receiver never holds a pooled connection), then records every
+outcome in one statement. A delivery taken in hand carries a lease: if the worker dies before it
+records the outcome, the delivery falls due again when the lease runs out. Delivery is therefore at
+least once, and every try names the same event id (`OutboxEvent.stable_id`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from civicshare.db.engine import tenant_connection
+from civicshare.notifications.deliveries import Delivery, Outcome, fan_out, next_due, record_outcomes, take_due
+from civicshare.notifications.events import EventSubscriber, GiveUp
+from civicshare.notifications.retries import RetryPolicy
+from civicshare.observability.logs import tenant_slug_var
+from civicshare.tenancy.context import TenantContext
+
+logger = logging.getLogger(__name__)
+ERROR_TEXT_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    """`batch` deliveries taken in hand at most, `at_once` of them called at the same time, each given
+    `timeout_seconds`; all of them within `lease_seconds` (a round takes no more than fit in it)."""
+
+    policy: RetryPolicy
+    batch: int = 200
+    at_once: int = 16
+    lease_seconds: float = 300
+    timeout_seconds: float = 30
+
+    @property
+    def per_round(self) -> int:
+        waves = max(1, int(self.lease_seconds * 0.8 // self.timeout_seconds))
+        return max(1, min(self.batch, self.at_once * waves))
+
+    @property
+    def timeout(self) -> float:
+        return min(self.timeout_seconds, self.lease_seconds * 0.8)
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    delivered: int
+    failed: int
+    next_due: datetime | None
+
+
+class CallLimits:
+    """At most `at_once` calls to each subscriber at the same time across every job of a worker (HTTP
+    clients slow down sharply with hundreds of requests in flight, as with many councils at once)."""
+
+    def __init__(self, at_once: int) -> None:
+        self.at_once = at_once
+        self._limits: dict[str, asyncio.Semaphore] = {}
+
+    def of(self, subscriber: str) -> asyncio.Semaphore:
+        found = self._limits.get(subscriber)
+        if found is None:
+            found = self._limits[subscriber] = asyncio.Semaphore(self.at_once)
+        return found
+
+
+async def dispatch_council(
+    engine: AsyncEngine,
+    tenant: TenantContext,
+    subscribers: Sequence[EventSubscriber],
+    settings: DispatchSettings,
+    limits: CallLimits | None = None,
+) -> Dispatched:
+    """Deliver everything of this council that is due now; when the next delivery falls due."""
+    limits = limits or CallLimits(settings.at_once)
+    by_name = {subscriber.name: subscriber for subscriber in subscribers}
+    names = list(by_name)
+    if not names:  # nothing to deliver to: the events wait (handed out, they would be lost to later ones)
+        return Dispatched(0, 0, None)
+    delivered = failed = 0
+    token = tenant_slug_var.set(tenant.slug)
+    try:
+        while True:
+            async with tenant_connection(engine, tenant) as connection:
+                await fan_out(connection, names, settings.batch)
+                due = await take_due(
+                    connection, tenant, names, lease_seconds=settings.lease_seconds, limit=settings.per_round
+                )
+            if not due:
+                break
+            outcomes = await _deliver_all(due, by_name, settings, limits)
+            async with tenant_connection(engine, tenant) as connection:
+                await record_outcomes(connection, outcomes)
+            delivered += sum(outcome.state == "delivered" for outcome in outcomes)
+            failed += sum(outcome.state in ("retrying", "dead") for outcome in outcomes)
+        async with tenant_connection(engine, tenant) as connection:
+            return Dispatched(delivered, failed, await next_due(connection, names))
+    finally:
+        tenant_slug_var.reset(token)
+
+
+async def _deliver_all(
+    due: list[Delivery], by_name: dict[str, EventSubscriber], settings: DispatchSettings, limits: CallLimits
+) -> list[Outcome]:
+    # Every call must end within the lease, or another worker would take the delivery up again: one not
+    # started in time is handed back untried.
+    timeout = settings.timeout
+    start_by = time.monotonic() + settings.lease_seconds * 0.9 - timeout
+
+    async def deliver(delivery: Delivery) -> Outcome:
+        async with limits.of(delivery.subscriber):
+            if time.monotonic() > start_by:
+                return Outcome(delivery.event.id, delivery.subscriber, delivery.attempts, "pending")
+            return await _deliver(delivery, by_name[delivery.subscriber], settings.policy, timeout)
+
+    return list(await asyncio.gather(*(deliver(delivery) for delivery in due)))
+
+
+async def _deliver(delivery: Delivery, subscriber: EventSubscriber, policy: RetryPolicy, seconds: float) -> Outcome:
+    event = delivery.event
+    try:
+        async with asyncio.timeout(seconds):
+            await subscriber.handle(event)
+    except GiveUp as refused:
+        logger.warning(
+            "event not deliverable",
+            extra={"event": event.stable_id, "subscriber": delivery.subscriber, "problem": str(refused)},
+        )
+        return _failed(delivery, "dead", 0.0, f"Given up: {_describe(refused)}")
+    except Exception as error:  # any other failure: try again later, as the subscriber contract says
+        wait = policy.delay_after(delivery.attempts)
+        logger.info(
+            "event delivery failed",
+            extra={"event": event.stable_id, "subscriber": delivery.subscriber, "attempts": delivery.attempts},
+        )
+        if wait is None:
+            return _failed(delivery, "dead", 0.0, f"Failed {delivery.attempts} times; last: {_describe(error)}")
+        return _failed(delivery, "retrying", wait, _describe(error))
+    return Outcome(event.id, delivery.subscriber, delivery.attempts, "delivered")
+
+
+def _failed(delivery: Delivery, state: str, retry_in: float, error: str) -> Outcome:
+    return Outcome(delivery.event.id, delivery.subscriber, delivery.attempts, state, retry_in, error[:ERROR_TEXT_LIMIT])
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

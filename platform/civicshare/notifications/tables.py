@@ -1,0 +1,84 @@
+"""Tenant tables of the outbox: the council's events, and each event's delivery to each subscriber.
+
+An insert into `outbox_events` wakes the job workers: a statement trigger calls
+`platform.notify_outbox()`, which sends the council's schema on the channel `civicshare_outbox` when
+no earlier event of the council was waiting (PostgreSQL delivers it at commit, and only if the
+transaction commits).
+"""
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    event,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
+
+from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER, tenant_metadata
+
+NOTIFY_CHANNEL = "civicshare_outbox"
+DELIVERY_STATES = ("pending", "retrying", "delivered", "dead")
+
+outbox_events = Table(
+    "outbox_events",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("transaction_id", BigInteger, nullable=True),
+    Column("reference", String(32), nullable=False),
+    Column("service", String(63), nullable=False),
+    Column("data", JSONB, nullable=False, server_default="{}"),
+    Column("occurred_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # NULL until the dispatcher has written one delivery row per subscriber for it.
+    Column("fanned_out_at", DateTime(timezone=True), nullable=True),
+    Index("ix_outbox_events_waiting", "id", postgresql_where=text("fanned_out_at IS NULL")),
+    Index("ix_outbox_events_reference", "reference"),
+)
+
+event_deliveries = Table(
+    "event_deliveries",
+    tenant_metadata,
+    Column("event_id", BigInteger, nullable=False),
+    Column("subscriber", String(63), nullable=False),
+    Column("state", String(16), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # A worker delivering it holds it until then; after a crash it is taken up again once this passes.
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("event_id", "subscriber"),
+    CheckConstraint("state IN ('pending', 'retrying', 'delivered', 'dead')", name="state"),
+    Index("ix_event_deliveries_due", "next_attempt_at", postgresql_where=text("state IN ('pending', 'retrying')")),
+    Index("ix_event_deliveries_failed", "updated_at", postgresql_where=text("state IN ('retrying', 'dead')")),
+)
+
+
+def notify_trigger_sql(schema: str) -> str:
+    """The trigger that wakes the workers when events are written to this council's outbox."""
+    return (
+        f'CREATE TRIGGER outbox_events_notify AFTER INSERT ON "{schema}".outbox_events '
+        "REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION platform.notify_outbox()"
+    )
+
+
+@event.listens_for(outbox_events, "after_create")
+def _create_notify_trigger(target: Table, connection: Connection, **_: Any) -> None:
+    # A new council's schema is created from the metadata (not the migrations): the trigger comes with it.
+    schema_map = connection.get_execution_options().get("schema_translate_map") or {}
+    schema = schema_map.get(TENANT_SCHEMA_PLACEHOLDER, TENANT_SCHEMA_PLACEHOLDER)
+    connection.exec_driver_sql(notify_trigger_sql(schema))

@@ -1,0 +1,83 @@
+"""What the council's systems and residents were not told: failed deliveries of the council's events,
+with why, and "retry now" — for the council's administrators, on the page `/staff/deliveries`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+
+from civicshare.db.engine import tenant_connection
+from civicshare.identity.guards import forbidden
+from civicshare.notifications.deliveries import failed_deliveries, retry_now
+from civicshare.staff.visit import StaffVisit
+from civicshare.web.site import FieldError
+
+PAGE_SIZE = 50
+STATES = {"retrying": "Trying again", "dead": "Given up"}
+DONE = {"retried": "Delivery will be tried again now"}
+
+
+def _admin_only(visit: StaffVisit) -> None:
+    council = visit.web.council
+    if not visit.officer.is_admin_of(council.slug):
+        raise forbidden(f"Only administrators of {council.name} can see failed deliveries.")
+
+
+async def _page(
+    visit: StaffVisit,
+    *,
+    status: int = 200,
+    done: str | None = None,
+    errors: list[FieldError] | None = None,
+    page: int = 1,
+) -> Response[Any]:
+    _admin_only(visit)
+    async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
+        failed, total = await failed_deliveries(
+            connection, visit.web.council, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        )
+    return visit.page(
+        "staff/deliveries.html",
+        status=status,
+        title="Failed deliveries",
+        current="staff-deliveries",
+        failed=failed,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        states=STATES,
+        done=done,
+        errors=errors or [],
+    )
+
+
+@get("/deliveries")
+async def failed_deliveries_page(
+    staff_visit: NamedDependency[StaffVisit], done: FromQuery[str | None] = None, page: FromQuery[str | None] = None
+) -> Response[Any]:
+    number = int(page) if page and page.isdigit() and 0 < len(page) < 7 else 1
+    return await _page(staff_visit, done=DONE.get(done or ""), page=max(1, number))
+
+
+@post("/deliveries/retry")
+async def retry_delivery(
+    staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]
+) -> Response[Any]:
+    visit = staff_visit
+    _admin_only(visit)
+    form = await visit.web.form()
+    event, subscriber = form.get("event", "").strip(), form.get("subscriber", "").strip()
+    retried = False
+    if event.isdigit() and len(event) < 19 and 0 < len(subscriber) <= 63:
+        async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
+            retried = await retry_now(connection, visit.web.council, int(event), subscriber)
+    if not retried:
+        errors = [FieldError("event", "That delivery is no longer waiting to be retried")]
+        return await _page(visit, status=400, errors=errors)
+    return visit.redirect("/staff/deliveries?done=retried")
+
+
+HANDLERS = [failed_deliveries_page, retry_delivery]

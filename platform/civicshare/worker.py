@@ -1,0 +1,97 @@
+"""The job worker: procrastinate's worker on the `outbox` queue, beside the outbox relay.
+
+`civicshare worker` runs it as a process of its own; with `worker_in_process` each serving worker runs
+one in its event loop (small deployments); `civicshare demo` starts one beside the web workers. A
+worker that loses the database (PostgreSQL restarted) starts again after a pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from civicshare.notifications.dispatcher import DispatchSettings
+from civicshare.notifications.jobs import CONTEXT_KEY, QUEUE, OutboxParts, OutboxRelay, make_job_app
+from civicshare.notifications.retries import RetryPolicy
+from civicshare.services import PlatformServices
+from civicshare.settings import Settings
+
+logger = logging.getLogger(__name__)
+RESTART_PAUSE_SECONDS = 2.0
+
+
+def outbox_parts(services: PlatformServices) -> OutboxParts:
+    settings: Settings = services.settings
+    policy = RetryPolicy(
+        base_seconds=settings.outbox_retry_base_seconds,
+        cap_seconds=settings.outbox_retry_cap_seconds,
+        max_attempts=settings.outbox_max_attempts,
+    )
+    return OutboxParts(
+        engine=services.database.engine,
+        directory=services.directory,
+        subscribers=services.event_subscribers,
+        dispatch=DispatchSettings(
+            policy=policy,
+            batch=settings.outbox_batch,
+            at_once=settings.outbox_deliveries_at_once,
+            lease_seconds=settings.outbox_lease_seconds,
+            timeout_seconds=settings.outbox_delivery_timeout_seconds,
+        ),
+        sweep_seconds=settings.outbox_sweep_seconds,
+    )
+
+
+async def run_job_worker(services: PlatformServices, *, install_signal_handlers: bool = True) -> None:
+    """Run jobs until cancelled (or, with signal handlers, until SIGINT/SIGTERM)."""
+    parts = outbox_parts(services)
+    concurrency = services.settings.worker_concurrency
+    while True:
+        try:
+            await _run_once(services, parts, concurrency, install_signal_handlers)
+            return  # stopped by a signal
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("job worker stopped; starting again in %s s", RESTART_PAUSE_SECONDS)
+            await asyncio.sleep(RESTART_PAUSE_SECONDS)
+
+
+async def _run_once(
+    services: PlatformServices, parts: OutboxParts, concurrency: int, install_signal_handlers: bool
+) -> None:
+    app = make_job_app(services.database.url, max_connections=concurrency + 2)
+    async with app.open_async():
+        relay = asyncio.create_task(OutboxRelay(app, parts, services.database.url).run())
+        try:
+            await app.run_worker_async(
+                queues=[QUEUE],
+                concurrency=concurrency,
+                additional_context={CONTEXT_KEY: parts},
+                delete_jobs="successful",
+                install_signal_handlers=install_signal_handlers,
+                shutdown_graceful_timeout=10,
+            )
+        finally:
+            relay.cancel()
+            await asyncio.gather(relay, return_exceptions=True)
+
+
+def run_job_worker_command() -> None:
+    """`civicshare worker`, and the job worker process `civicshare demo` starts: settings from the
+    environment, services as the app builds them (so with the same event subscribers)."""
+    from civicshare.app import build_services
+    from civicshare.observability.logs import configure_logging, wants_json
+    from civicshare.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_level, json_lines=wants_json(settings.log_format.value))
+
+    async def run() -> None:
+        services = build_services(settings)
+        try:
+            await run_job_worker(services)
+        finally:
+            await services.database.dispose()
+
+    asyncio.run(run())
