@@ -1,0 +1,101 @@
+"""The whole way out, as a deployment runs it: a resident submits over HTTP, the change's event waits in
+the council's outbox, a job worker with the platform's own subscribers picks it up, and the resident's
+email arrives at a real SMTP server. Nothing here calls a subscriber by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import suppress
+from email.message import EmailMessage
+
+import httpx
+import pytest
+
+from civicshare.app import build_services
+from civicshare.db.engine import Database, make_engine
+from civicshare.identity.dev_identity import DevIdentity
+from civicshare.notifications.email.residents import ResidentEmails
+from civicshare.notifications.events import EventKind
+from civicshare.services import PlatformServices
+from civicshare.settings import Settings
+from civicshare.worker import run_job_worker
+from tests.auth.conftest import CouncilWithOrganization, bearer, staff_token
+from tests.auth.test_staff_work_queue import HIGHWAYS
+from tests.notifications.conftest import FAST_RETRIES
+
+from .conftest import Inbox, event_for, text_of
+from .test_resident_emails import RESIDENT, submit_pothole
+
+
+@pytest.fixture
+async def platform_worker(mail_settings: Settings, database_url: str) -> AsyncIterator[PlatformServices]:
+    """A job worker with exactly the subscribers the platform registers for itself."""
+    services = build_services(
+        mail_settings.model_copy(update=FAST_RETRIES), Database(make_engine(database_url, pool_size=4), database_url)
+    )
+    assert "email" in [subscriber.name for subscriber in services.event_subscribers]
+    running = asyncio.create_task(run_job_worker(services, install_signal_handlers=False))
+    await asyncio.sleep(0.5)
+    yield services
+    running.cancel()
+    with suppress(asyncio.CancelledError):
+        await running
+    await services.database.dispose()
+
+
+async def arrived(inbox: Inbox, address: str, count: int, within: float = 20.0) -> list[EmailMessage]:
+    for _ in range(int(within / 0.1)):
+        if len(inbox.to(address)) >= count:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)  # long enough for a duplicate to show itself
+    return inbox.to(address)
+
+
+async def test_a_submission_and_a_staff_decision_each_reach_the_resident_once_through_the_worker(
+    http: httpx.AsyncClient,
+    live_council: CouncilWithOrganization,
+    platform_worker: PlatformServices,
+    inbox: Inbox,
+    dev_identity: DevIdentity,
+) -> None:
+    slug = await live_council(**HIGHWAYS)
+    reference = await submit_pothole(http, slug)
+
+    [confirmation] = await arrived(inbox, RESIDENT, 1)
+    assert reference in confirmation["Subject"]
+    assert f"Your reference is {reference}" in text_of(confirmation)
+
+    sam = await staff_token(dev_identity, f"sam-{uuid.uuid4().hex[:6]}@example.org", slug)
+    reason = "Our crew filled the pothole this morning."
+    moved = await http.post(
+        f"/api/v1/staff/transactions/{reference}/status",
+        json={"status": "resolved", "reason": reason},
+        headers=bearer(sam, slug),
+    )
+    assert moved.status_code == 200, moved.text
+
+    first, update = await arrived(inbox, RESIDENT, 2)
+    assert first["Message-ID"] == confirmation["Message-ID"]
+    assert reason in text_of(update)
+    assert moved.json()["request"]["status_label"] in text_of(update)
+
+
+async def test_a_paid_request_is_confirmed_when_its_payment_is_taken_not_before(
+    http: httpx.AsyncClient,
+    live_council: CouncilWithOrganization,
+    resident_emails: ResidentEmails,
+    inbox: Inbox,
+) -> None:
+    slug = await live_council(**HIGHWAYS)
+    reference = await submit_pothole(http, slug)
+
+    waiting = event_for(slug, EventKind.SUBMITTED, reference, "report-pothole", status="awaiting_payment")
+    await resident_emails.handle(waiting)
+    assert inbox.to(RESIDENT) == []
+
+    await resident_emails.handle(event_for(slug, EventKind.PAYMENT_SUCCEEDED, reference, "report-pothole"))
+    [confirmation] = inbox.to(RESIDENT)
+    assert f"Your reference is {reference}" in text_of(confirmation)
