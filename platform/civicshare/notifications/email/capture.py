@@ -6,6 +6,7 @@ Never for production: the settings refuse `mail_capture_dir` there.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -19,6 +20,9 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+# aiosmtpd logs every connection at INFO; the demo's own log should show what matters, not each mail.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 _CAPTURED_ID = re.compile(r"^[0-9]{19}-[0-9a-f]{32}$")
 MAX_KEPT = 500  # the oldest go first: a long demo never fills the disk
