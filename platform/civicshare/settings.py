@@ -94,6 +94,11 @@ class Settings(BaseSettings):
         description="each serving worker asks the payment provider about payments left waiting this long, this "
         "often; 0 leaves it to `civicshare payments reconcile` (cron, systemd timer)",
     )
+    webhook_allow_private_targets: bool | None = Field(
+        default=None,
+        description="may webhooks go to loopback, private and link-local addresses; unset means only in "
+        "development (production refuses them, and plain http, against server-side request forgery)",
+    )
 
     @model_validator(mode="after")
     def _govuk_pay_needs_its_keys(self) -> Self:
