@@ -48,6 +48,7 @@ from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.integrations.open311.routes import open311_router
 from civicshare.integrations.open311.service import GEOREPORT_ERRORS
 from civicshare.modules import ModuleRegistry, installed_core_version
+from civicshare.notifications.webhooks import routes as webhook_routes
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
@@ -161,6 +162,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             *identity_routes.ROUTES,
             savings_router,
             open311_router,
+            *webhook_routes.HANDLERS,
         ],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),

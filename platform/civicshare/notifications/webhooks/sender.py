@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from civicshare.casework.service import Officer, record_action
 from civicshare.db.engine import tenant_connection
 from civicshare.notifications.webhooks.config import secret_box, target_policy
 from civicshare.notifications.webhooks.deliveries import DisablingRule, OwedEndpoint, record_attempt, stored_delivery
@@ -61,7 +62,9 @@ class WebhookSender:
                 total_seconds=self.timeouts.total,
             )
 
-    async def redeliver(self, council: TenantContext, endpoint_id: int, event_id: str) -> Attempt | None:
+    async def redeliver(
+        self, council: TenantContext, endpoint_id: int, event_id: str, officer: Officer
+    ) -> Attempt | None:
         """Send an event the endpoint was owed once more, as it was first signed (same webhook-id), whether it
         arrived before or not; None when the endpoint never was owed that event."""
         async with tenant_connection(self.engine, council) as connection:
@@ -72,5 +75,13 @@ class WebhookSender:
         async with tenant_connection(self.engine, council) as connection:
             await record_attempt(
                 connection, endpoint_id, event_id, stored.event_type, attempt, now=datetime.now(UTC), manual=True
+            )
+            await record_action(
+                connection,
+                officer,
+                "webhook.redelivered",
+                endpoint=endpoint_id,
+                event=event_id,
+                delivered=attempt.delivered,
             )
         return attempt
