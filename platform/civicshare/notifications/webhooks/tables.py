@@ -30,7 +30,7 @@ webhook_endpoints = Table(
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("url", Text, nullable=False),
     Column("description", String(200), nullable=False, server_default=""),
-    Column("event_types", JSONB, nullable=True),
+    Column("event_types", JSONB(none_as_null=True), nullable=True),
     Column("secret_sealed", Text, nullable=False),
     Column("enabled", Boolean, nullable=False, server_default="true"),
     Column("disabled_reason", Text, nullable=True),
