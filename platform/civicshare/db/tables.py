@@ -7,4 +7,11 @@ from civicshare.savings import tables as savings_tables
 from civicshare.tenancy import tables as tenancy_tables
 from civicshare.transactions import tables as transaction_tables
 
-__all__ = ["admin_tables", "casework_tables", "savings_tables", "tenancy_tables", "transaction_tables", "webhook_tables"]
+__all__ = [
+    "admin_tables",
+    "casework_tables",
+    "savings_tables",
+    "tenancy_tables",
+    "transaction_tables",
+    "webhook_tables",
+]

@@ -346,6 +346,13 @@ ACTION_WORDS = {
     "duplicate": "Closed as a duplicate",
     "keyed_in": "Made a request for someone who contacted us",
     "logged_contact": "Logged a contact",
+    "webhook.registered": "Registered a webhook endpoint",
+    "webhook.changed": "Changed a webhook endpoint",
+    "webhook.secret_rotated": "Made a new webhook secret",
+    "webhook.disabled": "Disabled a webhook endpoint",
+    "webhook.enabled": "Enabled a webhook endpoint",
+    "webhook.removed": "Removed a webhook endpoint",
+    "webhook.redelivered": "Sent a webhook event again",
 }
 
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
-from civicshare.staff import assigning, assisted, bulk, contacts, pages, queue_tools, responses, savings_page, team
+from civicshare.staff import (
+    assigning,
+    assisted,
+    bulk,
+    contacts,
+    pages,
+    queue_tools,
+    responses,
+    savings_page,
+    team,
+    webhooks,
+)
 from civicshare.staff.visit import SignInFirst, provide_staff_visit, sign_in_first
 
 staff_router = Router(
@@ -20,6 +31,7 @@ staff_router = Router(
         *savings_page.HANDLERS,
         *assisted.HANDLERS,
         *contacts.HANDLERS,
+        *webhooks.HANDLERS,
     ],
     dependencies={"staff_visit": Provide(provide_staff_visit)},
     exception_handlers={SignInFirst: sign_in_first},

@@ -53,7 +53,9 @@ QUICK = Timeouts(connect=1.0, read=1.0, total=2.0)
 
 
 @pytest.fixture
-async def subscriber(settings: Settings, database: Database, alerts: RecordedAlerts) -> AsyncIterator[WebhookSubscriber]:
+async def subscriber(
+    settings: Settings, database: Database, alerts: RecordedAlerts
+) -> AsyncIterator[WebhookSubscriber]:
     """The queue's "webhooks" subscriber, built as the platform builds it; it disables an endpoint after
     three failures in a row (no waiting for a day in a test)."""
     sender = WebhookSender.for_settings(

@@ -41,7 +41,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 receiver.arrivals.append(Arrival(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 time.sleep(receiver.delay)
@@ -54,7 +54,7 @@ class Receiver:
                 except OSError:
                     pass  # the platform gave up waiting
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)

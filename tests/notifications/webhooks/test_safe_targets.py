@@ -91,11 +91,11 @@ async def test_an_address_refused_on_delivery_is_never_connected_to(
 
 def production_settings() -> Settings:
     return Settings(
-        mode="production",  # type: ignore[arg-type]
-        secret_key="a-private-secret-key-of-forty-characters!",  # type: ignore[arg-type]
-        identity_provider="keycloak",  # type: ignore[arg-type]
+        mode="production",
+        secret_key="a-private-secret-key-of-forty-characters!",
+        identity_provider="keycloak",
         keycloak_url="https://sso.example.gov.uk",
-        keycloak_provisioner_secret="provisioner",  # type: ignore[arg-type]
+        keycloak_provisioner_secret="provisioner",
         database_url="postgresql+asyncpg://civicshare@db.example.gov.uk/civicshare",
     )
 
