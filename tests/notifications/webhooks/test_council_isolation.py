@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import select
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from civicshare.db.engine import Database, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
 from civicshare.identity.principal import Role
+from civicshare.notifications.webhooks.secrets import SecretBox, SecretUnreadable
 from civicshare.notifications.webhooks.subscriber import WebhookSubscriber
+from civicshare.notifications.webhooks.tables import webhook_endpoints
+from civicshare.settings import Settings
 from tests.auth.conftest import CouncilWithOrganization, bearer, staff_token
-from tests.support import host_for
+from tests.support import host_for, tenant_context_for
 
 from .conftest import admin_of
 from .receiver import Receiver
@@ -114,3 +119,28 @@ async def test_an_admin_disables_and_removes_an_endpoint(
     assert (await http.delete(base, headers=admin)).status_code == 204
     assert (await http.get(base, headers=admin)).status_code == 404
     assert (await http.get("/api/v1/webhooks/endpoints", headers=admin)).json() == []
+
+
+async def test_the_secret_is_kept_sealed_so_the_database_alone_cannot_sign(
+    http: httpx.AsyncClient,
+    council: CouncilWithOrganization,
+    dev_identity: DevIdentity,
+    receiver: Receiver,
+    database: Database,
+    settings: Settings,
+) -> None:
+    slug = await council()
+    admin = await admin_of(dev_identity, slug)
+    endpoint = await register(http, admin, receiver.url)
+    secret = str(endpoint["secret"])
+    tenant = await tenant_context_for(database, slug)
+    async with tenant_connection(database.engine, tenant) as connection:
+        stored = await connection.scalar(
+            select(webhook_endpoints.c.secret_sealed).where(webhook_endpoints.c.id == endpoint["id"])
+        )
+    assert stored and secret not in stored and secret.removeprefix("whsec_") not in stored
+    assert SecretBox(settings.secret_key.get_secret_value()).open(stored, int(str(endpoint["id"]))) == secret
+    with pytest.raises(SecretUnreadable):
+        SecretBox("another platform's secret key, forty characters").open(stored, int(str(endpoint["id"])))
+    with pytest.raises(SecretUnreadable):
+        SecretBox(settings.secret_key.get_secret_value()).open(stored, int(str(endpoint["id"])) + 1)
