@@ -4,6 +4,7 @@ the council's administrators are told."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -206,8 +207,14 @@ async def test_a_slow_receiver_times_out_without_stalling_the_worker(
     receiver.delay = 5.0
 
     started = time.monotonic()
+    handling = asyncio.create_task(subscriber.handle(status_changed(slug)))
+    for _ in range(60):  # until the receiver has the request and sits on it
+        if receiver.arrivals:
+            break
+        await asyncio.sleep(0.05)
+    assert subscriber.sender.engine.pool.checkedout() == 0, "no database connection is held while the receiver thinks"  # type: ignore[attr-defined]
     with pytest.raises(DeliveriesFailed):
-        await subscriber.handle(status_changed(slug))
+        await handling
     assert time.monotonic() - started < 3.5, "the attempt gives up after its timeouts (2 s in tests)"
     [attempt] = await log_of(http, admin, endpoint["id"])
     assert "timed out" in str(attempt["error"])

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.casework.service import Officer, record_action
 from civicshare.notifications.events import EventKind
-from civicshare.notifications.webhooks.secrets import SecretBox
+from civicshare.notifications.webhooks.secrets import SecretBox, SecretUnreadable
 from civicshare.notifications.webhooks.sending import Attempt
 from civicshare.notifications.webhooks.tables import webhook_attempts, webhook_deliveries, webhook_endpoints
 
@@ -48,7 +48,14 @@ class DisablingRule:
 class OwedEndpoint:
     id: int
     url: str
-    secret: str
+    secret: str | None  # None: the platform's key no longer opens it (the secret must be rotated)
+
+
+def _opened(box: SecretBox, endpoint_id: int, url: str, sealed: str) -> OwedEndpoint:
+    try:
+        return OwedEndpoint(endpoint_id, url, box.open(sealed, endpoint_id))
+    except SecretUnreadable:
+        return OwedEndpoint(endpoint_id, url, None)
 
 
 async def owed_endpoints(
@@ -71,7 +78,7 @@ async def owed_endpoints(
         )
         .order_by(webhook_endpoints.c.id)
     )
-    return [OwedEndpoint(row.id, row.url, box.open(row.secret_sealed, row.id)) for row in rows]
+    return [_opened(box, row.id, row.url, row.secret_sealed) for row in rows]
 
 
 async def owe(
@@ -234,5 +241,5 @@ async def stored_delivery(
     ).first()
     if row is None:
         return None
-    endpoint = OwedEndpoint(endpoint_id, row.url, box.open(row.secret_sealed, endpoint_id))
+    endpoint = _opened(box, endpoint_id, row.url, row.secret_sealed)
     return StoredDelivery(endpoint, event_id, row.event_type, row.body.encode())

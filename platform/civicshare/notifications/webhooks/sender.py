@@ -52,6 +52,13 @@ class WebhookSender:
         await self.client.aclose()
 
     async def send(self, endpoint: OwedEndpoint, event_id: str, body: bytes) -> Attempt:
+        if endpoint.secret is None:
+            return Attempt(
+                None,
+                0,
+                None,
+                "not sent: the endpoint's secret cannot be read with this platform's key; make a new secret",
+            )
         async with self._at_once:
             return await send_signed(
                 self.client,
