@@ -31,6 +31,7 @@ EVENT_NAMES = {
     EventKind.PAYMENT_SUCCEEDED: "A payment succeeds",
     EventKind.PAYMENT_FAILED: "A payment fails",
 }
+KNOWN_KINDS = frozenset(kind.value for kind in EventKind)
 LOG_ON_PAGE = 50
 DONE = {
     "changed": "Endpoint changed",
@@ -128,7 +129,7 @@ async def _typed_endpoint(visit: StaffVisit) -> tuple[dict[str, Any], list[Field
             await target_policy(visit.services.settings).check(url)
         except TargetRefused as refused:
             errors.append(FieldError("url", f"The address {refused}"))
-    if any(event not in EventKind._value2member_map_ for event in events):
+    if any(event not in KNOWN_KINDS for event in events):
         errors.append(FieldError("events", "Choose events from the list"))
     return typed, errors
 

@@ -17,8 +17,10 @@ from standardwebhooks import Webhook
 from civicshare.casework.service import recent_actions
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
-from civicshare.notifications.events import EventKind, OutboxEvent
+from civicshare.notifications.events import EventKind, EventSubscriber, GiveUp, OutboxEvent
 from civicshare.notifications.webhooks.subscriber import DeliveriesFailed, WebhookSubscriber
+from civicshare.settings import Settings
+from civicshare.tenancy.directory import TenantDirectory
 from tests.auth.conftest import CouncilWithOrganization
 from tests.support import tenant_context_for
 
@@ -270,3 +272,28 @@ async def test_an_endpoint_that_keeps_failing_is_disabled_and_the_admins_are_tol
     assert receiver.arrivals[-1].headers["webhook-id"] == event.stable_id
     assert receiver.arrivals[-1].body == receiver.arrivals[0].body, "the same event, byte for byte"
     assert (await log_of(http, admin, endpoint["id"]))[0]["manual"] is True
+
+
+async def test_the_worker_builds_the_subscriber_from_the_platforms_settings(
+    http: httpx.AsyncClient,
+    council: CouncilWithOrganization,
+    dev_identity: DevIdentity,
+    receiver: Receiver,
+    settings: Settings,
+    database: Database,
+) -> None:
+    slug = await council()
+    endpoint = await register(http, await admin_of(dev_identity, slug), receiver.url)
+    built = WebhookSubscriber.for_platform(
+        settings, database.engine, TenantDirectory(database.engine, max_age_seconds=0)
+    )
+    subscriber: EventSubscriber = built  # the queue's contract, checked by mypy
+    assert subscriber.name == "webhooks"
+    try:
+        await subscriber.handle(status_changed(slug))
+    finally:
+        await built.aclose()
+    [arrival] = receiver.arrivals
+    Webhook(str(endpoint["secret"])).verify(arrival.body, arrival.headers)
+    with pytest.raises(GiveUp):
+        await built.handle(status_changed("no-such-council"))

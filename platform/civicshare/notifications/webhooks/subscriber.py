@@ -14,12 +14,15 @@ import logging
 from datetime import UTC, datetime
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from civicshare.db.engine import tenant_connection
 from civicshare.notifications.events import GiveUp, OutboxEvent
 from civicshare.notifications.webhooks.alerts import CouncilAdminAlerts, LoggedAlerts, endpoint_disabled_message
 from civicshare.notifications.webhooks.deliveries import owe, owed_endpoints, record_attempt
 from civicshare.notifications.webhooks.payload import webhook_body
 from civicshare.notifications.webhooks.sender import WebhookSender
+from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
 
 log = logging.getLogger("civicshare.webhooks")
@@ -48,6 +51,17 @@ class WebhookSubscriber:
         self.councils = councils
         self.alerts: CouncilAdminAlerts = alerts or LoggedAlerts()
         self.staff_address = staff_address
+
+    @classmethod
+    def for_platform(
+        cls, settings: Settings, engine: AsyncEngine, councils: Councils, alerts: CouncilAdminAlerts | None = None
+    ) -> WebhookSubscriber:
+        """As the worker builds it: `WebhookSubscriber.for_platform(services.settings, services.database.engine,
+        services.directory, alerts=<the email work's "email a council's admins">)`; `aclose()` at shutdown."""
+        return cls(WebhookSender.for_settings(settings, engine), councils, alerts)
+
+    async def aclose(self) -> None:
+        await self.sender.aclose()
 
     async def handle(self, event: OutboxEvent) -> None:
         council = await self.councils.by_slug(event.council)
