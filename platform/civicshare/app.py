@@ -47,6 +47,8 @@ from civicshare.identity.operator_tokens import OperatorTokenVerifier
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.integrations.open311.routes import open311_router
 from civicshare.integrations.open311.service import GEOREPORT_ERRORS
+from civicshare.integrations.system_api.key_routes import KEY_ROUTES
+from civicshare.integrations.system_api.routes import system_router
 from civicshare.modules import ModuleRegistry, installed_core_version
 from civicshare.notifications.webhooks import routes as webhook_routes
 from civicshare.observability.logs import configure_logging, wants_json
@@ -162,6 +164,8 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             *identity_routes.ROUTES,
             savings_router,
             open311_router,
+            system_router,
+            *KEY_ROUTES,
             *webhook_routes.HANDLERS,
         ],
         dependencies={

@@ -124,6 +124,8 @@ async def test_staff_added_to_a_council_work_there_and_only_there(
     assert await directory.add_staff(a, email, Role.COUNCIL_STAFF)  # again: nothing changes
     person(provisioner, email, [])
     assert await directory.councils_of(email) == sorted([a, b])
+    assert [member.email for member in await directory.staff_of(a)] == [email]  # who the team pages list
+    assert await directory.staff_of(c) == []
 
     token = password_token(keycloak, email)["access_token"]
     for slug in (a, b):

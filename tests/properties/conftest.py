@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from schemathesis import APIOperation, Case
@@ -67,3 +68,14 @@ def operator(dev_identity: DevIdentity) -> Headers:  # noqa: F811
 async def operator_key(database: Database) -> Headers:
     """An operator's API key of full scope (the admin API)."""
     return bearer(await make_key(database, "full", name="property tests"))
+
+
+@pytest.fixture
+async def system_key(served: ServedPlatform, council_address: str, council_admin: Headers) -> Headers:
+    """A write key of the council's own system (the system API), made by its administrator."""
+    async with httpx.AsyncClient(base_url=council_address) as client:
+        made = await client.post(
+            "/api/v1/staff/system-keys", json={"name": "Property tests", "scope": "write"}, headers=council_admin
+        )
+    assert made.status_code == 201, made.text
+    return bearer(made.json()["key"])

@@ -97,6 +97,17 @@ def test_the_savings_api_of_a_council_admin(
     )
 
 
+def test_the_system_api_and_its_keys(
+    platform_document: OpenApiSchema, council_address: str, system_key: Headers, council_admin: Headers
+) -> None:
+    """A council's system with a write key, and its administrators managing the keys."""
+    every_operation_answers_as_documented(
+        platform_document.include(tag_regex="^(system|system keys)$"),
+        council_address,
+        lambda case: council_admin if "system keys" in (case.operation.tags or ()) else system_key,
+    )
+
+
 def test_the_admin_api(admin_document: OpenApiSchema, served: ServedPlatform, operator_key: Headers) -> None:
     every_operation_answers_as_documented(admin_document, served.url, lambda _: operator_key)
 

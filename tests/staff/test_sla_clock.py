@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from civicshare.modules.working_days import is_working_day
-from civicshare.staff.queue import sla_clock, working_days_between
+from civicshare.modules.working_days import is_working_day, working_days_between
+from civicshare.staff.queue import sla_clock
 
 
 def walked(start: date, end: date) -> int:

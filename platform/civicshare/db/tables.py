@@ -4,6 +4,7 @@ from civicshare.admin import tables as admin_tables
 from civicshare.casework import tables as casework_tables
 from civicshare.notifications.webhooks import tables as webhook_tables
 from civicshare.savings import tables as savings_tables
+from civicshare.systems import tables as system_tables
 from civicshare.tenancy import tables as tenancy_tables
 from civicshare.transactions import tables as transaction_tables
 
@@ -11,6 +12,7 @@ __all__ = [
     "admin_tables",
     "casework_tables",
     "savings_tables",
+    "system_tables",
     "tenancy_tables",
     "transaction_tables",
     "webhook_tables",

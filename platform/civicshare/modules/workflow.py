@@ -40,7 +40,8 @@ class Workflow:
 
     `closing` statuses end the transaction; `rejecting` statuses are closing statuses that turn the
     resident down. Moving into either needs an actor and a reason. `labels` are the default words
-    residents see; councils relabel them through their settings' `state_labels`.
+    residents see; councils relabel them through their settings' `state_labels`. In `paused` statuses
+    the service level clock stands still: the council is waiting on the resident, not the other way round.
     """
 
     states: tuple[str, ...]
@@ -50,6 +51,7 @@ class Workflow:
     rejecting: frozenset[str] = frozenset()
     labels: Mapping[str, str] = field(default_factory=dict)
     sla_working_days: int | None = None
+    paused: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         known = set(self.states)
@@ -66,6 +68,10 @@ class Workflow:
         for status in self.closing:
             if self.transitions.get(status):
                 raise ValueError(f"closing status {status!r} cannot lead anywhere")
+        if not self.paused <= known:
+            raise ValueError(f"paused statuses are not the workflow's: {sorted(self.paused - known)}")
+        if self.paused & self.closing:
+            raise ValueError("a closing status cannot pause the clock: it has stopped for good")
         if set(self.labels) - known:
             raise ValueError(f"labels for unknown statuses: {sorted(set(self.labels) - known)}")
         if self.sla_working_days is not None and self.sla_working_days < 1:

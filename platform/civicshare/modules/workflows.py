@@ -30,6 +30,7 @@ _APPLICATION_LABELS = {
     "awaiting_payment": "Waiting for payment",
     "submitted": "Received",
     "under_review": "Being checked",
+    "awaiting_resident": "Waiting for your reply",
     "approved": "Approved",
     "refused": "Refused",
     "withdrawn": "Withdrawn",
@@ -39,12 +40,14 @@ _APPLICATION_LABELS = {
 def application_workflow(*, sla_working_days: int, paid: bool = False) -> Workflow:
     """An application the council decides on: a permit, a discount, a bin, an inspection.
 
-    Paid applications start awaiting payment and reach `submitted` once the payment succeeds.
+    Paid applications start awaiting payment and reach `submitted` once the payment succeeds. While the
+    council waits for the resident's reply (evidence, a missing detail) the service level clock stops.
     """
-    states: tuple[str, ...] = ("submitted", "under_review", "approved", "refused", "withdrawn")
+    states: tuple[str, ...] = ("submitted", "under_review", "awaiting_resident", "approved", "refused", "withdrawn")
     transitions = {
-        "submitted": frozenset({"under_review", "approved", "refused", "withdrawn"}),
-        "under_review": frozenset({"approved", "refused", "withdrawn"}),
+        "submitted": frozenset({"under_review", "awaiting_resident", "approved", "refused", "withdrawn"}),
+        "under_review": frozenset({"awaiting_resident", "approved", "refused", "withdrawn"}),
+        "awaiting_resident": frozenset({"under_review", "approved", "refused", "withdrawn"}),
     }
     if paid:
         states = ("awaiting_payment", *states)
@@ -57,6 +60,7 @@ def application_workflow(*, sla_working_days: int, paid: bool = False) -> Workfl
         rejecting=frozenset({"refused"}),
         labels={status: _APPLICATION_LABELS[status] for status in states},
         sla_working_days=sla_working_days,
+        paused=frozenset({"awaiting_resident"}),
     )
 
 

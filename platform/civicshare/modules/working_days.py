@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from bisect import bisect_right
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -48,3 +49,22 @@ def due_date(submitted_at: datetime, working_days: int, holidays: Collection[dat
 
 def uk_today() -> date:
     return datetime.now(UK_TIME).date()
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (negative when `end` comes first).
+
+    Counted, not walked day by day: the queue shows this for 25 requests a page, some a year late."""
+    if end < start:
+        return -working_days_between(end, start)
+    holidays = bisect_right(_WEEKDAY_HOLIDAYS, end) - bisect_right(_WEEKDAY_HOLIDAYS, start)
+    return _weekdays_up_to(end) - _weekdays_up_to(start) - holidays
+
+
+_WEEKDAY_HOLIDAYS = sorted(day for day in ENGLAND_AND_WALES if day.weekday() < 5)
+
+
+def _weekdays_up_to(day: date) -> int:
+    """Monday to Friday days from 1 January of year 1 (a Monday) up to and including `day`."""
+    days = day.toordinal() - 1
+    return days // 7 * 5 + min(days % 7 + 1, 5)

@@ -73,6 +73,7 @@ TRANSACTION_COLUMNS = (
     "decided_by",
     "decision_reason",
     "closed_at",
+    "sla_paused_at",
 )
 EVENT_COLUMNS = ("transaction_id", "from_status", "to_status", "actor", "note", "created_at")
 DEMO_ANSWERS = json.dumps({"demo": True})
@@ -170,6 +171,7 @@ def transaction_records(
                 decided.actor if decided else None,
                 decided.note if decided else None,
                 life.updated_at if decided else None,
+                life.updated_at if life.status in demo.workflow.paused else None,
             )
         )
         lives.append(life)

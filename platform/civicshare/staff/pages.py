@@ -45,6 +45,7 @@ from civicshare.transactions.payments import TransactionNotFound
 from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.service import find_by_reference, status_history
 from civicshare.transactions.status import change_status
+from civicshare.transactions.updates import public_updates_of
 from civicshare.transactions.views import Wording
 from civicshare.web.service import CHANNEL_NAMES, uk_date_time
 from civicshare.web.site import FieldError
@@ -168,6 +169,7 @@ async def _request_page(
         files = await list_attachments(connection, row["id"])
         templates = await templates_for(connection, row["service"])
         related = await related_requests(connection, row)
+        council_updates = await public_updates_of(connection, row["id"])
         team_names = {team.id: team.name for team in await council_teams(connection)}
         if status == 200:
             await record_action(connection, visit.casework_officer, "viewed", row["reference"])
@@ -188,6 +190,7 @@ async def _request_page(
         note_max=NOTE_MAX_LENGTH,
         templates=templates,
         related=queue_rows(related, offerings, services, uk_today(), team_names),
+        council_updates=[(uk_date_time(update.at), update.author, update.body) for update in council_updates],
         team_name=team_names.get(row["assigned_team_id"]),
         **values,
     )
@@ -346,6 +349,11 @@ ACTION_WORDS = {
     "duplicate": "Closed as a duplicate",
     "keyed_in": "Made a request for someone who contacted us",
     "logged_contact": "Logged a contact",
+    "public-update": "Added an update for the resident",
+    "external-reference": "Recorded its own reference for the request",
+    "system-key-created": "Created a key for a connected system",
+    "system-key-revoked": "Revoked a connected system's key",
+    "system-key-refused": "A connected system's key was refused",
     "webhook.registered": "Registered a webhook endpoint",
     "webhook.changed": "Changed a webhook endpoint",
     "webhook.secret_rotated": "Made a new webhook secret",

@@ -8,7 +8,6 @@ soonest due first among open requests, reads the partial index `ix_transactions_
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,8 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, FromClause, and_, func, literal_column, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.modules.bank_holidays import ENGLAND_AND_WALES
-from civicshare.modules.working_days import UK_TIME, is_working_day
+from civicshare.modules.working_days import UK_TIME, is_working_day, working_days_between
 from civicshare.transactions.references import REFERENCE_PATTERN, normalise_reference
 from civicshare.transactions.tables import address_words, transactions
 
@@ -107,12 +105,13 @@ def conditions(
         found.append(transactions.c.status == wanted.status)
     if wanted.channel:
         found.append(transactions.c.channel == wanted.channel)
+    running = transactions.c.sla_paused_at.is_(None)  # a paused clock is neither late nor due
     if wanted.due == "overdue":
-        found += [transactions.c.due_on < today, is_open]
+        found += [transactions.c.due_on < today, is_open, running]
     elif wanted.due == "today":
-        found += [transactions.c.due_on == today, is_open]
+        found += [transactions.c.due_on == today, is_open, running]
     elif wanted.due == "this-week":
-        found += [transactions.c.due_on <= _end_of_week(today), is_open]
+        found += [transactions.c.due_on <= _end_of_week(today), is_open, running]
     # Days in the UK as instants, so that ix_transactions_created_at answers them.
     if wanted.submitted_from:
         found.append(transactions.c.created_at >= _uk_midnight(wanted.submitted_from))
@@ -215,8 +214,8 @@ async def queue_counts(
                 transactions.c.service,
                 transactions.c.status,
                 func.count(),
-                func.count().filter(transactions.c.due_on < today),
-                func.count().filter(transactions.c.due_on == today),
+                func.count().filter(transactions.c.due_on < today, transactions.c.sla_paused_at.is_(None)),
+                func.count().filter(transactions.c.due_on == today, transactions.c.sla_paused_at.is_(None)),
                 func.count().filter(transactions.c.assignee_subject == me),
                 func.count().filter(transactions.c.assignee_subject.is_(None)),
                 func.count().filter(transactions.c.assigned_team_id.in_(list(my_teams))),
@@ -237,25 +236,6 @@ async def queue_counts(
     )
 
 
-def working_days_between(start: date, end: date) -> int:
-    """Working days after `start` up to and including `end` (negative when `end` comes first).
-
-    Counted, not walked day by day: the queue shows this for 25 requests a page, some a year late."""
-    if end < start:
-        return -working_days_between(end, start)
-    holidays = bisect_right(_WEEKDAY_HOLIDAYS, end) - bisect_right(_WEEKDAY_HOLIDAYS, start)
-    return _weekdays_up_to(end) - _weekdays_up_to(start) - holidays
-
-
-_WEEKDAY_HOLIDAYS = sorted(day for day in ENGLAND_AND_WALES if day.weekday() < 5)
-
-
-def _weekdays_up_to(day: date) -> int:
-    """Monday to Friday days from 1 January of year 1 (a Monday) up to and including `day`."""
-    days = day.toordinal() - 1
-    return days // 7 * 5 + min(days % 7 + 1, 5)
-
-
 @dataclass(frozen=True)
 class SlaClock:
     """How long an officer has left, in working days, or how late the request is."""
@@ -263,13 +243,21 @@ class SlaClock:
     due_on: date | None
     working_days_left: int | None
     closed: bool
+    paused_since: date | None = None  # waiting on the resident: the clock stands still
 
     @property
     def overdue(self) -> bool:
-        return not self.closed and self.working_days_left is not None and self.working_days_left < 0
+        return (
+            not self.closed
+            and self.paused_since is None
+            and self.working_days_left is not None
+            and self.working_days_left < 0
+        )
 
     @property
     def words(self) -> str:
+        if self.paused_since is not None and not self.closed:
+            return f"Clock stopped since {self.paused_since.day} {self.paused_since:%B}: waiting for the resident"
         if self.closed or self.due_on is None or self.working_days_left is None:
             return "Closed" if self.closed else "No deadline"
         left = self.working_days_left
@@ -284,7 +272,9 @@ def _days(count: int) -> str:
     return f"{count} working day{'' if count == 1 else 's'}"
 
 
-def sla_clock(due_on: date | None, closed: bool, today: date) -> SlaClock:
+def sla_clock(due_on: date | None, closed: bool, today: date, paused_at: datetime | None = None) -> SlaClock:
+    if paused_at is not None and not closed:
+        return SlaClock(due_on, None, closed, paused_since=paused_at.astimezone(UK_TIME).date())
     if due_on is None or closed:
         return SlaClock(due_on, None, closed)
     if due_on < today and is_working_day(today):

@@ -75,7 +75,7 @@ async def export_queue(staff_visit: NamedDependency[StaffVisit], request: Reques
                 wording = wordings.get(row["service"]) or wordings.setdefault(
                     row["service"], Wording(asked.offerings, services, row["service"])
                 )
-                clock = sla_clock(row["due_on"], row["closed_at"] is not None, today)
+                clock = sla_clock(row["due_on"], row["closed_at"] is not None, today, row.get("sla_paused_at"))
                 yield _csv_line(
                     [
                         row["reference"],

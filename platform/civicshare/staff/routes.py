@@ -14,6 +14,7 @@ from civicshare.staff import (
     queue_tools,
     responses,
     savings_page,
+    system_keys,
     team,
     webhooks,
 )
@@ -31,6 +32,7 @@ staff_router = Router(
         *savings_page.HANDLERS,
         *assisted.HANDLERS,
         *contacts.HANDLERS,
+        *system_keys.HANDLERS,
         *webhooks.HANDLERS,
     ],
     dependencies={"staff_visit": Provide(provide_staff_visit)},

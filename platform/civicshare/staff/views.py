@@ -106,7 +106,7 @@ def queue_rows(
                 location=short_location(row),
                 status=row["status"],
                 status_label=wording.label(row["status"]),
-                sla=sla_clock(row["due_on"], row["closed_at"] is not None, today),
+                sla=sla_clock(row["due_on"], row["closed_at"] is not None, today, row.get("sla_paused_at")),
                 submitted=uk_date(row["created_at"]),
                 assignee=row["assignee_name"] or (team_names or {}).get(row["assigned_team_id"]),
             )
@@ -181,6 +181,9 @@ def request_in_full(
         AnswerRow("Submitted by", SUBMITTERS.get(row["submitter_kind"], humanise(row["submitter_kind"]))),
         AnswerRow("Email address", row["contact_email"] or "Not given"),
     ]
+    if row.get("external_reference"):
+        system = row.get("external_system") or "a council system"
+        details.append(AnswerRow(f"Reference in {system}", str(row["external_reference"])))
     if row.get("address"):
         details.append(AnswerRow("Address", str(row["address"])))
     if row.get("usrn"):
@@ -198,7 +201,7 @@ def request_in_full(
         service_title=wording.title,
         status=row["status"],
         status_label=wording.label(row["status"]),
-        sla=sla_clock(row["due_on"], closed, today),
+        sla=sla_clock(row["due_on"], closed, today, row.get("sla_paused_at")),
         details=details,
         answers=answer_rows(offerings, row["service"], dict(row["answers"] or {})),
         history=_history(wording, history, notes),

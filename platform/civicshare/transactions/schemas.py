@@ -69,6 +69,13 @@ class AttachmentOut(Struct):
     size_bytes: int
 
 
+class CouncilUpdate(Struct):
+    """Something the council told the resident about their request (a public update)."""
+
+    text: str
+    at: datetime
+
+
 class TrackedTransaction(Struct):
     reference: str
     service: str
@@ -82,6 +89,7 @@ class TrackedTransaction(Struct):
     payment: PaymentState | None
     history: list[StatusChange]
     derived: dict[str, Any]
+    updates: list[CouncilUpdate] = field(default_factory=list)
 
 
 class TransactionSummary(Struct):

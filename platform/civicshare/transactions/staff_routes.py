@@ -25,7 +25,7 @@ from civicshare.casework.teams import services_allowed
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.identity.guards import forbidden
 from civicshare.identity.principal import Principal
-from civicshare.modules import DecisionIncomplete, UnknownService, UnknownStatus, WorkflowError
+from civicshare.modules import UnknownService, WorkflowError
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.attachments import list_attachments, stored_file
@@ -34,7 +34,7 @@ from civicshare.transactions.schemas import TrackedTransaction, TransactionSumma
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.status import change_status
 from civicshare.transactions.tables import transactions
-from civicshare.transactions.views import Wording, tracked_view, validation_problem
+from civicshare.transactions.views import Wording, refused_move, tracked_view, validation_problem
 
 QUEUE_LIMIT = 200
 
@@ -175,16 +175,8 @@ async def move_transaction(
         )
     except TransactionNotFound:
         raise _not_found(reference) from None
-    except UnknownService:
-        raise Problem(
-            409, "Service not installed", "This request's service is not installed on the platform.", name="conflict"
-        ) from None
-    except DecisionIncomplete as incomplete:
-        raise validation_problem({"reason": str(incomplete)}) from None
-    except UnknownStatus as unknown:
-        raise validation_problem({"status": str(unknown)}) from None
-    except WorkflowError as refused:
-        raise Problem(409, "Status change not allowed", str(refused), name="status-change-not-allowed") from None
+    except (UnknownService, WorkflowError) as refused:
+        raise refused_move(refused) from None
     return await _in_full(request, tenant_db, offerings, services, await _request(tenant_db, reference, staff))
 
 

@@ -8,11 +8,14 @@ move with the module's Workflow, writes the history event, and for a closing or 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.modules import ModuleRegistry, StatusChange
+from civicshare.modules import ModuleRegistry, StatusChange, Workflow
+from civicshare.modules.working_days import UK_TIME, add_working_days, uk_today, working_days_between
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.payments import TransactionNotFound
 from civicshare.transactions.service import find_by_reference
@@ -46,6 +49,7 @@ async def change_status(
     values: dict[str, object] = {"status": change.to_status, "updated_at": func.now()}
     if change.closes:
         values |= {"decided_by": change.actor, "decision_reason": change.reason, "closed_at": func.now()}
+    values |= sla_clock_values(service.workflow, row, change)
     await connection.execute(update(transactions).where(transactions.c.id == row["id"]).values(**values))
     await connection.execute(
         insert(transaction_events).values(
@@ -57,3 +61,18 @@ async def change_status(
         )
     )
     return StatusChanged(row["reference"], row["service"], change)
+
+
+def sla_clock_values(workflow: Workflow, row: dict[str, Any], change: StatusChange) -> dict[str, Any]:
+    """Stop the service level clock on entering a status the workflow pauses in; on leaving it, start
+    the clock again with the deadline moved on by the working days the request waited."""
+    paused_since: datetime | None = row["sla_paused_at"]
+    if change.to_status in workflow.paused:
+        return {} if paused_since is not None else {"sla_paused_at": func.now()}
+    if paused_since is None:
+        return {}
+    values: dict[str, Any] = {"sla_paused_at": None}
+    if row["due_on"] is not None and not change.closes:
+        waited = working_days_between(paused_since.astimezone(UK_TIME).date(), uk_today())
+        values["due_on"] = add_working_days(row["due_on"], max(0, waited))
+    return values

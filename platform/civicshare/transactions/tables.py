@@ -68,6 +68,11 @@ transactions = Table(
     Column("assigned_team_id", BigInteger, nullable=True),  # one of the council's teams (casework.tables)
     # Closed as a duplicate of this request (same council), which the resident is pointed to.
     Column("duplicate_of", String(32), nullable=True),
+    # Since when the service level clock has stood still (a status its workflow pauses in); NULL otherwise.
+    Column("sla_paused_at", DateTime(timezone=True), nullable=True),
+    # A connected system's own reference for the request (a CRM case id), and the system that gave it.
+    Column("external_reference", String(100), nullable=True),
+    Column("external_system", String(80), nullable=True),
     CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
     CheckConstraint("submitter_kind IN ('anonymous', 'resident', 'staff')", name="submitter_kind"),
     Index("ix_transactions_resident_subject", "resident_subject"),
@@ -80,11 +85,13 @@ transactions = Table(
         "created_at",
         "id",
         postgresql_where=text("closed_at IS NULL"),
-        postgresql_include=["service", "status", "assignee_subject", "assigned_team_id"],
+        postgresql_include=["service", "status", "assignee_subject", "assigned_team_id", "sla_paused_at"],
     ),
     Index("ix_transactions_open_assignee", "assignee_subject", postgresql_where=text("closed_at IS NULL")),
     Index("ix_transactions_open_team", "assigned_team_id", postgresql_where=text("closed_at IS NULL")),
     Index("ix_transactions_usrn", "usrn"),
+    # Connected systems read what changed since a time, page by page in (updated_at, id) order.
+    Index("ix_transactions_updated", "updated_at", "id"),
     Index("ix_transactions_place", "latitude", "longitude", postgresql_where=text("latitude IS NOT NULL")),
     Index("ix_transactions_contact_email", text("lower(contact_email)")),
     Index(
@@ -154,4 +161,17 @@ transaction_notes = Table(
     Column("body", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_transaction_notes_transaction_id", "transaction_id"),
+)
+
+# What the council tells the resident about their request (text they read when tracking it), as opposed
+# to internal notes. Written by `civicshare.transactions.updates.add_public_update`.
+public_updates = Table(
+    "public_updates",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("transaction_id", BigInteger, ForeignKey("transactions.id", ondelete="CASCADE"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("author", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_public_updates_transaction_id", "transaction_id"),
 )

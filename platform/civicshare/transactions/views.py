@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
 from civicshare.catalogue.service import CouncilOfferings
-from civicshare.modules import UnknownService, Workflow
+from civicshare.modules import DecisionIncomplete, UnknownService, UnknownStatus, Workflow, WorkflowError
 from civicshare.services import PlatformServices
-from civicshare.transactions.schemas import Decision, PaymentState, StatusChange, TrackedTransaction
+from civicshare.transactions.schemas import CouncilUpdate, Decision, PaymentState, StatusChange, TrackedTransaction
 from civicshare.transactions.service import status_history
+from civicshare.transactions.updates import public_updates_of
 
 
 def validation_problem(errors: Mapping[str, str]) -> Problem:
@@ -46,6 +47,22 @@ def payment_unavailable(reference: str, what_happened: str) -> Problem:
         headers={"retry-after": "30"},
         extra={"reference": reference},
     )
+
+
+def refused_move(error: Exception) -> Problem:
+    """The problem a refused status change answers with, whoever asked for it (staff or a system):
+    from `change_status`'s UnknownService or WorkflowError (TransactionNotFound is the caller's)."""
+    if isinstance(error, UnknownService):
+        return Problem(
+            409, "Service not installed", "This request's service is not installed on the platform.", name="conflict"
+        )
+    if isinstance(error, DecisionIncomplete):
+        return validation_problem({"reason": str(error)})
+    if isinstance(error, UnknownStatus):
+        return validation_problem({"status": str(error)})
+    if isinstance(error, WorkflowError):
+        return Problem(409, "Status change not allowed", str(error), name="status-change-not-allowed")
+    raise error
 
 
 NOT_STARTED = "We could not start your payment, and no money was taken. Please try again in a few minutes."
@@ -101,4 +118,5 @@ async def tracked_view(
             for event in history
         ],
         derived=dict(row["derived"] or {}),
+        updates=[CouncilUpdate(update.body, update.at) for update in await public_updates_of(connection, row["id"])],
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.service import find_by_reference_and_email, status_history
 from civicshare.transactions.tables import transactions
+from civicshare.transactions.updates import public_updates_of
 from civicshare.transactions.views import Wording
 from civicshare.web.catalogue import ServiceListing
 
@@ -79,6 +80,12 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class CouncilUpdateEntry:
+    when: str
+    text: str
+
+
+@dataclass(frozen=True)
 class TrackedRequest:
     reference: str
     service_title: str
@@ -86,6 +93,7 @@ class TrackedRequest:
     status_label: str
     rows: list[Row]
     history: list[HistoryEntry]
+    updates: list[CouncilUpdateEntry] = field(default_factory=list)
 
 
 StatusWords = Callable[[str, str], str]
@@ -126,6 +134,10 @@ async def tracked_request(
         history=[
             HistoryEntry(uk_date_time(event["created_at"]), words(event["to_status"]), event["note"])
             for event in history
+        ],
+        updates=[
+            CouncilUpdateEntry(uk_date_time(update.at), update.body)
+            for update in await public_updates_of(connection, found["id"])
         ],
     )
 

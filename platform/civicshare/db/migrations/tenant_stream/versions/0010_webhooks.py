@@ -1,7 +1,7 @@
 """webhooks: a council's endpoints, the events owed to each, and the delivery log
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-04 12:00:00
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from civicshare.db.migrations.runner import tenant_schema
 
 revision: str = "0010"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
