@@ -50,8 +50,9 @@ from civicshare.integrations.open311.service import GEOREPORT_ERRORS
 from civicshare.integrations.system_api.key_routes import KEY_ROUTES
 from civicshare.integrations.system_api.routes import system_router
 from civicshare.modules import ModuleRegistry, installed_core_version
-from civicshare.notifications.email.residents import ResidentEmails
+from civicshare.notifications.platform_subscribers import platform_subscribers
 from civicshare.notifications.routes import STAFF_DELIVERY_ROUTES
+from civicshare.notifications.webhooks import routes as webhook_routes
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
@@ -107,7 +108,7 @@ def build_services(
         services.operator_verifiers = (OperatorTokenVerifier(services.identity.validator),)
     except IdentityNotConfigured as error:
         log.error("signing in is unavailable: %s", error)
-    services.event_subscribers.append(ResidentEmails.from_services(services))
+    services.event_subscribers.extend(platform_subscribers(services))
     return services
 
 
@@ -185,6 +186,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             open311_router,
             system_router,
             *KEY_ROUTES,
+            *webhook_routes.HANDLERS,
         ],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),

@@ -153,6 +153,12 @@ class Settings(BaseSettings):
         "development only",
     )
 
+    webhook_allow_private_targets: bool | None = Field(
+        default=None,
+        description="may webhooks go to loopback, private and link-local addresses; unset means only in "
+        "development (production refuses them, and plain http, against server-side request forgery)",
+    )
+
     @model_validator(mode="after")
     def _notify_needs_its_keys(self) -> Self:
         if self.email_provider is EmailProviderName.NOTIFY and self.notify_keys_dir is None:

@@ -46,15 +46,26 @@ async def run_job_worker(services: PlatformServices, *, install_signal_handlers:
     """Run jobs until cancelled (or, with signal handlers, until SIGINT/SIGTERM)."""
     parts = outbox_parts(services)
     concurrency = services.settings.worker_concurrency
-    while True:
-        try:
-            await _run_once(services, parts, concurrency, install_signal_handlers)
-            return  # stopped by a signal
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("job worker stopped; starting again in %s s", RESTART_PAUSE_SECONDS)
-            await asyncio.sleep(RESTART_PAUSE_SECONDS)
+    try:
+        while True:
+            try:
+                await _run_once(services, parts, concurrency, install_signal_handlers)
+                return  # stopped by a signal
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("job worker stopped; starting again in %s s", RESTART_PAUSE_SECONDS)
+                await asyncio.sleep(RESTART_PAUSE_SECONDS)
+    finally:
+        await _close_subscribers(services)
+
+
+async def _close_subscribers(services: PlatformServices) -> None:
+    """Subscribers that keep connections open (the webhooks' HTTP client) let them go."""
+    for subscriber in services.event_subscribers:
+        close = getattr(subscriber, "aclose", None)
+        if close is not None:
+            await close()
 
 
 async def _run_once(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from contextlib import suppress
+from contextlib import asynccontextmanager, suppress
 
 import pytest
 
@@ -54,3 +54,21 @@ async def job_worker(settings: Settings, database_url: str, receiver: EventRecei
         await running
     await subscriber.client.aclose()
     await services.database.dispose()
+
+
+@asynccontextmanager
+async def platform_job_worker(settings: Settings, database_url: str) -> AsyncIterator[PlatformServices]:
+    """A job worker exactly as a deployment runs one: the subscribers the platform registers for itself
+    (email to residents, webhooks), quick retries."""
+    services = build_services(
+        settings.model_copy(update=FAST_RETRIES), Database(make_engine(database_url, pool_size=4), database_url)
+    )
+    running = asyncio.create_task(run_job_worker(services, install_signal_handlers=False))
+    await asyncio.sleep(0.5)
+    try:
+        yield services
+    finally:
+        running.cancel()
+        with suppress(asyncio.CancelledError):
+            await running
+        await services.database.dispose()

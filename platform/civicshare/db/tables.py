@@ -4,6 +4,7 @@ from civicshare.admin import tables as admin_tables
 from civicshare.casework import tables as casework_tables
 from civicshare.notifications import tables as notification_tables
 from civicshare.notifications.email import tables as email_tables
+from civicshare.notifications.webhooks import tables as webhook_tables
 from civicshare.savings import tables as savings_tables
 from civicshare.systems import tables as system_tables
 from civicshare.tenancy import tables as tenancy_tables
@@ -18,4 +19,5 @@ __all__ = [
     "system_tables",
     "tenancy_tables",
     "transaction_tables",
+    "webhook_tables",
 ]

@@ -356,6 +356,13 @@ ACTION_WORDS = {
     "system-key-created": "Created a key for a connected system",
     "system-key-revoked": "Revoked a connected system's key",
     "system-key-refused": "A connected system's key was refused",
+    "webhook.registered": "Registered a webhook endpoint",
+    "webhook.changed": "Changed a webhook endpoint",
+    "webhook.secret_rotated": "Made a new webhook secret",
+    "webhook.disabled": "Disabled a webhook endpoint",
+    "webhook.enabled": "Enabled a webhook endpoint",
+    "webhook.removed": "Removed a webhook endpoint",
+    "webhook.redelivered": "Sent a webhook event again",
 }
 
 

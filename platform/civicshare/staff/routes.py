@@ -18,6 +18,7 @@ from civicshare.staff import (
     savings_page,
     system_keys,
     team,
+    webhooks,
 )
 from civicshare.staff.visit import SignInFirst, provide_staff_visit, sign_in_first
 
@@ -36,6 +37,7 @@ staff_router = Router(
         *email_pages.HANDLERS,
         *deliveries.HANDLERS,
         *system_keys.HANDLERS,
+        *webhooks.HANDLERS,
     ],
     dependencies={"staff_visit": Provide(provide_staff_visit)},
     exception_handlers={SignInFirst: sign_in_first},

@@ -1,0 +1,254 @@
+"""What each endpoint is owed, every attempt to pay it, and when an endpoint that keeps failing is disabled.
+
+Reading and recording are separate short transactions: the caller sends in between with no database
+connection held, so a slow receiver never keeps a pooled connection (or a transaction) open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from civicshare.casework.service import Officer, record_action
+from civicshare.notifications.events import EventKind
+from civicshare.notifications.webhooks.secrets import SecretBox, SecretUnreadable
+from civicshare.notifications.webhooks.sending import Attempt
+from civicshare.notifications.webhooks.tables import webhook_attempts, webhook_deliveries, webhook_endpoints
+
+THE_PLATFORM = Officer("civicshare", "civicshare (automatic)")
+LOG_PAGE_MAX = 200
+
+
+@dataclass(frozen=True)
+class DisablingRule:
+    """An endpoint is disabled once its deliveries have failed for `failing_for` without a single success in
+    between AND at least `failures` attempts in a row have failed: one late retry after a quiet spell is
+    not enough, and neither is a burst of failures within minutes. Only the queue's attempts count, not
+    an administrator's manual redeliveries."""
+
+    failing_for: timedelta = timedelta(hours=24)
+    failures: int = 5
+
+    def trips(self, failing_since: datetime, failures_in_a_row: int, now: datetime) -> bool:
+        return failures_in_a_row >= self.failures and now - failing_since >= self.failing_for
+
+    def reason(self, failing_since: datetime, failures_in_a_row: int) -> str:
+        return (
+            f"Disabled automatically: {failures_in_a_row} deliveries in a row failed, with none succeeding since "
+            f"{failing_since:%d %B %Y %H:%M} UTC."
+        )
+
+
+@dataclass(frozen=True)
+class OwedEndpoint:
+    id: int
+    url: str
+    secret: str | None  # None: the platform's key no longer opens it (the secret must be rotated)
+
+
+def _opened(box: SecretBox, endpoint_id: int, url: str, sealed: str) -> OwedEndpoint:
+    try:
+        return OwedEndpoint(endpoint_id, url, box.open(sealed, endpoint_id))
+    except SecretUnreadable:
+        return OwedEndpoint(endpoint_id, url, None)
+
+
+async def owed_endpoints(
+    connection: AsyncConnection, box: SecretBox, kind: EventKind, event_id: str
+) -> list[OwedEndpoint]:
+    """Enabled endpoints that want this kind of event and have not yet received this event."""
+    delivered = exists().where(
+        and_(
+            webhook_deliveries.c.endpoint_id == webhook_endpoints.c.id,
+            webhook_deliveries.c.event_id == event_id,
+            webhook_deliveries.c.delivered_at.is_not(None),
+        )
+    )
+    rows = await connection.execute(
+        select(webhook_endpoints.c.id, webhook_endpoints.c.url, webhook_endpoints.c.secret_sealed)
+        .where(
+            webhook_endpoints.c.enabled,
+            or_(webhook_endpoints.c.event_types.is_(None), webhook_endpoints.c.event_types.contains([kind.value])),
+            ~delivered,
+        )
+        .order_by(webhook_endpoints.c.id)
+    )
+    return [_opened(box, row.id, row.url, row.secret_sealed) for row in rows]
+
+
+async def owe(
+    connection: AsyncConnection, endpoint_ids: list[int], event_id: str, kind: EventKind, body: bytes
+) -> None:
+    """Remember the event as owed to each endpoint, with the body as signed (kept as first recorded)."""
+    if not endpoint_ids:
+        return
+    await connection.execute(
+        pg_insert(webhook_deliveries)
+        .values(
+            [
+                {"endpoint_id": endpoint_id, "event_id": event_id, "event_type": kind.value, "body": body.decode()}
+                for endpoint_id in endpoint_ids
+            ]
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def record_attempt(
+    connection: AsyncConnection,
+    endpoint_id: int,
+    event_id: str,
+    event_type: str,
+    attempt: Attempt,
+    *,
+    now: datetime,
+    manual: bool = False,
+    rule: DisablingRule | None = None,
+) -> str | None:
+    """Log the attempt and keep the endpoint's failure count; returns the reason when this attempt made
+    the rule disable the endpoint (then the council's admins must be told), else None.
+
+    The log entry, the delivery's count and the endpoint's failure count are written by one statement
+    (data-modifying CTEs): one round trip per attempt, the delivery rate's main cost besides the POST."""
+    logged = (
+        insert(webhook_attempts)
+        .values(
+            endpoint_id=endpoint_id,
+            event_id=event_id,
+            event_type=event_type,
+            attempted_at=now,
+            status_code=attempt.status_code,
+            duration_ms=attempt.duration_ms,
+            response_excerpt=attempt.response_excerpt,
+            error=attempt.error,
+            manual=manual,
+        )
+        .returning(webhook_attempts.c.id)
+        .cte("logged")
+    )
+    delivery = webhook_deliveries.c
+    counted = (
+        update(webhook_deliveries)
+        .where(delivery.endpoint_id == endpoint_id, delivery.event_id == event_id)
+        .values(
+            attempts=delivery.attempts + 1,
+            delivered_at=func.coalesce(delivery.delivered_at, now) if attempt.delivered else delivery.delivered_at,
+        )
+        .returning(delivery.endpoint_id)
+        .cte("counted")
+    )
+    endpoint = webhook_endpoints.c
+    counts_toward_disabling = not attempt.delivered and not manual and rule is not None
+    if attempt.delivered:
+        values: dict[str, Any] = {"failing_since": None, "failures_in_a_row": 0, "last_success_at": now}
+    elif counts_toward_disabling:
+        values = {
+            "failures_in_a_row": endpoint.failures_in_a_row + 1,
+            "failing_since": func.coalesce(endpoint.failing_since, now),
+        }
+    else:
+        values = {"failures_in_a_row": endpoint.failures_in_a_row}  # unchanged: the statement carries the log
+    failing = (
+        await connection.execute(
+            update(webhook_endpoints)
+            .where(endpoint.id == endpoint_id)
+            .values(**values)
+            .returning(endpoint.enabled, endpoint.failing_since, endpoint.failures_in_a_row)
+            .add_cte(logged, counted)
+        )
+    ).first()
+    if not counts_toward_disabling or rule is None:
+        return None
+    if failing is None or not failing.enabled or not rule.trips(failing.failing_since, failing.failures_in_a_row, now):
+        return None
+    reason = rule.reason(failing.failing_since, failing.failures_in_a_row)
+    disabled = await connection.scalar(
+        update(webhook_endpoints)
+        .where(endpoint.id == endpoint_id, endpoint.enabled)
+        .values(enabled=False, disabled_reason=reason, disabled_at=now, updated_at=now)
+        .returning(endpoint.id)
+    )
+    if disabled is None:
+        return None
+    await record_action(connection, THE_PLATFORM, "webhook.disabled", endpoint=endpoint_id, reason=reason)
+    return reason
+
+
+@dataclass(frozen=True)
+class LoggedAttempt:
+    id: int
+    event_id: str
+    event_type: str
+    attempted_at: datetime
+    status_code: int | None
+    duration_ms: int
+    response_excerpt: str | None
+    error: str | None
+    manual: bool
+    delivered: bool
+
+
+async def attempts_of(
+    connection: AsyncConnection, endpoint_id: int, *, before_id: int | None = None, limit: int = 50
+) -> list[LoggedAttempt]:
+    """The endpoint's delivery log, newest first."""
+    query = (
+        select(webhook_attempts)
+        .where(webhook_attempts.c.endpoint_id == endpoint_id)
+        .order_by(webhook_attempts.c.id.desc())
+        .limit(min(limit, LOG_PAGE_MAX))
+    )
+    if before_id is not None:
+        query = query.where(webhook_attempts.c.id < before_id)
+    return [_logged(row) for row in await connection.execute(query)]
+
+
+def _logged(row: Any) -> LoggedAttempt:
+    delivered = row.status_code is not None and 200 <= row.status_code < 300
+    return LoggedAttempt(
+        id=row.id,
+        event_id=row.event_id,
+        event_type=row.event_type,
+        attempted_at=row.attempted_at,
+        status_code=row.status_code,
+        duration_ms=row.duration_ms,
+        response_excerpt=row.response_excerpt,
+        error=row.error,
+        manual=row.manual,
+        delivered=delivered,
+    )
+
+
+@dataclass(frozen=True)
+class StoredDelivery:
+    endpoint: OwedEndpoint
+    event_id: str
+    event_type: str
+    body: bytes
+
+
+async def stored_delivery(
+    connection: AsyncConnection, box: SecretBox, endpoint_id: int, event_id: str
+) -> StoredDelivery | None:
+    """An event this endpoint was owed (delivered or not), as it was signed, for a manual redelivery."""
+    row = (
+        await connection.execute(
+            select(
+                webhook_endpoints.c.url,
+                webhook_endpoints.c.secret_sealed,
+                webhook_deliveries.c.event_type,
+                webhook_deliveries.c.body,
+            )
+            .join(webhook_endpoints, webhook_endpoints.c.id == webhook_deliveries.c.endpoint_id)
+            .where(webhook_deliveries.c.endpoint_id == endpoint_id, webhook_deliveries.c.event_id == event_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    endpoint = _opened(box, endpoint_id, row.url, row.secret_sealed)
+    return StoredDelivery(endpoint, event_id, row.event_type, row.body.encode())

@@ -1,0 +1,94 @@
+"""Sends a council's events to its endpoints and records every attempt: the work behind the queue's
+subscriber and an administrator's "send again".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from civicshare.casework.service import Officer, record_action
+from civicshare.db.engine import tenant_connection
+from civicshare.notifications.webhooks.config import secret_box, target_policy
+from civicshare.notifications.webhooks.deliveries import DisablingRule, OwedEndpoint, record_attempt, stored_delivery
+from civicshare.notifications.webhooks.secrets import SecretBox
+from civicshare.notifications.webhooks.sending import Attempt, Timeouts, guarded_client, send_signed
+from civicshare.notifications.webhooks.targets import TargetPolicy
+from civicshare.settings import Settings
+from civicshare.tenancy.context import TenantContext
+
+SENDING_AT_ONCE = 10  # per event: a council with many endpoints does not open them all at once
+
+
+@dataclass
+class WebhookSender:
+    engine: AsyncEngine
+    box: SecretBox
+    policy: TargetPolicy
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    rule: DisablingRule = field(default_factory=DisablingRule)
+
+    def __post_init__(self) -> None:
+        self.client = guarded_client(self.policy, self.timeouts)
+        self._at_once = asyncio.Semaphore(SENDING_AT_ONCE)
+
+    @classmethod
+    def for_settings(
+        cls,
+        settings: Settings,
+        engine: AsyncEngine,
+        *,
+        timeouts: Timeouts | None = None,
+        rule: DisablingRule | None = None,
+    ) -> WebhookSender:
+        return cls(
+            engine, secret_box(settings), target_policy(settings), timeouts or Timeouts(), rule or DisablingRule()
+        )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def send(self, endpoint: OwedEndpoint, event_id: str, body: bytes) -> Attempt:
+        if endpoint.secret is None:
+            return Attempt(
+                None,
+                0,
+                None,
+                "not sent: the endpoint's secret cannot be read with this platform's key; make a new secret",
+            )
+        async with self._at_once:
+            return await send_signed(
+                self.client,
+                endpoint.url,
+                secret=endpoint.secret,
+                message_id=event_id,
+                body=body,
+                total_seconds=self.timeouts.total,
+            )
+
+    async def redeliver(
+        self, council: TenantContext, endpoint_id: int, event_id: str, officer: Officer
+    ) -> Attempt | None:
+        """Send an event the endpoint was owed once more, as it was first signed (same webhook-id), whether it
+        arrived before or not; None when the endpoint never was owed that event."""
+        async with tenant_connection(self.engine, council) as connection:
+            stored = await stored_delivery(connection, self.box, endpoint_id, event_id)
+        if stored is None:
+            return None
+        attempt = await self.send(stored.endpoint, event_id, stored.body)
+        async with tenant_connection(self.engine, council) as connection:
+            await record_attempt(
+                connection, endpoint_id, event_id, stored.event_type, attempt, now=datetime.now(UTC), manual=True
+            )
+            await record_action(
+                connection,
+                officer,
+                "webhook.redelivered",
+                endpoint=endpoint_id,
+                event=event_id,
+                delivered=attempt.delivered,
+            )
+        return attempt
