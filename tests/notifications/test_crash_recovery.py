@@ -1,5 +1,6 @@
-"""Every one of 10,000 submissions' events is delivered though the worker is killed mid-delivery and
-PostgreSQL is restarted under it; an event delivered twice carries the same id both times.
+"""Every one of 10,000 submissions' events reaches the councils' systems as a signed webhook though the
+worker is killed mid-delivery and PostgreSQL is restarted under it; an event delivered twice carries the
+same webhook-id both times.
 
 About a minute on an idle two-core machine; the waits allow for a machine shared with other work."""
 
@@ -19,15 +20,19 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from civicshare.casework.service import Officer
 from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
-from civicshare.db.engine import Database, make_engine
+from civicshare.db.engine import Database, make_engine, tenant_connection
 from civicshare.db.migrations import upgrade_platform
-from civicshare.settings import PROJECT_ROOT
+from civicshare.notifications.webhooks.config import secret_box
+from civicshare.notifications.webhooks.endpoints import register
+from civicshare.settings import PROJECT_ROOT, load_settings
 from civicshare.tenancy.service import onboard_tenant
 from civicshare.transactions.service import NewTransaction, create_transactions_committed
 from tests.notifications.receiver import EventReceiver
 from tests.support import council_definition, tenant_context_for
 
+SYSTEMS_ADMIN = Officer(subject="crash-test", name="Crash test")
 SUBMISSIONS = 10_000
 GROUP = 32
 WORKER_ENVIRONMENT = {
@@ -60,9 +65,9 @@ async def own_postgres() -> AsyncIterator[tuple[EmbeddedServer, Database]]:
     shutil.rmtree(place, ignore_errors=True)
 
 
-def start_worker(database_url: str, receiver_url: str) -> subprocess.Popen[bytes]:
+def start_worker(database_url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.notifications.worker_process", database_url, receiver_url],
+        [sys.executable, "-m", "tests.notifications.worker_process", database_url],
         cwd=PROJECT_ROOT,
         env={**os.environ, **WORKER_ENVIRONMENT},
     )
@@ -96,6 +101,12 @@ async def test_every_event_is_delivered_through_a_worker_crash_and_a_database_re
         for definition in definitions:
             await onboard_tenant(connection, definition)
     councils = [await tenant_context_for(database, definition.slug) for definition in definitions]
+    box = secret_box(load_settings())  # the worker's: its settings come from the same environment
+    for tenant in councils:
+        async with tenant_connection(database.engine, tenant) as connection:
+            await register(
+                connection, box, SYSTEMS_ADMIN, url=receiver.url, description="Council CRM", event_types=None
+            )
 
     async def submit(first: int, last: int) -> None:
         for start in range(first, last, GROUP):
@@ -106,7 +117,7 @@ async def test_every_event_is_delivered_through_a_worker_crash_and_a_database_re
     began = time.monotonic()
     await submit(0, SUBMISSIONS // 2)
     print(f"half submitted at {time.monotonic() - began:.1f} s")
-    worker = start_worker(database.url, receiver.url)
+    worker = start_worker(database.url)
     try:
         await wait_for(lambda: len(receiver.ids()) >= 500, 60)
         worker.send_signal(signal.SIGKILL)  # mid-delivery: some deliveries in hand, never recorded
@@ -114,7 +125,7 @@ async def test_every_event_is_delivered_through_a_worker_crash_and_a_database_re
         print(f"worker killed at {time.monotonic() - began:.1f} s with {len(receiver.ids())} delivered")
         await submit(SUBMISSIONS // 2, SUBMISSIONS)  # while no worker runs
 
-        worker = start_worker(database.url, receiver.url)
+        worker = start_worker(database.url)
         await wait_for(lambda: len(receiver.ids()) >= SUBMISSIONS * 0.5, 120)
         print(f"restarting PostgreSQL at {time.monotonic() - began:.1f} s with {len(receiver.ids())} delivered")
         server.handle._stop()  # PostgreSQL goes away under the running worker, and comes back
@@ -135,4 +146,5 @@ async def test_every_event_is_delivered_through_a_worker_crash_and_a_database_re
     for event in receiver.received:
         references_of.setdefault(event["id"], set()).add(event["reference"])
     assert all(len(references) == 1 for references in references_of.values())  # a duplicate is the same event
+    assert all(event.get("signed") for event in receiver.received)
     print(f"delivered {SUBMISSIONS} events; {sum(ids.values()) - len(ids)} delivered twice")
