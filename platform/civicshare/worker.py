@@ -19,6 +19,8 @@ from civicshare.notifications.jobs import CONTEXT_KEY, QUEUE, OutboxParts, Outbo
 from civicshare.notifications.retries import RetryPolicy
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
+from civicshare.staff.queue_exports import CONTEXT_KEY as QUEUE_EXPORTS_CONTEXT_KEY
+from civicshare.staff.queue_exports import queue_export_tasks
 
 logger = logging.getLogger(__name__)
 RESTART_PAUSE_SECONDS = 2.0
@@ -81,13 +83,14 @@ async def _run_once(
     exports_at_once = services.settings.export_jobs_at_once
     app = make_job_app(services.database.url, max_connections=concurrency + exports_at_once + 2)
     app.add_tasks_from(export_tasks, namespace="")
+    app.add_tasks_from(queue_export_tasks, namespace="")
     export_parts = ExportParts(services.database.engine, services.settings.data_dir)
     async with app.open_async():
         # Exports run on their own queue and slots: a long archive never holds up a delivery.
         exports = app.run_worker_async(
             queues=[EXPORTS_QUEUE],
             concurrency=exports_at_once,
-            additional_context={EXPORTS_CONTEXT_KEY: export_parts},
+            additional_context={EXPORTS_CONTEXT_KEY: export_parts, QUEUE_EXPORTS_CONTEXT_KEY: services},
             delete_jobs="successful",
             install_signal_handlers=install_signal_handlers and not outbox,
             shutdown_graceful_timeout=10,
