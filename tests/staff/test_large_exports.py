@@ -7,8 +7,10 @@ import asyncio
 import csv
 import io
 import re
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
+from typing import Any
 
 import httpx
 import pytest
@@ -18,12 +20,15 @@ from civicshare.app import build_services
 from civicshare.casework.tables import staff_actions
 from civicshare.db.engine import Database, make_engine, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
+from civicshare.identity.principal import Role
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
 from civicshare.worker import run_job_worker
 from tests.auth.conftest import CouncilWithOrganization, cookie_header
 from tests.staff.test_back_office_pages import BROWSER, HIGHWAYS, officer_of, report_pothole
+from tests.staff.test_officers_day_in_a_browser import sign_in
 from tests.support import ServedPlatform, host_for, tenant_context_for
+from tests.web.browsing import assert_accessible, visit
 
 DOWNLOAD_LINK = re.compile(r'href="(/staff/exports/\d+/file)"')
 
@@ -123,3 +128,31 @@ async def test_a_small_export_still_streams_at_once(
     lines = download.text.strip().splitlines()
     assert len(lines) == 2 and lines[1].startswith(references[0])
     assert "You have no exports yet" in (await http.get("/staff/exports", headers=officer)).text
+
+
+@pytest.mark.browser
+async def test_the_export_pages_pass_axe_and_work_without_javascript(
+    page: Any,
+    served: ServedPlatform,
+    http: httpx.AsyncClient,
+    council: CouncilWithOrganization,
+    dev_identity: DevIdentity,
+    stream_at_most_two: None,
+) -> None:
+    slug = await council(**HIGHWAYS)
+    for n in range(3):
+        await report_pothole(http, slug, f"resident{n}@example.org")
+    name = f"esme{uuid.uuid4().hex[:6]}"
+    await dev_identity.add_staff(slug, f"{name}@example.org", Role.COUNCIL_STAFF)
+    base = f"http://{slug}.localhost:{served.port}"
+    await sign_in(page, base, name)
+
+    await visit(page, f"{base}/staff/requests")
+    await page.get_by_role("link", name="Download these requests (CSV)").click()
+    await page.wait_for_load_state()
+    assert "Your export is being prepared" in await page.locator("h1").inner_text()
+    await assert_accessible(page)
+    await page.get_by_role("link", name="your exports").click()
+    await page.wait_for_load_state()
+    assert "Being prepared" in await page.locator("main").inner_text()
+    await assert_accessible(page)
