@@ -110,6 +110,14 @@ class Settings(BaseSettings):
         default=False, description="each serving worker also runs a job worker (small deployments)"
     )
     worker_concurrency: int = Field(default=8, ge=1, le=256, description="jobs a job worker runs at once")
+    export_jobs_at_once: int = Field(
+        default=1, ge=1, le=32, description="exports (council archives, large CSVs) a job worker writes at once"
+    )
+    queue_export_stream_max_rows: int = Field(
+        default=10_000,
+        ge=0,
+        description="a staff queue export up to this many rows streams at once; a larger one is written by a job",
+    )
     outbox_batch: int = Field(default=200, ge=1, le=5000, description="deliveries a job takes up at a time")
     outbox_deliveries_at_once: int = Field(
         default=16, ge=1, le=1024, description="subscriber calls a job makes at the same time"

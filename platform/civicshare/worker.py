@@ -1,4 +1,5 @@
-"""The job worker: procrastinate's worker on the `outbox` queue, beside the outbox relay.
+"""The job worker: procrastinate's workers on the `outbox` queue (beside the outbox relay) and on the
+`exports` queue (council exports, large CSV exports), each with its own slots.
 
 `civicshare worker` runs it as a process of its own; with `worker_in_process` each serving worker runs
 one in its event loop (small deployments); `civicshare demo` starts one beside the web workers. A
@@ -10,11 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from civicshare.admin.export_jobs import CONTEXT_KEY as EXPORTS_CONTEXT_KEY
+from civicshare.admin.export_jobs import ExportParts, export_tasks
+from civicshare.db.job_queue import EXPORTS_QUEUE
 from civicshare.notifications.dispatcher import DispatchSettings
 from civicshare.notifications.jobs import CONTEXT_KEY, QUEUE, OutboxParts, OutboxRelay, make_job_app
 from civicshare.notifications.retries import RetryPolicy
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
+from civicshare.staff.queue_exports import CONTEXT_KEY as QUEUE_EXPORTS_CONTEXT_KEY
+from civicshare.staff.queue_exports import queue_export_tasks
 
 logger = logging.getLogger(__name__)
 RESTART_PAUSE_SECONDS = 2.0
@@ -42,14 +48,17 @@ def outbox_parts(services: PlatformServices) -> OutboxParts:
     )
 
 
-async def run_job_worker(services: PlatformServices, *, install_signal_handlers: bool = True) -> None:
-    """Run jobs until cancelled (or, with signal handlers, until SIGINT/SIGTERM)."""
+async def run_job_worker(
+    services: PlatformServices, *, install_signal_handlers: bool = True, outbox: bool = True
+) -> None:
+    """Run jobs until cancelled (or, with signal handlers, until SIGINT/SIGTERM); without `outbox`, only
+    the exports queue's."""
     parts = outbox_parts(services)
     concurrency = services.settings.worker_concurrency
     try:
         while True:
             try:
-                await _run_once(services, parts, concurrency, install_signal_handlers)
+                await _run_once(services, parts, concurrency, install_signal_handlers, outbox)
                 return  # stopped by a signal
             except asyncio.CancelledError:
                 raise
@@ -69,10 +78,27 @@ async def _close_subscribers(services: PlatformServices) -> None:
 
 
 async def _run_once(
-    services: PlatformServices, parts: OutboxParts, concurrency: int, install_signal_handlers: bool
+    services: PlatformServices, parts: OutboxParts, concurrency: int, install_signal_handlers: bool, outbox: bool
 ) -> None:
-    app = make_job_app(services.database.url, max_connections=concurrency + 2)
+    exports_at_once = services.settings.export_jobs_at_once
+    app = make_job_app(services.database.url, max_connections=concurrency + exports_at_once + 2)
+    app.add_tasks_from(export_tasks, namespace="")
+    app.add_tasks_from(queue_export_tasks, namespace="")
+    export_parts = ExportParts(services.database.engine, services.settings.data_dir)
     async with app.open_async():
+        # Exports run on their own queue and slots: a long archive never holds up a delivery.
+        exports = app.run_worker_async(
+            queues=[EXPORTS_QUEUE],
+            concurrency=exports_at_once,
+            additional_context={EXPORTS_CONTEXT_KEY: export_parts, QUEUE_EXPORTS_CONTEXT_KEY: services},
+            delete_jobs="successful",
+            install_signal_handlers=install_signal_handlers and not outbox,
+            shutdown_graceful_timeout=10,
+        )
+        if not outbox:
+            await exports
+            return
+        exporting = asyncio.create_task(exports)
         relay = asyncio.create_task(OutboxRelay(app, parts, services.database.url).run())
         try:
             await app.run_worker_async(
@@ -85,7 +111,8 @@ async def _run_once(
             )
         finally:
             relay.cancel()
-            await asyncio.gather(relay, return_exceptions=True)
+            exporting.cancel()
+            await asyncio.gather(relay, exporting, return_exceptions=True)
 
 
 def run_job_worker_command() -> None:

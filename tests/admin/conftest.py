@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from civicshare.admin.keys import create_key
 from civicshare.admin.principal import OperatorScope
-from civicshare.db.engine import Database
+from civicshare.app import build_services
+from civicshare.db.engine import Database, make_engine
+from civicshare.services import PlatformServices
+from civicshare.settings import Settings
+from civicshare.worker import run_job_worker
 from tests.support import ServedPlatform, council_definition
 
 
@@ -99,3 +105,44 @@ async def onboard(admin: httpx.AsyncClient, **fields: object) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     council: dict[str, Any] = response.json()
     return council
+
+
+@pytest.fixture
+async def job_worker(settings: Settings, database_url: str) -> AsyncIterator[PlatformServices]:
+    """A job worker's exports side (same data dir as the served platform), in the test's loop; the outbox
+    side is left out so that no delivery changes a council's rows while the tests compare them."""
+    services = build_services(settings, Database(make_engine(database_url, pool_size=4), database_url))
+    running = asyncio.create_task(run_job_worker(services, install_signal_handlers=False, outbox=False))
+    await asyncio.sleep(0.5)
+    yield services
+    running.cancel()
+    with suppress(asyncio.CancelledError):
+        await running
+    await services.database.dispose()
+
+
+async def finished_export_job(admin: httpx.AsyncClient, slug: str, *, within: float = 60) -> dict[str, Any]:
+    """Ask for the council's export (202), then poll its job as a client would until done or failed."""
+    started = await admin.post(f"/admin/v1/councils/{slug}/exports")
+    assert started.status_code == 202, started.text
+    location = started.headers["location"]
+    assert started.json()["state"] == "queued" and started.json()["poll_url"] == location
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        polled = await admin.get(location)
+        assert polled.status_code == 200, polled.text
+        job: dict[str, Any] = polled.json()
+        if job["state"] in ("done", "failed"):
+            return job
+        assert int(polled.headers["retry-after"]) >= 1
+        assert asyncio.get_running_loop().time() < deadline, f"export job still {job['state']}"
+        await asyncio.sleep(0.2)
+
+
+async def export_council(admin: httpx.AsyncClient, slug: str) -> dict[str, Any]:
+    """The council's finished export record (its job must end done)."""
+    job = await finished_export_job(admin, slug)
+    assert job["state"] == "done", job
+    export: dict[str, Any] = job["export"]
+    assert job["download_url"] == export["download_url"]
+    return export

@@ -10,12 +10,13 @@ import httpx
 from civicshare.admin.archive import import_council
 from civicshare.admin.principal import COMMAND_LINE
 from civicshare.db.engine import Database
-from tests.admin.conftest import new_council
+from civicshare.services import PlatformServices
+from tests.admin.conftest import export_council, new_council
 from tests.support import host_for, record_transaction
 
 
 async def test_the_life_of_a_council(
-    admin: httpx.AsyncClient, http: httpx.AsyncClient, database: Database, tmp_path: Path
+    admin: httpx.AsyncClient, http: httpx.AsyncClient, database: Database, tmp_path: Path, job_worker: PlatformServices
 ) -> None:
     definition = new_council(name="Borough of Lifecycle")
     slug = definition["slug"]
@@ -44,7 +45,7 @@ async def test_the_life_of_a_council(
 
     assert (await admin.post(f"/admin/v1/councils/{slug}/offboard")).json()["status"] == "offboarding"
     assert (await http.get("/api/v1/council", headers=host_for(slug))).status_code == 503
-    export = (await admin.post(f"/admin/v1/councils/{slug}/exports")).json()
+    export = await export_council(admin, slug)
     archive = tmp_path / "lifecycle.zip"
     archive.write_bytes((await admin.get(export["download_url"])).content)
     purged = await admin.post(f"/admin/v1/councils/{slug}/purge", json={"force": True})

@@ -17,6 +17,7 @@ BEYOND_BIGINT = 2**63
         ("GET", f"/admin/v1/audit-events/{BEYOND_BIGINT}"),
         ("GET", f"/admin/v1/exports/{BEYOND_BIGINT}"),
         ("GET", f"/admin/v1/exports/{BEYOND_BIGINT}/archive"),
+        ("GET", f"/admin/v1/councils/anywhere/export-jobs/{BEYOND_BIGINT}"),
         ("GET", f"/admin/v1/api-keys/{BEYOND_BIGINT}"),
         ("POST", f"/admin/v1/api-keys/{BEYOND_BIGINT}/revoke"),
         ("GET", "/admin/v1/api-keys/-1"),

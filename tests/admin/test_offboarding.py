@@ -20,7 +20,8 @@ from civicshare.admin.principal import COMMAND_LINE
 from civicshare.cli import main
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.db.metadata import tenant_metadata
-from tests.admin.conftest import onboard
+from civicshare.services import PlatformServices
+from tests.admin.conftest import export_council, onboard
 from tests.support import record_transaction, tenant_context_for
 
 
@@ -46,13 +47,11 @@ async def download(admin: httpx.AsyncClient, export: dict[str, Any], to: Path) -
 
 
 async def test_an_export_holds_every_table_with_a_manifest_and_checksums(
-    admin: httpx.AsyncClient, database: Database
+    admin: httpx.AsyncClient, database: Database, job_worker: PlatformServices
 ) -> None:
     slug = (await onboard(admin))["slug"]
     await record_transaction(database, slug, "ada@example.org")
-    exported = await admin.post(f"/admin/v1/councils/{slug}/exports")
-    assert exported.status_code == 201, exported.text
-    export = exported.json()
+    export = await export_council(admin, slug)
     assert export["row_counts"]["transactions"] == 1 and export["row_counts"]["transaction_events"] == 1
     archive = zipfile.ZipFile(io.BytesIO((await admin.get(export["download_url"])).content))
     manifest = json.loads(archive.read("manifest.json"))
@@ -66,11 +65,13 @@ async def test_an_export_holds_every_table_with_a_manifest_and_checksums(
     assert [item["id"] for item in listed["items"]] == [export["id"]]
 
 
-async def test_purging_needs_offboarding_an_export_and_the_grace_period(admin: httpx.AsyncClient) -> None:
+async def test_purging_needs_offboarding_an_export_and_the_grace_period(
+    admin: httpx.AsyncClient, job_worker: PlatformServices
+) -> None:
     slug = (await onboard(admin))["slug"]
     early = await admin.post(f"/admin/v1/councils/{slug}/purge", json={"force": True})
     assert early.status_code == 409 and early.json()["type"] == "urn:civicshare:problem:wrong-council-state"
-    await admin.post(f"/admin/v1/councils/{slug}/exports")  # before offboarding: does not count
+    await export_council(admin, slug)  # before offboarding: does not count
 
     offboarding = (await admin.post(f"/admin/v1/councils/{slug}/offboard")).json()
     assert offboarding["status"] == "offboarding"
@@ -78,7 +79,7 @@ async def test_purging_needs_offboarding_an_export_and_the_grace_period(admin: h
     no_export = await admin.post(f"/admin/v1/councils/{slug}/purge", json={"force": True})
     assert no_export.status_code == 409 and no_export.json()["type"] == "urn:civicshare:problem:export-required"
 
-    await admin.post(f"/admin/v1/councils/{slug}/exports")
+    await export_council(admin, slug)
     in_grace = await admin.post(f"/admin/v1/councils/{slug}/purge")
     assert in_grace.status_code == 409 and in_grace.json()["type"] == "urn:civicshare:problem:grace-period"
     assert (await admin.post(f"/admin/v1/councils/{slug}/resume")).status_code == 409
@@ -92,14 +93,14 @@ async def test_purging_needs_offboarding_an_export_and_the_grace_period(admin: h
 
 
 async def test_export_purge_import_gives_back_identical_rows(
-    admin: httpx.AsyncClient, database: Database, tmp_path: Path
+    admin: httpx.AsyncClient, database: Database, tmp_path: Path, job_worker: PlatformServices
 ) -> None:
     slug = (await onboard(admin))["slug"]
     for email in ("ada@example.org", "grace@example.org", "alan@example.org"):
         await record_transaction(database, slug, email)
     before = await all_rows(database, slug)
     await admin.post(f"/admin/v1/councils/{slug}/offboard")
-    export = (await admin.post(f"/admin/v1/councils/{slug}/exports")).json()
+    export = await export_council(admin, slug)
     path = await download(admin, export, tmp_path)
     assert (await admin.post(f"/admin/v1/councils/{slug}/purge", json={"force": True})).status_code == 200
 
@@ -115,11 +116,11 @@ async def test_export_purge_import_gives_back_identical_rows(
 
 
 async def test_a_damaged_or_clashing_archive_is_refused_whole(
-    admin: httpx.AsyncClient, database: Database, tmp_path: Path
+    admin: httpx.AsyncClient, database: Database, tmp_path: Path, job_worker: PlatformServices
 ) -> None:
     slug = (await onboard(admin))["slug"]
     await record_transaction(database, slug, "ada@example.org")
-    path = await download(admin, (await admin.post(f"/admin/v1/councils/{slug}/exports")).json(), tmp_path)
+    path = await download(admin, await export_council(admin, slug), tmp_path)
     with pytest.raises(ArchiveRefused, match="already exists"):
         await import_council(database.engine, path, COMMAND_LINE)
 

@@ -18,6 +18,11 @@ async def test_the_admin_document_validates_and_covers_only_the_admin_api(http: 
     assert "OperatorKey" in document["components"]["securitySchemes"]
     audit_methods = set(document["paths"]["/admin/v1/audit-events/{event_id}"])
     assert audit_methods == {"get"}
+    start = document["paths"]["/admin/v1/councils/{slug}/exports"]["post"]["responses"]
+    assert set(start["202"]["headers"]) == {"Location", "Retry-After"}
+    assert "application/problem+json" in start["404"]["content"]
+    poll = document["paths"]["/admin/v1/councils/{slug}/export-jobs/{job_id}"]["get"]["responses"]
+    assert "application/problem+json" in poll["404"]["content"]
 
 
 async def test_the_interactive_reference_is_served(http: httpx.AsyncClient) -> None:

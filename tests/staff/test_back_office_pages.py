@@ -288,6 +288,8 @@ STAFF_PAGES = (
     "/staff",
     "/staff/requests",
     "/staff/requests.csv",
+    "/staff/exports",
+    "/staff/exports/1/file",
     "/staff/requests/{reference}",
     "/staff/requests/{reference}/assign",
     "/staff/responses",

@@ -15,7 +15,7 @@ import hashlib
 import json
 import secrets
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -119,8 +119,14 @@ async def _write_tables(connection: AsyncConnection, archive: zipfile.ZipFile) -
     return written
 
 
-async def export_council(engine: AsyncEngine, data_dir: Path, operator: Operator, slug: str) -> ExportResource:
-    """Write the council's archive under the data dir and record it (audited); any status will do."""
+Recorded = Callable[[AsyncConnection, ExportResource], Awaitable[None]]
+
+
+async def export_council(
+    engine: AsyncEngine, data_dir: Path, operator: Operator, slug: str, *, recorded: Recorded | None = None
+) -> ExportResource:
+    """Write the council's archive under the data dir and record it (audited); any status will do.
+    `recorded` runs in the transaction that records it (an export job marks itself done there)."""
     folder = exports_dir(data_dir, slug)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -191,6 +197,8 @@ async def export_council(engine: AsyncEngine, data_dir: Path, operator: Operator
             )
             exported = export_resource(dict(row))
             await audit.record(connection, operator, "council.exported", council=slug, after=exported.model_dump())
+            if recorded is not None:
+                await recorded(connection, exported)
         return exported
     except BaseException:
         partial.unlink(missing_ok=True)

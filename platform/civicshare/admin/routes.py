@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, Router, delete, get, patch, post, put
-from litestar.datastructures import UploadFile
+from litestar.datastructures import ResponseHeader, UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
@@ -17,7 +17,18 @@ from litestar.response import File
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.admin import archive, audit, branding, councils, deliveries, groups, keys, offboarding, usage
+from civicshare.admin import (
+    archive,
+    audit,
+    branding,
+    councils,
+    deliveries,
+    export_jobs,
+    groups,
+    keys,
+    offboarding,
+    usage,
+)
 from civicshare.admin import email as council_email
 from civicshare.admin.audit import audit_query
 from civicshare.admin.errors import conflict, invalid, not_found
@@ -35,6 +46,7 @@ from civicshare.admin.schemas import (
     CouncilPage,
     CouncilResource,
     CreatedApiKey,
+    ExportJobResource,
     ExportPage,
     ExportResource,
     GroupModuleBody,
@@ -361,9 +373,37 @@ async def remove_group_module(
 # --- exports ----------------------------------------------------------------------------------------
 
 
-@post("/councils/{slug:str}/exports", summary="Export everything a council owns into a downloadable archive")
-async def export_council(services: Services, operator: CurrentOperator, slug: SlugPath) -> ExportResource:
-    return await archive.export_council(services.database.engine, services.settings.data_dir, operator, slug)
+def _export_job_answer(job: ExportJobResource, status_code: int) -> Response[ExportJobResource]:
+    headers = {"Location": job.poll_url}
+    if job.state in ("queued", "running"):
+        headers["Retry-After"] = str(export_jobs.POLL_SECONDS)
+    return Response(job, status_code=status_code, headers=headers)
+
+
+@post(
+    "/councils/{slug:str}/exports",
+    status_code=202,
+    summary="Start exporting everything a council owns (answers 202 with an export job to poll)",
+    response_headers=[
+        ResponseHeader(name="Location", description="the export job to poll", documentation_only=True),
+        ResponseHeader(name="Retry-After", description="seconds to wait before polling", documentation_only=True),
+    ],
+)
+async def export_council(services: Services, operator: CurrentOperator, slug: SlugPath) -> Response[ExportJobResource]:
+    """The job worker writes the archive. Poll the `Location` until `state` is `done` (the archive then
+    downloads from `download_url`) or `failed` (`error` says why)."""
+    async with changing(services) as connection:
+        job = await export_jobs.request_export(connection, operator, slug)
+    return _export_job_answer(job, 202)
+
+
+@get("/councils/{slug:str}/export-jobs/{job_id:int}", summary="Poll a council export job")
+async def read_export_job(services: Services, slug: SlugPath, job_id: FromPath[int]) -> Response[ExportJobResource]:
+    """`queued` or `running` (with `Retry-After`), `done` with its archive's record and download link,
+    or `failed` with why."""
+    async with reading(services) as connection:
+        job = await export_jobs.read_job(connection, slug, job_id)
+    return _export_job_answer(job, 200)
 
 
 @get("/exports", summary="List council exports")
@@ -592,6 +632,7 @@ ADMIN_HANDLERS = [
     set_group_module,
     remove_group_module,
     export_council,
+    read_export_job,
     list_exports,
     read_export,
     download_export,

@@ -157,6 +157,23 @@ class ExportPage(Wire):
     next_cursor: str | None
 
 
+class ExportJobResource(Wire):
+    """An export the job worker runs: poll `poll_url` until `state` is `done` (then download from
+    `download_url`) or `failed` (then `error` says why)."""
+
+    id: int
+    council: str
+    state: Literal["queued", "running", "done", "failed"]
+    requested_by: str
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None = Field(description="why the export failed; null unless failed")
+    export: ExportResource | None = Field(description="the archive's record once done")
+    download_url: str | None = Field(description="where the archive downloads from once done")
+    poll_url: str
+
+
 class PurgeResult(Wire):
     council: str
     schema_dropped: str

@@ -73,6 +73,25 @@ council_exports = Table(
     Index("ix_council_exports_council_id", "council", "id"),
 )
 
+# An operator's request for a council export, run by the job worker; polled until done or failed.
+council_export_jobs = Table(
+    "council_export_jobs",
+    platform_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("council", String(63), nullable=False),
+    Column("state", String(8), nullable=False, server_default="queued"),
+    Column("requested_by", Text, nullable=False),
+    Column("requested_by_name", Text, nullable=False),
+    Column("requested_via", String(16), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("export_id", BigInteger, ForeignKey("council_exports.id", ondelete="SET NULL"), nullable=True),
+    Column("error", Text, nullable=True),
+    CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),
+    Index("ix_council_export_jobs_council_id", "council", "id"),
+)
+
 tenant_offboarding = Table(
     "tenant_offboarding",
     platform_metadata,

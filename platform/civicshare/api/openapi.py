@@ -76,6 +76,15 @@ class ErrorFormat:
 PROBLEM_DETAILS = ErrorFormat({"Problem": PROBLEM_SCHEMA}, {PROBLEM_JSON: "Problem"})
 
 
+def _type_headers(responses: dict[str, Any]) -> None:
+    """Documentation-only response headers (`Location`, `Retry-After`) come without the schema OpenAPI
+    requires: they are strings."""
+    for response in responses.values():
+        for header in response.get("headers", {}).values():
+            if "schema" not in header and "content" not in header:
+                header["schema"] = {"type": "string"}
+
+
 def with_error_responses(
     document: Mapping[str, Any], formats: Mapping[str, ErrorFormat] | None = None
 ) -> dict[str, Any]:
@@ -95,6 +104,7 @@ def with_error_responses(
                 continue
             responses = operation["responses"]
             responses.pop("400", None)
+            _type_headers(responses)
             for status, description in ERROR_STATUSES.items():
                 if status == "409" and method in _READS:
                     continue

@@ -80,3 +80,24 @@ saved_filters = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_saved_filters_owner_subject", "owner_subject"),
 )
+
+# An officer's filtered queue too large to stream, written to a CSV file by the job worker.
+queue_exports = Table(
+    "queue_exports",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("officer_subject", String(255), nullable=False),
+    Column("officer_name", String(255), nullable=False),
+    Column("filter", Text, nullable=False),
+    # The officer's reach when they asked: the services their teams work on (null: all) and their teams.
+    Column("allowed", JSONB, nullable=True),
+    Column("teams", JSONB, nullable=False, server_default="[]"),
+    Column("state", String(8), nullable=False, server_default="queued"),
+    Column("rows", BigInteger, nullable=True),
+    Column("file_name", Text, nullable=True),
+    Column("size_bytes", BigInteger, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("requested_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Index("ix_queue_exports_officer_subject_id", "officer_subject", "id"),
+)

@@ -3,8 +3,6 @@ the filter under a name for next time."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -13,82 +11,59 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import Stream
-from sqlalchemy import select
+from litestar.response import File, Stream
 
+from civicshare.api.problems import Problem
 from civicshare.casework.saved_filters import NAME_MAX_LENGTH, TooManySavedFilters, forget_filter, save_filter
 from civicshare.casework.service import record_action
 from civicshare.db.engine import tenant_connection
 from civicshare.modules.working_days import uk_today
 from civicshare.staff.filters import queue_request
-from civicshare.staff.queue import conditions, sla_clock
-from civicshare.staff.views import short_location
+from civicshare.staff.queue import conditions
+from civicshare.staff.queue_csv import csv_lines, rows_up_to
+from civicshare.staff.queue_exports import (
+    Reach,
+    officer_export,
+    officer_exports,
+    queue_exports_dir,
+    request_queue_export,
+)
 from civicshare.staff.visit import StaffVisit, text_problems
-from civicshare.transactions.tables import transactions
-from civicshare.transactions.views import Wording
-from civicshare.web.service import CHANNEL_NAMES, uk_date_time
 from civicshare.web.site import FieldError
 
-CSV_COLUMNS = (
-    "reference",
-    "service",
-    "status",
-    "due",
-    "channel",
-    "submitted",
-    "assigned to",
-    "location",
-    "email",
-)
 QUERY_MAX_LENGTH = 2000
-
-
-def _csv_line(values: list[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(values)
-    return buffer.getvalue()
 
 
 @get("/requests.csv")
 async def export_queue(staff_visit: NamedDependency[StaffVisit], request: Request[Any, Any, State]) -> Response[Any]:
-    """The filtered queue, every row of it, as CSV (streamed, so a large council's export holds no memory)."""
+    """The filtered queue, every row of it, as CSV: streamed at once (holding no memory) up to
+    `queue_export_stream_max_rows`; beyond that, written by the job worker for the officer to download
+    from "Your exports"."""
     visit = staff_visit
     services = visit.services
     council = visit.web.council
     asked = await queue_request(visit, dict(request.query_params.items()))
     today = uk_today()
     where = conditions(asked.read.wanted, today, visit.officer.subject, visit.allowed, visit.teams)
-    query = (
-        select(transactions)
-        .where(*where)
-        .order_by(transactions.c.due_on.asc().nulls_last(), transactions.c.created_at, transactions.c.id)
-    )
+    filter_query = urlencode(asked.read.typed)
+    most = services.settings.queue_export_stream_max_rows
     async with tenant_connection(services.database.engine, council) as connection:
-        await record_action(connection, visit.casework_officer, "exported", filter=urlencode(asked.read.typed))
+        if await rows_up_to(connection, where, most) > most:
+            reach = Reach(visit.officer.subject, visit.casework_officer.name, visit.allowed, visit.teams)
+            export_id = await request_queue_export(connection, council.slug, reach, filter_query)
+            await record_action(
+                connection, visit.casework_officer, "exported", filter=filter_query, prepared_as=export_id
+            )
+        else:
+            export_id = None
+            await record_action(connection, visit.casework_officer, "exported", filter=filter_query)
+    if export_id is not None:
+        return visit.page("staff/export_prepared.html", status=202, title="Your export is being prepared", most=most)
 
     async def lines() -> AsyncIterator[str]:
-        yield _csv_line(list(CSV_COLUMNS))
-        wordings: dict[str, Wording] = {}
         async with tenant_connection(services.database.engine, council) as connection:
-            rows = await connection.stream(query.execution_options(yield_per=500))
-            async for row in rows.mappings():
-                wording = wordings.get(row["service"]) or wordings.setdefault(
-                    row["service"], Wording(asked.offerings, services, row["service"])
-                )
-                clock = sla_clock(row["due_on"], row["closed_at"] is not None, today, row.get("sla_paused_at"))
-                yield _csv_line(
-                    [
-                        row["reference"],
-                        wording.title,
-                        wording.label(row["status"]),
-                        clock.words,
-                        CHANNEL_NAMES.get(row["channel"], row["channel"]),
-                        uk_date_time(row["created_at"]),
-                        row["assignee_name"] or "",
-                        short_location(dict(row)),
-                        row["contact_email"] or "",
-                    ]
-                )
+            async for line in csv_lines(connection, where, asked.offerings, services, today):
+                yield line
 
     filename = f"{council.slug}-requests-{today.isoformat()}.csv"
     return Stream(
@@ -99,6 +74,42 @@ async def export_queue(staff_visit: NamedDependency[StaffVisit], request: Reques
             "cache-control": "private, no-store",
             "x-content-type-options": "nosniff",
         },
+    )
+
+
+@get("/exports")
+async def your_exports(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
+    """The officer's own large exports at this council, latest first."""
+    visit = staff_visit
+    async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
+        exports = await officer_exports(connection, visit.officer.subject)
+    waiting = any(export["state"] in ("queued", "running") for export in exports)
+    return visit.page("staff/exports.html", title="Your exports", exports=exports, waiting=waiting)
+
+
+@get("/exports/{export_id:str}/file")
+async def download_export(staff_visit: NamedDependency[StaffVisit], export_id: FromPath[str]) -> Response[Any]:
+    """The CSV file of one of the officer's own exports (404 for anyone else's, or one not ready)."""
+    visit = staff_visit
+    council = visit.web.council
+    found = None
+    if export_id.isdigit() and len(export_id) < 19:
+        async with tenant_connection(visit.services.database.engine, council) as connection:
+            found = await officer_export(connection, visit.officer.subject, int(export_id))
+            if found is not None and found["state"] == "done":
+                await record_action(
+                    connection, visit.casework_officer, "export_downloaded", filter=found["filter"], export=found["id"]
+                )
+    path = queue_exports_dir(visit.services.settings.data_dir, council.slug) / str(found and found["file_name"])
+    if found is None or found["state"] != "done" or not path.is_file():
+        raise Problem(
+            404, "Export not found", f"You have no export {export_id} ready to download.", name="export-not-found"
+        )
+    return File(
+        path=path,
+        filename=found["file_name"],
+        media_type="text/csv; charset=utf-8",
+        headers={"cache-control": "private, no-store", "x-content-type-options": "nosniff"},
     )
 
 
@@ -135,4 +146,4 @@ async def remove_filter(
     return staff_visit.redirect("/staff/requests")
 
 
-HANDLERS = [export_queue, keep_filter, remove_filter]
+HANDLERS = [export_queue, your_exports, download_export, keep_filter, remove_filter]
