@@ -45,7 +45,6 @@ outbox_events = Table(
     # NULL until the dispatcher has written one delivery row per subscriber for it.
     Column("fanned_out_at", DateTime(timezone=True), nullable=True),
     Index("ix_outbox_events_waiting", "id", postgresql_where=text("fanned_out_at IS NULL")),
-    Index("ix_outbox_events_reference", "reference"),
 )
 
 event_deliveries = Table(

@@ -42,7 +42,6 @@ def upgrade() -> None:
         schema=schema,
         postgresql_where=sa.text("fanned_out_at IS NULL"),
     )
-    op.create_index(op.f("ix_outbox_events_reference"), "outbox_events", ["reference"], schema=schema)
     op.create_table(
         "event_deliveries",
         sa.Column("event_id", sa.BigInteger(), nullable=False),
