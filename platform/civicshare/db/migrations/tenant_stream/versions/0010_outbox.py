@@ -73,10 +73,12 @@ def upgrade() -> None:
         schema=schema,
         postgresql_where=sa.text("state IN ('retrying', 'dead')"),
     )
-    op.execute(notify_trigger_sql(schema))
+    for statement in notify_trigger_sql(schema):
+        op.execute(statement)
 
 
 def downgrade() -> None:
     schema = tenant_schema()
     op.drop_table("event_deliveries", schema=schema)
     op.drop_table("outbox_events", schema=schema)
+    op.execute(f'DROP FUNCTION IF EXISTS "{schema}".notify_outbox()')
