@@ -16,6 +16,7 @@ from civicshare.admin.export_jobs import ExportParts, export_tasks
 from civicshare.db.job_queue import EXPORTS_QUEUE
 from civicshare.notifications.dispatcher import DispatchSettings
 from civicshare.notifications.jobs import CONTEXT_KEY, QUEUE, OutboxParts, OutboxRelay, make_job_app
+from civicshare.notifications.platform_subscribers import platform_subscribers
 from civicshare.notifications.retries import RetryPolicy
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
@@ -24,6 +25,12 @@ from civicshare.staff.queue_exports import queue_export_tasks
 
 logger = logging.getLogger(__name__)
 RESTART_PAUSE_SECONDS = 2.0
+
+
+def register_platform_subscribers(services: PlatformServices) -> None:
+    """The platform's own subscribers (email to residents, signed webhooks), built only where jobs run:
+    a serving worker without jobs opens no mail provider or webhook HTTP client."""
+    services.event_subscribers.extend(platform_subscribers(services))
 
 
 def outbox_parts(services: PlatformServices) -> OutboxParts:
@@ -117,7 +124,7 @@ async def _run_once(
 
 def run_job_worker_command() -> None:
     """`civicshare worker`, and the job worker process `civicshare demo` starts: settings from the
-    environment, services as the app builds them (so with the same event subscribers)."""
+    environment, services as the app builds them, with the platform's own subscribers."""
     from civicshare.app import build_services
     from civicshare.observability.logs import configure_logging, wants_json
     from civicshare.settings import load_settings
@@ -127,6 +134,7 @@ def run_job_worker_command() -> None:
 
     async def run() -> None:
         services = build_services(settings)
+        register_platform_subscribers(services)
         try:
             await run_job_worker(services)
         finally:
