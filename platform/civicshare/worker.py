@@ -1,5 +1,5 @@
 """The job worker: procrastinate's workers on the `outbox` queue (beside the outbox relay) and on the
-`exports` queue (council exports, large CSV exports), each with its own slots.
+`exports` queue (council exports, large CSV exports, the hourly tidy-up), each with its own slots.
 
 `civicshare worker` runs it as a process of its own; with `worker_in_process` each serving worker runs
 one in its event loop (small deployments); `civicshare demo` starts one beside the web workers. A
@@ -14,6 +14,8 @@ import logging
 from civicshare.admin.export_jobs import CONTEXT_KEY as EXPORTS_CONTEXT_KEY
 from civicshare.admin.export_jobs import ExportParts, export_tasks
 from civicshare.db.job_queue import EXPORTS_QUEUE
+from civicshare.housekeeping import CONTEXT_KEY as HOUSEKEEPING_CONTEXT_KEY
+from civicshare.housekeeping import housekeeping_tasks
 from civicshare.notifications.dispatcher import DispatchSettings
 from civicshare.notifications.jobs import CONTEXT_KEY, QUEUE, OutboxParts, OutboxRelay, make_job_app
 from civicshare.notifications.platform_subscribers import platform_subscribers
@@ -91,13 +93,18 @@ async def _run_once(
     app = make_job_app(services.database.url, max_connections=concurrency + exports_at_once + 2)
     app.add_tasks_from(export_tasks, namespace="")
     app.add_tasks_from(queue_export_tasks, namespace="")
+    app.add_tasks_from(housekeeping_tasks, namespace="")
     export_parts = ExportParts(services.database.engine, services.settings.data_dir)
     async with app.open_async():
         # Exports run on their own queue and slots: a long archive never holds up a delivery.
         exports = app.run_worker_async(
             queues=[EXPORTS_QUEUE],
             concurrency=exports_at_once,
-            additional_context={EXPORTS_CONTEXT_KEY: export_parts, QUEUE_EXPORTS_CONTEXT_KEY: services},
+            additional_context={
+                EXPORTS_CONTEXT_KEY: export_parts,
+                QUEUE_EXPORTS_CONTEXT_KEY: services,
+                HOUSEKEEPING_CONTEXT_KEY: services,
+            },
             delete_jobs="successful",
             install_signal_handlers=install_signal_handlers and not outbox,
             shutdown_graceful_timeout=10,
