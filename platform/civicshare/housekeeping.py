@@ -1,5 +1,7 @@
-"""The job worker's hourly tidy-up of every council's logs: delivered events and the webhook log after
-`delivered_events_keep_days`, system API idempotency keys after `idempotency_keys_keep_hours`.
+"""The job worker's housekeeping. Hourly, every council's logs are tidied: delivered events and the
+webhook log after `delivered_events_keep_days`, system API idempotency keys after
+`idempotency_keys_keep_hours`. Every few minutes, long jobs whose worker died (no heartbeat) are failed
+with why, so whoever asked sees it rather than "running" for ever.
 
 Each council is tidied in its own transaction, named explicitly; one council's trouble is logged and
 the others are still tidied.
@@ -7,17 +9,20 @@ the others are still tidied.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import procrastinate
 
+from civicshare.admin import export_jobs
 from civicshare.db.engine import tenant_connection
 from civicshare.db.job_queue import EXPORTS_QUEUE
 from civicshare.notifications.retention import forget_delivered_events
 from civicshare.notifications.webhooks.retention import forget_old_webhook_log
 from civicshare.services import PlatformServices
+from civicshare.staff import queue_exports
 from civicshare.systems.idempotency import forget_answers_before
 from civicshare.tenancy.context import TenantContext
 
@@ -73,3 +78,28 @@ async def tidy(context: procrastinate.JobContext, timestamp: int) -> None:
             "idempotency_keys": sum(t.idempotency_keys for t in tidied.values()),
         },
     )
+
+
+async def abandon_stalled_jobs(app: procrastinate.App, services: PlatformServices) -> int:
+    """Fail the long jobs whose worker stopped beating, and what they were writing; returns how many."""
+    abandoned = 0
+    for job in await app.job_manager.get_stalled_jobs(queue=EXPORTS_QUEUE):
+        arguments = job.task_kwargs
+        council = str(arguments.get("council"))
+        if job.task_name == export_jobs.EXPORT_TASK:
+            await export_jobs.mark_abandoned(services.database.engine, council, int(str(arguments["job_id"])))
+        elif job.task_name == queue_exports.QUEUE_EXPORT_TASK:
+            await queue_exports.mark_abandoned(services, council, int(str(arguments["export_id"])))
+        await app.job_manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
+        logger.warning("job abandoned: its worker stopped", extra={"task": job.task_name, "job": job.id})
+        abandoned += 1
+    return abandoned
+
+
+async def abandon_stalled_jobs_periodically(app: procrastinate.App, services: PlatformServices) -> None:
+    while True:
+        await asyncio.sleep(services.settings.outbox_sweep_seconds)
+        try:
+            await abandon_stalled_jobs(app, services)
+        except Exception:
+            logger.warning("stalled jobs not checked; trying again next round", exc_info=True)

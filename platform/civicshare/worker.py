@@ -15,7 +15,7 @@ from civicshare.admin.export_jobs import CONTEXT_KEY as EXPORTS_CONTEXT_KEY
 from civicshare.admin.export_jobs import ExportParts, export_tasks
 from civicshare.db.job_queue import EXPORTS_QUEUE
 from civicshare.housekeeping import CONTEXT_KEY as HOUSEKEEPING_CONTEXT_KEY
-from civicshare.housekeeping import housekeeping_tasks
+from civicshare.housekeeping import abandon_stalled_jobs_periodically, housekeeping_tasks
 from civicshare.notifications.dispatcher import DispatchSettings
 from civicshare.notifications.jobs import CONTEXT_KEY, QUEUE, OutboxParts, OutboxRelay, make_job_app
 from civicshare.notifications.platform_subscribers import platform_subscribers
@@ -109,8 +109,13 @@ async def _run_once(
             install_signal_handlers=install_signal_handlers and not outbox,
             shutdown_graceful_timeout=10,
         )
+        watching = asyncio.create_task(abandon_stalled_jobs_periodically(app, services))
         if not outbox:
-            await exports
+            try:
+                await exports
+            finally:
+                watching.cancel()
+                await asyncio.gather(watching, return_exceptions=True)
             return
         exporting = asyncio.create_task(exports)
         relay = asyncio.create_task(OutboxRelay(app, parts, services.database.url).run())
@@ -124,9 +129,9 @@ async def _run_once(
                 shutdown_graceful_timeout=10,
             )
         finally:
-            relay.cancel()
-            exporting.cancel()
-            await asyncio.gather(relay, exporting, return_exceptions=True)
+            for task in (relay, exporting, watching):
+                task.cancel()
+            await asyncio.gather(relay, exporting, watching, return_exceptions=True)
 
 
 def run_job_worker_command() -> None:
