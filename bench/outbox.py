@@ -8,12 +8,13 @@ while a connection LISTENs on the outbox channel as a job worker's relay does. O
 statement is the outbox's worst case: grouped submissions share the NOTIFY and the commit.
 Target: with events at most 10% lower.
 
-Delivery: a job worker (`bench.outbox_worker`: procrastinate, the relay and the dispatcher, one
-subscriber posting each event with httpx) in a process of its own, a receiver (`bench.outbox_receiver`,
-uvicorn) in another; EVENTS submissions are written over the councils and the time until the receiver
-holds every event gives the rate. Target: faster than the submit rate with events, so the queue never
-grows under the submit load. Last, what the dispatcher delivers in-process to a subscriber that does
-nothing: the ceiling of the queue itself, the rest being the HTTP client and the receiver.
+Delivery: a job worker (`bench.outbox_worker`: procrastinate, the relay and the dispatcher, the platform's
+webhook subscriber, each council with one endpoint) in a process of its own, a receiver
+(`bench.outbox_receiver`, uvicorn, counting distinct webhook-ids) in another; EVENTS submissions are
+written over the councils and the time until the receiver holds every event gives the rate. Target:
+faster than the submit rate with events, so the queue never grows under the submit load. Last, what
+the dispatcher delivers in-process to a subscriber that does nothing: the ceiling of the queue itself,
+the rest being the webhooks' own work (their log, signing, HTTP) and the receiver.
 
     .venv/bin/python -m bench outbox
 """
@@ -34,11 +35,16 @@ import httpx
 from rich.table import Table
 
 from bench.harness import BenchDatabase, verdict
+from bench.outbox_worker import bench_settings
+from civicshare.casework.service import Officer
 from civicshare.db.driver import CouncilStatement
+from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.notifications.dispatcher import DispatchSettings, dispatch_council
 from civicshare.notifications.events import OutboxEvent
 from civicshare.notifications.retries import RetryPolicy
 from civicshare.notifications.tables import NOTIFY_CHANNEL
+from civicshare.notifications.webhooks import endpoints
+from civicshare.notifications.webhooks.config import secret_box
 from civicshare.settings import PROJECT_ROOT
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.definitions import TenantDefinition
@@ -128,7 +134,18 @@ async def _delivery_rate(database: BenchDatabase, councils: list[TenantContext])
     port = _free_port()
     receiver = _start(["-m", "uvicorn", "bench.outbox_receiver:app", "--port", str(port), "--log-level", "warning"])
     url = f"http://127.0.0.1:{port}/events"
-    worker = _start(["-m", "bench.outbox_worker", database.url, url])
+    async with database.database.engine.begin() as connection:
+        for tenant in councils:
+            await connection.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema})
+            await endpoints.register(
+                connection,
+                secret_box(bench_settings(database.url)),
+                Officer("bench", "bench"),
+                url=url,
+                description="bench receiver",
+                event_types=None,
+            )
+    worker = _start(["-m", "bench.outbox_worker", database.url])
     try:
         async with httpx.AsyncClient(timeout=5) as client:
             for _ in range(100):

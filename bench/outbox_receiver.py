@@ -1,4 +1,5 @@
-"""The local HTTP receiver `bench outbox` delivers to: counts the events POSTed to it (GET /count).
+"""The local HTTP receiver `bench outbox` delivers webhooks to: counts the distinct `webhook-id`s POSTed
+to it (GET answers "distinct posts").
 
 .venv/bin/python -m uvicorn bench.outbox_receiver:app --port PORT
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-received: set[str] = set()
+received: set[bytes] = set()
 posts = 0
 
 
@@ -15,17 +16,13 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     global posts
     if scope["type"] != "http":
         return
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+    while (await receive()).get("more_body"):
+        pass
     answer = b""
     if scope["method"] == "POST":
         posts += 1
-        received.add(body[:200].decode(errors="replace"))
+        received.update(value for name, value in scope["headers"] if name == b"webhook-id")
     else:
         answer = f"{len(received)} {posts}".encode()
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.start", "status": 204 if not answer else 200, "headers": []})
     await send({"type": "http.response.body", "body": answer})

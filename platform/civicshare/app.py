@@ -50,7 +50,6 @@ from civicshare.integrations.open311.service import GEOREPORT_ERRORS
 from civicshare.integrations.system_api.key_routes import KEY_ROUTES
 from civicshare.integrations.system_api.routes import system_router
 from civicshare.modules import ModuleRegistry, installed_core_version
-from civicshare.notifications.platform_subscribers import platform_subscribers
 from civicshare.notifications.routes import STAFF_DELIVERY_ROUTES
 from civicshare.notifications.webhooks import routes as webhook_routes
 from civicshare.observability.logs import configure_logging, wants_json
@@ -108,7 +107,6 @@ def build_services(
         services.operator_verifiers = (OperatorTokenVerifier(services.identity.validator),)
     except IdentityNotConfigured as error:
         log.error("signing in is unavailable: %s", error)
-    services.event_subscribers.extend(platform_subscribers(services))
     return services
 
 
@@ -142,8 +140,9 @@ def _jobs_in_process(services: PlatformServices) -> asyncio.Task[None] | None:
     """With `worker_in_process`, a job worker in this serving worker's event loop (small deployments)."""
     if not services.settings.worker_in_process:
         return None
-    from civicshare.worker import run_job_worker
+    from civicshare.worker import register_platform_subscribers, run_job_worker
 
+    register_platform_subscribers(services)
     return asyncio.create_task(run_job_worker(services, install_signal_handlers=False))
 
 

@@ -138,6 +138,12 @@ class Settings(BaseSettings):
     outbox_sweep_seconds: float = Field(
         default=300, gt=0, description="how often a worker checks every council for events nobody was told of"
     )
+    delivered_events_keep_days: int = Field(
+        default=30, ge=1, description="days an event delivered everywhere, and the webhook log, are kept"
+    )
+    idempotency_keys_keep_hours: int = Field(
+        default=24, ge=1, description="hours a system's Idempotency-Key answers the same (then it is forgotten)"
+    )
 
     email_provider: EmailProviderName = Field(
         default=EmailProviderName.SMTP, description="what sends email to residents: an SMTP server or GOV.UK Notify"

@@ -1,5 +1,5 @@
 """The job worker: procrastinate's workers on the `outbox` queue (beside the outbox relay) and on the
-`exports` queue (council exports, large CSV exports), each with its own slots.
+`exports` queue (council exports, large CSV exports, the hourly tidy-up), each with its own slots.
 
 `civicshare worker` runs it as a process of its own; with `worker_in_process` each serving worker runs
 one in its event loop (small deployments); `civicshare demo` starts one beside the web workers. A
@@ -14,8 +14,11 @@ import logging
 from civicshare.admin.export_jobs import CONTEXT_KEY as EXPORTS_CONTEXT_KEY
 from civicshare.admin.export_jobs import ExportParts, export_tasks
 from civicshare.db.job_queue import EXPORTS_QUEUE
+from civicshare.housekeeping import CONTEXT_KEY as HOUSEKEEPING_CONTEXT_KEY
+from civicshare.housekeeping import abandon_stalled_jobs_periodically, housekeeping_tasks
 from civicshare.notifications.dispatcher import DispatchSettings
 from civicshare.notifications.jobs import CONTEXT_KEY, QUEUE, OutboxParts, OutboxRelay, make_job_app
+from civicshare.notifications.platform_subscribers import platform_subscribers
 from civicshare.notifications.retries import RetryPolicy
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
@@ -24,6 +27,12 @@ from civicshare.staff.queue_exports import queue_export_tasks
 
 logger = logging.getLogger(__name__)
 RESTART_PAUSE_SECONDS = 2.0
+
+
+def register_platform_subscribers(services: PlatformServices) -> None:
+    """The platform's own subscribers (email to residents, signed webhooks), built only where jobs run:
+    a serving worker without jobs opens no mail provider or webhook HTTP client."""
+    services.event_subscribers.extend(platform_subscribers(services))
 
 
 def outbox_parts(services: PlatformServices) -> OutboxParts:
@@ -84,19 +93,29 @@ async def _run_once(
     app = make_job_app(services.database.url, max_connections=concurrency + exports_at_once + 2)
     app.add_tasks_from(export_tasks, namespace="")
     app.add_tasks_from(queue_export_tasks, namespace="")
+    app.add_tasks_from(housekeeping_tasks, namespace="")
     export_parts = ExportParts(services.database.engine, services.settings.data_dir)
     async with app.open_async():
         # Exports run on their own queue and slots: a long archive never holds up a delivery.
         exports = app.run_worker_async(
             queues=[EXPORTS_QUEUE],
             concurrency=exports_at_once,
-            additional_context={EXPORTS_CONTEXT_KEY: export_parts, QUEUE_EXPORTS_CONTEXT_KEY: services},
+            additional_context={
+                EXPORTS_CONTEXT_KEY: export_parts,
+                QUEUE_EXPORTS_CONTEXT_KEY: services,
+                HOUSEKEEPING_CONTEXT_KEY: services,
+            },
             delete_jobs="successful",
             install_signal_handlers=install_signal_handlers and not outbox,
             shutdown_graceful_timeout=10,
         )
+        watching = asyncio.create_task(abandon_stalled_jobs_periodically(app, services))
         if not outbox:
-            await exports
+            try:
+                await exports
+            finally:
+                watching.cancel()
+                await asyncio.gather(watching, return_exceptions=True)
             return
         exporting = asyncio.create_task(exports)
         relay = asyncio.create_task(OutboxRelay(app, parts, services.database.url).run())
@@ -110,14 +129,14 @@ async def _run_once(
                 shutdown_graceful_timeout=10,
             )
         finally:
-            relay.cancel()
-            exporting.cancel()
-            await asyncio.gather(relay, exporting, return_exceptions=True)
+            for task in (relay, exporting, watching):
+                task.cancel()
+            await asyncio.gather(relay, exporting, watching, return_exceptions=True)
 
 
 def run_job_worker_command() -> None:
     """`civicshare worker`, and the job worker process `civicshare demo` starts: settings from the
-    environment, services as the app builds them (so with the same event subscribers)."""
+    environment, services as the app builds them, with the platform's own subscribers."""
     from civicshare.app import build_services
     from civicshare.observability.logs import configure_logging, wants_json
     from civicshare.settings import load_settings
@@ -127,6 +146,7 @@ def run_job_worker_command() -> None:
 
     async def run() -> None:
         services = build_services(settings)
+        register_platform_subscribers(services)
         try:
             await run_job_worker(services)
         finally:

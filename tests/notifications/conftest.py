@@ -12,7 +12,7 @@ from civicshare.app import build_services
 from civicshare.db.engine import Database, make_engine
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
-from civicshare.worker import run_job_worker
+from civicshare.worker import register_platform_subscribers, run_job_worker
 from tests.auth.conftest import council, dev_identity
 from tests.modules_e2e.conftest import councils
 from tests.notifications.receiver import EventReceiver, PostingSubscriber
@@ -63,6 +63,7 @@ async def platform_job_worker(settings: Settings, database_url: str) -> AsyncIte
     services = build_services(
         settings.model_copy(update=FAST_RETRIES), Database(make_engine(database_url, pool_size=4), database_url)
     )
+    register_platform_subscribers(services)
     running = asyncio.create_task(run_job_worker(services, install_signal_handlers=False))
     await asyncio.sleep(0.5)
     try:

@@ -10,12 +10,13 @@ import sys
 from civicshare.app import build_services
 from civicshare.db.engine import Database, make_engine
 from civicshare.settings import load_settings
-from civicshare.worker import run_job_worker
+from civicshare.worker import register_platform_subscribers, run_job_worker
 
 
 async def main(database_url: str) -> None:
     settings = load_settings(database_url=database_url)
     services = build_services(settings, Database(make_engine(database_url, pool_size=4), database_url))
+    register_platform_subscribers(services)
     await run_job_worker(services)
 
 

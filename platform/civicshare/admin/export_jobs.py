@@ -142,6 +142,24 @@ async def _claim(engine: AsyncEngine, council: str, job_id: int) -> dict[str, An
     return dict(row) if row is not None else None
 
 
+WORKER_STOPPED = "the job worker stopped while writing the archive; ask for the export again"
+
+
+async def mark_abandoned(engine: AsyncEngine, council: str, job_id: int) -> bool:
+    """A request whose worker died is failed with why (a retry could kill the next worker the same way)."""
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            update(council_export_jobs)
+            .where(
+                council_export_jobs.c.id == job_id,
+                council_export_jobs.c.council == council,
+                council_export_jobs.c.state.in_(("queued", "running")),
+            )
+            .values(state="failed", error=WORKER_STOPPED, finished_at=datetime.now(UTC))
+        )
+    return result.rowcount == 1
+
+
 async def run_export(parts: ExportParts, council: str, job_id: int) -> None:
     """Write the council's archive for request `job_id`; the request ends done or failed with why."""
     row = await _claim(parts.engine, council, job_id)

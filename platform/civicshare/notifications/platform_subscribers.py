@@ -1,5 +1,5 @@
 """The subscribers the platform itself runs for every council's events: email to residents and signed
-webhooks to council systems. `build_services` registers them; the job worker calls them."""
+webhooks to council systems. Only job workers build them (`civicshare.worker.register_platform_subscribers`)."""
 
 from __future__ import annotations
 

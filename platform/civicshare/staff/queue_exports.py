@@ -139,6 +139,23 @@ async def _write_file(
     return written
 
 
+WORKER_STOPPED = "the job worker stopped while writing the file; ask for the export again"
+
+
+async def mark_abandoned(services: PlatformServices, council_slug: str, export_id: int) -> bool:
+    """An export whose worker died is failed with why (a retry could kill the next worker the same way)."""
+    council = await services.directory.by_slug(council_slug)
+    if council is None:
+        return False
+    async with tenant_connection(services.database.engine, council) as connection:
+        result = await connection.execute(
+            update(queue_exports)
+            .where(queue_exports.c.id == export_id, queue_exports.c.state.in_(("queued", "running")))
+            .values(state="failed", error=WORKER_STOPPED, finished_at=datetime.now(UTC))
+        )
+    return result.rowcount == 1
+
+
 async def run_queue_export(services: PlatformServices, council_slug: str, export_id: int) -> None:
     """Write the council's export `export_id` to its file; it ends done, or failed with why."""
     council = await services.directory.by_slug(council_slug)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -81,3 +82,9 @@ async def remember(
         )
         .values(status_code=status_code, body=body)
     )
+
+
+async def forget_answers_before(connection: AsyncConnection, before: datetime) -> int:
+    """Forget the keys of writes made before `before` (a repeat after that is a new request)."""
+    result = await connection.execute(delete(system_idempotency).where(system_idempotency.c.created_at < before))
+    return result.rowcount

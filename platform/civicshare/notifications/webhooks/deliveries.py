@@ -6,11 +6,13 @@ connection held, so a slow receiver never keeps a pooled connection (or a transa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import String, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -59,43 +61,71 @@ def _opened(box: SecretBox, endpoint_id: int, url: str, sealed: str) -> OwedEndp
 
 
 async def owed_endpoints(
-    connection: AsyncConnection, box: SecretBox, kind: EventKind, event_id: str
-) -> list[OwedEndpoint]:
-    """Enabled endpoints that want this kind of event and have not yet received this event."""
-    delivered = exists().where(
-        and_(
-            webhook_deliveries.c.endpoint_id == webhook_endpoints.c.id,
-            webhook_deliveries.c.event_id == event_id,
-            webhook_deliveries.c.delivered_at.is_not(None),
+    connection: AsyncConnection, box: SecretBox, events: Sequence[tuple[EventKind, str]]
+) -> dict[str, list[OwedEndpoint]]:
+    """For each event (its kind and id): the enabled endpoints that want its kind and have not yet
+    received it. Two queries however many events; each endpoint's secret is opened once."""
+    found: dict[str, list[OwedEndpoint]] = {event_id: [] for _kind, event_id in events}
+    endpoints = (
+        await connection.execute(
+            select(
+                webhook_endpoints.c.id,
+                webhook_endpoints.c.url,
+                webhook_endpoints.c.secret_sealed,
+                webhook_endpoints.c.event_types,
+            )
+            .where(webhook_endpoints.c.enabled)
+            .order_by(webhook_endpoints.c.id)
         )
-    )
-    rows = await connection.execute(
-        select(webhook_endpoints.c.id, webhook_endpoints.c.url, webhook_endpoints.c.secret_sealed)
-        .where(
-            webhook_endpoints.c.enabled,
-            or_(webhook_endpoints.c.event_types.is_(None), webhook_endpoints.c.event_types.contains([kind.value])),
-            ~delivered,
+    ).all()
+    if not endpoints or not events:
+        return found
+    delivered = {
+        (row.endpoint_id, row.event_id)
+        for row in await connection.execute(
+            select(webhook_deliveries.c.endpoint_id, webhook_deliveries.c.event_id).where(
+                webhook_deliveries.c.event_id == func.any(bindparam("event_ids", type_=ARRAY(String))),
+                webhook_deliveries.c.delivered_at.is_not(None),
+            ),
+            {"event_ids": list(found)},
         )
-        .order_by(webhook_endpoints.c.id)
-    )
-    return [_opened(box, row.id, row.url, row.secret_sealed) for row in rows]
+    }
+    opened: dict[int, OwedEndpoint] = {}
+    for kind, event_id in events:
+        for row in endpoints:
+            if row.event_types is not None and kind.value not in row.event_types:
+                continue
+            if (row.id, event_id) in delivered:
+                continue
+            if row.id not in opened:
+                opened[row.id] = _opened(box, row.id, row.url, row.secret_sealed)
+            found[event_id].append(opened[row.id])
+    return found
 
 
-async def owe(
-    connection: AsyncConnection, endpoint_ids: list[int], event_id: str, kind: EventKind, body: bytes
-) -> None:
-    """Remember the event as owed to each endpoint, with the body as signed (kept as first recorded)."""
-    if not endpoint_ids:
+@dataclass(frozen=True)
+class Owed:
+    endpoint_id: int
+    event_id: str
+    kind: EventKind
+    body: bytes
+
+
+async def owe(connection: AsyncConnection, owed: Sequence[Owed]) -> None:
+    """Remember each event as owed to its endpoint, with the body as signed (kept as first recorded)."""
+    if not owed:
         return
     await connection.execute(
-        pg_insert(webhook_deliveries)
-        .values(
-            [
-                {"endpoint_id": endpoint_id, "event_id": event_id, "event_type": kind.value, "body": body.decode()}
-                for endpoint_id in endpoint_ids
-            ]
-        )
-        .on_conflict_do_nothing()
+        pg_insert(webhook_deliveries).on_conflict_do_nothing(),
+        [
+            {
+                "endpoint_id": item.endpoint_id,
+                "event_id": item.event_id,
+                "event_type": item.kind.value,
+                "body": item.body.decode(),
+            }
+            for item in owed
+        ],
     )
 
 

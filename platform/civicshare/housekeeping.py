@@ -1,0 +1,105 @@
+"""The job worker's housekeeping. Hourly, every council's logs are tidied: delivered events and the
+webhook log after `delivered_events_keep_days`, system API idempotency keys after
+`idempotency_keys_keep_hours`. Every few minutes, long jobs whose worker died (no heartbeat) are failed
+with why, so whoever asked sees it rather than "running" for ever.
+
+Each council is tidied in its own transaction, named explicitly; one council's trouble is logged and
+the others are still tidied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import procrastinate
+
+from civicshare.admin import export_jobs
+from civicshare.db.engine import tenant_connection
+from civicshare.db.job_queue import EXPORTS_QUEUE
+from civicshare.notifications.retention import forget_delivered_events
+from civicshare.notifications.webhooks.retention import forget_old_webhook_log
+from civicshare.services import PlatformServices
+from civicshare.staff import queue_exports
+from civicshare.systems.idempotency import forget_answers_before
+from civicshare.tenancy.context import TenantContext
+
+logger = logging.getLogger(__name__)
+CONTEXT_KEY = "housekeeping"
+TASK = "civicshare.housekeeping"
+
+housekeeping_tasks = procrastinate.Blueprint()
+
+
+@dataclass(frozen=True)
+class Tidied:
+    events: int
+    webhook_log: int
+    idempotency_keys: int
+
+
+async def tidy_council(services: PlatformServices, council: TenantContext, now: datetime) -> Tidied:
+    settings = services.settings
+    logs_before = now - timedelta(days=settings.delivered_events_keep_days)
+    keys_before = now - timedelta(hours=settings.idempotency_keys_keep_hours)
+    async with tenant_connection(services.database.engine, council) as connection:
+        return Tidied(
+            events=await forget_delivered_events(connection, logs_before),
+            webhook_log=await forget_old_webhook_log(connection, logs_before),
+            idempotency_keys=await forget_answers_before(connection, keys_before),
+        )
+
+
+async def tidy_every_council(services: PlatformServices, now: datetime | None = None) -> dict[str, Tidied]:
+    now = now or datetime.now(UTC)
+    tidied: dict[str, Tidied] = {}
+    for council in await services.directory.all():
+        try:
+            tidied[council.slug] = await tidy_council(services, council, now)
+        except Exception:
+            logger.exception("council not tidied; trying again next hour", extra={"council": council.slug})
+    return tidied
+
+
+# On long work's queue, so a tidy-up never holds up a delivery.
+@housekeeping_tasks.periodic(cron="23 * * * *", periodic_id="hourly")
+@housekeeping_tasks.task(name=TASK, queue=EXPORTS_QUEUE, pass_context=True)
+async def tidy(context: procrastinate.JobContext, timestamp: int) -> None:
+    services: PlatformServices = context.additional_context[CONTEXT_KEY]
+    tidied = await tidy_every_council(services, datetime.fromtimestamp(timestamp, UTC))
+    logger.info(
+        "tidied",
+        extra={
+            "councils": len(tidied),
+            "events": sum(t.events for t in tidied.values()),
+            "webhook_log": sum(t.webhook_log for t in tidied.values()),
+            "idempotency_keys": sum(t.idempotency_keys for t in tidied.values()),
+        },
+    )
+
+
+async def abandon_stalled_jobs(app: procrastinate.App, services: PlatformServices) -> int:
+    """Fail the long jobs whose worker stopped beating, and what they were writing; returns how many."""
+    abandoned = 0
+    for job in await app.job_manager.get_stalled_jobs(queue=EXPORTS_QUEUE):
+        arguments = job.task_kwargs
+        council = str(arguments.get("council"))
+        if job.task_name == export_jobs.EXPORT_TASK:
+            await export_jobs.mark_abandoned(services.database.engine, council, int(str(arguments["job_id"])))
+        elif job.task_name == queue_exports.QUEUE_EXPORT_TASK:
+            await queue_exports.mark_abandoned(services, council, int(str(arguments["export_id"])))
+        await app.job_manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
+        logger.warning("job abandoned: its worker stopped", extra={"task": job.task_name, "job": job.id})
+        abandoned += 1
+    return abandoned
+
+
+async def abandon_stalled_jobs_periodically(app: procrastinate.App, services: PlatformServices) -> None:
+    while True:
+        await asyncio.sleep(services.settings.outbox_sweep_seconds)
+        try:
+            await abandon_stalled_jobs(app, services)
+        except Exception:
+            logger.warning("stalled jobs not checked; trying again next round", exc_info=True)
