@@ -159,7 +159,7 @@ def _serve(url: str, workers: int, port: int, data_dir: Path) -> subprocess.Pope
 
 async def _wait_until_up(port: int, host: str) -> None:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-        for _ in range(300):
+        for _ in range(1200):  # two minutes: on a busy shared machine, starting takes more than 30 seconds
             try:
                 response = await client.get("/api/v1/services", headers={"Host": host})
                 if response.status_code == 200:

@@ -3,6 +3,7 @@ served over real HTTP by uvicorn on a free loopback port, and councils made to o
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
@@ -20,6 +21,13 @@ from civicshare.tenancy.service import onboard_tenant
 from tests.support import ServedPlatform, council_definition
 
 TENANTS_DIR = PROJECT_ROOT / "tenants"
+
+# The suite sends thousands of requests from 127.0.0.1 to apps that live for the whole session: every
+# rate limit far above that, but still counted (tests/ratelimits sets low ones on an app of its own).
+# Set in the environment, so every Settings() and every `civicshare serve` the tests start sees it.
+for _name in Settings.model_fields:
+    if _name.startswith("rate_limit_") and _name.endswith(("_per_address", "_per_council")):
+        os.environ.setdefault(f"CIVICSHARE_{_name.upper()}", "1000000/second")
 
 
 @pytest.fixture(scope="session")

@@ -53,6 +53,7 @@ from civicshare.modules import ModuleRegistry, installed_core_version
 from civicshare.notifications.routes import STAFF_DELIVERY_ROUTES
 from civicshare.notifications.webhooks import routes as webhook_routes
 from civicshare.observability.logs import configure_logging, wants_json
+from civicshare.ratelimits.limits import STATE_KEY as RATE_LIMITS_STATE_KEY
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
@@ -206,7 +207,14 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
         before_send=[before_send_cookies],
         exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         lifespan=[lifespan],
-        state=State({"services": services, WEB_STATE_KEY: web, STAFF_STATE_KEY: StaffPages.over(web)}),
+        state=State(
+            {
+                "services": services,
+                WEB_STATE_KEY: web,
+                STAFF_STATE_KEY: StaffPages.over(web),
+                RATE_LIMITS_STATE_KEY: services.rate_limits,
+            }
+        ),
         openapi_config=OpenAPIConfig(
             title="civicshare",
             version=__version__,

@@ -11,6 +11,7 @@ from civicshare.modules import ModuleRegistry
 from civicshare.notifications.events import EventSubscriber
 from civicshare.payments import PaymentProvider, SandboxPaymentProvider
 from civicshare.payments.accounts import GovUkPayAccounts, PaymentAccounts, SharedAccount
+from civicshare.ratelimits.limits import RateLimits
 from civicshare.savings.service_flags import RegistryServiceFlags, ServiceFlagsSource
 from civicshare.settings import PaymentProviderName, Settings
 from civicshare.tenancy.context import TenantContext
@@ -31,6 +32,7 @@ class PlatformServices:
     - `modules`: the registry as the admin API's module catalogue (known codes, settings checks).
     - `service_flags`: which services count toward channel shift and which are online-only (savings).
     - `transaction_writer`: writes new transactions, several arriving together in one statement.
+    - `rate_limits`: this worker's counts of limited requests, per client address and per council.
     - `event_subscribers`: what acts on each council's outbox events (email, webhooks); the job worker
       calls every one of them for each event (`civicshare.notifications.dispatcher`).
     """
@@ -70,6 +72,7 @@ class PlatformServices:
         self.transaction_writer = TransactionWriter(database.engine)
         self.event_subscribers: list[EventSubscriber] = []
         self.offerings = OfferingsCache(database.lookups, self.registry, max_age_seconds=settings.tenant_cache_seconds)
+        self.rate_limits = RateLimits.from_settings(settings)
 
     def payments_for(self, tenant: TenantContext) -> PaymentProvider:
         """The provider that takes this council's money."""

@@ -17,6 +17,8 @@ from civicshare.payments.govuk_pay import GOVUK_PAY_URL
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_SECRET_KEY = "civicshare-demo-secret-key-not-for-production"  # noqa: S105 - the demo's known value
+RATE_PATTERN = r"^\s*(off|[1-9][0-9]*\s*/\s*([1-9][0-9]*\s*)?(second|minute|hour|day)s?)\s*$"
+"""A rate limit's setting: "30/minute", "600/10 minutes", "off" (civicshare.ratelimits.rates reads it)."""
 
 
 class Mode(StrEnum):
@@ -165,6 +167,28 @@ class Settings(BaseSettings):
         default=None,
         description="where the demo's local SMTP sink keeps the mail it catches (shown at /demo-mail); "
         "development only",
+    )
+
+    # Rate limits (civicshare.ratelimits): per client address and per council, counted in each serving
+    # worker's memory, so a client may get up to (workers x nodes) times these. Written like 30/minute,
+    # 600/10 minutes, or off.
+    rate_limits: bool = Field(default=True, description="answer too many requests with 429 and Retry-After")
+    rate_limit_tracking_per_address: str = Field(default="30/minute", pattern=RATE_PATTERN)
+    rate_limit_tracking_per_council: str = Field(default="1200/minute", pattern=RATE_PATTERN)
+    rate_limit_submissions_per_address: str = Field(default="60/minute", pattern=RATE_PATTERN)
+    rate_limit_submissions_per_council: str = Field(default="6000/minute", pattern=RATE_PATTERN)
+    rate_limit_uploads_per_address: str = Field(default="30/minute", pattern=RATE_PATTERN)
+    rate_limit_uploads_per_council: str = Field(default="1200/minute", pattern=RATE_PATTERN)
+    rate_limit_sign_in_per_address: str = Field(default="60/minute", pattern=RATE_PATTERN)
+    rate_limit_sign_in_per_council: str = Field(default="1200/minute", pattern=RATE_PATTERN)
+    rate_limit_admin_per_address: str = Field(default="600/minute", pattern=RATE_PATTERN)
+    rate_limit_admin_per_council: str = Field(default="6000/minute", pattern=RATE_PATTERN)
+    rate_limit_table_size: int = Field(
+        default=100_000,
+        ge=1000,
+        le=10_000_000,
+        description="client addresses (per council and kind) each worker remembers; the least recently seen "
+        "is forgotten first (about 250 bytes each)",
     )
 
     webhook_allow_private_targets: bool | None = Field(

@@ -65,6 +65,8 @@ from civicshare.admin.schemas import (
 from civicshare.admin.tables import audit_events, council_exports, operator_api_keys
 from civicshare.api.errors import _respond
 from civicshare.api.problems import Problem
+from civicshare.ratelimits.limits import Traffic
+from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantMode, TenantStatus
 from civicshare.tenancy.definitions import DOMAIN_PATTERN, TenantDefinition
@@ -653,6 +655,7 @@ admin_router = Router(
     path="/admin/v1",
     route_handlers=ADMIN_HANDLERS,
     guards=[operator_guard],
+    middleware=[rate_limited(Traffic.ADMIN)],
     dependencies={"operator": Provide(provide_operator, sync_to_thread=False)},
     exception_handlers={ValidationException: admin_validation_handler},
     security=[{"OperatorKey": []}],

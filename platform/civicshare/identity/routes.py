@@ -46,6 +46,8 @@ from civicshare.identity.sessions import (
     unsign_json,
 )
 from civicshare.identity.tokens import IdentityUnavailable, InvalidToken
+from civicshare.ratelimits.limits import Traffic
+from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
 from civicshare.settings import Mode
 from civicshare.tenancy.context import TenantContext
@@ -129,7 +131,7 @@ async def start_session(
 # --- browser sign-in (Keycloak, or the dev identity's page) ---------------------------------------
 
 
-@get("/auth/sign-in", include_in_schema=False)
+@get("/auth/sign-in", include_in_schema=False, middleware=[rate_limited(Traffic.SIGN_IN)])
 async def sign_in(
     request: AnyRequest, services: NamedDependency[PlatformServices], next: OptionalQuery = None
 ) -> Response[Any]:
@@ -169,7 +171,7 @@ def sign_in_failed(detail: str) -> Problem:
     return Problem(400, "Sign-in did not complete", detail + " Please start signing in again.", name="sign-in-failed")
 
 
-@get("/auth/callback", include_in_schema=False)
+@get("/auth/callback", include_in_schema=False, middleware=[rate_limited(Traffic.SIGN_IN)])
 async def sign_in_callback(
     request: AnyRequest,
     services: NamedDependency[PlatformServices],
@@ -246,7 +248,7 @@ async def dev_jwks(services: NamedDependency[PlatformServices]) -> dict[str, Any
     return identity.dev.jwks()
 
 
-@post(f"{DEV_IDENTITY_PATH}/sign-in", include_in_schema=False)
+@post(f"{DEV_IDENTITY_PATH}/sign-in", include_in_schema=False, middleware=[rate_limited(Traffic.SIGN_IN)])
 async def dev_sign_in(
     request: AnyRequest,
     services: NamedDependency[PlatformServices],
@@ -273,7 +275,7 @@ class TokenRequest(Struct):
     email: str
 
 
-@post(f"{DEV_IDENTITY_PATH}/token", tags=["identity"], status_code=200)
+@post(f"{DEV_IDENTITY_PATH}/token", tags=["identity"], status_code=200, middleware=[rate_limited(Traffic.SIGN_IN)])
 async def dev_token(services: NamedDependency[PlatformServices], data: JSONBody[TokenRequest]) -> IssuedToken:
     """Development only: an access token for a demo person (as a password grant would give)."""
     identity = dev_identity_of(services)
@@ -324,7 +326,7 @@ async def staff_me(staff: NamedDependency[Principal], tenant: NamedDependency[Te
     return StaffMe(tenant.slug, me_of(staff))
 
 
-@get("/admin/v1/operator", tags=["admin"])
+@get("/admin/v1/operator", tags=["admin"], middleware=[rate_limited(Traffic.ADMIN)])
 async def operator_me(operator: NamedDependency[Principal]) -> Me:
     """The signed-in platform operator (a JWT with the platform-operator role)."""
     return me_of(operator)

@@ -13,6 +13,8 @@ it in the OpenAPI document and answers everything the lane leaves alone. A body 
 `SubmitRequest` or holds what `civicshare.api.inputs` refuses, an Idempotency-Key that is too long or a body over
 the route's limit goes to Litestar with the body replayed, so the client gets exactly the error it
 always got; an exception raised by the handler is answered by the app's own exception handlers.
+The submissions rate limit is counted here, before the body is read, and once: a request passed on to
+Litestar is marked as counted.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from litestar.utils.scope.state import ScopeState
 from civicshare.api.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
 from civicshare.api.inputs import MOST_NESTED, first_unacceptable
 from civicshare.api.scope import scope_header
+from civicshare.ratelimits.limits import Traffic, rate_limits_of
+from civicshare.ratelimits.middleware import ADMITTED_SCOPE_KEY
 from civicshare.transactions.routes import submit_transaction
 from civicshare.transactions.schemas import SubmitRequest
 
@@ -75,6 +79,11 @@ class DirectSubmissions:
         if found is None:
             await self.app(scope, receive, send)
             return
+        refused = rate_limits_of(self.app.state).refusal(scope, Traffic.SUBMISSIONS)
+        if refused is not None:
+            await self._refuse(scope, receive, send, refused)
+            return
+        scope[ADMITTED_SCOPE_KEY] = Traffic.SUBMISSIONS  # type: ignore[literal-required]
         received, body = await _read_body(receive, self.max_body_bytes)
         key = scope_header(scope, b"idempotency-key")
         too_long = key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH
@@ -95,6 +104,12 @@ class DirectSubmissions:
             await _send_json(send, response, submit_transaction.status_code)
         else:
             await response.to_asgi_response(None, request)(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, problem: Exception) -> None:
+        scope["app"] = scope["litestar_app"] = self.app
+        request: Request[Any, Any, Any] = Request(scope, receive)
+        response = self._error_response(request, problem)
+        await response.to_asgi_response(None, request)(scope, receive, self._with_hooks(scope, send))
 
     def _error_response(self, request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
         for kind in type(error).__mro__:

@@ -25,6 +25,8 @@ from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.guards import provide_principal
 from civicshare.payments import PaymentFailed, PaymentProvider
+from civicshare.ratelimits.limits import Traffic
+from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions import tokens
@@ -119,6 +121,7 @@ async def _payment_for(
     tags=["transactions"],
     status_code=201,
     request_max_body_size=MAX_SUBMISSION_BYTES,
+    middleware=[rate_limited(Traffic.SUBMISSIONS)],  # and in `direct_submit`, which serves most of them
 )
 async def submit_transaction(
     code: FromPath[str],
@@ -193,7 +196,7 @@ async def submit_transaction(
     return Response(body, status_code=201, headers=headers)
 
 
-@get("/api/v1/transactions/{reference:str}", tags=["transactions"])
+@get("/api/v1/transactions/{reference:str}", tags=["transactions"], middleware=[rate_limited(Traffic.TRACKING)])
 async def track_transaction(
     reference: FromPath[str],
     tenant_db: NamedDependency[AsyncConnection],
@@ -238,7 +241,12 @@ async def payment_return(
     )
 
 
-@post("/api/v1/transactions/{reference:str}/payment", tags=["transactions"], status_code=201)
+@post(
+    "/api/v1/transactions/{reference:str}/payment",
+    tags=["transactions"],
+    status_code=201,
+    middleware=[rate_limited(Traffic.TRACKING)],  # it looks a request up by reference and email too
+)
 async def restart_payment(
     reference: FromPath[str],
     request: Request[Any, Any, State],
@@ -282,6 +290,7 @@ async def restart_payment(
     tags=["transactions"],
     status_code=201,
     request_max_body_size=MAX_UPLOAD_BYTES,
+    middleware=[rate_limited(Traffic.UPLOADS)],
 )
 async def upload_attachments(
     reference: FromPath[str],

@@ -17,6 +17,8 @@ from civicshare.db.engine import tenant_connection
 from civicshare.identity.routes import origin_of
 from civicshare.modules import check_step, fee_for
 from civicshare.payments import PaymentFailed, PaymentStatus
+from civicshare.ratelimits.limits import Traffic, rate_limits_of
+from civicshare.ratelimits.middleware import rate_limited
 from civicshare.transactions.attachments import MAX_UPLOAD_BYTES, UploadedFile
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.submission import SubmissionInvalid
@@ -228,6 +230,8 @@ async def _send(web: WebRequest, offered: Offering, draft: Draft) -> Response[An
         if isinstance(done, dict) and done.get("service") == code:
             return web.redirect(f"/services/{code}/confirmation")  # sent twice: the first one counts
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
+    # Only the last page's POST is a submission; every step's page posts to the same route.
+    rate_limits_of(web.request.app.state).admit(web.request.scope, Traffic.SUBMISSIONS)
     engine = web.site.services.database.engine
     try:
         sent = await send(engine, web.council, offered, draft, data, web.resident)
@@ -332,7 +336,11 @@ async def payment_retry(
     return await _pay(web, offered, reference)
 
 
-@post("/services/{code:str}/photos/{reference:str}", request_max_body_size=MAX_UPLOAD_BYTES)
+@post(
+    "/services/{code:str}/photos/{reference:str}",
+    request_max_body_size=MAX_UPLOAD_BYTES,
+    middleware=[rate_limited(Traffic.UPLOADS)],
+)
 async def add_photos_page(
     web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None], code: FromPath[str], reference: FromPath[str]
 ) -> Response[Any]:

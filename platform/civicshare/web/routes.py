@@ -15,6 +15,8 @@ from civicshare.db.engine import tenant_connection
 from civicshare.identity.principal import Principal
 from civicshare.identity.provider import DEV_IDENTITY_PATH
 from civicshare.identity.routes import dev_identity_of, safe_next
+from civicshare.ratelimits.limits import Traffic
+from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.submission import EMAIL_MESSAGE, valid_email
@@ -84,7 +86,7 @@ async def track_form(web: NamedDependency[WebRequest], reference: FromQuery[str]
     return web.page("track.html", current="track", answers={"reference": reference.strip()[:32], "email": ""})
 
 
-@post("/track")
+@post("/track", middleware=[rate_limited(Traffic.TRACKING)])
 async def track_lookup(web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None]) -> Response[Any]:
     fields = await web.form()
     answers = {"reference": fields.get("reference", "").strip(), "email": fields.get("email", "").strip()}
