@@ -26,7 +26,7 @@ from civicshare.identity.announce import announce_councils
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.settings import Settings, SettingsError, load_settings
 from civicshare.tenancy.context import TenantContext, TenantStatus
-from civicshare.tenancy.files import InvalidDefinitions, load_catalogue
+from civicshare.tenancy.files import Catalogue, InvalidDefinitions, load_catalogue
 from civicshare.tenancy.fleet import migrate_everything
 from civicshare.tenancy.module_checks import check_catalogue_modules
 from civicshare.tenancy.records import load_tenant_context, load_tenant_contexts
@@ -147,11 +147,23 @@ def print_sync(report: SyncReport) -> None:
         console.print(f"council {slug}: on the platform but not in tenants/ (left as it is)")
 
 
+async def _refuse_changes_to_closed_months(database: Database, catalogue: Catalogue) -> None:
+    from civicshare.savings.definition_changes import closed_month_conflicts
+
+    problems = await closed_month_conflicts(database.engine, catalogue.tenants, catalogue.groups)
+    if problems:
+        raise CommandFailed(
+            "nothing was applied; these changes would alter closed months (an operator reopens them first):\n"
+            + "\n".join(f"  {problem}" for problem in problems)
+        )
+
+
 async def _sync(settings: Settings, database: Database) -> SyncReport:
     registry = discover_modules()
     try:
         catalogue = load_catalogue(settings.tenants_dir)
         check_catalogue_modules(catalogue, registry)
+        await _refuse_changes_to_closed_months(database, catalogue)
         report = await sync_catalogue(database.engine, catalogue)
     except InvalidDefinitions as error:
         raise CommandFailed("nothing was applied; fix these first:\n" + str(error)) from None
