@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,7 +26,7 @@ from civicshare.identity.announce import announce_councils
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.settings import Settings, SettingsError, load_settings
 from civicshare.tenancy.context import TenantContext, TenantStatus
-from civicshare.tenancy.files import InvalidDefinitions, load_catalogue
+from civicshare.tenancy.files import Catalogue, InvalidDefinitions, load_catalogue
 from civicshare.tenancy.fleet import migrate_everything
 from civicshare.tenancy.module_checks import check_catalogue_modules
 from civicshare.tenancy.records import load_tenant_context, load_tenant_contexts
@@ -147,11 +147,23 @@ def print_sync(report: SyncReport) -> None:
         console.print(f"council {slug}: on the platform but not in tenants/ (left as it is)")
 
 
+async def _refuse_changes_to_closed_months(database: Database, catalogue: Catalogue) -> None:
+    from civicshare.savings.definition_changes import closed_month_conflicts
+
+    problems = await closed_month_conflicts(database.engine, catalogue.tenants, catalogue.groups)
+    if problems:
+        raise CommandFailed(
+            "nothing was applied; these changes would alter closed months (an operator reopens them first):\n"
+            + "\n".join(f"  {problem}" for problem in problems)
+        )
+
+
 async def _sync(settings: Settings, database: Database) -> SyncReport:
     registry = discover_modules()
     try:
         catalogue = load_catalogue(settings.tenants_dir)
         check_catalogue_modules(catalogue, registry)
+        await _refuse_changes_to_closed_months(database, catalogue)
         report = await sync_catalogue(database.engine, catalogue)
     except InvalidDefinitions as error:
         raise CommandFailed("nothing was applied; fix these first:\n" + str(error)) from None
@@ -389,21 +401,41 @@ async def report_rebuild_rollups(settings: Settings, database: Database, slug: s
 
 @report.command("import-offline")
 @click.option("--tenant", "slug", required=True, help="the council's slug")
+@click.option("--partial", is_flag=True, help="store the good rows of a file with bad rows, and list those skipped")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_database
-async def report_import_offline(settings: Settings, database: Database, slug: str, csv_file: Path) -> None:
-    """Import offline contact counts (date, service, channel, count); re-importing replaces, never adds."""
+async def report_import_offline(
+    settings: Settings, database: Database, slug: str, partial: bool, csv_file: Path
+) -> None:
+    """Import offline contact counts (date, service, channel, count); re-importing replaces, never adds.
+
+    A file with a bad row (an unknown service, a future date...) is imported only with --partial."""
+    from civicshare.app import build_services
     from civicshare.savings.offline_import import parse_offline_contacts
-    from civicshare.savings.service import store_offline_import
+    from civicshare.savings.periods import ClosedMonthError
+    from civicshare.savings.service import store_offline_import, uk_day
 
     tenant = await _council(database, slug)
-    parsed = parse_offline_contacts(await asyncio.to_thread(csv_file.read_text, encoding="utf-8"))
+    known_services = set(build_services(settings, database).service_flags.service_flags(tenant.slug))
+    parsed = parse_offline_contacts(
+        await asyncio.to_thread(csv_file.read_text, encoding="utf-8"),
+        known_services=known_services,
+        today=uk_day(datetime.now(UTC)),
+    )
     for row in parsed.rejected:
         console.print(f"line {row.line}: " + "; ".join(row.reasons))
-    async with tenant_connection(database.engine, tenant) as connection:
-        stored = await store_offline_import(connection, parsed, source=csv_file.name, imported_by="civicshare cli")
+    if parsed.rejected and (not partial or not parsed.accepted):
+        raise CommandFailed(
+            f"{len(parsed.rejected)} rows cannot be imported, so nothing was imported."
+            " Fix them, or use --partial to import the other rows."
+        )
+    try:
+        async with tenant_connection(database.engine, tenant) as connection:
+            stored = await store_offline_import(connection, parsed, source=csv_file.name, imported_by="civicshare cli")
+    except ClosedMonthError as error:
+        raise CommandFailed(str(error)) from None
     console.print(
-        f"{slug}: {stored.accepted} rows accepted ({stored.changed} new or changed), {stored.rejected} rejected"
+        f"{slug}: {stored.accepted} rows accepted ({stored.changed} new or changed), {stored.rejected} skipped"
     )
 
 

@@ -192,7 +192,11 @@ async def test_reimporting_offline_counts_replaces_them_and_bad_rows_are_reporte
         "2024-03-16,report-pothole,carrier pigeon,1\n"
         "2024-03-17,not-a-service,phone,1\n"
     )
-    fixed = (await http.post("/api/v1/savings/offline-contacts", content=corrected, headers=headers)).json()
+    fixed = (
+        await http.post(
+            "/api/v1/savings/offline-contacts", content=corrected, headers=headers, params={"partial": "true"}
+        )
+    ).json()
     assert (fixed["accepted"], fixed["rejected"], fixed["changed"]) == (1, 2, 1)
     assert [(row["line"], len(row["reasons"])) for row in fixed["rejected_rows"]] == [(3, 1), (4, 1)]
     assert "carrier pigeon" in fixed["rejected_rows"][0]["reasons"][0]

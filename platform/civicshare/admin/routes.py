@@ -29,6 +29,7 @@ from civicshare.admin import (
     offboarding,
     usage,
 )
+from civicshare.admin import closed_months as savings_closed_months
 from civicshare.admin import email as council_email
 from civicshare.admin.audit import audit_query
 from civicshare.admin.errors import conflict, invalid, not_found
@@ -65,6 +66,7 @@ from civicshare.admin.schemas import (
 from civicshare.admin.tables import audit_events, council_exports, operator_api_keys
 from civicshare.api.errors import _respond
 from civicshare.api.problems import Problem
+from civicshare.db.engine import tenant_connection
 from civicshare.ratelimits.limits import Traffic
 from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
@@ -153,8 +155,18 @@ async def update_council(
     def apply(definition: dict[str, Any]) -> dict[str, Any]:
         return {**definition, **changes}
 
-    async with changing(services, slug) as connection:
-        return await councils.change_definition(connection, services.modules, operator, slug, "council.updated", apply)
+    council = await services.directory.by_slug(slug)
+    if council is None or not {"unit_costs", "unit_cost_overrides"} & data.model_fields_set:
+        async with changing(services, slug) as connection:
+            return await councils.change_definition(
+                connection, services.modules, operator, slug, "council.updated", apply
+            )
+    async with tenant_connection(services.database.engine, council) as guard:
+        await savings_closed_months.refuse_repricing_closed_months(guard, council, apply)
+        async with changing(services, slug) as connection:
+            return await councils.change_definition(
+                connection, services.modules, operator, slug, "council.updated", apply
+            )
 
 
 async def _status(
@@ -646,6 +658,7 @@ ADMIN_HANDLERS = [
     read_audit_event,
     read_usage,
     *council_email.HANDLERS,
+    *savings_closed_months.HANDLERS,
     *deliveries.HANDLERS,
     admin_schema_page,
     admin_schema_json,

@@ -25,6 +25,8 @@ In the database and on the web (each council's data in its own schema):
   rollup checks and rebuilds, offline imports, unit costs, baselines; ``contact_rollups`` (what reports
   read) and the monthly cache behind it, which imports, rebuilds and past-day counts empty for the
   months they change (``forget_monthly_contacts``)
+- ``periods``: closed months (signed off): the checks every change of a past day's figures passes
+  (``ClosedMonthError``), closing and reopening; ``closing``: the same for every member of a group
 - ``service_flags``: where reports get each service's flags (``PlatformServices.service_flags``)
 - ``reporting``: load a council's, a group's or every council's inputs and build their reports
 - ``access``: ``require_staff`` and ``require_operator``, the seam the identity work replaces

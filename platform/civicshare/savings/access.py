@@ -75,7 +75,13 @@ async def require_staff(
     if principal is not None:
         if not (principal.is_staff_of(tenant.slug) or principal.is_operator):
             raise _refuse(f"Only {tenant.name}'s staff can see its savings figures.")
-        role = "platform-operator" if principal.is_operator else "council-staff"
+        role = (
+            "platform-operator"
+            if principal.is_operator
+            else "council-admin"
+            if principal.is_admin_of(tenant.slug)
+            else "council-staff"
+        )
         return StaffPrincipal(council=tenant.slug, role=role, name=principal.display_name)
     role = _dev_role(request, services, "council-staff")
     if role not in STAFF_ROLES:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 WIDTH, HEIGHT = 720, 300
@@ -30,6 +30,12 @@ class Series:
     dashed: bool = False
     points: bool = True
     """Draw a dot, with its value as a tooltip, at each month (not for a reference line such as an aim)."""
+
+
+def percent_label(share: float, places: int = 1) -> str:
+    """A share as a percentage, rounded half up (6.25% is "6.3%"; Python's own formatting rounds to even)."""
+    percent = (Decimal(repr(share)) * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{percent}%"
 
 
 def month_label(month: str) -> str:
@@ -151,7 +157,7 @@ def stacked_percentage_bars(
             parts.append(
                 f'<rect x="{_x(i, len(months)) - bar_width / 2:.1f}" y="{y_top:.1f}" width="{bar_width:.1f}" '
                 f'height="{max(y_bottom - y_top, 0):.1f}" fill="{one.colour}"><title>'
-                f"{escape(one.name)}, {escape(month_label(month))}: {value * 100:.1f}%</title></rect>"
+                f"{escape(one.name)}, {escape(month_label(month))}: {percent_label(value)}</title></rect>"
             )
             bottom = top
     parts.append("</svg>")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from civicshare.savings.charts import (
     line_chart,
     money_range,
     month_label,
+    percent_label,
     pounds,
     stacked_percentage_bars,
 )
@@ -74,11 +75,19 @@ class MonthRow:
 
 
 def _percent(value: float | None) -> str:
-    return "no contacts" if value is None else f"{value * 100:.0f}%"
+    return "no contacts" if value is None else percent_label(value, places=0)
 
 
-def _share(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
+def _fraction(part: int, whole: int) -> float | None:
+    """The exact share for the charts (rounded only when shown, half up: never from a rounded share)."""
+    return part / whole if whole else None
+
+
+def _exact_percent(part: int, whole: int) -> str:
+    if not whole:
+        return "no contacts"
+    percent = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{percent}%"
 
 
 def _trend(name: str, months: Sequence[str], values: Sequence[float | None]) -> str:
@@ -122,8 +131,8 @@ def council_dashboard_parts(savings: CouncilSavings) -> dict[str, Any]:
     charts.py) with their legends, and the report itself; the back office lays them out."""
     rows = month_rows(savings)
     months = [row.month for row in rows]
-    shift = [_share(row.figures.channel_shift_share) for row in rows]
-    every = [_share(row.figures.digital_share_all_services) for row in rows]
+    shift = [_fraction(row.figures.shift_digital_volume, row.figures.shift_volume) for row in rows]
+    every = [_fraction(row.figures.digital_volume, row.figures.volume) for row in rows]
     share_series = [
         Series("Channel-shift figure (services that can be done another way)", shift, SHIFT_COLOUR),
         Series("All services, including online-only ones", every, ALL_SERVICES_COLOUR, dashed=True),
@@ -146,7 +155,7 @@ def council_dashboard_parts(savings: CouncilSavings) -> dict[str, Any]:
         high=1,
         axis_label="Done online",
         tick_format=lambda value: f"{value * 100:.0f}%",
-        value_format=lambda value: f"{value * 100:.1f}%",
+        value_format=percent_label,
     )
     channel_series = [
         Series(
@@ -197,6 +206,9 @@ def council_dashboard_parts(savings: CouncilSavings) -> dict[str, Any]:
 DASHBOARD_FILTERS: dict[str, Any] = {
     "pounds": lambda value: f"£{Decimal(value):,.2f}",
     "percent": lambda value: "no contacts" if value is None else f"{Decimal(value) * 100:.1f}%",
+    # Shares shown from the counts themselves, half up (2 of 32 is 6.3%), never from a rounded share.
+    "shift_percent": lambda figures: _exact_percent(figures.shift_digital_volume, figures.shift_volume),
+    "digital_percent": lambda figures: _exact_percent(figures.digital_volume, figures.volume),
     "whole": lambda value: f"{int(value):,}",
     "month": month_label,
     "channel": lambda channel: CHANNEL_NAMES[Channel(channel)],

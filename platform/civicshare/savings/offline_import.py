@@ -4,12 +4,13 @@ The file has a header row naming the columns ``date``, ``service``, ``channel`` 
 order, any case; other columns are not allowed so a mistaken file is not half-read). Dates are
 ``2024-03-31`` or ``31/03/2024``. Channels are the channel codes (``face_to_face``, ``phone``,
 ``email``, ``letter``, ``webchat``, ``web``, ``app``); "Face to face" and "face-to-face" are read as
-``face_to_face``. Counts are whole numbers, 0 or more. Blank lines are skipped.
+``face_to_face``. Counts are whole numbers, 0 to 1,000,000 (a day's contacts for one service on one
+channel). A date after ``today``, when the caller gives it, is refused. Blank lines are skipped.
 
 Every row is checked on its own, so one bad row does not stop the rest: the result lists accepted rows
 and, for each rejected row, its line number in the file and every reason in plain words. Whether to
-store the accepted rows of a file with errors, or ask for the file to be fixed first, is the caller's
-choice; storing them is safe because a later, fixed file replaces them.
+store the accepted rows of a file with errors is the caller's choice: the API and the CLI store nothing
+from a file with errors unless asked for a partial import, and then say which rows were skipped.
 
 Re-importing: the natural key of a count is (date, service, channel). Storing an import must upsert on
 that key, the imported count REPLACING any earlier imported count for the same key, never adding to it.
@@ -36,6 +37,7 @@ from civicshare.savings.channels import Channel
 from civicshare.savings.rollups import RollupKey, RollupRow
 
 COLUMNS = ("date", "service", "channel", "count")
+MAX_COUNT = 1_000_000
 
 
 class _CsvReader(Protocol):
@@ -55,7 +57,7 @@ class OfflineContactCount(BaseModel):
     day: date
     service: str
     channel: Channel
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=MAX_COUNT)
 
     @property
     def key(self) -> RollupKey:
@@ -100,11 +102,14 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def parse_offline_contacts(csv_text: str, *, known_services: Collection[str] | None = None) -> OfflineImport:
-    """Check every row of an offline contacts file; pass ``known_services`` to refuse unknown services."""
+def parse_offline_contacts(
+    csv_text: str, *, known_services: Collection[str] | None = None, today: date | None = None
+) -> OfflineImport:
+    """Check every row of an offline contacts file; pass ``known_services`` to refuse unknown services
+    and ``today`` to refuse dates after it."""
     reader = csv.reader(io.StringIO(csv_text.removeprefix("\ufeff")))
     try:
-        return _check_file(reader, known_services)
+        return _check_file(reader, known_services, today)
     except csv.Error:
         # Usually a quote mark never closed, which swallows the rest of the file: keep nothing half-read.
         return _file_rejected(
@@ -115,7 +120,7 @@ def parse_offline_contacts(csv_text: str, *, known_services: Collection[str] | N
         )
 
 
-def _check_file(reader: _CsvReader, known_services: Collection[str] | None) -> OfflineImport:
+def _check_file(reader: _CsvReader, known_services: Collection[str] | None, today: date | None) -> OfflineImport:
     header = next((values for values in reader if any(value.strip() for value in values)), None)
     if header is None:
         return _file_rejected(1, (), "The file is empty. It needs a header row and at least one count")
@@ -134,7 +139,7 @@ def _check_file(reader: _CsvReader, known_services: Collection[str] | None) -> O
         if not any(value.strip() for value in values):
             continue
         line = reader.line_num
-        row, reasons = _check_row(values, positions, line, known_services)
+        row, reasons = _check_row(values, positions, line, known_services, today)
         if row is not None and row.key in first_line_of:
             reasons = [f"This repeats the date, service and channel on line {first_line_of[row.key]}"]
         if row is None or reasons:
@@ -157,12 +162,19 @@ def _column_positions(header: list[str]) -> dict[str, int] | None:
 
 
 def _check_row(
-    values: list[str], positions: dict[str, int], line: int, known_services: Collection[str] | None
+    values: list[str],
+    positions: dict[str, int],
+    line: int,
+    known_services: Collection[str] | None,
+    today: date | None,
 ) -> tuple[OfflineContactCount | None, list[str]]:
     if len(values) != len(COLUMNS):
         return None, [f"This row has {len(values)} values but needs {len(COLUMNS)}: {', '.join(COLUMNS)}"]
     reasons: list[str] = []
     day = _read_date(values[positions["date"]], reasons)
+    if day is not None and today is not None and day > today:
+        reasons.append(f"Date must be today or earlier, not {day.isoformat()}, which is in the future")
+        day = None
     service = _read_service(values[positions["service"]], known_services, reasons)
     channel = _read_channel(values[positions["channel"]], reasons)
     count = _read_count(values[positions["count"]], reasons)
@@ -218,6 +230,9 @@ def _read_count(value: str, reasons: list[str]) -> int | None:
         return None
     if not re.fullmatch(r"[0-9]+", text):
         reasons.append(f"Count must be a whole number, like 12, not {text!r}")
+        return None
+    if len(text.lstrip("0")) > len(str(MAX_COUNT)) or int(text) > MAX_COUNT:
+        reasons.append(f"Count must be at most {MAX_COUNT:,} for one day, service and channel, not {text}")
         return None
     return int(text)
 

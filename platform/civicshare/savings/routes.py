@@ -6,7 +6,9 @@ On a council's own address (staff, guarded by ``require_staff``):
     GET  /api/v1/savings/unit-costs        POST the same: set a cost from a date
     GET  /api/v1/savings/baseline          PUT  /api/v1/savings/baseline/{service}
     POST /api/v1/savings/baseline/derive   work each service's mix out from counts before a date
-    POST /api/v1/savings/offline-contacts  a CSV of offline contact counts (text/csv body)
+    POST /api/v1/savings/offline-contacts  a CSV of offline contact counts (text/csv body); all or nothing
+                                           unless ?partial=true
+    GET  /api/v1/savings/closed-months     POST the same: close a month (council admins)
 
 On the platform's own address (operators, guarded by ``require_operator``):
     GET  /ops/savings?from=&to=            every council side by side (HTML)
@@ -44,12 +46,14 @@ from civicshare.savings.access import (
 )
 from civicshare.savings.baseline import BaselineMix
 from civicshare.savings.channels import Channel
+from civicshare.savings.closing import MonthError, closable, close_in_group, group_of, parse_month
 from civicshare.savings.costs import UnitCostOverride
 from civicshare.savings.csv_export import report_to_csv
 from civicshare.savings.dashboard import operator_dashboard
 from civicshare.savings.offline_import import OfflineImport, parse_offline_contacts
 from civicshare.savings.operators import PlatformOverview
 from civicshare.savings.period import ReportPeriod
+from civicshare.savings.periods import ClosedMonthError, closed_month_list
 from civicshare.savings.report import Grouping
 from civicshare.savings.reporting import (
     AvoidedContactChoice,
@@ -65,6 +69,9 @@ from civicshare.savings.schemas import (
     BaselineIn,
     BaselineOut,
     BaselinesOut,
+    ClosedMonthOut,
+    ClosedMonthsOut,
+    CloseMonthIn,
     DeriveBaselineIn,
     OfflineImportOut,
     RejectedRowOut,
@@ -73,11 +80,12 @@ from civicshare.savings.schemas import (
     UnitCostsOut,
 )
 from civicshare.savings.service import (
+    UnitCostExistsError,
+    change_unit_cost,
     council_baseline,
     council_unit_costs,
     derive_and_store_baseline,
     set_baseline,
-    set_unit_cost,
     store_offline_import,
     uk_day,
 )
@@ -101,6 +109,17 @@ Sessions = Annotated[
 
 def _unprocessable(title: str, detail: str) -> Problem:
     return Problem(422, title, detail, name="invalid-savings-request")
+
+
+def month_closed(error: ClosedMonthError) -> Problem:
+    """409 naming the closed months a change would alter."""
+    return Problem(
+        409,
+        "Month closed",
+        str(error),
+        name="month-closed",
+        extra={"closed_months": [month.isoformat()[:7] for month in error.months]},
+    )
 
 
 def report_period(start: date | None, end: date | None) -> ReportPeriod:
@@ -234,7 +253,12 @@ async def add_unit_cost(
     override = UnitCostOverride(
         channel=data.channel, unit_cost=data.unit_cost, effective_from=data.effective_from, service=data.service
     )
-    await set_unit_cost(tenant_db, override, note=data.note)
+    try:
+        await change_unit_cost(tenant_db, tenant, override, note=data.note, replace=data.replace)
+    except UnitCostExistsError as error:
+        raise Problem(409, "Unit cost already set", str(error), name="unit-cost-exists") from None
+    except ClosedMonthError as error:
+        raise month_closed(error) from None
     return await _unit_costs_out(tenant_db, tenant)
 
 
@@ -271,12 +295,32 @@ async def set_service_baseline(
 ) -> BaselinesOut:
     """Set one service's baseline mix; the shares must add up to exactly 1."""
     _check_service(services, tenant, service)
+    too_precise = [channel.value for channel, share in data.shares.items() if _decimal_places(share) > SHARE_PLACES]
+    if too_precise:
+        # Stored to 9 places, such shares would no longer add up to 1; rounding them here would change
+        # what the council said, so it is asked to round them itself.
+        raise _unprocessable(
+            "Invalid baseline",
+            f"Give each share to at most {SHARE_PLACES} decimal places (shares add up to exactly 1 as"
+            f" stored); {', '.join(too_precise)} has more.",
+        )
     try:
         mix = BaselineMix(shares=data.shares)
     except ValidationError as error:
         raise _unprocessable("Invalid baseline", error.errors()[0]["msg"].removeprefix("Value error, ")) from None
-    await set_baseline(tenant_db, service, mix)
+    try:
+        await set_baseline(tenant_db, service, mix)
+    except ClosedMonthError as error:
+        raise month_closed(error) from None
     return await _baselines_out(tenant_db)
+
+
+SHARE_PLACES = 9  # baseline_mixes.share is NUMERIC(12, 9)
+
+
+def _decimal_places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 @post("/api/v1/savings/baseline/derive", tags=["savings"], status_code=200)
@@ -288,19 +332,33 @@ async def derive_service_baselines(
     """Work out and store each service's mix from its contacts before a date (imported and online)."""
     if data.since is not None and data.since >= data.before:
         raise _unprocessable("Invalid period", "'since' must be before 'before'.")
-    await derive_and_store_baseline(tenant_db, before=data.before, since=data.since)
+    try:
+        await derive_and_store_baseline(tenant_db, before=data.before, since=data.since)
+    except ClosedMonthError as error:
+        raise month_closed(error) from None
     return await _baselines_out(tenant_db)
 
 
-def _read_offline_contacts(body: bytes, known_services: set[str]) -> OfflineImport:
-    return parse_offline_contacts(body.decode("utf-8"), known_services=known_services)
+def _read_offline_contacts(body: bytes, known_services: set[str], today: date) -> OfflineImport:
+    return parse_offline_contacts(body.decode("utf-8"), known_services=known_services, today=today)
+
+
+def _rejected_rows(parsed: OfflineImport) -> list[RejectedRowOut]:
+    return [
+        RejectedRowOut(line=row.line, values=list(row.values), reasons=list(row.reasons)) for row in parsed.rejected
+    ]
 
 
 @post(
     "/api/v1/savings/offline-contacts",
     tags=["savings"],
     status_code=200,
-    responses={422: ResponseSpec(OfflineImportOut, description="no row could be accepted: each row with its reasons")},
+    responses={
+        422: ResponseSpec(
+            dict[str, Any], description="problem+json: the file has bad rows (each with its reasons); nothing stored"
+        ),
+        409: ResponseSpec(dict[str, Any], description="problem+json: the file has counts for a closed month"),
+    },
 )
 async def import_offline_contacts(
     request: Request[Any, Any, State],
@@ -309,29 +367,94 @@ async def import_offline_contacts(
     tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
     source: Annotated[str, QueryParameter(max_length=255)] = "upload",
+    partial: Annotated[
+        bool, QueryParameter(description="store the good rows of a file with bad rows, and list the rows skipped")
+    ] = False,
 ) -> Response[OfflineImportOut]:
-    """Import a CSV (date, service, channel, count) of offline contacts. Each row is checked on its own;
-    accepted rows are stored and each replaces any earlier count for its date, service and channel, so
-    importing the same file again changes nothing. Answers 422 when no row could be accepted."""
+    """Import a CSV (date, service, channel, count) of offline contacts. Each count replaces any earlier
+    count for its date, service and channel, so importing the same file again changes nothing. A file
+    with bad rows is refused whole (422, every bad row with its reasons) unless ``partial=true``, which
+    stores the good rows and lists the rows skipped. Counts for a closed month are refused (409)."""
     csv_file = await request.body()
     known_services = set(services.service_flags.service_flags(tenant.slug))
     try:
         # Off the event loop: a contact centre's years of counts take seconds to check, and every other
         # council's requests are served by this loop meanwhile.
-        parsed = await asyncio.to_thread(_read_offline_contacts, csv_file, known_services)
+        parsed = await asyncio.to_thread(_read_offline_contacts, csv_file, known_services, uk_day(datetime.now(UTC)))
     except UnicodeDecodeError:
         raise _unprocessable("Invalid file", "The file must be CSV text in UTF-8.") from None
-    stored = await store_offline_import(tenant_db, parsed, source=source, imported_by=staff.name)
+    if parsed.rejected and (not partial or not parsed.accepted):
+        bad = len(parsed.rejected)
+        raise Problem(
+            422,
+            "The file has rows that cannot be imported",
+            f"{bad} row{'s' if bad != 1 else ''} cannot be imported, so nothing was stored. Fix them and send"
+            " the file again, or send it with partial=true to store the other rows.",
+            name="invalid-offline-contacts",
+            extra={
+                "accepted": 0,
+                "rejected": bad,
+                "rejected_rows": [row.model_dump() for row in _rejected_rows(parsed)],
+            },
+        )
+    try:
+        stored = await store_offline_import(tenant_db, parsed, source=source, imported_by=staff.name)
+    except ClosedMonthError as error:
+        raise month_closed(error) from None
     body = OfflineImportOut(
         accepted=stored.accepted,
         rejected=stored.rejected,
         changed=stored.changed,
         already_imported=stored.already_imported,
-        rejected_rows=[
-            RejectedRowOut(line=row.line, values=list(row.values), reasons=list(row.reasons)) for row in parsed.rejected
-        ],
+        rejected_rows=_rejected_rows(parsed),
     )
-    return Response(body, status_code=422 if parsed.rejected and not parsed.accepted else 200)
+    return Response(body, status_code=200)
+
+
+@get("/api/v1/savings/closed-months", tags=["savings"])
+async def closed_months(
+    staff: NamedDependency[StaffPrincipal],
+    tenant: NamedDependency[TenantContext],
+    tenant_db: NamedDependency[AsyncConnection],
+) -> ClosedMonthsOut:
+    """The council's closed months: their figures change only after an operator reopens them."""
+    return await _closed_months_out(tenant_db)
+
+
+async def _closed_months_out(connection: AsyncConnection) -> ClosedMonthsOut:
+    return ClosedMonthsOut(
+        closed=[
+            ClosedMonthOut(
+                month=item.month.isoformat()[:7], closed_at=item.closed_at, closed_by=item.closed_by,
+                closed_for=item.closed_for, note=item.note,
+            )
+            for item in await closed_month_list(connection)
+        ]
+    )  # fmt: skip
+
+
+@post("/api/v1/savings/closed-months", tags=["savings"], status_code=200)
+async def close_savings_month(
+    data: JSONBody[CloseMonthIn],
+    staff: NamedDependency[StaffPrincipal],
+    tenant: NamedDependency[TenantContext],
+    services: NamedDependency[PlatformServices],
+) -> ClosedMonthsOut:
+    """Close a month that has ended (council admins). In a shared-service group it closes for every member,
+    whose shared cost depends on each member's figures. Only an operator can reopen it."""
+    if staff.role not in {"council-admin", "platform-operator"}:
+        raise Problem(
+            403, "Forbidden", f"Only {tenant.name}'s administrators can close a month.", name="savings-forbidden"
+        )
+    try:
+        month = closable(parse_month(data.month))
+    except MonthError as error:
+        raise _unprocessable("Invalid month", str(error)) from None
+    members = group_of(tenant, await services.directory.all())
+    async with services.database.engine.begin() as connection:
+        await close_in_group(connection, members, month, by=f"{staff.name} ({staff.role})", note=data.note)
+    async with tenant_connection(services.database.engine, tenant) as connection:
+        return await _closed_months_out(connection)
 
 
 # --- operators, on the platform's own address -----------------------------------------------------
@@ -440,6 +563,8 @@ _staff_router = Router(
         set_service_baseline,
         derive_service_baselines,
         import_offline_contacts,
+        closed_months,
+        close_savings_month,
     ],
     guards=[staff_only],
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},

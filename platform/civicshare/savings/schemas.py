@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -26,6 +26,8 @@ class UnitCostIn(WireModel):
     effective_from: date
     service: ServiceCode | None = None
     note: Annotated[str, Field(max_length=500)] | None = None
+    replace: bool = False
+    """Replace a cost already set for the same channel, service and start date (otherwise 409)."""
 
 
 class UnitCostOut(WireModel):
@@ -75,8 +77,28 @@ class RejectedRowOut(WireModel):
 
 
 class OfflineImportOut(WireModel):
+    """``rejected_rows`` are the rows skipped by a partial import (``partial=true``)."""
+
     accepted: int
     rejected: int
     changed: int
     already_imported: bool
     rejected_rows: list[RejectedRowOut]
+
+
+class CloseMonthIn(WireModel):
+    month: Annotated[str, Field(description="YYYY-MM, a month that has ended", max_length=7)]
+    note: Annotated[str, Field(max_length=500)] | None = None
+
+
+class ClosedMonthOut(WireModel):
+    month: str
+    closed_at: datetime
+    closed_by: str
+    closed_for: str | None
+    """The member of the shared-service group whose admin closed it, when not this council."""
+    note: str | None
+
+
+class ClosedMonthsOut(WireModel):
+    closed: list[ClosedMonthOut]

@@ -57,6 +57,12 @@ from civicshare.savings.channels import Channel
 from civicshare.savings.costs import PLATFORM_DEFAULT_UNIT_COSTS, UnitCostOverride, UnitCostSchedule
 from civicshare.savings.offline_import import OfflineImport
 from civicshare.savings.period import ReportPeriod
+from civicshare.savings.periods import (
+    closed_among,
+    refuse_baseline_change,
+    refuse_closed_days,
+    refuse_unit_cost_change,
+)
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.tables import (
     IMPORTED,
@@ -68,6 +74,7 @@ from civicshare.savings.tables import (
     offline_imports,
     unit_cost_overrides,
 )
+from civicshare.savings.tables import closed_months as signed_off_months
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.tables import tenants
 from civicshare.transactions.tables import transactions
@@ -107,6 +114,8 @@ async def record_contact(
     contact directly (seeding, corrections); a day in a past month also empties that month's cache.
     """
     schema = routed_schema(connection)
+    if day < uk_day(datetime.now(UTC)).replace(day=1):
+        await refuse_closed_days(connection, [day], "A contact counted on that day")
     await connection.exec_driver_sql(
         f'INSERT INTO "{schema}".daily_rollups AS rollup (day, service, channel, is_test, count) '
         "VALUES ($1, $2, $3, $4, 1) "
@@ -190,18 +199,25 @@ async def rebuild_rollups(connection: AsyncConnection, tenant: TenantContext) ->
     """Recompute every rollup from the raw transactions, reporting what was wrong before.
 
     Submissions wait while this runs (the table lock), so none is counted twice or missed.
-    Offline counts live in their own table and are not touched.
+    Offline counts live in their own table and are not touched. Closed months keep their rollups as
+    signed off (their differences are still reported); an operator reopens a month to rebuild it.
     """
     await connection.execute(text(f'LOCK TABLE "{tenant.schema}".daily_rollups IN EXCLUSIVE MODE'))
     stored = await stored_rollup_counts(connection)
     rebuilt = await rebuilt_rollup_counts(connection)
-    await connection.execute(delete(daily_rollups))
+    await closed_among(connection, ())  # waits for a closing in progress
+    closed = select(signed_off_months.c.month)
+    await connection.execute(
+        delete(daily_rollups).where(cast(func.date_trunc("month", daily_rollups.c.day), Date).not_in(closed))
+    )
     await forget_monthly_contacts(connection)
     rebuild = _transactions_by_day().subquery()
     await connection.execute(
         insert(daily_rollups).from_select(
             ["day", "service", "channel", "is_test", "count"],
-            select(rebuild.c.day, rebuild.c.service, rebuild.c.channel, rebuild.c.is_test, rebuild.c.count),
+            select(rebuild.c.day, rebuild.c.service, rebuild.c.channel, rebuild.c.is_test, rebuild.c.count).where(
+                cast(func.date_trunc("month", rebuild.c.day), Date).not_in(closed)
+            ),
         )
     )
     return RebuildOutcome(rows=len(rebuilt), mismatches=tuple(_mismatches(stored, rebuilt)))
@@ -432,9 +448,15 @@ async def daily_contact_rollups(
 
 
 async def first_contact_day(connection: AsyncConnection) -> date | None:
-    """The earliest day with any contact: where "savings to date" start counting."""
-    first_rollup = select(func.min(daily_rollups.c.day)).where(daily_rollups.c.is_test.is_(False)).scalar_subquery()
-    first_offline = select(func.min(offline_contact_counts.c.day)).scalar_subquery()
+    """The earliest day with a contact (a count above 0): where "savings to date" start counting."""
+    first_rollup = (
+        select(func.min(daily_rollups.c.day))
+        .where(daily_rollups.c.is_test.is_(False), daily_rollups.c.count > 0)
+        .scalar_subquery()
+    )
+    first_offline = (
+        select(func.min(offline_contact_counts.c.day)).where(offline_contact_counts.c.count > 0).scalar_subquery()
+    )
     day: date | None = await connection.scalar(select(func.least(first_rollup, first_offline)))
     return day
 
@@ -513,6 +535,7 @@ async def store_offline_import(
     Counts from the back office's contact log are a source of their own, which an import never touches.
     """
     columns = await asyncio.to_thread(_import_columns, parsed)
+    await refuse_closed_days(connection, columns.months, "This import")
     already = (
         await connection.scalar(
             select(func.count())
@@ -569,14 +592,18 @@ async def council_definition(connection: AsyncConnection, tenant: TenantContext)
     return definition or {}
 
 
-async def council_unit_costs(connection: AsyncConnection, tenant: TenantContext) -> CouncilUnitCosts:
+async def council_unit_costs(
+    connection: AsyncConnection, tenant: TenantContext, *, definition: dict[str, Any] | None = None
+) -> CouncilUnitCosts:
     """Platform defaults, then the council's definition file, then overrides set through the API.
 
     ``unit_costs`` in the definition replace the platform default of a channel for all time; its
     ``unit_cost_overrides`` and the API's overrides are effective-dated. An API override for the same
-    channel, service and start date as one in the file wins.
+    channel, service and start date as one in the file wins. Give ``definition`` to see the costs a
+    changed definition would give.
     """
-    definition = await council_definition(connection, tenant)
+    if definition is None:
+        definition = await council_definition(connection, tenant)
     defaults = dict(PLATFORM_DEFAULT_UNIT_COSTS)
     for channel, cost in (definition.get("unit_costs") or {}).items():
         defaults[Channel(channel)] = Decimal(str(cost))
@@ -612,8 +639,47 @@ async def council_unit_costs(connection: AsyncConnection, tenant: TenantContext)
     return CouncilUnitCosts(schedule=UnitCostSchedule(defaults=defaults, overrides=ordered), sources=sources)
 
 
+class UnitCostExistsError(Exception):
+    """A unit cost for the same channel, service and start date is already set."""
+
+    def __init__(self, existing: UnitCostOverride) -> None:
+        self.existing = existing
+        super().__init__(
+            f"A unit cost of £{existing.unit_cost} for {existing.channel.value}"
+            f" ({existing.service or 'council-wide'}) already starts on {existing.effective_from.isoformat()}."
+            " Send replace: true to replace it."
+        )
+
+
+async def change_unit_cost(
+    connection: AsyncConnection,
+    tenant: TenantContext,
+    override: UnitCostOverride,
+    *,
+    note: str | None = None,
+    replace: bool = False,
+) -> None:
+    """Set a unit cost from a date, refusing to replace one with the same start date unless asked to,
+    and refusing a cost that would price a closed month differently (``ClosedMonthError``)."""
+    costs = await council_unit_costs(connection, tenant)
+    key = (override.channel, override.service, override.effective_from)
+    others = tuple(
+        existing
+        for existing in costs.schedule.overrides
+        if (existing.channel, existing.service, existing.effective_from) != key
+    )
+    existing = next((item for item in costs.schedule.overrides if item not in others), None)
+    if existing is not None and costs.sources.get(key) == "api" and not replace:
+        raise UnitCostExistsError(existing)
+    after = costs.schedule.model_copy(update={"overrides": (*others, override)})
+    await refuse_unit_cost_change(connection, costs.schedule, after, "This unit cost")
+    await set_unit_cost(connection, override, note=note)
+
+
 async def set_unit_cost(connection: AsyncConnection, override: UnitCostOverride, *, note: str | None = None) -> None:
-    """Set the council's unit cost for a channel (and service) from a date; the same start date replaces."""
+    """Set the council's unit cost for a channel (and service) from a date; the same start date replaces.
+
+    Checks nothing: callers on behalf of people use ``change_unit_cost``."""
     statement = insert(unit_cost_overrides).values(
         channel=override.channel.value,
         service=override.service,
@@ -671,7 +737,8 @@ async def set_baseline(
     measured_from: date | None = None,
     measured_before: date | None = None,
 ) -> None:
-    """Replace one service's baseline mix."""
+    """Replace one service's baseline mix (``ClosedMonthError`` if it had contacts in a closed month)."""
+    await refuse_baseline_change(connection, [service], f"A baseline for {service}")
     await connection.execute(delete(baseline_mixes).where(baseline_mixes.c.service == service))
     rows = [
         {
@@ -700,6 +767,7 @@ async def derive_and_store_baseline(
     derived = derive_baseline(
         await daily_contact_rollups(connection, before=before, since=since), before=before, since=since
     )
+    await refuse_baseline_change(connection, derived, f"Baselines for {', '.join(derived)}")
     for service, mix in derived.items():
         await set_baseline(connection, service, mix, source="derived", measured_from=since, measured_before=before)
     return derived

@@ -162,3 +162,29 @@ monthly_contact_months = Table(
     Column("cached_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("month"),
 )
+
+# A month closed for sign-off: its figures change only after an operator reopens it (``savings.periods``).
+closed_months = Table(
+    "closed_months",
+    tenant_metadata,
+    Column("month", Date, nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("closed_by", String(255), nullable=False),
+    Column("closed_for", String(63), nullable=True),  # the council whose admin closed it, when not this one
+    Column("note", Text, nullable=True),
+    PrimaryKeyConstraint("month"),
+    CheckConstraint("extract(day from month) = 1", name="first_day"),
+)
+
+# Every closing and reopening, kept for the council's own record (nothing updates or deletes a row).
+closed_month_history = Table(
+    "closed_month_history",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("month", Date, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("by", String(255), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("action IN ('closed', 'reopened')", name="action"),
+)

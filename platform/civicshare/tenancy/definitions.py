@@ -70,6 +70,21 @@ class TenantDefinition(StrictModel):
             raise ValueError(f"GSS code {value} is not a local authority code (E06-E10, W06, S12 or N09)")
         return value
 
+    @field_validator("unit_cost_overrides")
+    @classmethod
+    def _one_cost_per_channel_service_and_day(cls, value: tuple[UnitCostOverride, ...]) -> tuple[UnitCostOverride, ...]:
+        seen: set[tuple[str, str | None, date | None]] = set()
+        for override in value:
+            key = (override.channel, override.service, override.effective_from)
+            if key in seen:
+                raise ValueError(
+                    f"two unit costs for {override.channel} ({override.service or 'council-wide'}) start on"
+                    f" {override.effective_from.isoformat() if override.effective_from else 'the first day'}:"
+                    " give one"
+                )
+            seen.add(key)
+        return value
+
     @field_validator("domains")
     @classmethod
     def _domains_are_hostnames(cls, value: tuple[str, ...]) -> tuple[str, ...]:
