@@ -6,11 +6,20 @@ For each day, service and channel in the period:
 - baseline cost = the service's total count that day, spread over channels by the service's baseline
   mix, each part costed at that day's unit cost. A service with no baseline claims no savings: its
   baseline cost is its actual cost.
-- savings = baseline cost - actual cost.
+- cost avoided = baseline cost - actual cost (non-cashable: it prices today's demand at the old mix).
+
+The cashable saving compares volumes, not mixes: for a service whose baseline records the contacts it
+was measured from (``BaselineVolume``), each staffed channel's baseline contacts per day, times each
+day's unit cost, less what the staffed contacts handled cost. Only months in which the service had
+staffed contacts are compared (see ``Figures``).
+
+Online-only services (``ServiceFlags.online_only``) use a baseline only if it is dated (in
+``dated_baselines``): a mix the council measured before the service moved online. Any other baseline
+of theirs is ignored, as residents could not have used the other channels.
 
 Costs are summed exactly and rounded to the penny once per month x service x channel cell; every
 coarser figure (a line, a month, the total) is the sum of rounded cells, so the figures add up the same
-whichever way the report is grouped.
+whichever way the report is grouped. Baseline volumes are rounded to whole contacts per cell likewise.
 """
 
 from __future__ import annotations
@@ -18,9 +27,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,11 +39,11 @@ from civicshare.savings.avoided_contacts import (
     AvoidedContactEstimate,
     estimate_avoided_contacts,
 )
-from civicshare.savings.baseline import BaselineMix
-from civicshare.savings.channels import DIGITAL_CHANNELS, Channel
+from civicshare.savings.baseline import BaselineMix, BaselineVolume
+from civicshare.savings.channels import DIGITAL_CHANNELS, STAFFED_CHANNELS, Channel
 from civicshare.savings.costs import UnitCostSchedule
 from civicshare.savings.figures import Figures, total_figures, without_validation
-from civicshare.savings.money import round_to_penny
+from civicshare.savings.money import round_exact_to_penny, round_half_up, round_to_penny
 from civicshare.savings.period import ReportPeriod, month_of
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.services import ServiceFlags, UnknownServiceError
@@ -61,7 +71,10 @@ class MonthlySavings(BaseModel):
 
     month: str
     savings: Decimal
+    """The cost avoided in the month (the name predates the cashable saving)."""
     cumulative_savings: Decimal
+    cashable_saving: Decimal = Decimal("0.00")
+    cumulative_cashable_saving: Decimal = Decimal("0.00")
 
 
 class SavingsReport(BaseModel):
@@ -70,6 +83,10 @@ class SavingsReport(BaseModel):
     ``savings_by_month`` has every month the period touches, with the running total from the start.
     ``services_outside_shift_figure`` names the services with contacts in the period that are left out
     of ``channel_shift_share``, so the report can say so beside the figure.
+    ``services_without_baseline_volume`` names those with contacts whose savings have no volume to be
+    compared with, so claim no cashable saving; ``online_only_without_dated_baseline`` those online-only
+    services whose undated baseline was ignored. ``digital_volume_with_other_ways`` counts the digital
+    contacts of services residents can also use another way: the sessions an avoided contact can come from.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -82,6 +99,9 @@ class SavingsReport(BaseModel):
     savings_by_month: tuple[MonthlySavings, ...]
     services_outside_shift_figure: tuple[str, ...]
     avoided_contacts: AvoidedContactEstimate | None = None
+    services_without_baseline_volume: tuple[str, ...] = ()
+    online_only_without_dated_baseline: tuple[str, ...] = ()
+    digital_volume_with_other_ways: int = 0
 
 
 _CellKey = tuple[str, str, Channel]
@@ -92,6 +112,9 @@ class _Cell:
     volume: int = 0
     actual_cost: Decimal = field(default_factory=Decimal)
     baseline_cost: Decimal = field(default_factory=Decimal)
+    compared: bool = False
+    baseline_volume: Fraction = Fraction(0)
+    baseline_staffed_cost: Fraction = Fraction(0)
 
 
 def build_savings_report(
@@ -104,6 +127,8 @@ def build_savings_report(
     baseline: Mapping[str, BaselineMix],
     group_by: Collection[Grouping] = (Grouping.MONTH,),
     avoided_contacts: AvoidedContactAssumptions | None = None,
+    baseline_volumes: Mapping[str, BaselineVolume] | None = None,
+    dated_baselines: Collection[str] = (),
 ) -> SavingsReport:
     """Build the report from rollups of transactions and imported offline contacts, merged or not.
 
@@ -111,11 +136,18 @@ def build_savings_report(
     the last day of the period.
     """
     rows = [row for row in rollups if period.includes(row.day)]
-    unknown = sorted({row.service for row in rows} - set(services))
+    seen = {row.service for row in rows}
+    unknown = sorted(seen - set(services))
     if unknown:
         raise UnknownServiceError(f"No service flags for: {', '.join(unknown)}")
 
-    cells = _costed_cells(rows, unit_costs, baseline)
+    ignored = {
+        service for service in baseline if services.get(service, _ANY).online_only and service not in dated_baselines
+    }
+    usable = {service: mix for service, mix in baseline.items() if service not in ignored}
+    volumes = {service: volume for service, volume in (baseline_volumes or {}).items() if service in usable}
+    cells = _costed_cells(rows, unit_costs, usable)
+    _compare_volumes(cells, period, unit_costs, volumes)
     in_shift = {service: flags.in_channel_shift_figure for service, flags in services.items()}
     figures = {key: _cell_figures(key, cell, in_shift[key[1]]) for key, cell in cells.items()}
     grouped_by = tuple(grouping for grouping in Grouping if grouping in group_by)
@@ -131,10 +163,67 @@ def build_savings_report(
         totals=total_figures(figures.values()),
         savings_by_month=_savings_by_month(figures, period),
         services_outside_shift_figure=tuple(
-            sorted({row.service for row in rows if not services[row.service].in_channel_shift_figure})
+            sorted({service for service in seen if not services[service].in_channel_shift_figure})
         ),
         avoided_contacts=estimate,
+        services_without_baseline_volume=tuple(sorted(seen - set(volumes) - ignored)),
+        online_only_without_dated_baseline=tuple(sorted(ignored & seen)),
+        digital_volume_with_other_ways=sum(
+            item.digital_volume for (_, service, _), item in figures.items() if not services[service].online_only
+        ),
     )
+
+
+_ANY = ServiceFlags.model_construct(code="any", counts_toward_channel_shift=True, online_only=False)
+
+
+def _stretches(period: ReportPeriod, unit_costs: UnitCostSchedule) -> dict[str, list[tuple[date, int]]]:
+    """Each month's days in the period as runs of constant unit costs: (first day, number of days)."""
+    changes = sorted({override.effective_from for override in unit_costs.overrides})
+    by_month: dict[str, list[tuple[date, int]]] = defaultdict(list)
+    first = period.start
+    while first <= period.end:
+        next_month = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        last = min(period.end, next_month - timedelta(days=1))
+        cuts = [day for day in changes if first < day <= last]
+        for start, end in zip([first, *cuts], [*cuts, last + timedelta(days=1)], strict=True):
+            by_month[month_of(first)].append((start, (end - start).days))
+        first = next_month
+    return by_month
+
+
+def _compare_volumes(
+    cells: dict[_CellKey, _Cell],
+    period: ReportPeriod,
+    unit_costs: UnitCostSchedule,
+    volumes: Mapping[str, BaselineVolume],
+) -> None:
+    """Add the baseline's volume, and its staffed contacts' cost, to the months each service is compared in."""
+    if not volumes:
+        return
+    compared = {
+        (month, service)
+        for (month, service, channel), cell in cells.items()
+        if channel in STAFFED_CHANNELS and cell.volume and service in volumes
+    }
+    stretches = _stretches(period, unit_costs)
+    for month, service in compared:
+        volume = volumes[service]
+        days = sum(length for _, length in stretches[month])
+        for channel in Channel:
+            contacts = volume.contacts.get(channel, 0)
+            key = (month, service, channel)
+            if not contacts and key not in cells:
+                continue
+            cell = cells.setdefault(key, _Cell())
+            cell.compared = True
+            cell.baseline_volume = Fraction(contacts * days, volume.days)
+            if contacts and channel in STAFFED_CHANNELS:
+                cost_days = sum(
+                    (unit_costs.cost(channel, service, start) * length for start, length in stretches[month]),
+                    Decimal(0),
+                )
+                cell.baseline_staffed_cost = Fraction(contacts) * Fraction(cost_days) / volume.days
 
 
 def _costed_cells(
@@ -180,14 +269,32 @@ def _costed_cells(
 
 def _cell_figures(key: _CellKey, cell: _Cell, counts_in_shift: bool) -> Figures:
     volume = cell.volume
-    digital_volume = volume if key[2] in DIGITAL_CHANNELS else 0
+    digital = key[2] in DIGITAL_CHANNELS
+    digital_volume = volume if digital else 0
+    actual_cost = round_to_penny(cell.actual_cost)
+    baseline_cost = round_to_penny(cell.baseline_cost)
+    if not cell.compared:
+        return Figures.of(
+            volume,
+            digital_volume,
+            volume if counts_in_shift else 0,
+            digital_volume if counts_in_shift else 0,
+            actual_cost,
+            baseline_cost,
+        )
+    baseline_volume = round_half_up(cell.baseline_volume)
     return Figures.of(
         volume,
         digital_volume,
         volume if counts_in_shift else 0,
         digital_volume if counts_in_shift else 0,
-        round_to_penny(cell.actual_cost),
-        round_to_penny(cell.baseline_cost),
+        actual_cost,
+        baseline_cost,
+        compared_volume=volume,
+        baseline_volume=baseline_volume,
+        staffed_volume=0 if digital else volume,
+        baseline_staffed_volume=0 if digital else baseline_volume,
+        cashable_saving=Decimal("0.00") if digital else round_exact_to_penny(cell.baseline_staffed_cost) - actual_cost,
     )
 
 
@@ -230,12 +337,27 @@ def _line_order(key: _LineKey) -> tuple[str, str, int]:
 
 def _savings_by_month(figures: Mapping[_CellKey, Figures], period: ReportPeriod) -> tuple[MonthlySavings, ...]:
     savings: dict[str, Decimal] = defaultdict(Decimal)
+    cashable: dict[str, Decimal] = defaultdict(Decimal)
     for (month, _, _), cell_figures in figures.items():
-        savings[month] += cell_figures.savings
+        savings[month] += cell_figures.baseline_cost - cell_figures.actual_cost
+        cashable[month] += cell_figures.cashable_saving
     months: list[MonthlySavings] = []
-    cumulative = Decimal("0.00")
+    cumulative = cumulative_cashable = Decimal("0.00")
     for month in period.months():
         month_savings = savings.get(month, Decimal("0.00"))
+        month_cashable = cashable.get(month, Decimal("0.00"))
         cumulative += month_savings
-        months.append(MonthlySavings(month=month, savings=month_savings, cumulative_savings=cumulative))
+        cumulative_cashable += month_cashable
+        months.append(
+            without_validation(
+                MonthlySavings,
+                {
+                    "month": month,
+                    "savings": month_savings,
+                    "cumulative_savings": cumulative,
+                    "cashable_saving": month_cashable,
+                    "cumulative_cashable_saving": cumulative_cashable,
+                },
+            )
+        )
     return tuple(months)

@@ -67,8 +67,10 @@ class CouncilSavings(BaseModel):
     council_name: str
     report: SavingsReport
     savings_to_date: Decimal
-    """Savings from the first day with any contact to the end of the period: those before the period
-    plus the period's own."""
+    """Cost avoided from the first day with any contact to the end of the period: that before the
+    period plus the period's own."""
+    cashable_saving_to_date: Decimal = Decimal("0.00")
+    """The cashable saving over the same days."""
     savings_to_date_since: date | None
     services_without_flags: tuple[str, ...]
     """Services the platform has no flags for, counted in the channel-shift figure by assumption."""
@@ -85,7 +87,10 @@ async def council_savings(
     with_savings_to_date: bool = True,
 ) -> CouncilSavings:
     costs = await council_unit_costs(connection, tenant)
-    baseline = {service: stored.mix for service, stored in (await council_baseline(connection)).items()}
+    stored_baseline = await council_baseline(connection)
+    baseline = {service: stored.mix for service, stored in stored_baseline.items()}
+    volumes = {service: stored.volume for service, stored in stored_baseline.items() if stored.volume is not None}
+    dated = {service for service, stored in stored_baseline.items() if stored.measured_before is not None}
     since = await first_contact_day(connection) if with_savings_to_date else None
     earlier = (
         ReportPeriod(start=since, end=period.start - timedelta(days=1)) if since and since < period.start else None
@@ -111,10 +116,12 @@ async def council_savings(
         unit_costs=costs.schedule,
         baseline=baseline,
         group_by=group_by,
+        baseline_volumes=volumes,
+        dated_baselines=dated,
     )
     if avoided is not None:
         assumptions = AvoidedContactAssumptions(
-            sessions=report.totals.digital_volume if avoided.sessions is None else avoided.sessions,
+            sessions=report.digital_volume_with_other_ways if avoided.sessions is None else avoided.sessions,
             avoidance_rate=avoided.avoidance_rate,
             avoided_channel=avoided.avoided_channel,
         )
@@ -124,6 +131,7 @@ async def council_savings(
         report = report.model_copy(update={"avoided_contacts": estimate})
     # Savings to date: before the period plus in it, each summed from its own rounded cells as shown.
     savings_to_date = report.totals.savings
+    cashable_to_date = report.totals.cashable_saving
     if earlier is not None:
         before = await asyncio.to_thread(
             build_savings_report,
@@ -134,13 +142,17 @@ async def council_savings(
             unit_costs=costs.schedule,
             baseline=baseline,
             group_by=(),
+            baseline_volumes=volumes,
+            dated_baselines=dated,
         )
         savings_to_date += before.totals.savings
+        cashable_to_date += before.totals.cashable_saving
     return CouncilSavings(
         council=tenant.slug,
         council_name=tenant.name,
         report=report,
         savings_to_date=savings_to_date,
+        cashable_saving_to_date=cashable_to_date,
         savings_to_date_since=since if since is not None and since <= period.end else None,
         services_without_flags=flags.unknown,
     )
