@@ -77,6 +77,26 @@ class MonthlySavings(BaseModel):
     cumulative_cashable_saving: Decimal = Decimal("0.00")
 
 
+# Said in every report, beside the figures (HM Treasury Green Book: cashable and non-cashable benefits).
+FIGURE_USES: dict[str, str] = {
+    "cashable_saving": (
+        "Money no longer spent: staffed contacts (phone, face to face, email, letter, webchat) no longer "
+        "handled compared with the baseline's daily volume, priced at each day's unit costs. A cashable "
+        "benefit: use it for budgets, savings targets and what a finance officer signs off."
+    ),
+    "cost_avoided": (
+        "What this period's contacts would have cost with each service's channel mix before the platform, "
+        "less what they cost. A non-cashable benefit: it counts new demand the website brings in as if it "
+        "would have come by phone, so use it to show the value of the shift online at today's demand, "
+        "never as money to take out of a budget, and never add it to the cashable saving."
+    ),
+    "demand_change": (
+        "All contacts now less all contacts at the baseline's daily volume, in the same service-months: "
+        "read it beside both figures. Rising demand raises the cost avoided without saving any money."
+    ),
+}
+
+
 class SavingsReport(BaseModel):
     """One council's figures for a period: a line per group, the totals, and savings month by month.
 
@@ -102,6 +122,7 @@ class SavingsReport(BaseModel):
     services_without_baseline_volume: tuple[str, ...] = ()
     online_only_without_dated_baseline: tuple[str, ...] = ()
     digital_volume_with_other_ways: int = 0
+    figure_uses: dict[str, str] = FIGURE_USES
 
 
 _CellKey = tuple[str, str, Channel]

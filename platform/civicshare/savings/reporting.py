@@ -10,6 +10,7 @@ Reports read the daily rollups and the imported offline counts, never the raw tr
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,16 +22,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.engine import tenant_connection
+from civicshare.savings.avoidable_contact import AvoidableContactReport, build_avoidable_contact
 from civicshare.savings.avoided_contacts import (
     AvoidedContactAssumptions,
     AvoidedContactEstimate,
     estimate_avoided_contacts,
 )
 from civicshare.savings.channels import Channel
+from civicshare.savings.contact_log import avoidable_contacts_logged
 from civicshare.savings.groups import Apportionment, GroupReport, SharedServiceGroup, build_group_report
 from civicshare.savings.money import round_to_penny
 from civicshare.savings.operators import PlatformOverview, build_platform_overview
-from civicshare.savings.period import ReportPeriod
+from civicshare.savings.period import ReportPeriod, month_of
 from civicshare.savings.report import Grouping, SavingsReport, build_savings_report
 from civicshare.savings.service import (
     contact_rollups,
@@ -74,6 +77,7 @@ class CouncilSavings(BaseModel):
     savings_to_date_since: date | None
     services_without_flags: tuple[str, ...]
     """Services the platform has no flags for, counted in the channel-shift figure by assumption."""
+    avoidable_contact: AvoidableContactReport | None = None
 
 
 async def council_savings(
@@ -85,6 +89,7 @@ async def council_savings(
     group_by: Collection[Grouping] = (Grouping.MONTH,),
     avoided: AvoidedContactChoice | None = AvoidedContactChoice(),
     with_savings_to_date: bool = True,
+    with_avoidable_contact: bool = True,
 ) -> CouncilSavings:
     costs = await council_unit_costs(connection, tenant)
     stored_baseline = await council_baseline(connection)
@@ -147,7 +152,17 @@ async def council_savings(
         )
         savings_to_date += before.totals.savings
         cashable_to_date += before.totals.cashable_saving
+    avoidable = None
+    if with_avoidable_contact:
+        contacts: dict[tuple[str, str], int] = defaultdict(int)
+        for row in rows:
+            if period.includes(row.day):
+                contacts[(month_of(row.day), row.service)] += row.count
+        avoidable = build_avoidable_contact(
+            period, await avoidable_contacts_logged(connection, period), contacts, costs.schedule
+        )
     return CouncilSavings(
+        avoidable_contact=avoidable,
         council=tenant.slug,
         council_name=tenant.name,
         report=report,
@@ -226,7 +241,13 @@ async def group_savings(
     for member in members:
         async with tenant_connection(engine, member) as connection:
             savings = await council_savings(
-                connection, member, flags_source, period, avoided=None, with_savings_to_date=False
+                connection,
+                member,
+                flags_source,
+                period,
+                avoided=None,
+                with_savings_to_date=False,
+                with_avoidable_contact=False,
             )
         reports[member.slug] = savings.report
     return GroupSavings(
@@ -250,7 +271,13 @@ async def platform_savings(
     for council in councils:
         async with tenant_connection(engine, council) as connection:
             savings = await council_savings(
-                connection, council, flags_source, period, group_by=(), with_savings_to_date=False
+                connection,
+                council,
+                flags_source,
+                period,
+                group_by=(),
+                with_savings_to_date=False,
+                with_avoidable_contact=False,
             )
         reports.append(savings.report)
     return build_platform_overview(period, reports)

@@ -42,7 +42,7 @@ from civicshare.savings.access import (
     provide_staff,
     staff_only,
 )
-from civicshare.savings.baseline import BaselineMix
+from civicshare.savings.baseline import BaselineMix, BaselineVolume, baseline_mix_from_counts
 from civicshare.savings.channels import Channel
 from civicshare.savings.costs import UnitCostOverride
 from civicshare.savings.csv_export import report_to_csv
@@ -248,6 +248,8 @@ async def _baselines_out(connection: AsyncConnection) -> BaselinesOut:
                 source=item.source,
                 measured_from=item.measured_from,
                 measured_before=item.measured_before,
+                contacts=dict(item.volume.contacts) if item.volume else None,
+                window_days=item.volume.days if item.volume else None,
             )
             for item in stored.values()
         ]
@@ -275,8 +277,35 @@ async def set_service_baseline(
         mix = BaselineMix(shares=data.shares)
     except ValidationError as error:
         raise _unprocessable("Invalid baseline", error.errors()[0]["msg"].removeprefix("Value error, ")) from None
-    await set_baseline(tenant_db, service, mix)
+    volume = _baseline_volume(data, mix)
+    await set_baseline(
+        tenant_db,
+        service,
+        mix,
+        measured_from=data.measured_from,
+        measured_before=data.measured_before,
+        volume=volume,
+    )
     return await _baselines_out(tenant_db)
+
+
+def _baseline_volume(data: BaselineIn, mix: BaselineMix) -> BaselineVolume | None:
+    """The contacts a set baseline was measured from, checked against its dates and shares."""
+    start, end = data.measured_from, data.measured_before
+    if start is not None and end is not None and start >= end:
+        raise _unprocessable("Invalid baseline", "'measured_from' must be before 'measured_before'.")
+    if data.contacts is None:
+        return None
+    if data.measured_from is None or data.measured_before is None:
+        raise _unprocessable(
+            "Invalid baseline",
+            "Contacts need the dates they were counted between: 'measured_from' and 'measured_before'.",
+        )
+    if sum(data.contacts.values()) == 0:
+        raise _unprocessable("Invalid baseline", "The contacts add up to 0.")
+    if baseline_mix_from_counts(data.contacts).shares != {c: s for c, s in mix.shares.items() if s}:
+        raise _unprocessable("Invalid baseline", "The shares are not the mix of the contacts given.")
+    return BaselineVolume(contacts=data.contacts, days=(data.measured_before - data.measured_from).days)
 
 
 @post("/api/v1/savings/baseline/derive", tags=["savings"], status_code=200)
