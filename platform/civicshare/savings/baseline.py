@@ -54,6 +54,9 @@ class BaselineVolume(BaseModel):
 
     contacts: dict[Channel, int]
     days: int = Field(gt=0)
+    measured_before: date | None = None
+    """The day after the window: months starting before it are not compared (the window saves nothing
+    against itself)."""
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -106,7 +109,7 @@ def derive_baseline_volumes(
         return {}
     days = (before - first).days
     return {
-        service: BaselineVolume(contacts=dict(by_channel), days=days)
+        service: BaselineVolume(contacts=dict(by_channel), days=days, measured_before=before)
         for service, by_channel in sorted(counts.items())
         if sum(by_channel.values()) > 0
     }

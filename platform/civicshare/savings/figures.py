@@ -48,7 +48,8 @@ class Figures(BaseModel):
 
     The comparison with the baseline's volume covers services whose baseline records the contacts it
     was measured from, in months when the service had staffed contacts (a month without any is taken
-    as figures not yet imported, not as every call gone). ``compared_volume`` and ``baseline_volume``
+    as figures not yet imported, not as every call gone; an online-only service, which has no staffed
+    contacts, is compared in months with any contacts). ``compared_volume`` and ``baseline_volume``
     are all the contacts of those service-months, now and at the baseline's rate: ``demand_change``.
     """
 

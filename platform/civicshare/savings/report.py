@@ -11,7 +11,8 @@ For each day, service and channel in the period:
 The cashable saving compares volumes, not mixes: for a service whose baseline records the contacts it
 was measured from (``BaselineVolume``), each staffed channel's baseline contacts per day, times each
 day's unit cost, less what the staffed contacts handled cost. Only months in which the service had
-staffed contacts are compared (see ``Figures``).
+staffed contacts are compared (see ``Figures``); for an online-only service, months with any contacts.
+Months that start before the end of the baseline's own window are never compared.
 
 Online-only services (``ServiceFlags.online_only``) use a baseline only if it is dated (in
 ``dated_baselines``): a mix the council measured before the service moved online. Any other baseline
@@ -168,7 +169,8 @@ def build_savings_report(
     usable = {service: mix for service, mix in baseline.items() if service not in ignored}
     volumes = {service: volume for service, volume in (baseline_volumes or {}).items() if service in usable}
     cells = _costed_cells(rows, unit_costs, usable)
-    _compare_volumes(cells, period, unit_costs, volumes)
+    online_only = {service for service, flags in services.items() if flags.online_only}
+    _compare_volumes(cells, period, unit_costs, volumes, online_only)
     in_shift = {service: flags.in_channel_shift_figure for service, flags in services.items()}
     figures = {key: _cell_figures(key, cell, in_shift[key[1]]) for key, cell in cells.items()}
     grouped_by = tuple(grouping for grouping in Grouping if grouping in group_by)
@@ -213,19 +215,29 @@ def _stretches(period: ReportPeriod, unit_costs: UnitCostSchedule) -> dict[str, 
     return by_month
 
 
+def _after_window(month: str, volume: BaselineVolume) -> bool:
+    before = volume.measured_before
+    return before is None or date(int(month[:4]), int(month[5:7]), 1) >= before
+
+
 def _compare_volumes(
     cells: dict[_CellKey, _Cell],
     period: ReportPeriod,
     unit_costs: UnitCostSchedule,
     volumes: Mapping[str, BaselineVolume],
+    online_only: Collection[str],
 ) -> None:
-    """Add the baseline's volume, and its staffed contacts' cost, to the months each service is compared in."""
+    """Add the baseline's volume, and its staffed contacts' cost, to the months each service is compared in:
+    those with staffed contacts, or with any contacts for an online-only service (which has no staffed ones)."""
     if not volumes:
         return
     compared = {
         (month, service)
         for (month, service, channel), cell in cells.items()
-        if channel in STAFFED_CHANNELS and cell.volume and service in volumes
+        if cell.volume
+        and service in volumes
+        and (channel in STAFFED_CHANNELS or service in online_only)
+        and _after_window(month, volumes[service])
     }
     stretches = _stretches(period, unit_costs)
     for month, service in compared:

@@ -305,7 +305,8 @@ def _baseline_volume(data: BaselineIn, mix: BaselineMix) -> BaselineVolume | Non
         raise _unprocessable("Invalid baseline", "The contacts add up to 0.")
     if baseline_mix_from_counts(data.contacts).shares != {c: s for c, s in mix.shares.items() if s}:
         raise _unprocessable("Invalid baseline", "The shares are not the mix of the contacts given.")
-    return BaselineVolume(contacts=data.contacts, days=(data.measured_before - data.measured_from).days)
+    days = (data.measured_before - data.measured_from).days
+    return BaselineVolume(contacts=data.contacts, days=days, measured_before=data.measured_before)
 
 
 @post("/api/v1/savings/baseline/derive", tags=["savings"], status_code=200)

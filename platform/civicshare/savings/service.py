@@ -683,7 +683,11 @@ class StoredBaseline:
 def _stored_volume(rows: Sequence[Any]) -> BaselineVolume | None:
     if any(row.contacts is None for row in rows):
         return None
-    return BaselineVolume(contacts={Channel(row.channel): row.contacts for row in rows}, days=rows[0].window_days)
+    return BaselineVolume(
+        contacts={Channel(row.channel): row.contacts for row in rows},
+        days=rows[0].window_days,
+        measured_before=rows[0].measured_before,
+    )
 
 
 async def council_baseline(connection: AsyncConnection) -> dict[str, StoredBaseline]:
