@@ -24,10 +24,21 @@ def without_validation(model: type[_Model], values: dict[str, Any]) -> _Model:
     """
     built = model.__new__(model)
     object.__setattr__(built, "__dict__", values)
-    object.__setattr__(built, "__pydantic_fields_set__", set(values))
+    object.__setattr__(built, "__pydantic_fields_set__", _every_field(model))
     object.__setattr__(built, "__pydantic_extra__", None)
     object.__setattr__(built, "__pydantic_private__", None)
     return built
+
+
+_fields_of: dict[type[BaseModel], set[str]] = {}
+
+
+def _every_field(model: type[BaseModel]) -> set[str]:
+    # Every field is given, and frozen models never change the set, so one set per model serves all.
+    fields = _fields_of.get(model)
+    if fields is None:
+        fields = _fields_of[model] = set(model.model_fields)
+    return fields
 
 
 class Figures(BaseModel):

@@ -19,17 +19,6 @@ def round_to_penny(amount: Decimal) -> Decimal:
     return amount.quantize(PENNY, rounding=ROUND_HALF_UP)
 
 
-def round_exact_to_penny(amount: Fraction) -> Decimal:
-    """An exact amount (such as a daily rate of contacts times a unit cost) to the penny, half up."""
-    return from_pence(round_half_up(amount * 100))
-
-
-def round_half_up(amount: Fraction) -> int:
-    """To a whole number, halves away from zero (as ``ROUND_HALF_UP`` rounds decimals)."""
-    whole = math.floor(abs(amount) + Fraction(1, 2))
-    return whole if amount >= 0 else -whole
-
-
 def to_pence(amount: Decimal) -> int:
     """Whole pence; refuses amounts with fractions of a penny rather than rounding them silently."""
     pence = amount * 100

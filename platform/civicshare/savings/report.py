@@ -25,13 +25,13 @@ whichever way the report is grouped. Baseline volumes are rounded to whole conta
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict
 
@@ -44,7 +44,7 @@ from civicshare.savings.baseline import BaselineMix, BaselineVolume
 from civicshare.savings.channels import DIGITAL_CHANNELS, STAFFED_CHANNELS, Channel
 from civicshare.savings.costs import UnitCostSchedule
 from civicshare.savings.figures import Figures, total_figures, without_validation
-from civicshare.savings.money import round_exact_to_penny, round_half_up, round_to_penny
+from civicshare.savings.money import round_to_penny
 from civicshare.savings.period import ReportPeriod, month_of
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.services import ServiceFlags, UnknownServiceError
@@ -135,8 +135,8 @@ class _Cell:
     actual_cost: Decimal = field(default_factory=Decimal)
     baseline_cost: Decimal = field(default_factory=Decimal)
     compared: bool = False
-    baseline_volume: Fraction = Fraction(0)
-    baseline_staffed_cost: Fraction = Fraction(0)
+    baseline_volume: int = 0
+    baseline_staffed_cost: Decimal = field(default_factory=Decimal)
 
 
 def build_savings_report(
@@ -168,9 +168,10 @@ def build_savings_report(
     }
     usable = {service: mix for service, mix in baseline.items() if service not in ignored}
     volumes = {service: volume for service, volume in (baseline_volumes or {}).items() if service in usable}
-    cells = _costed_cells(rows, unit_costs, usable)
+    costs = _UnitCosts(unit_costs)
+    cells = _costed_cells(rows, costs, usable)
     online_only = {service for service, flags in services.items() if flags.online_only}
-    _compare_volumes(cells, period, unit_costs, volumes, online_only)
+    _compare_volumes(cells, period, unit_costs, costs, volumes, online_only)
     in_shift = {service: flags.in_channel_shift_figure for service, flags in services.items()}
     figures = {key: _cell_figures(key, cell, in_shift[key[1]]) for key, cell in cells.items()}
     grouped_by = tuple(grouping for grouping in Grouping if grouping in group_by)
@@ -215,15 +216,21 @@ def _stretches(period: ReportPeriod, unit_costs: UnitCostSchedule) -> dict[str, 
     return by_month
 
 
-def _after_window(month: str, volume: BaselineVolume) -> bool:
+def _first_month_after(volume: BaselineVolume) -> str:
+    """The first month (``YYYY-MM``) starting on or after the end of the baseline's own window."""
     before = volume.measured_before
-    return before is None or date(int(month[:4]), int(month[5:7]), 1) >= before
+    if before is None:
+        return ""
+    if before.day != 1:
+        before = date(before.year + before.month // 12, before.month % 12 + 1, 1)
+    return month_of(before)
 
 
 def _compare_volumes(
     cells: dict[_CellKey, _Cell],
     period: ReportPeriod,
     unit_costs: UnitCostSchedule,
+    costs: _UnitCosts,
     volumes: Mapping[str, BaselineVolume],
     online_only: Collection[str],
 ) -> None:
@@ -231,18 +238,20 @@ def _compare_volumes(
     those with staffed contacts, or with any contacts for an online-only service (which has no staffed ones)."""
     if not volumes:
         return
+    first_months = {service: _first_month_after(volume) for service, volume in volumes.items()}
     compared = {
         (month, service)
         for (month, service, channel), cell in cells.items()
         if cell.volume
         and service in volumes
         and (channel in STAFFED_CHANNELS or service in online_only)
-        and _after_window(month, volumes[service])
+        and month >= first_months[service]
     }
     stretches = _stretches(period, unit_costs)
+    days_in = {month: sum(length for _, length in runs) for month, runs in stretches.items()}
     for month, service in compared:
         volume = volumes[service]
-        days = sum(length for _, length in stretches[month])
+        days, window = days_in[month], volume.days
         for channel in Channel:
             contacts = volume.contacts.get(channel, 0)
             key = (month, service, channel)
@@ -250,31 +259,47 @@ def _compare_volumes(
                 continue
             cell = cells.setdefault(key, _Cell())
             cell.compared = True
-            cell.baseline_volume = Fraction(contacts * days, volume.days)
+            # contacts x days / window, rounded half up, in whole numbers.
+            cell.baseline_volume = (2 * contacts * days + window) // (2 * window)
             if contacts and channel in STAFFED_CHANNELS:
                 cost_days = sum(
-                    (unit_costs.cost(channel, service, start) * length for start, length in stretches[month]),
+                    (costs(channel, service, start) * length for start, length in stretches[month]),
                     Decimal(0),
                 )
-                cell.baseline_staffed_cost = Fraction(contacts) * Fraction(cost_days) / volume.days
+                # Exact to the penny: a quotient over a window of days is never within 28 digits of a
+                # half penny without being one.
+                cell.baseline_staffed_cost = round_to_penny(contacts * cost_days / window)
+
+
+class _UnitCosts:
+    """``UnitCostSchedule.cost`` looked up once per stretch of days between two unit-cost changes.
+
+    Within a stretch every cost is constant, and a service without an override of its own for a
+    channel has the council-wide cost, so (channel, service or None, stretch) decides the cost.
+    """
+
+    def __init__(self, schedule: UnitCostSchedule) -> None:
+        self._schedule = schedule
+        self._changes = sorted({override.effective_from for override in schedule.overrides})
+        self._own = {(override.channel, override.service) for override in schedule.overrides if override.service}
+        self._found: dict[tuple[Channel, str | None, int], Decimal] = {}
+
+    def __call__(self, channel: Channel, service: str, day: date) -> Decimal:
+        key = (channel, service if (channel, service) in self._own else None, bisect_right(self._changes, day))
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._schedule.cost(channel, service, day)
+        return found
 
 
 def _costed_cells(
-    rows: list[RollupRow], unit_costs: UnitCostSchedule, baseline: Mapping[str, BaselineMix]
+    rows: list[RollupRow], costs: _UnitCosts, baseline: Mapping[str, BaselineMix]
 ) -> dict[_CellKey, _Cell]:
     cells: dict[_CellKey, _Cell] = defaultdict(_Cell)
     volume_by_service_day: dict[tuple[str, date], int] = defaultdict(int)
-    # Rows share days and scopes, so each month name and unit cost is looked up once per call.
+    # Rows share days and scopes, so each month name is worked out once per day.
     months: dict[date, str] = {}
-    costs: dict[tuple[Channel, str, date], Decimal] = {}
-
-    def cost(channel: Channel, service: str, day: date) -> Decimal:
-        key = (channel, service, day)
-        unit_cost = costs.get(key)
-        if unit_cost is None:
-            unit_cost = costs[key] = unit_costs.cost(channel, service, day)
-        return unit_cost
-
+    cost = costs  # called per row and per baseline share
     for row in rows:
         day, service, channel, count = row.day, row.service, row.channel, row.count
         month = months.get(day)
@@ -315,7 +340,7 @@ def _cell_figures(key: _CellKey, cell: _Cell, counts_in_shift: bool) -> Figures:
             actual_cost,
             baseline_cost,
         )
-    baseline_volume = round_half_up(cell.baseline_volume)
+    baseline_volume = cell.baseline_volume
     return Figures.of(
         volume,
         digital_volume,
@@ -327,7 +352,7 @@ def _cell_figures(key: _CellKey, cell: _Cell, counts_in_shift: bool) -> Figures:
         baseline_volume=baseline_volume,
         staffed_volume=0 if digital else volume,
         baseline_staffed_volume=0 if digital else baseline_volume,
-        cashable_saving=Decimal("0.00") if digital else round_exact_to_penny(cell.baseline_staffed_cost) - actual_cost,
+        cashable_saving=Decimal("0.00") if digital else cell.baseline_staffed_cost - actual_cost,
     )
 
 
@@ -337,6 +362,13 @@ _LineKey = tuple[str | None, str | None, Channel | None]
 def _lines(figures: Mapping[_CellKey, Figures], grouped_by: tuple[Grouping, ...]) -> tuple[ReportLine, ...]:
     if not grouped_by:
         return ()
+    if len(grouped_by) == len(Grouping):  # a line per cell: nothing to add up
+        return tuple(
+            without_validation(
+                ReportLine, {"month": month, "service": service, "channel": channel, "figures": cell_figures}
+            )
+            for (month, service, channel), cell_figures in sorted(figures.items(), key=_cell_order)
+        )
     grouped: dict[_LineKey, list[Figures]] = defaultdict(list)
     for (month, service, channel), cell_figures in figures.items():
         key = (
@@ -361,6 +393,11 @@ def _lines(figures: Mapping[_CellKey, Figures], grouped_by: tuple[Grouping, ...]
 
 
 _CHANNEL_ORDER = {channel: position for position, channel in enumerate(Channel)}
+
+
+def _cell_order(item: tuple[_CellKey, Figures]) -> tuple[str, str, int]:
+    month, service, channel = item[0]
+    return (month, service, _CHANNEL_ORDER[channel])
 
 
 def _line_order(key: _LineKey) -> tuple[str, str, int]:
