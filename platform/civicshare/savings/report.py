@@ -262,10 +262,7 @@ def _compare_volumes(
             # contacts x days / window, rounded half up, in whole numbers.
             cell.baseline_volume = (2 * contacts * days + window) // (2 * window)
             if contacts and channel in STAFFED_CHANNELS:
-                cost_days = sum(
-                    (costs(channel, service, start) * length for start, length in stretches[month]),
-                    Decimal(0),
-                )
+                cost_days = costs.over_days(channel, service, month, stretches[month])
                 # Exact to the penny: a quotient over a window of days is never within 28 digits of a
                 # half penny without being one.
                 cell.baseline_staffed_cost = round_to_penny(contacts * cost_days / window)
@@ -283,12 +280,22 @@ class _UnitCosts:
         self._changes = sorted({override.effective_from for override in schedule.overrides})
         self._own = {(override.channel, override.service) for override in schedule.overrides if override.service}
         self._found: dict[tuple[Channel, str | None, int], Decimal] = {}
+        self._over_days: dict[tuple[Channel, str | None, str], Decimal] = {}
 
     def __call__(self, channel: Channel, service: str, day: date) -> Decimal:
         key = (channel, service if (channel, service) in self._own else None, bisect_right(self._changes, day))
         found = self._found.get(key)
         if found is None:
             found = self._found[key] = self._schedule.cost(channel, service, day)
+        return found
+
+    def over_days(self, channel: Channel, service: str, month: str, runs: list[tuple[date, int]]) -> Decimal:
+        """One contact a day on every day of the month's runs (first day, days): the sum of the costs."""
+        key = (channel, service if (channel, service) in self._own else None, month)
+        found = self._over_days.get(key)
+        if found is None:
+            found = sum((self(channel, service, start) * days for start, days in runs), Decimal(0))
+            self._over_days[key] = found
         return found
 
 

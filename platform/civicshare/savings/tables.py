@@ -8,7 +8,8 @@
   as daily counts per ``source``: ``import`` rows come from CSV files, keyed by (day, service, channel),
   and a re-import REPLACES the count; ``contact_log`` rows are the back office's contact log, where each
   logged contact ADDS to the day's count. Reports add the two sources together, and neither overwrites
-  the other.
+  the other; an imported staffed count is the day's total, requests keyed in by staff on that
+  channel included (``service.reconciled_count``).
 - ``logged_contacts``: each entry of the contact log (who logged it, why the person got in touch, the
   request they chased), kept so avoidable contact can be reported by reason.
 - ``unit_cost_overrides``: the council's own effective-dated unit costs, set through the staff API, on
