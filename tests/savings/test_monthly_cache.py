@@ -183,7 +183,7 @@ async def test_an_offline_import_for_a_cached_month_is_in_the_next_report(
                 daily_rollups.c.is_test.is_(False),
             )
         )
-    assert keyed_in < 5000
+    assert keyed_in is not None and keyed_in < 5000
     assert after.report.totals.volume == before.report.totals.volume + 5000 - keyed_in
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import select, update
@@ -292,7 +293,7 @@ async def key_in_a_missed_bin(officer: OfficersBrowser, channel: str) -> str:
     return str(sent.headers["location"]).split("=")[1]
 
 
-async def todays_totals(http: httpx.AsyncClient, officer: OfficersBrowser) -> dict[str, object]:
+async def todays_totals(http: httpx.AsyncClient, officer: OfficersBrowser) -> dict[str, Any]:
     today = uk_today().isoformat()
     answer = await http.get(
         "/api/v1/savings/report",
@@ -300,7 +301,7 @@ async def todays_totals(http: httpx.AsyncClient, officer: OfficersBrowser) -> di
         headers={**officer.headers, "Accept": "application/json"},
     )
     assert answer.status_code == 200, answer.text
-    body: dict[str, object] = answer.json()
+    body: dict[str, Any] = answer.json()
     return body
 
 
@@ -313,7 +314,7 @@ async def test_a_keyed_in_request_is_the_staffed_call_it_came_on_and_an_imported
     for channel in ("phone", "phone", "face_to_face"):
         await key_in_a_missed_bin(officer, channel)
     # Keyed-in requests are staffed contacts, never web: 2 x 2.83 + 1 x 8.62 = 14.28.
-    totals = (await todays_totals(http, officer))["report"]["totals"]  # type: ignore[index]
+    totals = (await todays_totals(http, officer))["report"]["totals"]
     assert (totals["volume"], totals["digital_volume"], totals["actual_cost"]) == (3, 0, "14.28")
 
     async def import_phone_log(count: int) -> None:
@@ -328,7 +329,7 @@ async def test_a_keyed_in_request_is_the_staffed_call_it_came_on_and_an_imported
     # Phone = the log's 5 (not 5 + 2 = 7); face to face = the 1 keyed in: 5 x 2.83 + 8.62 = 22.77.
     await import_phone_log(5)
     assert await phone_lines(http, officer) == {(MISSED_BIN, "phone"): 5, (MISSED_BIN, "face_to_face"): 1}
-    totals = (await todays_totals(http, officer))["report"]["totals"]  # type: ignore[index]
+    totals = (await todays_totals(http, officer))["report"]["totals"]
     assert (totals["volume"], totals["digital_volume"], totals["actual_cost"]) == (6, 0, "22.77")
     # A log that missed calls (1, fewer than the 2 keyed in) cannot make them disappear: phone = 2.
     await import_phone_log(1)
@@ -371,8 +372,8 @@ async def test_avoidable_contact_is_the_share_of_chasing_repeat_and_wrong_counci
         "cost": "17.11",
         "share": "0.1600",
     }
-    assert avoidable["lines"] == [expected]  # type: ignore[index]
-    assert avoidable["total"] == {**expected, "month": None, "service": None}  # type: ignore[index]
+    assert avoidable["lines"] == [expected]
+    assert avoidable["total"] == {**expected, "month": None, "service": None}
     log = text_of((await officer.get("/staff/contacts")).text)
     assert "Again about the same matter" in log
 
