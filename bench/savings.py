@@ -30,7 +30,7 @@ from sqlalchemy import text, update
 import civicshare.transactions.service as transactions_service
 from bench.harness import BenchDatabase
 from civicshare.db.engine import Database, tenant_connection
-from civicshare.savings.baseline import BaselineMix
+from civicshare.savings.baseline import BaselineMix, BaselineVolume
 from civicshare.savings.channels import Channel
 from civicshare.savings.costs import UnitCostOverride
 from civicshare.savings.csv_export import report_to_csv
@@ -100,7 +100,10 @@ async def load_rollups(database: Database, council: TenantContext, total: int, d
         for service in SERVICES:
             mix = BaselineMix(shares={Channel.PHONE: Decimal("0.7"), Channel.FACE_TO_FACE: Decimal("0.1"),
                                       Channel.EMAIL: Decimal("0.05"), Channel.WEB: Decimal("0.15")})  # fmt: skip
-            await set_baseline(connection, service, mix)
+            # The year before the first day, with its volume, so reports work out the cashable saving too.
+            volume = BaselineVolume(contacts={Channel.PHONE: 70_000, Channel.FACE_TO_FACE: 10_000, Channel.EMAIL: 5_000,
+                                              Channel.WEB: 15_000}, days=365, measured_before=FIRST_DAY)  # fmt: skip
+            await set_baseline(connection, service, mix, measured_before=FIRST_DAY, volume=volume)
         for channel, cost, start in (
             (Channel.PHONE, "3.05", date(2023, 9, 14)),
             (Channel.FACE_TO_FACE, "9.10", date(2024, 4, 1)),

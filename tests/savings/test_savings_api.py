@@ -94,8 +94,11 @@ async def test_staff_see_their_councils_savings_worked_out_by_hand(
         ("2024-03", "16.08"),
         ("2024-04", "31.35"),
     ]
-    # Avoided contacts: 85 online contacts x 0.2 x the phone cost on the last day (£3.00) = £51.00.
-    assert report["avoided_contacts"]["savings"] == "51.00"
+    # Avoided contacts: only the 25 online pothole reports (10 in March, 15 in April) could have been a
+    # call; the 60 council-tax payments are online-only. 25 x 0.2 x the phone cost on the last day (£3.00)
+    # = £15.00.
+    assert report["avoided_contacts"]["sessions"] == 25
+    assert report["avoided_contacts"]["savings"] == "15.00"
     assert body["savings_to_date"] == "47.43"
     assert body["savings_to_date_since"] == "2024-03-15"
     assert body["services_without_flags"] == []

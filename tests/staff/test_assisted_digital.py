@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import select, update
@@ -239,7 +240,8 @@ async def test_a_logged_contact_adds_to_the_days_count_and_a_later_import_keeps_
     assert "Contact logged" in log and "1 contact logged today" in log
     assert f"Report a missed bin collection Phone Chasing a request {reference} 1" in log
 
-    # The contact centre's file for today arrives later: it replaces imported counts, never logged ones
+    # The contact centre's file for today arrives later: it replaces imported counts, never logged ones.
+    # Its 10 calls include the call the request was keyed in on, so that one is not counted again.
     day = uk_today().isoformat()
     for _ in range(2):
         imported = await http.post(
@@ -248,7 +250,7 @@ async def test_a_logged_contact_adds_to_the_days_count_and_a_later_import_keeps_
             headers={**host_for(slug), "content-type": "text/csv"},
         )
         assert imported.status_code == 200, imported.text
-        assert await phone_lines(http, officer) == {(MISSED_BIN, "phone"): 12}
+        assert await phone_lines(http, officer) == {(MISSED_BIN, "phone"): 11}
 
     # A letter of complaint about three missed collections, and a wrong-council visit
     await officer.post(
@@ -258,7 +260,7 @@ async def test_a_logged_contact_adds_to_the_days_count_and_a_later_import_keeps_
         "/staff/contacts", {"service": MISSED_BIN, "channel": "face_to_face", "reason": "wrong_council", "count": "1"}
     )
     assert await phone_lines(http, officer) == {
-        (MISSED_BIN, "phone"): 12,
+        (MISSED_BIN, "phone"): 11,
         (MISSED_BIN, "letter"): 3,
         (MISSED_BIN, "face_to_face"): 1,
     }
@@ -279,6 +281,101 @@ async def test_a_logged_contact_adds_to_the_days_count_and_a_later_import_keeps_
         (None, "complaint", 3),
         (None, "wrong_council", 1),
     ]
+
+
+async def key_in_a_missed_bin(officer: OfficersBrowser, channel: str) -> str:
+    await officer.post("/staff/assisted", {"service": MISSED_BIN, "channel": channel})
+    await officer.post(f"/staff/assisted/{MISSED_BIN}/address", {"address_line": "9 Oak Lane", "postcode": "KT1 1EU"})
+    await officer.post(f"/staff/assisted/{MISSED_BIN}/bin", {"bin_type": "food", **date_typed("collection_date")})
+    await officer.post(f"/staff/assisted/{MISSED_BIN}/contact", {"caller_email": ""})
+    sent = await officer.post(f"/staff/assisted/{MISSED_BIN}/check", {})
+    assert sent.status_code == 303
+    return str(sent.headers["location"]).split("=")[1]
+
+
+async def todays_totals(http: httpx.AsyncClient, officer: OfficersBrowser) -> dict[str, Any]:
+    today = uk_today().isoformat()
+    answer = await http.get(
+        "/api/v1/savings/report",
+        params={"from": today, "to": today},
+        headers={**officer.headers, "Accept": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+async def test_a_keyed_in_request_is_the_staffed_call_it_came_on_and_an_imported_phone_log_does_not_count_it_twice(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity, database: Database
+) -> None:
+    slug = await live_council_of_our_own(council, database)
+    officer = await officer_at(http, dev_identity, slug)
+    # Two callers phone and an officer keys in their missed bins; a third comes in person.
+    for channel in ("phone", "phone", "face_to_face"):
+        await key_in_a_missed_bin(officer, channel)
+    # Keyed-in requests are staffed contacts, never web: 2 x 2.83 + 1 x 8.62 = 14.28.
+    totals = (await todays_totals(http, officer))["report"]["totals"]
+    assert (totals["volume"], totals["digital_volume"], totals["actual_cost"]) == (3, 0, "14.28")
+
+    async def import_phone_log(count: int) -> None:
+        imported = await http.post(
+            "/api/v1/savings/offline-contacts",
+            content=f"date,service,channel,count\n{uk_today().isoformat()},{MISSED_BIN},phone,{count}\n",
+            headers={**host_for(slug), "content-type": "text/csv"},
+        )
+        assert imported.status_code == 200, imported.text
+
+    # The contact centre's log for today: 5 missed-bin calls, the two keyed-in ones among them.
+    # Phone = the log's 5 (not 5 + 2 = 7); face to face = the 1 keyed in: 5 x 2.83 + 8.62 = 22.77.
+    await import_phone_log(5)
+    assert await phone_lines(http, officer) == {(MISSED_BIN, "phone"): 5, (MISSED_BIN, "face_to_face"): 1}
+    totals = (await todays_totals(http, officer))["report"]["totals"]
+    assert (totals["volume"], totals["digital_volume"], totals["actual_cost"]) == (6, 0, "22.77")
+    # A log that missed calls (1, fewer than the 2 keyed in) cannot make them disappear: phone = 2.
+    await import_phone_log(1)
+    assert await phone_lines(http, officer) == {(MISSED_BIN, "phone"): 2, (MISSED_BIN, "face_to_face"): 1}
+
+
+async def test_avoidable_contact_is_the_share_of_chasing_repeat_and_wrong_council_contacts_and_its_cost(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity, database: Database
+) -> None:
+    slug = await live_council_of_our_own(council, database)
+    officer = await officer_at(http, dev_identity, slug)
+    for channel, reason, count in (
+        ("phone", "chasing", "2"),
+        ("phone", "repeat", "1"),
+        ("face_to_face", "wrong_council", "1"),
+        ("phone", "information", "1"),
+    ):
+        logged = await officer.post(
+            "/staff/contacts", {"service": MISSED_BIN, "channel": channel, "reason": reason, "count": count}
+        )
+        assert logged.status_code == 303, logged.text
+    imported = await http.post(
+        "/api/v1/savings/offline-contacts",
+        content=f"date,service,channel,count\n{uk_today().isoformat()},{MISSED_BIN},phone,20\n",
+        headers={**host_for(slug), "content-type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.text
+
+    avoidable = (await todays_totals(http, officer))["avoidable_contact"]
+    month = uk_today().strftime("%Y-%m")
+    # Contacts: 20 imported calls + 5 logged (2 + 1 + 1 + 1) = 25. Avoidable: 2 chasing + 1 repeat +
+    # 1 wrong council = 4, a share of 4 / 25 = 0.16; the information call is not avoidable.
+    # Cost: 3 calls x 2.83 + 1 visit x 8.62 = 8.49 + 8.62 = 17.11.
+    expected = {
+        "month": month,
+        "service": MISSED_BIN,
+        "contacts": 25,
+        "avoidable": 4,
+        "by_reason": {"chasing": 2, "repeat": 1, "wrong_council": 1},
+        "cost": "17.11",
+        "share": "0.1600",
+    }
+    assert avoidable["lines"] == [expected]
+    assert avoidable["total"] == {**expected, "month": None, "service": None}
+    log = text_of((await officer.get("/staff/contacts")).text)
+    assert "Again about the same matter" in log
 
 
 async def test_another_councils_officer_is_refused(

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from civicshare.savings.channels import Channel
 from civicshare.savings.money import largest_remainder
@@ -43,6 +43,28 @@ class BaselineMix(BaseModel):
         return self.shares.get(channel, Decimal(0))
 
 
+class BaselineVolume(BaseModel):
+    """The contacts a baseline mix was measured from: per channel, over ``days`` days.
+
+    Its daily rate, contacts / days, stands for the contacts each day would have had without the
+    platform: the cashable saving compares the staffed contacts handled with it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    contacts: dict[Channel, int]
+    days: int = Field(gt=0)
+    measured_before: date | None = None
+    """The day after the window: months starting before it are not compared (the window saves nothing
+    against itself)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if any(count < 0 for count in self.contacts.values()):
+            raise ValueError("Counts must be 0 or more")
+        return self
+
+
 def baseline_mix_from_counts(counts: Mapping[Channel, int]) -> BaselineMix:
     """The mix of a set of contact counts, such as a year of counts before the platform went live."""
     if any(count < 0 for count in counts.values()):
@@ -62,12 +84,32 @@ def derive_baseline(rows: Iterable[RollupRow], *, before: date, since: date | No
     Use the day the platform went live for a pre-platform baseline, or any chosen date to measure the
     shift since then. Services with no counts in the window get no baseline, so claim no savings.
     """
-    counts: dict[str, dict[Channel, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        if row.day < before and (since is None or row.day >= since):
-            counts[row.service][row.channel] += row.count
     return {
-        service: baseline_mix_from_counts(by_channel)
+        service: baseline_mix_from_counts(volume.contacts)
+        for service, volume in derive_baseline_volumes(rows, before=before, since=since).items()
+    }
+
+
+def derive_baseline_volumes(
+    rows: Iterable[RollupRow], *, before: date, since: date | None = None
+) -> dict[str, BaselineVolume]:
+    """Each service's counts per channel in the same window as ``derive_baseline``, over the window's days.
+
+    The window runs from ``since`` (or, without it, the first day any service had contacts in it) to
+    the day before ``before``, the same for every service.
+    """
+    counts: dict[str, dict[Channel, int]] = defaultdict(lambda: defaultdict(int))
+    first: date | None = since
+    for row in rows:
+        if row.day < before and (since is None or row.day >= since) and row.count:
+            counts[row.service][row.channel] += row.count
+            if since is None and (first is None or row.day < first):
+                first = row.day
+    if first is None:
+        return {}
+    days = (before - first).days
+    return {
+        service: BaselineVolume(contacts=dict(by_channel), days=days, measured_before=before)
         for service, by_channel in sorted(counts.items())
         if sum(by_channel.values()) > 0
     }

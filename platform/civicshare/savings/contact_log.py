@@ -17,12 +17,15 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.savings.avoidable_contact import AVOIDABLE_REASONS, LoggedCount
 from civicshare.savings.channels import Channel
+from civicshare.savings.period import ReportPeriod
 from civicshare.savings.service import forget_if_past_month
 from civicshare.savings.tables import CONTACT_LOG, logged_contacts, offline_contact_counts
 
 REASON_NAMES = {
     "chasing": "Chasing a request",
+    "repeat": "Again about the same matter",
     "wrong_council": "Wrong council",
     "information": "Asking for information",
     "complaint": "Complaint",
@@ -90,4 +93,25 @@ async def contacts_logged_on(connection: AsyncConnection, day: date) -> list[Log
             row["logged_at"],
         )
         for row in rows.mappings()
+    ]
+
+
+async def avoidable_contacts_logged(connection: AsyncConnection, period: ReportPeriod) -> list[LoggedCount]:
+    """The period's logged avoidable contacts, summed per day, service, channel and reason."""
+    rows = await connection.execute(
+        select(
+            logged_contacts.c.day,
+            logged_contacts.c.service,
+            logged_contacts.c.channel,
+            logged_contacts.c.reason,
+            func.sum(logged_contacts.c.count),
+        )
+        .where(
+            logged_contacts.c.day.between(period.start, period.end),
+            logged_contacts.c.reason.in_(AVOIDABLE_REASONS),
+        )
+        .group_by(logged_contacts.c.day, logged_contacts.c.service, logged_contacts.c.channel, logged_contacts.c.reason)
+    )
+    return [
+        LoggedCount(day, service, Channel(channel), reason, int(count)) for day, service, channel, reason, count in rows
     ]

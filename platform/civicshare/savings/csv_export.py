@@ -12,6 +12,17 @@ service x channel. Columns, in this order, and stable (add new ones only at the 
 - ``channel_shift_share``: shift_digital_volume / shift_volume, 4 decimal places; empty if no volume
 - ``digital_share_all_services``: digital_volume / volume, 4 decimal places; empty if no volume
 - ``actual_cost``, ``baseline_cost``, ``savings``: pounds and pence, like ``1234.56``, no £ sign
+- ``cost_avoided``: the same as ``savings`` under its clear name: non-cashable, today's demand priced at
+  the baseline channel mix, less its cost
+- ``cashable_saving``: the staffed contacts no longer handled, priced at each day's unit costs
+- ``staffed_volume``, ``baseline_staffed_volume``: staffed contacts handled, and at the baseline's daily
+  rate, in the service-months compared with the baseline's volume
+- ``compared_volume``, ``baseline_volume``, ``demand_change``: every contact of those service-months,
+  now and at the baseline's daily rate, and the difference (the change in total demand)
+
+Which figure suits which use (HM Treasury Green Book): the cashable saving is money no longer spent,
+for budgets and savings a finance officer signs off; the cost avoided is a non-cashable benefit, for
+showing what the shift online is worth at today's demand, and is never added to the cashable saving.
 """
 
 from __future__ import annotations
@@ -38,6 +49,13 @@ COLUMNS: tuple[str, ...] = (
     "actual_cost",
     "baseline_cost",
     "savings",
+    "cost_avoided",
+    "cashable_saving",
+    "staffed_volume",
+    "baseline_staffed_volume",
+    "compared_volume",
+    "baseline_volume",
+    "demand_change",
 )
 
 
@@ -68,6 +86,13 @@ def _row(report: SavingsReport, line: ReportLine) -> tuple[str, ...]:
         str(figures.actual_cost),
         str(figures.baseline_cost),
         str(figures.savings),
+        str(figures.cost_avoided),
+        str(figures.cashable_saving),
+        str(figures.staffed_volume),
+        str(figures.baseline_staffed_volume),
+        str(figures.compared_volume),
+        str(figures.baseline_volume),
+        str(figures.demand_change),
     )
 
 

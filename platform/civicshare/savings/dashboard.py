@@ -72,6 +72,8 @@ class MonthRow:
     by_channel: dict[Channel, int]
     savings: Decimal
     cumulative_savings: Decimal
+    cashable_saving: Decimal = Decimal("0.00")
+    cumulative_cashable_saving: Decimal = Decimal("0.00")
 
 
 def _percent(value: float | None) -> str:
@@ -121,6 +123,8 @@ def month_rows(savings: CouncilSavings) -> list[MonthRow]:
             by_channel=by_channel.get(item.month, {}),
             savings=item.savings,
             cumulative_savings=item.cumulative_savings,
+            cashable_saving=item.cashable_saving,
+            cumulative_cashable_saving=item.cumulative_cashable_saving,
         )
         for item in report.savings_by_month
     ]
@@ -178,12 +182,12 @@ def council_dashboard_parts(savings: CouncilSavings) -> dict[str, Any]:
     total = cumulative[-1] if cumulative else Decimal(0)
     savings_chart = line_chart(
         "cumulative-savings",
-        "Savings added up month by month",
-        f"Savings compared with the channel mix before the platform, added up from "
+        "Cost avoided, added up month by month",
+        f"Cost avoided compared with the channel mix before the platform (non-cashable), added up from "
         f"{month_label(months[0]) if months else 'the start'}: {pounds(float(total))} by "
         f"{month_label(months[-1]) if months else 'the end'}.",
         months,
-        [Series("Savings so far", [float(value) for value in cumulative], SAVINGS_COLOUR)],
+        [Series("Cost avoided so far", [float(value) for value in cumulative], SAVINGS_COLOUR)],
         low=low,
         high=high,
         axis_label="Saved so far",

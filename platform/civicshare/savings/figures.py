@@ -24,10 +24,21 @@ def without_validation(model: type[_Model], values: dict[str, Any]) -> _Model:
     """
     built = model.__new__(model)
     object.__setattr__(built, "__dict__", values)
-    object.__setattr__(built, "__pydantic_fields_set__", set(values))
+    object.__setattr__(built, "__pydantic_fields_set__", _every_field(model))
     object.__setattr__(built, "__pydantic_extra__", None)
     object.__setattr__(built, "__pydantic_private__", None)
     return built
+
+
+_fields_of: dict[type[BaseModel], set[str]] = {}
+
+
+def _every_field(model: type[BaseModel]) -> set[str]:
+    # Every field is given, and frozen models never change the set, so one set per model serves all.
+    fields = _fields_of.get(model)
+    if fields is None:
+        fields = _fields_of[model] = set(model.model_fields)
+    return fields
 
 
 class Figures(BaseModel):
@@ -36,6 +47,21 @@ class Figures(BaseModel):
     ``channel_shift_share`` is the published channel-shift figure: the digital share of services that
     count toward channel shift, so online-only services are left out. ``digital_share_all_services``
     includes every service. Costs are pounds, already rounded to the penny.
+
+    Two savings figures, never to be added together (HM Treasury Green Book):
+
+    - ``cost_avoided`` (non-cashable): what these contacts would have cost with the baseline channel
+      mix, less what they cost. It counts new demand the website brings in as if it would have come
+      through the old channels. ``savings`` is the same figure under its older name.
+    - ``cashable_saving``: staffed contacts no longer handled, priced at each day's unit costs: the
+      staffed contacts of the same days at the baseline's daily rate (``baseline_staffed_volume``), less
+      those handled (``staffed_volume``). Money no longer spent; negative if staffed contacts rose.
+
+    The comparison with the baseline's volume covers services whose baseline records the contacts it
+    was measured from, in months when the service had staffed contacts (a month without any is taken
+    as figures not yet imported, not as every call gone; an online-only service, which has no staffed
+    contacts, is compared in months with any contacts). ``compared_volume`` and ``baseline_volume``
+    are all the contacts of those service-months, now and at the baseline's rate: ``demand_change``.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -46,11 +72,32 @@ class Figures(BaseModel):
     shift_digital_volume: int = 0
     actual_cost: Decimal = Decimal("0.00")
     baseline_cost: Decimal = Decimal("0.00")
+    compared_volume: int = 0
+    baseline_volume: int = 0
+    staffed_volume: int = 0
+    baseline_staffed_volume: int = 0
+    cashable_saving: Decimal = Decimal("0.00")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def savings(self) -> Decimal:
         return self.baseline_cost - self.actual_cost
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cost_avoided(self) -> Decimal:
+        return self.baseline_cost - self.actual_cost
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def demand_change(self) -> int:
+        return self.compared_volume - self.baseline_volume
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def demand_change_share(self) -> Decimal | None:
+        """The change in total demand as a share of the baseline's, such as 1.0 for twice the contacts."""
+        return ratio(self.compared_volume - self.baseline_volume, self.baseline_volume)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -71,6 +118,11 @@ class Figures(BaseModel):
         shift_digital_volume: int,
         actual_cost: Decimal,
         baseline_cost: Decimal,
+        compared_volume: int = 0,
+        baseline_volume: int = 0,
+        staffed_volume: int = 0,
+        baseline_staffed_volume: int = 0,
+        cashable_saving: Decimal = Decimal("0.00"),
     ) -> Figures:
         """Figures from values that are already right (ints, penny Decimals), without validating them."""
         return without_validation(
@@ -82,6 +134,11 @@ class Figures(BaseModel):
                 "shift_digital_volume": shift_digital_volume,
                 "actual_cost": actual_cost,
                 "baseline_cost": baseline_cost,
+                "compared_volume": compared_volume,
+                "baseline_volume": baseline_volume,
+                "staffed_volume": staffed_volume,
+                "baseline_staffed_volume": baseline_staffed_volume,
+                "cashable_saving": cashable_saving,
             },
         )
 
@@ -92,7 +149,8 @@ class Figures(BaseModel):
 def total_figures(items: Iterable[Figures]) -> Figures:
     """The sum of some figures, added field by field (one model built, not one per item)."""
     volume = digital_volume = shift_volume = shift_digital_volume = 0
-    actual_cost = baseline_cost = Decimal("0.00")
+    compared_volume = baseline_volume = staffed_volume = baseline_staffed_volume = 0
+    actual_cost = baseline_cost = cashable_saving = Decimal("0.00")
     for item in items:
         volume += item.volume
         digital_volume += item.digital_volume
@@ -100,11 +158,21 @@ def total_figures(items: Iterable[Figures]) -> Figures:
         shift_digital_volume += item.shift_digital_volume
         actual_cost += item.actual_cost
         baseline_cost += item.baseline_cost
+        compared_volume += item.compared_volume
+        baseline_volume += item.baseline_volume
+        staffed_volume += item.staffed_volume
+        baseline_staffed_volume += item.baseline_staffed_volume
+        cashable_saving += item.cashable_saving
     return Figures.of(
-        volume=volume,
-        digital_volume=digital_volume,
-        shift_volume=shift_volume,
-        shift_digital_volume=shift_digital_volume,
-        actual_cost=actual_cost,
-        baseline_cost=baseline_cost,
+        volume,
+        digital_volume,
+        shift_volume,
+        shift_digital_volume,
+        actual_cost,
+        baseline_cost,
+        compared_volume,
+        baseline_volume,
+        staffed_volume,
+        baseline_staffed_volume,
+        cashable_saving,
     )

@@ -70,6 +70,11 @@ class GroupMember(BaseModel):
     def savings_after_platform_cost(self) -> Decimal:
         return self.figures.savings - self.platform_cost_share
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cashable_saving_after_platform_cost(self) -> Decimal:
+        return self.figures.cashable_saving - self.platform_cost_share
+
 
 class GroupReport(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -85,6 +90,12 @@ class GroupReport(BaseModel):
     @property
     def savings_after_platform_cost(self) -> Decimal:
         return self.totals.savings - self.shared_platform_cost
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cashable_saving_after_platform_cost(self) -> Decimal:
+        """What a shared service's cashable target is measured against: money no longer spent, less the platform."""
+        return self.totals.cashable_saving - self.shared_platform_cost
 
 
 def build_group_report(group: SharedServiceGroup, reports: Mapping[str, SavingsReport]) -> GroupReport:

@@ -10,6 +10,7 @@ Reports read the daily rollups and the imported offline counts, never the raw tr
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,16 +22,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.engine import tenant_connection
+from civicshare.savings.avoidable_contact import AvoidableContactReport, build_avoidable_contact
 from civicshare.savings.avoided_contacts import (
     AvoidedContactAssumptions,
     AvoidedContactEstimate,
     estimate_avoided_contacts,
 )
 from civicshare.savings.channels import Channel
+from civicshare.savings.contact_log import avoidable_contacts_logged
 from civicshare.savings.groups import Apportionment, GroupReport, SharedServiceGroup, build_group_report
 from civicshare.savings.money import round_to_penny
 from civicshare.savings.operators import PlatformOverview, build_platform_overview
-from civicshare.savings.period import ReportPeriod
+from civicshare.savings.period import ReportPeriod, month_of
 from civicshare.savings.report import Grouping, SavingsReport, build_savings_report
 from civicshare.savings.service import (
     contact_rollups,
@@ -67,11 +70,14 @@ class CouncilSavings(BaseModel):
     council_name: str
     report: SavingsReport
     savings_to_date: Decimal
-    """Savings from the first day with any contact to the end of the period: those before the period
-    plus the period's own."""
+    """Cost avoided from the first day with any contact to the end of the period: that before the
+    period plus the period's own."""
+    cashable_saving_to_date: Decimal = Decimal("0.00")
+    """The cashable saving over the same days."""
     savings_to_date_since: date | None
     services_without_flags: tuple[str, ...]
     """Services the platform has no flags for, counted in the channel-shift figure by assumption."""
+    avoidable_contact: AvoidableContactReport | None = None
 
 
 async def council_savings(
@@ -83,9 +89,13 @@ async def council_savings(
     group_by: Collection[Grouping] = (Grouping.MONTH,),
     avoided: AvoidedContactChoice | None = AvoidedContactChoice(),
     with_savings_to_date: bool = True,
+    with_avoidable_contact: bool = True,
 ) -> CouncilSavings:
     costs = await council_unit_costs(connection, tenant)
-    baseline = {service: stored.mix for service, stored in (await council_baseline(connection)).items()}
+    stored_baseline = await council_baseline(connection)
+    baseline = {service: stored.mix for service, stored in stored_baseline.items()}
+    volumes = {service: stored.volume for service, stored in stored_baseline.items() if stored.volume is not None}
+    dated = {service for service, stored in stored_baseline.items() if stored.measured_before is not None}
     since = await first_contact_day(connection) if with_savings_to_date else None
     earlier = (
         ReportPeriod(start=since, end=period.start - timedelta(days=1)) if since and since < period.start else None
@@ -111,10 +121,12 @@ async def council_savings(
         unit_costs=costs.schedule,
         baseline=baseline,
         group_by=group_by,
+        baseline_volumes=volumes,
+        dated_baselines=dated,
     )
     if avoided is not None:
         assumptions = AvoidedContactAssumptions(
-            sessions=report.totals.digital_volume if avoided.sessions is None else avoided.sessions,
+            sessions=report.digital_volume_with_other_ways if avoided.sessions is None else avoided.sessions,
             avoidance_rate=avoided.avoidance_rate,
             avoided_channel=avoided.avoided_channel,
         )
@@ -124,6 +136,7 @@ async def council_savings(
         report = report.model_copy(update={"avoided_contacts": estimate})
     # Savings to date: before the period plus in it, each summed from its own rounded cells as shown.
     savings_to_date = report.totals.savings
+    cashable_to_date = report.totals.cashable_saving
     if earlier is not None:
         before = await asyncio.to_thread(
             build_savings_report,
@@ -134,13 +147,27 @@ async def council_savings(
             unit_costs=costs.schedule,
             baseline=baseline,
             group_by=(),
+            baseline_volumes=volumes,
+            dated_baselines=dated,
         )
         savings_to_date += before.totals.savings
+        cashable_to_date += before.totals.cashable_saving
+    avoidable = None
+    if with_avoidable_contact:
+        contacts: dict[tuple[str, str], int] = defaultdict(int)
+        for row in rows:
+            if period.includes(row.day):
+                contacts[(month_of(row.day), row.service)] += row.count
+        avoidable = build_avoidable_contact(
+            period, await avoidable_contacts_logged(connection, period), contacts, costs.schedule
+        )
     return CouncilSavings(
+        avoidable_contact=avoidable,
         council=tenant.slug,
         council_name=tenant.name,
         report=report,
         savings_to_date=savings_to_date,
+        cashable_saving_to_date=cashable_to_date,
         savings_to_date_since=since if since is not None and since <= period.end else None,
         services_without_flags=flags.unknown,
     )
@@ -214,7 +241,13 @@ async def group_savings(
     for member in members:
         async with tenant_connection(engine, member) as connection:
             savings = await council_savings(
-                connection, member, flags_source, period, avoided=None, with_savings_to_date=False
+                connection,
+                member,
+                flags_source,
+                period,
+                avoided=None,
+                with_savings_to_date=False,
+                with_avoidable_contact=False,
             )
         reports[member.slug] = savings.report
     return GroupSavings(
@@ -238,7 +271,13 @@ async def platform_savings(
     for council in councils:
         async with tenant_connection(engine, council) as connection:
             savings = await council_savings(
-                connection, council, flags_source, period, group_by=(), with_savings_to_date=False
+                connection,
+                council,
+                flags_source,
+                period,
+                group_by=(),
+                with_savings_to_date=False,
+                with_avoidable_contact=False,
             )
         reports.append(savings.report)
     return build_platform_overview(period, reports)

@@ -44,7 +44,7 @@ from civicshare.savings.access import (
     provide_staff,
     staff_only,
 )
-from civicshare.savings.baseline import BaselineMix
+from civicshare.savings.baseline import BaselineMix, BaselineVolume, baseline_mix_from_counts
 from civicshare.savings.channels import Channel
 from civicshare.savings.closing import MonthError, closable, close_in_group, group_of, parse_month
 from civicshare.savings.costs import UnitCostOverride
@@ -272,6 +272,8 @@ async def _baselines_out(connection: AsyncConnection) -> BaselinesOut:
                 source=item.source,
                 measured_from=item.measured_from,
                 measured_before=item.measured_before,
+                contacts=dict(item.volume.contacts) if item.volume else None,
+                window_days=item.volume.days if item.volume else None,
             )
             for item in stored.values()
         ]
@@ -308,8 +310,16 @@ async def set_service_baseline(
         mix = BaselineMix(shares=data.shares)
     except ValidationError as error:
         raise _unprocessable("Invalid baseline", error.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    volume = _baseline_volume(data, mix)
     try:
-        await set_baseline(tenant_db, service, mix)
+        await set_baseline(
+            tenant_db,
+            service,
+            mix,
+            measured_from=data.measured_from,
+            measured_before=data.measured_before,
+            volume=volume,
+        )
     except ClosedMonthError as error:
         raise month_closed(error) from None
     return await _baselines_out(tenant_db)
@@ -321,6 +331,26 @@ SHARE_PLACES = 9  # baseline_mixes.share is NUMERIC(12, 9)
 def _decimal_places(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _baseline_volume(data: BaselineIn, mix: BaselineMix) -> BaselineVolume | None:
+    """The contacts a set baseline was measured from, checked against its dates and shares."""
+    start, end = data.measured_from, data.measured_before
+    if start is not None and end is not None and start >= end:
+        raise _unprocessable("Invalid baseline", "'measured_from' must be before 'measured_before'.")
+    if data.contacts is None:
+        return None
+    if data.measured_from is None or data.measured_before is None:
+        raise _unprocessable(
+            "Invalid baseline",
+            "Contacts need the dates they were counted between: 'measured_from' and 'measured_before'.",
+        )
+    if sum(data.contacts.values()) == 0:
+        raise _unprocessable("Invalid baseline", "The contacts add up to 0.")
+    if baseline_mix_from_counts(data.contacts).shares != {c: s for c, s in mix.shares.items() if s}:
+        raise _unprocessable("Invalid baseline", "The shares are not the mix of the contacts given.")
+    days = (data.measured_before - data.measured_from).days
+    return BaselineVolume(contacts=data.contacts, days=days, measured_before=data.measured_before)
 
 
 @post("/api/v1/savings/baseline/derive", tags=["savings"], status_code=200)

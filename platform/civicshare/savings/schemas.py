@@ -46,9 +46,17 @@ class UnitCostsOut(WireModel):
 
 
 class BaselineIn(WireModel):
-    """A service's channel mix before the platform: shares that add up to exactly 1."""
+    """A service's channel mix before the platform: shares that add up to exactly 1.
+
+    ``measured_from`` and ``measured_before`` date the mix: an online-only service's savings use only a
+    dated baseline (a real mix from before it moved online). ``contacts``, the counts per channel the
+    shares were measured from between those dates, let the report work out the cashable saving.
+    """
 
     shares: dict[Channel, Annotated[Decimal, Field(ge=0, le=1)]]
+    measured_from: date | None = None
+    measured_before: date | None = None
+    contacts: dict[Channel, Annotated[int, Field(ge=0, le=10**12)]] | None = None
 
 
 class DeriveBaselineIn(WireModel):
@@ -64,6 +72,9 @@ class BaselineOut(WireModel):
     source: str
     measured_from: date | None
     measured_before: date | None
+    contacts: dict[Channel, int] | None = None
+    """The contacts the mix was measured from, if known, over ``window_days`` days."""
+    window_days: int | None = None
 
 
 class BaselinesOut(WireModel):

@@ -35,6 +35,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     cast,
     delete,
     func,
@@ -52,8 +53,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
-from civicshare.savings.baseline import BaselineMix, derive_baseline
-from civicshare.savings.channels import Channel
+from civicshare.savings.baseline import BaselineMix, BaselineVolume, baseline_mix_from_counts, derive_baseline_volumes
+from civicshare.savings.channels import STAFFED_CHANNELS, Channel
 from civicshare.savings.costs import PLATFORM_DEFAULT_UNIT_COSTS, UnitCostOverride, UnitCostSchedule
 from civicshare.savings.offline_import import OfflineImport
 from civicshare.savings.period import ReportPeriod
@@ -80,6 +81,8 @@ from civicshare.tenancy.tables import tenants
 from civicshare.transactions.tables import transactions
 
 UK_TIME = ZoneInfo("Europe/London")
+# Channels by their stored name: a dict lookup per report row instead of an Enum call.
+_CHANNEL = {channel.value: channel for channel in Channel}
 UK_TIME_NAME = "Europe/London"
 # Unit costs written in a council's definition file without a start date apply from the beginning.
 FROM_THE_START = date(2000, 1, 1)
@@ -236,20 +239,64 @@ def month_starts(period: ReportPeriod) -> list[date]:
 
 
 def _contacts(*day_conditions: Any) -> Any:
-    """Platform transactions (not test data) and offline counts, one row per stored daily count."""
+    """Every contact per day, service and channel: platform transactions (not test data) and offline
+    counts, with keyed-in requests reconciled with imported counts (``reconciled_count``)."""
     rollup_days = or_(*(condition(daily_rollups.c.day) for condition in day_conditions))
     offline_days = or_(*(condition(offline_contact_counts.c.day) for condition in day_conditions))
-    return union_all(
-        select(daily_rollups.c.day, daily_rollups.c.service, daily_rollups.c.channel, daily_rollups.c.count).where(
-            daily_rollups.c.is_test.is_(False), rollup_days
-        ),
+    return _reconciled(rollup_days, offline_days)
+
+
+def _reconciled(rollup_days: ColumnElement[bool], offline_days: ColumnElement[bool]) -> Any:
+    sources = union_all(
+        select(
+            daily_rollups.c.day,
+            daily_rollups.c.service,
+            daily_rollups.c.channel,
+            daily_rollups.c.count,
+            literal(PLATFORM).label("source"),
+        ).where(daily_rollups.c.is_test.is_(False), rollup_days),
         select(
             offline_contact_counts.c.day,
             offline_contact_counts.c.service,
             offline_contact_counts.c.channel,
             offline_contact_counts.c.count,
+            offline_contact_counts.c.source,
         ).where(offline_days),
-    ).subquery("contacts")
+    ).subquery("sources")
+    return (
+        select(
+            sources.c.day,
+            sources.c.service,
+            sources.c.channel,
+            reconciled_count(sources.c.channel, sources.c.count, sources.c.source).label("count"),
+        )
+        .group_by(sources.c.day, sources.c.service, sources.c.channel)
+        .subquery("contacts")
+    )
+
+
+PLATFORM = "platform"
+_STAFFED = tuple(channel.value for channel in STAFFED_CHANNELS)
+
+
+def reconciled_count(channel: Any, count: Any, source: Any) -> ColumnElement[Any]:
+    """A day's contacts for one service and channel, from its rows of every source.
+
+    Assisted digital: a request an officer keys in for a caller is a platform transaction on the
+    staffed channel the caller used (phone, face to face...), and the same call is in any phone log the
+    council imports. An imported count for a staffed channel is taken as the day's total, keyed-in
+    requests included, so the two are never added: the day counts the larger of the imported count
+    and the keyed-in requests (an import lower than the requests keyed in that day missed some). With
+    no import, the keyed-in requests count. Contact-log entries are contacts of their own and add.
+    Digital channels simply add up.
+    """
+
+    def total(kind: str) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(count).filter(source == kind), 0)
+
+    keyed_in, imported = total(PLATFORM), total(IMPORTED)
+    counted_twice = case((channel.in_(_STAFFED), func.least(keyed_in, imported)), else_=0)
+    return cast(func.sum(count) - counted_twice, BigInteger)
 
 
 def _between(first: date, last: date) -> Any:
@@ -327,7 +374,7 @@ async def monthly_contacts(connection: AsyncConnection, months: Sequence[date]) 
         if service is None:
             cached.add(day)
         else:
-            found.append(RollupRow.of(day, service, Channel(channel), count))
+            found.append(RollupRow.of(day, service, _CHANNEL[channel], count))
     found = [row for row in found if row.day.replace(day=1) in cached]
     missing = [month for month in months if month not in cached]
     if missing:
@@ -355,7 +402,7 @@ async def monthly_contacts(connection: AsyncConnection, months: Sequence[date]) 
             insert(monthly_contact_months).values([{"month": month} for month in missing]).on_conflict_do_nothing()
         )
         found += [
-            RollupRow.of(day, service, Channel(channel), int(count))
+            RollupRow.of(day, service, _CHANNEL[channel], int(count))
             for day, service, channel, count in await connection.execute(_cached_rows(missing))
         ]
     return found
@@ -409,7 +456,7 @@ async def contact_rollups(
         .having(func.sum(contacts.c.count) > 0)
     )
     return rows + [
-        RollupRow.of(day, service, Channel(channel), int(count))
+        RollupRow.of(day, service, _CHANNEL[channel], int(count))
         for day, service, channel, count in await connection.execute(query)
     ]
 
@@ -417,8 +464,8 @@ async def contact_rollups(
 async def daily_contact_rollups(
     connection: AsyncConnection, *, before: date | None = None, since: date | None = None
 ) -> list[RollupRow]:
-    """Contacts per day, service and channel (transactions and offline counts added together)."""
-    conditions_rollups: list[ColumnElement[bool]] = [daily_rollups.c.is_test.is_(False)]
+    """Contacts per day, service and channel: transactions and offline counts, as ``reconciled_count`` adds them."""
+    conditions_rollups: list[ColumnElement[bool]] = []
     conditions_offline: list[ColumnElement[bool]] = []
     if before is not None:
         conditions_rollups.append(daily_rollups.c.day < before)
@@ -426,20 +473,8 @@ async def daily_contact_rollups(
     if since is not None:
         conditions_rollups.append(daily_rollups.c.day >= since)
         conditions_offline.append(offline_contact_counts.c.day >= since)
-    contacts = union_all(
-        select(daily_rollups.c.day, daily_rollups.c.service, daily_rollups.c.channel, daily_rollups.c.count).where(
-            and_(*conditions_rollups)
-        ),
-        select(
-            offline_contact_counts.c.day,
-            offline_contact_counts.c.service,
-            offline_contact_counts.c.channel,
-            offline_contact_counts.c.count,
-        ).where(and_(true(), *conditions_offline)),
-    ).subquery("contacts")
-    query = select(
-        contacts.c.day, contacts.c.service, contacts.c.channel, cast(func.sum(contacts.c.count), BigInteger)
-    ).group_by(contacts.c.day, contacts.c.service, contacts.c.channel)
+    contacts = _reconciled(and_(true(), *conditions_rollups), and_(true(), *conditions_offline))
+    query = select(contacts.c.day, contacts.c.service, contacts.c.channel, contacts.c.count)
     return [
         RollupRow(day=day, service=service, channel=Channel(channel), count=int(count))
         for day, service, channel, count in await connection.execute(query)
@@ -709,6 +744,18 @@ class StoredBaseline:
     source: str
     measured_from: date | None
     measured_before: date | None
+    volume: BaselineVolume | None = None
+    """The contacts the mix was measured from, when known: what the cashable saving compares with."""
+
+
+def _stored_volume(rows: Sequence[Any]) -> BaselineVolume | None:
+    if any(row.contacts is None for row in rows):
+        return None
+    return BaselineVolume(
+        contacts={Channel(row.channel): row.contacts for row in rows},
+        days=rows[0].window_days,
+        measured_before=rows[0].measured_before,
+    )
 
 
 async def council_baseline(connection: AsyncConnection) -> dict[str, StoredBaseline]:
@@ -719,10 +766,11 @@ async def council_baseline(connection: AsyncConnection) -> dict[str, StoredBasel
     return {
         service: StoredBaseline(
             service=service,
-            mix=BaselineMix(shares={Channel(row.channel): row.share.normalize() for row in service_rows}),
+            mix=BaselineMix(shares={Channel(row.channel): row.share.normalize() for row in service_rows if row.share}),
             source=service_rows[0].source,
             measured_from=service_rows[0].measured_from,
             measured_before=service_rows[0].measured_before,
+            volume=_stored_volume(service_rows),
         )
         for service, service_rows in grouped.items()
     }
@@ -736,21 +784,29 @@ async def set_baseline(
     source: str = "set",
     measured_from: date | None = None,
     measured_before: date | None = None,
+    volume: BaselineVolume | None = None,
 ) -> None:
-    """Replace one service's baseline mix (``ClosedMonthError`` if it had contacts in a closed month)."""
+    """Replace one service's baseline mix (and the contacts it was measured from, if known);
+    ``ClosedMonthError`` if the service had contacts in a closed month.
+
+    A channel with contacts but a share too small to keep is stored with a share of 0, so the volume
+    stays whole.
+    """
     await refuse_baseline_change(connection, [service], f"A baseline for {service}")
     await connection.execute(delete(baseline_mixes).where(baseline_mixes.c.service == service))
+    channels = [channel for channel in Channel if mix.share(channel) or (volume and volume.contacts.get(channel))]
     rows = [
         {
             "service": service,
             "channel": channel.value,
-            "share": share,
+            "share": mix.share(channel),
             "source": source,
             "measured_from": measured_from,
             "measured_before": measured_before,
+            "contacts": volume.contacts.get(channel, 0) if volume else None,
+            "window_days": volume.days if volume else None,
         }
-        for channel, share in mix.shares.items()
-        if share
+        for channel in channels
     ]
     if rows:
         await connection.execute(insert(baseline_mixes), rows)
@@ -764,10 +820,19 @@ async def derive_and_store_baseline(
     Contacts are the imported offline counts plus the platform's own transactions, so a date after
     go-live measures the shift since then. Services with no contacts in the window keep their baseline.
     """
-    derived = derive_baseline(
+    volumes = derive_baseline_volumes(
         await daily_contact_rollups(connection, before=before, since=since), before=before, since=since
     )
+    derived = {service: baseline_mix_from_counts(volume.contacts) for service, volume in volumes.items()}
     await refuse_baseline_change(connection, derived, f"Baselines for {', '.join(derived)}")
     for service, mix in derived.items():
-        await set_baseline(connection, service, mix, source="derived", measured_from=since, measured_before=before)
+        await set_baseline(
+            connection,
+            service,
+            mix,
+            source="derived",
+            measured_from=since,
+            measured_before=before,
+            volume=volumes[service],
+        )
     return derived

@@ -8,12 +8,14 @@
   as daily counts per ``source``: ``import`` rows come from CSV files, keyed by (day, service, channel),
   and a re-import REPLACES the count; ``contact_log`` rows are the back office's contact log, where each
   logged contact ADDS to the day's count. Reports add the two sources together, and neither overwrites
-  the other.
+  the other; an imported staffed count is the day's total, requests keyed in by staff on that
+  channel included (``service.reconciled_count``).
 - ``logged_contacts``: each entry of the contact log (who logged it, why the person got in touch, the
   request they chased), kept so avoidable contact can be reported by reason.
 - ``unit_cost_overrides``: the council's own effective-dated unit costs, set through the staff API, on
   top of the platform defaults and the council's definition file.
-- ``baseline_mixes``: each service's channel mix before the platform (or at a chosen date).
+- ``baseline_mixes``: each service's channel mix before the platform (or at a chosen date), with the
+  contacts it was measured from when known (``contacts`` over ``window_days``), for the cashable saving.
 - ``monthly_contact_rollups`` and ``monthly_contact_months``: a cache of closed months' contacts (platform
   transactions, not test data, plus offline counts) per month, service and channel, with the first day
   that had contacts; ``monthly_contact_months`` lists the months cached (a month with no contacts has no
@@ -48,9 +50,9 @@ _channel_list = ", ".join(f"'{channel}'" for channel in CHANNELS)
 # Where an offline count came from (offline_contact_counts.source).
 IMPORTED = "import"
 CONTACT_LOG = "contact_log"
-# Why someone got in touch without making a request (the contact log); chasing and wrong council are
-# avoidable contact.
-CONTACT_REASONS = ("chasing", "wrong_council", "information", "complaint")
+# Why someone got in touch without making a request (the contact log); chasing, repeat and wrong
+# council are avoidable contact (NI14, see ``avoidable_contact``).
+CONTACT_REASONS = ("chasing", "repeat", "wrong_council", "information", "complaint")
 _reason_list = ", ".join(f"'{reason}'" for reason in CONTACT_REASONS)
 
 daily_rollups = Table(
@@ -137,11 +139,15 @@ baseline_mixes = Table(
     Column("source", String(16), nullable=False),
     Column("measured_from", Date, nullable=True),
     Column("measured_before", Date, nullable=True),
+    # The contacts on this channel the mix was measured from, over window_days days (both or neither).
+    Column("contacts", BigInteger, nullable=True),
+    Column("window_days", Integer, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("service", "channel"),
     CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
     CheckConstraint("share >= 0 AND share <= 1", name="share"),
     CheckConstraint("source IN ('set', 'derived')", name="source"),
+    CheckConstraint("(contacts IS NULL AND window_days IS NULL) OR (contacts >= 0 AND window_days > 0)", name="volume"),
 )
 
 monthly_contact_rollups = Table(
