@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 import httpx
 
@@ -79,11 +80,12 @@ async def test_two_host_headers_are_refused(served: ServedPlatform, make_council
 async def test_links_the_platform_gives_name_the_councils_configured_host(
     served: ServedPlatform, http: httpx.AsyncClient, make_council: CouncilFactory
 ) -> None:
-    council = await make_council(domains=["services.test-borough.gov.uk"])
+    domain = f"services.{uuid.uuid4().hex[:8]}.gov.uk"
+    council = await make_council(domains=[domain])
     for host, origin in (
         (f"{council.slug.upper()}.LOCALHOST:8101", f"http://{council.slug}.localhost:8101"),
         (f"{council.slug}.localhost", f"http://{council.slug}.localhost"),
-        ("Services.Test-Borough.gov.uk", "http://services.test-borough.gov.uk"),
+        (domain.upper(), f"http://{domain}"),
     ):
         status, _, body = await raw_get(served, "/open311/v2/discovery.json", host)
         assert status == 200, (host, body)
