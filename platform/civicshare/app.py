@@ -8,9 +8,10 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 from datetime import timedelta
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -34,7 +35,12 @@ from civicshare.db.engine import Database, open_database
 from civicshare.db.metadata import tenant_metadata
 from civicshare.health.routes import healthz, readyz
 from civicshare.identity import routes as identity_routes
-from civicshare.identity.csrf import before_send_cookies, provide_csrf_checked, provide_csrf_token
+from civicshare.identity.csrf import (
+    before_send_cookies,
+    provide_csrf_checked,
+    provide_csrf_token,
+    refuse_cross_site_cookie_writes,
+)
 from civicshare.identity.guards import (
     provide_principal,
     provide_resident_principal,
@@ -147,6 +153,13 @@ def _jobs_in_process(services: PlatformServices) -> asyncio.Task[None] | None:
     return asyncio.create_task(run_job_worker(services, install_signal_handlers=False))
 
 
+async def before_every_request(request: Request[Any, Any, Any]) -> None:
+    """Before any handler: a cookie-signed write must come from the platform's own pages, then what the
+    request carries must be storable (`api.inputs`)."""
+    await refuse_cross_site_cookie_writes(request)
+    await check_inputs(request)
+
+
 def create_litestar(services: PlatformServices, web: WebSite | None = None) -> Litestar:
     web = web or WebSite(services)
 
@@ -203,7 +216,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             "csrf_token": Provide(provide_csrf_token),
             "csrf_checked": Provide(provide_csrf_checked),
         },
-        before_request=check_inputs,
+        before_request=before_every_request,
         before_send=[before_send_cookies],
         exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         lifespan=[lifespan],
@@ -236,13 +249,14 @@ def create_app(
     )
     web = WebSite(services)
     litestar = create_litestar(services, web)
-    return TenantResolver(
+    resolved = TenantResolver(
         DirectSubmissions(litestar) if direct_submissions else litestar,
         services.directory,
         rules,
         html_errors=ResolutionErrorPages(web),
         shared_paths=("/assets/",),
     )
+    return resolved
 
 
 def serve_app() -> ASGIApp:

@@ -71,7 +71,7 @@ async def test_another_site_cannot_close_a_request_with_a_staff_members_cookie(
     assert_refused_as_cross_site(await http.post(path, content=closing, headers=no_origin))
     del no_origin["Sec-Fetch-Site"]
     assert_refused_as_cross_site(await http.post(path, content=closing, headers=no_origin))
-    assert await status_of(http, dev_identity, slug, reference) == "received"
+    assert await status_of(http, dev_identity, slug, reference) == "submitted"
 
     # From the council's own pages: the exact origin, or the page's CSRF token, is proof enough
     own_origin = {**host_for(slug), **cookie_header(cookies), "Origin": f"http://{slug}.localhost"}
@@ -141,7 +141,7 @@ async def test_json_apis_read_a_body_only_when_its_content_type_says_json(
         headers={**host_for(slug), "Content-Type": "text/plain"},
     )
     assert submitted.status_code == 415, submitted.text
-    assert await status_of(http, dev_identity, slug, reference) == "received"
+    assert await status_of(http, dev_identity, slug, reference) == "submitted"
 
     # A bearer token is never sent by a browser on its own: another site's Origin does not matter
     moved = await http.post(
