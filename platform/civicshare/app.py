@@ -33,6 +33,7 @@ from civicshare.catalogue.routes import list_services, service_definition
 from civicshare.councils.routes import council
 from civicshare.db.engine import Database, open_database
 from civicshare.db.metadata import tenant_metadata
+from civicshare.edge.proxies import TrustedProxies
 from civicshare.health.routes import healthz, readyz
 from civicshare.identity import routes as identity_routes
 from civicshare.identity.csrf import (
@@ -235,7 +236,8 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
 def create_app(
     settings: Settings | None = None, services: PlatformServices | None = None, *, direct_submissions: bool = True
 ) -> ASGIApp:
-    """The ASGI application: council resolution in front of the Litestar app.
+    """The ASGI application: the client and scheme behind trusted proxies, council resolution, then the
+    Litestar app.
 
     With `direct_submissions` (the default) the submit route's POSTs are served ahead of Litestar
     (`civicshare.transactions.direct_submit`); without, Litestar serves every request, as the lane's
@@ -256,7 +258,7 @@ def create_app(
         html_errors=ResolutionErrorPages(web),
         shared_paths=("/assets/",),
     )
-    return resolved
+    return TrustedProxies(resolved, settings.trusted_proxies, settings.proxy_header)
 
 
 def serve_app() -> ASGIApp:
