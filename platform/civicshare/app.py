@@ -8,8 +8,8 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from litestar import Litestar, Request
 from litestar.datastructures import State
@@ -33,6 +33,7 @@ from civicshare.catalogue.routes import list_services, service_definition
 from civicshare.councils.routes import council
 from civicshare.db.engine import Database, open_database
 from civicshare.db.metadata import tenant_metadata
+from civicshare.edge.headers import SecurityHeaders
 from civicshare.edge.proxies import TrustedProxies
 from civicshare.health.routes import healthz, readyz
 from civicshare.identity import routes as identity_routes
@@ -236,8 +237,8 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
 def create_app(
     settings: Settings | None = None, services: PlatformServices | None = None, *, direct_submissions: bool = True
 ) -> ASGIApp:
-    """The ASGI application: the client and scheme behind trusted proxies, council resolution, then the
-    Litestar app.
+    """The ASGI application: security headers on every answer, the client and scheme behind trusted
+    proxies, council resolution, then the Litestar app.
 
     With `direct_submissions` (the default) the submit route's POSTs are served ahead of Litestar
     (`civicshare.transactions.direct_submit`); without, Litestar serves every request, as the lane's
@@ -258,7 +259,7 @@ def create_app(
         html_errors=ResolutionErrorPages(web),
         shared_paths=("/assets/",),
     )
-    return TrustedProxies(resolved, settings.trusted_proxies, settings.proxy_header)
+    return SecurityHeaders(TrustedProxies(resolved, settings.trusted_proxies, settings.proxy_header))
 
 
 def serve_app() -> ASGIApp:

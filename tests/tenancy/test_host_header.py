@@ -72,7 +72,7 @@ async def test_a_host_with_something_after_the_port_is_refused_not_taken_for_the
 async def test_two_host_headers_are_refused(served: ServedPlatform, make_council: CouncilFactory) -> None:
     council = await make_council()
     for hosts in ((f"{council.slug}.localhost", "evil.example"), (f"{council.slug}.localhost",) * 2):
-        status, headers, body = await raw_get(served, "/api/v1/council", *hosts)
+        status, _, body = await raw_get(served, "/api/v1/council", *hosts)
         assert status == 400, (hosts, status, body)
         assert json.loads(body)["type"].endswith("bad-host")
 

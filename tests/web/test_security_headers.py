@@ -20,7 +20,7 @@ INLINE = re.compile(r"<(script|style)\b([^>]*)>", re.IGNORECASE)
 
 
 def assert_never_framed_and_no_sniffing(answer: httpx.Response) -> str:
-    policy = answer.headers.get("content-security-policy", "")
+    policy = str(answer.headers.get("content-security-policy", ""))
     assert "frame-ancestors 'none'" in policy, (answer.url, answer.headers)
     assert answer.headers.get("x-frame-options") == "DENY", answer.url
     assert answer.headers.get("referrer-policy") == "same-origin", answer.url

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from civicshare.observability.logs import client_address_var
@@ -123,7 +124,7 @@ class TrustedProxies:
         return {**scope, **forwarded} if forwarded else scope  # type: ignore[return-value]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.trusts(client_address(scope)):
+        if scope["type"] == ScopeType.HTTP and self.trusts(client_address(scope)):
             scope = self.forwarded(scope)
         token = client_address_var.set(client_address(scope))
         try:

@@ -142,7 +142,8 @@ def cross_site_request() -> Problem:
 
 async def _token_sent(request: AnyRequest) -> str | None:
     submitted = request.headers.get(CSRF_HEADER)
-    if submitted is None and request.content_type[0] in (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART):
+    form_types = (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART)
+    if submitted is None and request.content_type[0] in form_types:
         value = (await request.form()).get(CSRF_FIELD)
         submitted = value if isinstance(value, str) else None
     return submitted

@@ -10,9 +10,10 @@ whose body decodes into `SubmitRequest` is answered by calling the route's own h
 `submit_transaction`, with the arguments Litestar would have given it, and its Response is sent as it
 is. There is no second implementation of the route: it stays registered with Litestar, which describes
 it in the OpenAPI document and answers everything the lane leaves alone. A body that is not a valid
-`SubmitRequest` or holds what `civicshare.api.inputs` refuses, an Idempotency-Key that is too long, a body over
-the route's limit, a body not sent as JSON, or a request a session cookie signs in goes to Litestar with the body replayed, so the client gets exactly the error it
-always got; an exception raised by the handler is answered by the app's own exception handlers.
+`SubmitRequest` or holds what `civicshare.api.inputs` refuses, an Idempotency-Key that is too long, a
+body over the route's limit, a body not sent as JSON, or a request a session cookie signs in goes to
+Litestar with the body replayed, so the client gets exactly the error it always got; an exception
+raised by the handler is answered by the app's own exception handlers.
 """
 
 from __future__ import annotations
