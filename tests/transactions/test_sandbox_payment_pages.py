@@ -16,7 +16,9 @@ async def test_a_sandbox_payment_page_is_not_found_on_another_councils_host(
 ) -> None:
     slug, other = councils.overriding.slug, councils.outsider.slug
     body = (
-        await post(http, slug, "garden-waste-subscription", answers_for("garden-waste-subscription", councils.overriding))
+        await post(
+            http, slug, "garden-waste-subscription", answers_for("garden-waste-subscription", councils.overriding)
+        )
     ).json()
     next_url = body["payment"]["next_url"]
 
