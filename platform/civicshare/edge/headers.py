@@ -20,10 +20,20 @@ from contextvars import ContextVar
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-csp_nonce_var: ContextVar[str | None] = ContextVar("civicshare_csp_nonce", default=None)
+
+class _Nonce:
+    """This request's nonce, made when a page first asks for it (JSON answers never need one)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+
+
+_nonce_var: ContextVar[_Nonce | None] = ContextVar("civicshare_csp_nonce", default=None)
 
 FRAME_ANCESTORS = "frame-ancestors 'none'"
-NOTHING_POLICY = f"default-src 'none'; {FRAME_ANCESTORS}"
+NOTHING_POLICY = f"default-src 'none'; {FRAME_ANCESTORS}".encode()
 ALWAYS = (
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
@@ -31,12 +41,13 @@ ALWAYS = (
 )
 
 
-def page_policy(nonce: str) -> str:
+def page_policy(nonce: str | None) -> str:
     """The policy of the platform's HTML pages: GOV.UK Frontend's script and styles from the platform's
     built assets, the page's inline script and council colours by nonce, images from the platform (and
     the empty `data:` favicon)."""
+    inline = f" 'nonce-{nonce}'" if nonce else ""
     return (
-        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
+        f"default-src 'self'; script-src 'self'{inline}; style-src 'self'{inline}; "
         f"img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
         f"{FRAME_ANCESTORS}"
     )
@@ -44,24 +55,33 @@ def page_policy(nonce: str) -> str:
 
 def csp_nonce() -> str:
     """This request's nonce for an inline `<script>` or `<style>` (a template global)."""
-    return csp_nonce_var.get() or ""
+    holder = _nonce_var.get()
+    if holder is None:
+        return ""
+    if holder.value is None:
+        holder.value = secrets.token_urlsafe(16)
+    return holder.value
 
 
-def _with_security_headers(headers: list[tuple[bytes, bytes]], nonce: str) -> list[tuple[bytes, bytes]]:
-    present = {bytes(name).lower() for name, _ in headers}
-    added = [header for header in ALWAYS if header[0] not in present]
-    if b"content-security-policy" in present:
-        headers = [
-            (name, value + b"; " + FRAME_ANCESTORS.encode())
-            if bytes(name).lower() == b"content-security-policy" and b"frame-ancestors" not in value
-            else (name, value)
-            for name, value in headers
-        ]
-    else:
-        content_type = next((bytes(value) for name, value in headers if bytes(name).lower() == b"content-type"), b"")
-        policy = page_policy(nonce) if content_type.startswith(b"text/html") else NOTHING_POLICY
-        added.append((b"content-security-policy", policy.encode()))
-    return [*headers, *added]
+def _with_security_headers(headers: list[tuple[bytes, bytes]], nonce: _Nonce) -> list[tuple[bytes, bytes]]:
+    """The answer's headers (names in lower case, as ASGI servers and Litestar send them) with the
+    security headers it lacks."""
+    present = set()
+    content_type = b""
+    policy_at = -1
+    for index, (name, value) in enumerate(headers):
+        present.add(name)
+        if name == b"content-type":
+            content_type = value
+        elif name == b"content-security-policy":
+            policy_at = index
+    headers += [header for header in ALWAYS if header[0] not in present]
+    if policy_at < 0:
+        html = content_type.startswith(b"text/html")
+        headers.append((b"content-security-policy", page_policy(nonce.value).encode() if html else NOTHING_POLICY))
+    elif b"frame-ancestors" not in headers[policy_at][1]:
+        headers[policy_at] = (b"content-security-policy", headers[policy_at][1] + b"; " + FRAME_ANCESTORS.encode())
+    return headers
 
 
 class SecurityHeaders:
@@ -74,8 +94,8 @@ class SecurityHeaders:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        nonce = secrets.token_urlsafe(16)
-        token = csp_nonce_var.set(nonce)
+        nonce = _Nonce()
+        token = _nonce_var.set(nonce)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -85,4 +105,4 @@ class SecurityHeaders:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            csp_nonce_var.reset(token)
+            _nonce_var.reset(token)

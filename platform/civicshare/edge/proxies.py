@@ -124,7 +124,7 @@ class TrustedProxies:
         return {**scope, **forwarded} if forwarded else scope  # type: ignore[return-value]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP and self.trusts(client_address(scope)):
+        if self.trusted and scope["type"] == ScopeType.HTTP and self.trusts(client_address(scope)):
             scope = self.forwarded(scope)
         token = client_address_var.set(client_address(scope))
         try:
