@@ -25,17 +25,18 @@ async def test_a_sandbox_payment_page_is_not_found_on_another_councils_host(
     own = await http.get(next_url, headers=host_for(slug))
     assert own.status_code == 200 and body["reference"] in own.text
     token = own.text.split('name="csrf_token" value="')[1].split('"')[0]
-    cookies = {"civicshare_csrf": own.cookies["civicshare_csrf"]}
+    cookie = {"Cookie": f"civicshare_csrf={own.cookies['civicshare_csrf']}"}
 
     for where, url in (
         (host_for(other), next_url),
         ({}, f"/t/{other}{next_url}"),
         ({}, next_url),  # the platform's own address
     ):
-        page = await http.get(url, headers=where, cookies=cookies)
+        page = await http.get(url, headers={**where, **cookie})
         assert page.status_code == 404, (where, url, page.text)
         assert body["reference"] not in page.text
-        chosen = await http.post(url, data={"outcome": "success", "csrf_token": token}, headers=where, cookies=cookies)
+        form = {"outcome": "success", "csrf_token": token}
+        chosen = await http.post(url, data=form, headers={**where, **cookie})
         assert chosen.status_code in (403, 404), (where, url, chosen.text)
 
     tracked = await http.get(
