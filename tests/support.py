@@ -57,7 +57,12 @@ class ServedPlatform:
         )
         self.services = services  # tests may register fakes (e.g. a module catalogue) before requests
         config = uvicorn.Config(
-            create_app(settings, services), host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
+            create_app(settings, services),
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            lifespan="on",
+            proxy_headers=False,  # as `civicshare serve` runs it: proxies are the platform's to trust or not
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -9,8 +9,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
+from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -32,9 +33,16 @@ from civicshare.catalogue.routes import list_services, service_definition
 from civicshare.councils.routes import council
 from civicshare.db.engine import Database, open_database
 from civicshare.db.metadata import tenant_metadata
+from civicshare.edge.headers import SecurityHeaders
+from civicshare.edge.proxies import TrustedProxies
 from civicshare.health.routes import healthz, readyz
 from civicshare.identity import routes as identity_routes
-from civicshare.identity.csrf import before_send_cookies, provide_csrf_checked, provide_csrf_token
+from civicshare.identity.csrf import (
+    before_send_cookies,
+    provide_csrf_checked,
+    provide_csrf_token,
+    refuse_cross_site_cookie_writes,
+)
 from civicshare.identity.guards import (
     provide_principal,
     provide_resident_principal,
@@ -147,6 +155,13 @@ def _jobs_in_process(services: PlatformServices) -> asyncio.Task[None] | None:
     return asyncio.create_task(run_job_worker(services, install_signal_handlers=False))
 
 
+async def before_every_request(request: Request[Any, Any, Any]) -> None:
+    """Before any handler: a cookie-signed write must come from the platform's own pages, then what the
+    request carries must be storable (`api.inputs`)."""
+    await refuse_cross_site_cookie_writes(request)
+    await check_inputs(request)
+
+
 def create_litestar(services: PlatformServices, web: WebSite | None = None) -> Litestar:
     web = web or WebSite(services)
 
@@ -203,7 +218,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             "csrf_token": Provide(provide_csrf_token),
             "csrf_checked": Provide(provide_csrf_checked),
         },
-        before_request=check_inputs,
+        before_request=before_every_request,
         before_send=[before_send_cookies],
         exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         lifespan=[lifespan],
@@ -229,7 +244,8 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
 def create_app(
     settings: Settings | None = None, services: PlatformServices | None = None, *, direct_submissions: bool = True
 ) -> ASGIApp:
-    """The ASGI application: council resolution in front of the Litestar app.
+    """The ASGI application: security headers on every answer, the client and scheme behind trusted
+    proxies, council resolution, then the Litestar app.
 
     With `direct_submissions` (the default) the submit route's POSTs are served ahead of Litestar
     (`civicshare.transactions.direct_submit`); without, Litestar serves every request, as the lane's
@@ -243,13 +259,14 @@ def create_app(
     )
     web = WebSite(services)
     litestar = create_litestar(services, web)
-    return TenantResolver(
+    resolved = TenantResolver(
         DirectSubmissions(litestar) if direct_submissions else litestar,
         services.directory,
         rules,
         html_errors=ResolutionErrorPages(web),
         shared_paths=("/assets/",),
     )
+    return SecurityHeaders(TrustedProxies(resolved, settings.trusted_proxies, settings.proxy_header))
 
 
 def serve_app() -> ASGIApp:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from civicshare.payments.govuk_pay import GOVUK_PAY_URL
 
@@ -45,6 +45,11 @@ class SmtpSecurity(StrEnum):
     NONE = "none"  # plain SMTP: only for a server on this machine (the demo's mail sink)
     STARTTLS = "starttls"
     TLS = "tls"
+
+
+class ProxyHeader(StrEnum):
+    X_FORWARDED = "x-forwarded"  # X-Forwarded-For and X-Forwarded-Proto (nginx, most load balancers)
+    FORWARDED = "forwarded"  # RFC 7239 Forwarded
 
 
 class LogFormat(StrEnum):
@@ -190,12 +195,28 @@ class Settings(BaseSettings):
         description="client addresses (per council and kind) each worker remembers; the least recently seen "
         "is forgotten first (about 250 bytes each)",
     )
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = Field(
+        default=(),
+        description="addresses or networks (comma-separated: 10.0.0.5,10.1.0.0/16) of the proxies in front of "
+        "the platform; only requests from them may say which scheme and client address they forwarded",
+    )
+    proxy_header: ProxyHeader = Field(
+        default=ProxyHeader.X_FORWARDED,
+        description="which header the trusted proxies set (and replace or append to): x-forwarded or forwarded",
+    )
 
     webhook_allow_private_targets: bool | None = Field(
         default=None,
         description="may webhooks go to loopback, private and link-local addresses; unset means only in "
         "development (production refuses them, and plain http, against server-side request forgery)",
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @model_validator(mode="after")
     def _notify_needs_its_keys(self) -> Self:

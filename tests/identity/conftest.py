@@ -12,7 +12,6 @@ CI=true, where they fail.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import shutil
 import subprocess
@@ -78,14 +77,13 @@ def start_testcontainers_keycloak() -> Iterator[KeycloakInfo]:
     """Keycloak in a container (same version), with the realm template applied through the admin API."""
     from testcontainers.keycloak import KeycloakContainer  # type: ignore[import-not-found,unused-ignore]
 
-    from civicshare.identity.keycloak_server import KEYCLOAK_VERSION, PROVISIONER_SECRET_PLACEHOLDER, TEMPLATE_NAME
+    from civicshare.identity.keycloak_server import KEYCLOAK_VERSION, TEMPLATE_NAME, development_realm
 
     secret = uuid.uuid4().hex
     began = time.monotonic()
     with KeycloakContainer(f"quay.io/keycloak/keycloak:{KEYCLOAK_VERSION}") as container:
         base_url = container.get_url().rstrip("/")
-        text = (find_repo_root() / "infra" / "keycloak" / TEMPLATE_NAME).read_text()
-        template: dict[str, Any] = json.loads(text.replace(PROVISIONER_SECRET_PLACEHOLDER, secret))
+        template = development_realm(find_repo_root() / "infra" / "keycloak" / TEMPLATE_NAME, secret)
         apply_realm_template(base_url, container.username, container.password, template)
         started = round(time.monotonic() - began, 2)
         TIMINGS.append(f"Keycloak {KEYCLOAK_VERSION} from testcontainers at {base_url}: ready in {started:.1f}s")

@@ -24,7 +24,7 @@ PASSWORD = "correct-Horse-9-battery"
 
 
 def token_for(info: KeycloakInfo, email: str, scope: str) -> str:
-    # civicshare-tests is the template's test-only client with the password grant;
+    # civicshare-tests is the tests' overlay's test-only client with the password grant;
     # civicshare-web itself only allows the authorization code flow with PKCE.
     oidc = KeycloakOpenID(server_url=info.base_url, realm_name=info.realm, client_id="civicshare-tests")
     access_token: str = oidc.token(email, PASSWORD, scope=scope)["access_token"]

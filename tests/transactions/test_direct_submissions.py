@@ -14,6 +14,8 @@ import pytest
 
 from civicshare.app import build_services, create_app
 from civicshare.db.engine import Database, make_engine
+from civicshare.edge.headers import SecurityHeaders
+from civicshare.edge.proxies import TrustedProxies
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
 from civicshare.tenancy.resolution import TenantResolver
@@ -53,8 +55,10 @@ async def clients(settings: Settings, database_url: str) -> AsyncIterator[Client
     database = Database(make_engine(database_url, pool_size=2), database_url)
     services: PlatformServices = build_services(settings, database)
     direct = create_app(settings, services)
-    assert isinstance(direct, TenantResolver) and isinstance(direct.app, DirectSubmissions)
-    behind_lane = direct.app.app = CountingApp(direct.app.app)  # type: ignore[assignment]
+    assert isinstance(direct, SecurityHeaders) and isinstance(direct.app, TrustedProxies)
+    resolver = direct.app.app
+    assert isinstance(resolver, TenantResolver) and isinstance(resolver.app, DirectSubmissions)
+    behind_lane = resolver.app.app = CountingApp(resolver.app.app)  # type: ignore[assignment]
     through_litestar = create_app(settings, services, direct_submissions=False)
 
     def client(app: Any) -> httpx.AsyncClient:
@@ -97,7 +101,7 @@ async def test_a_submission_is_answered_without_litestar_and_reads_the_same(
     first: dict[str, httpx.Response] = {}
     for attempt in ("first", "retry"):
         for name, client in (("direct", clients.direct), ("litestar", clients.litestar)):
-            sent = {**host_for(slug), "Idempotency-Key": f"key-{name}"}
+            sent = {**host_for(slug), "Idempotency-Key": f"key-{name}", "content-type": "application/json"}
             response = await client.post(url, content=_body(STREETLIGHT), headers=sent)
             assert response.status_code == 201, response.text
             if attempt == "first":
@@ -162,8 +166,9 @@ async def test_a_paid_service_and_other_methods_read_the_same(clients: Clients, 
     slug = councils.overriding.slug
     url = "/api/v1/services/garden-waste-subscription/transactions"
     content = _body(answers_for("garden-waste-subscription", councils.overriding))
-    direct = await clients.direct.post(url, content=content, headers=host_for(slug))
-    litestar = await clients.litestar.post(url, content=content, headers=host_for(slug))
+    sent = {**host_for(slug), "content-type": "application/json"}
+    direct = await clients.direct.post(url, content=content, headers=sent)
+    litestar = await clients.litestar.post(url, content=content, headers=sent)
     assert direct.status_code == 201, direct.text
     two_bins_at_its_own_price = 2 * 5500
     assert (

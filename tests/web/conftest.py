@@ -19,7 +19,7 @@ from civicshare.tenancy.definitions import ModuleChoice
 from civicshare.tenancy.files import load_catalogue
 from civicshare.tenancy.service import apply_tenant
 from civicshare.tenancy.sync import sync_catalogue
-from tests.web.browsing import AXE, CHROMIUM, CHROMIUM_ARGS
+from tests.web.browsing import AXE, CHROMIUM, CHROMIUM_ARGS, watch_content_security
 
 # What Kingston and Newham offer in these tests: highways and waste, Newham at its own garden waste price.
 OFFERED_MODULES = {
@@ -77,5 +77,6 @@ async def browser() -> AsyncIterator[Any]:
 async def page(browser: Any) -> AsyncIterator[Any]:
     context = await browser.new_context(viewport={"width": 1024, "height": 800})
     page = await context.new_page()
+    watch_content_security(page)
     yield page
     await context.close()

@@ -4,7 +4,9 @@
 - text PostgreSQL cannot store: NUL (`\\u0000`) and lone halves of a UTF-16 surrogate pair, in any
   value or name of a query, a JSON body, a form (file names too): 422 naming the field;
 - a body that cannot be decoded (malformed JSON, invalid UTF-8, nesting deeper than MOST_NESTED): 400;
-- a path naming what cannot exist (such text, or an id outside PostgreSQL's bigint): 404.
+- a path naming what cannot exist (such text, or an id outside PostgreSQL's bigint): 404;
+- a body sent to a route that reads JSON without a JSON content type (`text/plain`, a form, none): 415.
+  A browser lets any page post `text/plain` to any site; such a body is never read as JSON.
 
 The body is decoded here with the request's own `json()` and `form()`, which keep what they decoded for
 the handler. Bodies of any other type (CSV, files) are the handler's to read.
@@ -77,6 +79,34 @@ def unacceptable_problem(found: Unacceptable) -> Problem:
     )
 
 
+def says_json(content_type: str | None) -> bool:
+    """The Content-Type names JSON: `application/json` or a `+json` type, any parameters aside."""
+    media_type = (content_type or "").partition(";")[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+def _reads_json(handler: Any) -> bool:
+    data = handler.parsed_fn_signature.parameters.get("data")
+    if data is None:
+        return False
+    media_type = getattr(data.kwarg_definition, "media_type", RequestEncodingType.JSON)
+    return bool(media_type == RequestEncodingType.JSON)
+
+
+def _has_body(request: Request[Any, Any, Any]) -> bool:
+    length = request.headers.get("content-length")
+    return length not in (None, "0") or "transfer-encoding" in request.headers
+
+
+def unsupported_media_type() -> Problem:
+    return Problem(
+        415,
+        "Unsupported media type",
+        "Send the body as JSON, with the header Content-Type: application/json.",
+        name="unsupported-media-type",
+    )
+
+
 def _names_nothing(value: Any) -> bool:
     if isinstance(value, int):
         return not 0 <= value <= LARGEST_ID
@@ -87,7 +117,7 @@ async def _decoded_body(request: Request[Any, Any, Any]) -> Iterable[tuple[str, 
     media_type = request.content_type[0]
     if media_type in (RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART):
         return (await request.form()).multi_items()
-    if media_type != "application/json" and not media_type.endswith("+json"):
+    if not says_json(media_type):
         return ()
     try:
         body = await request.json()
@@ -100,6 +130,8 @@ async def check_inputs(request: Request[Any, Any, Any]) -> None:
     """The app's `before_request`: refuse what no handler should see (see the module's notes)."""
     if any(_names_nothing(value) for value in request.path_params.values()):
         raise Problem(404, "Not found", "Nothing can be found at this address.", name="not-found")
+    if _reads_json(request.route_handler) and _has_body(request) and not says_json(request.headers.get("content-type")):
+        raise unsupported_media_type()
     for fields in (request.query_params.multi_items(), await _decoded_body(request)):
         found = first_unacceptable(fields)
         if found is not None:

@@ -43,8 +43,22 @@ DEFAULT_HEAP = "-Xms64m -Xmx512m"
 DEFAULT_START_TIMEOUT = 240.0
 DEFAULT_STOP_TIMEOUT = 30.0
 TEMPLATE_NAME = "realm-civicshare.json"
+# Laid over the template by this development Keycloak only (tests, the demo): the TEST ONLY client with
+# the password grant. The template alone is what a deployment imports.
+TESTS_OVERLAY_NAME = "realm-civicshare.tests.json"
 # Placeholder in the realm template replaced by the generated dev secret of the provisioner client.
 PROVISIONER_SECRET_PLACEHOLDER = "${CIVICSHARE_PROVISIONER_SECRET}"  # noqa: S105 - a placeholder
+
+
+def development_realm(template: Path, provisioner_secret: str) -> dict[str, Any]:
+    """The production realm template, its provisioner secret filled in, with the clients of the tests'
+    overlay (beside it) added: what the development Keycloak and the tests' Keycloak import."""
+    text = template.read_text().replace(PROVISIONER_SECRET_PLACEHOLDER, provisioner_secret)
+    realm: dict[str, Any] = json.loads(text)
+    overlay = template.with_name(TESTS_OVERLAY_NAME)
+    if overlay.is_file():
+        realm["clients"] = [*realm.get("clients", []), *json.loads(overlay.read_text()).get("clients", [])]
+    return realm
 
 
 class KeycloakError(RuntimeError):
@@ -332,11 +346,8 @@ class KeycloakServer:
         return created
 
     def realm_template(self, dev_secrets: DevSecrets) -> dict[str, Any]:
-        """The realm template with this state dir's provisioner secret filled in."""
-        text = self.template.read_text()
-        text = text.replace(PROVISIONER_SECRET_PLACEHOLDER, dev_secrets.provisioner_secret)
-        template: dict[str, Any] = json.loads(text)
-        return template
+        """The realm template with the tests' overlay and this state dir's provisioner secret."""
+        return development_realm(self.template, dev_secrets.provisioner_secret)
 
     def _read_state(self) -> KeycloakInfo | None:
         try:

@@ -51,6 +51,7 @@ from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
 from civicshare.settings import Mode
 from civicshare.tenancy.context import TenantContext
+from civicshare.tenancy.hosts import public_origin
 from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
 from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.tables import transactions
@@ -63,9 +64,9 @@ SIGN_IN_SECONDS = 600
 
 
 def origin_of(request: AnyRequest) -> str:
-    """The address the browser used, with the /t/<council> prefix if it came that way."""
-    host = request.headers.get("host", "127.0.0.1")
-    return f"{request.scope['scheme']}://{host}{root_path(request.scope)}"
+    """The address the browser used, as configured (never the Host as sent), with the /t/<council> prefix
+    if it came that way."""
+    return f"{public_origin(request.scope)}{root_path(request.scope)}"
 
 
 def safe_next(target: str | None) -> str:

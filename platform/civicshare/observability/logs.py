@@ -1,7 +1,8 @@
-"""JSON log lines carrying the request id and council of the request being served.
+"""JSON log lines carrying the request id, council and client address of the request being served.
 
-The request id and council slug are kept in context variables for logging only: code that needs the
-council receives a `TenantContext` explicitly.
+The request id, council slug and client address are kept in context variables for logging only: code
+that needs the council receives a `TenantContext` explicitly, and the client's address comes from
+`civicshare.edge.proxies.client_address`, which also sets the one here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 
 request_id_var: ContextVar[str | None] = ContextVar("civicshare_request_id", default=None)
 tenant_slug_var: ContextVar[str | None] = ContextVar("civicshare_tenant", default=None)
+client_address_var: ContextVar[str | None] = ContextVar("civicshare_client", default=None)
 
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
 
@@ -30,6 +32,8 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = request_id
         if (tenant := tenant_slug_var.get()) is not None:
             entry["tenant"] = tenant
+        if (client := client_address_var.get()) is not None:
+            entry["client"] = client
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
                 entry[key] = value
@@ -42,7 +46,11 @@ class ConsoleFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         context = " ".join(
             f"{name}={value}"
-            for name, value in (("request", request_id_var.get()), ("tenant", tenant_slug_var.get()))
+            for name, value in (
+                ("request", request_id_var.get()),
+                ("tenant", tenant_slug_var.get()),
+                ("client", client_address_var.get()),
+            )
             if value
         )
         line = f"{record.levelname:<7} {record.name}: {record.getMessage()}"

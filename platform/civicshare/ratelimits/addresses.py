@@ -5,16 +5,15 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from civicshare.edge.proxies import client_address as forwarded_client_address
+
 _IPV4_MAPPED = b"\x00" * 10 + b"\xff\xff"
 
 
 def client_address(scope: Any) -> str:
-    """The address the request came from (the ASGI server's `client`, i.e. `request.client.host`).
-
-    The one place the limits read it: behind a trusted proxy, this is where the forwarded address goes.
-    """
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
+    """The address the request came from: behind trusted proxies, the one they forwarded
+    (`civicshare.edge.proxies`, the platform's one reading of it)."""
+    return forwarded_client_address(scope) or "unknown"
 
 
 def client_network(address: str) -> str:

@@ -190,9 +190,11 @@ def pounds(value: float) -> str:
 
 
 def legend(series: Sequence[Series]) -> str:
-    """A legend in HTML beside the chart (text, not only colour)."""
+    """A legend in HTML beside the chart (text, not only colour). Swatches are SVG: a `style` attribute
+    would need the pages' content-security policy to allow inline styles."""
     items = "".join(
-        f'<li><span class="swatch" style="background:{one.colour}" aria-hidden="true"></span>{escape(one.name)}</li>'
+        f'<li><svg class="swatch" viewBox="0 0 14 14" aria-hidden="true" focusable="false">'
+        f'<rect width="14" height="14" fill="{one.colour}"/></svg>{escape(one.name)}</li>'
         for one in series
     )
     return f'<ul class="legend">{items}</ul>'

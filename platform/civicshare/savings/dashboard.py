@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from civicshare.edge.headers import csp_nonce
 from civicshare.savings.channels import Channel
 from civicshare.savings.charts import (
     Series,
@@ -63,6 +64,7 @@ _templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_templates.globals["csp_nonce"] = csp_nonce
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from civicshare.web.site import FieldError, WebRequest, WebSite
 
 STATE_KEY = "staff"
 TEMPLATES = Path(__file__).parent / "templates"
-_NO_STORE = {"cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
+_NO_STORE = {"cache-control": "no-store"}  # security headers: `civicshare.edge.headers`, on every answer
 
 
 @dataclass

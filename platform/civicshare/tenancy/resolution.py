@@ -2,7 +2,9 @@
 
 In order: a path prefix `/t/<slug>/` (stripped before routing), the Host (`<slug>.<base domain>` or
 one of a council's own domains), then `X-Tenant` for API clients on the platform's own host. When two
-of these name different councils the request is refused rather than guessed at.
+of these name different councils the request is refused rather than guessed at. A malformed or repeated
+Host is refused (400, `civicshare.tenancy.hosts`); the origin the request came to is recorded for the
+links the platform gives out (`hosts.public_origin`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,14 @@ from civicshare.db.outage import outage_problem
 from civicshare.observability.logs import request_id_var, tenant_slug_var
 from civicshare.tenancy.context import TenantContext, TenantStatus
 from civicshare.tenancy.directory import TenantDirectory
+from civicshare.tenancy.hosts import (
+    PUBLIC_ORIGIN_KEY,
+    MalformedHost,
+    bad_host,
+    origin_for,
+    public_origin,
+    request_host,
+)
 
 TENANT_SCOPE_KEY = "civicshare.tenant"
 PATH_PREFIX = re.compile(r"^/t/(?P<slug>[^/]+)(?P<rest>/.*)?$")
@@ -47,13 +57,6 @@ class HostRules:
             if label and "." not in label:
                 return label
         return None
-
-
-def _host(scope: Scope) -> str:
-    host = (scope_header(scope, b"host") or "").strip().lower()
-    if host.startswith("["):  # IPv6 literal
-        return host.split("]")[0] + "]"
-    return host.rsplit(":", 1)[0] if ":" in host else host
 
 
 def unknown_council(name: str) -> Problem:
@@ -141,6 +144,15 @@ class TenantResolver:
             await _send_body(send, problem, page, "text/html; charset=utf-8", request_id)
 
     async def _resolve(self, scope: Scope) -> tuple[TenantContext | None, Scope]:
+        try:
+            requested = request_host(scope)
+        except MalformedHost as malformed:
+            raise bad_host(str(malformed)) from None
+        # The Host now names a platform host or a council's configured one exactly (or the request is
+        # refused below): links built from it name the configured host, lower case, with a port of digits.
+        scope[PUBLIC_ORIGIN_KEY] = (  # type: ignore[literal-required]
+            origin_for(scope["scheme"], requested.name, requested.port) if requested else public_origin(scope)
+        )
         candidates: list[tuple[str, TenantContext]] = []
         match = PATH_PREFIX.match(scope["path"])
         if match:
@@ -157,7 +169,7 @@ class TenantResolver:
                 "raw_path": rest.encode(),
                 "root_path": scope.get("root_path", "") + prefix,
             }  # type: ignore[assignment]
-        host = _host(scope)
+        host = requested.name if requested else ""
         if host and host not in self.rules.platform_hosts:
             slug = self.rules.slug_from_host(host)
             tenant = await (self.directory.by_slug(slug) if slug else self.directory.by_domain(host))

@@ -10,9 +10,10 @@ whose body decodes into `SubmitRequest` is answered by calling the route's own h
 `submit_transaction`, with the arguments Litestar would have given it, and its Response is sent as it
 is. There is no second implementation of the route: it stays registered with Litestar, which describes
 it in the OpenAPI document and answers everything the lane leaves alone. A body that is not a valid
-`SubmitRequest` or holds what `civicshare.api.inputs` refuses, an Idempotency-Key that is too long or a body over
-the route's limit goes to Litestar with the body replayed, so the client gets exactly the error it
-always got; an exception raised by the handler is answered by the app's own exception handlers.
+`SubmitRequest` or holds what `civicshare.api.inputs` refuses, an Idempotency-Key that is too long, a
+body over the route's limit, a body not sent as JSON, or a request a session cookie signs in goes to
+Litestar with the body replayed, so the client gets exactly the error it always got; an exception
+raised by the handler is answered by the app's own exception handlers.
 The submissions rate limit is counted here, before the body is read, and once: a request passed on to
 Litestar is marked as counted.
 """
@@ -38,8 +39,9 @@ from litestar.types import (
 from litestar.utils.scope.state import ScopeState
 
 from civicshare.api.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
-from civicshare.api.inputs import MOST_NESTED, first_unacceptable
+from civicshare.api.inputs import MOST_NESTED, first_unacceptable, says_json
 from civicshare.api.scope import scope_header
+from civicshare.identity.csrf import signed_in_by_cookie
 from civicshare.ratelimits.limits import Traffic, rate_limits_of
 from civicshare.ratelimits.middleware import ADMITTED_SCOPE_KEY
 from civicshare.transactions.routes import submit_transaction
@@ -74,7 +76,7 @@ class DirectSubmissions:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = None
-        if scope["type"] == ScopeType.HTTP and scope["method"] == "POST":
+        if scope["type"] == ScopeType.HTTP and scope["method"] == "POST" and _lane_takes(scope):
             found = self.path.fullmatch(scope["path"])
         if found is None:
             await self.app(scope, receive, send)
@@ -130,6 +132,13 @@ class DirectSubmissions:
             await send(message)
 
         return hooked
+
+
+def _lane_takes(scope: Scope) -> bool:
+    """A JSON body from a client that signs in with a token or not at all. Litestar answers the others:
+    a body of another type (415) and anything the session cookie would sign in, which must first prove it
+    came from the platform's own pages (`identity.csrf`)."""
+    return says_json(scope_header(scope, b"content-type")) and not signed_in_by_cookie(scope)
 
 
 async def _read_body(receive: Receive, limit: int) -> tuple[list[ReceiveMessage], bytes | None]:

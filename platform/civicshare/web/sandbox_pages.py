@@ -1,5 +1,6 @@
 """The SANDBOX payment pages, `/sandbox-payments/{id}`: where a resident "pays" in the demo and in
-tests. No money moves. Served only when the platform's payment provider is the sandbox.
+tests. No money moves. Served only when the platform's payment provider is the sandbox, and only on
+the address of the council whose request the payment is for (anywhere else: 404).
 
 The page says plainly that it is a sandbox and lets the resident type a sandbox test card, or choose
 what happens (paid, declined, abandoned, provider error); then it sends them back to the service's
@@ -40,16 +41,21 @@ def _sandbox(provider: PaymentProvider) -> SandboxPaymentProvider:
     return provider
 
 
-def _payment(sandbox: SandboxPaymentProvider, payment_id: str) -> SandboxPayment:
+def _payment(web: WebRequest, sandbox: SandboxPaymentProvider, payment_id: str) -> SandboxPayment:
+    """The payment, only on the address of the council whose request it pays (its reference's prefix)."""
     try:
-        return sandbox.payment(payment_id)
+        payment: SandboxPayment | None = sandbox.payment(payment_id)
     except UnknownPayment:
+        payment = None
+    council = web.tenant
+    if payment is None or council is None or payment.reference.partition("-")[0] != council.reference_prefix:
         raise Problem(
             404,
             "Sandbox payment not found",
-            "No such sandbox payment in this process (sandbox payments are kept in memory).",
+            "This council has no such sandbox payment.",
             name="sandbox-payment-not-found",
-        ) from None
+        )
+    return payment
 
 
 def _page(web: WebRequest, payment: SandboxPayment, card: str, errors: list[FieldError], status: int) -> Response[Any]:
@@ -68,7 +74,7 @@ def _page(web: WebRequest, payment: SandboxPayment, card: str, errors: list[Fiel
 
 @get(f"{SANDBOX_PAGES}/{{payment_id:str}}")
 async def sandbox_payment_page(web: NamedDependency[WebRequest], payment_id: FromPath[str]) -> Response[Any]:
-    payment = _payment(_sandbox(web.site.services.payments), payment_id)
+    payment = _payment(web, _sandbox(web.site.services.payments), payment_id)
     return _page(web, payment, "", [], 200)
 
 
@@ -77,7 +83,7 @@ async def sandbox_payment_choice(
     web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None], payment_id: FromPath[str]
 ) -> Response[Any]:
     sandbox = _sandbox(web.site.services.payments)
-    payment = _payment(sandbox, payment_id)
+    payment = _payment(web, sandbox, payment_id)
     posted = {key: value for key, value in (await web.request.form()).items() if isinstance(value, str)}
     card = posted.get("card_number", "").strip()
     try:

@@ -22,6 +22,7 @@ from litestar.response import Redirect
 
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
+from civicshare.edge.headers import csp_nonce
 from civicshare.identity.csrf import CSRF_FIELD
 from civicshare.identity.guards import session_key
 from civicshare.identity.principal import Principal
@@ -95,6 +96,7 @@ class WebSite:
             self.services.database.lookups, settings.tenants_dir, max_age=settings.tenant_cache_seconds
         )
         self.environment.globals.update(
+            csp_nonce=csp_nonce,
             css_url=self.assets.url("civicshare.css"),
             js_url=self.assets.url("civicshare.js"),
         )
@@ -202,4 +204,5 @@ class WebRequest:
 
 
 # Pages hold personal answers or per-visit tokens: never stored by shared caches.
-_PAGE_HEADERS = {"cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
+# (Security headers are added to every answer by `civicshare.edge.headers`.)
+_PAGE_HEADERS = {"cache-control": "no-store"}

@@ -39,6 +39,7 @@ from civicshare.integrations.open311.service import (
 from civicshare.modules import fee_for
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
+from civicshare.tenancy.hosts import public_origin
 from civicshare.transactions.stores import CommittedStatements
 from civicshare.transactions.submission import (
     IdempotencyKeyReused,
@@ -86,7 +87,7 @@ def _query(request: Request[Any, Any, State]) -> dict[str, Any]:
 @get("/discovery.json")
 async def discovery(request: Request[Any, Any, State], tenant: NamedDependency[TenantContext]) -> Response[Any]:
     """Where this council's GeoReport v2 endpoint is and what it speaks."""
-    url = f"{request.url.scheme}://{request.url.netloc}{root_path(request.scope)}/open311/v2"
+    url = f"{public_origin(request.scope)}{root_path(request.scope)}/open311/v2"
     return _json(
         {
             "changeset": "2026-01-01T00:00:00Z",
