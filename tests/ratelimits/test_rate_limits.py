@@ -87,8 +87,11 @@ async def platform(settings: Settings, database: Database, database_url: str) ->
     services = build_services(limited, own_database)
     services.rate_limits = RateLimits.from_settings(limited, clock=clock)
     app = create_app(limited, services)
-    assert isinstance(app, TenantResolver) and isinstance(app.app, DirectSubmissions)
-    yield LimitedPlatform(app, app.app.app, clock, (slugs[0], slugs[1]))
+    resolver: Any = app
+    while not isinstance(resolver, TenantResolver):
+        resolver = resolver.app  # inside the edge's wrappers (security headers, trusted proxies)
+    assert isinstance(resolver.app, DirectSubmissions)
+    yield LimitedPlatform(app, resolver.app.app, clock, (slugs[0], slugs[1]))
     await own_database.dispose()
 
 
