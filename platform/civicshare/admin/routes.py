@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.admin import (
+    accounts,
     archive,
     audit,
     branding,
@@ -645,6 +646,7 @@ ADMIN_HANDLERS = [
     read_usage,
     *council_email.HANDLERS,
     *deliveries.HANDLERS,
+    *accounts.HANDLERS,
     admin_schema_page,
     admin_schema_json,
 ]
