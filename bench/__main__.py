@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import pkgutil
 import shutil
 import sys
@@ -20,6 +21,8 @@ import bench
 from bench.harness import BenchDatabase, bench_database
 
 Benchmark = Callable[[BenchDatabase], Awaitable[Table]]
+# Benchmarks run the platform on the embedded PostgreSQL and the dev identity: development, asked for.
+os.environ.setdefault("CIVICSHARE_MODE", "development")
 
 
 def discover(names: list[str]) -> dict[str, Benchmark]:

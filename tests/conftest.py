@@ -15,12 +15,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
 from civicshare.db.engine import Database, make_engine
 from civicshare.db.migrations import upgrade_platform
-from civicshare.settings import PROJECT_ROOT, Settings
+from civicshare.settings import PROJECT_ROOT, Mode, Settings
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import onboard_tenant
 from tests.support import ServedPlatform, council_definition
 
 TENANTS_DIR = PROJECT_ROOT / "tenants"
+# The suite runs the platform as `make demo` does (embedded PostgreSQL, the dev identity), so it asks for
+# development explicitly, for this process and every command and worker it starts; production is the
+# default otherwise (tests that check that default remove it).
+os.environ["CIVICSHARE_MODE"] = Mode.DEVELOPMENT.value
 
 # The suite sends thousands of requests from 127.0.0.1 to apps that live for the whole session: every
 # rate limit far above that, but still counted (tests/ratelimits sets low ones on an app of its own).
@@ -51,6 +55,7 @@ async def database_url(embedded_postgres: EmbeddedServer) -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
+        mode=Mode.DEVELOPMENT,
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("data"),
         tenants_dir=TENANTS_DIR,

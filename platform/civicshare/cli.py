@@ -24,7 +24,7 @@ from civicshare.db.engine import Database, open_database, tenant_connection
 from civicshare.db.migrations import TenantMigrationOutcome
 from civicshare.identity.announce import announce_councils
 from civicshare.observability.logs import configure_logging, wants_json
-from civicshare.settings import Settings, SettingsError, load_settings
+from civicshare.settings import Mode, Settings, SettingsError, load_settings
 from civicshare.tenancy.context import TenantContext, TenantStatus
 from civicshare.tenancy.files import Catalogue, InvalidDefinitions, load_catalogue
 from civicshare.tenancy.fleet import migrate_everything
@@ -78,6 +78,9 @@ def with_database(function: Callable[..., Coroutine[Any, Any, R]]) -> Callable[.
 @click.pass_context
 def main(context: click.Context) -> None:
     """civicshare: many councils, one platform."""
+    if context.invoked_subcommand == "demo":
+        # The demo is development asked for by name: its workers and job worker inherit the mode.
+        os.environ["CIVICSHARE_MODE"] = Mode.DEVELOPMENT.value
     try:
         context.obj = load_settings()
     except SettingsError as error:

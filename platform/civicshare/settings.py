@@ -1,7 +1,9 @@
 """The platform's settings: one object, read from the environment (prefix CIVICSHARE_) and `.env`.
 
-Settings are validated when the process starts; a production deployment refuses to start with the
-demo credentials, the dev identity or the embedded database.
+Settings are validated when the process starts. Production is the default: development (the dev
+identity, the embedded database, the published demo secret) runs only when asked for with
+CIVICSHARE_MODE=development, as `civicshare demo` and the test suite do; a production deployment refuses
+to start with any of the demo's parts.
 """
 
 from __future__ import annotations
@@ -62,7 +64,10 @@ class Settings(BaseSettings):
         env_prefix="CIVICSHARE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    mode: Mode = Mode.DEVELOPMENT
+    mode: Mode = Field(
+        default=Mode.PRODUCTION,
+        description="production unless development is asked for (`civicshare demo` asks; so does the test suite)",
+    )
     database_url: str | None = Field(
         default=None,
         description="postgresql+asyncpg://... of an external server; unset means the embedded PostgreSQL",
@@ -239,10 +244,15 @@ class Settings(BaseSettings):
         if self.mode is not Mode.PRODUCTION:
             return self
         problems = []
-        if self.secret_key.get_secret_value() == DEMO_SECRET_KEY or len(self.secret_key.get_secret_value()) < 32:
+        if self.secret_key.get_secret_value() == DEMO_SECRET_KEY:
+            problems.append(
+                "CIVICSHARE_SECRET_KEY is unset or the published demo secret; "
+                "set a private value of 32 characters or more"
+            )
+        elif len(self.secret_key.get_secret_value()) < 32:
             problems.append("CIVICSHARE_SECRET_KEY must be set to a private value of 32 characters or more")
         if self.identity_provider is IdentityProvider.DEV:
-            problems.append("CIVICSHARE_IDENTITY_PROVIDER=dev is the demo identity; use keycloak")
+            problems.append("CIVICSHARE_IDENTITY_PROVIDER=dev (the default) is the demo identity; use keycloak")
         elif self.keycloak_url is None or self.keycloak_provisioner_secret is None:
             problems.append("CIVICSHARE_KEYCLOAK_URL and CIVICSHARE_KEYCLOAK_PROVISIONER_SECRET must be set")
         if self.database_url is None:
@@ -250,7 +260,12 @@ class Settings(BaseSettings):
         if self.mail_capture_dir is not None:
             problems.append("CIVICSHARE_MAIL_CAPTURE_DIR is the demo's mail sink; unset it in production")
         if problems:
-            raise ValueError("production mode refuses to start: " + "; ".join(problems))
+            raise ValueError(
+                "production mode refuses to start: "
+                + "; ".join(problems)
+                + " (production is the default: for a demo or development on this machine run `civicshare demo` "
+                "or set CIVICSHARE_MODE=development)"
+            )
         return self
 
 

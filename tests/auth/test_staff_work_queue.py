@@ -75,7 +75,9 @@ async def test_staff_move_a_request_on_and_the_resident_reads_who_decided_and_wh
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "status"
 
     rejected = await http.post(
-        f"{path}/status", json={"status": "rejected", "reason": "This road belongs to TfL"}, headers=bearer(sam, slug)
+        f"{path}/status",
+        json={"status": "rejected", "reason": "This road belongs to TfL", "reason_public": True},
+        headers=bearer(sam, slug),
     )
     assert rejected.status_code == 200, rejected.text
     again = await http.post(f"{path}/status", json={"status": "in_progress"}, headers=bearer(sam, slug))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from civicshare.settings import SettingsError, load_settings
+from civicshare.settings import Mode, SettingsError, load_settings
 
 
 def test_production_refuses_demo_credentials_dev_identity_and_embedded_database(
@@ -34,3 +34,23 @@ def test_a_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("CIVICSHARE_PORT", "eighty")
     with pytest.raises(SettingsError, match="CIVICSHARE_PORT"):
         load_settings()
+
+
+def test_with_no_mode_set_the_platform_runs_in_production_and_refuses_the_demo_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Development is only ever asked for (`make demo`, the test suite): forgetting the mode is safe."""
+    monkeypatch.delenv("CIVICSHARE_MODE", raising=False)
+    monkeypatch.setenv("CIVICSHARE_IDENTITY_PROVIDER", "keycloak")
+    monkeypatch.setenv("CIVICSHARE_DATABASE_URL", "postgresql+asyncpg://civicshare@db.internal/civicshare")
+    monkeypatch.setenv("CIVICSHARE_KEYCLOAK_URL", "https://id.civicshare.example")
+    monkeypatch.setenv("CIVICSHARE_KEYCLOAK_PROVISIONER_SECRET", "s" * 32)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert "production mode refuses to start" in message
+    assert "CIVICSHARE_SECRET_KEY" in message and "published demo" in message
+    assert "CIVICSHARE_MODE=development" in message  # says how to ask for the demo instead
+
+    monkeypatch.setenv("CIVICSHARE_SECRET_KEY", "x" * 40)
+    assert load_settings().mode is Mode.PRODUCTION

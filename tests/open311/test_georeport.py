@@ -117,6 +117,7 @@ async def test_a_pothole_filed_like_fixmystreet_is_tracked_until_staff_close_it(
             "resolved",
             "staff:highways-officer",
             "Filled in on Tuesday",
+            reason_public=True,  # staff chose to show it: Open311 shows only such text
             registry=served.services.registry,
         )
 

@@ -20,13 +20,13 @@ from civicshare.admin.principal import OperatorScope
 from civicshare.admin.tables import audit_events
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.tenancy.context import TenantContext
-from tests.savings.conftest import LiveCouncilFactory, record_contacts
+from tests.savings.conftest import AS, LiveCouncilFactory, record_contacts
 from tests.savings.test_groups_operators_and_access import make_group
 from tests.support import host_for
 
 MARCH = {"from": "2024-03-01", "to": "2024-03-31"}
-ADMIN = {"X-Civicshare-Dev-Role": "council-admin"}
-OPERATOR = {"X-Civicshare-Dev-Role": "platform-operator"}
+ADMIN = {AS: "council-admin"}
+OPERATOR = {AS: "platform-operator"}
 
 
 @pytest.fixture(scope="module")

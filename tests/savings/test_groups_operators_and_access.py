@@ -14,17 +14,19 @@ from litestar import Request
 
 from civicshare.api.problems import Problem
 from civicshare.db.engine import Database
+from civicshare.identity.dev_identity import DevIdentity
+from civicshare.identity.directory import CouncilOrganization
 from civicshare.savings.access import require_operator, require_staff
 from civicshare.services import PlatformServices
 from civicshare.settings import Mode, Settings
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.definitions import GroupDefinition
 from civicshare.tenancy.service import apply_group
+from tests.auth.conftest import bearer, staff_token
 from tests.savings.conftest import LiveCouncilFactory, record_contacts
 from tests.support import host_for
 
 SPRING = {"from": "2024-03-01", "to": "2024-04-30"}
-OPERATOR = {"X-Civicshare-Dev-Role": "platform-operator"}
 
 
 async def make_group(database: Database, **fields: Any) -> str:
@@ -50,7 +52,7 @@ async def test_a_groups_platform_cost_is_shared_by_volume(
 ) -> None:
     # £36,600 a year in 2024, a leap year: £100 a day, so 61 days of March and April cost £6,100.
     group, east, west = await group_of_two(database, live_council, platform_cost_per_year=Decimal("36600"))
-    response = await http.get(f"/ops/savings/groups/{group}", params=SPRING, headers=OPERATOR)
+    response = await http.get(f"/ops/savings/groups/{group}", params=SPRING)
     assert response.status_code == 200, response.text
     body = response.json()
     report = body["report"]
@@ -84,7 +86,7 @@ async def test_a_groups_platform_cost_is_shared_by_fixed_shares(
                 apportionment=shares,
             ),
         )
-    report = (await http.get(f"/ops/savings/groups/{group}", params=SPRING, headers=OPERATOR)).json()["report"]
+    report = (await http.get(f"/ops/savings/groups/{group}", params=SPRING)).json()["report"]
     assert {m["council"]: m["platform_cost_share"] for m in report["members"]} == {
         east.slug: "4270.00",
         west.slug: "1830.00",
@@ -96,20 +98,20 @@ async def test_operators_see_every_council_side_by_side(
     database: Database, http: httpx.AsyncClient, live_council: LiveCouncilFactory
 ) -> None:
     _, east, west = await group_of_two(database, live_council)
-    response = await http.get("/ops/savings/overview", params=SPRING, headers=OPERATOR)
+    response = await http.get("/ops/savings/overview", params=SPRING)
     assert response.status_code == 200, response.text
     overview = response.json()
     councils = {summary["council"]: summary for summary in overview["councils"]}
     assert councils[east.slug]["figures"]["volume"] == 100
     assert councils[west.slug]["figures"]["volume"] == 300
     assert overview["totals"]["volume"] == sum(summary["figures"]["volume"] for summary in overview["councils"])
-    page = await http.get("/ops/savings", params=SPRING, headers=OPERATOR)
+    page = await http.get("/ops/savings", params=SPRING)
     assert page.status_code == 200
     assert east.name in page.text and "Every council side by side" in page.text
-    one = await http.get(f"/ops/savings/councils/{west.slug}/report", params=SPRING, headers=OPERATOR)
+    one = await http.get(f"/ops/savings/councils/{west.slug}/report", params=SPRING)
     assert one.json()["report"]["totals"]["volume"] == 300
-    assert (await http.get("/ops/savings/councils/nowhere/report", headers=OPERATOR)).status_code == 404
-    assert (await http.get("/ops/savings/groups/no-such-group", headers=OPERATOR)).status_code == 404
+    assert (await http.get("/ops/savings/councils/nowhere/report")).status_code == 404
+    assert (await http.get("/ops/savings/groups/no-such-group")).status_code == 404
 
 
 async def test_each_council_sees_only_its_own_figures(
@@ -121,31 +123,31 @@ async def test_each_council_sees_only_its_own_figures(
     by_path = await http.get(f"/t/{west.slug}/api/v1/savings/report", params=SPRING)
     assert by_path.json()["report"]["totals"]["volume"] == 300
     # A council's address never shows operator pages, whatever role the request claims.
-    assert (await http.get("/ops/savings/overview", headers={**host_for(east.slug), **OPERATOR})).status_code == 404
+    assert (await http.get("/ops/savings/overview", headers=host_for(east.slug))).status_code == 404
     assert (await http.get(f"/ops/savings/groups/{east.group_slug}", headers=host_for(east.slug))).status_code == 404
     # And staff pages need a council.
     assert (await http.get("/api/v1/savings/report")).status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("path", "role", "status"),
-    [
-        ("/api/v1/savings/report", "resident", 403),
-        ("/api/v1/savings/report", "platform-operator", 403),
-        ("/api/v1/savings/report", "council-admin", 200),
-        ("/api/v1/savings/unit-costs", "resident", 403),
-    ],
-)
-async def test_the_dev_role_header_must_fit_the_page(
-    http: httpx.AsyncClient, live_council: LiveCouncilFactory, path: str, role: str, status: int
+@pytest.mark.parametrize("role", ["council-staff", "council-admin", "platform-operator"])
+async def test_a_request_that_only_claims_a_role_is_not_signed_in(
+    anonymous: httpx.AsyncClient, live_council: LiveCouncilFactory, role: str
+) -> None:
+    """The demo's old X-Civicshare-Dev-Role header is gone: roles come only from tokens and sessions."""
+    council = await live_council()
+    claimed = {"X-Civicshare-Dev-Role": role}
+    report = await anonymous.get("/api/v1/savings/report", headers={**host_for(council.slug), **claimed})
+    assert report.status_code == 401, report.text
+    assert (await anonymous.get("/ops/savings/overview", headers=claimed)).status_code == 401
+
+
+async def test_operator_pages_refuse_council_staff(
+    anonymous: httpx.AsyncClient, live_council: LiveCouncilFactory, dev_identity: DevIdentity
 ) -> None:
     council = await live_council()
-    response = await http.get(path, headers={**host_for(council.slug), "X-Civicshare-Dev-Role": role})
-    assert response.status_code == status
-
-
-async def test_operator_pages_refuse_council_staff(http: httpx.AsyncClient) -> None:
-    response = await http.get("/ops/savings/overview", headers={"X-Civicshare-Dev-Role": "council-staff"})
+    await dev_identity.ensure_council(CouncilOrganization(council.slug, council.name, (), True, ()))
+    token = await staff_token(dev_identity, f"finance-{council.slug}@example.org", council.slug)
+    response = await anonymous.get("/ops/savings/overview", headers=bearer(token))
     assert response.status_code == 403
 
 

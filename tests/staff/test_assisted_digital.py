@@ -21,7 +21,7 @@ from civicshare.identity.principal import Role
 from civicshare.modules.working_days import uk_today
 from civicshare.tenancy.tables import tenants
 from civicshare.transactions.tables import transactions
-from tests.auth.conftest import CSRF_INPUT, CouncilWithOrganization, sign_in_in_browser
+from tests.auth.conftest import CSRF_INPUT, CouncilWithOrganization, bearer, sign_in_in_browser, staff_token
 from tests.staff.test_back_office_pages import BROWSER, text_of
 from tests.support import host_for, tenant_context_for
 
@@ -243,11 +243,12 @@ async def test_a_logged_contact_adds_to_the_days_count_and_a_later_import_keeps_
     # The contact centre's file for today arrives later: it replaces imported counts, never logged ones.
     # Its 10 calls include the call the request was keyed in on, so that one is not counted again.
     day = uk_today().isoformat()
+    importer = await staff_token(dev_identity, f"contact-centre-{slug}@example.org", slug)
     for _ in range(2):
         imported = await http.post(
             "/api/v1/savings/offline-contacts",
             content=f"date,service,channel,count\n{day},{MISSED_BIN},phone,10\n",
-            headers={**host_for(slug), "content-type": "text/csv"},
+            headers={**bearer(importer, slug), "content-type": "text/csv"},
         )
         assert imported.status_code == 200, imported.text
         assert await phone_lines(http, officer) == {(MISSED_BIN, "phone"): 11}

@@ -153,11 +153,11 @@ async def test_an_officer_finds_the_overdue_pothole_first_and_resolves_it_for_th
         f"/staff/requests/{overdue}/status", data={"status": "resolved", "csrf_token": token[1]}, headers=officer
     )
     assert no_reason.status_code == 400
-    assert "Enter a reason: the resident will read it" in no_reason.text
+    assert "Enter a reason for this decision" in no_reason.text
 
     resolved = await http.post(
         f"/staff/requests/{overdue}/status",
-        data={"status": "resolved", "reason": "Filled on 3 December", "csrf_token": token[1]},
+        data={"status": "resolved", "reason": "Filled on 3 December", "reason_public": "yes", "csrf_token": token[1]},
         headers=officer,
     )
     assert resolved.status_code == 303

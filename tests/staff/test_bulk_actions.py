@@ -56,6 +56,7 @@ async def test_an_officer_takes_on_and_closes_several_potholes_at_once(
             "action": "move",
             "status": "resolved",
             "reason": "Resurfaced the whole street",
+            "reason_public": "yes",
             "csrf_token": token[1],
         },
         headers=officer,

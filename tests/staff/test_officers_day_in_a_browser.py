@@ -124,9 +124,10 @@ async def test_an_officer_resolves_the_overdue_pothole_with_a_template(
     await submit(page, "Add note")
     await page.get_by_label("Fixed").check()
     await page.get_by_label("Use a response template").select_option(label="Pothole filled")
-    assert await page.get_by_label("Reason").input_value() == (
+    assert await page.get_by_label("Reason", exact=True).input_value() == (
         "Our highways team filled the pothole. Thank you for reporting it."
     )
+    await page.get_by_label("Show this reason to the resident").check()
     await submit(page, "Save")
     assert f"Status saved: request {overdue} is fixed" in await page.locator(".govuk-notification-banner").inner_text()
     assert "Gang 4 can fill it on Thursday" in await page.locator("main").inner_text()

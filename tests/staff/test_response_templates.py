@@ -63,7 +63,13 @@ async def test_an_officer_closes_a_request_with_the_councils_template_and_the_re
     assert chosen is not None, "the request's page offers the template"
     closed = await http.post(
         f"/staff/requests/{reference}/status",
-        data={"status": "resolved", "reason": "", "template": chosen[1], "csrf_token": token_of(page)},
+        data={
+            "status": "resolved",
+            "reason": "",
+            "template": chosen[1],
+            "reason_public": "yes",
+            "csrf_token": token_of(page),
+        },
         headers=officer,
     )
     assert closed.status_code == 303, closed.text

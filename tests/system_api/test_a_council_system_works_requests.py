@@ -41,10 +41,15 @@ async def test_a_crm_reads_what_changed_and_moves_a_pothole_on_for_the_resident(
     assert page["items"][0]["status_label"] == "Received" and page["items"][0]["answers"]["size"] == "large"
     assert page["more"] is False
 
-    # The CRM takes it on with its case number and a reason the resident reads
+    # The CRM takes it on with its case number and a reason it chooses to show the resident
     moved = await http.post(
         f"/api/v1/system/requests/{pothole}/status",
-        json={"status": "in_progress", "reason": "A repair crew is booked for Tuesday", "external_reference": "CRM-77"},
+        json={
+            "status": "in_progress",
+            "reason": "A repair crew is booked for Tuesday",
+            "reason_public": True,
+            "external_reference": "CRM-77",
+        },
         headers={**crm, "Idempotency-Key": "move-1"},
     )
     assert moved.status_code == 200, moved.text
@@ -97,13 +102,13 @@ async def test_a_crm_reads_what_changed_and_moves_a_pothole_on_for_the_resident(
     # Fixed, with the reason as the decision; then a move the workflow forbids is refused
     fixed = await http.post(
         f"/api/v1/system/requests/{pothole}/status",
-        json={"status": "resolved", "reason": "Repaired on 8 December"},
+        json={"status": "resolved", "reason": "Repaired on 8 December", "reason_public": True},
         headers=crm,
     )
     assert fixed.status_code == 200, fixed.text
     resident = await tracked(http, at.slug, pothole)
     assert resident["status_label"] == "Fixed"
-    assert resident["decision"] == {"by": "Highways CRM", "reason": "Repaired on 8 December"}
+    assert resident["decision"] == {"by": "Highways CRM", "reason": "Repaired on 8 December", "public": True}
     backwards = await http.post(
         f"/api/v1/system/requests/{pothole}/status", json={"status": "in_progress"}, headers=crm
     )

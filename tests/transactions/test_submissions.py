@@ -191,15 +191,16 @@ async def test_staff_close_a_report_and_the_resident_sees_who_decided_and_why_in
     async with tenant_connection(database.engine, tenant) as connection:
         await change_status(connection, tenant, reference, "in_progress", "staff:sam", registry=registry)
         await change_status(
-            connection, tenant, reference, "resolved", "staff:sam", "Filled on 24 November", registry=registry
-        )
+            connection, tenant, reference, "resolved", "staff:sam", "Filled on 24 November",
+            reason_public=True, registry=registry,
+        )  # fmt: skip
     async with tenant_connection(database.engine, tenant) as connection:
         with pytest.raises(TransitionNotAllowed):
             await change_status(connection, tenant, reference, "in_progress", "staff:sam", registry=registry)
 
     tracked = await track(http, slug, reference)
     assert (tracked["status"], tracked["status_label"]) == ("resolved", "Repaired")
-    assert tracked["decision"] == {"by": "staff:sam", "reason": "Filled on 24 November"}
+    assert tracked["decision"] == {"by": "staff:sam", "reason": "Filled on 24 November", "public": True}
     assert [event["status_label"] for event in tracked["history"]] == ["Received", "In progress", "Repaired"]
 
 

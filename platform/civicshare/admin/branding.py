@@ -1,10 +1,10 @@
 """Council logos: PNG or SVG recognised by their content (not their name), at most 200 KB, kept in the
-control plane so every worker and machine serves the same file."""
+control plane so every worker and machine serves the same file. An SVG is kept as ``svg_logos``
+re-serialises it from its allow-list, never as uploaded."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -15,15 +15,12 @@ from civicshare.admin import audit
 from civicshare.admin.councils import council_resource
 from civicshare.admin.errors import invalid
 from civicshare.admin.principal import Operator
+from civicshare.admin.svg_logos import ActiveSvg, NotSvg, sanitise_svg
 from civicshare.admin.tables import tenant_logos
 from civicshare.tenancy.files import LOGO_MAX_BYTES
 from civicshare.tenancy.tables import tenants
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_SVG_PREAMBLE = re.compile(rb"^(\s+|<\?xml[^>]*\?>|<!--.*?-->)*", re.DOTALL)
-_SVG_ROOT = re.compile(rb"^<svg[\s>]", re.IGNORECASE)
-# Served from the council's own host, so an SVG must not carry anything a browser would run.
-_SVG_ACTIVE = re.compile(rb"<script|<!ENTITY|<!DOCTYPE|<foreignObject|javascript:|\son[a-z]+\s*=", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -41,13 +38,14 @@ def recognise_logo(content: bytes) -> Logo:
     if content.startswith(PNG_SIGNATURE):
         content_type = "image/png"
     else:
-        body = content.removeprefix(b"\xef\xbb\xbf")
-        preamble = _SVG_PREAMBLE.match(body)
-        body = body[preamble.end() :] if preamble else body
-        if not _SVG_ROOT.match(body):
-            raise invalid([("file", "is neither a PNG nor an SVG image (judged by its content, not its name)")])
-        if _SVG_ACTIVE.search(content):
-            raise invalid([("file", "is an SVG with scripts, event handlers or entity declarations; remove them")])
+        try:
+            content = sanitise_svg(content)
+        except NotSvg as error:
+            raise invalid(
+                [("file", f"is neither a PNG nor an SVG image (judged by its content, not its name): {error}")]
+            ) from None
+        except ActiveSvg as error:
+            raise invalid([("file", f"is an SVG that {error}; remove it")]) from None
         content_type = "image/svg+xml"
     return Logo(content_type=content_type, content=content, sha256=hashlib.sha256(content).hexdigest())
 

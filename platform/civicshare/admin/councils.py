@@ -26,6 +26,7 @@ from civicshare.admin.schemas import (
 )
 from civicshare.admin.tables import council_exports, tenant_logos, tenant_offboarding
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER, tenant_metadata
+from civicshare.identity.sessions import end_sessions_at
 from civicshare.tenancy.context import TenantMode, TenantStatus
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import (
@@ -287,6 +288,8 @@ async def start_offboarding(
 ) -> CouncilResource:
     before = await council_resource(connection, slug)
     await _guarded(lambda: change_status(connection, slug, TenantStatus.OFFBOARDING))
+    # Its staff lose their access with it, in the same transaction.
+    await end_sessions_at(connection, slug)
     tenant_id = await connection.scalar(select(tenants.c.id).where(tenants.c.slug == slug))
     now = datetime.now(UTC)
     await connection.execute(

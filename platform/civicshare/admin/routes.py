@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.admin import (
+    accounts,
     archive,
     audit,
     branding,
@@ -660,6 +661,7 @@ ADMIN_HANDLERS = [
     *council_email.HANDLERS,
     *savings_closed_months.HANDLERS,
     *deliveries.HANDLERS,
+    *accounts.HANDLERS,
     admin_schema_page,
     admin_schema_json,
 ]

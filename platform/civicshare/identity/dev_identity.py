@@ -155,6 +155,7 @@ class DevIdentity:
         return [
             {"email": email, **details, "description": described.get(email, ", ".join(details["roles"]))}
             for email, details in sorted(data["people"].items(), key=lambda item: item[0] not in described)
+            if not details.get("disabled")
         ]
 
     # --- tokens ------------------------------------------------------------------------------------
@@ -164,8 +165,8 @@ class DevIdentity:
         with self._lock:
             data = self._read()
         person = data["people"].get(email.lower())
-        if person is None:
-            raise LookupError(f"no demo person {email!r}")
+        if person is None or person.get("disabled"):
+            raise LookupError(f"no demo person {email!r} (or their account is disabled)")
         organizations = data["organizations"]
         councils = {
             slug: {"id": organizations[slug]["id"]}
@@ -266,6 +267,17 @@ class DevIdentity:
             ),
             key=lambda member: member.email,
         )
+
+    async def disable_account(self, email: str) -> str | None:
+        def change(data: dict[str, Any]) -> str | None:
+            person = data["people"].get(email.lower())
+            if person is None:
+                return None
+            person["disabled"] = True
+            return str(person["subject"])
+
+        found = await asyncio.to_thread(self._change, change)
+        return str(found) if found is not None else None
 
     async def councils_of(self, email: str) -> list[str]:
         with self._lock:

@@ -60,6 +60,10 @@ class IdentityDirectory(Protocol):
     async def councils_of(self, email: str) -> list[str]:
         """Slugs of the councils the person belongs to."""
 
+    async def disable_account(self, email: str) -> str | None:
+        """Disable the person's account so they can no longer sign in anywhere, and end the identity
+        provider's own sessions of theirs; return their subject id, None if there is no such account."""
+
     async def staff_of(self, slug: str) -> list[StaffMember]:
         """Everyone who belongs to the council's organization, by email."""
 

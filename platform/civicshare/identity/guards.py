@@ -31,6 +31,7 @@ from civicshare.identity.sessions import SESSION_COOKIE, TamperedCookie, load_se
 from civicshare.identity.tokens import IdentityUnavailable, InvalidToken
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
+from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
 
 log = logging.getLogger("civicshare.identity.refused")
 AnyRequest = Request[object, object, State]
@@ -96,7 +97,7 @@ async def provide_principal(request: AnyRequest, services: NamedDependency[Platf
             log.warning("refused a session cookie: %s", error, extra={"path": request.url.path})
             raise unauthorised("The sign-in cookie is not valid; please sign in again.") from None
         if session is not None:
-            return session.principal
+            return session.principal_at(request.scope.get(TENANT_SCOPE_KEY))  # type: ignore[arg-type]
     return None
 
 

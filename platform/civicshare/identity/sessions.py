@@ -5,6 +5,12 @@ lets a tampered or made-up cookie be refused before any database work; the row i
 SHA-256 of the secret, so a copy of the table signs nobody in. Cookies are HttpOnly, SameSite=Lax,
 Secure on https, and host-only: each council's host has its own session (a resident's one Keycloak
 account signs them in at each council without asking again).
+
+A session is bound to the councils as they were when it began: it records each council's stable id
+(``platform.tenants.id``), and staff rights hold only at a council with that same id. A council onboarded
+later under a name the person's organization already had (an offboarded council's successor) gives an
+old session nothing. Sessions end at once when the person's access ends: removed from a council, account
+disabled, council offboarded.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.identity.principal import Principal, Via
 from civicshare.identity.tables import sessions
+from civicshare.tenancy.context import TenantContext, TenantStatus
+from civicshare.tenancy.tables import tenants
+
+# Kept beside the principal in the session's JSON: {council slug: the council's id when the session began}.
+BOUND_COUNCILS = "council_ids"
 
 SESSION_COOKIE = "civicshare_session"
 
@@ -72,6 +83,27 @@ class BrowserSession:
     provider: str
     id_token: str | None
     expires_at: datetime
+    council_ids: dict[str, int] = field(default_factory=dict)
+
+    def principal_at(self, council: TenantContext | None) -> Principal:
+        """The principal for a request to ``council``: without rights there if that council is not the
+        one (same id) the session was bound to."""
+        slug = council.slug if council is not None else None
+        if council is None or slug not in self.principal.councils or self.council_ids.get(slug or "") == council.id:
+            return self.principal
+        councils = {other: org for other, org in self.principal.councils.items() if other != slug}
+        return replace(self.principal, councils=councils)
+
+
+async def _council_ids(connection: AsyncConnection, principal: Principal) -> dict[str, int]:
+    if not principal.councils:
+        return {}
+    rows = await connection.execute(
+        select(tenants.c.slug, tenants.c.id).where(
+            tenants.c.slug.in_(list(principal.councils)), tenants.c.status != TenantStatus.OFFBOARDING.value
+        )
+    )
+    return {row.slug: int(row.id) for row in rows}
 
 
 async def create_session(
@@ -86,12 +118,14 @@ async def create_session(
     """Store a new session; return the cookie value and the session."""
     secret = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
+    council_ids = await _council_ids(connection, principal)
     session = BrowserSession(
         id=session_id_of(secret),
-        principal=Principal.from_json(principal.to_json(), Via.SESSION),
+        principal=_bound(Principal.from_json(principal.to_json(), Via.SESSION), council_ids),
         provider=provider,
         id_token=id_token,
         expires_at=now + timedelta(seconds=max_age_seconds),
+        council_ids=council_ids,
     )
     # Expired sessions go as new ones come: the index on expires_at keeps this cheap.
     await connection.execute(delete(sessions).where(sessions.c.expires_at < now))
@@ -99,7 +133,7 @@ async def create_session(
         insert(sessions).values(
             id=session.id,
             subject=principal.subject,
-            principal=principal.to_json(),
+            principal={**principal.to_json(), BOUND_COUNCILS: council_ids},
             provider=provider,
             id_token=id_token,
             expires_at=session.expires_at,
@@ -118,13 +152,22 @@ async def load_session(connection: AsyncConnection, key: bytes, cookie: str) -> 
     ).one_or_none()
     if row is None:
         return None
+    council_ids = {
+        str(slug): int(council_id) for slug, council_id in dict(row.principal.get(BOUND_COUNCILS, {})).items()
+    }
     return BrowserSession(
         id=row.id,
-        principal=Principal.from_json(row.principal, Via.SESSION),
+        principal=_bound(Principal.from_json(row.principal, Via.SESSION), council_ids),
         provider=row.provider,
         id_token=row.id_token,
         expires_at=row.expires_at,
+        council_ids=council_ids,
     )
+
+
+def _bound(principal: Principal, council_ids: dict[str, int]) -> Principal:
+    """Only the councils the session was bound to: none that had no council on the platform then."""
+    return replace(principal, councils={slug: org for slug, org in principal.councils.items() if slug in council_ids})
 
 
 async def end_session(connection: AsyncConnection, session_id: str) -> None:
@@ -132,6 +175,12 @@ async def end_session(connection: AsyncConnection, session_id: str) -> None:
 
 
 async def end_sessions_of(connection: AsyncConnection, subject: str) -> int:
-    """Sign a person out everywhere (e.g. when their account is disabled)."""
+    """Sign a person out everywhere (removed from a council, or their account disabled)."""
     result = await connection.execute(delete(sessions).where(sessions.c.subject == subject))
+    return int(result.rowcount or 0)
+
+
+async def end_sessions_at(connection: AsyncConnection, council_slug: str) -> int:
+    """Sign out everyone whose session carries rights at the council (it is being offboarded)."""
+    result = await connection.execute(delete(sessions).where(sessions.c.principal["councils"].has_key(council_slug)))
     return int(result.rowcount or 0)

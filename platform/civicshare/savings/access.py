@@ -6,11 +6,8 @@
 - ``require_operator``: platform operators (role platform-operator), on the platform's own address only
   (``/ops/savings/...``); the same path on a council's address is not found.
 
-A signed-in person (bearer token or session, through ``civicshare.identity``) is always checked: the
-wrong council or role is refused with 403. Only in development mode may a request come without signing
-in, for the demo; it may then say which role it plays with the header ``X-Civicshare-Dev-Role``
-(``council-staff``, ``council-admin`` or ``platform-operator``), and a role that does not fit the page is
-refused. In production, signing in is required (401).
+Signing in (bearer token or session, through ``civicshare.identity``) is required in every mode (401);
+the wrong council or role is refused with 403. The demo signs in with the dev identity's tokens.
 """
 
 from __future__ import annotations
@@ -27,11 +24,8 @@ from civicshare.api.problems import Problem
 from civicshare.identity.guards import provide_principal
 from civicshare.identity.principal import Principal
 from civicshare.services import PlatformServices
-from civicshare.settings import Mode
 from civicshare.tenancy.context import TenantContext
 
-DEV_ROLE_HEADER = "x-civicshare-dev-role"
-STAFF_ROLES = frozenset({"council-staff", "council-admin"})
 OPERATOR_ROLE = "platform-operator"
 
 
@@ -52,13 +46,11 @@ def _refuse(detail: str) -> Problem:
     return Problem(403, "Forbidden", detail, name="savings-forbidden")
 
 
-def _dev_role(request: ASGIConnection[Any, Any, Any, Any], services: PlatformServices, default: str) -> str:
-    if services.settings.mode is not Mode.DEVELOPMENT:
-        raise Problem(
-            401, "Sign in", "Sign in as staff to see savings figures.", name="sign-in",
-            headers={"www-authenticate": 'Bearer realm="civicshare"'},
-        )  # fmt: skip
-    return request.headers.get(DEV_ROLE_HEADER, default).strip().lower()
+def _sign_in() -> Problem:
+    return Problem(
+        401, "Sign in", "Sign in as staff to see savings figures.", name="sign-in",
+        headers={"www-authenticate": 'Bearer realm="civicshare"'},
+    )  # fmt: skip
 
 
 async def _signed_in(request: ASGIConnection[Any, Any, Any, Any], services: PlatformServices) -> Principal | None:
@@ -72,21 +64,18 @@ async def require_staff(
 ) -> StaffPrincipal:
     """The council's staff member making this request, or 401/403."""
     principal = await _signed_in(request, services)
-    if principal is not None:
-        if not (principal.is_staff_of(tenant.slug) or principal.is_operator):
-            raise _refuse(f"Only {tenant.name}'s staff can see its savings figures.")
-        role = (
-            "platform-operator"
-            if principal.is_operator
-            else "council-admin"
-            if principal.is_admin_of(tenant.slug)
-            else "council-staff"
-        )
-        return StaffPrincipal(council=tenant.slug, role=role, name=principal.display_name)
-    role = _dev_role(request, services, "council-staff")
-    if role not in STAFF_ROLES:
+    if principal is None:
+        raise _sign_in()
+    if not (principal.is_staff_of(tenant.slug) or principal.is_operator):
         raise _refuse(f"Only {tenant.name}'s staff can see its savings figures.")
-    return StaffPrincipal(council=tenant.slug, role=role, name=f"dev {role}")
+    role = (
+        "platform-operator"
+        if principal.is_operator
+        else "council-admin"
+        if principal.is_admin_of(tenant.slug)
+        else "council-staff"
+    )
+    return StaffPrincipal(council=tenant.slug, role=role, name=principal.display_name)
 
 
 async def require_operator(
@@ -98,14 +87,11 @@ async def require_operator(
     if maybe_tenant is not None:
         raise Problem(404, "Not found", "Operator pages are only on the platform's own address.", name="not-found")
     principal = await _signed_in(request, services)
-    if principal is not None:
-        if not principal.is_operator:
-            raise _refuse("Only platform operators can see every council's savings figures.")
-        return OperatorPrincipal(role=OPERATOR_ROLE, name=principal.display_name)
-    role = _dev_role(request, services, OPERATOR_ROLE)
-    if role != OPERATOR_ROLE:
+    if principal is None:
+        raise _sign_in()
+    if not principal.is_operator:
         raise _refuse("Only platform operators can see every council's savings figures.")
-    return OperatorPrincipal(role=role, name=f"dev {role}")
+    return OperatorPrincipal(role=OPERATOR_ROLE, name=principal.display_name)
 
 
 _STAFF_KEY = "civicshare.savings.staff"

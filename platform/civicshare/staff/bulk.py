@@ -48,6 +48,7 @@ async def bulk_change(staff_visit: NamedDependency[StaffVisit], csrf_checked: Na
     action = str(form.get("action") or "")
     to = str(form.get("status") or "").strip()
     reason = str(form.get("reason") or "").strip() or None
+    reason_public = form.get("reason_public") == "yes" and reason is not None
     errors = text_problems("reason", "Reason", reason, REASON_MAX_LENGTH)
     if not references:
         errors.append(FieldError("reference", "Select at least one request"))
@@ -85,6 +86,7 @@ async def bulk_change(staff_visit: NamedDependency[StaffVisit], csrf_checked: Na
                         to,
                         officer.name,
                         reason,
+                        reason_public=reason_public,
                         registry=services.registry,
                         offerings=offerings,
                     )
@@ -95,7 +97,7 @@ async def bulk_change(staff_visit: NamedDependency[StaffVisit], csrf_checked: Na
                     outcomes.append(Outcome(reference, False, "Its service is not installed"))
                     continue
                 except DecisionIncomplete:
-                    outcomes.append(Outcome(reference, False, "Needs a reason: the resident will read it"))
+                    outcomes.append(Outcome(reference, False, "Needs a reason"))
                     continue
                 except WorkflowError as refused:
                     outcomes.append(Outcome(reference, False, f"Not moved: {refused}"))

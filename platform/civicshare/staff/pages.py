@@ -227,6 +227,7 @@ async def staff_move_request(
     form = await visit.web.form()
     to = form.get("status", "").strip()
     reason = form.get("reason", "").strip() or None
+    reason_public = form.get("reason_public") == "yes"
     chosen = form.get("template", "").strip()
     errors = text_problems("reason", "Reason", reason, REASON_MAX_LENGTH)
     if reason is None and chosen:  # a template chosen and nothing typed: the template's words are the reason
@@ -247,6 +248,7 @@ async def staff_move_request(
                     to,
                     visit.casework_officer.name,
                     reason,
+                    reason_public=reason_public and reason is not None,
                     registry=services.registry,
                     offerings=await services.offerings.for_council(visit.web.council),
                 )
@@ -256,12 +258,12 @@ async def staff_move_request(
         except UnknownService:
             errors.append(FieldError("status", "This request's service is not installed, so it cannot be moved on"))
         except DecisionIncomplete:
-            errors.append(FieldError("reason", "Enter a reason: the resident will read it"))
+            errors.append(FieldError("reason", "Enter a reason for this decision"))
         except WorkflowError:
             errors.append(FieldError("status", "This request cannot move to that status now; choose another"))
         else:
             return visit.redirect(f"/staff/requests/{moved.reference}?done=moved")
-    typed = {"status": to, "reason": form.get("reason", ""), "template": chosen}
+    typed = {"status": to, "reason": form.get("reason", ""), "template": chosen, "reason_public": reason_public}
     return await _request_page(visit, reference, status=400, errors=errors, typed=typed)
 
 
@@ -333,6 +335,7 @@ async def staff_mark_duplicate(
             assert closing is not None
             await change_status(
                 connection, council, reference, closing, visit.casework_officer.name, duplicate_reason(original),
+                reason_public=True,  # the platform's own words, pointing the resident to the original
                 registry=services.registry, offerings=offerings,
             )  # fmt: skip
             await mark_duplicate(connection, visit.casework_officer, row["id"], row["reference"], original)

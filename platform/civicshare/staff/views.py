@@ -74,6 +74,7 @@ class RequestInFull:
     assigned_to_me: bool
     photos: list[dict[str, Any]] = field(default_factory=list)
     decision: str | None = None
+    decision_public: bool = False
     duplicate_of: str | None = None
 
 
@@ -212,5 +213,6 @@ def request_in_full(
         assigned_to_me=row["assignee_subject"] == officer_subject,
         photos=attachments,
         decision=f"{row['decided_by']}: {row['decision_reason']}" if row.get("decided_by") else None,
+        decision_public=bool(row.get("decision_public")),
         duplicate_of=row.get("duplicate_of"),
     )

@@ -83,7 +83,12 @@ async def _move(
     )
     await connection.execute(
         insert(transaction_events).values(
-            transaction_id=row["id"], from_status=row["status"], to_status=to_status, actor=PAYMENTS_ACTOR, note=note
+            transaction_id=row["id"],
+            from_status=row["status"],
+            to_status=to_status,
+            actor=PAYMENTS_ACTOR,
+            note=note,
+            note_public=True,
         )
     )
     if event is not None:
@@ -222,7 +227,12 @@ async def _record(
         if target != row["status"]:
             change = workflow.transition(row["status"], target, actor=PAYMENTS_ACTOR, reason=note)
             if change.closes:
-                values |= {"decided_by": PAYMENTS_ACTOR, "decision_reason": note, "closed_at": func.now()}
+                values |= {
+                    "decided_by": PAYMENTS_ACTOR,
+                    "decision_reason": note,
+                    "decision_public": True,
+                    "closed_at": func.now(),
+                }
     elif row["status"] in workflow.states and _FAILED_STATUS in workflow.allowed_from(row["status"]):
         target = _FAILED_STATUS
     else:

@@ -55,6 +55,8 @@ class StatusChange(Struct):
 class Decision(Struct):
     by: str
     reason: str | None
+    # Whether staff chose to show the reason to the resident (who otherwise gets no reason).
+    public: bool = False
 
 
 class PaymentState(Struct):

@@ -61,6 +61,8 @@ class StaffTransaction(Struct):
 class StatusChangeRequest(Struct):
     status: Annotated[str, Meta(max_length=40)]
     reason: str | None = None
+    # Show the reason to the resident (tracking, Open311, email)? By default it is an internal note.
+    reason_public: bool = False
 
 
 def _not_found(reference: str) -> Problem:
@@ -124,7 +126,7 @@ async def _in_full(
     workflow = Wording(offerings, services, row["service"]).workflow
     files = f"{root_path(request.scope)}/api/v1/staff/transactions/{row['reference']}/attachments"
     return StaffTransaction(
-        request=await tracked_view(connection, offerings, services, row),
+        request=await tracked_view(connection, offerings, services, row, for_staff=True),
         # A status the workflow no longer has (it changed since) leads nowhere, but is still shown.
         next_statuses=sorted(workflow.allowed_from(row["status"]))
         if workflow and row["status"] in workflow.states
@@ -177,6 +179,7 @@ async def move_transaction(
             data.status,
             staff_name(staff),
             reason,
+            reason_public=data.reason_public and reason is not None,
             registry=services.registry,
             offerings=offerings,
         )

@@ -2,8 +2,10 @@
 
 `change_status` is the one way a status changes after submission (besides payments): it checks the
 move with the module's Workflow, writes the history event, and for a closing or rejecting status stores
-`decided_by` and `decision_reason`, which the resident sees when they track their request. It also
-writes the `request.status_changed` outbox event in the same transaction.
+`decided_by` and `decision_reason`. The reason is an internal note unless the officer chooses to show it
+(`reason_public`): only then does the resident read it when tracking, in Open311 and in their email. It
+also writes the `request.status_changed` outbox event in the same transaction (`reason` for the council's
+own systems, `public_reason` for the resident).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ async def change_status(
     actor: str,
     reason: str | None = None,
     *,
+    reason_public: bool = False,
     registry: ModuleRegistry,
     offerings: CouncilOfferings | None = None,
 ) -> StatusChanged:
@@ -56,7 +59,12 @@ async def change_status(
     change = service.workflow.transition(row["status"], to, actor=actor, reason=reason)
     values: dict[str, object] = {"status": change.to_status, "updated_at": func.now()}
     if change.closes:
-        values |= {"decided_by": change.actor, "decision_reason": change.reason, "closed_at": func.now()}
+        values |= {
+            "decided_by": change.actor,
+            "decision_reason": change.reason,
+            "decision_public": reason_public,
+            "closed_at": func.now(),
+        }
     values |= sla_clock_values(service.workflow, row, change)
     await connection.execute(update(transactions).where(transactions.c.id == row["id"]).values(**values))
     await connection.execute(
@@ -66,6 +74,7 @@ async def change_status(
             to_status=change.to_status,
             actor=change.actor,
             note=change.reason,
+            note_public=reason_public,
         )
     )
     offering = offerings.offering(row["service"]) if offerings is not None else None
@@ -81,6 +90,7 @@ async def change_status(
             "to_status": change.to_status,
             "status_label": label,
             "reason": change.reason,
+            "public_reason": change.reason if reason_public else None,
         },
     )
     return StatusChanged(row["reference"], row["service"], change)

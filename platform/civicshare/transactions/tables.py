@@ -58,6 +58,8 @@ transactions = Table(
     Column("due_on", Date, nullable=True),
     Column("decided_by", String(255), nullable=True),
     Column("decision_reason", Text, nullable=True),
+    # Whether the resident reads the decision's reason (tracking, Open311, email): staff choose; not by default.
+    Column("decision_public", Boolean, nullable=False, server_default="false"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # When the request reached a closing status of its workflow; NULL while it is open (the staff queue).
@@ -126,6 +128,8 @@ transaction_events = Table(
     Column("to_status", String(40), nullable=False),
     Column("actor", String(255), nullable=False),
     Column("note", Text, nullable=True),
+    # Whether the resident reads the note when tracking: staff choose; the platform's own notes are public.
+    Column("note_public", Boolean, nullable=False, server_default="false"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_transaction_events_transaction_id", "transaction_id"),
 )

@@ -97,9 +97,15 @@ class Wording:
 
 
 async def tracked_view(
-    connection: AsyncConnection, offerings: CouncilOfferings, services: PlatformServices, row: dict[str, Any]
+    connection: AsyncConnection,
+    offerings: CouncilOfferings,
+    services: PlatformServices,
+    row: dict[str, Any],
+    *,
+    for_staff: bool = False,
 ) -> TrackedTransaction:
-    """What a resident sees when they track a transaction: status in the council's words, history, decision."""
+    """What a resident sees when they track a transaction: status in the council's words, history, decision,
+    with only the reasons and notes staff chose to show them. ``for_staff`` keeps the internal ones too."""
     wording = Wording(offerings, services, row["service"])
     history = await status_history(connection, row["id"])
     return TrackedTransaction(
@@ -111,10 +117,21 @@ async def tracked_view(
         channel=row["channel"],
         submitted_at=row["created_at"],
         due_on=row["due_on"],
-        decision=Decision(row["decided_by"], row["decision_reason"]) if row["decided_by"] else None,
+        decision=Decision(
+            row["decided_by"],
+            row["decision_reason"] if row["decision_public"] or for_staff else None,
+            row["decision_public"],
+        )
+        if row["decided_by"]
+        else None,
         payment=PaymentState(row["payment_status"], row["fee_pence"]) if row["fee_pence"] else None,
         history=[
-            StatusChange(event["to_status"], wording.label(event["to_status"]), event["created_at"], event["note"])
+            StatusChange(
+                event["to_status"],
+                wording.label(event["to_status"]),
+                event["created_at"],
+                event["note"] if event["note_public"] or for_staff else None,
+            )
             for event in history
         ],
         derived=dict(row["derived"] or {}),

@@ -132,7 +132,11 @@ async def tracked_request(
         status_label=words(found["status"]),
         rows=rows,
         history=[
-            HistoryEntry(uk_date_time(event["created_at"]), words(event["to_status"]), event["note"])
+            HistoryEntry(
+                uk_date_time(event["created_at"]),
+                words(event["to_status"]),
+                event["note"] if event["note_public"] else None,  # only what staff chose to show
+            )
             for event in history
         ],
         updates=[

@@ -104,7 +104,7 @@ async def test_a_staff_decision_reaches_the_resident_with_the_status_in_the_coun
     reason = "Our crew filled the pothole this morning."
     moved = await http.post(
         f"/api/v1/staff/transactions/{reference}/status",
-        json={"status": "resolved", "reason": reason},
+        json={"status": "resolved", "reason": reason, "reason_public": True},
         headers=bearer(sam, slug),
     )
     assert moved.status_code == 200, moved.text
@@ -120,6 +120,7 @@ async def test_a_staff_decision_reaches_the_resident_with_the_status_in_the_coun
         to_status="resolved",
         status_label=label,
         reason=reason,
+        public_reason=reason,  # the officer chose to show it (tests/.../test_public_decision_text.py)
     )
     await resident_emails.handle(update)
 

@@ -61,7 +61,7 @@ async def test_a_submission_and_a_staff_decision_each_reach_the_resident_once_th
     reason = "Our crew filled the pothole this morning."
     moved = await http.post(
         f"/api/v1/staff/transactions/{reference}/status",
-        json={"status": "resolved", "reason": reason},
+        json={"status": "resolved", "reason": reason, "reason_public": True},
         headers=bearer(sam, slug),
     )
     assert moved.status_code == 200, moved.text

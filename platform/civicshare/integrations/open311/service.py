@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.openapi import PROBLEM_SCHEMA, ErrorFormat
@@ -206,7 +206,8 @@ async def find_service_requests(
             transactions.c.reference,
             transactions.c.service,
             transactions.c.status,
-            transactions.c.decision_reason,
+            # Only the text staff chose to show the resident; otherwise the decision has no notes.
+            case((transactions.c.decision_public, transactions.c.decision_reason)).label("decision_reason"),
             transactions.c.created_at,
             transactions.c.updated_at,
             transactions.c.due_on,

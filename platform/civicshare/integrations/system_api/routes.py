@@ -210,7 +210,8 @@ async def move_request(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[SystemRequestInFull]:
     """Move a request to another status of its service's workflow, as staff do (closing or rejecting
-    needs a `reason`, which the resident reads), optionally with the system's own reference for it.
+    needs a `reason`; the resident reads it only with `reason_public`), optionally with the system's own
+    reference for it.
     Send an `Idempotency-Key`: a repeat answers the same without moving it twice."""
     await require_write(services, tenant, system_key)
     reference = normalise_reference(reference)
@@ -228,6 +229,7 @@ async def move_request(
             data.status,
             system_key.name,
             reason,
+            reason_public=data.reason_public and reason is not None,
             registry=services.registry,
             offerings=offerings,
         )

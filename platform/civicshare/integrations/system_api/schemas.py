@@ -63,11 +63,13 @@ class ChangedRequests(Struct):
 
 
 class StatusMove(Struct, forbid_unknown_fields=True):
-    """Move a request to another status of its workflow (closing or rejecting needs a `reason`, which the
-    resident reads), optionally recording the system's own reference for it (a CRM case id)."""
+    """Move a request to another status of its workflow (closing or rejecting needs a `reason`, an internal
+    note unless `reason_public` shows it to the resident), optionally recording the system's own
+    reference for it (a CRM case id)."""
 
     status: Annotated[str, Meta(min_length=1, max_length=40)]
     reason: Annotated[str, Meta(max_length=REASON_MAX_LENGTH)] | None = None
+    reason_public: bool = False
     external_reference: Annotated[str, Meta(min_length=1, max_length=EXTERNAL_REFERENCE_MAX_LENGTH)] | None = None
 
 

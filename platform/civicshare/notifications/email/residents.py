@@ -132,7 +132,7 @@ class ResidentEmails:
             if to_status == event.data.get("from_status"):
                 return None
             values["status"] = str(event.data.get("status_label") or wording.label(to_status))
-            values["reason"] = str(event.data.get("reason") or "")
+            values["reason"] = str(event.data.get("public_reason") or "")  # never the internal note
         return compose(council, template, values, to=row["contact_email"], message_key=event.stable_id, settings=chosen)
 
 

@@ -40,7 +40,8 @@ PLACEHOLDERS: dict[EventKind, dict[str, str]] = {
     EventKind.STATUS_CHANGED: {
         **COMMON_PLACEHOLDERS,
         "status": "the new status in the council's words, for example 'Fixed'",
-        "reason": "why, as the officer wrote it (may be empty: use {% if reason %}...{% endif %})",
+        "reason": "why, when the officer chose to show the resident their reason "
+        "(often empty: use {% if reason %}...{% endif %})",
     },
 }
 EMAILED_KINDS = tuple(PLACEHOLDERS)
