@@ -17,6 +17,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp
 
 from civicshare import __version__
+from civicshare.admin.operators import OperatorAuthenticator
 from civicshare.admin.routes import admin_router
 from civicshare.api.dependencies import (
     provide_maybe_tenant,
@@ -34,19 +35,21 @@ from civicshare.db.engine import Database, open_database
 from civicshare.db.metadata import tenant_metadata
 from civicshare.health.routes import healthz, readyz
 from civicshare.identity import routes as identity_routes
-from civicshare.identity.csrf import before_send_cookies, provide_csrf_checked, provide_csrf_token
-from civicshare.identity.guards import (
+from civicshare.identity.authentication import (
+    PersonAuthenticator,
+    provide_council_admin,
+    provide_operator,
     provide_principal,
     provide_resident_principal,
-    require_council_admin,
-    require_operator,
-    require_signed_in,
-    require_staff,
+    provide_signed_in,
+    provide_staff,
 )
+from civicshare.identity.csrf import before_send_cookies, provide_csrf_checked, provide_csrf_token
 from civicshare.identity.operator_tokens import OperatorTokenVerifier
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.integrations.open311.routes import open311_router
 from civicshare.integrations.open311.service import GEOREPORT_ERRORS
+from civicshare.integrations.system_api.access import SystemKeyAuthenticator
 from civicshare.integrations.system_api.key_routes import KEY_ROUTES
 from civicshare.integrations.system_api.routes import system_router
 from civicshare.modules import ModuleRegistry, installed_core_version
@@ -54,6 +57,7 @@ from civicshare.notifications.platform_subscribers import platform_subscribers
 from civicshare.notifications.routes import STAFF_DELIVERY_ROUTES
 from civicshare.notifications.webhooks import routes as webhook_routes
 from civicshare.observability.logs import configure_logging, wants_json
+from civicshare.policy import AUTHENTICATORS_KEY, Credential, enforce_access
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
@@ -147,6 +151,14 @@ def _jobs_in_process(services: PlatformServices) -> asyncio.Task[None] | None:
     return asyncio.create_task(run_job_worker(services, install_signal_handlers=False))
 
 
+# How each kind of credential a route may declare is authenticated; what it may do is the policy's.
+AUTHENTICATORS = {
+    Credential.PERSON: PersonAuthenticator(),
+    Credential.OPERATOR: OperatorAuthenticator(),
+    Credential.SYSTEM_KEY: SystemKeyAuthenticator(),
+}
+
+
 def create_litestar(services: PlatformServices, web: WebSite | None = None) -> Litestar:
     web = web or WebSite(services)
 
@@ -196,18 +208,27 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             "offerings": Provide(provide_offerings),
             "principal": Provide(provide_principal),
             "resident_principal": Provide(provide_resident_principal),
-            "signed_in": Provide(require_signed_in),
-            "staff": Provide(require_staff),
-            "council_admin": Provide(require_council_admin),
-            "operator": Provide(require_operator),
+            # The person the app's guard admitted for the route's declared permission, by what to expect.
+            "signed_in": Provide(provide_signed_in, sync_to_thread=False),
+            "staff": Provide(provide_staff, sync_to_thread=False),
+            "council_admin": Provide(provide_council_admin, sync_to_thread=False),
+            "operator": Provide(provide_operator, sync_to_thread=False),
             "csrf_token": Provide(provide_csrf_token),
             "csrf_checked": Provide(provide_csrf_checked),
         },
+        guards=[enforce_access],  # every route's declared permission (civicshare.policy)
         before_request=check_inputs,
         before_send=[before_send_cookies],
         exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         lifespan=[lifespan],
-        state=State({"services": services, WEB_STATE_KEY: web, STAFF_STATE_KEY: StaffPages.over(web)}),
+        state=State(
+            {
+                "services": services,
+                WEB_STATE_KEY: web,
+                STAFF_STATE_KEY: StaffPages.over(web),
+                AUTHENTICATORS_KEY: AUTHENTICATORS,
+            }
+        ),
         openapi_config=OpenAPIConfig(
             title="civicshare",
             version=__version__,

@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from civicshare.admin.keys import create_key
-from civicshare.admin.principal import OperatorScope
+from civicshare.policy.operators import OperatorScope
 from civicshare.app import build_services
 from civicshare.db.engine import Database, make_engine
 from civicshare.services import PlatformServices

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from civicshare.admin.archive import ArchiveRefused, import_council
-from civicshare.admin.principal import COMMAND_LINE
+from civicshare.policy.operators import COMMAND_LINE
 from civicshare.cli import main
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.db.metadata import tenant_metadata

@@ -24,6 +24,7 @@ from civicshare.notifications.routes import (
     retry,
 )
 from civicshare.notifications.tables import event_deliveries
+from civicshare.policy import Credential, Permission, requires
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.records import load_tenant_context
@@ -50,7 +51,11 @@ async def _council(services: PlatformServices, slug: str) -> TenantContext:
     return tenant
 
 
-@get("/failed-deliveries", summary="Councils with failed deliveries: how many are retrying and how many dead")
+@get(
+    "/failed-deliveries",
+    summary="Councils with failed deliveries: how many are retrying and how many dead",
+    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
+)
 async def failed_deliveries_summary(services: Services) -> FailuresSummary:
     counted = (
         select(event_deliveries.c.state, func.count())
@@ -66,7 +71,11 @@ async def failed_deliveries_summary(services: Services) -> FailuresSummary:
     return FailuresSummary(items=items)
 
 
-@get("/councils/{slug:str}/failed-deliveries", summary="A council's failed deliveries, latest first, with why")
+@get(
+    "/councils/{slug:str}/failed-deliveries",
+    summary="A council's failed deliveries, latest first, with why",
+    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
+)
 async def council_failed_deliveries(
     services: Services, slug: SlugPath, delivery_state: StateQuery = None, limit: Limit = 50, offset: Offset = 0
 ) -> FailedDeliveryPage:
@@ -78,6 +87,7 @@ async def council_failed_deliveries(
     "/councils/{slug:str}/failed-deliveries/{event_id:int}/{subscriber:str}/retry",
     summary="Try a failed delivery again now",
     status_code=202,
+    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
 )
 async def retry_council_delivery(
     services: Services, slug: SlugPath, event_id: FromPath[int], subscriber: SubscriberPath

@@ -23,7 +23,7 @@ from litestar.di import NamedDependency
 from litestar.types import Message, Scope
 
 from civicshare.api.problems import Problem
-from civicshare.identity.guards import AnyRequest, session_key
+from civicshare.identity.authentication import AnyRequest, session_key
 from civicshare.identity.sessions import SESSION_COOKIE
 from civicshare.services import PlatformServices
 

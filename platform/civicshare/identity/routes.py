@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
-from civicshare.identity.guards import (
+from civicshare.identity.authentication import (
     AnyRequest,
     identity_of,
     identity_unavailable,
@@ -46,6 +46,7 @@ from civicshare.identity.sessions import (
     unsign_json,
 )
 from civicshare.identity.tokens import IdentityUnavailable, InvalidToken
+from civicshare.policy import PUBLIC, Permission, requires
 from civicshare.services import PlatformServices
 from civicshare.settings import Mode
 from civicshare.tenancy.context import TenantContext
@@ -129,7 +130,7 @@ async def start_session(
 # --- browser sign-in (Keycloak, or the dev identity's page) ---------------------------------------
 
 
-@get("/auth/sign-in", include_in_schema=False)
+@get("/auth/sign-in", include_in_schema=False, opt=PUBLIC)
 async def sign_in(
     request: AnyRequest, services: NamedDependency[PlatformServices], next: OptionalQuery = None
 ) -> Response[Any]:
@@ -169,7 +170,7 @@ def sign_in_failed(detail: str) -> Problem:
     return Problem(400, "Sign-in did not complete", detail + " Please start signing in again.", name="sign-in-failed")
 
 
-@get("/auth/callback", include_in_schema=False)
+@get("/auth/callback", include_in_schema=False, opt=PUBLIC)
 async def sign_in_callback(
     request: AnyRequest,
     services: NamedDependency[PlatformServices],
@@ -206,7 +207,7 @@ async def sign_in_callback(
     return await start_session(request, services, principal, id_token=tokens.id_token, next_path=started["next"])
 
 
-@post("/auth/sign-out", include_in_schema=False)
+@post("/auth/sign-out", include_in_schema=False, opt=PUBLIC)
 async def sign_out(
     request: AnyRequest, services: NamedDependency[PlatformServices], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
@@ -239,14 +240,14 @@ def dev_identity_of(services: PlatformServices) -> Identity:
     return identity
 
 
-@get(f"{DEV_IDENTITY_PATH}/jwks.json", include_in_schema=False)
+@get(f"{DEV_IDENTITY_PATH}/jwks.json", include_in_schema=False, opt=PUBLIC)
 async def dev_jwks(services: NamedDependency[PlatformServices]) -> dict[str, Any]:
     identity = dev_identity_of(services)
     assert identity.dev is not None
     return identity.dev.jwks()
 
 
-@post(f"{DEV_IDENTITY_PATH}/sign-in", include_in_schema=False)
+@post(f"{DEV_IDENTITY_PATH}/sign-in", include_in_schema=False, opt=PUBLIC)
 async def dev_sign_in(
     request: AnyRequest,
     services: NamedDependency[PlatformServices],
@@ -273,7 +274,7 @@ class TokenRequest(Struct):
     email: str
 
 
-@post(f"{DEV_IDENTITY_PATH}/token", tags=["identity"], status_code=200)
+@post(f"{DEV_IDENTITY_PATH}/token", tags=["identity"], status_code=200, opt=PUBLIC)
 async def dev_token(services: NamedDependency[PlatformServices], data: JSONBody[TokenRequest]) -> IssuedToken:
     """Development only: an access token for a demo person (as a password grant would give)."""
     identity = dev_identity_of(services)
@@ -307,7 +308,7 @@ def me_of(principal: Principal) -> Me:
     )
 
 
-@get("/api/v1/me", tags=["identity"])
+@get("/api/v1/me", tags=["identity"], opt=requires(Permission.SIGNED_IN))
 async def me(signed_in: NamedDependency[Principal]) -> Me:
     """The signed-in person: roles and the councils they work for."""
     return me_of(signed_in)
@@ -318,13 +319,13 @@ class StaffMe(Struct):
     me: Me
 
 
-@get("/api/v1/staff/me", tags=["staff"])
+@get("/api/v1/staff/me", tags=["staff"], opt=requires(Permission.VIEW_REQUESTS))
 async def staff_me(staff: NamedDependency[Principal], tenant: NamedDependency[TenantContext]) -> StaffMe:
     """The signed-in member of staff at this council (403 for anyone who does not work for it)."""
     return StaffMe(tenant.slug, me_of(staff))
 
 
-@get("/admin/v1/operator", tags=["admin"])
+@get("/admin/v1/operator", tags=["admin"], opt=requires(Permission.VIEW_PLATFORM))
 async def operator_me(operator: NamedDependency[Principal]) -> Me:
     """The signed-in platform operator (a JWT with the platform-operator role)."""
     return me_of(operator)
@@ -341,7 +342,7 @@ def _mine(principal: Principal) -> Any:
     return transactions.c.resident_subject == principal.subject
 
 
-@get("/api/v1/me/transactions", tags=["identity"])
+@get("/api/v1/me/transactions", tags=["identity"], opt=requires(Permission.SIGNED_IN))
 async def my_transactions(
     signed_in: NamedDependency[Principal], tenant_db: NamedDependency[AsyncConnection]
 ) -> list[MyTransaction]:
@@ -355,7 +356,7 @@ async def my_transactions(
     return [MyTransaction(row.reference, row.service, row.status, row.created_at) for row in rows]
 
 
-@get("/api/v1/me/transactions/{reference:str}", tags=["identity"])
+@get("/api/v1/me/transactions/{reference:str}", tags=["identity"], opt=requires(Permission.SIGNED_IN))
 async def my_transaction(
     reference: FromPath[str], signed_in: NamedDependency[Principal], tenant_db: NamedDependency[AsyncConnection]
 ) -> MyTransaction:

@@ -23,8 +23,9 @@ from civicshare.api.scope import root_path
 from civicshare.catalogue.routes import not_offered
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.guards import provide_principal
+from civicshare.identity.authentication import provide_principal
 from civicshare.payments import PaymentFailed, PaymentProvider
+from civicshare.policy import PUBLIC
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions import tokens
@@ -119,6 +120,7 @@ async def _payment_for(
     tags=["transactions"],
     status_code=201,
     request_max_body_size=MAX_SUBMISSION_BYTES,
+    opt=PUBLIC,
 )
 async def submit_transaction(
     code: FromPath[str],
@@ -193,7 +195,7 @@ async def submit_transaction(
     return Response(body, status_code=201, headers=headers)
 
 
-@get("/api/v1/transactions/{reference:str}", tags=["transactions"])
+@get("/api/v1/transactions/{reference:str}", tags=["transactions"], opt=PUBLIC)
 async def track_transaction(
     reference: FromPath[str],
     tenant_db: NamedDependency[AsyncConnection],
@@ -208,7 +210,7 @@ async def track_transaction(
     return await tracked_view(tenant_db, offerings, services, found)
 
 
-@get("/api/v1/transactions/{reference:str}/payment-return", tags=["transactions"])
+@get("/api/v1/transactions/{reference:str}/payment-return", tags=["transactions"], opt=PUBLIC)
 async def payment_return(
     reference: FromPath[str],
     token: FromQuery[str],
@@ -238,7 +240,7 @@ async def payment_return(
     )
 
 
-@post("/api/v1/transactions/{reference:str}/payment", tags=["transactions"], status_code=201)
+@post("/api/v1/transactions/{reference:str}/payment", tags=["transactions"], status_code=201, opt=PUBLIC)
 async def restart_payment(
     reference: FromPath[str],
     request: Request[Any, Any, State],
@@ -282,6 +284,7 @@ async def restart_payment(
     tags=["transactions"],
     status_code=201,
     request_max_body_size=MAX_UPLOAD_BYTES,
+    opt=PUBLIC,
 )
 async def upload_attachments(
     reference: FromPath[str],

@@ -17,6 +17,7 @@ from civicshare.db.engine import tenant_connection
 from civicshare.identity.routes import origin_of
 from civicshare.modules import check_step, fee_for
 from civicshare.payments import PaymentFailed, PaymentStatus
+from civicshare.policy import PUBLIC
 from civicshare.transactions.attachments import MAX_UPLOAD_BYTES, UploadedFile
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.submission import SubmissionInvalid
@@ -76,7 +77,7 @@ def fee_text(pence: int) -> str:
     return f"£{pence / 100:,.2f}".replace(".00", "")
 
 
-@get("/services/{code:str}")
+@get("/services/{code:str}", opt=PUBLIC)
 async def start_page(web: NamedDependency[WebRequest], code: FromPath[str]) -> Response[Any]:
     offered = await _offered(web, code)
     first = offered.service.steps[0].code
@@ -126,7 +127,7 @@ CONTACT_QUESTION = Question(
 )
 
 
-@get("/services/{code:str}/{step_code:str}")
+@get("/services/{code:str}/{step_code:str}", opt=PUBLIC)
 async def step_form(
     web: NamedDependency[WebRequest], code: FromPath[str], step_code: FromPath[str], change: FromQuery[str] = ""
 ) -> Response[Any]:
@@ -143,7 +144,7 @@ async def step_form(
     return _step_page(web, offered, draft, step_code, questions, draft.typed, [], bool(change))
 
 
-@post("/services/{code:str}/{step_code:str}")
+@post("/services/{code:str}/{step_code:str}", opt=PUBLIC)
 async def step_answer(
     web: NamedDependency[WebRequest],
     csrf_checked: NamedDependency[None],
@@ -293,7 +294,7 @@ def _sent_here(web: WebRequest, code: str, reference: str) -> dict[str, Any]:
     return done
 
 
-@get("/services/{code:str}/payment-return/{reference:str}")
+@get("/services/{code:str}/payment-return/{reference:str}", opt=PUBLIC)
 async def payment_return(
     web: NamedDependency[WebRequest], code: FromPath[str], reference: FromPath[str]
 ) -> Response[Any]:
@@ -321,7 +322,7 @@ async def payment_return(
     )
 
 
-@post("/services/{code:str}/payment-retry/{reference:str}")
+@post("/services/{code:str}/payment-retry/{reference:str}", opt=PUBLIC)
 async def payment_retry(
     web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None], code: FromPath[str], reference: FromPath[str]
 ) -> Response[Any]:
@@ -332,7 +333,7 @@ async def payment_retry(
     return await _pay(web, offered, reference)
 
 
-@post("/services/{code:str}/photos/{reference:str}", request_max_body_size=MAX_UPLOAD_BYTES)
+@post("/services/{code:str}/photos/{reference:str}", request_max_body_size=MAX_UPLOAD_BYTES, opt=PUBLIC)
 async def add_photos_page(
     web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None], code: FromPath[str], reference: FromPath[str]
 ) -> Response[Any]:
