@@ -4,11 +4,13 @@ refused to everyone. A new route without a declaration fails here, with how to d
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, cast
 
 import httpx
 import pytest
 from litestar import Litestar, get
 from litestar.handlers.http_handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
 
 from civicshare.app import build_services, create_litestar
 from civicshare.policy import OPT_KEY, PUBLIC, Access, Credential, Permission, access_of
@@ -36,7 +38,8 @@ PUBLIC_ROUTES = {
     "GET /", "GET /search", "GET /track", "POST /track", "GET /my-requests", "GET /accessibility",
     "GET /cookies", "GET /privacy", "GET /branding/logo", "GET /assets/{name:str}",
     "GET /services/{code:str}", "GET /services/{code:str}/{step_code:str}", "POST /services/{code:str}/{step_code:str}",
-    "GET /services/{code:str}/payment-return/{reference:str}", "POST /services/{code:str}/payment-retry/{reference:str}",
+    "GET /services/{code:str}/payment-return/{reference:str}",
+    "POST /services/{code:str}/payment-retry/{reference:str}",
     "POST /services/{code:str}/photos/{reference:str}",
     "GET /sandbox-payments/{payment_id:str}", "POST /sandbox-payments/{payment_id:str}",
     # the resident API (tracking needs the reference and email address; see civicshare.transactions.routes)
@@ -48,7 +51,8 @@ PUBLIC_ROUTES = {
     "GET /open311/v2/requests.json", "POST /open311/v2/requests.json", "GET /open311/v2/requests/{name:str}",
     # signing in, and the demo's dev identity and mail sink (development mode only: they check it themselves)
     "GET /auth/sign-in", "GET /auth/callback", "POST /auth/sign-out",
-    "GET /dev-identity/sign-in", "POST /dev-identity/sign-in", "GET /dev-identity/jwks.json", "POST /dev-identity/token",
+    "GET /dev-identity/sign-in", "POST /dev-identity/sign-in", "GET /dev-identity/jwks.json",
+    "POST /dev-identity/token",
     "GET /demo-mail", "GET /demo-mail/{mail_id:str}", "GET /demo-mail/{mail_id:str}/html",
     # the APIs' own documentation
     "GET /admin/v1/schema", "GET /admin/v1/schema/openapi.json",
@@ -62,8 +66,9 @@ def app(settings: Settings) -> Litestar:
 
 def routes(app: Litestar) -> Iterator[tuple[str, HTTPRouteHandler]]:
     for route in app.routes:
+        assert isinstance(route, HTTPRoute), f"{route.path}: the policy guards HTTP routes; declare this one too"
         for handler in route.route_handlers:
-            if isinstance(handler, HTTPRouteHandler) and not handler.fn.__module__.startswith("litestar."):
+            if not handler.fn.__module__.startswith("litestar."):
                 for method in sorted(handler.http_methods):
                     yield f"{method} {route.path}", handler
 
@@ -126,7 +131,7 @@ async def test_a_route_without_a_declaration_is_refused_to_everyone(settings: Se
     app = create_litestar(build_services(settings))
     app.register(undeclared)
     app.register(declared_public)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cast(Any, app)), base_url="http://test") as client:
         refused = await client.get("/undeclared")
         assert refused.status_code == 403
         assert "nobody should read this" not in refused.text

@@ -46,7 +46,7 @@ from civicshare.identity.sessions import (
     unsign_json,
 )
 from civicshare.identity.tokens import IdentityUnavailable, InvalidToken
-from civicshare.policy import PUBLIC, Permission, requires
+from civicshare.policy import PUBLIC, Permission, allows, requires
 from civicshare.services import PlatformServices
 from civicshare.settings import Mode
 from civicshare.tenancy.context import TenantContext
@@ -93,7 +93,7 @@ def landing_page(request: AnyRequest, principal: Principal, next_path: str) -> s
     """Where a sign-in ends: the page it started from, or for a council's staff signing in from its home
     page, the back office."""
     council: TenantContext | None = request.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
-    if next_path == "/" and council is not None and principal.is_staff_of(council.slug):
+    if next_path == "/" and council is not None and allows(principal.actor, Permission.VIEW_REQUESTS, council):
         return STAFF_HOME
     return next_path
 

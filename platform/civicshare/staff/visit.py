@@ -96,12 +96,17 @@ class StaffVisit:
         if not self.may_work_on(service):
             raise forbidden("Your team does not work on this service, so you cannot open its requests.")
 
+    def _may_named(self, permission: str) -> bool:
+        return self.may(Permission(permission))
+
     @property
     def services(self) -> PlatformServices:
         return self.web.site.services
 
     def page(self, template: str, *, status: int = 200, **values: Any) -> Response[str]:
-        context = self.web.context(officer=self.officer, officer_name=staff_name(self.officer), **values)
+        context = self.web.context(
+            officer=self.officer, officer_name=staff_name(self.officer), may=self._may_named, **values
+        )
         html = self.pages.environment.get_template(template).render(context)
         return self.web.with_flow(Response(html, status_code=status, media_type=MediaType.HTML, headers=_NO_STORE))
 

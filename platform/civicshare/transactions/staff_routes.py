@@ -26,7 +26,7 @@ from civicshare.catalogue.service import CouncilOfferings
 from civicshare.identity.authentication import forbidden
 from civicshare.identity.principal import Principal
 from civicshare.modules import UnknownService, WorkflowError
-from civicshare.policy import Permission, requires
+from civicshare.policy import Permission, may_work_on, requires
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.attachments import list_attachments, stored_file
@@ -74,7 +74,7 @@ async def _request(connection: AsyncConnection, reference: str, staff: Principal
     if found is None:
         raise _not_found(reference)
     allowed = await services_allowed(connection, staff.subject)
-    if allowed is not None and found["service"] not in allowed:
+    if not may_work_on(allowed, found["service"]):
         raise forbidden("Your team does not work on this service, so you cannot open its requests.")
     return found
 
