@@ -19,6 +19,7 @@ from litestar.types import ASGIApp
 from civicshare import __version__
 from civicshare.admin.operators import OperatorAuthenticator
 from civicshare.admin.routes import admin_router
+from civicshare.api.access import enforce_access
 from civicshare.api.dependencies import (
     provide_maybe_tenant,
     provide_offerings,
@@ -57,7 +58,7 @@ from civicshare.notifications.platform_subscribers import platform_subscribers
 from civicshare.notifications.routes import STAFF_DELIVERY_ROUTES
 from civicshare.notifications.webhooks import routes as webhook_routes
 from civicshare.observability.logs import configure_logging, wants_json
-from civicshare.policy import AUTHENTICATORS_KEY, Credential, enforce_access
+from civicshare.policy import AUTHENTICATORS_KEY, Credential
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings

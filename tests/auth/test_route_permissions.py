@@ -3,6 +3,7 @@ refused to everyone. A new route without a declaration fails here, with how to d
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -90,8 +91,16 @@ def test_every_route_declares_its_permission(app: Litestar) -> None:
             assert OPT_KEY not in (layer.opt or {}), f"{layer} declares a permission for all its routes"
 
 
+# Dependencies that hand a handler whoever the guard admitted; a public route admits nobody.
+ADMITTED = {"signed_in", "staff", "council_admin", "operator", "staff_visit", "system_key", "system_db"}
+
+
 def test_public_routes_are_exactly_the_known_ones(app: Litestar) -> None:
     public = {route for route, handler in routes(app) if access_of(handler) == Access(Permission.PUBLIC)}
+    for route, handler in routes(app):
+        if route in public:
+            asks = ADMITTED & set(inspect.signature(handler.fn).parameters)
+            assert not asks, f"{route} is public but asks for {asks}, who only exist behind a permission"
     assert public - PUBLIC_ROUTES == set(), "new public routes: add them to PUBLIC_ROUTES if they are meant to be"
     assert PUBLIC_ROUTES - public == set(), "these are no longer public: take them out of PUBLIC_ROUTES"
 

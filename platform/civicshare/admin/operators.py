@@ -16,7 +16,8 @@ from litestar.handlers.base import BaseRouteHandler
 
 from civicshare.admin.errors import unauthenticated
 from civicshare.admin.keys import looks_like_key, verify_key
-from civicshare.policy import Access, Actor, Refusal, admitted, forbidden
+from civicshare.api.problems import Problem
+from civicshare.policy import Access, Actor, Refusal, admitted
 from civicshare.policy.operators import Operator
 from civicshare.services import PlatformServices
 
@@ -53,7 +54,7 @@ class OperatorAuthenticator:
         return operator.actor
 
     async def refused(self, connection: AnyConnection, actor: Actor, refusal: Refusal) -> Exception:
-        return forbidden(refusal)
+        return Problem(403, "Forbidden", refusal.detail, name=refusal.name)
 
 
 def provide_operator(request: AnyConnection) -> Operator:

@@ -30,8 +30,7 @@ from civicshare.identity.provider import Identity
 from civicshare.identity.sessions import SESSION_COOKIE, TamperedCookie, load_session
 from civicshare.identity.tokens import IdentityUnavailable, InvalidToken
 from civicshare.policy import Access, Actor, Refusal, admitted
-from civicshare.policy import forbidden as policy_forbidden
-from civicshare.policy.routes import AnyConnection
+from civicshare.policy.declarations import AnyConnection
 from civicshare.services import PlatformServices
 
 log = logging.getLogger("civicshare.identity.refused")
@@ -153,7 +152,7 @@ class PersonAuthenticator:
         return principal.actor
 
     async def refused(self, connection: AnyConnection, actor: Actor, refusal: Refusal) -> Exception:
-        return policy_forbidden(refusal)
+        return Problem(403, "Forbidden", refusal.detail, name=refusal.name)
 
 
 def session_key(services: PlatformServices) -> bytes:

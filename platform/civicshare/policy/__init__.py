@@ -4,8 +4,8 @@
 - `Role` (roles.py): people's roles from the identity provider, and the platform's own keys.
 - `GRANTS` (grants.py): THE table of which role holds which permission.
 - `decide` (decisions.py): may this actor do this at this council (or on the platform)?
-- `requires`/`PUBLIC`/`enforce_access` (routes.py): every route declares its permission; one guard on
-  the app enforces it, and a route that declares nothing is refused.
+- `requires`/`PUBLIC` (declarations.py): every route declares its permission on its handler; one guard on
+  the app (`civicshare.api.access.enforce_access`) enforces it, and a route that declares nothing is refused.
 
 Where permissions hold:
 - Council permissions hold only at councils the actor belongs to: a person's organizations in the
@@ -21,11 +21,7 @@ Where permissions hold:
 
 from civicshare.policy.actor import Actor
 from civicshare.policy.decisions import Refusal, allows, decide, may_work_on
-from civicshare.policy.grants import GRANTS, permissions_of
-from civicshare.policy.operators import COMMAND_LINE, BearerVerifier, Operator, OperatorScope
-from civicshare.policy.permissions import COUNCIL_PERMISSIONS, PLATFORM_PERMISSIONS, SERVICE_SCOPED, Permission
-from civicshare.policy.roles import IDENTITY_ROLES, STAFF_ROLES, Role
-from civicshare.policy.routes import (
+from civicshare.policy.declarations import (
     ACTOR_SCOPE_KEY,
     AUTHENTICATORS_KEY,
     OPT_KEY,
@@ -33,13 +29,14 @@ from civicshare.policy.routes import (
     Access,
     Authenticator,
     Credential,
-    SignInRequired,
     access_of,
     admitted,
-    enforce_access,
-    forbidden,
     requires,
 )
+from civicshare.policy.grants import GRANTS, permissions_of
+from civicshare.policy.operators import COMMAND_LINE, BearerVerifier, Operator, OperatorScope
+from civicshare.policy.permissions import COUNCIL_PERMISSIONS, PLATFORM_PERMISSIONS, SERVICE_SCOPED, Permission
+from civicshare.policy.roles import IDENTITY_ROLES, STAFF_ROLES, Role
 
 __all__ = [
     "ACTOR_SCOPE_KEY",
@@ -63,13 +60,10 @@ __all__ = [
     "Permission",
     "Refusal",
     "Role",
-    "SignInRequired",
     "access_of",
     "admitted",
     "allows",
     "decide",
-    "enforce_access",
-    "forbidden",
     "may_work_on",
     "permissions_of",
     "requires",

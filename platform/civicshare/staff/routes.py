@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
-from civicshare.policy import SignInRequired
+from civicshare.api.access import SignInRequired
 from civicshare.staff import (
     assigning,
     assisted,

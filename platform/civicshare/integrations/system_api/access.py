@@ -17,12 +17,13 @@ from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.api.access import council_not_given
 from civicshare.api.problems import Problem
 from civicshare.api.scope import scope_header
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.authentication import AnyRequest, forbidden
 from civicshare.policy import Access, Actor, Refusal, Role, admitted
-from civicshare.policy.routes import AnyConnection, council_not_given
+from civicshare.policy.declarations import AnyConnection
 from civicshare.services import PlatformServices
 from civicshare.systems.keys import (
     KEY_ID_LENGTH,
