@@ -12,6 +12,7 @@ from msgspec import Struct
 from sqlalchemy import func, select
 
 from civicshare.admin.errors import not_found
+from civicshare.admin.operators import CHANGES, READS
 from civicshare.db.engine import tenant_connection
 from civicshare.notifications.routes import (
     FailedDeliveryPage,
@@ -24,7 +25,6 @@ from civicshare.notifications.routes import (
     retry,
 )
 from civicshare.notifications.tables import event_deliveries
-from civicshare.policy import Credential, Permission, requires
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.records import load_tenant_context
@@ -52,9 +52,7 @@ async def _council(services: PlatformServices, slug: str) -> TenantContext:
 
 
 @get(
-    "/failed-deliveries",
-    summary="Councils with failed deliveries: how many are retrying and how many dead",
-    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
+    "/failed-deliveries", summary="Councils with failed deliveries: how many are retrying and how many dead", opt=READS
 )
 async def failed_deliveries_summary(services: Services) -> FailuresSummary:
     counted = (
@@ -72,9 +70,7 @@ async def failed_deliveries_summary(services: Services) -> FailuresSummary:
 
 
 @get(
-    "/councils/{slug:str}/failed-deliveries",
-    summary="A council's failed deliveries, latest first, with why",
-    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
+    "/councils/{slug:str}/failed-deliveries", summary="A council's failed deliveries, latest first, with why", opt=READS
 )
 async def council_failed_deliveries(
     services: Services, slug: SlugPath, delivery_state: StateQuery = None, limit: Limit = 50, offset: Offset = 0
@@ -87,7 +83,7 @@ async def council_failed_deliveries(
     "/councils/{slug:str}/failed-deliveries/{event_id:int}/{subscriber:str}/retry",
     summary="Try a failed delivery again now",
     status_code=202,
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
+    opt=CHANGES,
 )
 async def retry_council_delivery(
     services: Services, slug: SlugPath, event_id: FromPath[int], subscriber: SubscriberPath

@@ -17,11 +17,15 @@ from litestar.handlers.base import BaseRouteHandler
 from civicshare.admin.errors import unauthenticated
 from civicshare.admin.keys import looks_like_key, verify_key
 from civicshare.api.problems import Problem
-from civicshare.policy import Access, Actor, Refusal, admitted
+from civicshare.policy import Access, Actor, Credential, Permission, Refusal, admitted, requires
 from civicshare.policy.operators import Operator
 from civicshare.services import PlatformServices
 
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
+
+# What each admin route declares: reading (any operator key), or changing (a full-scope key, an operator).
+READS = requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR)
+CHANGES = requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR)
 
 
 def presented_token(connection: AnyConnection) -> str | None:

@@ -33,7 +33,7 @@ from civicshare.admin import email as council_email
 from civicshare.admin.audit import audit_query
 from civicshare.admin.errors import conflict, invalid, not_found
 from civicshare.admin.openapi import admin_schema_json, admin_schema_page
-from civicshare.admin.operators import provide_operator
+from civicshare.admin.operators import CHANGES, READS, provide_operator
 from civicshare.admin.pagination import Cursor, Limit, decode_cursor, next_cursor
 from civicshare.admin.schemas import (
     ApiKeyPage,
@@ -64,7 +64,6 @@ from civicshare.admin.schemas import (
 from civicshare.admin.tables import audit_events, council_exports, operator_api_keys
 from civicshare.api.errors import _respond
 from civicshare.api.problems import Problem
-from civicshare.policy import Credential, Permission, requires
 from civicshare.policy.operators import Operator, OperatorScope
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantMode, TenantStatus
@@ -104,7 +103,7 @@ async def reading(services: PlatformServices) -> AsyncIterator[AsyncConnection]:
 # --- councils ---------------------------------------------------------------------------------------
 
 
-@get("/councils", summary="List councils", opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR))
+@get("/councils", summary="List councils", opt=READS)
 async def list_councils(
     services: Services,
     status: FromQuery[Literal["active", "suspended", "offboarding"] | None] = None,
@@ -128,11 +127,7 @@ async def list_councils(
     return CouncilPage(items=found[:limit], next_cursor=next_cursor("councils", found, limit, lambda c: c.slug))
 
 
-@post(
-    "/councils",
-    summary="Onboard a council (provisions and migrates its schema)",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
-)
+@post("/councils", summary="Onboard a council (provisions and migrates its schema)", opt=CHANGES)
 async def onboard_council(
     services: Services, operator: CurrentOperator, data: JSONBody[TenantDefinition]
 ) -> CouncilResource:
@@ -141,17 +136,13 @@ async def onboard_council(
         return await councils.onboard(connection, services.modules, operator, data)
 
 
-@get("/councils/{slug:str}", summary="Read a council", opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR))
+@get("/councils/{slug:str}", summary="Read a council", opt=READS)
 async def read_council(services: Services, slug: SlugPath) -> CouncilResource:
     async with reading(services) as connection:
         return await councils.council_resource(connection, slug)
 
 
-@patch(
-    "/councils/{slug:str}",
-    summary="Change a council's details",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
-)
+@patch("/councils/{slug:str}", summary="Change a council's details", opt=CHANGES)
 async def update_council(
     services: Services, operator: CurrentOperator, slug: SlugPath, data: JSONBody[CouncilChanges]
 ) -> CouncilResource:
@@ -171,23 +162,13 @@ async def _status(
         return await councils.change_council_status(connection, operator, slug, to, action)
 
 
-@post(
-    "/councils/{slug:str}/suspend",
-    status_code=200,
-    summary="Suspend a council (residents get 503)",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
-)
+@post("/councils/{slug:str}/suspend", status_code=200, summary="Suspend a council (residents get 503)", opt=CHANGES)
 async def suspend_council(services: Services, operator: CurrentOperator, slug: SlugPath) -> CouncilResource:
     result: CouncilResource = await _status(services, operator, slug, TenantStatus.SUSPENDED, "council.suspended")
     return result
 
 
-@post(
-    "/councils/{slug:str}/resume",
-    status_code=200,
-    summary="Resume a suspended council",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
-)
+@post("/councils/{slug:str}/resume", status_code=200, summary="Resume a suspended council", opt=CHANGES)
 async def resume_council(services: Services, operator: CurrentOperator, slug: SlugPath) -> CouncilResource:
     result: CouncilResource = await _status(services, operator, slug, TenantStatus.ACTIVE, "council.resumed")
     return result
@@ -197,7 +178,7 @@ async def resume_council(services: Services, operator: CurrentOperator, slug: Sl
     "/councils/{slug:str}/offboard",
     status_code=200,
     summary="Start offboarding (grace period, then purge)",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
+    opt=CHANGES,
 )
 async def offboard_council(services: Services, operator: CurrentOperator, slug: SlugPath) -> CouncilResource:
     grace = timedelta(days=services.settings.offboarding_grace_days)
@@ -205,12 +186,7 @@ async def offboard_council(services: Services, operator: CurrentOperator, slug: 
         return await councils.start_offboarding(connection, operator, slug, grace=grace)
 
 
-@post(
-    "/councils/{slug:str}/purge",
-    status_code=200,
-    summary="Drop an offboarded council's schema",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
-)
+@post("/councils/{slug:str}/purge", status_code=200, summary="Drop an offboarded council's schema", opt=CHANGES)
 async def purge_council(
     services: Services, operator: CurrentOperator, slug: SlugPath, data: JSONBody[PurgeRequest | None] = None
 ) -> PurgeResult:
@@ -218,11 +194,7 @@ async def purge_council(
         return await offboarding.purge_council(connection, operator, slug, force=bool(data and data.force))
 
 
-@put(
-    "/councils/{slug:str}/mode",
-    summary="Switch a council between trial and live",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
-)
+@put("/councils/{slug:str}/mode", summary="Switch a council between trial and live", opt=CHANGES)
 async def change_mode(
     services: Services, operator: CurrentOperator, slug: SlugPath, data: JSONBody[ModeChange]
 ) -> CouncilResource:
@@ -231,10 +203,7 @@ async def change_mode(
 
 
 @post(
-    "/councils/{slug:str}/test-data/purge",
-    status_code=200,
-    summary="Delete a council's test transactions",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
+    "/councils/{slug:str}/test-data/purge", status_code=200, summary="Delete a council's test transactions", opt=CHANGES
 )
 async def purge_test_data(services: Services, operator: CurrentOperator, slug: SlugPath) -> TestDataPurged:
     async with changing(services) as connection:
@@ -244,11 +213,7 @@ async def purge_test_data(services: Services, operator: CurrentOperator, slug: S
 # --- modules ----------------------------------------------------------------------------------------
 
 
-@get(
-    "/councils/{slug:str}/modules",
-    summary="Modules of a council (its own choices over its group's)",
-    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
-)
+@get("/councils/{slug:str}/modules", summary="Modules of a council (its own choices over its group's)", opt=READS)
 async def council_modules(services: Services, slug: SlugPath) -> list[ModuleResource]:
     async with reading(services) as connection:
         return (await councils.council_resource(connection, slug)).modules
@@ -257,7 +222,7 @@ async def council_modules(services: Services, slug: SlugPath) -> list[ModuleReso
 @put(
     "/councils/{slug:str}/modules/{code:str}",
     summary="Enable or disable a module for a council, with settings",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
+    opt=CHANGES,
 )
 async def set_council_module(
     services: Services, operator: CurrentOperator, slug: SlugPath, code: FromPath[str], data: JSONBody[ModuleChoiceBody]
@@ -274,7 +239,7 @@ async def set_council_module(
     "/councils/{slug:str}/modules/{code:str}",
     status_code=200,
     summary="Drop a council's own module choice",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
+    opt=CHANGES,
 )
 async def remove_council_module(
     services: Services, operator: CurrentOperator, slug: SlugPath, code: FromPath[str]
@@ -296,11 +261,7 @@ async def remove_council_module(
 # --- domains and branding ---------------------------------------------------------------------------
 
 
-@post(
-    "/councils/{slug:str}/domains",
-    summary="Add a domain a council answers on",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
-)
+@post("/councils/{slug:str}/domains", summary="Add a domain a council answers on", opt=CHANGES)
 async def add_domain(
     services: Services, operator: CurrentOperator, slug: SlugPath, data: JSONBody[NewDomain]
 ) -> CouncilResource:
@@ -319,12 +280,7 @@ async def add_domain(
         )
 
 
-@delete(
-    "/councils/{slug:str}/domains/{domain:str}",
-    status_code=200,
-    summary="Remove a council's domain",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
-)
+@delete("/councils/{slug:str}/domains/{domain:str}", status_code=200, summary="Remove a council's domain", opt=CHANGES)
 async def remove_domain(
     services: Services, operator: CurrentOperator, slug: SlugPath, domain: FromPath[str]
 ) -> CouncilResource:
@@ -340,11 +296,7 @@ async def remove_domain(
         )
 
 
-@patch(
-    "/councils/{slug:str}/branding",
-    summary="Change a council's colours or logo text",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
-)
+@patch("/councils/{slug:str}/branding", summary="Change a council's colours or logo text", opt=CHANGES)
 async def change_branding(
     services: Services, operator: CurrentOperator, slug: SlugPath, data: JSONBody[BrandingChanges]
 ) -> CouncilResource:
@@ -363,7 +315,7 @@ async def change_branding(
     "/councils/{slug:str}/branding/logo",
     summary="Upload a council's logo (PNG or SVG, 200 KB at most)",
     request_max_body_size=LOGO_MAX_BYTES + 100_000,
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
+    opt=CHANGES,
 )
 async def upload_logo(
     services: Services,
@@ -380,11 +332,7 @@ async def upload_logo(
         return await councils.council_resource(connection, slug)
 
 
-@delete(
-    "/councils/{slug:str}/branding/logo",
-    summary="Remove a council's logo",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
-)
+@delete("/councils/{slug:str}/branding/logo", summary="Remove a council's logo", opt=CHANGES)
 async def remove_logo(services: Services, operator: CurrentOperator, slug: SlugPath) -> None:
     async with changing(services) as connection:
         if not await branding.remove_logo(connection, operator, slug):
@@ -394,7 +342,7 @@ async def remove_logo(services: Services, operator: CurrentOperator, slug: SlugP
 # --- groups -----------------------------------------------------------------------------------------
 
 
-@get("/groups", summary="List shared-service groups", opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR))
+@get("/groups", summary="List shared-service groups", opt=READS)
 async def list_groups(services: Services, cursor: Cursor = None, limit: Limit = 50) -> GroupPage:
     after = decode_cursor("groups", cursor)
     conditions = [service_groups.c.slug > str(after)] if after is not None else []
@@ -403,11 +351,7 @@ async def list_groups(services: Services, cursor: Cursor = None, limit: Limit = 
     return GroupPage(items=found[:limit], next_cursor=next_cursor("groups", found, limit, lambda g: g.slug))
 
 
-@get(
-    "/groups/{slug:str}",
-    summary="Read a shared-service group",
-    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
-)
+@get("/groups/{slug:str}", summary="Read a shared-service group", opt=READS)
 async def read_group(services: Services, slug: FromPath[str]) -> GroupResource:
     async with reading(services) as connection:
         return await groups.group_resource(connection, slug)
@@ -416,7 +360,7 @@ async def read_group(services: Services, slug: FromPath[str]) -> GroupResource:
 @put(
     "/groups/{slug:str}/modules/{code:str}",
     summary="Offer a module to every member of a group, with settings",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
+    opt=CHANGES,
 )
 async def set_group_module(
     services: Services,
@@ -434,10 +378,7 @@ async def set_group_module(
 
 
 @delete(
-    "/groups/{slug:str}/modules/{code:str}",
-    status_code=200,
-    summary="Stop offering a module to a group",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
+    "/groups/{slug:str}/modules/{code:str}", status_code=200, summary="Stop offering a module to a group", opt=CHANGES
 )
 async def remove_group_module(
     services: Services, operator: CurrentOperator, slug: FromPath[str], code: FromPath[str]
@@ -470,7 +411,7 @@ def _export_job_answer(job: ExportJobResource, status_code: int) -> Response[Exp
         ResponseHeader(name="Location", description="the export job to poll", documentation_only=True),
         ResponseHeader(name="Retry-After", description="seconds to wait before polling", documentation_only=True),
     ],
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
+    opt=CHANGES,
 )
 async def export_council(services: Services, operator: CurrentOperator, slug: SlugPath) -> Response[ExportJobResource]:
     """The job worker writes the archive. Poll the `Location` until `state` is `done` (the archive then
@@ -480,11 +421,7 @@ async def export_council(services: Services, operator: CurrentOperator, slug: Sl
     return _export_job_answer(job, 202)
 
 
-@get(
-    "/councils/{slug:str}/export-jobs/{job_id:int}",
-    summary="Poll a council export job",
-    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
-)
+@get("/councils/{slug:str}/export-jobs/{job_id:int}", summary="Poll a council export job", opt=READS)
 async def read_export_job(services: Services, slug: SlugPath, job_id: FromPath[int]) -> Response[ExportJobResource]:
     """`queued` or `running` (with `Retry-After`), `done` with its archive's record and download link,
     or `failed` with why."""
@@ -493,7 +430,7 @@ async def read_export_job(services: Services, slug: SlugPath, job_id: FromPath[i
     return _export_job_answer(job, 200)
 
 
-@get("/exports", summary="List council exports", opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR))
+@get("/exports", summary="List council exports", opt=READS)
 async def list_exports(
     services: Services, council: FromQuery[str | None] = None, cursor: Cursor = None, limit: Limit = 50
 ) -> ExportPage:
@@ -520,11 +457,7 @@ async def _export_row(services: PlatformServices, export_id: FromPath[int]) -> d
     return dict(row)
 
 
-@get(
-    "/exports/{export_id:int}",
-    summary="Read an export's record",
-    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
-)
+@get("/exports/{export_id:int}", summary="Read an export's record", opt=READS)
 async def read_export(services: Services, export_id: FromPath[int]) -> ExportResource:
     return archive.export_resource(await _export_row(services, export_id))
 
@@ -533,7 +466,7 @@ async def read_export(services: Services, export_id: FromPath[int]) -> ExportRes
     "/exports/{export_id:int}/archive",
     summary="Download an export archive (zip)",
     media_type="application/zip",
-    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
+    opt=READS,
 )
 async def download_export(services: Services, export_id: FromPath[int]) -> File:
     row = await _export_row(services, export_id)
@@ -550,11 +483,7 @@ def _key(row: dict[str, Any]) -> ApiKeyResource:
     return ApiKeyResource.model_validate(row)
 
 
-@get(
-    "/api-keys",
-    summary="List operator API keys (never their secrets)",
-    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
-)
+@get("/api-keys", summary="List operator API keys (never their secrets)", opt=READS)
 async def list_keys(
     services: Services,
     key_scope: Annotated[Literal["read", "full"] | None, QueryParameter(name="scope")] = None,
@@ -575,11 +504,7 @@ async def list_keys(
     return ApiKeyPage(items=rows[:limit], next_cursor=next_cursor("api-keys", rows, limit, lambda k: k.id))
 
 
-@post(
-    "/api-keys",
-    summary="Create an operator API key (shown once)",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
-)
+@post("/api-keys", summary="Create an operator API key (shown once)", opt=CHANGES)
 async def create_key(services: Services, operator: CurrentOperator, data: JSONBody[NewApiKey]) -> CreatedApiKey:
     expires = datetime.now(UTC) + timedelta(days=data.expires_in_days) if data.expires_in_days else None
     async with changing(services) as connection:
@@ -596,11 +521,7 @@ async def _audit_key(
     await audit.record(connection, operator, action, before=before, after=_key(after).model_dump())
 
 
-@get(
-    "/api-keys/{key:int}",
-    summary="Read an operator API key",
-    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
-)
+@get("/api-keys/{key:int}", summary="Read an operator API key", opt=READS)
 async def read_key(services: Services, key: FromPath[int]) -> ApiKeyResource:
     async with reading(services) as connection:
         row = await keys.get_key(connection, key)
@@ -609,12 +530,7 @@ async def read_key(services: Services, key: FromPath[int]) -> ApiKeyResource:
     return _key(row)
 
 
-@post(
-    "/api-keys/{key:int}/revoke",
-    status_code=200,
-    summary="Revoke an operator API key (at once)",
-    opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR),
-)
+@post("/api-keys/{key:int}/revoke", status_code=200, summary="Revoke an operator API key (at once)", opt=CHANGES)
 async def revoke_key(services: Services, operator: CurrentOperator, key: FromPath[int]) -> ApiKeyResource:
     async with changing(services) as connection:
         changed = await keys.revoke_key(connection, key)
@@ -628,11 +544,7 @@ async def revoke_key(services: Services, operator: CurrentOperator, key: FromPat
 # --- audit ------------------------------------------------------------------------------------------
 
 
-@get(
-    "/audit-events",
-    summary="The operator audit log, newest first (read-only)",
-    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
-)
+@get("/audit-events", summary="The operator audit log, newest first (read-only)", opt=READS)
 async def list_audit_events(
     services: Services,
     council: FromQuery[str | None] = None,
@@ -657,11 +569,7 @@ async def list_audit_events(
     return AuditPage(items=rows[:limit], next_cursor=next_cursor("audit", rows, limit, lambda e: e.id))
 
 
-@get(
-    "/audit-events/{event_id:int}",
-    summary="One audit event",
-    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
-)
+@get("/audit-events/{event_id:int}", summary="One audit event", opt=READS)
 async def read_audit_event(services: Services, event_id: FromPath[int]) -> AuditEvent:
     async with reading(services) as connection:
         row = (
@@ -677,11 +585,7 @@ async def read_audit_event(services: Services, event_id: FromPath[int]) -> Audit
 # --- usage ------------------------------------------------------------------------------------------
 
 
-@get(
-    "/usage",
-    summary="Transactions per council per day, and active councils",
-    opt=requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR),
-)
+@get("/usage", summary="Transactions per council per day, and active councils", opt=READS)
 async def read_usage(
     services: Services,
     since: Annotated[date | None, QueryParameter(description="first day (UK), default 30 days ago")] = None,
