@@ -3,8 +3,8 @@
 What other parts use:
 
 - ``principal.Principal``: subject, email, name, roles (``Role``), councils {slug: organization id},
-  ``via`` (bearer, session, api-key); ``is_operator``, ``is_resident``, ``is_staff_of(slug)``,
-  ``is_admin_of(slug)``; ``actor``, the person as the access policy (``civicshare.policy``) sees them.
+  ``via`` (bearer, session, api-key); ``actor``, the person as the access policy (``civicshare.policy``)
+  sees them: what they may do where is the policy's decision alone.
 - Dependencies registered by the app factory (see ``authentication`` and ``csrf``): ``principal``,
   ``resident_principal``, ``signed_in``, ``staff``, ``council_admin``, ``operator`` (the person the
   policy's guard admitted for the route's declared permission), ``csrf_token``, ``csrf_checked``.

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from civicshare.policy.actor import Actor
-from civicshare.policy.roles import IDENTITY_ROLES, STAFF_ROLES
+from civicshare.policy.roles import IDENTITY_ROLES
 from civicshare.policy.roles import Role as Role
 
 # Only the identity provider's realm roles are read from a token or a session; key roles never are.
@@ -45,18 +45,9 @@ class Principal:
 
     @property
     def is_operator(self) -> bool:
+        """Only to recognise an operator signing in to the admin API; what anyone may do is the policy's."""
         return Role.PLATFORM_OPERATOR in self.roles
 
-    @property
-    def is_resident(self) -> bool:
-        return Role.RESIDENT in self.roles
-
-    def is_staff_of(self, council_slug: str) -> bool:
-        """Council staff (or admin) AND a member of this council."""
-        return bool(self.roles & STAFF_ROLES) and council_slug in self.councils
-
-    def is_admin_of(self, council_slug: str) -> bool:
-        return Role.COUNCIL_ADMIN in self.roles and council_slug in self.councils
 
     @property
     def display_name(self) -> str:
