@@ -24,7 +24,7 @@ handler, with the permission the route needs from `civicshare.policy.Permission`
 role holds which is `civicshare.policy.grants.GRANTS`):
 
     @get("/path", opt=requires(Permission.VIEW_REQUESTS))                          # staff API or pages
-    @post("/path", opt=requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR))  # admin API
+    @post("/path", opt=CHANGES)  # admin API: READS for GET, CHANGES otherwise (civicshare.admin.operators)
     @get("/path", opt=requires(Permission.VIEW_REQUESTS, by=Credential.SYSTEM_KEY))    # system API
     @get("/path", opt=PUBLIC)  # and add it to PUBLIC_ROUTES in this test
 
