@@ -48,7 +48,6 @@ class Principal:
         """Only to recognise an operator signing in to the admin API; what anyone may do is the policy's."""
         return Role.PLATFORM_OPERATOR in self.roles
 
-
     @property
     def display_name(self) -> str:
         return self.name or self.email or self.subject
