@@ -16,7 +16,7 @@ from rich.table import Table
 
 from bench.harness import BenchDatabase
 from civicshare.admin.keys import create_key
-from civicshare.admin.principal import OperatorScope
+from civicshare.policy.operators import OperatorScope
 from civicshare.settings import Settings
 from tests.support import ServedPlatform, council_definition
 

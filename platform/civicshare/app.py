@@ -18,7 +18,9 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp
 
 from civicshare import __version__
+from civicshare.admin.operators import OperatorAuthenticator
 from civicshare.admin.routes import admin_router
+from civicshare.api.access import enforce_access
 from civicshare.api.dependencies import (
     provide_maybe_tenant,
     provide_offerings,
@@ -37,30 +39,33 @@ from civicshare.edge.headers import SecurityHeaders
 from civicshare.edge.proxies import TrustedProxies
 from civicshare.health.routes import healthz, readyz
 from civicshare.identity import routes as identity_routes
+from civicshare.identity.authentication import (
+    PersonAuthenticator,
+    provide_council_admin,
+    provide_operator,
+    provide_principal,
+    provide_resident_principal,
+    provide_signed_in,
+    provide_staff,
+)
 from civicshare.identity.csrf import (
     before_send_cookies,
     provide_csrf_checked,
     provide_csrf_token,
     refuse_cross_site_cookie_writes,
 )
-from civicshare.identity.guards import (
-    provide_principal,
-    provide_resident_principal,
-    require_council_admin,
-    require_operator,
-    require_signed_in,
-    require_staff,
-)
 from civicshare.identity.operator_tokens import OperatorTokenVerifier
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.integrations.open311.routes import open311_router
 from civicshare.integrations.open311.service import GEOREPORT_ERRORS
+from civicshare.integrations.system_api.access import SystemKeyAuthenticator
 from civicshare.integrations.system_api.key_routes import KEY_ROUTES
 from civicshare.integrations.system_api.routes import system_router
 from civicshare.modules import ModuleRegistry, installed_core_version
 from civicshare.notifications.routes import STAFF_DELIVERY_ROUTES
 from civicshare.notifications.webhooks import routes as webhook_routes
 from civicshare.observability.logs import configure_logging, wants_json
+from civicshare.policy import AUTHENTICATORS_KEY, Credential
 from civicshare.ratelimits.limits import STATE_KEY as RATE_LIMITS_STATE_KEY
 from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
@@ -162,6 +167,14 @@ async def before_every_request(request: Request[Any, Any, Any]) -> None:
     await check_inputs(request)
 
 
+# How each kind of credential a route may declare is authenticated; what it may do is the policy's.
+AUTHENTICATORS = {
+    Credential.PERSON: PersonAuthenticator(),
+    Credential.OPERATOR: OperatorAuthenticator(),
+    Credential.SYSTEM_KEY: SystemKeyAuthenticator(),
+}
+
+
 def create_litestar(services: PlatformServices, web: WebSite | None = None) -> Litestar:
     web = web or WebSite(services)
 
@@ -211,13 +224,15 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             "offerings": Provide(provide_offerings),
             "principal": Provide(provide_principal),
             "resident_principal": Provide(provide_resident_principal),
-            "signed_in": Provide(require_signed_in),
-            "staff": Provide(require_staff),
-            "council_admin": Provide(require_council_admin),
-            "operator": Provide(require_operator),
+            # The person the app's guard admitted for the route's declared permission, by what to expect.
+            "signed_in": Provide(provide_signed_in, sync_to_thread=False),
+            "staff": Provide(provide_staff, sync_to_thread=False),
+            "council_admin": Provide(provide_council_admin, sync_to_thread=False),
+            "operator": Provide(provide_operator, sync_to_thread=False),
             "csrf_token": Provide(provide_csrf_token),
             "csrf_checked": Provide(provide_csrf_checked),
         },
+        guards=[enforce_access],  # every route's declared permission (civicshare.policy)
         before_request=before_every_request,
         before_send=[before_send_cookies],
         exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
@@ -228,6 +243,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
                 WEB_STATE_KEY: web,
                 STAFF_STATE_KEY: StaffPages.over(web),
                 RATE_LIMITS_STATE_KEY: services.rate_limits,
+                AUTHENTICATORS_KEY: AUTHENTICATORS,
             }
         ),
         openapi_config=OpenAPIConfig(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from civicshare.admin.catalogue import ModuleCatalogue, RegistryCatalogue
-from civicshare.admin.principal import BearerVerifier
 from civicshare.catalogue.service import OfferingsCache
 from civicshare.db.engine import Database
 from civicshare.identity.provider import Identity
@@ -11,6 +10,7 @@ from civicshare.modules import ModuleRegistry
 from civicshare.notifications.events import EventSubscriber
 from civicshare.payments import PaymentProvider, SandboxPaymentProvider
 from civicshare.payments.accounts import GovUkPayAccounts, PaymentAccounts, SharedAccount
+from civicshare.policy.operators import BearerVerifier
 from civicshare.ratelimits.limits import RateLimits
 from civicshare.savings.service_flags import RegistryServiceFlags, ServiceFlagsSource
 from civicshare.settings import PaymentProviderName, Settings

@@ -13,9 +13,9 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from civicshare.admin.keys import create_key
-from civicshare.admin.principal import OperatorScope
 from civicshare.app import build_services
 from civicshare.db.engine import Database, make_engine
+from civicshare.policy.operators import OperatorScope
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
 from civicshare.worker import run_job_worker

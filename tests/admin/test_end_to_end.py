@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 
 from civicshare.admin.archive import import_council
-from civicshare.admin.principal import COMMAND_LINE
 from civicshare.db.engine import Database
+from civicshare.policy.operators import COMMAND_LINE
 from civicshare.services import PlatformServices
 from tests.admin.conftest import export_council, new_council
 from tests.support import host_for, record_transaction

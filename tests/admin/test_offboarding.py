@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from civicshare.admin.archive import ArchiveRefused, import_council
-from civicshare.admin.principal import COMMAND_LINE
 from civicshare.cli import main
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.db.metadata import tenant_metadata
+from civicshare.policy.operators import COMMAND_LINE
 from civicshare.services import PlatformServices
 from tests.admin.conftest import export_council, onboard
 from tests.support import record_transaction, tenant_context_for

@@ -36,3 +36,27 @@ async def test_a_resident_is_refused_savings_figures_and_operators_see_every_cou
     assert overview.status_code == 200, overview.text
     admin = await staff_token(dev_identity, f"admin-{slug}@example.org", slug, role=Role.COUNCIL_ADMIN)
     assert (await http.get("/ops/savings/overview", params=PERIOD, headers=bearer(admin))).status_code == 403
+
+
+async def test_an_operator_is_not_a_councils_staff_at_its_address(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    """The operator rule (civicshare.policy): operators see a council's figures on the platform's own
+    address, and at the council's address only what its membership gives them. Before the one policy,
+    the savings API let any operator read any council's figures and write its inputs there."""
+    slug = await council()
+    operator = bearer(dev_identity.issue_token("olu.operator@civicshare.example"), slug)
+    for refused in (
+        await http.get(REPORT, params=PERIOD, headers=operator),
+        await http.post("/api/v1/savings/unit-costs", json={"channel": "phone", "unit_cost": "9.99"}, headers=operator),
+        await http.get("/api/v1/staff/transactions", headers=operator),
+        await http.get("/staff", headers=operator),
+    ):
+        assert refused.status_code == 403, refused.text
+        assert f"You do not work for Test Council {slug}" in refused.text
+    on_the_platform = await http.get(
+        f"/ops/savings/councils/{slug}/report",
+        params=PERIOD,
+        headers=bearer(dev_identity.issue_token("olu.operator@civicshare.example")),
+    )
+    assert on_the_platform.status_code == 200, on_the_platform.text

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from civicshare.admin.keys import create_key
-from civicshare.admin.principal import OperatorScope
 from civicshare.admin.tables import audit_events
 from civicshare.db.engine import Database, tenant_connection
+from civicshare.policy.operators import OperatorScope
 from civicshare.tenancy.context import TenantContext
 from tests.savings.conftest import AS, LiveCouncilFactory, record_contacts
 from tests.savings.test_groups_operators_and_access import make_group

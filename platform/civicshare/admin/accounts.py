@@ -10,11 +10,12 @@ from pydantic import Field
 
 from civicshare.admin import audit
 from civicshare.admin.errors import invalid, not_found
-from civicshare.admin.principal import Operator
+from civicshare.admin.operators import CHANGES
 from civicshare.admin.schemas import Wire
 from civicshare.api.problems import Problem
 from civicshare.identity.sessions import end_sessions_of
 from civicshare.identity.tokens import IdentityUnavailable
+from civicshare.policy.operators import Operator
 from civicshare.services import PlatformServices
 from civicshare.transactions.submission import EMAIL_MESSAGE, valid_email
 
@@ -39,7 +40,12 @@ def _identity_unavailable() -> Problem:
     )
 
 
-@post("/accounts/disable", status_code=200, summary="Disable a person's account and end their sessions")
+@post(
+    "/accounts/disable",
+    status_code=200,
+    summary="Disable a person's account and end their sessions",
+    opt=CHANGES,
+)
 async def disable_account(
     services: NamedDependency[PlatformServices], operator: NamedDependency[Operator], data: JSONBody[AccountToDisable]
 ) -> DisabledAccount:

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Select, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.admin.principal import Operator
 from civicshare.admin.tables import audit_events
 from civicshare.observability.logs import request_id_var
+from civicshare.policy.operators import Operator
 
 
 def as_json(value: Any) -> Any:

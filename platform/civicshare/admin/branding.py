@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from civicshare.admin import audit
 from civicshare.admin.councils import council_resource
 from civicshare.admin.errors import invalid
-from civicshare.admin.principal import Operator
 from civicshare.admin.svg_logos import ActiveSvg, NotSvg, sanitise_svg
 from civicshare.admin.tables import tenant_logos
+from civicshare.policy.operators import Operator
 from civicshare.tenancy.files import LOGO_MAX_BYTES
 from civicshare.tenancy.tables import tenants
 

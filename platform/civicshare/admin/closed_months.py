@@ -19,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.admin import audit
 from civicshare.admin.errors import invalid, not_found
-from civicshare.admin.principal import Operator
+from civicshare.admin.operators import CHANGES, READS
 from civicshare.admin.schemas import Wire
 from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
+from civicshare.policy.operators import Operator
 from civicshare.savings.closing import MonthError, closable, close_in_group, group_of, parse_month, reopen_in_group
 from civicshare.savings.periods import ClosedMonthError, closed_month_list, month_history, refuse_unit_cost_change
 from civicshare.savings.service import council_definition, council_unit_costs
@@ -105,12 +106,17 @@ async def closed_months_of(services: PlatformServices, council: TenantContext) -
     )  # fmt: skip
 
 
-@get("/councils/{slug:str}/closed-months", summary="A council's closed savings months, and their history")
+@get("/councils/{slug:str}/closed-months", summary="A council's closed savings months, and their history", opt=READS)
 async def list_closed_months(services: Services, slug: FromPath[str]) -> ClosedMonths:
     return await closed_months_of(services, await _council(services, slug))
 
 
-@post("/councils/{slug:str}/closed-months", status_code=200, summary="Close a savings month (the whole group's)")
+@post(
+    "/councils/{slug:str}/closed-months",
+    status_code=200,
+    summary="Close a savings month (the whole group's)",
+    opt=CHANGES,
+)
 async def operator_close_month(
     services: Services, operator: NamedDependency[Operator], slug: FromPath[str], data: JSONBody[CloseMonthBody]
 ) -> MonthChange:
@@ -130,6 +136,7 @@ async def operator_close_month(
     "/councils/{slug:str}/closed-months/{month:str}/reopen",
     status_code=200,
     summary="Reopen a closed savings month (audited at every member of the group)",
+    opt=CHANGES,
 )
 async def operator_reopen_month(
     services: Services,

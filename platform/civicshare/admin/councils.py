@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from civicshare.admin import audit
 from civicshare.admin.catalogue import FieldError, ModuleCatalogue
 from civicshare.admin.errors import conflict, field_errors, invalid, not_found, wrong_state
-from civicshare.admin.principal import Operator
 from civicshare.admin.schemas import (
     BrandingResource,
     CouncilResource,
@@ -27,6 +26,7 @@ from civicshare.admin.schemas import (
 from civicshare.admin.tables import council_exports, tenant_logos, tenant_offboarding
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER, tenant_metadata
 from civicshare.identity.sessions import end_sessions_at
+from civicshare.policy.operators import Operator
 from civicshare.tenancy.context import TenantMode, TenantStatus
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import (

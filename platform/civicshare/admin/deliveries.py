@@ -12,6 +12,7 @@ from msgspec import Struct
 from sqlalchemy import func, select
 
 from civicshare.admin.errors import not_found
+from civicshare.admin.operators import CHANGES, READS
 from civicshare.db.engine import tenant_connection
 from civicshare.notifications.routes import (
     FailedDeliveryPage,
@@ -50,7 +51,9 @@ async def _council(services: PlatformServices, slug: str) -> TenantContext:
     return tenant
 
 
-@get("/failed-deliveries", summary="Councils with failed deliveries: how many are retrying and how many dead")
+@get(
+    "/failed-deliveries", summary="Councils with failed deliveries: how many are retrying and how many dead", opt=READS
+)
 async def failed_deliveries_summary(services: Services) -> FailuresSummary:
     counted = (
         select(event_deliveries.c.state, func.count())
@@ -66,7 +69,9 @@ async def failed_deliveries_summary(services: Services) -> FailuresSummary:
     return FailuresSummary(items=items)
 
 
-@get("/councils/{slug:str}/failed-deliveries", summary="A council's failed deliveries, latest first, with why")
+@get(
+    "/councils/{slug:str}/failed-deliveries", summary="A council's failed deliveries, latest first, with why", opt=READS
+)
 async def council_failed_deliveries(
     services: Services, slug: SlugPath, delivery_state: StateQuery = None, limit: Limit = 50, offset: Offset = 0
 ) -> FailedDeliveryPage:
@@ -78,6 +83,7 @@ async def council_failed_deliveries(
     "/councils/{slug:str}/failed-deliveries/{event_id:int}/{subscriber:str}/retry",
     summary="Try a failed delivery again now",
     status_code=202,
+    opt=CHANGES,
 )
 async def retry_council_delivery(
     services: Services, slug: SlugPath, event_id: FromPath[int], subscriber: SubscriberPath

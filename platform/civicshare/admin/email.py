@@ -7,7 +7,7 @@ from litestar import get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from civicshare.admin.principal import Operator
+from civicshare.admin.operators import CHANGES, READS
 from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
 from civicshare.notifications.email import store
@@ -27,6 +27,7 @@ from civicshare.notifications.email.schemas import (
     TemplateBody,
     TemplateResource,
 )
+from civicshare.policy.operators import Operator
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 
@@ -40,14 +41,14 @@ async def _council(services: PlatformServices, slug: str) -> TenantContext:
     return council
 
 
-@get("/councils/{slug:str}/email/templates", tags=["admin"])
+@get("/councils/{slug:str}/email/templates", tags=["admin"], opt=READS)
 async def operator_templates(services: Services, slug: FromPath[str]) -> list[TemplateResource]:
     """A council's email templates."""
     async with tenant_connection(services.database.engine, await _council(services, slug)) as connection:
         return await list_templates(connection)
 
 
-@put("/councils/{slug:str}/email/templates/{kind:str}", tags=["admin"])
+@put("/councils/{slug:str}/email/templates/{kind:str}", tags=["admin"], opt=CHANGES)
 async def operator_change_template(
     services: Services, operator: NamedDependency[Operator], slug: FromPath[str], kind: FromPath[str],
     data: JSONBody[TemplateBody],
@@ -57,7 +58,7 @@ async def operator_change_template(
         return await change_template(connection, kind_named(kind), data, f"operator {operator.name}")
 
 
-@post("/councils/{slug:str}/email/templates/{kind:str}/preview", tags=["admin"], status_code=200)
+@post("/councils/{slug:str}/email/templates/{kind:str}/preview", tags=["admin"], status_code=200, opt=CHANGES)
 async def operator_preview_template(
     services: Services, slug: FromPath[str], kind: FromPath[str], data: JSONBody[TemplateBody | None] = None
 ) -> PreviewResource:
@@ -66,13 +67,13 @@ async def operator_preview_template(
         return await preview_template(connection, council, kind_named(kind), data)
 
 
-@get("/councils/{slug:str}/email/settings", tags=["admin"])
+@get("/councils/{slug:str}/email/settings", tags=["admin"], opt=READS)
 async def operator_email_settings(services: Services, slug: FromPath[str]) -> EmailSettingsResource:
     async with tenant_connection(services.database.engine, await _council(services, slug)) as connection:
         return EmailSettingsResource.of(await store.settings_of(connection))
 
 
-@put("/councils/{slug:str}/email/settings", tags=["admin"])
+@put("/councils/{slug:str}/email/settings", tags=["admin"], opt=CHANGES)
 async def operator_change_email_settings(
     services: Services, operator: NamedDependency[Operator], slug: FromPath[str], data: JSONBody[EmailSettingsBody]
 ) -> EmailSettingsResource:
@@ -81,7 +82,7 @@ async def operator_change_email_settings(
         return await change_settings(connection, data, f"operator {operator.name}")
 
 
-@get("/councils/{slug:str}/email/messages", tags=["admin"])
+@get("/councils/{slug:str}/email/messages", tags=["admin"], opt=READS)
 async def operator_messages(
     services: Services, slug: FromPath[str], reference: FromQuery[str | None] = None, limit: FromQuery[Limit] = 50
 ) -> list[MessageResource]:

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from civicshare.admin import audit
 from civicshare.admin.catalogue import ModuleCatalogue, definition_problems
 from civicshare.admin.errors import field_errors, invalid, not_found
-from civicshare.admin.principal import Operator
 from civicshare.admin.schemas import GroupModuleResource, GroupResource
+from civicshare.policy.operators import Operator
 from civicshare.tenancy.definitions import GroupDefinition
 from civicshare.tenancy.service import apply_group
 from civicshare.tenancy.tables import group_modules, service_groups, tenants

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from civicshare.admin.principal import Operator, OperatorScope
 from civicshare.admin.tables import operator_api_keys
+from civicshare.policy.operators import Operator, OperatorScope
 
 KEY_PREFIX = "cs_live_"
 KEY_ID_LENGTH = 12

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from civicshare.admin import audit
 from civicshare.admin.councils import council_resource
 from civicshare.admin.errors import conflict, wrong_state
-from civicshare.admin.principal import Operator
 from civicshare.admin.schemas import PurgeResult
 from civicshare.admin.tables import council_exports, tenant_offboarding
+from civicshare.policy.operators import Operator
 from civicshare.tenancy.tables import tenants
 
 _SCHEMA_NAME = re.compile(r"^tenant_[a-z0-9_]+$")

@@ -14,6 +14,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 
 from civicshare import __version__
 from civicshare.api.openapi import with_error_responses
+from civicshare.policy import PUBLIC
 
 ADMIN_PREFIX = "/admin/v1"
 SCHEMA_PATH = f"{ADMIN_PREFIX}/schema"
@@ -116,15 +117,13 @@ class _AdminScalar(ScalarRenderPlugin):
 _scalar = _AdminScalar(path=SCHEMA_PATH)
 
 
-@get("/schema", media_type=MediaType.HTML, include_in_schema=False, opt={"public": True})
+@get("/schema", media_type=MediaType.HTML, include_in_schema=False, opt=PUBLIC)
 async def admin_schema_page(request: Request[Any, Any, Any]) -> bytes:
     """The interactive reference (Scalar) of the admin API."""
     return _scalar.render(request, admin_document(request.app))
 
 
-@get(
-    "/schema/openapi.json", media_type="application/vnd.oai.openapi+json", include_in_schema=False, opt={"public": True}
-)
+@get("/schema/openapi.json", media_type="application/vnd.oai.openapi+json", include_in_schema=False, opt=PUBLIC)
 async def admin_schema_json(request: Request[Any, Any, Any]) -> bytes:
     """The admin API's OpenAPI 3.1 document."""
     return _scalar.render_json(request, admin_document(request.app))

@@ -1,9 +1,10 @@
-"""Authenticating operators on every admin request, and the `operator` dependency handlers receive.
+"""Authenticating operators on the admin API (`Credential.OPERATOR`), and the `operator` dependency.
 
-A guard on the admin router finds the bearer token (`Authorization: Bearer cs_live_...`, or the
-`X-API-Key` header), turns it into an `Operator` — API keys here; other bearer tokens are offered to
-`PlatformServices.operator_verifiers` (Keycloak JWTs, later) — and refuses a read-only operator
-anything but GET/HEAD. Handlers marked `opt={"public": True}` (the API's own documentation) skip it.
+The app's guard asks `OperatorAuthenticator` who sent a request: the bearer token
+(`Authorization: Bearer cs_live_...`, or the `X-API-Key` header) is an admin API key, or else is offered
+to `PlatformServices.operator_verifiers` (an operator's JWT). What the operator may do then is the
+policy's decision (`civicshare.policy`): each admin route declares VIEW_PLATFORM or OPERATE_PLATFORM,
+and a read-only key holds only the first.
 """
 
 from __future__ import annotations
@@ -13,16 +14,21 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from civicshare.admin.errors import read_only, unauthenticated
+from civicshare.admin.errors import unauthenticated
 from civicshare.admin.keys import looks_like_key, verify_key
-from civicshare.admin.principal import Operator
+from civicshare.api.problems import Problem
+from civicshare.policy import Access, Actor, Credential, Permission, Refusal, admitted, requires
+from civicshare.policy.operators import Operator
 from civicshare.services import PlatformServices
 
-OPERATOR_SCOPE_KEY = "civicshare.operator"
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+AnyConnection = ASGIConnection[Any, Any, Any, Any]
+
+# What each admin route declares: reading (any operator key), or changing (a full-scope key, an operator).
+READS = requires(Permission.VIEW_PLATFORM, by=Credential.OPERATOR)
+CHANGES = requires(Permission.OPERATE_PLATFORM, by=Credential.OPERATOR)
 
 
-def presented_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+def presented_token(connection: AnyConnection) -> str | None:
     authorization = connection.headers.get("authorization")
     if authorization:
         scheme, _, token = authorization.partition(" ")
@@ -40,21 +46,22 @@ async def authenticate(services: PlatformServices, token: str) -> Operator | Non
     return None
 
 
-async def operator_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    if handler.opt.get("public"):
-        return
-    token = presented_token(connection)
-    if token is None:
-        raise unauthenticated("Send an operator API key: `Authorization: Bearer cs_live_...`.")
-    services: PlatformServices = connection.app.state.services
-    operator = await authenticate(services, token)
-    if operator is None:
-        raise unauthenticated("The operator key is not valid: unknown, revoked or expired.")
-    if connection.scope.get("method") not in READ_METHODS and not operator.can_write:
-        raise read_only()
-    connection.scope[OPERATOR_SCOPE_KEY] = operator  # type: ignore[literal-required]
+class OperatorAuthenticator:
+    async def actor(self, connection: AnyConnection, handler: BaseRouteHandler, access: Access) -> Actor:
+        token = presented_token(connection)
+        if token is None:
+            raise unauthenticated("Send an operator API key: `Authorization: Bearer cs_live_...`.")
+        services: PlatformServices = connection.app.state.services
+        operator = await authenticate(services, token)
+        if operator is None:
+            raise unauthenticated("The operator key is not valid: unknown, revoked or expired.")
+        return operator.actor
+
+    async def refused(self, connection: AnyConnection, actor: Actor, refusal: Refusal) -> Exception:
+        return Problem(403, "Forbidden", refusal.detail, name=refusal.name)
 
 
-def provide_operator(request: ASGIConnection[Any, Any, Any, Any]) -> Operator:
-    operator: Operator = request.scope[OPERATOR_SCOPE_KEY]  # type: ignore[literal-required]
+def provide_operator(request: AnyConnection) -> Operator:
+    operator = admitted(request).credential
+    assert isinstance(operator, Operator), "admin routes are declared with by=Credential.OPERATOR"
     return operator

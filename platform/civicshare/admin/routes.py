@@ -35,9 +35,8 @@ from civicshare.admin import email as council_email
 from civicshare.admin.audit import audit_query
 from civicshare.admin.errors import conflict, invalid, not_found
 from civicshare.admin.openapi import admin_schema_json, admin_schema_page
-from civicshare.admin.operators import operator_guard, provide_operator
+from civicshare.admin.operators import CHANGES, READS, provide_operator
 from civicshare.admin.pagination import Cursor, Limit, decode_cursor, next_cursor
-from civicshare.admin.principal import Operator, OperatorScope
 from civicshare.admin.schemas import (
     ApiKeyPage,
     ApiKeyResource,
@@ -68,6 +67,7 @@ from civicshare.admin.tables import audit_events, council_exports, operator_api_
 from civicshare.api.errors import _respond
 from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
+from civicshare.policy.operators import Operator, OperatorScope
 from civicshare.ratelimits.limits import Traffic
 from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
@@ -108,7 +108,7 @@ async def reading(services: PlatformServices) -> AsyncIterator[AsyncConnection]:
 # --- councils ---------------------------------------------------------------------------------------
 
 
-@get("/councils", summary="List councils")
+@get("/councils", summary="List councils", opt=READS)
 async def list_councils(
     services: Services,
     status: FromQuery[Literal["active", "suspended", "offboarding"] | None] = None,
@@ -132,7 +132,7 @@ async def list_councils(
     return CouncilPage(items=found[:limit], next_cursor=next_cursor("councils", found, limit, lambda c: c.slug))
 
 
-@post("/councils", summary="Onboard a council (provisions and migrates its schema)")
+@post("/councils", summary="Onboard a council (provisions and migrates its schema)", opt=CHANGES)
 async def onboard_council(
     services: Services, operator: CurrentOperator, data: JSONBody[TenantDefinition]
 ) -> CouncilResource:
@@ -141,13 +141,13 @@ async def onboard_council(
         return await councils.onboard(connection, services.modules, operator, data)
 
 
-@get("/councils/{slug:str}", summary="Read a council")
+@get("/councils/{slug:str}", summary="Read a council", opt=READS)
 async def read_council(services: Services, slug: SlugPath) -> CouncilResource:
     async with reading(services) as connection:
         return await councils.council_resource(connection, slug)
 
 
-@patch("/councils/{slug:str}", summary="Change a council's details")
+@patch("/councils/{slug:str}", summary="Change a council's details", opt=CHANGES)
 async def update_council(
     services: Services, operator: CurrentOperator, slug: SlugPath, data: JSONBody[CouncilChanges]
 ) -> CouncilResource:
@@ -177,26 +177,31 @@ async def _status(
         return await councils.change_council_status(connection, operator, slug, to, action)
 
 
-@post("/councils/{slug:str}/suspend", status_code=200, summary="Suspend a council (residents get 503)")
+@post("/councils/{slug:str}/suspend", status_code=200, summary="Suspend a council (residents get 503)", opt=CHANGES)
 async def suspend_council(services: Services, operator: CurrentOperator, slug: SlugPath) -> CouncilResource:
     result: CouncilResource = await _status(services, operator, slug, TenantStatus.SUSPENDED, "council.suspended")
     return result
 
 
-@post("/councils/{slug:str}/resume", status_code=200, summary="Resume a suspended council")
+@post("/councils/{slug:str}/resume", status_code=200, summary="Resume a suspended council", opt=CHANGES)
 async def resume_council(services: Services, operator: CurrentOperator, slug: SlugPath) -> CouncilResource:
     result: CouncilResource = await _status(services, operator, slug, TenantStatus.ACTIVE, "council.resumed")
     return result
 
 
-@post("/councils/{slug:str}/offboard", status_code=200, summary="Start offboarding (grace period, then purge)")
+@post(
+    "/councils/{slug:str}/offboard",
+    status_code=200,
+    summary="Start offboarding (grace period, then purge)",
+    opt=CHANGES,
+)
 async def offboard_council(services: Services, operator: CurrentOperator, slug: SlugPath) -> CouncilResource:
     grace = timedelta(days=services.settings.offboarding_grace_days)
     async with changing(services, slug) as connection:
         return await councils.start_offboarding(connection, operator, slug, grace=grace)
 
 
-@post("/councils/{slug:str}/purge", status_code=200, summary="Drop an offboarded council's schema")
+@post("/councils/{slug:str}/purge", status_code=200, summary="Drop an offboarded council's schema", opt=CHANGES)
 async def purge_council(
     services: Services, operator: CurrentOperator, slug: SlugPath, data: JSONBody[PurgeRequest | None] = None
 ) -> PurgeResult:
@@ -204,7 +209,7 @@ async def purge_council(
         return await offboarding.purge_council(connection, operator, slug, force=bool(data and data.force))
 
 
-@put("/councils/{slug:str}/mode", summary="Switch a council between trial and live")
+@put("/councils/{slug:str}/mode", summary="Switch a council between trial and live", opt=CHANGES)
 async def change_mode(
     services: Services, operator: CurrentOperator, slug: SlugPath, data: JSONBody[ModeChange]
 ) -> CouncilResource:
@@ -212,7 +217,9 @@ async def change_mode(
         return await councils.change_mode(connection, operator, slug, TenantMode(data.mode))
 
 
-@post("/councils/{slug:str}/test-data/purge", status_code=200, summary="Delete a council's test transactions")
+@post(
+    "/councils/{slug:str}/test-data/purge", status_code=200, summary="Delete a council's test transactions", opt=CHANGES
+)
 async def purge_test_data(services: Services, operator: CurrentOperator, slug: SlugPath) -> TestDataPurged:
     async with changing(services) as connection:
         return await councils.purge_test_data(connection, operator, slug)
@@ -221,13 +228,17 @@ async def purge_test_data(services: Services, operator: CurrentOperator, slug: S
 # --- modules ----------------------------------------------------------------------------------------
 
 
-@get("/councils/{slug:str}/modules", summary="Modules of a council (its own choices over its group's)")
+@get("/councils/{slug:str}/modules", summary="Modules of a council (its own choices over its group's)", opt=READS)
 async def council_modules(services: Services, slug: SlugPath) -> list[ModuleResource]:
     async with reading(services) as connection:
         return (await councils.council_resource(connection, slug)).modules
 
 
-@put("/councils/{slug:str}/modules/{code:str}", summary="Enable or disable a module for a council, with settings")
+@put(
+    "/councils/{slug:str}/modules/{code:str}",
+    summary="Enable or disable a module for a council, with settings",
+    opt=CHANGES,
+)
 async def set_council_module(
     services: Services, operator: CurrentOperator, slug: SlugPath, code: FromPath[str], data: JSONBody[ModuleChoiceBody]
 ) -> CouncilResource:
@@ -239,7 +250,12 @@ async def set_council_module(
         return await councils.change_definition(connection, services.modules, operator, slug, action, apply)
 
 
-@delete("/councils/{slug:str}/modules/{code:str}", status_code=200, summary="Drop a council's own module choice")
+@delete(
+    "/councils/{slug:str}/modules/{code:str}",
+    status_code=200,
+    summary="Drop a council's own module choice",
+    opt=CHANGES,
+)
 async def remove_council_module(
     services: Services, operator: CurrentOperator, slug: SlugPath, code: FromPath[str]
 ) -> CouncilResource:
@@ -260,7 +276,7 @@ async def remove_council_module(
 # --- domains and branding ---------------------------------------------------------------------------
 
 
-@post("/councils/{slug:str}/domains", summary="Add a domain a council answers on")
+@post("/councils/{slug:str}/domains", summary="Add a domain a council answers on", opt=CHANGES)
 async def add_domain(
     services: Services, operator: CurrentOperator, slug: SlugPath, data: JSONBody[NewDomain]
 ) -> CouncilResource:
@@ -279,7 +295,7 @@ async def add_domain(
         )
 
 
-@delete("/councils/{slug:str}/domains/{domain:str}", status_code=200, summary="Remove a council's domain")
+@delete("/councils/{slug:str}/domains/{domain:str}", status_code=200, summary="Remove a council's domain", opt=CHANGES)
 async def remove_domain(
     services: Services, operator: CurrentOperator, slug: SlugPath, domain: FromPath[str]
 ) -> CouncilResource:
@@ -295,7 +311,7 @@ async def remove_domain(
         )
 
 
-@patch("/councils/{slug:str}/branding", summary="Change a council's colours or logo text")
+@patch("/councils/{slug:str}/branding", summary="Change a council's colours or logo text", opt=CHANGES)
 async def change_branding(
     services: Services, operator: CurrentOperator, slug: SlugPath, data: JSONBody[BrandingChanges]
 ) -> CouncilResource:
@@ -314,6 +330,7 @@ async def change_branding(
     "/councils/{slug:str}/branding/logo",
     summary="Upload a council's logo (PNG or SVG, 200 KB at most)",
     request_max_body_size=LOGO_MAX_BYTES + 100_000,
+    opt=CHANGES,
 )
 async def upload_logo(
     services: Services,
@@ -330,7 +347,7 @@ async def upload_logo(
         return await councils.council_resource(connection, slug)
 
 
-@delete("/councils/{slug:str}/branding/logo", summary="Remove a council's logo")
+@delete("/councils/{slug:str}/branding/logo", summary="Remove a council's logo", opt=CHANGES)
 async def remove_logo(services: Services, operator: CurrentOperator, slug: SlugPath) -> None:
     async with changing(services) as connection:
         if not await branding.remove_logo(connection, operator, slug):
@@ -340,7 +357,7 @@ async def remove_logo(services: Services, operator: CurrentOperator, slug: SlugP
 # --- groups -----------------------------------------------------------------------------------------
 
 
-@get("/groups", summary="List shared-service groups")
+@get("/groups", summary="List shared-service groups", opt=READS)
 async def list_groups(services: Services, cursor: Cursor = None, limit: Limit = 50) -> GroupPage:
     after = decode_cursor("groups", cursor)
     conditions = [service_groups.c.slug > str(after)] if after is not None else []
@@ -349,13 +366,17 @@ async def list_groups(services: Services, cursor: Cursor = None, limit: Limit = 
     return GroupPage(items=found[:limit], next_cursor=next_cursor("groups", found, limit, lambda g: g.slug))
 
 
-@get("/groups/{slug:str}", summary="Read a shared-service group")
+@get("/groups/{slug:str}", summary="Read a shared-service group", opt=READS)
 async def read_group(services: Services, slug: FromPath[str]) -> GroupResource:
     async with reading(services) as connection:
         return await groups.group_resource(connection, slug)
 
 
-@put("/groups/{slug:str}/modules/{code:str}", summary="Offer a module to every member of a group, with settings")
+@put(
+    "/groups/{slug:str}/modules/{code:str}",
+    summary="Offer a module to every member of a group, with settings",
+    opt=CHANGES,
+)
 async def set_group_module(
     services: Services,
     operator: CurrentOperator,
@@ -371,7 +392,9 @@ async def set_group_module(
         return await groups.change_group(connection, services.modules, operator, slug, "group.module_enabled", apply)
 
 
-@delete("/groups/{slug:str}/modules/{code:str}", status_code=200, summary="Stop offering a module to a group")
+@delete(
+    "/groups/{slug:str}/modules/{code:str}", status_code=200, summary="Stop offering a module to a group", opt=CHANGES
+)
 async def remove_group_module(
     services: Services, operator: CurrentOperator, slug: FromPath[str], code: FromPath[str]
 ) -> GroupResource:
@@ -403,6 +426,7 @@ def _export_job_answer(job: ExportJobResource, status_code: int) -> Response[Exp
         ResponseHeader(name="Location", description="the export job to poll", documentation_only=True),
         ResponseHeader(name="Retry-After", description="seconds to wait before polling", documentation_only=True),
     ],
+    opt=CHANGES,
 )
 async def export_council(services: Services, operator: CurrentOperator, slug: SlugPath) -> Response[ExportJobResource]:
     """The job worker writes the archive. Poll the `Location` until `state` is `done` (the archive then
@@ -412,7 +436,7 @@ async def export_council(services: Services, operator: CurrentOperator, slug: Sl
     return _export_job_answer(job, 202)
 
 
-@get("/councils/{slug:str}/export-jobs/{job_id:int}", summary="Poll a council export job")
+@get("/councils/{slug:str}/export-jobs/{job_id:int}", summary="Poll a council export job", opt=READS)
 async def read_export_job(services: Services, slug: SlugPath, job_id: FromPath[int]) -> Response[ExportJobResource]:
     """`queued` or `running` (with `Retry-After`), `done` with its archive's record and download link,
     or `failed` with why."""
@@ -421,7 +445,7 @@ async def read_export_job(services: Services, slug: SlugPath, job_id: FromPath[i
     return _export_job_answer(job, 200)
 
 
-@get("/exports", summary="List council exports")
+@get("/exports", summary="List council exports", opt=READS)
 async def list_exports(
     services: Services, council: FromQuery[str | None] = None, cursor: Cursor = None, limit: Limit = 50
 ) -> ExportPage:
@@ -448,12 +472,17 @@ async def _export_row(services: PlatformServices, export_id: FromPath[int]) -> d
     return dict(row)
 
 
-@get("/exports/{export_id:int}", summary="Read an export's record")
+@get("/exports/{export_id:int}", summary="Read an export's record", opt=READS)
 async def read_export(services: Services, export_id: FromPath[int]) -> ExportResource:
     return archive.export_resource(await _export_row(services, export_id))
 
 
-@get("/exports/{export_id:int}/archive", summary="Download an export archive (zip)", media_type="application/zip")
+@get(
+    "/exports/{export_id:int}/archive",
+    summary="Download an export archive (zip)",
+    media_type="application/zip",
+    opt=READS,
+)
 async def download_export(services: Services, export_id: FromPath[int]) -> File:
     row = await _export_row(services, export_id)
     path = archive.exports_dir(services.settings.data_dir, row["council"]) / row["file_name"]
@@ -469,7 +498,7 @@ def _key(row: dict[str, Any]) -> ApiKeyResource:
     return ApiKeyResource.model_validate(row)
 
 
-@get("/api-keys", summary="List operator API keys (never their secrets)")
+@get("/api-keys", summary="List operator API keys (never their secrets)", opt=READS)
 async def list_keys(
     services: Services,
     key_scope: Annotated[Literal["read", "full"] | None, QueryParameter(name="scope")] = None,
@@ -490,7 +519,7 @@ async def list_keys(
     return ApiKeyPage(items=rows[:limit], next_cursor=next_cursor("api-keys", rows, limit, lambda k: k.id))
 
 
-@post("/api-keys", summary="Create an operator API key (shown once)")
+@post("/api-keys", summary="Create an operator API key (shown once)", opt=CHANGES)
 async def create_key(services: Services, operator: CurrentOperator, data: JSONBody[NewApiKey]) -> CreatedApiKey:
     expires = datetime.now(UTC) + timedelta(days=data.expires_in_days) if data.expires_in_days else None
     async with changing(services) as connection:
@@ -507,7 +536,7 @@ async def _audit_key(
     await audit.record(connection, operator, action, before=before, after=_key(after).model_dump())
 
 
-@get("/api-keys/{key:int}", summary="Read an operator API key")
+@get("/api-keys/{key:int}", summary="Read an operator API key", opt=READS)
 async def read_key(services: Services, key: FromPath[int]) -> ApiKeyResource:
     async with reading(services) as connection:
         row = await keys.get_key(connection, key)
@@ -516,7 +545,7 @@ async def read_key(services: Services, key: FromPath[int]) -> ApiKeyResource:
     return _key(row)
 
 
-@post("/api-keys/{key:int}/revoke", status_code=200, summary="Revoke an operator API key (at once)")
+@post("/api-keys/{key:int}/revoke", status_code=200, summary="Revoke an operator API key (at once)", opt=CHANGES)
 async def revoke_key(services: Services, operator: CurrentOperator, key: FromPath[int]) -> ApiKeyResource:
     async with changing(services) as connection:
         changed = await keys.revoke_key(connection, key)
@@ -530,7 +559,7 @@ async def revoke_key(services: Services, operator: CurrentOperator, key: FromPat
 # --- audit ------------------------------------------------------------------------------------------
 
 
-@get("/audit-events", summary="The operator audit log, newest first (read-only)")
+@get("/audit-events", summary="The operator audit log, newest first (read-only)", opt=READS)
 async def list_audit_events(
     services: Services,
     council: FromQuery[str | None] = None,
@@ -555,7 +584,7 @@ async def list_audit_events(
     return AuditPage(items=rows[:limit], next_cursor=next_cursor("audit", rows, limit, lambda e: e.id))
 
 
-@get("/audit-events/{event_id:int}", summary="One audit event")
+@get("/audit-events/{event_id:int}", summary="One audit event", opt=READS)
 async def read_audit_event(services: Services, event_id: FromPath[int]) -> AuditEvent:
     async with reading(services) as connection:
         row = (
@@ -571,7 +600,7 @@ async def read_audit_event(services: Services, event_id: FromPath[int]) -> Audit
 # --- usage ------------------------------------------------------------------------------------------
 
 
-@get("/usage", summary="Transactions per council per day, and active councils")
+@get("/usage", summary="Transactions per council per day, and active councils", opt=READS)
 async def read_usage(
     services: Services,
     since: Annotated[date | None, QueryParameter(description="first day (UK), default 30 days ago")] = None,
@@ -669,7 +698,6 @@ ADMIN_HANDLERS = [
 admin_router = Router(
     path="/admin/v1",
     route_handlers=ADMIN_HANDLERS,
-    guards=[operator_guard],
     middleware=[rate_limited(Traffic.ADMIN)],
     dependencies={"operator": Provide(provide_operator, sync_to_thread=False)},
     exception_handlers={ValidationException: admin_validation_handler},

@@ -12,6 +12,7 @@ from msgspec import Struct
 from civicshare.api.problems import Problem
 from civicshare.catalogue.descriptions import StepDescription, describe_fee, describe_step
 from civicshare.catalogue.service import CouncilOfferings, Offering
+from civicshare.policy import PUBLIC
 from civicshare.tenancy.context import TenantContext
 
 
@@ -98,7 +99,7 @@ def _summary(offering: Offering) -> ServiceSummary:
     )
 
 
-@get("/api/v1/services", tags=["services"])
+@get("/api/v1/services", tags=["services"], opt=PUBLIC)
 async def list_services(
     tenant: NamedDependency[TenantContext], offerings: NamedDependency[CouncilOfferings]
 ) -> ServiceList:
@@ -109,7 +110,7 @@ async def list_services(
     )
 
 
-@get("/api/v1/services/{code:str}", tags=["services"])
+@get("/api/v1/services/{code:str}", tags=["services"], opt=PUBLIC)
 async def service_definition(
     code: FromPath[str], tenant: NamedDependency[TenantContext], offerings: NamedDependency[CouncilOfferings]
 ) -> ServiceDefinitionOut:

@@ -8,16 +8,17 @@ from litestar.di import NamedDependency
 from civicshare.api.problems import PROBLEM_JSON, Problem
 from civicshare.db.embedded import restarting_note
 from civicshare.health.checks import check_readiness
+from civicshare.policy import PUBLIC
 from civicshare.services import PlatformServices
 
 
-@get("/healthz", sync_to_thread=False, tags=["operations"])
+@get("/healthz", sync_to_thread=False, tags=["operations"], opt=PUBLIC)
 def healthz() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
 
 
-@get("/readyz", tags=["operations"])
+@get("/readyz", tags=["operations"], opt=PUBLIC)
 async def readyz(services: NamedDependency[PlatformServices]) -> Response[Any]:
     """The database is reachable and the control plane and every council's schema are migrated."""
     readiness = await check_readiness(services.database.engine)

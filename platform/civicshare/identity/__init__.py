@@ -1,13 +1,14 @@
-"""Identity: the platform's shared Keycloak realm (or the demo's dev identity), tokens, sessions, guards.
+"""Identity: the platform's shared Keycloak realm (or the demo's dev identity), tokens, sessions, who is signing in.
 
 What other parts use:
 
 - ``principal.Principal``: subject, email, name, roles (``Role``), councils {slug: organization id},
-  ``via`` (bearer, session, api-key); ``is_operator``, ``is_resident``, ``is_staff_of(slug)``,
-  ``is_admin_of(slug)``.
-- Dependencies registered by the app factory (see ``guards`` and ``csrf``): ``principal``,
-  ``resident_principal``, ``signed_in``, ``staff``, ``council_admin``, ``operator``, ``csrf_token``,
-  ``csrf_checked``.
+  ``via`` (bearer, session, api-key); ``actor``, the person as the access policy (``civicshare.policy``)
+  sees them: what they may do where is the policy's decision alone.
+- Dependencies registered by the app factory (see ``authentication`` and ``csrf``): ``principal``,
+  ``resident_principal``, ``signed_in``, ``staff``, ``council_admin``, ``operator`` (the person the
+  policy's guard admitted for the route's declared permission), ``csrf_token``, ``csrf_checked``.
+- ``authentication.PersonAuthenticator``: who a person is, for the policy's guard (``Credential.PERSON``).
 - ``directory.IdentityDirectory``: the port (Keycloak in ``keycloak_directory``, demo in
   ``dev_identity``), chosen in ``provider.build_identity`` by ``settings.identity_provider``;
   ``directory.IdentityLifecycleHook`` keeps organizations in step with councils

@@ -36,7 +36,7 @@ from litestar.types import Message, Scope
 
 from civicshare.api.problems import Problem
 from civicshare.api.scope import scope_header
-from civicshare.identity.guards import AnyRequest, session_key
+from civicshare.identity.authentication import AnyRequest, session_key
 from civicshare.identity.sessions import SESSION_COOKIE
 from civicshare.services import PlatformServices
 from civicshare.tenancy.hosts import public_origin

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from civicshare.admin.principal import Operator, OperatorScope
 from civicshare.api.problems import Problem
 from civicshare.identity.tokens import IdentityUnavailable, InvalidToken, TokenValidator
+from civicshare.policy.operators import Operator, OperatorScope
 
 log = logging.getLogger(__name__)
 

@@ -12,16 +12,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from civicshare.policy.actor import Actor
+from civicshare.policy.roles import IDENTITY_ROLES
+from civicshare.policy.roles import Role as Role
 
-class Role(StrEnum):
-    PLATFORM_OPERATOR = "platform-operator"
-    COUNCIL_ADMIN = "council-admin"
-    COUNCIL_STAFF = "council-staff"
-    RESIDENT = "resident"
-
-
-KNOWN_ROLES = frozenset(role.value for role in Role)
-STAFF_ROLES = frozenset({Role.COUNCIL_ADMIN, Role.COUNCIL_STAFF})
+# Only the identity provider's realm roles are read from a token or a session; key roles never are.
+KNOWN_ROLES = frozenset(role.value for role in IDENTITY_ROLES)
 
 
 class Via(StrEnum):
@@ -49,22 +45,17 @@ class Principal:
 
     @property
     def is_operator(self) -> bool:
+        """Only to recognise an operator signing in to the admin API; what anyone may do is the policy's."""
         return Role.PLATFORM_OPERATOR in self.roles
-
-    @property
-    def is_resident(self) -> bool:
-        return Role.RESIDENT in self.roles
-
-    def is_staff_of(self, council_slug: str) -> bool:
-        """Council staff (or admin) AND a member of this council."""
-        return bool(self.roles & STAFF_ROLES) and council_slug in self.councils
-
-    def is_admin_of(self, council_slug: str) -> bool:
-        return Role.COUNCIL_ADMIN in self.roles and council_slug in self.councils
 
     @property
     def display_name(self) -> str:
         return self.name or self.email or self.subject
+
+    @property
+    def actor(self) -> Actor:
+        """This person as the access policy sees them: their roles, at the councils they belong to."""
+        return Actor(name=self.display_name, roles=self.roles, councils=frozenset(self.councils), credential=self)
 
     # A session keeps the principal as JSON: these two keep the shape in one place.
     def to_json(self) -> dict[str, Any]:

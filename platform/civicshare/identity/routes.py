@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
-from civicshare.identity.guards import (
+from civicshare.identity.authentication import (
     AnyRequest,
     identity_of,
     identity_unavailable,
@@ -46,6 +46,7 @@ from civicshare.identity.sessions import (
     unsign_json,
 )
 from civicshare.identity.tokens import IdentityUnavailable, InvalidToken
+from civicshare.policy import PUBLIC, Permission, allows, requires
 from civicshare.ratelimits.limits import Traffic
 from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
@@ -95,7 +96,7 @@ def landing_page(request: AnyRequest, principal: Principal, next_path: str) -> s
     """Where a sign-in ends: the page it started from, or for a council's staff signing in from its home
     page, the back office."""
     council: TenantContext | None = request.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
-    if next_path == "/" and council is not None and principal.is_staff_of(council.slug):
+    if next_path == "/" and council is not None and allows(principal.actor, Permission.VIEW_REQUESTS, council):
         return STAFF_HOME
     return next_path
 
@@ -132,7 +133,7 @@ async def start_session(
 # --- browser sign-in (Keycloak, or the dev identity's page) ---------------------------------------
 
 
-@get("/auth/sign-in", include_in_schema=False, middleware=[rate_limited(Traffic.SIGN_IN)])
+@get("/auth/sign-in", include_in_schema=False, opt=PUBLIC, middleware=[rate_limited(Traffic.SIGN_IN)])
 async def sign_in(
     request: AnyRequest, services: NamedDependency[PlatformServices], next: OptionalQuery = None
 ) -> Response[Any]:
@@ -172,7 +173,7 @@ def sign_in_failed(detail: str) -> Problem:
     return Problem(400, "Sign-in did not complete", detail + " Please start signing in again.", name="sign-in-failed")
 
 
-@get("/auth/callback", include_in_schema=False, middleware=[rate_limited(Traffic.SIGN_IN)])
+@get("/auth/callback", include_in_schema=False, opt=PUBLIC, middleware=[rate_limited(Traffic.SIGN_IN)])
 async def sign_in_callback(
     request: AnyRequest,
     services: NamedDependency[PlatformServices],
@@ -209,7 +210,7 @@ async def sign_in_callback(
     return await start_session(request, services, principal, id_token=tokens.id_token, next_path=started["next"])
 
 
-@post("/auth/sign-out", include_in_schema=False)
+@post("/auth/sign-out", include_in_schema=False, opt=PUBLIC)
 async def sign_out(
     request: AnyRequest, services: NamedDependency[PlatformServices], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
@@ -242,14 +243,14 @@ def dev_identity_of(services: PlatformServices) -> Identity:
     return identity
 
 
-@get(f"{DEV_IDENTITY_PATH}/jwks.json", include_in_schema=False)
+@get(f"{DEV_IDENTITY_PATH}/jwks.json", include_in_schema=False, opt=PUBLIC)
 async def dev_jwks(services: NamedDependency[PlatformServices]) -> dict[str, Any]:
     identity = dev_identity_of(services)
     assert identity.dev is not None
     return identity.dev.jwks()
 
 
-@post(f"{DEV_IDENTITY_PATH}/sign-in", include_in_schema=False, middleware=[rate_limited(Traffic.SIGN_IN)])
+@post(f"{DEV_IDENTITY_PATH}/sign-in", include_in_schema=False, opt=PUBLIC, middleware=[rate_limited(Traffic.SIGN_IN)])
 async def dev_sign_in(
     request: AnyRequest,
     services: NamedDependency[PlatformServices],
@@ -276,7 +277,13 @@ class TokenRequest(Struct):
     email: str
 
 
-@post(f"{DEV_IDENTITY_PATH}/token", tags=["identity"], status_code=200, middleware=[rate_limited(Traffic.SIGN_IN)])
+@post(
+    f"{DEV_IDENTITY_PATH}/token",
+    tags=["identity"],
+    status_code=200,
+    opt=PUBLIC,
+    middleware=[rate_limited(Traffic.SIGN_IN)],
+)
 async def dev_token(services: NamedDependency[PlatformServices], data: JSONBody[TokenRequest]) -> IssuedToken:
     """Development only: an access token for a demo person (as a password grant would give)."""
     identity = dev_identity_of(services)
@@ -310,7 +317,7 @@ def me_of(principal: Principal) -> Me:
     )
 
 
-@get("/api/v1/me", tags=["identity"])
+@get("/api/v1/me", tags=["identity"], opt=requires(Permission.SIGNED_IN))
 async def me(signed_in: NamedDependency[Principal]) -> Me:
     """The signed-in person: roles and the councils they work for."""
     return me_of(signed_in)
@@ -321,13 +328,18 @@ class StaffMe(Struct):
     me: Me
 
 
-@get("/api/v1/staff/me", tags=["staff"])
+@get("/api/v1/staff/me", tags=["staff"], opt=requires(Permission.VIEW_REQUESTS))
 async def staff_me(staff: NamedDependency[Principal], tenant: NamedDependency[TenantContext]) -> StaffMe:
     """The signed-in member of staff at this council (403 for anyone who does not work for it)."""
     return StaffMe(tenant.slug, me_of(staff))
 
 
-@get("/admin/v1/operator", tags=["admin"], middleware=[rate_limited(Traffic.ADMIN)])
+@get(
+    "/admin/v1/operator",
+    tags=["admin"],
+    opt=requires(Permission.VIEW_PLATFORM),
+    middleware=[rate_limited(Traffic.ADMIN)],
+)
 async def operator_me(operator: NamedDependency[Principal]) -> Me:
     """The signed-in platform operator (a JWT with the platform-operator role)."""
     return me_of(operator)
@@ -344,7 +356,7 @@ def _mine(principal: Principal) -> Any:
     return transactions.c.resident_subject == principal.subject
 
 
-@get("/api/v1/me/transactions", tags=["identity"])
+@get("/api/v1/me/transactions", tags=["identity"], opt=requires(Permission.SIGNED_IN))
 async def my_transactions(
     signed_in: NamedDependency[Principal], tenant_db: NamedDependency[AsyncConnection]
 ) -> list[MyTransaction]:
@@ -358,7 +370,7 @@ async def my_transactions(
     return [MyTransaction(row.reference, row.service, row.status, row.created_at) for row in rows]
 
 
-@get("/api/v1/me/transactions/{reference:str}", tags=["identity"])
+@get("/api/v1/me/transactions/{reference:str}", tags=["identity"], opt=requires(Permission.SIGNED_IN))
 async def my_transaction(
     reference: FromPath[str], signed_in: NamedDependency[Principal], tenant_db: NamedDependency[AsyncConnection]
 ) -> MyTransaction:

@@ -138,7 +138,8 @@ class ServiceModule(Generic[SettingsT]):
     - `min_core_version` is checked when the registry loads the module.
     - `tenant_metadata_tables(metadata)` declares the module's own tables on the core's tenant
       MetaData; table names must start with the module code and an underscore.
-    - `routes()` returns extra Litestar route handlers (may be empty).
+    - `routes()` returns extra Litestar route handlers (may be empty); each declares its permission like
+      the core's (`opt=requires(Permission.X)` or `opt=PUBLIC`, from `civicshare.policy`), or is refused.
     """
 
     code: str

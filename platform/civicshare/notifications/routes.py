@@ -16,6 +16,7 @@ from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.principal import Principal
 from civicshare.notifications.deliveries import FailedDelivery, failed_deliveries, retry_now
+from civicshare.policy import Permission, requires
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 
@@ -92,7 +93,7 @@ async def retry(engine: AsyncEngine, tenant: TenantContext, event_id: int, subsc
     return Retried(tenant.slug, event_id, subscriber)
 
 
-@get("/api/v1/staff/failed-deliveries", tags=["staff"])
+@get("/api/v1/staff/failed-deliveries", tags=["staff"], opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def staff_failed_deliveries(
     council_admin: NamedDependency[Principal],
     tenant: NamedDependency[TenantContext],
@@ -105,7 +106,12 @@ async def staff_failed_deliveries(
     return await failed_page(services.database.engine, tenant, delivery_state, limit, offset)
 
 
-@post("/api/v1/staff/failed-deliveries/{event_id:int}/{subscriber:str}/retry", tags=["staff"], status_code=202)
+@post(
+    "/api/v1/staff/failed-deliveries/{event_id:int}/{subscriber:str}/retry",
+    tags=["staff"],
+    status_code=202,
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
+)
 async def staff_retry_delivery(
     council_admin: NamedDependency[Principal],
     tenant: NamedDependency[TenantContext],

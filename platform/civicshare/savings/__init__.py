@@ -29,7 +29,6 @@ In the database and on the web (each council's data in its own schema):
   (``ClosedMonthError``), closing and reopening; ``closing``: the same for every member of a group
 - ``service_flags``: where reports get each service's flags (``PlatformServices.service_flags``)
 - ``reporting``: load a council's, a group's or every council's inputs and build their reports
-- ``access``: ``require_staff`` and ``require_operator``, the seam the identity work replaces
 - ``routes``, ``schemas``: the staff API on a council's address and the operators' pages under /ops
 - ``charts``, ``dashboard``, ``templates/``: the HTML dashboard with server-rendered SVG charts
 - ``demo_loader``: ``load_demo_data`` for ``civicshare demo-data load`` and ``make demo``

@@ -1,6 +1,9 @@
 """Savings over HTTP. Thin handlers: parse, call the savings services, shape the answer.
 
-On a council's own address (staff, guarded by ``require_staff``):
+Each handler declares its permission (``civicshare.policy``): VIEW_SAVINGS or EDIT_SAVINGS_INPUTS at a
+council, VIEW_PLATFORM for operators.
+
+On a council's own address (its staff):
     GET  /api/v1/savings/report?from=&to=&group_by=month,service,channel   the report as JSON
     GET  /api/v1/savings/report.csv?from=&to=                               month x service x channel CSV
     GET  /api/v1/savings/unit-costs        POST the same: set a cost from a date
@@ -10,7 +13,7 @@ On a council's own address (staff, guarded by ``require_staff``):
                                            unless ?partial=true
     GET  /api/v1/savings/closed-months     POST the same: close a month (council admins)
 
-On the platform's own address (operators, guarded by ``require_operator``):
+On the platform's own address only (operators; the same paths at a council's address are not found):
     GET  /ops/savings?from=&to=            every council side by side (HTML)
     GET  /ops/savings/overview             the same as JSON, with the platform's totals
     GET  /ops/savings/councils/{slug}/report[.csv]
@@ -27,8 +30,10 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, Router, get, post, put
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import ValidationError
@@ -36,14 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
-from civicshare.savings.access import (
-    OperatorPrincipal,
-    StaffPrincipal,
-    operators_only,
-    provide_operator,
-    provide_staff,
-    staff_only,
-)
+from civicshare.policy import Actor, Permission, admitted, requires
 from civicshare.savings.baseline import BaselineMix, BaselineVolume, baseline_mix_from_counts
 from civicshare.savings.channels import Channel
 from civicshare.savings.closing import MonthError, closable, close_in_group, group_of, parse_month
@@ -91,6 +89,7 @@ from civicshare.savings.service import (
 )
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
+from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
 
 MAX_PERIOD_DAYS = 366 * 10
 CSV_GROUPING = (Grouping.MONTH, Grouping.SERVICE, Grouping.CHANNEL)
@@ -159,9 +158,9 @@ async def _csv_response(savings: CouncilSavings) -> Response[str]:
 # --- staff, on the council's own address ----------------------------------------------------------
 
 
-@get("/api/v1/savings/report", tags=["savings"])
+@get("/api/v1/savings/report", tags=["savings"], opt=requires(Permission.VIEW_SAVINGS))
 async def savings_report(
-    staff: NamedDependency[StaffPrincipal],
+    staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
@@ -195,9 +194,9 @@ async def _csv_report(
     return await _csv_response(savings)
 
 
-@get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv")
+@get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv", opt=requires(Permission.VIEW_SAVINGS))
 async def savings_report_csv(
-    staff: NamedDependency[StaffPrincipal],
+    staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
@@ -230,9 +229,9 @@ def _check_service(services: PlatformServices, tenant: TenantContext, service: s
         raise _unprocessable("Unknown service", f"{service!r} is not a service {tenant.name} offers on the platform.")
 
 
-@get("/api/v1/savings/unit-costs", tags=["savings"])
+@get("/api/v1/savings/unit-costs", tags=["savings"], opt=requires(Permission.VIEW_SAVINGS))
 async def unit_costs(
-    staff: NamedDependency[StaffPrincipal],
+    staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
 ) -> UnitCostsOut:
@@ -240,10 +239,10 @@ async def unit_costs(
     return await _unit_costs_out(tenant_db, tenant)
 
 
-@post("/api/v1/savings/unit-costs", tags=["savings"], status_code=201)
+@post("/api/v1/savings/unit-costs", tags=["savings"], status_code=201, opt=requires(Permission.EDIT_SAVINGS_INPUTS))
 async def add_unit_cost(
     data: JSONBody[UnitCostIn],
-    staff: NamedDependency[StaffPrincipal],
+    staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
@@ -280,17 +279,17 @@ async def _baselines_out(connection: AsyncConnection) -> BaselinesOut:
     )
 
 
-@get("/api/v1/savings/baseline", tags=["savings"])
-async def baseline(staff: NamedDependency[StaffPrincipal], tenant_db: NamedDependency[AsyncConnection]) -> BaselinesOut:
+@get("/api/v1/savings/baseline", tags=["savings"], opt=requires(Permission.VIEW_SAVINGS))
+async def baseline(staff: NamedDependency[Actor], tenant_db: NamedDependency[AsyncConnection]) -> BaselinesOut:
     """Each service's channel mix before the platform, which savings are measured against."""
     return await _baselines_out(tenant_db)
 
 
-@put("/api/v1/savings/baseline/{service:str}", tags=["savings"])
+@put("/api/v1/savings/baseline/{service:str}", tags=["savings"], opt=requires(Permission.EDIT_SAVINGS_INPUTS))
 async def set_service_baseline(
     service: FromPath[str],
     data: JSONBody[BaselineIn],
-    staff: NamedDependency[StaffPrincipal],
+    staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
@@ -353,10 +352,12 @@ def _baseline_volume(data: BaselineIn, mix: BaselineMix) -> BaselineVolume | Non
     return BaselineVolume(contacts=data.contacts, days=days, measured_before=data.measured_before)
 
 
-@post("/api/v1/savings/baseline/derive", tags=["savings"], status_code=200)
+@post(
+    "/api/v1/savings/baseline/derive", tags=["savings"], status_code=200, opt=requires(Permission.EDIT_SAVINGS_INPUTS)
+)
 async def derive_service_baselines(
     data: JSONBody[DeriveBaselineIn],
-    staff: NamedDependency[StaffPrincipal],
+    staff: NamedDependency[Actor],
     tenant_db: NamedDependency[AsyncConnection],
 ) -> BaselinesOut:
     """Work out and store each service's mix from its contacts before a date (imported and online)."""
@@ -389,10 +390,11 @@ def _rejected_rows(parsed: OfflineImport) -> list[RejectedRowOut]:
         ),
         409: ResponseSpec(dict[str, Any], description="problem+json: the file has counts for a closed month"),
     },
+    opt=requires(Permission.EDIT_SAVINGS_INPUTS),
 )
 async def import_offline_contacts(
     request: Request[Any, Any, State],
-    staff: NamedDependency[StaffPrincipal],
+    staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
@@ -441,9 +443,9 @@ async def import_offline_contacts(
     return Response(body, status_code=200)
 
 
-@get("/api/v1/savings/closed-months", tags=["savings"])
+@get("/api/v1/savings/closed-months", tags=["savings"], opt=requires(Permission.VIEW_SAVINGS))
 async def closed_months(
-    staff: NamedDependency[StaffPrincipal],
+    staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
 ) -> ClosedMonthsOut:
@@ -463,26 +465,27 @@ async def _closed_months_out(connection: AsyncConnection) -> ClosedMonthsOut:
     )  # fmt: skip
 
 
-@post("/api/v1/savings/closed-months", tags=["savings"], status_code=200)
+@post(
+    "/api/v1/savings/closed-months",
+    tags=["savings"],
+    status_code=200,
+    opt=requires(Permission.CLOSE_SAVINGS_MONTHS),
+)
 async def close_savings_month(
     data: JSONBody[CloseMonthIn],
-    staff: NamedDependency[StaffPrincipal],
+    staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
     services: NamedDependency[PlatformServices],
 ) -> ClosedMonthsOut:
     """Close a month that has ended (council admins). In a shared-service group it closes for every member,
     whose shared cost depends on each member's figures. Only an operator can reopen it."""
-    if staff.role not in {"council-admin", "platform-operator"}:
-        raise Problem(
-            403, "Forbidden", f"Only {tenant.name}'s administrators can close a month.", name="savings-forbidden"
-        )
     try:
         month = closable(parse_month(data.month))
     except MonthError as error:
         raise _unprocessable("Invalid month", str(error)) from None
     members = group_of(tenant, await services.directory.all())
     async with services.database.engine.begin() as connection:
-        await close_in_group(connection, members, month, by=f"{staff.name} ({staff.role})", note=data.note)
+        await close_in_group(connection, members, month, by=f"{staff.name} (council-admin)", note=data.note)
     async with tenant_connection(services.database.engine, tenant) as connection:
         return await _closed_months_out(connection)
 
@@ -501,9 +504,9 @@ async def _names(services: PlatformServices) -> dict[str, str]:
     return {council.slug: council.name for council in await services.directory.all()}
 
 
-@get("/ops/savings", media_type=MediaType.HTML, include_in_schema=False)
+@get("/ops/savings", media_type=MediaType.HTML, include_in_schema=False, opt=requires(Permission.VIEW_PLATFORM))
 async def operator_savings_dashboard(
-    operator: NamedDependency[OperatorPrincipal],
+    operator: NamedDependency[Actor],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
@@ -514,9 +517,9 @@ async def operator_savings_dashboard(
     return operator_dashboard(overview, await _names(services))
 
 
-@get("/ops/savings/overview", tags=["savings (operators)"])
+@get("/ops/savings/overview", tags=["savings (operators)"], opt=requires(Permission.VIEW_PLATFORM))
 async def operator_savings_overview(
-    operator: NamedDependency[OperatorPrincipal],
+    operator: NamedDependency[Actor],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
@@ -527,10 +530,10 @@ async def operator_savings_overview(
     )
 
 
-@get("/ops/savings/councils/{slug:str}/report", tags=["savings (operators)"])
+@get("/ops/savings/councils/{slug:str}/report", tags=["savings (operators)"], opt=requires(Permission.VIEW_PLATFORM))
 async def operator_council_report(
     slug: FromPath[str],
-    operator: NamedDependency[OperatorPrincipal],
+    operator: NamedDependency[Actor],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
@@ -548,10 +551,15 @@ async def operator_council_report(
         )
 
 
-@get("/ops/savings/councils/{slug:str}/report.csv", tags=["savings (operators)"], media_type="text/csv")
+@get(
+    "/ops/savings/councils/{slug:str}/report.csv",
+    tags=["savings (operators)"],
+    media_type="text/csv",
+    opt=requires(Permission.VIEW_PLATFORM),
+)
 async def operator_council_report_csv(
     slug: FromPath[str],
-    operator: NamedDependency[OperatorPrincipal],
+    operator: NamedDependency[Actor],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
@@ -561,10 +569,10 @@ async def operator_council_report_csv(
         return await _csv_report(connection, council, services, report_period(period_from, period_to))
 
 
-@get("/ops/savings/groups/{slug:str}", tags=["savings (operators)"])
+@get("/ops/savings/groups/{slug:str}", tags=["savings (operators)"], opt=requires(Permission.VIEW_PLATFORM))
 async def operator_group_report(
     slug: FromPath[str],
-    operator: NamedDependency[OperatorPrincipal],
+    operator: NamedDependency[Actor],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
@@ -582,6 +590,15 @@ async def operator_group_report(
         raise _unprocessable("Group cannot be reported", str(error)) from None
 
 
+def _admitted(request: Request[Any, Any, State]) -> Actor:
+    return admitted(request)
+
+
+async def _platform_address_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if connection.scope.get(TENANT_SCOPE_KEY) is not None:
+        raise Problem(404, "Not found", "Operator pages are only on the platform's own address.", name="not-found")
+
+
 _staff_router = Router(
     path="/",
     route_handlers=[
@@ -596,8 +613,7 @@ _staff_router = Router(
         closed_months,
         close_savings_month,
     ],
-    guards=[staff_only],
-    dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
+    dependencies={"staff": Provide(_admitted, sync_to_thread=False)},
 )
 _operator_router = Router(
     path="/",
@@ -608,7 +624,7 @@ _operator_router = Router(
         operator_council_report_csv,
         operator_group_report,
     ],
-    guards=[operators_only],
-    dependencies={"operator": Provide(provide_operator, sync_to_thread=False)},
+    guards=[_platform_address_only],
+    dependencies={"operator": Provide(_admitted, sync_to_thread=False)},
 )
 savings_router = Router(path="/", route_handlers=[_staff_router, _operator_router])

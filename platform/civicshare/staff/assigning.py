@@ -12,9 +12,10 @@ from litestar.params import FromPath
 from civicshare.casework.service import Officer, assign, assign_team
 from civicshare.casework.teams import council_teams
 from civicshare.db.engine import tenant_connection
+from civicshare.identity.authentication import identity_of, identity_unavailable
 from civicshare.identity.directory import StaffMember, UnknownCouncil
-from civicshare.identity.guards import identity_of, identity_unavailable
 from civicshare.identity.tokens import IdentityUnavailable
+from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit
 from civicshare.web.site import FieldError
 
@@ -50,12 +51,12 @@ async def _page(visit: StaffVisit, reference: str, *, errors: list[FieldError] |
     )
 
 
-@get("/requests/{reference:str}/assign")
+@get("/requests/{reference:str}/assign", opt=requires(Permission.CHANGE_REQUESTS))
 async def assign_page(staff_visit: NamedDependency[StaffVisit], reference: FromPath[str]) -> Response[Any]:
     return await _page(staff_visit, reference)
 
 
-@post("/requests/{reference:str}/assign")
+@post("/requests/{reference:str}/assign", opt=requires(Permission.CHANGE_REQUESTS))
 async def assign_request(
     staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:

@@ -29,6 +29,7 @@ from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.routes import origin_of
 from civicshare.modules import check_step, fee_for
+from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit
 from civicshare.transactions.stores import InCallersTransaction
 from civicshare.transactions.submission import (
@@ -128,7 +129,7 @@ def _start_page(visit: StaffVisit, offerings: CouncilOfferings, **values: Any) -
     )
 
 
-@get("/assisted")
+@get("/assisted", opt=requires(Permission.SUBMIT_FOR_RESIDENTS))
 async def assisted_start(staff_visit: NamedDependency[StaffVisit], sent: FromQuery[str] = "") -> Response[Any]:
     visit = staff_visit
     done = visit.web.flow.get(SENT)
@@ -136,7 +137,7 @@ async def assisted_start(staff_visit: NamedDependency[StaffVisit], sent: FromQue
     return _start_page(visit, await _offerings(visit), sent=shown)
 
 
-@post("/assisted")
+@post("/assisted", opt=requires(Permission.SUBMIT_FOR_RESIDENTS))
 async def assisted_begin(
     staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
@@ -203,7 +204,7 @@ def _step_page(
     )
 
 
-@get("/assisted/{code:str}/{step_code:str}")
+@get("/assisted/{code:str}/{step_code:str}", opt=requires(Permission.SUBMIT_FOR_RESIDENTS))
 async def assisted_step(
     staff_visit: NamedDependency[StaffVisit], code: FromPath[str], step_code: FromPath[str], change: FromQuery[str] = ""
 ) -> Response[Any]:
@@ -221,7 +222,7 @@ async def assisted_step(
     return _step_page(visit, offered, call, step_code, questions, call.draft.typed, [], bool(change))
 
 
-@post("/assisted/{code:str}/{step_code:str}")
+@post("/assisted/{code:str}/{step_code:str}", opt=requires(Permission.SUBMIT_FOR_RESIDENTS))
 async def assisted_answer(
     staff_visit: NamedDependency[StaffVisit],
     csrf_checked: NamedDependency[None],

@@ -17,6 +17,7 @@ from civicshare.casework.service import assign, record_action
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
 from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
+from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit, text_problems
 from civicshare.transactions.payments import TransactionNotFound
 from civicshare.transactions.service import find_by_reference
@@ -40,7 +41,7 @@ def _problem_page(visit: StaffVisit, errors: list[FieldError]) -> Response[Any]:
     return visit.page("staff/bulk_result.html", status=400, title="Change several requests", errors=errors, outcomes=[])
 
 
-@post("/requests/bulk")
+@post("/requests/bulk", opt=requires(Permission.CHANGE_REQUESTS))
 async def bulk_change(staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]) -> Response[Any]:
     visit = staff_visit
     form = await visit.web.request.form()

@@ -17,6 +17,7 @@ from civicshare.casework.service import record_action
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
 from civicshare.modules.working_days import uk_today
+from civicshare.policy import Permission, requires
 from civicshare.savings.channels import Channel
 from civicshare.savings.contact_log import REASON_NAMES, LoggedContact, contacts_logged_on, log_contact
 from civicshare.staff.assisted import STAFFED_CHANNELS, channel_options, service_options, worked_on
@@ -70,12 +71,12 @@ async def _log_page(visit: StaffVisit, **values: Any) -> Response[Any]:
     )
 
 
-@get("/contacts")
+@get("/contacts", opt=requires(Permission.EDIT_SAVINGS_INPUTS))
 async def contact_log(staff_visit: NamedDependency[StaffVisit], done: FromQuery[str] = "") -> Response[Any]:
     return await _log_page(staff_visit, done=done == "logged")
 
 
-@post("/contacts")
+@post("/contacts", opt=requires(Permission.EDIT_SAVINGS_INPUTS))
 async def log_a_contact(staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]) -> Response[Any]:
     visit = staff_visit
     council = visit.web.council

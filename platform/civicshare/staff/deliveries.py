@@ -10,20 +10,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.guards import forbidden
 from civicshare.notifications.deliveries import failed_deliveries, retry_now
+from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit
 from civicshare.web.site import FieldError
 
 PAGE_SIZE = 50
 STATES = {"retrying": "Trying again", "dead": "Given up"}
 DONE = {"retried": "Delivery will be tried again now"}
-
-
-def _admin_only(visit: StaffVisit) -> None:
-    council = visit.web.council
-    if not visit.officer.is_admin_of(council.slug):
-        raise forbidden(f"Only administrators of {council.name} can see failed deliveries.")
 
 
 async def _page(
@@ -34,7 +28,6 @@ async def _page(
     errors: list[FieldError] | None = None,
     page: int = 1,
 ) -> Response[Any]:
-    _admin_only(visit)
     async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
         failed, total = await failed_deliveries(
             connection, visit.web.council, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
@@ -54,7 +47,7 @@ async def _page(
     )
 
 
-@get("/deliveries")
+@get("/deliveries", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def failed_deliveries_page(
     staff_visit: NamedDependency[StaffVisit], done: FromQuery[str | None] = None, page: FromQuery[str | None] = None
 ) -> Response[Any]:
@@ -62,12 +55,11 @@ async def failed_deliveries_page(
     return await _page(staff_visit, done=DONE.get(done or ""), page=max(1, number))
 
 
-@post("/deliveries/retry")
+@post("/deliveries/retry", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def retry_delivery(
     staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     form = await visit.web.form()
     event, subscriber = form.get("event", "").strip(), form.get("subscriber", "").strip()
     retried = False

@@ -28,6 +28,7 @@ from civicshare.notifications.email.schemas import (
     TemplateBody,
     TemplateResource,
 )
+from civicshare.policy import Permission, requires
 from civicshare.tenancy.context import TenantContext
 
 Admin = NamedDependency[Principal]
@@ -39,19 +40,19 @@ def _by(principal: Principal) -> str:
     return principal.email or principal.display_name
 
 
-@get("/api/v1/staff/email/templates", tags=["email"])
+@get("/api/v1/staff/email/templates", tags=["email"], opt=requires(Permission.MANAGE_COUNCIL))
 async def council_templates(council_admin: Admin, tenant_db: Db) -> list[TemplateResource]:
     """The council's email templates for each kind of message, its own or the defaults."""
     return await list_templates(tenant_db)
 
 
-@get("/api/v1/staff/email/templates/{kind:str}", tags=["email"])
+@get("/api/v1/staff/email/templates/{kind:str}", tags=["email"], opt=requires(Permission.MANAGE_COUNCIL))
 async def council_template(council_admin: Admin, tenant_db: Db, kind: FromPath[str]) -> TemplateResource:
     """One template, with the placeholders it may use."""
     return await read_template(tenant_db, kind_named(kind))
 
 
-@put("/api/v1/staff/email/templates/{kind:str}", tags=["email"])
+@put("/api/v1/staff/email/templates/{kind:str}", tags=["email"], opt=requires(Permission.MANAGE_COUNCIL))
 async def council_change_template(
     council_admin: Admin, tenant_db: Db, kind: FromPath[str], data: JSONBody[TemplateBody]
 ) -> TemplateResource:
@@ -59,13 +60,20 @@ async def council_change_template(
     return await change_template(tenant_db, kind_named(kind), data, _by(council_admin))
 
 
-@delete("/api/v1/staff/email/templates/{kind:str}", tags=["email"], status_code=204)
+@delete(
+    "/api/v1/staff/email/templates/{kind:str}", tags=["email"], status_code=204, opt=requires(Permission.MANAGE_COUNCIL)
+)
 async def council_reset_template(council_admin: Admin, tenant_db: Db, kind: FromPath[str]) -> None:
     """Go back to the platform's default wording."""
     await store.reset_template(tenant_db, kind_named(kind))
 
 
-@post("/api/v1/staff/email/templates/{kind:str}/preview", tags=["email"], status_code=200)
+@post(
+    "/api/v1/staff/email/templates/{kind:str}/preview",
+    tags=["email"],
+    status_code=200,
+    opt=requires(Permission.MANAGE_COUNCIL),
+)
 async def council_preview_template(
     council_admin: Admin,
     tenant_db: Db,
@@ -77,20 +85,20 @@ async def council_preview_template(
     return await preview_template(tenant_db, tenant, kind_named(kind), data)
 
 
-@get("/api/v1/staff/email/settings", tags=["email"])
+@get("/api/v1/staff/email/settings", tags=["email"], opt=requires(Permission.MANAGE_COUNCIL))
 async def council_email_settings(council_admin: Admin, tenant_db: Db) -> EmailSettingsResource:
     """Reply-to address, administrators' addresses for platform messages, GOV.UK Notify ids."""
     return EmailSettingsResource.of(await store.settings_of(tenant_db))
 
 
-@put("/api/v1/staff/email/settings", tags=["email"])
+@put("/api/v1/staff/email/settings", tags=["email"], opt=requires(Permission.MANAGE_COUNCIL))
 async def council_change_email_settings(
     council_admin: Admin, tenant_db: Db, data: JSONBody[EmailSettingsBody]
 ) -> EmailSettingsResource:
     return await change_settings(tenant_db, data, _by(council_admin))
 
 
-@get("/api/v1/staff/email/messages", tags=["email"])
+@get("/api/v1/staff/email/messages", tags=["email"], opt=requires(Permission.MANAGE_COUNCIL))
 async def council_messages(
     council_admin: Admin, tenant_db: Db, reference: FromQuery[str | None] = None, limit: FromQuery[Limit] = 50
 ) -> list[MessageResource]:

@@ -10,7 +10,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.guards import forbidden
 from civicshare.notifications.email import service, store
 from civicshare.notifications.email.operations import kind_named
 from civicshare.notifications.email.wording import (
@@ -20,6 +19,7 @@ from civicshare.notifications.email.wording import (
     TemplateProblem,
 )
 from civicshare.notifications.events import EventKind
+from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit
 from civicshare.web.site import FieldError
 
@@ -34,20 +34,13 @@ DONE = {"saved": "Template saved", "reset": "Template back to the standard wordi
 _FIELDS = ("subject", "body_text", "body_html")
 
 
-def _admin_only(visit: StaffVisit) -> None:
-    council = visit.web.council
-    if not visit.officer.is_admin_of(council.slug):
-        raise forbidden(f"Only administrators of {council.name} can change its emails to residents.")
-
-
 def _name(visit: StaffVisit) -> str:
     return visit.officer.email or visit.officer.display_name
 
 
-@get("/email")
+@get("/email", opt=requires(Permission.MANAGE_COUNCIL))
 async def email_home(staff_visit: NamedDependency[StaffVisit], done: FromQuery[str | None] = None) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
         templates = await store.templates_of(connection)
         chosen = await store.settings_of(connection)
@@ -91,9 +84,8 @@ def _kind(text: str) -> EventKind:
     return kind_named(text)
 
 
-@get("/email/{kind:str}")
+@get("/email/{kind:str}", opt=requires(Permission.MANAGE_COUNCIL))
 async def email_template_form(staff_visit: NamedDependency[StaffVisit], kind: FromPath[str]) -> Response[Any]:
-    _admin_only(staff_visit)
     chosen_kind = _kind(kind)
     async with tenant_connection(staff_visit.services.database.engine, staff_visit.web.council) as connection:
         stored = await store.template_for(connection, chosen_kind)
@@ -107,13 +99,12 @@ def _problems(problem: TemplateProblem) -> list[FieldError]:
     return [FieldError(field.split(".")[0], message) for field, message in problem.errors.items()]
 
 
-@post("/email/{kind:str}")
+@post("/email/{kind:str}", opt=requires(Permission.MANAGE_COUNCIL))
 async def email_template_save(
     staff_visit: NamedDependency[StaffVisit], kind: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     """`action=preview` shows the typed words as a resident would read them; `action=save` keeps them."""
     visit = staff_visit
-    _admin_only(visit)
     chosen_kind = _kind(kind)
     form = await visit.web.form()
     typed = {name: form.get(name, "").replace("\r\n", "\n") for name in _FIELDS}
@@ -131,20 +122,18 @@ async def email_template_save(
         return _form_page(visit, chosen_kind, typed, errors=_problems(problem))
 
 
-@post("/email/{kind:str}/reset")
+@post("/email/{kind:str}/reset", opt=requires(Permission.MANAGE_COUNCIL))
 async def email_template_reset(
     staff_visit: NamedDependency[StaffVisit], kind: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
-    _admin_only(staff_visit)
     async with tenant_connection(staff_visit.services.database.engine, staff_visit.web.council) as connection:
         await store.reset_template(connection, _kind(kind))
     return staff_visit.redirect("/staff/email?done=reset")
 
 
-@get("/email/{kind:str}/preview.html")
+@get("/email/{kind:str}/preview.html", opt=requires(Permission.MANAGE_COUNCIL))
 async def email_template_preview(staff_visit: NamedDependency[StaffVisit], kind: FromPath[str]) -> Response[str]:
     """The saved template's HTML email, as a resident's mail reader shows it."""
-    _admin_only(staff_visit)
     chosen_kind = _kind(kind)
     async with tenant_connection(staff_visit.services.database.engine, staff_visit.web.council) as connection:
         template = (await store.template_for(connection, chosen_kind)).template
@@ -160,12 +149,11 @@ async def email_template_preview(staff_visit: NamedDependency[StaffVisit], kind:
     )
 
 
-@post("/email/settings")
+@post("/email/settings", opt=requires(Permission.MANAGE_COUNCIL))
 async def email_settings_save(
     staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     form = await visit.web.form()
     typed = {"reply_to": form.get("reply_to", "").strip(), "admin_addresses": form.get("admin_addresses", "")}
     engine = visit.services.database.engine

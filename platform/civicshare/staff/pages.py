@@ -33,9 +33,9 @@ from civicshare.casework.service import (
 from civicshare.casework.teams import council_teams
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.guards import forbidden
 from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
 from civicshare.modules.working_days import uk_today
+from civicshare.policy import Permission, requires
 from civicshare.staff.filters import queue_request
 from civicshare.staff.queue import PAGE_SIZE, queue_counts, queue_page
 from civicshare.staff.views import queue_rows, request_in_full
@@ -57,7 +57,7 @@ AUDIT_PAGE = 200
 # -- home -----------------------------------------------------------------------------------------------
 
 
-@get("/")
+@get("/", opt=requires(Permission.VIEW_REQUESTS))
 async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
     visit = staff_visit
     services = visit.services
@@ -76,7 +76,7 @@ async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
 # -- the queue ------------------------------------------------------------------------------------------
 
 
-@get("/requests")
+@get("/requests", opt=requires(Permission.VIEW_REQUESTS))
 async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request[Any, Any, State]) -> Response[Any]:
     visit = staff_visit
     services = visit.services
@@ -204,7 +204,7 @@ DONE_MESSAGES = {
 }
 
 
-@get("/requests/{reference:str}")
+@get("/requests/{reference:str}", opt=requires(Permission.VIEW_REQUESTS))
 async def staff_request(
     staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], done: FromQuery[str | None] = None
 ) -> Response[Any]:
@@ -219,7 +219,7 @@ async def _template_text(visit: StaffVisit, chosen: str) -> str | None:
     return found.body if found is not None else None
 
 
-@post("/requests/{reference:str}/status")
+@post("/requests/{reference:str}/status", opt=requires(Permission.CHANGE_REQUESTS))
 async def staff_move_request(
     staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
@@ -267,7 +267,7 @@ async def staff_move_request(
     return await _request_page(visit, reference, status=400, errors=errors, typed=typed)
 
 
-@post("/requests/{reference:str}/assignee")
+@post("/requests/{reference:str}/assignee", opt=requires(Permission.CHANGE_REQUESTS))
 async def staff_assign_request(
     staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
@@ -286,7 +286,7 @@ async def staff_assign_request(
     return visit.redirect(f"/staff/requests/{row['reference']}?done=assigned")
 
 
-@post("/requests/{reference:str}/notes")
+@post("/requests/{reference:str}/notes", opt=requires(Permission.CHANGE_REQUESTS))
 async def staff_add_note(
     staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
@@ -305,7 +305,7 @@ async def staff_add_note(
     return visit.redirect(f"/staff/requests/{row['reference']}?done=noted")
 
 
-@post("/requests/{reference:str}/duplicate")
+@post("/requests/{reference:str}/duplicate", opt=requires(Permission.CHANGE_REQUESTS))
 async def staff_mark_duplicate(
     staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
@@ -369,7 +369,7 @@ ACTION_WORDS = {
 }
 
 
-@get("/audit")
+@get("/audit", opt=requires(Permission.MANAGE_COUNCIL))
 async def staff_audit(
     staff_visit: NamedDependency[StaffVisit],
     reference: Annotated[str | None, QueryParameter(max_length=40)] = None,
@@ -377,8 +377,6 @@ async def staff_audit(
     """What each officer did, newest first (council administrators only)."""
     visit = staff_visit
     council = visit.web.council
-    if not visit.officer.is_admin_of(council.slug):
-        raise forbidden(f"Only administrators of {council.name} can read what its staff did.")
     wanted = normalise_reference(reference) if reference and reference.strip() else None
     async with tenant_connection(visit.services.database.engine, council) as connection:
         entries = await recent_actions(connection, reference=wanted, limit=AUDIT_PAGE)

@@ -18,6 +18,7 @@ from civicshare.casework.saved_filters import NAME_MAX_LENGTH, TooManySavedFilte
 from civicshare.casework.service import record_action
 from civicshare.db.engine import tenant_connection
 from civicshare.modules.working_days import uk_today
+from civicshare.policy import Permission, requires
 from civicshare.staff.filters import queue_request
 from civicshare.staff.queue import conditions
 from civicshare.staff.queue_csv import csv_lines, rows_up_to
@@ -34,7 +35,7 @@ from civicshare.web.site import FieldError
 QUERY_MAX_LENGTH = 2000
 
 
-@get("/requests.csv")
+@get("/requests.csv", opt=requires(Permission.VIEW_REQUESTS))
 async def export_queue(staff_visit: NamedDependency[StaffVisit], request: Request[Any, Any, State]) -> Response[Any]:
     """The filtered queue, every row of it, as CSV: streamed at once (holding no memory) up to
     `queue_export_stream_max_rows`; beyond that, written by the job worker for the officer to download
@@ -77,7 +78,7 @@ async def export_queue(staff_visit: NamedDependency[StaffVisit], request: Reques
     )
 
 
-@get("/exports")
+@get("/exports", opt=requires(Permission.VIEW_REQUESTS))
 async def your_exports(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
     """The officer's own large exports at this council, latest first."""
     visit = staff_visit
@@ -87,7 +88,7 @@ async def your_exports(staff_visit: NamedDependency[StaffVisit]) -> Response[Any
     return visit.page("staff/exports.html", title="Your exports", exports=exports, waiting=waiting)
 
 
-@get("/exports/{export_id:str}/file")
+@get("/exports/{export_id:str}/file", opt=requires(Permission.VIEW_REQUESTS))
 async def download_export(staff_visit: NamedDependency[StaffVisit], export_id: FromPath[str]) -> Response[Any]:
     """The CSV file of one of the officer's own exports (404 for anyone else's, or one not ready)."""
     visit = staff_visit
@@ -113,7 +114,7 @@ async def download_export(staff_visit: NamedDependency[StaffVisit], export_id: F
     )
 
 
-@post("/requests/saved")
+@post("/requests/saved", opt=requires(Permission.VIEW_REQUESTS))
 async def keep_filter(staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]) -> Response[Any]:
     visit = staff_visit
     form = await visit.web.form()
@@ -136,7 +137,7 @@ async def keep_filter(staff_visit: NamedDependency[StaffVisit], csrf_checked: Na
     return visit.page("staff/form_problem.html", status=400, title="Save a filter", errors=errors, back=f"?{kept}")
 
 
-@post("/requests/saved/{filter_id:str}/remove")
+@post("/requests/saved/{filter_id:str}/remove", opt=requires(Permission.VIEW_REQUESTS))
 async def remove_filter(
     staff_visit: NamedDependency[StaffVisit], filter_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:

@@ -21,17 +21,11 @@ from civicshare.casework.responses import (
 )
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.guards import forbidden
+from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit, text_problems
 from civicshare.web.site import FieldError
 
 ALL_SERVICES = ""
-
-
-def _admin_only(visit: StaffVisit) -> None:
-    council = visit.web.council
-    if not visit.officer.is_admin_of(council.slug):
-        raise forbidden(f"Only administrators of {council.name} can change its response templates.")
 
 
 def _template_not_found() -> Problem:
@@ -46,7 +40,7 @@ def _service_options(offerings: CouncilOfferings) -> list[dict[str, str]]:
     return [{"value": ALL_SERVICES, "label": "Any service"}] + [{"value": o.code, "label": o.title} for o in offerings]
 
 
-@get("/responses")
+@get("/responses", opt=requires(Permission.VIEW_REQUESTS))
 async def response_templates(
     staff_visit: NamedDependency[StaffVisit], done: FromQuery[str | None] = None
 ) -> Response[Any]:
@@ -60,7 +54,7 @@ async def response_templates(
         title="Response templates",
         current="staff-responses",
         templates=[(template, titles.get(template.service or "", "Any service")) for template in templates],
-        can_change=visit.officer.is_admin_of(visit.web.council.slug),
+        can_change=visit.may(Permission.MANAGE_COUNCIL),
         done={"saved": "Template saved", "removed": "Template removed"}.get(done or ""),
     )
 
@@ -87,9 +81,8 @@ def _form_page(
     )
 
 
-@get("/responses/new")
+@get("/responses/new", opt=requires(Permission.MANAGE_COUNCIL))
 async def new_response_template(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
-    _admin_only(staff_visit)
     return _form_page(staff_visit, await _offerings(staff_visit), {"service": "", "title": "", "body": ""})
 
 
@@ -101,9 +94,8 @@ async def _existing(visit: StaffVisit, template_id: int) -> ResponseTemplate:
     return found
 
 
-@get("/responses/{template_id:str}/edit")
+@get("/responses/{template_id:str}/edit", opt=requires(Permission.MANAGE_COUNCIL))
 async def edit_response_template(staff_visit: NamedDependency[StaffVisit], template_id: FromPath[str]) -> Response[Any]:
-    _admin_only(staff_visit)
     found = await _existing(staff_visit, _template_id(template_id))
     typed = {"service": found.service or "", "title": found.title, "body": found.body}
     return _form_page(staff_visit, await _offerings(staff_visit), typed, template_id=found.id)
@@ -117,7 +109,6 @@ def _template_id(text: str) -> int:
 
 
 async def _save(visit: StaffVisit, template_id: int | None) -> Response[Any]:
-    _admin_only(visit)
     offerings = await _offerings(visit)
     form = await visit.web.form()
     typed = {key: form.get(key, "").strip() for key in ("service", "title", "body")}
@@ -145,25 +136,24 @@ async def _save(visit: StaffVisit, template_id: int | None) -> Response[Any]:
     return visit.redirect("/staff/responses?done=saved")
 
 
-@post("/responses/new")
+@post("/responses/new", opt=requires(Permission.MANAGE_COUNCIL))
 async def add_response_template(
     staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     return await _save(staff_visit, None)
 
 
-@post("/responses/{template_id:str}/edit")
+@post("/responses/{template_id:str}/edit", opt=requires(Permission.MANAGE_COUNCIL))
 async def change_response_template(
     staff_visit: NamedDependency[StaffVisit], template_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     return await _save(staff_visit, _template_id(template_id))
 
 
-@post("/responses/{template_id:str}/remove")
+@post("/responses/{template_id:str}/remove", opt=requires(Permission.MANAGE_COUNCIL))
 async def remove_response_template(
     staff_visit: NamedDependency[StaffVisit], template_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
-    _admin_only(staff_visit)
     async with tenant_connection(staff_visit.services.database.engine, staff_visit.web.council) as connection:
         await delete_template(connection, staff_visit.casework_officer, _template_id(template_id))
     return staff_visit.redirect("/staff/responses?done=removed")

@@ -1,10 +1,12 @@
-"""The back office under `/staff/` on a council's own address: every page, behind the staff visit."""
+"""The back office under `/staff/` on a council's own address: every page declares its permission
+(`civicshare.policy`) and gets the staff visit."""
 
 from __future__ import annotations
 
 from litestar import Router
 from litestar.di import Provide
 
+from civicshare.api.access import SignInRequired
 from civicshare.staff import (
     assigning,
     assisted,
@@ -20,7 +22,7 @@ from civicshare.staff import (
     team,
     webhooks,
 )
-from civicshare.staff.visit import SignInFirst, provide_staff_visit, sign_in_first
+from civicshare.staff.visit import provide_staff_visit, sign_in_first
 
 staff_router = Router(
     path="/staff",
@@ -40,6 +42,6 @@ staff_router = Router(
         *webhooks.HANDLERS,
     ],
     dependencies={"staff_visit": Provide(provide_staff_visit)},
-    exception_handlers={SignInFirst: sign_in_first},
+    exception_handlers={SignInRequired: sign_in_first},
     include_in_schema=False,
 )

@@ -14,6 +14,7 @@ from litestar.di import NamedDependency
 
 from civicshare.db.engine import tenant_connection
 from civicshare.modules.working_days import uk_today
+from civicshare.policy import Permission, requires
 from civicshare.savings.dashboard import council_dashboard_parts
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.report import Grouping
@@ -63,7 +64,7 @@ def chosen_period(query: Mapping[str, str], today: date) -> tuple[ReportPeriod, 
     return ReportPeriod(start=start, end=end), errors
 
 
-@get("/savings")
+@get("/savings", opt=requires(Permission.VIEW_SAVINGS))
 async def savings_dashboard(
     staff_visit: NamedDependency[StaffVisit], request: Request[Any, Any, State]
 ) -> Response[Any]:

@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery
 from civicshare.api.problems import Problem
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.guards import forbidden
+from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit, text_problems
 from civicshare.systems.keys import NAME_MAX_LENGTH, KeyScope, NewSystemKey, council_keys, create_key, revoke_key
 from civicshare.web.service import uk_date, uk_date_time
@@ -26,12 +26,6 @@ EXPIRY_WORDS = {"never": "Never", "30": "In 30 days", "90": "In 90 days", "365":
 STATES = {"active": "Active", "revoked": "Revoked", "expired": "Expired"}
 
 
-def _admin_only(visit: StaffVisit) -> None:
-    council = visit.web.council
-    if not visit.officer.is_admin_of(council.slug):
-        raise forbidden(f"Only administrators of {council.name} can manage its connected systems.")
-
-
 async def _systems_page(
     visit: StaffVisit,
     *,
@@ -41,7 +35,6 @@ async def _systems_page(
     done: str | None = None,
     typed: dict[str, Any] | None = None,
 ) -> Response[Any]:
-    _admin_only(visit)
     offerings: CouncilOfferings = await visit.services.offerings.for_council(visit.web.council)
     async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
         keys = await council_keys(connection)
@@ -79,19 +72,18 @@ async def _systems_page(
     )
 
 
-@get("/systems")
+@get("/systems", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def connected_systems(
     staff_visit: NamedDependency[StaffVisit], done: FromQuery[str | None] = None
 ) -> Response[Any]:
     return await _systems_page(staff_visit, done="Key revoked" if done == "revoked" else None)
 
 
-@post("/systems/keys")
+@post("/systems/keys", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def add_system_key(
     staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     form = await visit.web.request.form()
     name = str(form.get("name") or "").strip()
     scope = str(form.get("scope") or "")
@@ -121,11 +113,10 @@ async def add_system_key(
     return await _systems_page(visit, created=created)
 
 
-@post("/systems/keys/{key_row_id:str}/revoke")
+@post("/systems/keys/{key_row_id:str}/revoke", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def revoke_system_key_page(
     staff_visit: NamedDependency[StaffVisit], key_row_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
-    _admin_only(staff_visit)
     if not key_row_id.isdigit() or len(key_row_id) > 18:
         raise Problem(404, "Key not found", "There is no such key.", name="system-key-not-found")
     async with tenant_connection(staff_visit.services.database.engine, staff_visit.web.council) as connection:

@@ -27,11 +27,12 @@ from civicshare.casework.teams import (
 )
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
+from civicshare.identity.authentication import identity_of, identity_unavailable
 from civicshare.identity.directory import StaffMember, UnknownCouncil
-from civicshare.identity.guards import forbidden, identity_of, identity_unavailable
 from civicshare.identity.principal import Role
 from civicshare.identity.sessions import end_sessions_of
 from civicshare.identity.tokens import IdentityUnavailable
+from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit, text_problems
 from civicshare.transactions.submission import EMAIL_MESSAGE, valid_email
 from civicshare.web.site import FieldError
@@ -45,12 +46,6 @@ DONE = {
     "joined": "Added to the team",
     "left": "Removed from the team",
 }
-
-
-def _admin_only(visit: StaffVisit) -> None:
-    council = visit.web.council
-    if not visit.officer.is_admin_of(council.slug):
-        raise forbidden(f"Only administrators of {council.name} can manage its staff and teams.")
 
 
 async def _members(visit: StaffVisit) -> list[StaffMember]:
@@ -69,7 +64,6 @@ def _number(text: str) -> int:
 async def _team_page(
     visit: StaffVisit, *, status: int = 200, errors: list[FieldError] | None = None, **values: Any
 ) -> Response[Any]:
-    _admin_only(visit)
     offerings: CouncilOfferings = await visit.services.offerings.for_council(visit.web.council)
     members = await _members(visit)
     async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
@@ -98,17 +92,16 @@ async def _team_page(
     )
 
 
-@get("/team")
+@get("/team", opt=requires(Permission.MANAGE_TEAM))
 async def staff_and_teams(
     staff_visit: NamedDependency[StaffVisit], done: FromQuery[str | None] = None
 ) -> Response[Any]:
     return await _team_page(staff_visit, done=DONE.get(done or ""), typed={})
 
 
-@post("/team/members")
+@post("/team/members", opt=requires(Permission.MANAGE_TEAM))
 async def add_member(staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     form = await visit.web.form()
     email, role = form.get("email", "").strip().lower(), form.get("role", "")
     errors: list[FieldError] = []
@@ -129,11 +122,10 @@ async def add_member(staff_visit: NamedDependency[StaffVisit], csrf_checked: Nam
     return visit.redirect("/staff/team?done=added")
 
 
-@post("/team/members/remove")
+@post("/team/members/remove", opt=requires(Permission.MANAGE_TEAM))
 async def remove_member(staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]) -> Response[Any]:
     """End someone's membership of the council: out of its teams and signed out everywhere, at once."""
     visit = staff_visit
-    _admin_only(visit)
     form = await visit.web.form()
     email = form.get("email", "").strip().lower()
     member = next((found for found in await _members(visit) if found.email.lower() == email), None)
@@ -156,10 +148,9 @@ async def remove_member(staff_visit: NamedDependency[StaffVisit], csrf_checked: 
     return visit.redirect("/staff/team?done=removed")
 
 
-@post("/teams")
+@post("/teams", opt=requires(Permission.MANAGE_TEAM))
 async def add_team(staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     form = await visit.web.request.form()
     name = str(form.get("name") or "").strip()
     offered = {o.code for o in await visit.services.offerings.for_council(visit.web.council)}
@@ -178,22 +169,20 @@ async def add_team(staff_visit: NamedDependency[StaffVisit], csrf_checked: Named
     return await _team_page(visit, status=400, errors=errors, typed={"name": name, "services": chosen})
 
 
-@post("/teams/{team_id:str}/remove")
+@post("/teams/{team_id:str}/remove", opt=requires(Permission.MANAGE_TEAM))
 async def delete_team(
     staff_visit: NamedDependency[StaffVisit], team_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
-    _admin_only(staff_visit)
     async with tenant_connection(staff_visit.services.database.engine, staff_visit.web.council) as connection:
         await remove_team(connection, staff_visit.casework_officer, _number(team_id))
     return staff_visit.redirect("/staff/team?done=team-removed")
 
 
-@post("/teams/{team_id:str}/members")
+@post("/teams/{team_id:str}/members", opt=requires(Permission.MANAGE_TEAM))
 async def add_to_team(
     staff_visit: NamedDependency[StaffVisit], team_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     number = _number(team_id)
     form = await visit.web.form()
     email = form.get("email", "").strip().lower()
@@ -206,12 +195,11 @@ async def add_to_team(
     return visit.redirect("/staff/team?done=joined")
 
 
-@post("/teams/{team_id:str}/members/remove")
+@post("/teams/{team_id:str}/members/remove", opt=requires(Permission.MANAGE_TEAM))
 async def remove_from_team(
     staff_visit: NamedDependency[StaffVisit], team_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     form = await visit.web.form()
     async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
         await leave_team(connection, visit.casework_officer, _number(team_id), form.get("subject", ""))

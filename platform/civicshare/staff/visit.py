@@ -1,8 +1,8 @@
 """An officer's visit to a back-office page: who they are, the council, and how pages are rendered.
 
-Every back-office handler asks for `staff_visit: NamedDependency[StaffVisit]`. Only staff of the
-request's council get one: anyone not signed in is sent to sign in and brought back, anyone else is
-refused (403).
+Every back-office handler declares its permission (`civicshare.policy`) and asks for
+`staff_visit: NamedDependency[StaffVisit]`. The app's guard lets in only those the policy allows at the
+request's council: anyone not signed in is sent to sign in and brought back, anyone else is refused (403).
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from civicshare.api.scope import root_path
 from civicshare.casework.service import Officer
 from civicshare.casework.teams import services_allowed, teams_of
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.guards import forbidden
+from civicshare.identity.authentication import forbidden
 from civicshare.identity.principal import Principal
+from civicshare.policy import Permission, allows, may_work_on
 from civicshare.savings.dashboard import DASHBOARD_FILTERS
 from civicshare.services import PlatformServices
 from civicshare.transactions.service import find_by_reference
@@ -70,7 +71,11 @@ class StaffVisit:
         self.teams = teams  # the ids of the officer's teams
 
     def may_work_on(self, service: str) -> bool:
-        return self.allowed is None or service in self.allowed
+        return may_work_on(self.allowed, service)
+
+    def may(self, permission: Permission) -> bool:
+        """Whether the officer holds `permission` here (to offer a link or a button, not to guard a page)."""
+        return allows(self.officer.actor, permission, self.web.council)
 
     async def request_row(
         self, connection: AsyncConnection, reference: str, *, for_update: bool = False
@@ -91,12 +96,17 @@ class StaffVisit:
         if not self.may_work_on(service):
             raise forbidden("Your team does not work on this service, so you cannot open its requests.")
 
+    def _may_named(self, permission: str) -> bool:
+        return self.may(Permission(permission))
+
     @property
     def services(self) -> PlatformServices:
         return self.web.site.services
 
     def page(self, template: str, *, status: int = 200, **values: Any) -> Response[str]:
-        context = self.web.context(officer=self.officer, officer_name=staff_name(self.officer), **values)
+        context = self.web.context(
+            officer=self.officer, officer_name=staff_name(self.officer), may=self._may_named, **values
+        )
         html = self.pages.environment.get_template(template).render(context)
         return self.web.with_flow(Response(html, status_code=status, media_type=MediaType.HTML, headers=_NO_STORE))
 
@@ -111,19 +121,13 @@ class StaffVisit:
 
 async def provide_staff_visit(
     request: Request[Any, Any, State],
-    principal: NamedDependency[Principal | None],
+    staff: NamedDependency[Principal],
     csrf_token: NamedDependency[str],
 ) -> StaffVisit:
+    principal = staff  # admitted by the app's guard for the page's declared permission, at this council
     site: WebSite = request.app.state[WEB_STATE_KEY]
     web = WebRequest(request, site, principal, csrf_token)
     council = web.council
-    if principal is None:
-        here = request.scope["path"]
-        if request.scope.get("query_string"):
-            here += "?" + request.scope["query_string"].decode("latin-1")
-        raise SignInFirst(f"{root_path(request.scope)}/auth/sign-in?{urlencode({'next': here})}")
-    if not principal.is_staff_of(council.slug):
-        raise forbidden(f"You do not work for {council.name} on this platform.")
     await site.logos.refresh(council)
     async with tenant_connection(site.services.database.engine, council) as connection:
         allowed = await services_allowed(connection, principal.subject)
@@ -131,17 +135,13 @@ async def provide_staff_visit(
     return StaffVisit(web, principal, request.app.state[STATE_KEY], allowed, teams)
 
 
-class SignInFirst(Exception):
-    """Raised for a visitor who is not signed in: they are sent to sign in, then brought back."""
-
-    def __init__(self, location: str) -> None:
-        super().__init__(location)
-        self.location = location
-
-
 def sign_in_first(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    assert isinstance(exc, SignInFirst)
-    return Redirect(exc.location, status_code=303)
+    """A visitor who is not signed in (`SignInRequired` from the app's guard) is sent to sign in, then
+    brought back."""
+    here = request.scope["path"]
+    if request.scope.get("query_string"):
+        here += "?" + request.scope["query_string"].decode("latin-1")
+    return Redirect(f"{root_path(request.scope)}/auth/sign-in?{urlencode({'next': here})}", status_code=303)
 
 
 def text_problems(name: str, label: str, text: str | None, limit: int) -> list[FieldError]:

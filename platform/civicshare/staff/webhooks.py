@@ -11,7 +11,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.guards import forbidden
 from civicshare.notifications.events import EventKind
 from civicshare.notifications.webhooks import endpoints
 from civicshare.notifications.webhooks.config import secret_box, target_policy
@@ -19,6 +18,7 @@ from civicshare.notifications.webhooks.deliveries import attempts_of
 from civicshare.notifications.webhooks.endpoints import DESCRIPTION_MAX_LENGTH, REASON_MAX_LENGTH, Endpoint
 from civicshare.notifications.webhooks.routes import endpoint_id_of, endpoint_not_found, redeliver_now
 from civicshare.notifications.webhooks.targets import TargetRefused
+from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit, text_problems
 from civicshare.web.service import uk_date_time
 from civicshare.web.site import FieldError
@@ -43,12 +43,6 @@ DONE = {
 }
 
 
-def _admin_only(visit: StaffVisit) -> None:
-    council = visit.web.council
-    if not visit.officer.is_admin_of(council.slug):
-        raise forbidden(f"Only administrators of {council.name} can manage its webhooks.")
-
-
 def _events_text(endpoint: Endpoint) -> str:
     if endpoint.event_types is None:
         return "Every event"
@@ -68,12 +62,11 @@ async def _endpoint(visit: StaffVisit, endpoint_id: str) -> Endpoint:
     return found
 
 
-@get("/webhooks")
+@get("/webhooks", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def webhook_endpoints(
     staff_visit: NamedDependency[StaffVisit], done: FromQuery[str | None] = None
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
         found = await endpoints.list_endpoints(connection)
     return visit.page(
@@ -100,15 +93,13 @@ def _form_page(
     )
 
 
-@get("/webhooks/new")
+@get("/webhooks/new", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def new_webhook_endpoint(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
-    _admin_only(staff_visit)
     return _form_page(staff_visit, {"url": "", "description": "", "events": []})
 
 
-@get("/webhooks/{endpoint_id:str}/edit")
+@get("/webhooks/{endpoint_id:str}/edit", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def edit_webhook_endpoint(staff_visit: NamedDependency[StaffVisit], endpoint_id: FromPath[str]) -> Response[Any]:
-    _admin_only(staff_visit)
     found = await _endpoint(staff_visit, endpoint_id)
     events = [kind.value for kind in found.event_types] if found.event_types is not None else []
     typed = {"url": found.url, "description": found.description, "events": events}
@@ -149,12 +140,11 @@ def _secret_page(visit: StaffVisit, endpoint: Endpoint, secret: str, *, new: boo
     )
 
 
-@post("/webhooks/new")
+@post("/webhooks/new", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def register_webhook_endpoint(
     staff_visit: NamedDependency[StaffVisit], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     typed, errors = await _typed_endpoint(visit)
     if errors:
         return _form_page(visit, typed, errors=errors)
@@ -170,12 +160,11 @@ async def register_webhook_endpoint(
     return _secret_page(visit, endpoint, secret, new=True)
 
 
-@post("/webhooks/{endpoint_id:str}/edit")
+@post("/webhooks/{endpoint_id:str}/edit", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def change_webhook_endpoint(
     staff_visit: NamedDependency[StaffVisit], endpoint_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     number = endpoint_id_of(endpoint_id, visit.web.council)
     typed, errors = await _typed_endpoint(visit)
     if errors:
@@ -241,21 +230,19 @@ async def _log(visit: StaffVisit, endpoint_id: int) -> list[Any]:
         return list(await attempts_of(connection, endpoint_id, limit=LOG_ON_PAGE))
 
 
-@get("/webhooks/{endpoint_id:str}")
+@get("/webhooks/{endpoint_id:str}", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def webhook_endpoint(
     staff_visit: NamedDependency[StaffVisit], endpoint_id: FromPath[str], done: FromQuery[str | None] = None
 ) -> Response[Any]:
-    _admin_only(staff_visit)
     found = await _endpoint(staff_visit, endpoint_id)
     return _detail_page(staff_visit, found, await _log(staff_visit, found.id), done=done)
 
 
-@post("/webhooks/{endpoint_id:str}/rotate")
+@post("/webhooks/{endpoint_id:str}/rotate", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def rotate_webhook_secret(
     staff_visit: NamedDependency[StaffVisit], endpoint_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     number = endpoint_id_of(endpoint_id, visit.web.council)
     async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
         rotated = await endpoints.rotate_secret(
@@ -266,12 +253,11 @@ async def rotate_webhook_secret(
     return _secret_page(visit, rotated[0], rotated[1], new=False)
 
 
-@post("/webhooks/{endpoint_id:str}/disable")
+@post("/webhooks/{endpoint_id:str}/disable", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def disable_webhook_endpoint(
     staff_visit: NamedDependency[StaffVisit], endpoint_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     found = await _endpoint(visit, endpoint_id)
     reason = (await visit.web.form()).get("reason", "").strip()
     errors = text_problems("reason", "Reason", reason, REASON_MAX_LENGTH)
@@ -284,12 +270,11 @@ async def disable_webhook_endpoint(
     return visit.redirect(f"/staff/webhooks/{found.id}?done=disabled")
 
 
-@post("/webhooks/{endpoint_id:str}/enable")
+@post("/webhooks/{endpoint_id:str}/enable", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def enable_webhook_endpoint(
     staff_visit: NamedDependency[StaffVisit], endpoint_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     number = endpoint_id_of(endpoint_id, visit.web.council)
     async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
         if await endpoints.enable(connection, visit.casework_officer, number) is None:
@@ -297,12 +282,11 @@ async def enable_webhook_endpoint(
     return visit.redirect(f"/staff/webhooks/{number}?done=enabled")
 
 
-@post("/webhooks/{endpoint_id:str}/remove")
+@post("/webhooks/{endpoint_id:str}/remove", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def remove_webhook_endpoint(
     staff_visit: NamedDependency[StaffVisit], endpoint_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     number = endpoint_id_of(endpoint_id, visit.web.council)
     async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
         if not await endpoints.remove(connection, visit.casework_officer, number):
@@ -310,12 +294,11 @@ async def remove_webhook_endpoint(
     return visit.redirect("/staff/webhooks?done=removed")
 
 
-@post("/webhooks/{endpoint_id:str}/redeliver")
+@post("/webhooks/{endpoint_id:str}/redeliver", opt=requires(Permission.MANAGE_INTEGRATIONS))
 async def redeliver_webhook(
     staff_visit: NamedDependency[StaffVisit], endpoint_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     visit = staff_visit
-    _admin_only(visit)
     number = endpoint_id_of(endpoint_id, visit.web.council)
     event_id = (await visit.web.form()).get("event_id", "")
     attempt = await redeliver_now(visit.services, visit.web.council, visit.officer, number, event_id)

@@ -23,8 +23,9 @@ from civicshare.api.scope import root_path
 from civicshare.catalogue.routes import not_offered
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.guards import provide_principal
+from civicshare.identity.authentication import provide_principal
 from civicshare.payments import PaymentFailed, PaymentProvider
+from civicshare.policy import PUBLIC
 from civicshare.ratelimits.limits import Traffic
 from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
@@ -122,6 +123,7 @@ async def _payment_for(
     status_code=201,
     request_max_body_size=MAX_SUBMISSION_BYTES,
     middleware=[rate_limited(Traffic.SUBMISSIONS)],  # and in `direct_submit`, which serves most of them
+    opt=PUBLIC,
 )
 async def submit_transaction(
     code: FromPath[str],
@@ -196,7 +198,12 @@ async def submit_transaction(
     return Response(body, status_code=201, headers=headers)
 
 
-@get("/api/v1/transactions/{reference:str}", tags=["transactions"], middleware=[rate_limited(Traffic.TRACKING)])
+@get(
+    "/api/v1/transactions/{reference:str}",
+    tags=["transactions"],
+    opt=PUBLIC,
+    middleware=[rate_limited(Traffic.TRACKING)],
+)
 async def track_transaction(
     reference: FromPath[str],
     tenant_db: NamedDependency[AsyncConnection],
@@ -211,7 +218,7 @@ async def track_transaction(
     return await tracked_view(tenant_db, offerings, services, found)
 
 
-@get("/api/v1/transactions/{reference:str}/payment-return", tags=["transactions"])
+@get("/api/v1/transactions/{reference:str}/payment-return", tags=["transactions"], opt=PUBLIC)
 async def payment_return(
     reference: FromPath[str],
     token: FromQuery[str],
@@ -245,7 +252,8 @@ async def payment_return(
     "/api/v1/transactions/{reference:str}/payment",
     tags=["transactions"],
     status_code=201,
-    middleware=[rate_limited(Traffic.TRACKING)],  # it looks a request up by reference and email too
+    opt=PUBLIC,
+    middleware=[rate_limited(Traffic.TRACKING)],
 )
 async def restart_payment(
     reference: FromPath[str],
@@ -291,6 +299,7 @@ async def restart_payment(
     status_code=201,
     request_max_body_size=MAX_UPLOAD_BYTES,
     middleware=[rate_limited(Traffic.UPLOADS)],
+    opt=PUBLIC,
 )
 async def upload_attachments(
     reference: FromPath[str],

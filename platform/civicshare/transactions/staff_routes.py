@@ -23,9 +23,10 @@ from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
 from civicshare.casework.teams import services_allowed
 from civicshare.catalogue.service import CouncilOfferings
-from civicshare.identity.guards import forbidden
+from civicshare.identity.authentication import forbidden
 from civicshare.identity.principal import Principal
 from civicshare.modules import UnknownService, WorkflowError
+from civicshare.policy import Permission, may_work_on, requires
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.attachments import list_attachments, stored_file
@@ -75,7 +76,7 @@ async def _request(connection: AsyncConnection, reference: str, staff: Principal
     if found is None:
         raise _not_found(reference)
     allowed = await services_allowed(connection, staff.subject)
-    if allowed is not None and found["service"] not in allowed:
+    if not may_work_on(allowed, found["service"]):
         raise forbidden("Your team does not work on this service, so you cannot open its requests.")
     return found
 
@@ -85,7 +86,7 @@ def staff_name(staff: Principal) -> str:
     return staff.name or staff.email or staff.subject
 
 
-@get("/api/v1/staff/transactions", tags=["staff"])
+@get("/api/v1/staff/transactions", tags=["staff"], opt=requires(Permission.VIEW_REQUESTS))
 async def work_queue(
     staff: NamedDependency[Principal],
     tenant_db: NamedDependency[AsyncConnection],
@@ -142,7 +143,7 @@ async def _in_full(
     )
 
 
-@get("/api/v1/staff/transactions/{reference:str}", tags=["staff"])
+@get("/api/v1/staff/transactions/{reference:str}", tags=["staff"], opt=requires(Permission.VIEW_REQUESTS))
 async def staff_transaction(
     reference: FromPath[str],
     request: Request[Any, Any, Any],
@@ -155,7 +156,12 @@ async def staff_transaction(
     return await _in_full(request, tenant_db, offerings, services, await _request(tenant_db, reference, staff))
 
 
-@post("/api/v1/staff/transactions/{reference:str}/status", tags=["staff"], status_code=200)
+@post(
+    "/api/v1/staff/transactions/{reference:str}/status",
+    tags=["staff"],
+    status_code=200,
+    opt=requires(Permission.CHANGE_REQUESTS),
+)
 async def move_transaction(
     reference: FromPath[str],
     data: JSONBody[StatusChangeRequest],
@@ -190,7 +196,11 @@ async def move_transaction(
     return await _in_full(request, tenant_db, offerings, services, await _request(tenant_db, reference, staff))
 
 
-@get("/api/v1/staff/transactions/{reference:str}/attachments/{attachment_id:int}", tags=["staff"])
+@get(
+    "/api/v1/staff/transactions/{reference:str}/attachments/{attachment_id:int}",
+    tags=["staff"],
+    opt=requires(Permission.VIEW_REQUESTS),
+)
 async def staff_attachment(
     reference: FromPath[str],
     attachment_id: FromPath[int],

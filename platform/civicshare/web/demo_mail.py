@@ -16,6 +16,7 @@ from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
 from civicshare.notifications.email.capture import CapturedMail, captured_mail, one_captured
 from civicshare.notifications.email.store import MessageRecord, messages_of
+from civicshare.policy import PUBLIC
 from civicshare.web.site import WebRequest
 
 DEMO_MAIL = "/demo-mail"
@@ -53,18 +54,18 @@ async def held_back(web: WebRequest, *, per_council: int = 20, most: int = 50) -
     return held[:most]
 
 
-@get(DEMO_MAIL)
+@get(DEMO_MAIL, opt=PUBLIC)
 async def demo_mail(web: NamedDependency[WebRequest]) -> Response[Any]:
     directory = _directory(web)
     return web.page("demo_mail.html", messages=captured_mail(directory), held=await held_back(web))
 
 
-@get(DEMO_MAIL + "/{mail_id:str}")
+@get(DEMO_MAIL + "/{mail_id:str}", opt=PUBLIC)
 async def demo_mail_message(web: NamedDependency[WebRequest], mail_id: FromPath[str]) -> Response[Any]:
     return web.page("demo_mail_message.html", message=_message(web, mail_id))
 
 
-@get(DEMO_MAIL + "/{mail_id:str}/html")
+@get(DEMO_MAIL + "/{mail_id:str}/html", opt=PUBLIC)
 async def demo_mail_html(web: NamedDependency[WebRequest], mail_id: FromPath[str]) -> Response[str]:
     """The HTML version as a mail reader shows it: sandboxed, no scripts, nothing fetched."""
     message = _message(web, mail_id)

@@ -17,6 +17,7 @@ from civicshare.db.engine import tenant_connection
 from civicshare.identity.routes import origin_of
 from civicshare.modules import check_step, fee_for
 from civicshare.payments import PaymentFailed, PaymentStatus
+from civicshare.policy import PUBLIC
 from civicshare.ratelimits.limits import Traffic, rate_limits_of
 from civicshare.ratelimits.middleware import rate_limited
 from civicshare.transactions.attachments import MAX_UPLOAD_BYTES, UploadedFile
@@ -78,7 +79,7 @@ def fee_text(pence: int) -> str:
     return f"£{pence / 100:,.2f}".replace(".00", "")
 
 
-@get("/services/{code:str}")
+@get("/services/{code:str}", opt=PUBLIC)
 async def start_page(web: NamedDependency[WebRequest], code: FromPath[str]) -> Response[Any]:
     offered = await _offered(web, code)
     first = offered.service.steps[0].code
@@ -128,7 +129,7 @@ CONTACT_QUESTION = Question(
 )
 
 
-@get("/services/{code:str}/{step_code:str}")
+@get("/services/{code:str}/{step_code:str}", opt=PUBLIC)
 async def step_form(
     web: NamedDependency[WebRequest], code: FromPath[str], step_code: FromPath[str], change: FromQuery[str] = ""
 ) -> Response[Any]:
@@ -145,7 +146,7 @@ async def step_form(
     return _step_page(web, offered, draft, step_code, questions, draft.typed, [], bool(change))
 
 
-@post("/services/{code:str}/{step_code:str}")
+@post("/services/{code:str}/{step_code:str}", opt=PUBLIC)
 async def step_answer(
     web: NamedDependency[WebRequest],
     csrf_checked: NamedDependency[None],
@@ -297,7 +298,7 @@ def _sent_here(web: WebRequest, code: str, reference: str) -> dict[str, Any]:
     return done
 
 
-@get("/services/{code:str}/payment-return/{reference:str}")
+@get("/services/{code:str}/payment-return/{reference:str}", opt=PUBLIC)
 async def payment_return(
     web: NamedDependency[WebRequest], code: FromPath[str], reference: FromPath[str]
 ) -> Response[Any]:
@@ -325,7 +326,7 @@ async def payment_return(
     )
 
 
-@post("/services/{code:str}/payment-retry/{reference:str}")
+@post("/services/{code:str}/payment-retry/{reference:str}", opt=PUBLIC)
 async def payment_retry(
     web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None], code: FromPath[str], reference: FromPath[str]
 ) -> Response[Any]:
@@ -340,6 +341,7 @@ async def payment_retry(
     "/services/{code:str}/photos/{reference:str}",
     request_max_body_size=MAX_UPLOAD_BYTES,
     middleware=[rate_limited(Traffic.UPLOADS)],
+    opt=PUBLIC,
 )
 async def add_photos_page(
     web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None], code: FromPath[str], reference: FromPath[str]

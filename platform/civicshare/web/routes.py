@@ -15,6 +15,7 @@ from civicshare.db.engine import tenant_connection
 from civicshare.identity.principal import Principal
 from civicshare.identity.provider import DEV_IDENTITY_PATH
 from civicshare.identity.routes import dev_identity_of, safe_next
+from civicshare.policy import PUBLIC
 from civicshare.ratelimits.limits import Traffic
 from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
@@ -45,7 +46,7 @@ async def provide_web(
 # -- home, search --------------------------------------------------------------------------------------
 
 
-@get("/")
+@get("/", opt=PUBLIC)
 async def home(web: NamedDependency[WebRequest]) -> Response[Any]:
     """A council's home page, or on the platform's own address the list of councils."""
     if web.tenant is None:
@@ -70,7 +71,7 @@ async def home(web: NamedDependency[WebRequest]) -> Response[Any]:
     )
 
 
-@get("/search")
+@get("/search", opt=PUBLIC)
 async def search_services(web: NamedDependency[WebRequest], q: FromQuery[str] = "") -> Response[Any]:
     query = q.strip()[:100]
     results = search(await web.site.catalogue.listings(web.council), query)
@@ -80,13 +81,13 @@ async def search_services(web: NamedDependency[WebRequest], q: FromQuery[str] = 
 # -- track a request -----------------------------------------------------------------------------------
 
 
-@get("/track")
+@get("/track", opt=PUBLIC)
 async def track_form(web: NamedDependency[WebRequest], reference: FromQuery[str] = "") -> Response[Any]:
     # The link in a resident's emails fills in their reference (`/track?reference=KNG-2026-000123`).
     return web.page("track.html", current="track", answers={"reference": reference.strip()[:32], "email": ""})
 
 
-@post("/track", middleware=[rate_limited(Traffic.TRACKING)])
+@post("/track", opt=PUBLIC, middleware=[rate_limited(Traffic.TRACKING)])
 async def track_lookup(web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None]) -> Response[Any]:
     fields = await web.form()
     answers = {"reference": fields.get("reference", "").strip(), "email": fields.get("email", "").strip()}
@@ -118,7 +119,7 @@ async def track_lookup(web: NamedDependency[WebRequest], csrf_checked: NamedDepe
 # -- my requests, and the dev identity's sign-in page in the council's colours ---------------------
 
 
-@get("/my-requests")
+@get("/my-requests", opt=PUBLIC)
 async def my_requests(web: NamedDependency[WebRequest]) -> Response[Any]:
     if web.resident is None:
         return web.redirect(f"/auth/sign-in?{urlencode({'next': '/my-requests'})}")
@@ -127,7 +128,7 @@ async def my_requests(web: NamedDependency[WebRequest]) -> Response[Any]:
     return web.page("my_requests.html", current="my-requests", requests=found)
 
 
-@get(f"{DEV_IDENTITY_PATH}/sign-in")
+@get(f"{DEV_IDENTITY_PATH}/sign-in", opt=PUBLIC)
 async def dev_sign_in_page(
     web: NamedDependency[WebRequest],
     services: NamedDependency[PlatformServices],
@@ -148,17 +149,17 @@ async def dev_sign_in_page(
 # -- information pages ---------------------------------------------------------------------------------
 
 
-@get("/accessibility")
+@get("/accessibility", opt=PUBLIC)
 async def accessibility(web: NamedDependency[WebRequest]) -> Response[Any]:
     return web.page("accessibility.html")
 
 
-@get("/cookies")
+@get("/cookies", opt=PUBLIC)
 async def cookies(web: NamedDependency[WebRequest]) -> Response[Any]:
     return web.page("cookies.html")
 
 
-@get("/privacy")
+@get("/privacy", opt=PUBLIC)
 async def privacy(web: NamedDependency[WebRequest]) -> Response[Any]:
     return web.page("privacy.html")
 
@@ -170,7 +171,7 @@ async def privacy(web: NamedDependency[WebRequest]) -> Response[Any]:
 # load on an error page too (a refused sign-in cookie is answered with a 401 page that needs its styles).
 
 
-@get(LOGO_URL)
+@get(LOGO_URL, opt=PUBLIC)
 async def council_logo(request: Request[Any, Any, State], tenant: NamedDependency[TenantContext]) -> Response[bytes]:
     """The council's logo: the one uploaded through the admin API, else the file its TOML names."""
     logo = await web_site(request.app.state).logos.logo(tenant)
@@ -187,7 +188,7 @@ async def council_logo(request: Request[Any, Any, State], tenant: NamedDependenc
     return Response(logo.body, media_type=logo.media_type, headers=headers)
 
 
-@get("/assets/{name:str}")
+@get("/assets/{name:str}", opt=PUBLIC)
 async def asset(request: Request[Any, Any, State], name: FromPath[str]) -> Response[bytes]:
     found = web_site(request.app.state).assets.files.get(name)
     if found is None:

@@ -21,6 +21,7 @@ from litestar.response import Redirect
 from civicshare.api.problems import Problem
 from civicshare.payments import PaymentProvider, SandboxOutcome, SandboxPaymentProvider, UnknownPayment
 from civicshare.payments.sandbox import SandboxPayment
+from civicshare.policy import PUBLIC
 from civicshare.web.flow_routes import fee_text
 from civicshare.web.site import FieldError, WebRequest
 
@@ -72,13 +73,13 @@ def _page(web: WebRequest, payment: SandboxPayment, card: str, errors: list[Fiel
     )
 
 
-@get(f"{SANDBOX_PAGES}/{{payment_id:str}}")
+@get(f"{SANDBOX_PAGES}/{{payment_id:str}}", opt=PUBLIC)
 async def sandbox_payment_page(web: NamedDependency[WebRequest], payment_id: FromPath[str]) -> Response[Any]:
     payment = _payment(web, _sandbox(web.site.services.payments), payment_id)
     return _page(web, payment, "", [], 200)
 
 
-@post(f"{SANDBOX_PAGES}/{{payment_id:str}}")
+@post(f"{SANDBOX_PAGES}/{{payment_id:str}}", opt=PUBLIC)
 async def sandbox_payment_choice(
     web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None], payment_id: FromPath[str]
 ) -> Response[Any]:

@@ -23,8 +23,8 @@ from litestar.response import Redirect
 from civicshare.api.problems import Problem
 from civicshare.api.scope import root_path
 from civicshare.edge.headers import csp_nonce
+from civicshare.identity.authentication import session_key
 from civicshare.identity.csrf import CSRF_FIELD
-from civicshare.identity.guards import session_key
 from civicshare.identity.principal import Principal
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext

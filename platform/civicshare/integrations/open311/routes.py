@@ -37,6 +37,7 @@ from civicshare.integrations.open311.service import (
     service_notice,
 )
 from civicshare.modules import fee_for
+from civicshare.policy import PUBLIC
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.hosts import public_origin
@@ -84,7 +85,7 @@ def _query(request: Request[Any, Any, State]) -> dict[str, Any]:
     return collect_params(request.query_params.multi_items())
 
 
-@get("/discovery.json")
+@get("/discovery.json", opt=PUBLIC)
 async def discovery(request: Request[Any, Any, State], tenant: NamedDependency[TenantContext]) -> Response[Any]:
     """Where this council's GeoReport v2 endpoint is and what it speaks."""
     url = f"{public_origin(request.scope)}{root_path(request.scope)}/open311/v2"
@@ -106,7 +107,7 @@ async def discovery(request: Request[Any, Any, State], tenant: NamedDependency[T
     )
 
 
-@get("/services.json")
+@get("/services.json", opt=PUBLIC)
 async def service_list(
     request: Request[Any, Any, State],
     tenant: NamedDependency[TenantContext],
@@ -122,7 +123,7 @@ async def service_list(
     return _json(entries)
 
 
-@get("/services/{name:str}")
+@get("/services/{name:str}", opt=PUBLIC)
 async def service_definition(
     name: FromPath[str],
     request: Request[Any, Any, State],
@@ -138,7 +139,7 @@ async def service_definition(
     return _json(council_definition(*found))
 
 
-@post("/requests.json", status_code=201)
+@post("/requests.json", status_code=201, opt=PUBLIC)
 async def create_request(
     request: Request[Any, Any, State],
     tenant: NamedDependency[TenantContext],
@@ -188,7 +189,7 @@ async def _requests(ids: list[str], tenant_db: AsyncConnection, services: Platfo
     return [as_georeport(row, services.registry) for row in found]
 
 
-@get("/requests.json")
+@get("/requests.json", opt=PUBLIC)
 async def request_list(
     request: Request[Any, Any, State],
     tenant: NamedDependency[TenantContext],
@@ -202,7 +203,7 @@ async def request_list(
     return _json(await _requests(requested_ids(str(raw) if raw is not None else None), tenant_db, services))
 
 
-@get("/requests/{name:str}")
+@get("/requests/{name:str}", opt=PUBLIC)
 async def request_by_id(
     name: FromPath[str],
     request: Request[Any, Any, State],

@@ -1,4 +1,6 @@
-"""Who is calling the system API: a system key of the council the request is addressed to.
+"""Who is calling the system API: a system key of the council the request is addressed to
+(`Credential.SYSTEM_KEY` for the access policy: a read key holds VIEW_REQUESTS, a write key also
+CHANGE_REQUESTS, at its own council, for its services).
 
 The key is looked up in that council's schema only (through the lookups pool, beside the request's own
 connection), so a key of another council is not found and gets the same 401 as a made-up one. A refused
@@ -12,12 +14,16 @@ import logging
 from collections.abc import AsyncIterator
 
 from litestar.di import NamedDependency
+from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.api.access import council_not_given
 from civicshare.api.problems import Problem
 from civicshare.api.scope import scope_header
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.guards import AnyRequest, forbidden
+from civicshare.identity.authentication import AnyRequest, forbidden
+from civicshare.policy import Access, Actor, Refusal, Role, admitted
+from civicshare.policy.declarations import AnyConnection
 from civicshare.services import PlatformServices
 from civicshare.systems.keys import (
     KEY_ID_LENGTH,
@@ -30,6 +36,7 @@ from civicshare.systems.keys import (
 )
 from civicshare.systems.rate import KeyRateLimiter
 from civicshare.tenancy.context import TenantContext
+from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
 
 log = logging.getLogger("civicshare.identity.refused")
 
@@ -62,7 +69,7 @@ def _refused(detail: str) -> Problem:
     )
 
 
-def _presented_key(request: AnyRequest) -> str | None:
+def _presented_key(request: AnyConnection) -> str | None:
     header = scope_header(request.scope, b"authorization")
     if not header:
         return None
@@ -70,9 +77,7 @@ def _presented_key(request: AnyRequest) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-async def provide_system_key(
-    request: AnyRequest, tenant: NamedDependency[TenantContext], services: NamedDependency[PlatformServices]
-) -> SystemKey:
+async def _verified_key(request: AnyConnection, tenant: TenantContext, services: PlatformServices) -> SystemKey:
     presented = _presented_key(request)
     if presented is None:
         raise _refused("Send one of this council's system keys as `Authorization: Bearer cs_sys_...`.")
@@ -89,6 +94,36 @@ async def provide_system_key(
     if refusal is not None:
         log.warning("refused a system key at council %s: %s", tenant.slug, refusal.reason)
         raise _refused(KNOWN_KEY_REFUSALS.get(refusal.reason, "This is not a system key of this council."))
+    return key
+
+
+_ROLE_OF_SCOPE = {KeyScope.READ: Role.SYSTEM_KEY_READ, KeyScope.WRITE: Role.SYSTEM_KEY_WRITE}
+
+
+class SystemKeyAuthenticator:
+    async def actor(self, connection: AnyConnection, handler: BaseRouteHandler, access: Access) -> Actor:
+        tenant: TenantContext | None = connection.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
+        if tenant is None:
+            raise council_not_given()
+        key = await _verified_key(connection, tenant, connection.app.state.services)
+        return Actor(
+            name=f"system key {key.key_id}",
+            roles=frozenset({_ROLE_OF_SCOPE[key.scope]}),
+            councils=frozenset({tenant.slug}),
+            credential=key,
+        )
+
+    async def refused(self, connection: AnyConnection, actor: Actor, refusal: Refusal) -> Exception:
+        key = actor.credential
+        assert isinstance(key, SystemKey)
+        tenant: TenantContext = connection.scope[TENANT_SCOPE_KEY]  # type: ignore[literal-required]
+        reason = "this key may only read requests" if key.scope is KeyScope.READ else refusal.detail
+        return await refuse(connection.app.state.services, tenant, key, reason)
+
+
+def provide_system_key(request: AnyRequest) -> SystemKey:
+    key = admitted(request).credential
+    assert isinstance(key, SystemKey), "system API routes are declared with by=Credential.SYSTEM_KEY"
     return key
 
 
@@ -111,11 +146,6 @@ async def refuse(
         await record_refusal(connection, key, reason, reference)
     log.warning("refused system key %s at council %s: %s", key.key_id, tenant.slug, reason)
     return forbidden(reason[0].upper() + reason[1:] + ".")
-
-
-async def require_write(services: PlatformServices, tenant: TenantContext, key: SystemKey) -> None:
-    if key.scope is not KeyScope.WRITE:
-        raise await refuse(services, tenant, key, "this key may only read requests")
 
 
 async def require_service(

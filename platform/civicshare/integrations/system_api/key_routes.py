@@ -18,6 +18,7 @@ from civicshare.casework.service import Officer
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.identity.principal import Principal
 from civicshare.integrations.system_api.schemas import SERVICES_MOST, CreatedSystemKey, NewSystemKeyIn, SystemKeyOut
+from civicshare.policy import Permission, requires
 from civicshare.systems.keys import KeyScope, SystemKey, council_keys, create_key, revoke_key
 from civicshare.transactions.staff_routes import staff_name
 from civicshare.transactions.views import validation_problem
@@ -43,7 +44,12 @@ def admin_officer(admin: Principal) -> Officer:
     return Officer(admin.subject, staff_name(admin))
 
 
-@get("/api/v1/staff/system-keys", tags=["system keys"], summary="List the council's system keys (never their secrets)")
+@get(
+    "/api/v1/staff/system-keys",
+    tags=["system keys"],
+    summary="List the council's system keys (never their secrets)",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
+)
 async def list_system_keys(
     council_admin: NamedDependency[Principal], tenant_db: NamedDependency[AsyncConnection]
 ) -> list[SystemKeyOut]:
@@ -51,7 +57,12 @@ async def list_system_keys(
     return [key_out(key, now) for key in await council_keys(tenant_db)]
 
 
-@post("/api/v1/staff/system-keys", tags=["system keys"], summary="Create a system key (its secret shown once)")
+@post(
+    "/api/v1/staff/system-keys",
+    tags=["system keys"],
+    summary="Create a system key (its secret shown once)",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
+)
 async def create_system_key(
     data: JSONBody[NewSystemKeyIn],
     council_admin: NamedDependency[Principal],
@@ -94,6 +105,7 @@ async def create_system_key(
     tags=["system keys"],
     status_code=200,
     summary="Revoke a system key (at once)",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
 )
 async def revoke_system_key(
     key_row_id: FromPath[int], council_admin: NamedDependency[Principal], tenant_db: NamedDependency[AsyncConnection]

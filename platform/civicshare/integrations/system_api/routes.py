@@ -25,7 +25,6 @@ from civicshare.integrations.system_api.access import (
     provide_system_db,
     provide_system_key,
     require_service,
-    require_write,
 )
 from civicshare.integrations.system_api.schemas import (
     AddedPublicUpdate,
@@ -38,6 +37,7 @@ from civicshare.integrations.system_api.schemas import (
     SystemRequestInFull,
 )
 from civicshare.modules import UnknownService, WorkflowError
+from civicshare.policy import Credential, Permission, requires
 from civicshare.services import PlatformServices
 from civicshare.systems import idempotency
 from civicshare.systems.changes import Position, changed_since, start_at
@@ -152,7 +152,11 @@ async def _answer(
     return Response(body, status_code=status_code)
 
 
-@get("/requests", summary="Requests changed since a time, oldest change first")
+@get(
+    "/requests",
+    summary="Requests changed since a time, oldest change first",
+    opt=requires(Permission.VIEW_REQUESTS, by=Credential.SYSTEM_KEY),
+)
 async def changed_requests(
     system_key: Key,
     system_db: SystemDb,
@@ -184,7 +188,11 @@ async def changed_requests(
     return ChangedRequests(items=items, next_cursor=page.next_position.encoded(), more=page.more)
 
 
-@get("/requests/{reference:str}", summary="Read one request")
+@get(
+    "/requests/{reference:str}",
+    summary="Read one request",
+    opt=requires(Permission.VIEW_REQUESTS, by=Credential.SYSTEM_KEY),
+)
 async def read_request(
     reference: FromPath[str],
     system_key: Key,
@@ -198,7 +206,12 @@ async def read_request(
     return await _in_full(system_db, offerings, services, row)
 
 
-@post("/requests/{reference:str}/status", status_code=200, summary="Move a request on")
+@post(
+    "/requests/{reference:str}/status",
+    status_code=200,
+    summary="Move a request on",
+    opt=requires(Permission.CHANGE_REQUESTS, by=Credential.SYSTEM_KEY),
+)
 async def move_request(
     reference: FromPath[str],
     data: JSONBody[StatusMove],
@@ -213,7 +226,6 @@ async def move_request(
     needs a `reason`; the resident reads it only with `reason_public`), optionally with the system's own
     reference for it.
     Send an `Idempotency-Key`: a repeat answers the same without moving it twice."""
-    await require_write(services, tenant, system_key)
     reference = normalise_reference(reference)
     replay = await _claim(system_db, system_key, idempotency_key, f"POST status {reference}", data)
     if replay is not None:
@@ -254,7 +266,11 @@ async def move_request(
     )
 
 
-@put("/requests/{reference:str}/external-reference", summary="Record the system's own reference for a request")
+@put(
+    "/requests/{reference:str}/external-reference",
+    summary="Record the system's own reference for a request",
+    opt=requires(Permission.CHANGE_REQUESTS, by=Credential.SYSTEM_KEY),
+)
 async def record_external_reference(
     reference: FromPath[str],
     data: JSONBody[ExternalReference],
@@ -266,7 +282,6 @@ async def record_external_reference(
 ) -> SystemRequestInFull:
     """Keep the system's own reference (a CRM case id) on the request, without moving it on; officers
     see it on the request. Sending the same again changes nothing."""
-    await require_write(services, tenant, system_key)
     external_reference = data.external_reference.strip()
     if not external_reference:
         raise validation_problem({"external_reference": "Enter the system's reference for the request"})
@@ -282,7 +297,12 @@ async def record_external_reference(
     return await _in_full(system_db, offerings, services, row)
 
 
-@post("/requests/{reference:str}/updates", status_code=201, summary="Add a public update the resident reads")
+@post(
+    "/requests/{reference:str}/updates",
+    status_code=201,
+    summary="Add a public update the resident reads",
+    opt=requires(Permission.CHANGE_REQUESTS, by=Credential.SYSTEM_KEY),
+)
 async def add_update(
     reference: FromPath[str],
     data: JSONBody[NewPublicUpdate],
@@ -294,7 +314,6 @@ async def add_update(
 ) -> Response[AddedPublicUpdate]:
     """Tell the resident something about their request (they read it when tracking it). Send an
     `Idempotency-Key`: a repeat answers the same without adding the update twice."""
-    await require_write(services, tenant, system_key)
     reference = normalise_reference(reference)
     replay = await _claim(system_db, system_key, idempotency_key, f"POST updates {reference}", data)
     if replay is not None:
@@ -315,7 +334,10 @@ async def add_update(
 system_router = Router(
     path="/api/v1/system",
     route_handlers=[changed_requests, read_request, move_request, record_external_reference, add_update],
-    dependencies={"system_key": Provide(provide_system_key), "system_db": Provide(provide_system_db)},
+    dependencies={
+        "system_key": Provide(provide_system_key, sync_to_thread=False),
+        "system_db": Provide(provide_system_db),
+    },
     tags=["system"],
     request_max_body_size=BODY_MOST,
 )

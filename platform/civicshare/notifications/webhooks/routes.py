@@ -46,6 +46,7 @@ from civicshare.notifications.webhooks.schemas import (
 from civicshare.notifications.webhooks.sender import WebhookSender
 from civicshare.notifications.webhooks.sending import Attempt
 from civicshare.notifications.webhooks.targets import TargetRefused
+from civicshare.policy import Permission, requires
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 
@@ -100,12 +101,22 @@ def _written_by_a_browser(request: Request[Any, Any, Any], services: PlatformSer
         raise Problem(403, "Form expired", "Send the page's CSRF token in the X-CSRF-Token header.", name="csrf-failed")
 
 
-@get("/api/v1/webhooks/endpoints", tags=_TAGS, summary="The council's webhook endpoints")
+@get(
+    "/api/v1/webhooks/endpoints",
+    tags=_TAGS,
+    summary="The council's webhook endpoints",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
+)
 async def list_endpoints(council_admin: Admin, tenant_db: Db) -> list[EndpointResource]:
     return [EndpointResource.of(endpoint) for endpoint in await endpoints.list_endpoints(tenant_db)]
 
 
-@post("/api/v1/webhooks/endpoints", tags=_TAGS, summary="Register an endpoint (its secret is shown this once)")
+@post(
+    "/api/v1/webhooks/endpoints",
+    tags=_TAGS,
+    summary="Register an endpoint (its secret is shown this once)",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
+)
 async def register_endpoint(
     request: Request[Any, Any, Any],
     council_admin: Admin,
@@ -127,7 +138,12 @@ async def register_endpoint(
     return EndpointWithSecret(**EndpointResource.of(endpoint).model_dump(), secret=secret)
 
 
-@get("/api/v1/webhooks/endpoints/{endpoint_id:str}", tags=_TAGS, summary="One endpoint")
+@get(
+    "/api/v1/webhooks/endpoints/{endpoint_id:str}",
+    tags=_TAGS,
+    summary="One endpoint",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
+)
 async def read_endpoint(
     council_admin: Admin, tenant: Tenant, tenant_db: Db, endpoint_id: EndpointId
 ) -> EndpointResource:
@@ -137,7 +153,12 @@ async def read_endpoint(
     return EndpointResource.of(found)
 
 
-@patch("/api/v1/webhooks/endpoints/{endpoint_id:str}", tags=_TAGS, summary="Change an endpoint")
+@patch(
+    "/api/v1/webhooks/endpoints/{endpoint_id:str}",
+    tags=_TAGS,
+    summary="Change an endpoint",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
+)
 async def change_endpoint(
     request: Request[Any, Any, Any],
     council_admin: Admin,
@@ -172,6 +193,7 @@ async def change_endpoint(
     tags=_TAGS,
     status_code=200,
     summary="Replace the signing secret (the new one is shown this once)",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
 )
 async def rotate_secret(
     request: Request[Any, Any, Any], council_admin: Admin, services: Services, tenant: Tenant, endpoint_id: EndpointId
@@ -189,7 +211,11 @@ async def rotate_secret(
 
 
 @post(
-    "/api/v1/webhooks/endpoints/{endpoint_id:str}/disable", tags=_TAGS, status_code=200, summary="Disable an endpoint"
+    "/api/v1/webhooks/endpoints/{endpoint_id:str}/disable",
+    tags=_TAGS,
+    status_code=200,
+    summary="Disable an endpoint",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
 )
 async def disable_endpoint(
     request: Request[Any, Any, Any],
@@ -208,7 +234,13 @@ async def disable_endpoint(
     return EndpointResource.of(changed)
 
 
-@post("/api/v1/webhooks/endpoints/{endpoint_id:str}/enable", tags=_TAGS, status_code=200, summary="Enable an endpoint")
+@post(
+    "/api/v1/webhooks/endpoints/{endpoint_id:str}/enable",
+    tags=_TAGS,
+    status_code=200,
+    summary="Enable an endpoint",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
+)
 async def enable_endpoint(
     request: Request[Any, Any, Any], council_admin: Admin, services: Services, tenant: Tenant, endpoint_id: EndpointId
 ) -> EndpointResource:
@@ -221,7 +253,12 @@ async def enable_endpoint(
     return EndpointResource.of(changed)
 
 
-@delete("/api/v1/webhooks/endpoints/{endpoint_id:str}", tags=_TAGS, summary="Remove an endpoint and its log")
+@delete(
+    "/api/v1/webhooks/endpoints/{endpoint_id:str}",
+    tags=_TAGS,
+    summary="Remove an endpoint and its log",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
+)
 async def remove_endpoint(
     request: Request[Any, Any, Any], council_admin: Admin, services: Services, tenant: Tenant, endpoint_id: EndpointId
 ) -> None:
@@ -232,7 +269,12 @@ async def remove_endpoint(
             raise endpoint_not_found(tenant)
 
 
-@get("/api/v1/webhooks/endpoints/{endpoint_id:str}/attempts", tags=_TAGS, summary="The endpoint's delivery log")
+@get(
+    "/api/v1/webhooks/endpoints/{endpoint_id:str}/attempts",
+    tags=_TAGS,
+    summary="The endpoint's delivery log",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
+)
 async def endpoint_attempts(
     council_admin: Admin,
     tenant: Tenant,
@@ -257,6 +299,7 @@ async def endpoint_attempts(
     tags=_TAGS,
     status_code=200,
     summary="Send an event to the endpoint again, now (same webhook-id)",
+    opt=requires(Permission.MANAGE_INTEGRATIONS),
 )
 async def redeliver(
     request: Request[Any, Any, Any],

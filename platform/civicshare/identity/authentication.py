@@ -1,16 +1,14 @@
-"""Who may do what: the principal of a request and the guards built on it, as Litestar dependencies.
-
-Register them once (the app factory does) and ask for them by name in a handler:
+"""Who is signing a request in: the principal of a request, as Litestar dependencies, and the
+authenticator the access policy (`civicshare.policy`) asks about people. What they may do is the
+policy's decision, declared on each route; these only say who they are.
 
 - ``principal: NamedDependency[Principal | None]``: whoever signed the request in (bearer JWT or browser
   session), None when anonymous. A bad bearer token or a tampered session cookie is refused (401),
   never treated as anonymous. A bearer value that is not a JWT is left alone (None), for API keys.
 - ``resident_principal: NamedDependency[Principal | None]``: the signed-in person acting as a resident
   (the one account works at every council), None when anonymous.
-- ``signed_in: NamedDependency[Principal]``: 401 when anonymous.
-- ``staff: NamedDependency[Principal]``: council staff (or admin) of the request's council; 401/403.
-- ``council_admin: NamedDependency[Principal]``: council-admin of the request's council; 401/403.
-- ``operator: NamedDependency[Principal]``: platform-operator (JWT); 401/403.
+- ``signed_in``, ``staff``, ``council_admin``, ``operator``: ``NamedDependency[Principal]``, the person
+  the app's guard admitted for the route's declared permission (the names only say who to expect).
 
 Every refusal is logged with the reason; the answer tells the client no more than it needs.
 """
@@ -22,6 +20,7 @@ import logging
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.handlers.base import BaseRouteHandler
 
 from civicshare.api.problems import Problem
 from civicshare.api.scope import scope_header
@@ -29,12 +28,14 @@ from civicshare.identity.principal import Principal
 from civicshare.identity.provider import Identity
 from civicshare.identity.sessions import SESSION_COOKIE, TamperedCookie, load_session
 from civicshare.identity.tokens import IdentityUnavailable, InvalidToken
+from civicshare.policy import Access, Actor, Refusal, admitted
+from civicshare.policy.declarations import AnyConnection
 from civicshare.services import PlatformServices
-from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
 
 log = logging.getLogger("civicshare.identity.refused")
 AnyRequest = Request[object, object, State]
+_PRINCIPAL_SCOPE_KEY = "civicshare.principal"
 
 
 def unauthorised(detail: str, *, error: str | None = None) -> Problem:
@@ -76,6 +77,16 @@ def _bearer(request: AnyRequest) -> str | None:
 
 
 async def provide_principal(request: AnyRequest, services: NamedDependency[PlatformServices]) -> Principal | None:
+    """Read once per request: the app's guard asks first, the handler's dependency gets the same answer."""
+    if _PRINCIPAL_SCOPE_KEY in request.scope:
+        known: Principal | None = request.scope[_PRINCIPAL_SCOPE_KEY]  # type: ignore[literal-required]
+        return known
+    principal = await _principal(request, services)
+    request.scope[_PRINCIPAL_SCOPE_KEY] = principal  # type: ignore[literal-required]
+    return principal
+
+
+async def _principal(request: AnyRequest, services: PlatformServices) -> Principal | None:
     token = _bearer(request)
     if token is not None:
         try:
@@ -105,39 +116,41 @@ async def provide_resident_principal(principal: NamedDependency[Principal | None
     return principal
 
 
-async def require_signed_in(principal: NamedDependency[Principal | None]) -> Principal:
-    if principal is None:
-        raise unauthorised("Sign in to use this service.")
+def provide_admitted_principal(request: AnyRequest) -> Principal:
+    """The signed-in person the app's guard let in (`staff`, `council_admin`, `signed_in`, `operator`)."""
+    principal = admitted(request).credential
+    if not isinstance(principal, Principal):
+        raise forbidden("This page is for people who sign in.")
     return principal
 
 
-async def require_staff(
-    principal: NamedDependency[Principal | None], tenant: NamedDependency[TenantContext]
-) -> Principal:
-    """Staff or admin of THIS council: a member of another council is refused, whatever their role."""
-    signed_in = await require_signed_in(principal)
-    if not signed_in.is_staff_of(tenant.slug):
-        log.warning("refused %s staff access to council %s", signed_in.subject, tenant.slug)
-        raise forbidden(f"You do not work for {tenant.name} on this platform.")
-    return signed_in
+# One provider per dependency name (the framework wants them distinct); the names say who to expect.
+def provide_signed_in(request: AnyRequest) -> Principal:
+    return provide_admitted_principal(request)
 
 
-async def require_council_admin(
-    principal: NamedDependency[Principal | None], tenant: NamedDependency[TenantContext]
-) -> Principal:
-    signed_in = await require_signed_in(principal)
-    if not signed_in.is_admin_of(tenant.slug):
-        log.warning("refused %s admin access to council %s", signed_in.subject, tenant.slug)
-        raise forbidden(f"You are not an administrator of {tenant.name}.")
-    return signed_in
+def provide_staff(request: AnyRequest) -> Principal:
+    return provide_admitted_principal(request)
 
 
-async def require_operator(principal: NamedDependency[Principal | None]) -> Principal:
-    signed_in = await require_signed_in(principal)
-    if not signed_in.is_operator:
-        log.warning("refused %s operator access", signed_in.subject)
-        raise forbidden("Only platform operators may do this.")
-    return signed_in
+def provide_council_admin(request: AnyRequest) -> Principal:
+    return provide_admitted_principal(request)
+
+
+def provide_operator(request: AnyRequest) -> Principal:
+    return provide_admitted_principal(request)
+
+
+class PersonAuthenticator:
+    """People: a bearer JWT or a browser session (`Credential.PERSON`)."""
+
+    async def actor(self, connection: AnyConnection, handler: BaseRouteHandler, access: Access) -> Actor | None:
+        services: PlatformServices = connection.app.state.services
+        principal = await provide_principal(connection, services)  # type: ignore[arg-type]
+        return principal.actor if principal is not None else None
+
+    async def refused(self, connection: AnyConnection, actor: Actor, refusal: Refusal) -> Exception:
+        return Problem(403, "Forbidden", refusal.detail, name=refusal.name)
 
 
 def session_key(services: PlatformServices) -> bytes:
