@@ -13,9 +13,8 @@ from typing import Self
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from civicshare.payments.govuk_pay import GOVUK_PAY_URL
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+GOVUK_PAY_URL = "https://publicapi.payments.service.gov.uk"  # GOV.UK Pay's public API, the live service
 DEMO_SECRET_KEY = "civicshare-demo-secret-key-not-for-production"  # noqa: S105 - the demo's known value
 
 

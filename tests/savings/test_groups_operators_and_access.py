@@ -12,8 +12,8 @@ import httpx
 import pytest
 from litestar import Request
 
-from civicshare.api.problems import Problem
 from civicshare.db.engine import Database
+from civicshare.http.problems import Problem
 from civicshare.savings.access import require_operator, require_staff
 from civicshare.services import PlatformServices
 from civicshare.settings import Mode, Settings

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.admin import audit
-from civicshare.admin.catalogue import FieldError, ModuleCatalogue
+from civicshare.catalogue.installed_modules import FieldError, ModuleCatalogue
 from civicshare.admin.errors import conflict, field_errors, invalid, not_found, wrong_state
 from civicshare.admin.principal import Operator
 from civicshare.admin.schemas import (
@@ -26,6 +26,7 @@ from civicshare.admin.schemas import (
 )
 from civicshare.admin.tables import council_exports, tenant_logos, tenant_offboarding
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER, tenant_metadata
+from civicshare.db.migrations.state import tenant_schema_state
 from civicshare.tenancy.context import TenantMode, TenantStatus
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import (
@@ -41,7 +42,6 @@ from civicshare.tenancy.tables import (
     service_groups,
     tenant_domains,
     tenant_modules,
-    tenant_schema_state,
     tenants,
 )
 from civicshare.transactions.tables import transactions

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 
 from civicshare.admin.errors import not_found
 from civicshare.db.engine import tenant_connection
-from civicshare.notifications.routes import (
+from civicshare.notifications.tables import event_deliveries
+from civicshare.services import PlatformServices
+from civicshare.staff.delivery_routes import (
     FailedDeliveryPage,
     Limit,
     Offset,
@@ -23,8 +25,6 @@ from civicshare.notifications.routes import (
     failed_page,
     retry,
 )
-from civicshare.notifications.tables import event_deliveries
-from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.records import load_tenant_context
 

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.admin import audit
-from civicshare.admin.catalogue import ModuleCatalogue, definition_problems
+from civicshare.catalogue.installed_modules import ModuleCatalogue, definition_problems
 from civicshare.admin.errors import field_errors, invalid, not_found
 from civicshare.admin.principal import Operator
 from civicshare.admin.schemas import GroupModuleResource, GroupResource

@@ -64,7 +64,7 @@ from civicshare.admin.schemas import (
 )
 from civicshare.admin.tables import audit_events, council_exports, operator_api_keys
 from civicshare.api.errors import _respond
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantMode, TenantStatus
 from civicshare.tenancy.definitions import DOMAIN_PATTERN, TenantDefinition

@@ -23,7 +23,7 @@ from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
 from civicshare.api.dependencies import provide_maybe_tenant, provide_services, provide_tenant
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 from civicshare.identity.guards import provide_principal
 from civicshare.identity.principal import Principal
 from civicshare.services import PlatformServices

@@ -61,7 +61,6 @@ from civicshare.savings.rollups import RollupRow
 from civicshare.savings.tables import (
     IMPORTED,
     baseline_mixes,
-    daily_rollups,
     monthly_contact_months,
     monthly_contact_rollups,
     offline_contact_counts,
@@ -70,10 +69,9 @@ from civicshare.savings.tables import (
 )
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.tables import tenants
-from civicshare.transactions.tables import transactions
+from civicshare.transactions.tables import UK_TIME_NAME, daily_rollups, transactions
 
-UK_TIME = ZoneInfo("Europe/London")
-UK_TIME_NAME = "Europe/London"
+UK_TIME = ZoneInfo(UK_TIME_NAME)
 # Unit costs written in a council's definition file without a start date apply from the beginning.
 FROM_THE_START = date(2000, 1, 1)
 

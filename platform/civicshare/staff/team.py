@@ -13,7 +13,6 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from civicshare.api.problems import Problem
 from civicshare.casework.service import record_action
 from civicshare.casework.teams import (
     NAME_MAX_LENGTH,
@@ -27,6 +26,7 @@ from civicshare.casework.teams import (
 )
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.identity.directory import StaffMember, UnknownCouncil
 from civicshare.identity.guards import forbidden, identity_of, identity_unavailable
 from civicshare.identity.principal import Role

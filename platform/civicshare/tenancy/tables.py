@@ -9,7 +9,6 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
-    Integer,
     String,
     Table,
     Text,
@@ -75,16 +74,4 @@ group_modules = Table(
     Column("module_code", String(63), primary_key=True),
     Column("settings", JSONB, nullable=False, server_default="{}"),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
-
-tenant_schema_state = Table(
-    "tenant_schema_state",
-    platform_metadata,
-    Column("tenant_id", BigInteger, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
-    Column("revision", String(64), nullable=True),
-    Column("outcome", String(16), nullable=False),
-    Column("detail", Text, nullable=True),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("outcome IN ('current', 'failed', 'migrating')", name="outcome"),
 )

@@ -4,14 +4,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
 from civicshare.catalogue.service import CouncilOfferings
-from civicshare.modules import DecisionIncomplete, UnknownService, UnknownStatus, Workflow, WorkflowError
-from civicshare.services import PlatformServices
+from civicshare.http.problems import Problem
+from civicshare.modules import (
+    DecisionIncomplete,
+    ModuleRegistry,
+    UnknownService,
+    UnknownStatus,
+    Workflow,
+    WorkflowError,
+)
 from civicshare.transactions.schemas import CouncilUpdate, Decision, PaymentState, StatusChange, TrackedTransaction
 from civicshare.transactions.service import status_history
 from civicshare.transactions.updates import public_updates_of
@@ -71,10 +77,17 @@ NOT_KNOWN_YET = (
 )
 
 
+class KnowsModules(Protocol):
+    """What showing a transaction needs of the platform: its module registry (`PlatformServices` has it)."""
+
+    @property
+    def registry(self) -> ModuleRegistry: ...
+
+
 class Wording:
     """Status words for a transaction's service at this council, even if the module was switched off."""
 
-    def __init__(self, offerings: CouncilOfferings, services: PlatformServices, service_code: str) -> None:
+    def __init__(self, offerings: CouncilOfferings, services: KnowsModules, service_code: str) -> None:
         self.offering = offerings.offering(service_code)
         self.workflow: Workflow | None = None
         self.title = service_code
@@ -97,7 +110,7 @@ class Wording:
 
 
 async def tracked_view(
-    connection: AsyncConnection, offerings: CouncilOfferings, services: PlatformServices, row: dict[str, Any]
+    connection: AsyncConnection, offerings: CouncilOfferings, services: KnowsModules, row: dict[str, Any]
 ) -> TrackedTransaction:
     """What a resident sees when they track a transaction: status in the council's words, history, decision."""
     wording = Wording(offerings, services, row["service"])

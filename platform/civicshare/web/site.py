@@ -20,9 +20,9 @@ from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie, State
 from litestar.response import Redirect
 
-from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
-from civicshare.identity.csrf import CSRF_FIELD
+from civicshare.api.csrf import CSRF_FIELD
+from civicshare.http.problems import Problem
+from civicshare.http.scope import root_path
 from civicshare.identity.guards import session_key
 from civicshare.identity.principal import Principal
 from civicshare.services import PlatformServices

@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
-from civicshare.api.scope import scope_header
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
+from civicshare.http.scope import scope_header
 from civicshare.identity.guards import AnyRequest, forbidden
 from civicshare.services import PlatformServices
 from civicshare.systems.keys import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from civicshare.admin.principal import Operator, OperatorScope
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 from civicshare.identity.tokens import IdentityUnavailable, InvalidToken, TokenValidator
 
 log = logging.getLogger(__name__)

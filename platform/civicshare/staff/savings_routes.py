@@ -32,8 +32,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.savings.access import (
     OperatorPrincipal,
     StaffPrincipal,

@@ -37,8 +37,8 @@ from litestar.utils.scope.state import ScopeState
 
 from civicshare.api.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
 from civicshare.api.inputs import MOST_NESTED, first_unacceptable
-from civicshare.api.scope import scope_header
-from civicshare.transactions.routes import submit_transaction
+from civicshare.api.transactions import submit_transaction
+from civicshare.http.scope import scope_header
 from civicshare.transactions.schemas import SubmitRequest
 
 _STRING_PARAMETER = re.compile(r"\{(?P<name>\w+):str\}")

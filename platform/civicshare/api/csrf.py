@@ -22,7 +22,7 @@ import secrets
 from litestar.di import NamedDependency
 from litestar.types import Message, Scope
 
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 from civicshare.identity.guards import AnyRequest, session_key
 from civicshare.identity.sessions import SESSION_COOKIE
 from civicshare.services import PlatformServices

@@ -19,10 +19,10 @@ from msgspec import Meta, Struct
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
 from civicshare.casework.teams import services_allowed
 from civicshare.catalogue.service import CouncilOfferings
+from civicshare.http.problems import Problem
+from civicshare.http.scope import root_path
 from civicshare.identity.guards import forbidden
 from civicshare.identity.principal import Principal
 from civicshare.modules import UnknownService, WorkflowError

@@ -24,8 +24,8 @@ from msgspec import Struct
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
+from civicshare.http.problems import Problem
+from civicshare.http.scope import root_path
 from civicshare.identity.guards import (
     AnyRequest,
     identity_of,
