@@ -31,6 +31,7 @@ from civicshare.api.dependencies import (
 )
 from civicshare.api.direct_submit import DirectSubmissions
 from civicshare.api.errors import EXCEPTION_HANDLERS
+from civicshare.api.failed_deliveries import STAFF_DELIVERY_ROUTES
 from civicshare.api.inputs import check_inputs
 from civicshare.api.openapi import documented_render_plugins
 from civicshare.api.transactions import (
@@ -64,7 +65,6 @@ from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
 from civicshare.staff import email_api as staff_email_api
 from civicshare.staff import webhook_routes
-from civicshare.staff.delivery_routes import STAFF_DELIVERY_ROUTES
 from civicshare.staff.routes import staff_router
 from civicshare.staff.savings_routes import savings_router
 from civicshare.staff.transaction_routes import STAFF_ROUTES

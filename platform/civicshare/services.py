@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from civicshare.catalogue.installed_modules import ModuleCatalogue, RegistryCatalogue
 from civicshare.admin.principal import BearerVerifier
+from civicshare.catalogue.installed_modules import ModuleCatalogue, RegistryCatalogue
 from civicshare.catalogue.service import OfferingsCache
 from civicshare.db.engine import Database
 from civicshare.identity.provider import Identity

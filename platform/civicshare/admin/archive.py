@@ -30,12 +30,12 @@ from civicshare.admin.councils import council_resource, route_to
 from civicshare.admin.errors import invalid
 from civicshare.admin.principal import Operator
 from civicshare.admin.schemas import ExportResource
-from civicshare.admin.tables import council_exports, tenant_logos
+from civicshare.admin.tables import council_exports
 from civicshare.db.metadata import tenant_metadata
 from civicshare.db.migrations import tenant_head, tenant_revision
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import TenantConflict, TenantNotFound, onboard_tenant
-from civicshare.tenancy.tables import tenants
+from civicshare.tenancy.tables import tenant_logos, tenants
 
 FORMAT = "civicshare-council-export/1"
 MANIFEST = "manifest.json"

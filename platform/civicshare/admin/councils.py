@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.admin import audit
-from civicshare.catalogue.installed_modules import FieldError, ModuleCatalogue
 from civicshare.admin.errors import conflict, field_errors, invalid, not_found, wrong_state
 from civicshare.admin.principal import Operator
 from civicshare.admin.schemas import (
@@ -24,7 +23,8 @@ from civicshare.admin.schemas import (
     OffboardingResource,
     TestDataPurged,
 )
-from civicshare.admin.tables import council_exports, tenant_logos, tenant_offboarding
+from civicshare.admin.tables import council_exports, tenant_offboarding
+from civicshare.catalogue.installed_modules import FieldError, ModuleCatalogue
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER, tenant_metadata
 from civicshare.db.migrations.state import tenant_schema_state
 from civicshare.tenancy.context import TenantMode, TenantStatus
@@ -41,6 +41,7 @@ from civicshare.tenancy.tables import (
     group_modules,
     service_groups,
     tenant_domains,
+    tenant_logos,
     tenant_modules,
     tenants,
 )

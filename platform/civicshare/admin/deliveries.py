@@ -12,10 +12,7 @@ from msgspec import Struct
 from sqlalchemy import func, select
 
 from civicshare.admin.errors import not_found
-from civicshare.db.engine import tenant_connection
-from civicshare.notifications.tables import event_deliveries
-from civicshare.services import PlatformServices
-from civicshare.staff.delivery_routes import (
+from civicshare.api.failed_deliveries import (
     FailedDeliveryPage,
     Limit,
     Offset,
@@ -25,6 +22,9 @@ from civicshare.staff.delivery_routes import (
     failed_page,
     retry,
 )
+from civicshare.db.engine import tenant_connection
+from civicshare.notifications.tables import event_deliveries
+from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.records import load_tenant_context
 

@@ -11,10 +11,10 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.admin import audit
-from civicshare.catalogue.installed_modules import ModuleCatalogue, definition_problems
 from civicshare.admin.errors import field_errors, invalid, not_found
 from civicshare.admin.principal import Operator
 from civicshare.admin.schemas import GroupModuleResource, GroupResource
+from civicshare.catalogue.installed_modules import ModuleCatalogue, definition_problems
 from civicshare.tenancy.definitions import GroupDefinition
 from civicshare.tenancy.service import apply_group
 from civicshare.tenancy.tables import group_modules, service_groups, tenants

@@ -8,8 +8,8 @@ import hashlib
 from civicshare.notifications.email.council_admins import email_council_admins
 from civicshare.notifications.email.residents import ResidentEmails
 from civicshare.notifications.events import EventSubscriber
-from civicshare.notifications.webhooks.subscriber import WebhookSubscriber
 from civicshare.notifications.services_port import NotifierServices
+from civicshare.notifications.webhooks.subscriber import WebhookSubscriber
 
 
 class EmailedAdminAlerts:

@@ -34,7 +34,7 @@ from civicshare.transactions.schemas import TrackedTransaction, TransactionSumma
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.status import change_status
 from civicshare.transactions.tables import transactions
-from civicshare.transactions.views import Wording, refused_move, tracked_view, validation_problem
+from civicshare.transactions.views import Wording, refused_move, staff_name, tracked_view, validation_problem
 
 QUEUE_LIMIT = 200
 
@@ -76,11 +76,6 @@ async def _request(connection: AsyncConnection, reference: str, staff: Principal
     if allowed is not None and found["service"] not in allowed:
         raise forbidden("Your team does not work on this service, so you cannot open its requests.")
     return found
-
-
-def staff_name(staff: Principal) -> str:
-    """Who decided, as the resident will read it."""
-    return staff.name or staff.email or staff.subject
 
 
 @get("/api/v1/staff/transactions", tags=["staff"])

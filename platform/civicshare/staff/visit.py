@@ -28,8 +28,8 @@ from civicshare.identity.guards import forbidden
 from civicshare.identity.principal import Principal
 from civicshare.savings.dashboard import DASHBOARD_FILTERS
 from civicshare.services import PlatformServices
-from civicshare.staff.transaction_routes import staff_name
 from civicshare.transactions.service import find_by_reference
+from civicshare.transactions.views import staff_name
 from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
 from civicshare.web.site import FieldError, WebRequest, WebSite
 

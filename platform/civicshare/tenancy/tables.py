@@ -9,6 +9,8 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -73,5 +75,17 @@ group_modules = Table(
     Column("group_id", BigInteger, ForeignKey("service_groups.id", ondelete="CASCADE"), primary_key=True),
     Column("module_code", String(63), primary_key=True),
     Column("settings", JSONB, nullable=False, server_default="{}"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# A council's logo uploaded through the admin API, shown by its website instead of the one in tenants/.
+tenant_logos = Table(
+    "tenant_logos",
+    platform_metadata,
+    Column("tenant_id", BigInteger, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("content_type", String(32), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

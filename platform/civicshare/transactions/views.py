@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.http.problems import Problem
+from civicshare.identity.principal import Principal
 from civicshare.modules import (
     DecisionIncomplete,
     ModuleRegistry,
@@ -21,6 +22,11 @@ from civicshare.modules import (
 from civicshare.transactions.schemas import CouncilUpdate, Decision, PaymentState, StatusChange, TrackedTransaction
 from civicshare.transactions.service import status_history
 from civicshare.transactions.updates import public_updates_of
+
+
+def staff_name(staff: Principal) -> str:
+    """Who decided, as the resident will read it."""
+    return staff.name or staff.email or staff.subject
 
 
 def validation_problem(errors: Mapping[str, str]) -> Problem:

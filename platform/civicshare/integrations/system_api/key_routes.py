@@ -18,9 +18,8 @@ from civicshare.catalogue.service import CouncilOfferings
 from civicshare.http.problems import Problem
 from civicshare.identity.principal import Principal
 from civicshare.integrations.system_api.schemas import SERVICES_MOST, CreatedSystemKey, NewSystemKeyIn, SystemKeyOut
-from civicshare.staff.transaction_routes import staff_name
 from civicshare.systems.keys import KeyScope, SystemKey, council_keys, create_key, revoke_key
-from civicshare.transactions.views import validation_problem
+from civicshare.transactions.views import staff_name, validation_problem
 
 
 def key_out(key: SystemKey, now: datetime | None = None) -> SystemKeyOut:
