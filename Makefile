@@ -15,7 +15,7 @@ help:
 	@echo "make demo   - set up, onboard the councils in tenants/, load demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   - set up, then run the whole test suite"
 	@echo "make assets - npm ci, then build the council websites' CSS and JS (GOV.UK Frontend) into web/static/dist"
-	@echo "make lint   - ruff and mypy"
+	@echo "make lint   - ruff, mypy and the import layers (lint-imports)"
 	@echo "make bench  - run the benchmarks in bench/ and print their tables"
 
 $(TOOLS)/bin/uv:
@@ -51,6 +51,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy platform tests bench
 	$(VENV)/bin/mypy $(foreach p,$(wildcard plugins/*/civicshare_*),-p $(notdir $(p)))
+	$(VENV)/bin/lint-imports
 
 bench: setup
 	$(VENV)/bin/python -m bench

@@ -18,28 +18,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp
 
 from civicshare import __version__
+from civicshare.admin.operator_tokens import OperatorTokenVerifier
 from civicshare.admin.operators import OperatorAuthenticator
 from civicshare.admin.routes import admin_router
+from civicshare.api import identity as identity_routes
 from civicshare.api.access import enforce_access
-from civicshare.api.dependencies import (
-    provide_maybe_tenant,
-    provide_offerings,
-    provide_services,
-    provide_tenant,
-    provide_tenant_db,
-)
-from civicshare.api.errors import EXCEPTION_HANDLERS
-from civicshare.api.inputs import check_inputs
-from civicshare.api.openapi import documented_render_plugins
-from civicshare.catalogue.routes import list_services, service_definition
-from civicshare.councils.routes import council
-from civicshare.db.engine import Database, open_database
-from civicshare.db.metadata import tenant_metadata
-from civicshare.edge.headers import SecurityHeaders
-from civicshare.edge.proxies import TrustedProxies
-from civicshare.health.routes import healthz, readyz
-from civicshare.identity import routes as identity_routes
-from civicshare.identity.authentication import (
+from civicshare.api.authentication import (
     PersonAuthenticator,
     provide_council_admin,
     provide_operator,
@@ -48,13 +32,38 @@ from civicshare.identity.authentication import (
     provide_signed_in,
     provide_staff,
 )
-from civicshare.identity.csrf import (
+from civicshare.api.catalogue import list_services, service_definition
+from civicshare.api.csrf import (
     before_send_cookies,
     provide_csrf_checked,
     provide_csrf_token,
     refuse_cross_site_cookie_writes,
 )
-from civicshare.identity.operator_tokens import OperatorTokenVerifier
+from civicshare.api.dependencies import (
+    provide_maybe_tenant,
+    provide_offerings,
+    provide_services,
+    provide_tenant,
+    provide_tenant_db,
+)
+from civicshare.api.direct_submit import DirectSubmissions
+from civicshare.api.errors import EXCEPTION_HANDLERS
+from civicshare.api.failed_deliveries import STAFF_DELIVERY_ROUTES
+from civicshare.api.inputs import check_inputs
+from civicshare.api.openapi import documented_render_plugins
+from civicshare.api.transactions import (
+    payment_return,
+    restart_payment,
+    submit_transaction,
+    track_transaction,
+    upload_attachments,
+)
+from civicshare.councils.routes import council
+from civicshare.db.engine import Database, open_database
+from civicshare.db.metadata import tenant_metadata
+from civicshare.edge.headers import SecurityHeaders
+from civicshare.edge.proxies import TrustedProxies
+from civicshare.health.routes import healthz, readyz
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.integrations.open311.routes import open311_router
 from civicshare.integrations.open311.service import GEOREPORT_ERRORS
@@ -62,30 +71,21 @@ from civicshare.integrations.system_api.access import SystemKeyAuthenticator
 from civicshare.integrations.system_api.key_routes import KEY_ROUTES
 from civicshare.integrations.system_api.routes import system_router
 from civicshare.modules import ModuleRegistry, installed_core_version
-from civicshare.notifications.routes import STAFF_DELIVERY_ROUTES
-from civicshare.notifications.webhooks import routes as webhook_routes
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.policy import AUTHENTICATORS_KEY, Credential
 from civicshare.ratelimits.limits import STATE_KEY as RATE_LIMITS_STATE_KEY
-from civicshare.savings.routes import savings_router
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
 from civicshare.staff import email_api as staff_email_api
+from civicshare.staff import webhook_routes
 from civicshare.staff.routes import staff_router
+from civicshare.staff.savings_routes import savings_router
+from civicshare.staff.transaction_routes import STAFF_ROUTES
 from civicshare.staff.visit import STATE_KEY as STAFF_STATE_KEY
 from civicshare.staff.visit import StaffPages
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.resolution import HostRules, TenantResolver
-from civicshare.transactions.direct_submit import DirectSubmissions
 from civicshare.transactions.reconciliation import reconcile_periodically
-from civicshare.transactions.routes import (
-    payment_return,
-    restart_payment,
-    submit_transaction,
-    track_transaction,
-    upload_attachments,
-)
-from civicshare.transactions.staff_routes import STAFF_ROUTES
 from civicshare.web.errors import ResolutionErrorPages, html_for_browsers
 from civicshare.web.routes import web_router
 from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
@@ -264,7 +264,7 @@ def create_app(
     proxies, council resolution, then the Litestar app.
 
     With `direct_submissions` (the default) the submit route's POSTs are served ahead of Litestar
-    (`civicshare.transactions.direct_submit`); without, Litestar serves every request, as the lane's
+    (`civicshare.api.direct_submit`); without, Litestar serves every request, as the lane's
     tests compare.
     """
     settings = settings or (services.settings if services else load_settings())

@@ -18,10 +18,10 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from civicshare.admin.commands import TENANT_COMMANDS, admin
-from civicshare.api.problems import Problem
 from civicshare.app import discover_modules
 from civicshare.db.engine import Database, open_database, tenant_connection
 from civicshare.db.migrations import TenantMigrationOutcome
+from civicshare.http.problems import Problem
 from civicshare.identity.announce import announce_councils
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.settings import Mode, Settings, SettingsError, load_settings
@@ -365,7 +365,7 @@ async def report_savings(
     from civicshare.app import build_services
     from civicshare.savings.csv_export import report_to_csv
     from civicshare.savings.reporting import council_savings
-    from civicshare.savings.routes import CSV_GROUPING, groupings, report_period
+    from civicshare.staff.savings_routes import CSV_GROUPING, groupings, report_period
 
     tenant = await _council(database, slug)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from civicshare.admin.catalogue import ModuleCatalogue, RegistryCatalogue
+from civicshare.catalogue.installed_modules import ModuleCatalogue, RegistryCatalogue
 from civicshare.catalogue.service import OfferingsCache
 from civicshare.db.engine import Database
 from civicshare.identity.provider import Identity

@@ -15,9 +15,8 @@ from typing import Annotated, Self
 from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from civicshare.payments.govuk_pay import GOVUK_PAY_URL
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+GOVUK_PAY_URL = "https://publicapi.payments.service.gov.uk"  # GOV.UK Pay's public API, the live service
 DEMO_SECRET_KEY = "civicshare-demo-secret-key-not-for-production"  # noqa: S105 - the demo's known value
 RATE_PATTERN = r"^\s*(off|[1-9][0-9]*\s*/\s*([1-9][0-9]*\s*)?(second|minute|hour|day)s?)\s*$"
 """A rate limit's setting: "30/minute", "600/10 minutes", "off" (civicshare.ratelimits.rates reads it)."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from civicshare.api.problems import Problem
+from civicshare.api.identity import dev_identity_of
 from civicshare.db.engine import Database
+from civicshare.http.problems import Problem
 from civicshare.identity.dev_identity import DEMO_PEOPLE, DevIdentity
 from civicshare.identity.principal import Role
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
-from civicshare.identity.routes import dev_identity_of
 from civicshare.settings import Mode, Settings
 from tests.support import host_for, record_transaction
 

@@ -43,7 +43,7 @@ PUBLIC_ROUTES = {
     "POST /services/{code:str}/payment-retry/{reference:str}",
     "POST /services/{code:str}/photos/{reference:str}",
     "GET /sandbox-payments/{payment_id:str}", "POST /sandbox-payments/{payment_id:str}",
-    # the resident API (tracking needs the reference and email address; see civicshare.transactions.routes)
+    # the resident API (tracking needs the reference and email address; see civicshare.api.transactions)
     "GET /api/v1/services", "GET /api/v1/services/{code:str}", "POST /api/v1/services/{code:str}/transactions",
     "GET /api/v1/transactions/{reference:str}", "GET /api/v1/transactions/{reference:str}/payment-return",
     "POST /api/v1/transactions/{reference:str}/payment", "POST /api/v1/transactions/{reference:str}/attachments",

@@ -13,7 +13,8 @@ from civicshare.db.engine import Database
 from civicshare.db.migrations import migrate_tenants, tenant_head, tenant_revision
 from civicshare.db.migrations.fleet import TenantToMigrate
 from civicshare.db.migrations.runner import TENANT_STREAM, upgrade_tenant_schema
-from civicshare.tenancy.tables import tenant_schema_state, tenants
+from civicshare.db.migrations.state import tenant_schema_state
+from civicshare.tenancy.tables import tenants
 from tests.conftest import CouncilFactory
 
 ADD_COLUMN_MIGRATION = """

@@ -18,6 +18,7 @@ from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 from litestar.routes import HTTPRoute
 
+from civicshare.api.direct_submit import DirectSubmissions
 from civicshare.app import build_services, create_app
 from civicshare.db.engine import Database, make_engine
 from civicshare.ratelimits.gcra import GcraTable
@@ -27,7 +28,6 @@ from civicshare.ratelimits.rates import Rate
 from civicshare.settings import Settings, SettingsError, load_settings
 from civicshare.tenancy.resolution import TenantResolver
 from civicshare.tenancy.service import onboard_tenant
-from civicshare.transactions.direct_submit import DirectSubmissions
 from tests.support import council_definition, host_for
 
 LOW_LIMITS = {

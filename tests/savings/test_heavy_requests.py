@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-import civicshare.savings.routes as savings_routes
+import civicshare.staff.savings_routes as savings_routes
 from civicshare.savings.channels import Channel
 from civicshare.savings.demo_data import DEMO_SERVICES
 from civicshare.savings.offline_import import OfflineImport, parse_offline_contacts

@@ -31,8 +31,9 @@ from civicshare.savings.service import (
     store_offline_import,
 )
 from civicshare.savings.service_flags import CatalogueServiceFlags, resolve_flags
-from civicshare.savings.tables import daily_rollups, monthly_contact_months, offline_contact_counts
+from civicshare.savings.tables import monthly_contact_months, offline_contact_counts
 from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.tables import daily_rollups
 from tests.savings.conftest import LiveCouncilFactory
 
 SERVICES = ("report-pothole", "pay-council-tax", "missed-bin")

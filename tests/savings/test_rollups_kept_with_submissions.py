@@ -29,10 +29,10 @@ from civicshare.savings.service import (
     uk_day,
 )
 from civicshare.savings.service_flags import CatalogueServiceFlags
-from civicshare.savings.tables import daily_rollups, offline_contact_counts
+from civicshare.savings.tables import offline_contact_counts
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.service import NewTransaction, create_transaction
-from civicshare.transactions.tables import transactions
+from civicshare.transactions.tables import daily_rollups, transactions
 from tests.conftest import CouncilFactory
 from tests.savings.conftest import LiveCouncilFactory
 from tests.support import tenant_context_for

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from civicshare.cli import main
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.savings.service import check_rollups
-from civicshare.savings.tables import daily_rollups
+from civicshare.transactions.tables import daily_rollups
 from tests.savings.conftest import LiveCouncilFactory, record_contacts
 
 

@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from civicshare.db.engine import Database, tenant_connection
-from civicshare.savings.tables import daily_rollups
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.batching import TransactionWriter
 from civicshare.transactions.service import DuplicateSubmission, NewTransaction
-from civicshare.transactions.tables import transaction_events, transactions
+from civicshare.transactions.tables import daily_rollups, transaction_events, transactions
 from tests.conftest import CouncilFactory
 from tests.support import tenant_context_for
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from civicshare.api.direct_submit import DirectSubmissions
 from civicshare.app import build_services, create_app
 from civicshare.db.engine import Database, make_engine
 from civicshare.edge.headers import SecurityHeaders
@@ -19,7 +20,6 @@ from civicshare.edge.proxies import TrustedProxies
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
 from civicshare.tenancy.resolution import TenantResolver
-from civicshare.transactions.direct_submit import DirectSubmissions
 from tests.modules_e2e.conftest import Councils, answers_for
 from tests.support import host_for
 

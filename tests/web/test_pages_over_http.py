@@ -8,11 +8,10 @@ import re
 import httpx
 from sqlalchemy import delete, insert, select, text
 
-from civicshare.admin.tables import tenant_logos
 from civicshare.db.engine import Database
 from civicshare.tenancy.context import TenantStatus
 from civicshare.tenancy.service import change_status
-from civicshare.tenancy.tables import tenants
+from civicshare.tenancy.tables import tenant_logos, tenants
 from civicshare.web.flow_state import COOKIE_NAME
 from tests.conftest import CouncilFactory
 from tests.support import host_for, record_transaction

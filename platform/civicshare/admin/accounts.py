@@ -12,7 +12,7 @@ from civicshare.admin import audit
 from civicshare.admin.errors import invalid, not_found
 from civicshare.admin.operators import CHANGES
 from civicshare.admin.schemas import Wire
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 from civicshare.identity.sessions import end_sessions_of
 from civicshare.identity.tokens import IdentityUnavailable
 from civicshare.policy.operators import Operator

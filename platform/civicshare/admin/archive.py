@@ -30,14 +30,14 @@ from civicshare.admin.branding import recognise_logo
 from civicshare.admin.councils import council_resource, route_to
 from civicshare.admin.errors import invalid
 from civicshare.admin.schemas import ExportResource
-from civicshare.admin.tables import council_exports, tenant_logos
-from civicshare.api.problems import Problem
+from civicshare.admin.tables import council_exports
 from civicshare.db.metadata import tenant_metadata
 from civicshare.db.migrations import tenant_head, tenant_revision
+from civicshare.http.problems import Problem
 from civicshare.policy.operators import Operator
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import TenantConflict, TenantNotFound, onboard_tenant
-from civicshare.tenancy.tables import tenants
+from civicshare.tenancy.tables import tenant_logos, tenants
 
 FORMAT = "civicshare-council-export/1"
 MANIFEST = "manifest.json"

@@ -15,10 +15,9 @@ from civicshare.admin import audit
 from civicshare.admin.councils import council_resource
 from civicshare.admin.errors import invalid
 from civicshare.admin.svg_logos import ActiveSvg, NotSvg, sanitise_svg
-from civicshare.admin.tables import tenant_logos
 from civicshare.policy.operators import Operator
 from civicshare.tenancy.files import LOGO_MAX_BYTES
-from civicshare.tenancy.tables import tenants
+from civicshare.tenancy.tables import tenant_logos, tenants
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -91,14 +90,3 @@ async def remove_logo(connection: AsyncConnection, operator: Operator, slug: str
     await connection.execute(delete(tenant_logos).where(tenant_logos.c.tenant_id == tenant_id))
     await audit.record(connection, operator, "council.logo_removed", council=slug, before=before, after=None)
     return True
-
-
-async def council_logo(connection: AsyncConnection, tenant_id: int) -> Logo | None:
-    row = (
-        await connection.execute(
-            select(tenant_logos.c.content_type, tenant_logos.c.content, tenant_logos.c.sha256).where(
-                tenant_logos.c.tenant_id == tenant_id
-            )
-        )
-    ).one_or_none()
-    return Logo(row.content_type, row.content, row.sha256) if row is not None else None

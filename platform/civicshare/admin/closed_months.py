@@ -21,8 +21,8 @@ from civicshare.admin import audit
 from civicshare.admin.errors import invalid, not_found
 from civicshare.admin.operators import CHANGES, READS
 from civicshare.admin.schemas import Wire
-from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.policy.operators import Operator
 from civicshare.savings.closing import MonthError, closable, close_in_group, group_of, parse_month, reopen_in_group
 from civicshare.savings.periods import ClosedMonthError, closed_month_list, month_history, refuse_unit_cost_change

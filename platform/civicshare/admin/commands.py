@@ -14,8 +14,8 @@ from sqlalchemy import select
 from civicshare.admin import archive, audit, councils, keys, offboarding
 from civicshare.admin.schemas import ApiKeyResource
 from civicshare.admin.tables import council_exports
-from civicshare.api.problems import Problem
 from civicshare.db.engine import Database, open_database
+from civicshare.http.problems import Problem
 from civicshare.identity.announce import announce_councils
 from civicshare.policy.operators import COMMAND_LINE, OperatorScope
 from civicshare.settings import Settings

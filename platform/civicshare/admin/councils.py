@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.admin import audit
-from civicshare.admin.catalogue import FieldError, ModuleCatalogue
 from civicshare.admin.errors import conflict, field_errors, invalid, not_found, wrong_state
 from civicshare.admin.schemas import (
     BrandingResource,
@@ -23,8 +22,10 @@ from civicshare.admin.schemas import (
     OffboardingResource,
     TestDataPurged,
 )
-from civicshare.admin.tables import council_exports, tenant_logos, tenant_offboarding
+from civicshare.admin.tables import council_exports, tenant_offboarding
+from civicshare.catalogue.installed_modules import FieldError, ModuleCatalogue
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER, tenant_metadata
+from civicshare.db.migrations.state import tenant_schema_state
 from civicshare.identity.sessions import end_sessions_at
 from civicshare.policy.operators import Operator
 from civicshare.tenancy.context import TenantMode, TenantStatus
@@ -41,8 +42,8 @@ from civicshare.tenancy.tables import (
     group_modules,
     service_groups,
     tenant_domains,
+    tenant_logos,
     tenant_modules,
-    tenant_schema_state,
     tenants,
 )
 from civicshare.transactions.tables import transactions

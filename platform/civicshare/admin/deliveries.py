@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 
 from civicshare.admin.errors import not_found
 from civicshare.admin.operators import CHANGES, READS
-from civicshare.db.engine import tenant_connection
-from civicshare.notifications.routes import (
+from civicshare.api.failed_deliveries import (
     FailedDeliveryPage,
     Limit,
     Offset,
@@ -24,6 +23,7 @@ from civicshare.notifications.routes import (
     failed_page,
     retry,
 )
+from civicshare.db.engine import tenant_connection
 from civicshare.notifications.tables import event_deliveries
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext

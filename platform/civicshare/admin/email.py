@@ -8,8 +8,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from civicshare.admin.operators import CHANGES, READS
-from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.notifications.email import store
 from civicshare.notifications.email.operations import (
     Limit,

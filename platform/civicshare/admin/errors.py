@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 
 FieldErrors = Iterable[tuple[str, str]]
 

@@ -22,8 +22,8 @@ from civicshare.admin.councils import council_resource
 from civicshare.admin.errors import not_found
 from civicshare.admin.schemas import ExportJobResource, ExportResource
 from civicshare.admin.tables import council_export_jobs, council_exports
-from civicshare.api.problems import Problem
 from civicshare.db.job_queue import EXPORTS_QUEUE, defer_in_transaction
+from civicshare.http.problems import Problem
 from civicshare.policy.operators import Operator, OperatorScope
 
 logger = logging.getLogger(__name__)

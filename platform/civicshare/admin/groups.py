@@ -11,9 +11,9 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.admin import audit
-from civicshare.admin.catalogue import ModuleCatalogue, definition_problems
 from civicshare.admin.errors import field_errors, invalid, not_found
 from civicshare.admin.schemas import GroupModuleResource, GroupResource
+from civicshare.catalogue.installed_modules import ModuleCatalogue, definition_problems
 from civicshare.policy.operators import Operator
 from civicshare.tenancy.definitions import GroupDefinition
 from civicshare.tenancy.service import apply_group

@@ -16,7 +16,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from civicshare.admin.errors import unauthenticated
 from civicshare.admin.keys import looks_like_key, verify_key
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 from civicshare.policy import Access, Actor, Credential, Permission, Refusal, admitted, requires
 from civicshare.policy.operators import Operator
 from civicshare.services import PlatformServices

@@ -65,8 +65,8 @@ from civicshare.admin.schemas import (
 )
 from civicshare.admin.tables import audit_events, council_exports, operator_api_keys
 from civicshare.api.errors import _respond
-from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.policy.operators import Operator, OperatorScope
 from civicshare.ratelimits.limits import Traffic
 from civicshare.ratelimits.middleware import rate_limited

@@ -8,8 +8,6 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
-    Integer,
-    LargeBinary,
     String,
     Table,
     Text,
@@ -99,15 +97,4 @@ tenant_offboarding = Table(
     Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("purge_after", DateTime(timezone=True), nullable=False),
     Column("started_by", Text, nullable=False),
-)
-
-tenant_logos = Table(
-    "tenant_logos",
-    platform_metadata,
-    Column("tenant_id", BigInteger, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
-    Column("content_type", String(32), nullable=False),
-    Column("content", LargeBinary, nullable=False),
-    Column("size_bytes", Integer, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -7,7 +7,7 @@ import logging
 
 from litestar.handlers.base import BaseRouteHandler
 
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 from civicshare.policy import (
     ACTOR_SCOPE_KEY,
     AUTHENTICATORS_KEY,

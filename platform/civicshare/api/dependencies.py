@@ -9,9 +9,9 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.resolution import TENANT_SCOPE_KEY

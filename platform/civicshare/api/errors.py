@@ -9,8 +9,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from civicshare.api.problems import PROBLEM_JSON, Problem
 from civicshare.db.outage import outage_problem
+from civicshare.http.problems import PROBLEM_JSON, Problem
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from litestar.params import HeaderParameter
 
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 
 HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH = 255

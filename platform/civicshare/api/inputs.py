@@ -25,7 +25,7 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import SerializationException
 
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 
 MOST_NESTED = 32
 LARGEST_ID = 2**63 - 1  # PostgreSQL's bigint; ids are never negative

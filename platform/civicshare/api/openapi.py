@@ -16,7 +16,7 @@ from typing import Any
 from litestar import Request
 from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin, ScalarRenderPlugin
 
-from civicshare.api.problems import PROBLEM_JSON
+from civicshare.http.problems import PROBLEM_JSON
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",

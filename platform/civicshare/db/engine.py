@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import msgspec
 from sqlalchemy import event
@@ -17,7 +18,14 @@ from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.db.outage import is_database_outage
 from civicshare.db.pool import FairAsyncQueuePool
 from civicshare.settings import Settings
-from civicshare.tenancy.context import TenantContext
+
+
+class CouncilSchema(Protocol):
+    """What a tenant connection needs of a council: the schema its tables live in. The council's
+    `TenantContext` (civicshare.tenancy, a layer above) is what every caller passes."""
+
+    @property
+    def schema(self) -> str: ...
 
 
 def _json_text(value: object) -> str:
@@ -102,7 +110,7 @@ def open_database(settings: Settings) -> Database:
 
 
 @asynccontextmanager
-async def tenant_connection(engine: AsyncEngine, tenant: TenantContext) -> AsyncIterator[AsyncConnection]:
+async def tenant_connection(engine: AsyncEngine, tenant: CouncilSchema) -> AsyncIterator[AsyncConnection]:
     """A connection in a transaction whose tenant tables all point at this council's schema."""
     async with engine.begin() as connection:
         await connection.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema})

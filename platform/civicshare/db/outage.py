@@ -28,7 +28,7 @@ from asyncpg.exceptions import (  # type: ignore[import-untyped]
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 
 RETRY_AFTER_SECONDS = 5
 

@@ -9,8 +9,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from civicshare.db.migrations import platform_head, platform_revision, tenant_head
+from civicshare.db.migrations.state import tenant_schema_state
 from civicshare.db.outage import is_database_outage
-from civicshare.tenancy.tables import tenant_schema_state, tenants
+from civicshare.tenancy.tables import tenants
 
 
 @dataclass

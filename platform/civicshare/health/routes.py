@@ -5,9 +5,9 @@ from typing import Any
 from litestar import Response, get
 from litestar.di import NamedDependency
 
-from civicshare.api.problems import PROBLEM_JSON, Problem
 from civicshare.db.embedded import restarting_note
 from civicshare.health.checks import check_readiness
+from civicshare.http.problems import PROBLEM_JSON, Problem
 from civicshare.policy import PUBLIC
 from civicshare.services import PlatformServices
 

@@ -5,10 +5,11 @@ What other parts use:
 - ``principal.Principal``: subject, email, name, roles (``Role``), councils {slug: organization id},
   ``via`` (bearer, session, api-key); ``actor``, the person as the access policy (``civicshare.policy``)
   sees them: what they may do where is the policy's decision alone.
-- Dependencies registered by the app factory (see ``authentication`` and ``csrf``): ``principal``,
-  ``resident_principal``, ``signed_in``, ``staff``, ``council_admin``, ``operator`` (the person the
-  policy's guard admitted for the route's declared permission), ``csrf_token``, ``csrf_checked``.
-- ``authentication.PersonAuthenticator``: who a person is, for the policy's guard (``Credential.PERSON``).
+- Registered by the app factory from the interface layer (``civicshare.api.authentication`` and
+  ``civicshare.api.csrf``): the dependencies ``principal``, ``resident_principal``, ``signed_in``,
+  ``staff``, ``council_admin``, ``operator`` (the person the policy's guard admitted for the route's
+  declared permission), ``csrf_token``, ``csrf_checked``, and ``PersonAuthenticator`` (who a person is,
+  for the policy's guard, ``Credential.PERSON``).
 - ``directory.IdentityDirectory``: the port (Keycloak in ``keycloak_directory``, demo in
   ``dev_identity``), chosen in ``provider.build_identity`` by ``settings.identity_provider``;
   ``directory.IdentityLifecycleHook`` keeps organizations in step with councils

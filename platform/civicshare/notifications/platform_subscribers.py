@@ -8,15 +8,15 @@ import hashlib
 from civicshare.notifications.email.council_admins import email_council_admins
 from civicshare.notifications.email.residents import ResidentEmails
 from civicshare.notifications.events import EventSubscriber
+from civicshare.notifications.services_port import NotifierServices
 from civicshare.notifications.webhooks.subscriber import WebhookSubscriber
-from civicshare.services import PlatformServices
 
 
 class EmailedAdminAlerts:
     """A webhook endpoint's trouble, emailed to its council's administrators once per distinct message
     (a retried job sends nothing new)."""
 
-    def __init__(self, services: PlatformServices) -> None:
+    def __init__(self, services: NotifierServices) -> None:
         self.services = services
 
     async def __call__(self, council: str, subject: str, body: str) -> None:
@@ -26,7 +26,7 @@ class EmailedAdminAlerts:
         )
 
 
-def platform_subscribers(services: PlatformServices) -> list[EventSubscriber]:
+def platform_subscribers(services: NotifierServices) -> list[EventSubscriber]:
     webhooks = WebhookSubscriber.for_platform(
         services.settings, services.database.engine, services.directory, alerts=EmailedAdminAlerts(services)
     )

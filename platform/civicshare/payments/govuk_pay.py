@@ -12,8 +12,9 @@ from typing import Any
 import httpx
 
 from civicshare.payments.port import PaymentFailed, PaymentSession, PaymentStatus, UnknownPayment
+from civicshare.settings import GOVUK_PAY_URL
 
-GOVUK_PAY_URL = "https://publicapi.payments.service.gov.uk"
+__all__ = ["GOVUK_PAY_URL", "GovUkPayProvider"]
 
 # GOV.UK Pay's `state.code` for failed payments.
 _DECLINED = "P0010"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 from civicshare.ratelimits.addresses import client_address, client_network
 from civicshare.ratelimits.gcra import GcraTable
 from civicshare.ratelimits.rates import Rate, parse_rate

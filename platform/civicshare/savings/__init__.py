@@ -9,7 +9,8 @@ typed results back that serialise to JSON. The storage and interface modules are
 - ``money``: penny rounding and largest-remainder apportionment
 - ``costs``: unit costs per channel, effective-dated overrides per council and per service
 - ``baseline``: the channel mix a council had before the platform
-- ``rollups``: daily counts per service and channel, rebuilt from raw records
+- ``rollups``: daily counts per service and channel (the table is ``transactions.tables.daily_rollups``),
+  rebuilt from raw records
 - ``offline_import``: offline contact counts from a CSV file, checked row by row
 - ``period``, ``figures``, ``report``, ``avoided_contacts``: a council's savings report
 - ``groups``: a shared-service group, with the shared platform cost apportioned
@@ -19,7 +20,7 @@ typed results back that serialise to JSON. The storage and interface modules are
 
 In the database and on the web (each council's data in its own schema):
 
-- ``tables``: daily rollups, offline contact counts and imports, unit-cost overrides, baseline mixes, and
+- ``tables``: offline contact counts and imports, unit-cost overrides, baseline mixes, and
   the monthly cache of closed months' contacts that reports read instead of those months' daily rows
 - ``service``: ``record_contact`` (a direct count; submissions count theirs inside their own INSERT),
   rollup checks and rebuilds, offline imports, unit costs, baselines; ``contact_rollups`` (what reports
@@ -29,7 +30,8 @@ In the database and on the web (each council's data in its own schema):
   (``ClosedMonthError``), closing and reopening; ``closing``: the same for every member of a group
 - ``service_flags``: where reports get each service's flags (``PlatformServices.service_flags``)
 - ``reporting``: load a council's, a group's or every council's inputs and build their reports
-- ``routes``, ``schemas``: the staff API on a council's address and the operators' pages under /ops
+- ``schemas``: what the staff API (``civicshare.staff.savings_routes``, on a council's address, and the
+  operators' pages under /ops) sends and takes
 - ``charts``, ``dashboard``, ``templates/``: the HTML dashboard with server-rendered SVG charts
 - ``demo_loader``: ``load_demo_data`` for ``civicshare demo-data load`` and ``make demo``
 """

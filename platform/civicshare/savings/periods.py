@@ -36,9 +36,9 @@ from civicshare.savings.costs import UnitCostSchedule
 from civicshare.savings.tables import (
     closed_month_history,
     closed_months,
-    daily_rollups,
     offline_contact_counts,
 )
+from civicshare.transactions.tables import daily_rollups
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

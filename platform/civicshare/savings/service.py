@@ -68,7 +68,6 @@ from civicshare.savings.rollups import RollupRow
 from civicshare.savings.tables import (
     IMPORTED,
     baseline_mixes,
-    daily_rollups,
     monthly_contact_months,
     monthly_contact_rollups,
     offline_contact_counts,
@@ -78,12 +77,11 @@ from civicshare.savings.tables import (
 from civicshare.savings.tables import closed_months as signed_off_months
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.tables import tenants
-from civicshare.transactions.tables import transactions
+from civicshare.transactions.tables import UK_TIME_NAME, daily_rollups, transactions
 
-UK_TIME = ZoneInfo("Europe/London")
+UK_TIME = ZoneInfo(UK_TIME_NAME)
 # Channels by their stored name: a dict lookup per report row instead of an Enum call.
 _CHANNEL = {channel.value: channel for channel in Channel}
-UK_TIME_NAME = "Europe/London"
 # Unit costs written in a council's definition file without a start date apply from the beginning.
 FROM_THE_START = date(2000, 1, 1)
 

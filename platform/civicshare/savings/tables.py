@@ -1,9 +1,7 @@
 """Tenant tables for savings, in each council's own schema (declared against the placeholder schema).
 
-- ``daily_rollups``: platform transactions counted per day (UK local time), service and channel, kept
-  up to date in the same statement as each submission (``transactions.service.create_statement``). Test and trial
-  transactions are counted in rows of their own (``is_test``) so reports can leave them out and a
-  rebuild from raw transactions can still agree row for row.
+- ``daily_rollups`` (declared in ``civicshare.transactions.tables``, which writes it with each submission):
+  what reports read of the platform's transactions.
 - ``offline_contact_counts``: calls, visits, emails, chats and letters that never became transactions,
   as daily counts per ``source``: ``import`` rows come from CSV files, keyed by (day, service, channel),
   and a re-import REPLACES the count; ``contact_log`` rows are the back office's contact log, where each
@@ -26,7 +24,6 @@
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -54,19 +51,6 @@ CONTACT_LOG = "contact_log"
 # council are avoidable contact (NI14, see ``avoidable_contact``).
 CONTACT_REASONS = ("chasing", "repeat", "wrong_council", "information", "complaint")
 _reason_list = ", ".join(f"'{reason}'" for reason in CONTACT_REASONS)
-
-daily_rollups = Table(
-    "daily_rollups",
-    tenant_metadata,
-    Column("day", Date, nullable=False),
-    Column("service", String(63), nullable=False),
-    Column("channel", String(16), nullable=False),
-    Column("is_test", Boolean, nullable=False),
-    Column("count", BigInteger, nullable=False),
-    PrimaryKeyConstraint("day", "service", "channel", "is_test"),
-    CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
-    CheckConstraint('"count" >= 0', name="count"),
-)
 
 offline_contact_counts = Table(
     "offline_contact_counts",

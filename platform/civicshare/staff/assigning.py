@@ -9,10 +9,10 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from civicshare.api.authentication import identity_of, identity_unavailable
 from civicshare.casework.service import Officer, assign, assign_team
 from civicshare.casework.teams import council_teams
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.authentication import identity_of, identity_unavailable
 from civicshare.identity.directory import StaffMember, UnknownCouncil
 from civicshare.identity.tokens import IdentityUnavailable
 from civicshare.policy import Permission, requires

@@ -23,11 +23,11 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from civicshare.api.problems import Problem
+from civicshare.api.identity import origin_of
 from civicshare.casework.service import record_action
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.routes import origin_of
+from civicshare.http.problems import Problem
 from civicshare.modules import check_step, fee_for
 from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit

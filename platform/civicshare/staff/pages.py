@@ -15,7 +15,6 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from civicshare.api.problems import Problem
 from civicshare.casework.responses import find_template, templates_for
 from civicshare.casework.saved_filters import filters_of
 from civicshare.casework.service import (
@@ -33,6 +32,7 @@ from civicshare.casework.service import (
 from civicshare.casework.teams import council_teams
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
 from civicshare.modules.working_days import uk_today
 from civicshare.policy import Permission, requires

@@ -13,10 +13,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import File, Stream
 
-from civicshare.api.problems import Problem
 from civicshare.casework.saved_filters import NAME_MAX_LENGTH, TooManySavedFilters, forget_filter, save_filter
 from civicshare.casework.service import record_action
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.modules.working_days import uk_today
 from civicshare.policy import Permission, requires
 from civicshare.staff.filters import queue_request

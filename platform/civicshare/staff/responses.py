@@ -9,7 +9,6 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from civicshare.api.problems import Problem
 from civicshare.casework.responses import (
     BODY_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -21,6 +20,7 @@ from civicshare.casework.responses import (
 )
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit, text_problems
 from civicshare.web.site import FieldError

@@ -11,9 +11,9 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from civicshare.api.problems import Problem
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit, text_problems
 from civicshare.systems.keys import NAME_MAX_LENGTH, KeyScope, NewSystemKey, council_keys, create_key, revoke_key

@@ -13,7 +13,7 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from civicshare.api.problems import Problem
+from civicshare.api.authentication import identity_of, identity_unavailable
 from civicshare.casework.service import record_action
 from civicshare.casework.teams import (
     NAME_MAX_LENGTH,
@@ -27,7 +27,7 @@ from civicshare.casework.teams import (
 )
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.authentication import identity_of, identity_unavailable
+from civicshare.http.problems import Problem
 from civicshare.identity.directory import StaffMember, UnknownCouncil
 from civicshare.identity.principal import Role
 from civicshare.identity.sessions import end_sessions_of

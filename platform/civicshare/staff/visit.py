@@ -19,18 +19,18 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
+from civicshare.api.authentication import forbidden
 from civicshare.casework.service import Officer
 from civicshare.casework.teams import services_allowed, teams_of
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.authentication import forbidden
+from civicshare.http.problems import Problem
+from civicshare.http.scope import root_path
 from civicshare.identity.principal import Principal
 from civicshare.policy import Permission, allows, may_work_on
 from civicshare.savings.dashboard import DASHBOARD_FILTERS
 from civicshare.services import PlatformServices
 from civicshare.transactions.service import find_by_reference
-from civicshare.transactions.staff_routes import staff_name
+from civicshare.transactions.views import staff_name
 from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
 from civicshare.web.site import FieldError, WebRequest, WebSite
 

@@ -16,10 +16,10 @@ from civicshare.notifications.webhooks import endpoints
 from civicshare.notifications.webhooks.config import secret_box, target_policy
 from civicshare.notifications.webhooks.deliveries import attempts_of
 from civicshare.notifications.webhooks.endpoints import DESCRIPTION_MAX_LENGTH, REASON_MAX_LENGTH, Endpoint
-from civicshare.notifications.webhooks.routes import endpoint_id_of, endpoint_not_found, redeliver_now
 from civicshare.notifications.webhooks.targets import TargetRefused
 from civicshare.policy import Permission, requires
 from civicshare.staff.visit import StaffVisit, text_problems
+from civicshare.staff.webhook_routes import endpoint_id_of, endpoint_not_found, redeliver_now
 from civicshare.web.service import uk_date_time
 from civicshare.web.site import FieldError
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 
 _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9_.-]{0,251}[a-z0-9])?$")
 _IPV6 = re.compile(r"^\[[0-9a-f:.]{2,45}\]$")

@@ -19,9 +19,9 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
-from civicshare.api.problems import PROBLEM_JSON, Problem
-from civicshare.api.scope import scope_header
 from civicshare.db.outage import outage_problem
+from civicshare.http.problems import PROBLEM_JSON, Problem
+from civicshare.http.scope import scope_header
 from civicshare.observability.logs import request_id_var, tenant_slug_var
 from civicshare.tenancy.context import TenantContext, TenantStatus
 from civicshare.tenancy.directory import TenantDirectory

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.db.metadata import tenant_schema_name
 from civicshare.db.migrations import create_tenant_schema, tenant_head
+from civicshare.db.migrations.state import tenant_schema_state
 from civicshare.tenancy.context import TenantStatus
 from civicshare.tenancy.definitions import GroupDefinition, TenantDefinition
 from civicshare.tenancy.tables import (
@@ -22,7 +23,6 @@ from civicshare.tenancy.tables import (
     service_groups,
     tenant_domains,
     tenant_modules,
-    tenant_schema_state,
     tenants,
 )
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -77,14 +78,14 @@ group_modules = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-tenant_schema_state = Table(
-    "tenant_schema_state",
+# A council's logo uploaded through the admin API, shown by its website instead of the one in tenants/.
+tenant_logos = Table(
+    "tenant_logos",
     platform_metadata,
     Column("tenant_id", BigInteger, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
-    Column("revision", String(64), nullable=True),
-    Column("outcome", String(16), nullable=False),
-    Column("detail", Text, nullable=True),
-    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("content_type", String(32), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("outcome IN ('current', 'failed', 'migrating')", name="outcome"),
 )

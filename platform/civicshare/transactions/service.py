@@ -43,11 +43,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.driver import CouncilStatement
 from civicshare.notifications.outbox import submitted_events
-from civicshare.savings.service import UK_TIME_NAME
-from civicshare.savings.tables import daily_rollups
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.references import normalise_reference
-from civicshare.transactions.tables import reference_sequences, transaction_events, transactions
+from civicshare.transactions.tables import (
+    UK_TIME_NAME,
+    daily_rollups,
+    reference_sequences,
+    transaction_events,
+    transactions,
+)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -28,6 +29,7 @@ from civicshare.db.metadata import tenant_metadata
 
 CHANNELS = ("web", "app", "phone", "face_to_face", "email", "webchat", "letter")
 _channel_list = ", ".join(f"'{channel}'" for channel in CHANNELS)
+UK_TIME_NAME = "Europe/London"  # the day a transaction is counted on is its day in the UK
 
 transactions = Table(
     "transactions",
@@ -178,4 +180,21 @@ public_updates = Table(
     Column("author", String(255), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_public_updates_transaction_id", "transaction_id"),
+)
+
+# Transactions counted per day (UK local time), service and channel, kept up to date in the same statement
+# as each submission (``service.create_statement``); savings reports read these, never the raw rows. Test
+# and trial transactions are counted in rows of their own (``is_test``) so reports can leave them out and
+# a rebuild from raw transactions can still agree row for row.
+daily_rollups = Table(
+    "daily_rollups",
+    tenant_metadata,
+    Column("day", Date, nullable=False),
+    Column("service", String(63), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("is_test", Boolean, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "service", "channel", "is_test"),
+    CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
+    CheckConstraint('"count" >= 0', name="count"),
 )

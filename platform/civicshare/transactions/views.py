@@ -4,17 +4,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
 from civicshare.catalogue.service import CouncilOfferings
-from civicshare.modules import DecisionIncomplete, UnknownService, UnknownStatus, Workflow, WorkflowError
-from civicshare.services import PlatformServices
+from civicshare.http.problems import Problem
+from civicshare.identity.principal import Principal
+from civicshare.modules import (
+    DecisionIncomplete,
+    ModuleRegistry,
+    UnknownService,
+    UnknownStatus,
+    Workflow,
+    WorkflowError,
+)
 from civicshare.transactions.schemas import CouncilUpdate, Decision, PaymentState, StatusChange, TrackedTransaction
 from civicshare.transactions.service import status_history
 from civicshare.transactions.updates import public_updates_of
+
+
+def staff_name(staff: Principal) -> str:
+    """Who decided, as the resident will read it."""
+    return staff.name or staff.email or staff.subject
 
 
 def validation_problem(errors: Mapping[str, str]) -> Problem:
@@ -71,10 +83,17 @@ NOT_KNOWN_YET = (
 )
 
 
+class KnowsModules(Protocol):
+    """What showing a transaction needs of the platform: its module registry (`PlatformServices` has it)."""
+
+    @property
+    def registry(self) -> ModuleRegistry: ...
+
+
 class Wording:
     """Status words for a transaction's service at this council, even if the module was switched off."""
 
-    def __init__(self, offerings: CouncilOfferings, services: PlatformServices, service_code: str) -> None:
+    def __init__(self, offerings: CouncilOfferings, services: KnowsModules, service_code: str) -> None:
         self.offering = offerings.offering(service_code)
         self.workflow: Workflow | None = None
         self.title = service_code
@@ -99,7 +118,7 @@ class Wording:
 async def tracked_view(
     connection: AsyncConnection,
     offerings: CouncilOfferings,
-    services: PlatformServices,
+    services: KnowsModules,
     row: dict[str, Any],
     *,
     for_staff: bool = False,

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from civicshare.admin import branding as uploaded
 from civicshare.tenancy.context import Branding, TenantContext
+from civicshare.tenancy.logos import council_logo
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 GOVUK_BLUE = "#1d70b8"
@@ -127,7 +127,7 @@ class CouncilLogos:
 
     async def logo(self, tenant: TenantContext) -> Logo | None:
         async with self._engine.connect() as connection:
-            found = await uploaded.council_logo(connection, tenant.id)
+            found = await council_logo(connection, tenant.id)
         if found is not None:
             return Logo(body=found.content, media_type=found.content_type, etag=f'"{found.sha256}"')
         return load_logo(self._tenants_dir, tenant)

@@ -12,8 +12,8 @@ from litestar import MediaType, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.notifications.email.capture import CapturedMail, captured_mail, one_captured
 from civicshare.notifications.email.store import MessageRecord, messages_of
 from civicshare.policy import PUBLIC

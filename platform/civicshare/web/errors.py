@@ -12,9 +12,9 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import Scope
 
-from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
 from civicshare.db.outage import outage_problem
+from civicshare.http.problems import Problem
+from civicshare.http.scope import root_path
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
 from civicshare.web.site import STATE_KEY, WebSite

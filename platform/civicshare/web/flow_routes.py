@@ -11,10 +11,10 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from civicshare.api.problems import Problem
+from civicshare.api.identity import origin_of
 from civicshare.catalogue.service import Offering
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.routes import origin_of
+from civicshare.http.problems import Problem
 from civicshare.modules import check_step, fee_for
 from civicshare.payments import PaymentFailed, PaymentStatus
 from civicshare.policy import PUBLIC

@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from civicshare.api.problems import Problem
 from civicshare.catalogue.service import Offering
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.identity.principal import Principal
 from civicshare.modules import FormStep, check_step
 from civicshare.payments import PaymentProvider

@@ -10,11 +10,11 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from civicshare.api.problems import Problem
+from civicshare.api.identity import dev_identity_of, safe_next
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.identity.principal import Principal
 from civicshare.identity.provider import DEV_IDENTITY_PATH
-from civicshare.identity.routes import dev_identity_of, safe_next
 from civicshare.policy import PUBLIC
 from civicshare.ratelimits.limits import Traffic
 from civicshare.ratelimits.middleware import rate_limited

@@ -18,7 +18,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 from civicshare.payments import PaymentProvider, SandboxOutcome, SandboxPaymentProvider, UnknownPayment
 from civicshare.payments.sandbox import SandboxPayment
 from civicshare.policy import PUBLIC

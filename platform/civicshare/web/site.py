@@ -20,11 +20,11 @@ from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie, State
 from litestar.response import Redirect
 
-from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
+from civicshare.api.authentication import session_key
+from civicshare.api.csrf import CSRF_FIELD
 from civicshare.edge.headers import csp_nonce
-from civicshare.identity.authentication import session_key
-from civicshare.identity.csrf import CSRF_FIELD
+from civicshare.http.problems import Problem
+from civicshare.http.scope import root_path
 from civicshare.identity.principal import Principal
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext

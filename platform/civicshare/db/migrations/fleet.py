@@ -25,7 +25,7 @@ from civicshare.db.migrations.runner import (
     tenant_revision,
     upgrade_tenant_schema,
 )
-from civicshare.tenancy.tables import tenant_schema_state
+from civicshare.db.migrations.state import tenant_schema_state
 
 
 @dataclass(frozen=True)

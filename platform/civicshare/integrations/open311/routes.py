@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.errors import field_errors
 from civicshare.api.idempotency import IdempotencyKey, refuse_blank_key
-from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
 from civicshare.catalogue.service import CouncilOfferings
+from civicshare.http.problems import Problem
+from civicshare.http.scope import root_path
 from civicshare.integrations.open311.service import (
     Open311Error,
     as_georeport,

@@ -28,9 +28,9 @@ from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.openapi import PROBLEM_SCHEMA, ErrorFormat
-from civicshare.api.problems import PROBLEM_JSON
 from civicshare.catalogue.descriptions import describe_step
 from civicshare.catalogue.service import CouncilOfferings, Offering
+from civicshare.http.problems import PROBLEM_JSON
 from civicshare.modules import ModuleRegistry, Open311Service, ServiceDefinition, UnknownService
 from civicshare.modules.open311 import Datatype
 from civicshare.tenancy.context import TenantContext

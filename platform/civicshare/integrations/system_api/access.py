@@ -18,10 +18,10 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.access import council_not_given
-from civicshare.api.problems import Problem
-from civicshare.api.scope import scope_header
+from civicshare.api.authentication import AnyRequest, forbidden
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.authentication import AnyRequest, forbidden
+from civicshare.http.problems import Problem
+from civicshare.http.scope import scope_header
 from civicshare.policy import Access, Actor, Refusal, Role, admitted
 from civicshare.policy.declarations import AnyConnection
 from civicshare.services import PlatformServices

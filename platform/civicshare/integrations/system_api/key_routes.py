@@ -13,15 +13,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
 from civicshare.casework.service import Officer
 from civicshare.catalogue.service import CouncilOfferings
+from civicshare.http.problems import Problem
 from civicshare.identity.principal import Principal
 from civicshare.integrations.system_api.schemas import SERVICES_MOST, CreatedSystemKey, NewSystemKeyIn, SystemKeyOut
 from civicshare.policy import Permission, requires
 from civicshare.systems.keys import KeyScope, SystemKey, council_keys, create_key, revoke_key
-from civicshare.transactions.staff_routes import staff_name
-from civicshare.transactions.views import validation_problem
+from civicshare.transactions.views import staff_name, validation_problem
 
 
 def key_out(key: SystemKey, now: datetime | None = None) -> SystemKeyOut:

@@ -18,9 +18,9 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.idempotency import IdempotencyKey, refuse_blank_key
-from civicshare.api.problems import Problem
 from civicshare.casework.service import record_action
 from civicshare.catalogue.service import CouncilOfferings
+from civicshare.http.problems import Problem
 from civicshare.integrations.system_api.access import (
     provide_system_db,
     provide_system_key,

@@ -12,10 +12,10 @@ from civicshare.notifications.email.delivery import deliver, hold
 from civicshare.notifications.email.message import compose_platform_message
 from civicshare.notifications.email.providers import MailProvider, provider_from_settings
 from civicshare.notifications.email.trial import trial_refusal
-from civicshare.services import PlatformServices
+from civicshare.notifications.services_port import NotifierServices
 
 
-async def admin_addresses(services: PlatformServices, council_slug: str) -> list[str]:
+async def admin_addresses(services: NotifierServices, council_slug: str) -> list[str]:
     council = await services.directory.by_slug(council_slug)
     if council is None:
         return []
@@ -29,7 +29,7 @@ async def admin_addresses(services: PlatformServices, council_slug: str) -> list
 
 
 async def email_council_admins(
-    services: PlatformServices,
+    services: NotifierServices,
     council_slug: str,
     *,
     subject: str,

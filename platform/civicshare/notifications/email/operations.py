@@ -8,7 +8,7 @@ from typing import Annotated
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 from civicshare.notifications.email import service, store
 from civicshare.notifications.email.schemas import (
     EmailSettingsBody,

@@ -21,7 +21,7 @@ from civicshare.notifications.email.providers import MailProvider, provider_from
 from civicshare.notifications.email.trial import trial_refusal
 from civicshare.notifications.email.wording import EMAILED_KINDS, MessageTemplate
 from civicshare.notifications.events import EventKind, GiveUp, OutboxEvent
-from civicshare.services import PlatformServices
+from civicshare.notifications.services_port import NotifierServices
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.service import find_by_reference
@@ -57,14 +57,14 @@ class ResidentEmails:
     name = "email"
 
     def __init__(
-        self, services: PlatformServices, provider: MailProvider, staff_directory: IdentityDirectory | None
+        self, services: NotifierServices, provider: MailProvider, staff_directory: IdentityDirectory | None
     ) -> None:
         self.services = services
         self.provider = provider
         self.staff_directory = staff_directory
 
     @classmethod
-    def from_services(cls, services: PlatformServices, provider: MailProvider | None = None) -> ResidentEmails:
+    def from_services(cls, services: NotifierServices, provider: MailProvider | None = None) -> ResidentEmails:
         identity = services.identity
         return cls(
             services, provider or provider_from_settings(services.settings), identity.directory if identity else None

@@ -25,10 +25,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
+from civicshare.api.csrf import CSRF_HEADER, csrf_token_matches
 from civicshare.casework.service import Officer
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.csrf import CSRF_HEADER, csrf_token_matches
+from civicshare.http.problems import Problem
 from civicshare.identity.principal import Principal, Via
 from civicshare.notifications.webhooks import endpoints
 from civicshare.notifications.webhooks.config import secret_box, target_policy

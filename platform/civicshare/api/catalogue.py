@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from msgspec import Struct
 
-from civicshare.api.problems import Problem
 from civicshare.catalogue.descriptions import StepDescription, describe_fee, describe_step
 from civicshare.catalogue.service import CouncilOfferings, Offering
+from civicshare.http.problems import Problem
 from civicshare.policy import PUBLIC
 from civicshare.tenancy.context import TenantContext
 

@@ -12,8 +12,8 @@ from litestar.params import FromPath, PathParameter, QueryParameter
 from msgspec import Struct
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.identity.principal import Principal
 from civicshare.notifications.deliveries import FailedDelivery, failed_deliveries, retry_now
 from civicshare.policy import Permission, requires

@@ -38,13 +38,13 @@ from litestar.types import (
 )
 from litestar.utils.scope.state import ScopeState
 
+from civicshare.api.csrf import signed_in_by_cookie
 from civicshare.api.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
 from civicshare.api.inputs import MOST_NESTED, first_unacceptable, says_json
-from civicshare.api.scope import scope_header
-from civicshare.identity.csrf import signed_in_by_cookie
+from civicshare.api.transactions import submit_transaction
+from civicshare.http.scope import scope_header
 from civicshare.ratelimits.limits import Traffic, rate_limits_of
 from civicshare.ratelimits.middleware import ADMITTED_SCOPE_KEY
-from civicshare.transactions.routes import submit_transaction
 from civicshare.transactions.schemas import SubmitRequest
 
 _STRING_PARAMETER = re.compile(r"\{(?P<name>\w+):str\}")

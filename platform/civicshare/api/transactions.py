@@ -16,14 +16,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.api.authentication import provide_principal
+from civicshare.api.catalogue import not_offered
 from civicshare.api.dependencies import provide_services, provide_tenant
 from civicshare.api.idempotency import IdempotencyKey, refuse_blank_key
-from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
-from civicshare.catalogue.routes import not_offered
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.db.engine import tenant_connection
-from civicshare.identity.authentication import provide_principal
+from civicshare.http.problems import Problem
+from civicshare.http.scope import root_path
 from civicshare.payments import PaymentFailed, PaymentProvider
 from civicshare.policy import PUBLIC
 from civicshare.ratelimits.limits import Traffic
@@ -132,7 +132,7 @@ async def submit_transaction(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[SubmittedTransaction]:
     """Submit a service's answers. Send an `Idempotency-Key` header so a retry never makes a second request."""
-    # The busiest route: served by `civicshare.transactions.direct_submit` ahead of Litestar, which calls
+    # The busiest route: served by `civicshare.api.direct_submit` ahead of Litestar, which calls
     # this function with what Litestar would have given it. It resolves its parts in line, not as
     # dependencies, so that it needs nothing else from the framework.
     refuse_blank_key(idempotency_key)

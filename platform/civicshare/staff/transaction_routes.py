@@ -19,11 +19,11 @@ from msgspec import Meta, Struct
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
+from civicshare.api.authentication import forbidden
 from civicshare.casework.teams import services_allowed
 from civicshare.catalogue.service import CouncilOfferings
-from civicshare.identity.authentication import forbidden
+from civicshare.http.problems import Problem
+from civicshare.http.scope import root_path
 from civicshare.identity.principal import Principal
 from civicshare.modules import UnknownService, WorkflowError
 from civicshare.policy import Permission, may_work_on, requires
@@ -35,7 +35,7 @@ from civicshare.transactions.schemas import TrackedTransaction, TransactionSumma
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.status import change_status
 from civicshare.transactions.tables import transactions
-from civicshare.transactions.views import Wording, refused_move, tracked_view, validation_problem
+from civicshare.transactions.views import Wording, refused_move, staff_name, tracked_view, validation_problem
 
 QUEUE_LIMIT = 200
 
@@ -79,11 +79,6 @@ async def _request(connection: AsyncConnection, reference: str, staff: Principal
     if not may_work_on(allowed, found["service"]):
         raise forbidden("Your team does not work on this service, so you cannot open its requests.")
     return found
-
-
-def staff_name(staff: Principal) -> str:
-    """Who decided, as the resident will read it."""
-    return staff.name or staff.email or staff.subject
 
 
 @get("/api/v1/staff/transactions", tags=["staff"], opt=requires(Permission.VIEW_REQUESTS))

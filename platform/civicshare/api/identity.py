@@ -24,15 +24,15 @@ from msgspec import Struct
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
-from civicshare.api.scope import root_path
-from civicshare.identity.authentication import (
+from civicshare.api.authentication import (
     AnyRequest,
     identity_of,
     identity_unavailable,
     session_key,
     unauthorised,
 )
+from civicshare.http.problems import Problem
+from civicshare.http.scope import root_path
 from civicshare.identity.oidc import SignInStart
 from civicshare.identity.principal import Principal
 from civicshare.identity.provider import DEV_IDENTITY_PATH, Identity

@@ -22,8 +22,8 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
-from civicshare.api.problems import Problem
-from civicshare.api.scope import scope_header
+from civicshare.http.problems import Problem
+from civicshare.http.scope import scope_header
 from civicshare.identity.principal import Principal
 from civicshare.identity.provider import Identity
 from civicshare.identity.sessions import SESSION_COOKIE, TamperedCookie, load_session

@@ -39,8 +39,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.api.problems import Problem
 from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.policy import Actor, Permission, admitted, requires
 from civicshare.savings.baseline import BaselineMix, BaselineVolume, baseline_mix_from_counts
 from civicshare.savings.channels import Channel

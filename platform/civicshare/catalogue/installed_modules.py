@@ -1,7 +1,7 @@
 """What the admin API needs to know about service modules, as a small protocol.
 
-The module registry (`civicshare.modules`, built from entry points) satisfies it after the merge;
-until then `PlatformServices.modules` is the empty catalogue, which knows no module at all.
+`RegistryCatalogue` answers from the module registry (`civicshare.modules`, built from entry points);
+`EmptyCatalogue` knows no module at all.
 """
 
 from __future__ import annotations

@@ -34,9 +34,9 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.types import Message, Scope
 
-from civicshare.api.problems import Problem
-from civicshare.api.scope import scope_header
-from civicshare.identity.authentication import AnyRequest, session_key
+from civicshare.api.authentication import AnyRequest, session_key
+from civicshare.http.problems import Problem
+from civicshare.http.scope import scope_header
 from civicshare.identity.sessions import SESSION_COOKIE
 from civicshare.services import PlatformServices
 from civicshare.tenancy.hosts import public_origin

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from civicshare.api.problems import Problem
+from civicshare.http.problems import Problem
 from civicshare.identity.tokens import IdentityUnavailable, InvalidToken, TokenValidator
 from civicshare.policy.operators import Operator, OperatorScope
 
