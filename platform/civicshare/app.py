@@ -45,7 +45,8 @@ from civicshare.identity.guards import (
 )
 from civicshare.identity.operator_tokens import OperatorTokenVerifier
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
-from civicshare.integrations.open311.routes import open311_router
+from civicshare.integrations.open311.key_routes import OPEN311_CLIENT_ROUTES
+from civicshare.integrations.open311.routes import open311_elsewhere, open311_router, resolution_error_in_georeport
 from civicshare.integrations.open311.service import GEOREPORT_ERRORS
 from civicshare.integrations.system_api.key_routes import KEY_ROUTES
 from civicshare.integrations.system_api.routes import system_router
@@ -184,8 +185,10 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             *identity_routes.ROUTES,
             savings_router,
             open311_router,
+            open311_elsewhere,
             system_router,
             *KEY_ROUTES,
+            *OPEN311_CLIENT_ROUTES,
             *webhook_routes.HANDLERS,
         ],
         dependencies={
@@ -241,6 +244,7 @@ def create_app(
         services.directory,
         rules,
         html_errors=ResolutionErrorPages(web),
+        formatted_errors=resolution_error_in_georeport,
         shared_paths=("/assets/",),
     )
 
