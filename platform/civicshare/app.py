@@ -46,7 +46,11 @@ from civicshare.identity.guards import (
 from civicshare.identity.operator_tokens import OperatorTokenVerifier
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.integrations.open311.key_routes import OPEN311_CLIENT_ROUTES
-from civicshare.integrations.open311.routes import open311_elsewhere, open311_router, resolution_error_in_georeport
+from civicshare.integrations.open311.routes import (
+    georeport_under_open311,
+    open311_router,
+    resolution_error_in_georeport,
+)
 from civicshare.integrations.open311.service import GEOREPORT_ERRORS
 from civicshare.integrations.system_api.key_routes import KEY_ROUTES
 from civicshare.integrations.system_api.routes import system_router
@@ -185,7 +189,6 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             *identity_routes.ROUTES,
             savings_router,
             open311_router,
-            open311_elsewhere,
             system_router,
             *KEY_ROUTES,
             *OPEN311_CLIENT_ROUTES,
@@ -208,7 +211,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
         },
         before_request=check_inputs,
         before_send=[before_send_cookies],
-        exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
+        exception_handlers=georeport_under_open311(html_for_browsers(EXCEPTION_HANDLERS)),  # type: ignore[arg-type]
         lifespan=[lifespan],
         state=State({"services": services, WEB_STATE_KEY: web, STAFF_STATE_KEY: StaffPages.over(web)}),
         openapi_config=OpenAPIConfig(

@@ -9,10 +9,12 @@ platform's problem+json: Open311 clients (FixMyStreet, 311 apps) read that forma
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Request, Response, Router, get, post, route
+from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
@@ -68,6 +70,8 @@ from civicshare.transactions.submission import (
 )
 
 JSON = "application/json"
+Handler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
+_OPEN311_PATH = re.compile(r"^(/t/[^/]+)?/open311(/|$)")
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-04T00:00:00Z"
 CHANNEL = "app"  # Open311 clients are apps
@@ -339,12 +343,6 @@ async def create_update(
     return render(Document("service_request_updates", [{"update_id": update_id}]), fmt)
 
 
-@route(["/", "/{rest:path}"], http_method=["GET", "POST", "PUT", "PATCH", "DELETE"])
-async def nothing_here(request: Request[Any, Any, State]) -> Response[Any]:
-    """Any other path under `/open311/`: GeoReport's 404, not the platform's."""
-    raise Open311Error(404, ["Nothing is here: this council's GeoReport v2 endpoint is /open311/v2/discovery.xml"])
-
-
 def resolution_error_in_georeport(scope: Any, problem: Problem) -> tuple[bytes, str] | None:
     """For the council resolver: its errors (no such council, suspended) on `/open311/` paths."""
     return error_body_for_path(str(scope.get("path", "")), problem.status, problem.detail or problem.title)
@@ -374,6 +372,17 @@ open311_router = Router(
     exception_handlers=_ERRORS,
 )
 
-open311_elsewhere = Router(
-    path="/open311", route_handlers=[nothing_here], include_in_schema=False, exception_handlers=_ERRORS
-)
+
+def georeport_under_open311(handlers: Mapping[type[Exception], Handler]) -> dict[type[Exception], Handler]:
+    """Wrap the app's exception handlers so that what no Open311 route answers (an unknown path under
+    `/open311/`, a method no route takes) is still a GeoReport error there."""
+
+    def wrap(handler: Handler) -> Handler:
+        def under_open311(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+            if _OPEN311_PATH.match(request.url.path) and isinstance(exc, HTTPException | Problem):
+                return _error_response(request, exc)
+            return handler(request, exc)
+
+        return under_open311
+
+    return {kind: wrap(handler) for kind, handler in handlers.items()}
