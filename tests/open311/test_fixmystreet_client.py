@@ -4,17 +4,22 @@ JSON. Every XML answer is checked against a schema written from the GeoReport v2
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import httpx
+import pytest
 import xmlschema
+from click.testing import CliRunner
 
 from civicshare.casework.service import notes_of
+from civicshare.cli import main
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
+from civicshare.settings import Settings
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.status import change_status
 from tests.auth.conftest import council, dev_identity
@@ -240,3 +245,23 @@ async def test_every_path_under_open311_answers_in_georeport_format(
     assert georeport_xml(unknown_council, 404) is not None
     as_json = await http.get("/t/no-such-council/open311/v2/services.json")
     assert as_json.status_code == 404 and as_json.json()[0]["code"] == 404
+
+
+async def test_an_operator_issues_and_revokes_a_key_from_the_command_line(
+    http: httpx.AsyncClient, make_council: CouncilFactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slug = (await make_council(modules={"highways": {"enabled": True, "settings": {}}})).slug
+    assert settings.database_url is not None
+    monkeypatch.setenv("CIVICSHARE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CIVICSHARE_LOG_LEVEL", "WARNING")
+    runner = CliRunner()
+    issued = await asyncio.to_thread(runner.invoke, main, ["tenants", "open311-key", slug, "FixMyStreet"])
+    assert issued.exit_code == 0, issued.output
+    key = issued.stdout.strip()
+    form = {"api_key": key, "service_code": "report-pothole", "address_string": "Mill Lane", "description": "Small"}
+    filed = await http.post(f"{ENDPOINT}requests.xml", data=form, headers=host_for(slug))
+    assert georeport_xml(filed, 201) is not None
+    client_id = issued.stderr.split("Open311 client ")[1].split(" ")[0]
+    revoked = await asyncio.to_thread(runner.invoke, main, ["tenants", "open311-revoke", slug, client_id])
+    assert revoked.exit_code == 0, revoked.output
+    assert georeport_xml(await http.post(f"{ENDPOINT}requests.xml", data=form, headers=host_for(slug)), 403)

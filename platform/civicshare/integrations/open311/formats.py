@@ -78,7 +78,7 @@ def as_xml(document: Document) -> bytes:
 
 def render(document: Document, fmt: Format, status_code: int = 200) -> Response[Any]:
     if fmt == "xml":
-        return Response(as_xml(document), status_code=status_code, media_type=XML)
+        return Response(as_xml(document), status_code=status_code, media_type=MEDIA_TYPES["xml"])
     return Response(document.body, status_code=status_code, media_type=JSON)
 
 

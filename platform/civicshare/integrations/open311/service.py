@@ -75,6 +75,7 @@ GEOREPORT_ERRORS = ErrorFormat(
         "Problem": PROBLEM_SCHEMA,
     },
     {"application/json": "GeoReportErrors", "text/xml": "GeoReportErrors"},
+    success_media_types=("text/xml", "application/json"),
 )
 """How Open311 answers errors, for the OpenAPI document."""
 
