@@ -22,6 +22,7 @@ from civicshare.identity.dev_identity import DevIdentity
 from civicshare.settings import Settings
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.status import change_status
+from civicshare.transactions.updates import add_public_update
 from tests.auth.conftest import council, dev_identity
 from tests.conftest import CouncilFactory
 from tests.open311.conftest import client_key
@@ -198,8 +199,24 @@ async def test_a_json_app_lists_by_dates_and_status_and_closes_a_request(
     assert [r["service_request_id"] for r in only_ids.json()] == [references[1]], "ids override the other filters"
     tomorrow = w3c(datetime.now(UTC) + timedelta(days=1))
     assert (await http.get(f"{ENDPOINT}requests.json", params={"start_date": tomorrow}, headers=headers)).json() == []
+    tenant = await tenant_context_for(database, slug)
+    async with tenant_connection(database.engine, tenant) as connection:
+        told = await add_public_update(connection, references[1], "An engineer visits on Monday", "staff:officer")
     updates = (await http.get(f"{ENDPOINT}servicerequestupdates.json", headers=headers)).json()
-    assert [(u["update_id"], u["status"], u["description"]) for u in updates] == [(update_id, "fixed", "Fixed now")]
+    assert [(u["update_id"], u["status"], u["description"]) for u in updates] == [
+        (update_id, "fixed", "Fixed now"),
+        (f"public-{told.id}", "open", "An engineer visits on Monday"),
+    ]
+    elsewhere = (await make_council(modules={"highways": {"enabled": True, "settings": {}}})).slug
+    assert (await http.get(f"{ENDPOINT}servicerequestupdates.json", headers=host_for(elsewhere))).json() == []
+    assert (await http.get(f"{ENDPOINT}requests.json", headers=host_for(elsewhere))).json() == []
+    too_much = await http.post(
+        f"{ENDPOINT}requests.json",
+        json={"api_key": key, "service_code": "report-streetlight", "address_string": "4 Mill Lane",
+              "attribute": {"fault": "out"}, "description": "x" * 4001},
+        headers=headers,
+    )  # fmt: skip
+    assert too_much.status_code == 400 and too_much.json()[0]["description"].startswith("description:")
 
     too_long = {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-05-01T00:00:00+01:00"}
     for params, status, words in (

@@ -3,7 +3,8 @@
 
 - GET: each staff move of a request's status is one update (`update_id` = its history event's id), with
   mySociety's statuses (open, in_progress, fixed, no_further_action, closed), the platform's own status
-  as `external_status_code`, and the move's reason, read through `public_reason`, as `description`.
+  as `external_status_code`, and the move's reason, read through `public_reason`, as `description`; each
+  public update staff wrote to the resident is one too (`public-<id>`), with the status at that moment.
 - POST: a client's update is the resident's comment (an internal note staff read with the request, with
   the name, email, phone and photo the client sent) and, when its status is CLOSED (or FIXED) and the
   request is open, the request closed through its workflow by the client (its `update_id` is then that
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from civicshare.casework.service import Officer, add_note
 from civicshare.catalogue.service import CouncilOfferings
@@ -30,7 +32,7 @@ from civicshare.systems.tables import open311_client_updates
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.status import change_status
-from civicshare.transactions.tables import transaction_events, transaction_notes, transactions
+from civicshare.transactions.tables import public_updates, transaction_events, transaction_notes, transactions
 
 CLOSING = {"closed", "fixed"}
 # mySociety's statuses a client may send; those not closing the request are kept as a comment.
@@ -62,11 +64,24 @@ def update_status(workflow: Workflow, status: str) -> str:
     return "open" if status == workflow.initial else "in_progress"
 
 
+def _status_then(moment: ColumnElement[Any]) -> Any:
+    """The request's status at `moment`: that of its last history event by then."""
+    return (
+        select(transaction_events.c.to_status)
+        .where(transaction_events.c.transaction_id == public_updates.c.transaction_id)
+        .where(transaction_events.c.created_at <= moment)
+        .order_by(transaction_events.c.created_at.desc(), transaction_events.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 async def status_updates(
     connection: AsyncConnection, registry: ModuleRegistry, services: tuple[str, ...], start: Any, end: Any
 ) -> list[dict[str, Any]]:
-    """Staff moves of the council's Open311 requests between `start` and `end`, oldest first."""
-    rows = await connection.execute(
+    """Staff's moves of the council's Open311 requests, and their public updates, between `start` and
+    `end`, oldest first, at most MOST_LISTED."""
+    moves = await connection.execute(
         select(
             transaction_events.c.id,
             transaction_events.c.to_status,
@@ -85,18 +100,46 @@ async def status_updates(
         .order_by(transaction_events.c.created_at, transaction_events.c.id)
         .limit(MOST_LISTED)
     )
+    told = await connection.execute(
+        select(
+            public_updates.c.id,
+            _status_then(public_updates.c.created_at).label("status"),
+            public_updates.c.body,
+            public_updates.c.created_at,
+            transactions.c.status.label("current_status"),
+            transactions.c.reference,
+            transactions.c.service,
+        )
+        .join(transactions, transactions.c.id == public_updates.c.transaction_id)
+        .where(
+            transactions.c.service.in_(services),
+            public_updates.c.created_at >= start,
+            public_updates.c.created_at <= end,
+        )
+        .order_by(public_updates.c.created_at, public_updates.c.id)
+        .limit(MOST_LISTED)
+    )
+    found: list[tuple[Any, str, str, Any, str, str]] = [
+        (row.created_at, str(row.id), row.to_status, row.reference, row.service, public_reason(dict(row._mapping)))
+        for row in moves
+    ]
+    found += [
+        (row.created_at, f"public-{row.id}", row.status or row.current_status, row.reference, row.service, row.body)
+        for row in told
+    ]
+    found.sort(key=lambda update: (update[0], update[1]))
     updates = []
-    for event in rows.mappings():
-        _, service = registry.service(event["service"])
+    for at, update_id, status, reference, service_code, description in found[:MOST_LISTED]:
+        _, service = registry.service(service_code)
         updates.append(
             {
-                "update_id": str(event["id"]),
-                "service_request_id": event["reference"],
-                "status": update_status(service.workflow, event["to_status"]),
-                "updated_datetime": w3c(event["created_at"]),
-                "description": public_reason(dict(event)),
+                "update_id": update_id,
+                "service_request_id": reference,
+                "status": update_status(service.workflow, status),
+                "updated_datetime": w3c(at),
+                "description": description,
                 "media_url": None,
-                "external_status_code": event["to_status"],
+                "external_status_code": status,
             }
         )
     return updates
