@@ -51,10 +51,14 @@ def format_of(path: str) -> Format | None:
     return extension if extension in ("xml", "json") else None  # type: ignore[return-value]
 
 
+# Characters XML 1.0 cannot carry at all (text typed elsewhere may hold them): left out of XML answers.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else _NOT_IN_XML.sub("", str(value))
 
 
 def _fill(element: Element, value: Any) -> None:
