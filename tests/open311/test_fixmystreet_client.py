@@ -254,11 +254,12 @@ async def test_every_path_under_open311_answers_in_georeport_format(
         ("GET", "/open311/v2/tokens/abc.xml", 404),
         ("GET", "/open311/v2/services/report-nothing.xml", 404),
         ("GET", "/open311/v2/requests/NOPE-2026-000001.xml", 404),
-        ("DELETE", "/open311/v2/services.xml", 405),
         ("POST", "/open311/v2/requests.xml", 403),
+        ("DELETE", "/open311/v2/services.xml", 405),
     ):
         answer = await http.request(method, path, headers=headers)
         assert georeport_xml(answer, status).findtext("error/code") == str(status), (method, path)
+    assert "GET" in answer.headers["allow"], "the 405 still says which methods the path takes"
     unknown_council = await http.get("/t/no-such-council/open311/v2/services.xml")
     assert georeport_xml(unknown_council, 404) is not None
     as_json = await http.get("/t/no-such-council/open311/v2/services.json")

@@ -80,10 +80,12 @@ def as_xml(document: Document) -> bytes:
     return body
 
 
-def render(document: Document, fmt: Format, status_code: int = 200) -> Response[Any]:
+def render(
+    document: Document, fmt: Format, status_code: int = 200, headers: Mapping[str, str] | None = None
+) -> Response[Any]:
     if fmt == "xml":
-        return Response(as_xml(document), status_code=status_code, media_type=MEDIA_TYPES["xml"])
-    return Response(document.body, status_code=status_code, media_type=JSON)
+        return Response(as_xml(document), status_code=status_code, media_type=MEDIA_TYPES["xml"], headers=headers)
+    return Response(document.body, status_code=status_code, media_type=JSON, headers=headers)
 
 
 def errors_document(status: int, descriptions: Sequence[str]) -> Document:

@@ -80,17 +80,20 @@ CHANNEL = "app"  # Open311 clients are apps
 def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Any error under `/open311/`, in GeoReport's format (the path's, else XML, the required one)."""
     fmt: Format = format_of(request.url.path) or "xml"
+    headers: dict[str, str] = {}  # a 429's Retry-After, a 405's Allow
     if isinstance(exc, Open311Error):
         status, descriptions = exc.status, exc.descriptions
     elif isinstance(exc, Problem):
         status, descriptions = exc.status, [exc.detail or exc.title]
+        headers = dict(exc.headers)
     elif isinstance(exc, ValidationException) and (errors := field_errors(exc)):
         status, descriptions = exc.status_code, [f"{error['field']}: {error['message']}" for error in errors]
     elif isinstance(exc, HTTPException):
         status, descriptions = exc.status_code, [exc.detail or "The request failed"]
+        headers = dict(exc.headers or {})
     else:
         raise exc
-    return render(errors_document(status, descriptions), fmt, status)
+    return render(errors_document(status, descriptions), fmt, status, headers)
 
 
 def _format(request: Request[Any, Any, Any]) -> Format:
