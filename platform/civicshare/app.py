@@ -65,7 +65,12 @@ from civicshare.edge.headers import SecurityHeaders
 from civicshare.edge.proxies import TrustedProxies
 from civicshare.health.routes import healthz, readyz
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
-from civicshare.integrations.open311.routes import open311_router
+from civicshare.integrations.open311.key_routes import OPEN311_CLIENT_ROUTES
+from civicshare.integrations.open311.routes import (
+    georeport_under_open311,
+    open311_router,
+    resolution_error_in_georeport,
+)
 from civicshare.integrations.open311.service import GEOREPORT_ERRORS
 from civicshare.integrations.system_api.access import SystemKeyAuthenticator
 from civicshare.integrations.system_api.key_routes import KEY_ROUTES
@@ -214,6 +219,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             open311_router,
             system_router,
             *KEY_ROUTES,
+            *OPEN311_CLIENT_ROUTES,
             *webhook_routes.HANDLERS,
         ],
         dependencies={
@@ -235,7 +241,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
         guards=[enforce_access],  # every route's declared permission (civicshare.policy)
         before_request=before_every_request,
         before_send=[before_send_cookies],
-        exception_handlers=html_for_browsers(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
+        exception_handlers=georeport_under_open311(html_for_browsers(EXCEPTION_HANDLERS)),  # type: ignore[arg-type]
         lifespan=[lifespan],
         state=State(
             {
@@ -280,6 +286,7 @@ def create_app(
         services.directory,
         rules,
         html_errors=ResolutionErrorPages(web),
+        formatted_errors=resolution_error_in_georeport,
         shared_paths=("/assets/",),
     )
     return SecurityHeaders(TrustedProxies(resolved, settings.trusted_proxies, settings.proxy_header))

@@ -19,12 +19,14 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from civicshare.admin.commands import TENANT_COMMANDS, admin
 from civicshare.app import discover_modules
+from civicshare.casework.service import Officer
 from civicshare.db.engine import Database, open_database, tenant_connection
 from civicshare.db.migrations import TenantMigrationOutcome
 from civicshare.http.problems import Problem
 from civicshare.identity.announce import announce_councils
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.settings import Mode, Settings, SettingsError, load_settings
+from civicshare.systems.open311_keys import NAME_MAX_LENGTH, create_client, revoke_client
 from civicshare.tenancy.context import TenantContext, TenantStatus
 from civicshare.tenancy.files import Catalogue, InvalidDefinitions, load_catalogue
 from civicshare.tenancy.fleet import migrate_everything
@@ -290,6 +292,35 @@ async def tenants_add_staff(settings: Settings, database: Database, slug: str, e
 
 
 # --- the development Keycloak ---------------------------------------------------------------------
+
+
+@tenants.command("open311-key")
+@click.argument("slug")
+@click.argument("name")
+@with_database
+async def tenants_open311_key(settings: Settings, database: Database, slug: str, name: str) -> None:
+    """Issue an Open311 API key to an application (FixMyStreet) at a council; printed once."""
+    if not name.strip() or len(name.strip()) > NAME_MAX_LENGTH:
+        raise CommandFailed(f"give the application's name, 1 to {NAME_MAX_LENGTH} characters")
+    tenant = await _council(database, slug)
+    async with tenant_connection(database.engine, tenant) as connection:
+        created = await create_client(connection, Officer("cli", "Platform operator (command line)"), name.strip())
+    console.print(f"Open311 client {created.client.id} ({created.client.name}) at {slug}; the key is shown once:")
+    click.echo(created.key)
+
+
+@tenants.command("open311-revoke")
+@click.argument("slug")
+@click.argument("client_id", type=int)
+@with_database
+async def tenants_open311_revoke(settings: Settings, database: Database, slug: str, client_id: int) -> None:
+    """Revoke an Open311 application's key at a council, at once."""
+    tenant = await _council(database, slug)
+    async with tenant_connection(database.engine, tenant) as connection:
+        revoked = await revoke_client(connection, Officer("cli", "Platform operator (command line)"), client_id)
+    if revoked is None:
+        raise CommandFailed(f"no Open311 client {client_id} at {slug!r}")
+    console.print(f"Open311 client {client_id} ({revoked.name}) at {slug} is revoked")
 
 
 @main.group()

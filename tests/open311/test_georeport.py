@@ -10,6 +10,7 @@ from civicshare.db.engine import Database, tenant_connection
 from civicshare.modules.working_days import uk_today
 from civicshare.transactions.status import change_status
 from tests.conftest import CouncilFactory
+from tests.open311.conftest import client_key
 from tests.support import ServedPlatform, host_for, tenant_context_for
 
 HIGHWAYS_SERVICES = ["report-pothole", "report-streetlight", "report-fly-tipping"]
@@ -19,7 +20,7 @@ def _enabled(*codes: str) -> dict[str, dict[str, Any]]:
     return {code: {"enabled": True, "settings": {}} for code in codes}
 
 
-def _fixmystreet_pothole(**overrides: str) -> dict[str, str]:
+def _fixmystreet_pothole(api_key: str = "", **overrides: str) -> dict[str, str]:
     form = {
         "service_code": "report-pothole",
         "lat": "51.4101",
@@ -32,7 +33,7 @@ def _fixmystreet_pothole(**overrides: str) -> dict[str, str]:
         "media_url": "https://fixmystreet.example/photo/1.jpeg",
         "attribute[size]": "large",
         "attribute[on]": "road",
-        "api_key": "anything",
+        "api_key": api_key,
     }
     form.update(overrides)
     return form
@@ -67,7 +68,7 @@ async def test_the_service_list_shows_only_the_councils_enabled_services_with_op
     assert (size["code"], size["datatype"], size["required"], size["variable"]) == (
         "size",
         "singlevaluelist",
-        True,
+        False,  # the pothole service's Open311 default answers it when a client sends none
         True,
     )
     assert {value["key"] for value in size["values"]} == {"small", "medium", "large"}
@@ -84,9 +85,10 @@ async def test_a_pothole_filed_like_fixmystreet_is_tracked_until_staff_close_it(
 ) -> None:
     council = await make_council(modules=_enabled("highways"))
     headers = host_for(council.slug)
+    key = await client_key(database, council.slug)
 
     filed = await http.post(
-        "/open311/v2/requests.json", data=_fixmystreet_pothole(jurisdiction_id=council.slug), headers=headers
+        "/open311/v2/requests.json", data=_fixmystreet_pothole(key, jurisdiction_id=council.slug), headers=headers
     )
     assert filed.status_code == 201, filed.text
     [receipt] = filed.json()
@@ -104,9 +106,11 @@ async def test_a_pothole_filed_like_fixmystreet_is_tracked_until_staff_close_it(
     assert (request["lat"], request["long"]) == (51.4101, -0.3002)
     assert request["expected_datetime"] is not None
     assert request["requested_datetime"] and request["updated_datetime"]
-    personal = {"email", "first_name", "last_name", "phone", "description", "answers", "contact_email"}
+    personal = {"email", "first_name", "last_name", "phone", "answers", "contact_email"}
     assert not personal & set(request), "nothing personal is shown to whoever holds the id"
-    assert "ada@example.org" not in tracked.text and "Lovelace" not in tracked.text
+    assert (request["description"], request["media_url"]) == (None, None)
+    for kept_for_staff in ("ada@example.org", "Lovelace", "07700", "photo/1.jpeg", "bus stop"):
+        assert kept_for_staff not in tracked.text
 
     tenant = await tenant_context_for(database, council.slug)
     async with tenant_connection(database.engine, tenant) as connection:
@@ -131,13 +135,21 @@ async def test_a_pothole_filed_like_fixmystreet_is_tracked_until_staff_close_it(
 
 
 async def test_a_json_request_works_and_requests_stay_with_their_council(
-    http: httpx.AsyncClient, make_council: CouncilFactory
+    http: httpx.AsyncClient, make_council: CouncilFactory, database: Database
 ) -> None:
     mine = await make_council(modules=_enabled("highways"))
     theirs = await make_council(modules=_enabled("highways"))
+    mine_key = await client_key(database, mine.slug)
+    refused = await http.post(
+        "/open311/v2/requests.json",
+        json={"service_code": "report-streetlight", "api_key": mine_key, "attribute": {"fault": "out"}},
+        headers=host_for(theirs.slug),
+    )
+    assert refused.status_code == 403, "another council's key is no key here"
     filed = await http.post(
         "/open311/v2/requests.json",
         json={
+            "api_key": await client_key(database, theirs.slug),
             "service_code": "report-streetlight",
             "address_string": "Outside 4 Mill Lane",
             "email": "grace@example.org",
@@ -176,41 +188,43 @@ async def test_a_request_for_another_jurisdiction_is_refused_in_georeport_format
 
 
 async def test_a_request_missing_required_fields_lists_every_error(
-    http: httpx.AsyncClient, make_council: CouncilFactory
+    http: httpx.AsyncClient, make_council: CouncilFactory, database: Database
 ) -> None:
     council = await make_council(modules=_enabled("highways"))
     headers = host_for(council.slug)
+    key = await client_key(database, council.slug)
     refused = await http.post(
         "/open311/v2/requests.json",
-        data={"service_code": "report-pothole", "attribute[on]": "road"},
+        data={"service_code": "report-fly-tipping", "email": "not an email", "api_key": key},
         headers=headers,
     )
     assert refused.status_code == 400, refused.text
     descriptions = [error["description"] for error in refused.json()]
     assert all(error["code"] == 400 for error in refused.json())
     assert "address_string: Choose a location on the map or describe where it is" in descriptions
-    assert "attribute[size]: Select how big the pothole is" in descriptions
+    assert "attribute[waste_type]: Select what has been dumped" in descriptions
     assert any(description.startswith("email: ") for description in descriptions)
 
-    no_code = await http.post("/open311/v2/requests.json", data={"lat": "51.4"}, headers=headers)
+    no_code = await http.post("/open311/v2/requests.json", data={"lat": "51.4", "api_key": key}, headers=headers)
     assert no_code.status_code == 400
     assert no_code.json()[0]["description"].startswith("service_code")
     not_offered = await http.post(
-        "/open311/v2/requests.json", data=_fixmystreet_pothole(service_code="report-missed-bin"), headers=headers
+        "/open311/v2/requests.json", data=_fixmystreet_pothole(key, service_code="report-missed-bin"), headers=headers
     )
-    assert not_offered.status_code == 400
-    xml = await http.get("/open311/v2/services/report-pothole.xml", headers=headers)
-    assert xml.status_code == 400
+    assert not_offered.status_code == 404
+    csv = await http.get("/open311/v2/services/report-pothole.csv", headers=headers)
+    assert csv.status_code == 400
 
 
 async def test_a_missed_bin_is_tracked_without_the_residents_home_address(
-    http: httpx.AsyncClient, make_council: CouncilFactory
+    http: httpx.AsyncClient, make_council: CouncilFactory, database: Database
 ) -> None:
     council = await make_council(modules=_enabled("waste"))
     headers = host_for(council.slug)
     filed = await http.post(
         "/open311/v2/requests.json",
         json={
+            "api_key": await client_key(database, council.slug),
             "service_code": "report-missed-bin",
             "email": "ada@example.org",
             "attribute": {
@@ -232,7 +246,7 @@ async def test_a_missed_bin_is_tracked_without_the_residents_home_address(
 
 
 async def test_an_app_that_fills_every_attribute_it_is_shown_can_file_each_highways_report(
-    http: httpx.AsyncClient, make_council: CouncilFactory
+    http: httpx.AsyncClient, make_council: CouncilFactory, database: Database
 ) -> None:
     council = await make_council(
         modules={
@@ -242,9 +256,10 @@ async def test_an_app_that_fills_every_attribute_it_is_shown_can_file_each_highw
             }
         }
     )
+    key = await client_key(database, council.slug)
     for code in HIGHWAYS_SERVICES:
         definition = (await http.get(f"/open311/v2/services/{code}.json", headers=host_for(council.slug))).json()
-        form = {"service_code": code, "lat": "51.41", "long": "-0.30", "email": "app@example.org"}
+        form = {"service_code": code, "lat": "51.41", "long": "-0.30", "email": "app@example.org", "api_key": key}
         for attribute in definition["attributes"]:
             if attribute["required"]:
                 values = attribute.get("values")
@@ -258,12 +273,12 @@ async def test_an_app_that_fills_every_attribute_it_is_shown_can_file_each_highw
 
 
 async def test_a_request_open311_cannot_read_is_refused_in_georeport_format(
-    http: httpx.AsyncClient, make_council: CouncilFactory
+    http: httpx.AsyncClient, make_council: CouncilFactory, database: Database
 ) -> None:
     council = await make_council(modules=_enabled("highways"))
     refused = await http.post(
         "/open311/v2/requests.json",
-        data=_fixmystreet_pothole(),
+        data=_fixmystreet_pothole(await client_key(database, council.slug)),
         headers={**host_for(council.slug), "Idempotency-Key": "k" * 256},
     )
     assert refused.status_code == 400
@@ -282,25 +297,26 @@ def _georeport_error(response: httpx.Response, status: int) -> str:
 
 
 async def test_what_an_app_sends_that_cannot_be_read_or_stored_is_an_error_in_georeport_format(
-    http: httpx.AsyncClient, make_council: CouncilFactory
+    http: httpx.AsyncClient, make_council: CouncilFactory, database: Database
 ) -> None:
     slug = (await make_council(modules=_enabled("highways"))).slug
+    key = await client_key(database, slug)
     as_json = {**host_for(slug), "content-type": "application/json"}
     requests = "/open311/v2/requests.json"
 
     assert "not valid JSON" in _georeport_error(await http.post(requests, content=b"{nope", headers=as_json), 400)
     nested = b"[" * 100_000 + b"]" * 100_000
     assert "not valid JSON" in _georeport_error(await http.post(requests, content=nested, headers=as_json), 400)
-    with_nul = _fixmystreet_pothole(description="Deep hole\x00")
+    with_nul = _fixmystreet_pothole(key, description="Deep hole\x00")
     refused = await http.post(requests, data=with_nul, headers=host_for(slug))
     assert _georeport_error(refused, 422).startswith("description:")
     blank_key = await http.post(
-        requests, data=_fixmystreet_pothole(), headers={**host_for(slug), "Idempotency-Key": ""}
+        requests, data=_fixmystreet_pothole(key), headers={**host_for(slug), "Idempotency-Key": ""}
     )
     assert "Idempotency-Key" in _georeport_error(blank_key, 400)
     _georeport_error(await http.get("/open311/v2/requests/KNG%00.json", headers=host_for(slug)), 404)
     by_ids = await http.get(requests, params={"service_request_id": "A\x00B"}, headers=host_for(slug))
     assert _georeport_error(by_ids, 422).startswith("service_request_id:")
 
-    filed = await http.post(requests, data=_fixmystreet_pothole(), headers=host_for(slug))
+    filed = await http.post(requests, data=_fixmystreet_pothole(key), headers=host_for(slug))
     assert filed.status_code == 201 and filed.json()[0]["service_request_id"].endswith("-000001")

@@ -120,3 +120,12 @@ def test_the_operators_savings_api(platform_document: OpenApiSchema, served: Ser
 
 def test_open311(platform_document: OpenApiSchema, council_address: str) -> None:
     every_operation_answers_as_documented(platform_document.include(tag="open311"), council_address, lambda _: {})
+
+
+def test_the_open311_client_keys(
+    platform_document: OpenApiSchema, council_address: str, council_admin: Headers
+) -> None:
+    """A council's administrators issuing and revoking Open311 applications' keys."""
+    every_operation_answers_as_documented(
+        platform_document.include(tag="open311 clients"), council_address, lambda _: council_admin
+    )

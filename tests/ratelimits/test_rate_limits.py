@@ -274,6 +274,10 @@ LIMITED_ROUTES = {
     ("GET", "/auth/callback"): Traffic.SIGN_IN,
     ("POST", "/dev-identity/sign-in"): Traffic.SIGN_IN,
     ("POST", "/dev-identity/token"): Traffic.SIGN_IN,
+    ("POST", "/open311/v2/requests.xml"): Traffic.SUBMISSIONS,
+    ("POST", "/open311/v2/requests.json"): Traffic.SUBMISSIONS,
+    ("POST", "/open311/v2/servicerequestupdates.xml"): Traffic.SUBMISSIONS,
+    ("POST", "/open311/v2/servicerequestupdates.json"): Traffic.SUBMISSIONS,
 }
 """Beside these, every admin API route; the website's last step (check your answers) counts as a submission."""
 

@@ -62,6 +62,8 @@ class ErrorFormat:
 
     schemas: Mapping[str, Any]
     content: Mapping[str, str] = field(default_factory=dict)
+    # Every media type a successful answer may also come in (Open311: XML beside JSON), by the path.
+    success_media_types: tuple[str, ...] = ()
 
     def responses(self, description: str) -> dict[str, Any]:
         return {
@@ -85,6 +87,15 @@ def _type_headers(responses: dict[str, Any]) -> None:
                 header["schema"] = {"type": "string"}
 
 
+def _also_in(responses: dict[str, Any], media_types: tuple[str, ...]) -> None:
+    """Successful answers documented in every one of `media_types`, with the schema of the first given."""
+    for status, response in responses.items():
+        content = response.get("content") if status.startswith("2") else None
+        if media_types and content:
+            first = next(iter(content.values()))
+            response["content"] = {media_type: content.get(media_type, first) for media_type in media_types}
+
+
 def with_error_responses(
     document: Mapping[str, Any], formats: Mapping[str, ErrorFormat] | None = None
 ) -> dict[str, Any]:
@@ -104,6 +115,7 @@ def with_error_responses(
                 continue
             responses = operation["responses"]
             responses.pop("400", None)
+            _also_in(responses, errors.success_media_types)
             _type_headers(responses)
             for status, description in ERROR_STATUSES.items():
                 if status == "409" and method in _READS:

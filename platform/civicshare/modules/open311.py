@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -49,27 +50,19 @@ class Open311Service:
     keywords: tuple[str, ...] = ()
     type: Literal["realtime", "batch", "blackbox"] = "realtime"
     attributes: tuple[Open311Attribute, ...] = field(default_factory=tuple)
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    """Answers (question -> choice) used when an Open311 client sends none and its description names none
+    of the choices; such questions are published as not required, so a report is never refused for
+    them. Staff are told which answers were assumed."""
 
-    @property
-    def metadata(self) -> bool:
-        """GeoReport's `metadata` flag: true when the service has a definition with attributes."""
-        return bool(self.attributes)
-
-    def as_service_list_entry(self) -> dict[str, Any]:
-        """One entry of GET /services.json."""
+    def as_service_list_entry(self, metadata: bool) -> dict[str, Any]:
+        """One entry of GET /services.json; `metadata`: whether the council's definition has attributes."""
         return {
             "service_code": self.service_code,
             "service_name": self.service_name,
             "description": self.description,
-            "metadata": self.metadata,
+            "metadata": metadata,
             "type": self.type,
             "keywords": ", ".join(self.keywords),
             "group": self.group,
-        }
-
-    def as_definition(self) -> dict[str, Any]:
-        """The body of GET /services/{service_code}.json."""
-        return {
-            "service_code": self.service_code,
-            "attributes": [attribute.as_georeport() for attribute in self.attributes],
         }

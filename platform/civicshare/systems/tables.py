@@ -57,3 +57,31 @@ system_idempotency = Table(
     PrimaryKeyConstraint("system_key_id", "idempotency_key"),
     Index("ix_system_idempotency_created_at", "created_at"),
 )
+
+# Open311 clients (FixMyStreet, a 311 app): each has its own key, issued by a council administrator, that
+# its POSTs to `/open311/v2/` carry as `api_key`. Stored as a SHA-256 hash; revocable.
+open311_clients = Table(
+    "open311_clients",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("key_id", String(12), nullable=False, unique=True),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_by", String(255), nullable=True),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+)
+
+# The service request updates each Open311 client posted, by the client's own update id, so a client that
+# posts the same update again (after a timeout) is answered with the same update id and nothing is doubled.
+open311_client_updates = Table(
+    "open311_client_updates",
+    tenant_metadata,
+    Column("client_id", BigInteger, ForeignKey("open311_clients.id", ondelete="CASCADE"), nullable=False),
+    Column("client_update_id", String(64), nullable=False),
+    Column("update_id", String(40), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("client_id", "client_update_id"),
+)

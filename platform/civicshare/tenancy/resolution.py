@@ -83,6 +83,10 @@ def tenant_unavailable(tenant: TenantContext) -> Problem:
     )
 
 
+FormattedError = Callable[[Scope, Problem], "tuple[bytes, str] | None"]
+"""The body and content type of a resolution error for a path whose interface has its own error format."""
+
+
 class TenantResolver:
     """ASGI wrapper: resolves the council, stores it in the request scope, then hands over to the app."""
 
@@ -93,6 +97,7 @@ class TenantResolver:
         rules: HostRules,
         html_errors: HtmlErrorPage | None = None,
         shared_paths: tuple[str, ...] = (),
+        formatted_errors: FormattedError | None = None,
     ) -> None:
         self.app = app
         self.directory = directory
@@ -101,6 +106,8 @@ class TenantResolver:
         # Paths every council's pages share (built stylesheets), served even while a council is
         # suspended so that its "unavailable" page is still styled.
         self.shared_paths = shared_paths
+        # An interface that answers errors in a standard's own format (Open311) gives the body for its paths.
+        self.formatted_errors = formatted_errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -137,6 +144,10 @@ class TenantResolver:
     async def _send_error(
         self, send: Send, scope: Scope, problem: Problem, tenant: TenantContext | None, request_id: str
     ) -> None:
+        formatted = self.formatted_errors(scope, problem) if self.formatted_errors else None
+        if formatted is not None:
+            await _send_body(send, problem, formatted[0], formatted[1], request_id)
+            return
         page = self.html_errors(scope, problem, tenant) if self.html_errors else None
         if page is None:
             await _send_problem(send, problem, scope["path"], request_id)

@@ -50,10 +50,17 @@ class Submitter:
     contact_email: str | None = None
     resident_subject: str | None = None
     staff_subject: str | None = None
+    tracked_by_client: bool = False
+    """An app (an Open311 client) tracks the request for the resident by its id: no email is needed."""
 
     @classmethod
     def anonymous(cls, contact_email: str | None) -> Submitter:
         return cls("anonymous", contact_email=contact_email)
+
+    @classmethod
+    def through_client(cls, contact_email: str | None) -> Submitter:
+        """An anonymous resident reporting through an app that tracks the request itself."""
+        return cls("anonymous", contact_email=contact_email, tracked_by_client=True)
 
     @classmethod
     def resident(cls, subject: str, contact_email: str | None = None) -> Submitter:
@@ -143,7 +150,7 @@ def check_submission(
     email = (submitter.contact_email or "").strip()
     if email and not valid_email(email):
         errors["contact_email"] = EMAIL_MESSAGE
-    elif submitter.kind == "anonymous" and not email:
+    elif submitter.kind == "anonymous" and not email and not submitter.tracked_by_client:
         errors["contact_email"] = "Enter your email address so you can track your request"
     if errors:
         raise SubmissionInvalid(errors)

@@ -55,6 +55,8 @@ report_pothole = ServiceDefinition[HighwaysSettings](
                 ),
             ),
         ),
+        # FixMyStreet's older categories send no attributes: an inspector sizes the pothole on site.
+        defaults={"size": "medium", "on": "road"},
     ),
 )
 
@@ -99,6 +101,7 @@ report_fly_tipping = ServiceDefinition[HighwaysSettings](
         description="Rubbish dumped illegally on public land",
         group="Roads and streets",
         keywords=("fly-tipping", "dumped rubbish"),
+        defaults={"amount": "bag"},
     ),
 )
 

@@ -69,9 +69,9 @@ def test_fly_tipping_is_due_sooner_where_the_council_says_so() -> None:
 
 
 def test_the_pothole_service_is_offered_to_open311_clients() -> None:
-    assert report_pothole.open311 is not None
-    entry = report_pothole.open311.as_service_list_entry()
-
-    assert entry["service_code"] == "report-pothole"
-    assert entry["metadata"] is True
-    assert report_pothole.open311.as_definition()["attributes"][0]["code"] == "size"
+    declared = report_pothole.open311
+    assert declared is not None
+    assert declared.as_service_list_entry(metadata=True)["service_code"] == "report-pothole"
+    assert [attribute.code for attribute in declared.attributes] == ["size"]
+    # A client that sends no attributes is not refused: an inspector sizes the pothole on site.
+    assert declared.defaults == {"size": "medium", "on": "road"}
