@@ -10,11 +10,13 @@ the others are still tidied.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
 
 from civicshare.admin import export_jobs
 from civicshare.db.engine import tenant_connection
@@ -29,6 +31,7 @@ from civicshare.tenancy.context import TenantContext
 logger = logging.getLogger(__name__)
 CONTEXT_KEY = "housekeeping"
 TASK = "civicshare.housekeeping"
+TIDY_EVERY_SECONDS = 3600.0
 
 housekeeping_tasks = procrastinate.Blueprint()
 
@@ -63,12 +66,13 @@ async def tidy_every_council(services: PlatformServices, now: datetime | None = 
     return tidied
 
 
-# On long work's queue, so a tidy-up never holds up a delivery.
-@housekeeping_tasks.periodic(cron="23 * * * *", periodic_id="hourly")
-@housekeeping_tasks.task(name=TASK, queue=EXPORTS_QUEUE, pass_context=True)
-async def tidy(context: procrastinate.JobContext, timestamp: int) -> None:
+# On long work's queue, so a tidy-up never holds up a delivery. Deferred by every worker's `keep_house`
+# each hour under one queueing lock, so however many workers run, one tidy-up waits at a time. (Not
+# procrastinate's periodic tasks: with one registered, a worker did not come back from a PostgreSQL restart.)
+@housekeeping_tasks.task(name=TASK, queue=EXPORTS_QUEUE, queueing_lock=TASK, pass_context=True)
+async def tidy(context: procrastinate.JobContext) -> None:
     services: PlatformServices = context.additional_context[CONTEXT_KEY]
-    tidied = await tidy_every_council(services, datetime.fromtimestamp(timestamp, UTC))
+    tidied = await tidy_every_council(services)
     logger.info(
         "tidied",
         extra={
@@ -96,10 +100,18 @@ async def abandon_stalled_jobs(app: procrastinate.App, services: PlatformService
     return abandoned
 
 
-async def abandon_stalled_jobs_periodically(app: procrastinate.App, services: PlatformServices) -> None:
+async def keep_house(app: procrastinate.App, services: PlatformServices) -> None:
+    """Until cancelled: fail stalled long jobs every sweep, and ask for the tidy-up every hour."""
+    every = services.settings.outbox_sweep_seconds
+    since_tidy = TIDY_EVERY_SECONDS  # a tidy-up soon after the worker starts
     while True:
-        await asyncio.sleep(services.settings.outbox_sweep_seconds)
+        await asyncio.sleep(every)
+        since_tidy += every
         try:
             await abandon_stalled_jobs(app, services)
+            if since_tidy >= TIDY_EVERY_SECONDS:
+                with contextlib.suppress(AlreadyEnqueued, UniqueViolation):
+                    await app.configure_task(TASK, queueing_lock=TASK).defer_async()
+                since_tidy = 0
         except Exception:
-            logger.warning("stalled jobs not checked; trying again next round", exc_info=True)
+            logger.warning("housekeeping not done; trying again next round", exc_info=True)

@@ -15,7 +15,7 @@ from civicshare.admin.export_jobs import CONTEXT_KEY as EXPORTS_CONTEXT_KEY
 from civicshare.admin.export_jobs import ExportParts, export_tasks
 from civicshare.db.job_queue import EXPORTS_QUEUE
 from civicshare.housekeeping import CONTEXT_KEY as HOUSEKEEPING_CONTEXT_KEY
-from civicshare.housekeeping import abandon_stalled_jobs_periodically, housekeeping_tasks
+from civicshare.housekeeping import housekeeping_tasks, keep_house
 from civicshare.notifications.dispatcher import DispatchSettings
 from civicshare.notifications.jobs import CONTEXT_KEY, QUEUE, OutboxParts, OutboxRelay, make_job_app
 from civicshare.notifications.platform_subscribers import platform_subscribers
@@ -109,7 +109,7 @@ async def _run_once(
             install_signal_handlers=install_signal_handlers and not outbox,
             shutdown_graceful_timeout=10,
         )
-        watching = asyncio.create_task(abandon_stalled_jobs_periodically(app, services))
+        watching = asyncio.create_task(keep_house(app, services))
         if not outbox:
             try:
                 await exports

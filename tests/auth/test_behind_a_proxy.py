@@ -73,7 +73,7 @@ async def test_behind_a_trusted_proxy_cookies_are_secure_and_links_are_https(
     session = next(value for value in signed_in.headers.get_list("set-cookie") if "civicshare_session=" in value)
     assert "Secure" in session
     discovery = await via_proxy.get("/open311/v2/discovery.json", headers=forwarded(slug))
-    assert discovered_url(discovery) == f"https://{slug}.localhost/open311/v2"
+    assert discovered_url(discovery) == f"https://{slug}.localhost/open311/v2/"
     # The browser is on https://<council>: that is the origin its pages post from
     cookies = {"civicshare_session": signed_in.cookies["civicshare_session"]}
     moved = await via_proxy.post(
@@ -92,7 +92,7 @@ async def test_forwarding_headers_from_a_peer_nobody_trusts_are_ignored(
     assert signed_in.status_code == 303, signed_in.text
     assert all("Secure" not in value for value in signed_in.headers.get_list("set-cookie"))
     discovery = await http.get("/open311/v2/discovery.json", headers=forwarded(slug))
-    assert discovered_url(discovery) == f"http://{slug}.localhost/open311/v2"
+    assert discovered_url(discovery) == f"http://{slug}.localhost/open311/v2/"
 
 
 class LogLines(logging.Handler):

@@ -50,6 +50,10 @@ PUBLIC_ROUTES = {
     # Open311 GeoReport v2 (its own api_key rules live in civicshare.integrations.open311)
     "GET /open311/v2/discovery.json", "GET /open311/v2/services.json", "GET /open311/v2/services/{name:str}",
     "GET /open311/v2/requests.json", "POST /open311/v2/requests.json", "GET /open311/v2/requests/{name:str}",
+    "GET /open311/v2/discovery.xml", "GET /open311/v2/services.xml", "GET /open311/v2/requests.xml",
+    "POST /open311/v2/requests.xml", "GET /open311/v2/tokens/{name:str}",
+    "GET /open311/v2/servicerequestupdates.xml", "GET /open311/v2/servicerequestupdates.json",
+    "POST /open311/v2/servicerequestupdates.xml", "POST /open311/v2/servicerequestupdates.json",
     # signing in, and the demo's dev identity and mail sink (development mode only: they check it themselves)
     "GET /auth/sign-in", "GET /auth/callback", "POST /auth/sign-out",
     "GET /dev-identity/sign-in", "POST /dev-identity/sign-in", "GET /dev-identity/jwks.json",

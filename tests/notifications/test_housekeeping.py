@@ -3,6 +3,7 @@ owed (a dead delivery an officer may retry) stays, and a system's idempotency ke
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -73,3 +74,26 @@ async def test_a_systems_idempotency_key_is_forgotten_after_a_day(
 
     assert tidied[at.slug].idempotency_keys == 1
     assert (await http.post(note, json={"text": "Crew on site"}, headers=crm)).status_code == 201
+
+
+async def test_a_running_job_worker_tidies_without_being_asked(
+    http: httpx.AsyncClient,
+    council: object,
+    dev_identity: DevIdentity,
+    receiver: EventReceiver,
+    job_worker: PlatformServices,
+) -> None:
+    at = await council_with_admin(council, dev_identity)
+    old = await report_pothole(http, at.slug)
+    await eventually(lambda: len(receiver.of(old)) == 1)
+    await _in_schema(
+        job_worker,
+        at.slug,
+        "UPDATE {schema}.outbox_events SET occurred_at = now() - interval '31 days' WHERE reference = :old",
+        old=old,
+    )
+    for _ in range(100):  # the worker asks for a tidy-up soon after it starts, then hourly
+        if not await _in_schema(job_worker, at.slug, "SELECT id FROM {schema}.outbox_events"):
+            break
+        await asyncio.sleep(0.2)
+    assert await _in_schema(job_worker, at.slug, "SELECT id FROM {schema}.outbox_events") == []

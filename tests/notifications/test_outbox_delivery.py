@@ -84,6 +84,7 @@ async def test_an_officers_status_change_reaches_the_council_system_with_its_rea
         "to_status": "rejected",
         "status_label": changes[0]["data"]["status_label"],
         "reason": "This light belongs to the rail company",
+        "public_reason": None,  # the council's own systems read its staff's note; residents are shown nothing
     }
     assert changes[0]["data"]["status_label"]
 

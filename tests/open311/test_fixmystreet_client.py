@@ -52,7 +52,16 @@ async def staff_decide(
 ) -> None:
     tenant = await tenant_context_for(database, slug)
     async with tenant_connection(database.engine, tenant) as connection:
-        await change_status(connection, tenant, reference, to, "staff:officer", why, registry=served.services.registry)
+        await change_status(
+            connection,
+            tenant,
+            reference,
+            to,
+            "staff:officer",
+            why,
+            registry=served.services.registry,
+            reason_public=True,  # staff chose to show their decision to the public
+        )
 
 
 async def staff_notes(database: Database, slug: str, reference: str) -> str:

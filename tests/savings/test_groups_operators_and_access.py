@@ -18,7 +18,7 @@ from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.definitions import GroupDefinition
 from civicshare.tenancy.service import apply_group
 from tests.auth.conftest import bearer, staff_token
-from tests.savings.conftest import LiveCouncilFactory, record_contacts
+from tests.savings.conftest import AS, LiveCouncilFactory, record_contacts
 from tests.support import host_for
 
 SPRING = {"from": "2024-03-01", "to": "2024-04-30"}
@@ -118,8 +118,9 @@ async def test_each_council_sees_only_its_own_figures(
     by_path = await http.get(f"/t/{west.slug}/api/v1/savings/report", params=SPRING)
     assert by_path.json()["report"]["totals"]["volume"] == 300
     # A council's address never shows operator pages, whatever role the request claims.
-    assert (await http.get("/ops/savings/overview", headers=host_for(east.slug))).status_code == 404
-    assert (await http.get(f"/ops/savings/groups/{east.group_slug}", headers=host_for(east.slug))).status_code == 404
+    as_operator = {**host_for(east.slug), AS: "platform-operator"}
+    assert (await http.get("/ops/savings/overview", headers=as_operator)).status_code == 404
+    assert (await http.get(f"/ops/savings/groups/{east.group_slug}", headers=as_operator)).status_code == 404
     # And staff pages need a council.
     assert (await http.get("/api/v1/savings/report")).status_code == 404
 

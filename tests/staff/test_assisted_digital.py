@@ -318,11 +318,13 @@ async def test_a_keyed_in_request_is_the_staffed_call_it_came_on_and_an_imported
     totals = (await todays_totals(http, officer))["report"]["totals"]
     assert (totals["volume"], totals["digital_volume"], totals["actual_cost"]) == (3, 0, "14.28")
 
+    importer = await staff_token(dev_identity, f"contact-centre-{slug}@example.org", slug)
+
     async def import_phone_log(count: int) -> None:
         imported = await http.post(
             "/api/v1/savings/offline-contacts",
             content=f"date,service,channel,count\n{uk_today().isoformat()},{MISSED_BIN},phone,{count}\n",
-            headers={**host_for(slug), "content-type": "text/csv"},
+            headers={**bearer(importer, slug), "content-type": "text/csv"},
         )
         assert imported.status_code == 200, imported.text
 
@@ -352,10 +354,11 @@ async def test_avoidable_contact_is_the_share_of_chasing_repeat_and_wrong_counci
             "/staff/contacts", {"service": MISSED_BIN, "channel": channel, "reason": reason, "count": count}
         )
         assert logged.status_code == 303, logged.text
+    importer = await staff_token(dev_identity, f"contact-centre-{slug}@example.org", slug)
     imported = await http.post(
         "/api/v1/savings/offline-contacts",
         content=f"date,service,channel,count\n{uk_today().isoformat()},{MISSED_BIN},phone,20\n",
-        headers={**host_for(slug), "content-type": "text/csv"},
+        headers={**bearer(importer, slug), "content-type": "text/csv"},
     )
     assert imported.status_code == 200, imported.text
 

@@ -216,9 +216,10 @@ async def post_update(
             raise Open311Error(400, [f"status: {reference} cannot be closed from an app; contact the council"])
         reason = description or f"Closed by the resident through {client.name}"
         try:
+            # The resident's own words (or the platform's), which the app shows publicly anyway.
             await change_status(
                 connection, tenant, reference, target, client.actor.subject, reason[:DESCRIPTION_MOST],
-                registry=registry, offerings=offerings,
+                registry=registry, offerings=offerings, reason_public=True,
             )  # fmt: skip
         except WorkflowError as refused:
             raise Open311Error(400, [f"status: {refused}"]) from None
