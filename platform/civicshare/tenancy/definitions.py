@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 GSS_CODE_PATTERN = re.compile(r"^[ENSW]\d{8}$")
@@ -20,7 +20,12 @@ CHANNELS = ("face_to_face", "phone", "email", "letter", "webchat", "web", "app")
 Slug = Annotated[str, Field(min_length=2, max_length=40, pattern=SLUG_PATTERN)]
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 Channel = Literal["face_to_face", "phone", "email", "letter", "webchat", "web", "app"]
-Money = Annotated[Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=2)]
+# Read and kept exactly (Decimal); written in JSON as the number a council's file gives, as documented.
+Money = Annotated[
+    Decimal,
+    Field(ge=0, le=1000, max_digits=8, decimal_places=2),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
 
 
 class StrictModel(BaseModel):
