@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 GSS_CODE_PATTERN = re.compile(r"^[ENSW]\d{8}$")
@@ -20,12 +20,7 @@ CHANNELS = ("face_to_face", "phone", "email", "letter", "webchat", "web", "app")
 Slug = Annotated[str, Field(min_length=2, max_length=40, pattern=SLUG_PATTERN)]
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 Channel = Literal["face_to_face", "phone", "email", "letter", "webchat", "web", "app"]
-# Read and kept exactly (Decimal); written in JSON as the number a council's file gives, as documented.
-Money = Annotated[
-    Decimal,
-    Field(ge=0, le=1000, max_digits=8, decimal_places=2),
-    PlainSerializer(float, return_type=float, when_used="json"),
-]
+Money = Annotated[Decimal, Field(ge=0, le=1000, max_digits=8, decimal_places=2)]
 
 
 class StrictModel(BaseModel):
@@ -42,9 +37,18 @@ class BrandingDefinition(StrictModel):
 
 class UnitCostOverride(StrictModel):
     channel: Channel
-    cost: Money
+    # Money like `unit_costs` (exact, written as a string); its range is checked below rather than as a
+    # numeric constraint, so the API documents it as the string it is.
+    cost: Annotated[Decimal, Field(max_digits=8, decimal_places=2)]
     service: str | None = None
     effective_from: date | None = None
+
+    @field_validator("cost")
+    @classmethod
+    def _a_cost_in_range(cls, value: Decimal) -> Decimal:
+        if not Decimal(0) <= value <= Decimal(1000):
+            raise ValueError("a unit cost must be from 0 to 1000 pounds")
+        return value
 
 
 class ModuleChoice(StrictModel):
