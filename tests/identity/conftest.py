@@ -11,10 +11,12 @@ CI=true, where they fail.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -46,6 +48,32 @@ def unavailable(reason: str) -> None:
 
 # Start-up timings, printed in the terminal summary (output is captured while tests run).
 TIMINGS: list[str] = []
+
+# Keycloak takes about a minute to start on two cores. When the run has tests that need it, it is started
+# in a thread as soon as collection ends, so it starts while the tests before them run; the fixture then
+# waits for that start (the server's own file lock makes a second `up()` wait and reuse it).
+EARLY_START: list[threading.Thread] = []
+RUNNING_BEFORE_THE_SESSION: list[bool] = []
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    wanted = any(item.get_closest_marker("keycloak") is not None for item in items)
+    if not wanted or EARLY_START or keycloak_source() != "infra":
+        return
+    server = keycloak_for_tests()
+    RUNNING_BEFORE_THE_SESSION.append(server.status() is not None)
+
+    def start() -> None:
+        with contextlib.suppress(Exception):  # the fixture's own up() reports any failure
+            server.up()
+
+    thread = threading.Thread(target=start, name="keycloak-early-start", daemon=True)
+    thread.start()
+    EARLY_START.append(thread)
+
+
+def keycloak_for_tests() -> KeycloakServer:
+    return KeycloakServer(state_dir=find_repo_root() / "var" / "keycloak-tests")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -105,8 +133,12 @@ def keycloak_server() -> Iterator[KeycloakServer]:
     """The infra/keycloak server (tests of the server itself ask for it; under testcontainers they skip)."""
     if keycloak_source() != "infra":
         pytest.skip("Keycloak comes from testcontainers here; this test needs the infra/keycloak server")
-    server = KeycloakServer(state_dir=find_repo_root() / "var" / "keycloak-tests")
-    already_running = server.status() is not None
+    server = keycloak_for_tests()
+    waited = time.monotonic()
+    for thread in EARLY_START:
+        thread.join()
+    waited = time.monotonic() - waited
+    already_running = any(RUNNING_BEFORE_THE_SESSION) if EARLY_START else server.status() is not None
     try:
         began = time.monotonic()
         cached = (server.cache_dir / server.version / ".complete").is_file()
@@ -120,7 +152,8 @@ def keycloak_server() -> Iterator[KeycloakServer]:
     TIMINGS.append(
         f"Keycloak {server.version} at {info.base_url}: distribution "
         f"{'cached' if cached else 'downloaded'} in {fetched:.1f}s, server ready in "
-        f"{info.started_seconds:.1f}s, up() total {total:.1f}s",
+        f"{info.started_seconds:.1f}s, up() total {total:.1f}s"
+        + (f" (started at collection; the first test needing it waited {waited:.1f}s)" if EARLY_START else ""),
     )
     yield server
     if not already_running:
