@@ -18,7 +18,8 @@ written to the council's audit log (/staff/audit). A browser session must also s
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 from litestar import Request, delete, get, patch, post
 from litestar.di import NamedDependency
@@ -73,6 +74,27 @@ def endpoint_id_of(text: str, tenant: TenantContext) -> int:
     if not text.isdigit() or int(text) > _LARGEST_ID:
         raise endpoint_not_found(tenant)
     return int(text)
+
+
+T = TypeVar("T")
+
+
+async def _changed(
+    request: Request[Any, Any, Any],
+    council_admin: Principal,
+    services: PlatformServices,
+    tenant: TenantContext,
+    endpoint_id: str,
+    change: Callable[[AsyncConnection, Officer, int], Awaitable[T | None]],
+) -> T:
+    """One administrator's change to one of the council's endpoints, in its own transaction (404 if absent)."""
+    _written_by_a_browser(request, services, council_admin)
+    number = endpoint_id_of(endpoint_id, tenant)
+    async with tenant_connection(services.database.engine, tenant) as connection:
+        changed = await change(connection, officer_of(council_admin), number)
+    if changed is None:
+        raise endpoint_not_found(tenant)
+    return changed
 
 
 def url_refused(refused: TargetRefused) -> Problem:
@@ -167,8 +189,6 @@ async def change_endpoint(
     endpoint_id: EndpointId,
     data: JSONBody[EndpointChanges],
 ) -> EndpointResource:
-    _written_by_a_browser(request, services, council_admin)
-    number = endpoint_id_of(endpoint_id, tenant)
     given = data.model_fields_set
     changes: dict[str, Any] = {}
     if "url" in given:
@@ -181,10 +201,14 @@ async def change_endpoint(
         changes["description"] = (data.description or "").strip()
     if "event_types" in given:
         changes["event_types"] = tuple(data.event_types) if data.event_types is not None else None
-    async with tenant_connection(services.database.engine, tenant) as connection:
-        changed = await endpoints.change(connection, officer_of(council_admin), number, **changes)
-    if changed is None:
-        raise endpoint_not_found(tenant)
+    changed = await _changed(
+        request,
+        council_admin,
+        services,
+        tenant,
+        endpoint_id,
+        lambda connection, officer, number: endpoints.change(connection, officer, number, **changes),
+    )
     return EndpointResource.of(changed)
 
 
@@ -198,15 +222,15 @@ async def change_endpoint(
 async def rotate_secret(
     request: Request[Any, Any, Any], council_admin: Admin, services: Services, tenant: Tenant, endpoint_id: EndpointId
 ) -> EndpointWithSecret:
-    _written_by_a_browser(request, services, council_admin)
-    number = endpoint_id_of(endpoint_id, tenant)
-    async with tenant_connection(services.database.engine, tenant) as connection:
-        rotated = await endpoints.rotate_secret(
-            connection, secret_box(services.settings), officer_of(council_admin), number
-        )
-    if rotated is None:
-        raise endpoint_not_found(tenant)
-    endpoint, secret = rotated
+    box = secret_box(services.settings)
+    endpoint, secret = await _changed(
+        request,
+        council_admin,
+        services,
+        tenant,
+        endpoint_id,
+        lambda connection, officer, number: endpoints.rotate_secret(connection, box, officer, number),
+    )
     return EndpointWithSecret(**EndpointResource.of(endpoint).model_dump(), secret=secret)
 
 
@@ -225,12 +249,15 @@ async def disable_endpoint(
     endpoint_id: EndpointId,
     data: JSONBody[DisableRequest],
 ) -> EndpointResource:
-    _written_by_a_browser(request, services, council_admin)
-    number = endpoint_id_of(endpoint_id, tenant)
-    async with tenant_connection(services.database.engine, tenant) as connection:
-        changed = await endpoints.disable(connection, officer_of(council_admin), number, data.reason.strip())
-    if changed is None:
-        raise endpoint_not_found(tenant)
+    reason = data.reason.strip()
+    changed = await _changed(
+        request,
+        council_admin,
+        services,
+        tenant,
+        endpoint_id,
+        lambda connection, officer, number: endpoints.disable(connection, officer, number, reason),
+    )
     return EndpointResource.of(changed)
 
 
@@ -244,12 +271,7 @@ async def disable_endpoint(
 async def enable_endpoint(
     request: Request[Any, Any, Any], council_admin: Admin, services: Services, tenant: Tenant, endpoint_id: EndpointId
 ) -> EndpointResource:
-    _written_by_a_browser(request, services, council_admin)
-    number = endpoint_id_of(endpoint_id, tenant)
-    async with tenant_connection(services.database.engine, tenant) as connection:
-        changed = await endpoints.enable(connection, officer_of(council_admin), number)
-    if changed is None:
-        raise endpoint_not_found(tenant)
+    changed = await _changed(request, council_admin, services, tenant, endpoint_id, endpoints.enable)
     return EndpointResource.of(changed)
 
 
@@ -262,11 +284,10 @@ async def enable_endpoint(
 async def remove_endpoint(
     request: Request[Any, Any, Any], council_admin: Admin, services: Services, tenant: Tenant, endpoint_id: EndpointId
 ) -> None:
-    _written_by_a_browser(request, services, council_admin)
-    number = endpoint_id_of(endpoint_id, tenant)
-    async with tenant_connection(services.database.engine, tenant) as connection:
-        if not await endpoints.remove(connection, officer_of(council_admin), number):
-            raise endpoint_not_found(tenant)
+    async def remove(connection: AsyncConnection, officer: Officer, number: int) -> bool | None:
+        return await endpoints.remove(connection, officer, number) or None
+
+    await _changed(request, council_admin, services, tenant, endpoint_id, remove)
 
 
 @get(
