@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 from collections.abc import Callable, Coroutine
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
@@ -358,6 +359,38 @@ def keycloak_status() -> None:
     if info is None:
         raise CommandFailed("Keycloak is not running; start it with `civicshare keycloak up`")
     console.print(f"Keycloak at {info.base_url} (realm {info.realm}, pid {info.pid}); issuer {info.issuer}")
+
+
+# --- Citus readiness ------------------------------------------------------------------------------
+
+
+@main.group()
+def citus() -> None:
+    """Whether the councils' schemas can move onto a Citus cluster (infra/citus/README.md)."""
+
+
+@citus.command("check")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@with_database
+async def citus_check(settings: Settings, database: Database, as_json: bool) -> None:
+    """List every council schema's breach of Citus schema-based sharding's rules (exit 1 if any)."""
+    from civicshare.db.citus import council_schemas, violations
+
+    async with database.engine.connect() as connection:
+        schemas = await council_schemas(connection)
+        found = await violations(connection, schemas)
+    if as_json:
+        click.echo(json.dumps({"schemas": len(schemas), "violations": [asdict(v) for v in found]}, indent=2))
+    elif found:
+        table = Table("schema", "rule", "object", "detail")
+        for violation in found:
+            table.add_row(violation.schema, violation.rule, violation.object, violation.detail)
+        Console().print(table)
+    if found:
+        broken = len({violation.schema for violation in found})
+        raise CommandFailed(f"{len(found)} violations in {broken} of {len(schemas)} council schemas")
+    if not as_json:
+        console.print(f"all {len(schemas)} council schemas can be distributed with citus_schema_distribute")
 
 
 # --- savings reports and demo data ----------------------------------------------------------------

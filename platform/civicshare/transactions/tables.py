@@ -139,7 +139,7 @@ transaction_events = Table(
 reference_sequences = Table(
     "reference_sequences",
     tenant_metadata,
-    Column("year", Integer, primary_key=True),
+    Column("year", Integer, primary_key=True, autoincrement=False),
     Column("last_number", Integer, nullable=False),
 )
 
