@@ -71,6 +71,14 @@ class Settings(BaseSettings):
         default=None,
         description="postgresql+asyncpg://... of an external server; unset means the embedded PostgreSQL",
     )
+    database_transaction_pooling: bool = Field(
+        default=False,
+        description="the database URL is a pooler in transaction mode (PgBouncer): cache no prepared statement",
+    )
+    database_direct_url: str | None = Field(
+        default=None,
+        description="the server itself, for the job worker's sessions (LISTEN) when the URL is a pooler",
+    )
     data_dir: Path = Field(default=PROJECT_ROOT / "var", description="where the embedded PostgreSQL keeps data")
     tenants_dir: Path = PROJECT_ROOT / "tenants"
     host: str = "127.0.0.1"
@@ -226,6 +234,15 @@ class Settings(BaseSettings):
     def _notify_needs_its_keys(self) -> Self:
         if self.email_provider is EmailProviderName.NOTIFY and self.notify_keys_dir is None:
             raise ValueError("CIVICSHARE_EMAIL_PROVIDER=notify needs CIVICSHARE_NOTIFY_KEYS_DIR")
+        return self
+
+    @model_validator(mode="after")
+    def _a_pooler_needs_the_server_beside_it(self) -> Self:
+        if self.database_transaction_pooling and (self.database_url is None or self.database_direct_url is None):
+            raise ValueError(
+                "CIVICSHARE_DATABASE_TRANSACTION_POOLING needs CIVICSHARE_DATABASE_URL (the pooler) and "
+                "CIVICSHARE_DATABASE_DIRECT_URL (the server: the job worker LISTENs and migrations run there)"
+            )
         return self
 
     @model_validator(mode="after")

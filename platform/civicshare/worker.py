@@ -90,7 +90,7 @@ async def _run_once(
     services: PlatformServices, parts: OutboxParts, concurrency: int, install_signal_handlers: bool, outbox: bool
 ) -> None:
     exports_at_once = services.settings.export_jobs_at_once
-    app = make_job_app(services.database.url, max_connections=concurrency + exports_at_once + 2)
+    app = make_job_app(services.database.session_url, max_connections=concurrency + exports_at_once + 2)
     app.add_tasks_from(export_tasks, namespace="")
     app.add_tasks_from(queue_export_tasks, namespace="")
     app.add_tasks_from(housekeeping_tasks, namespace="")
@@ -118,7 +118,7 @@ async def _run_once(
                 await asyncio.gather(watching, return_exceptions=True)
             return
         exporting = asyncio.create_task(exports)
-        relay = asyncio.create_task(OutboxRelay(app, parts, services.database.url).run())
+        relay = asyncio.create_task(OutboxRelay(app, parts, services.database.session_url).run())
         try:
             await app.run_worker_async(
                 queues=[QUEUE],

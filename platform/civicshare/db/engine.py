@@ -3,14 +3,15 @@ submission statement through `civicshare.db.driver.CouncilStatement`: both name 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import event
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
@@ -45,11 +46,34 @@ def drops_broken_connections(engine: AsyncEngine) -> AsyncEngine:
     return engine
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def _unique_statement_name() -> str:
+    return f"__civicshare_{uuid.uuid4().hex}__"
+
+
+def pooler_safe(url: str, connect_args: dict[str, Any], *, transaction_pooling: bool) -> tuple[str, dict[str, Any]]:
+    """The URL and connect arguments for a server reached directly, or through a pooler in transaction
+    mode (PgBouncer 1.18: a client's statements may run on any server connection, one transaction at a
+    time, and prepared statements do not follow it). Behind such a pooler nothing is cached across
+    transactions: asyncpg prepares each statement within its transaction, under a name no other client
+    can have used on that server connection."""
+    if not transaction_pooling:
+        return url, connect_args
+    pooled_url = make_url(url).update_query_dict({"prepared_statement_cache_size": "0"})
+    return pooled_url.render_as_string(hide_password=False), {
+        **connect_args,
+        "statement_cache_size": 0,
+        "prepared_statement_name_func": _unique_statement_name,
+    }
+
+
+def make_engine(url: str, *, pool_size: int = 10, transaction_pooling: bool = False) -> AsyncEngine:
     # The schema is written into every statement (schema_translate_map), never set with search_path,
-    # so a pooled connection carries no council from one request to the next.
+    # so a pooled connection carries no council from one request to the next; so it works behind PgBouncer.
     # No overflow: a connection opened beyond the pool is closed when returned, and under load that
     # meant a new PostgreSQL backend every few requests. Requests wait for one in arrival order instead.
+    url, connect_args = pooler_safe(
+        url, {"server_settings": {"application_name": "civicshare"}}, transaction_pooling=transaction_pooling
+    )
     engine = create_async_engine(
         url,
         poolclass=FairAsyncQueuePool,
@@ -60,7 +84,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # values, not text) in about a fifth of the standard library's time.
         json_serializer=_json_text,
         json_deserializer=msgspec.json.decode,
-        connect_args={"server_settings": {"application_name": "civicshare"}},
+        connect_args=connect_args,
     )
     return drops_broken_connections(engine)
 
@@ -79,18 +103,28 @@ class Database:
     engine: AsyncEngine
     url: str
     embedded: EmbeddedServer | None = None
+    # Set when `url` is a pooler in transaction mode (PgBouncer): sessions that LISTEN or set startup
+    # options (the job worker, the outbox relay) connect to `direct_url`, the server itself.
+    transaction_pooling: bool = False
+    direct_url: str | None = None
     lookups: AsyncEngine = field(init=False)
 
     def __post_init__(self) -> None:
+        url, connect_args = pooler_safe(
+            self.url,
+            {"server_settings": {"application_name": "civicshare-lookups"}},
+            transaction_pooling=self.transaction_pooling,
+        )
         self.lookups = drops_broken_connections(
             create_async_engine(
-                self.url,
-                poolclass=FairAsyncQueuePool,
-                pool_size=4,
-                max_overflow=0,
-                connect_args={"server_settings": {"application_name": "civicshare-lookups"}},
+                url, poolclass=FairAsyncQueuePool, pool_size=4, max_overflow=0, connect_args=connect_args
             )
         )
+
+    @property
+    def session_url(self) -> str:
+        """Where connections that keep session state (LISTEN, startup options) go."""
+        return self.direct_url or self.url
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -106,7 +140,14 @@ def database_url(settings: Settings) -> tuple[str, EmbeddedServer | None]:
 
 def open_database(settings: Settings) -> Database:
     url, embedded = database_url(settings)
-    return Database(engine=make_engine(url, pool_size=settings.db_pool_size), url=url, embedded=embedded)
+    pooled = settings.database_transaction_pooling
+    return Database(
+        engine=make_engine(url, pool_size=settings.db_pool_size, transaction_pooling=pooled),
+        url=url,
+        embedded=embedded,
+        transaction_pooling=pooled,
+        direct_url=settings.database_direct_url,
+    )
 
 
 @asynccontextmanager

@@ -36,7 +36,7 @@ async def migrate_everything(
         on_start(len(councils))
     return await migrate_tenants(
         database.engine,
-        database.engine.url.render_as_string(hide_password=False),
+        database.direct_url or database.engine.url.render_as_string(hide_password=False),
         councils,
         concurrency=concurrency,
         progress=progress or (lambda outcome: None),
