@@ -60,6 +60,7 @@ from civicshare.api.transactions import (
 )
 from civicshare.councils.routes import council
 from civicshare.db.engine import Database, open_database
+from civicshare.db.listening import listen_forever
 from civicshare.db.metadata import tenant_metadata
 from civicshare.edge.headers import SecurityHeaders
 from civicshare.edge.proxies import TrustedProxies
@@ -88,7 +89,7 @@ from civicshare.staff.savings_routes import savings_router
 from civicshare.staff.transaction_routes import STAFF_ROUTES
 from civicshare.staff.visit import STATE_KEY as STAFF_STATE_KEY
 from civicshare.staff.visit import StaffPages
-from civicshare.tenancy.directory import TenantDirectory
+from civicshare.tenancy.directory import DIRECTORY_CHANNEL, TenantDirectory
 from civicshare.tenancy.resolution import HostRules, TenantResolver
 from civicshare.transactions.reconciliation import reconcile_periodically
 from civicshare.web.errors import ResolutionErrorPages, html_for_browsers
@@ -165,6 +166,20 @@ def _jobs_in_process(services: PlatformServices) -> asyncio.Task[None] | None:
     return asyncio.create_task(run_job_worker(services, install_signal_handlers=False))
 
 
+def _hear_council_changes(services: PlatformServices) -> asyncio.Task[None]:
+    """Council directory and offering changes made anywhere (another node, the CLI, SQL) reach this worker
+    at once; after a lost connection everything is read again, since announcements may have been missed."""
+    return asyncio.create_task(
+        listen_forever(
+            services.database.session_url,
+            DIRECTORY_CHANNEL,
+            lambda _table: services.forget_councils(),
+            services.forget_councils,
+            application_name="civicshare-directory",
+        )
+    )
+
+
 async def before_every_request(request: Request[Any, Any, Any]) -> None:
     """Before any handler: a cookie-signed write must come from the platform's own pages, then what the
     request carries must be storable (`api.inputs`)."""
@@ -187,9 +202,13 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         reconciling = _reconcile_payments_in_the_background(services)
         jobs = _jobs_in_process(services)
+        listening = _hear_council_changes(services)
         try:
             yield
         finally:
+            listening.cancel()
+            with suppress(asyncio.CancelledError):
+                await listening
             if jobs is not None:
                 jobs.cancel()
                 with suppress(asyncio.CancelledError):

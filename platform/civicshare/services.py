@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from civicshare.catalogue.installed_modules import ModuleCatalogue, RegistryCatalogue
 from civicshare.catalogue.service import OfferingsCache
 from civicshare.db.engine import Database
@@ -73,6 +75,15 @@ class PlatformServices:
         self.event_subscribers: list[EventSubscriber] = []
         self.offerings = OfferingsCache(database.lookups, self.registry, max_age_seconds=settings.tenant_cache_seconds)
         self.rate_limits = RateLimits.from_settings(settings)
+        # Other per-worker copies of councils' data (logos) to forget when the directory changes.
+        self.council_caches: list[Callable[[], None]] = []
+
+    def forget_councils(self) -> None:
+        """This worker's copies of the council directory and offerings are stale: read them again."""
+        self.directory.invalidate()
+        self.offerings.invalidate()
+        for forget in self.council_caches:
+            forget()
 
     def payments_for(self, tenant: TenantContext) -> PaymentProvider:
         """The provider that takes this council's money."""

@@ -110,7 +110,10 @@ class Settings(BaseSettings):
         default=30, ge=0, le=3650, description="days between offboarding a council and purging its schema"
     )
     tenant_cache_seconds: float = Field(
-        default=2.0, ge=0, description="how long a worker trusts its copy of the council directory"
+        default=30.0,
+        ge=0,
+        description="how long a worker trusts its copy of the council directory without asking (changes are "
+        "announced to every serving worker at once; this is the safety net)",
     )
     payment_provider: PaymentProviderName = PaymentProviderName.SANDBOX
     govuk_pay_keys_dir: Path | None = Field(

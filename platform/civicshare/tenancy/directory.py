@@ -1,7 +1,8 @@
 """The council directory each worker keeps: which council a slug or a host name belongs to.
 
 Every request needs this lookup, so a worker keeps a copy of the directory. When the copy is older
-than `tenant_cache_seconds` one cheap query asks whether anything changed (how many councils and
+than `tenant_cache_seconds` (the safety net: a change is announced to every worker at once on
+`DIRECTORY_CHANNEL`) one cheap query asks whether anything changed (how many councils and
 domains there are, and the sum of their `updated_at`); only then is the whole directory read again.
 Requests arriving while that query runs use the copy they have instead of waiting for it. A
 council it does not know triggers a reload at once (rate-limited). Every change to a council must
@@ -22,6 +23,9 @@ from civicshare.tenancy.records import load_tenant_contexts
 from civicshare.tenancy.tables import tenant_domains, tenants
 
 MIN_SECONDS_BETWEEN_MISS_RELOADS = 0.25
+# Sent at commit by triggers on the control plane's council tables (platform migration 0006); every
+# serving worker listens, and forgets its copies at once. The periodic check stays as the safety net.
+DIRECTORY_CHANNEL = "civicshare_directory"
 
 
 @dataclass

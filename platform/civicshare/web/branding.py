@@ -125,6 +125,9 @@ class CouncilLogos:
         self._max_age = max_age
         self._versions: dict[int, tuple[float, str | None]] = {}
 
+    def forget(self) -> None:
+        self._versions.clear()
+
     async def logo(self, tenant: TenantContext) -> Logo | None:
         async with self._engine.connect() as connection:
             found = await council_logo(connection, tenant.id)

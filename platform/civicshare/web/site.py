@@ -95,6 +95,7 @@ class WebSite:
         self.logos = CouncilLogos(
             self.services.database.lookups, settings.tenants_dir, max_age=settings.tenant_cache_seconds
         )
+        self.services.council_caches.append(self.logos.forget)
         self.environment.globals.update(
             csp_nonce=csp_nonce,
             css_url=self.assets.url("civicshare.css"),
