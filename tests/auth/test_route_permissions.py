@@ -37,6 +37,7 @@ PUBLIC_ROUTES = {
     "GET /healthz", "GET /readyz", "GET /api/v1/council",
     # the resident site
     "GET /", "GET /search", "GET /track", "POST /track", "GET /my-requests", "GET /accessibility",
+    "GET /my-requests/{council:str}/{reference:str}",
     "GET /cookies", "GET /privacy", "GET /branding/logo", "GET /assets/{name:str}",
     "GET /services/{code:str}", "GET /services/{code:str}/{step_code:str}", "POST /services/{code:str}/{step_code:str}",
     "GET /services/{code:str}/payment-return/{reference:str}",

@@ -33,14 +33,15 @@ from civicshare.api.authentication import (
 )
 from civicshare.http.problems import Problem
 from civicshare.http.scope import root_path
-from civicshare.identity.oidc import SignInStart
+from civicshare.identity.oidc import SignInStart, council_client_id
 from civicshare.identity.principal import Principal
 from civicshare.identity.provider import DEV_IDENTITY_PATH, Identity
 from civicshare.identity.sessions import (
     SESSION_COOKIE,
+    ProviderTokens,
     TamperedCookie,
     create_session,
-    end_session,
+    end_sessions_sharing,
     load_session,
     sign_json,
     unsign_json,
@@ -108,6 +109,7 @@ async def start_session(
     *,
     id_token: str | None,
     next_path: str,
+    tokens: ProviderTokens | None = None,
 ) -> Response[Any]:
     identity = identity_of(services)
     async with services.database.engine.begin() as connection:
@@ -118,6 +120,7 @@ async def start_session(
             provider=identity.provider.value,
             id_token=id_token,
             max_age_seconds=services.settings.session_max_age_seconds,
+            tokens=tokens,
         )
     log.info("signed in %s (%s)", principal.subject, identity.provider.value)
     return Redirect(
@@ -150,6 +153,13 @@ async def sign_in(
         raise identity_unavailable() from None
     start = SignInStart.new()
     redirect_uri = origin_of(request) + "/auth/callback"
+    council: TenantContext | None = request.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
+    # On a council's own host, the council's own client: Keycloak's pages then show the council the
+    # resident came from. Its redirect URIs are the council's hosts, so a visit by the platform's
+    # address (/t/<council>) signs in through the platform's web client.
+    client_id = identity.keycloak.client_id
+    if council is not None and not root:
+        client_id = council_client_id(identity.keycloak.client_id, council.slug)
     state = sign_json(
         session_key(services),
         "sign-in",
@@ -159,11 +169,12 @@ async def sign_in(
             "verifier": start.code_verifier,
             "next": target,
             "redirect_uri": redirect_uri,
+            "client_id": client_id,
             "expires": int(time.time()) + SIGN_IN_SECONDS,
         },
     )
     return Redirect(
-        path=identity.keycloak.authorization_url(start, redirect_uri),
+        path=identity.keycloak.authorization_url(start, redirect_uri, client_id),
         status_code=303,
         cookies=[platform_cookie(request, SIGN_IN_COOKIE, state, SIGN_IN_SECONDS)],
     )
@@ -194,20 +205,26 @@ async def sign_in_callback(
         raise sign_in_failed("This sign-in was not started here, or took too long.")
     if error or not code:
         raise sign_in_failed(f"The identity provider did not sign you in ({error or 'no code'}).")
+    client_id = str(started.get("client_id") or identity.keycloak.client_id)
     try:
-        tokens = await identity.keycloak.exchange_code(code, started["redirect_uri"], started["verifier"])
+        tokens = await identity.keycloak.exchange_code(code, started["redirect_uri"], started["verifier"], client_id)
         principal = await identity.validator.principal(tokens.access_token)
+        provider_session: str | None = None
         if tokens.id_token:
-            id_claims = await identity.validator.claims(tokens.id_token, audience=identity.keycloak.client_id, typ="ID")
+            id_claims = await identity.validator.claims(tokens.id_token, audience=client_id, typ="ID")
             if id_claims.get("nonce") != started["nonce"]:
                 raise InvalidToken("the ID token's nonce does not match this sign-in")
+            provider_session = str(id_claims["sid"]) if id_claims.get("sid") else None
     except IdentityUnavailable as problem:
         log.error("sign-in unavailable: %s", problem)
         raise identity_unavailable() from None
     except InvalidToken as problem:
         log.warning("refused a sign-in: %s", problem)
         raise unauthorised("The identity provider's answer could not be accepted.") from None
-    return await start_session(request, services, principal, id_token=tokens.id_token, next_path=started["next"])
+    kept = ProviderTokens(client_id, tokens.refresh_token, tokens.expires_in, provider_session)
+    return await start_session(
+        request, services, principal, id_token=tokens.id_token, next_path=started["next"], tokens=kept
+    )
 
 
 @post("/auth/sign-out", include_in_schema=False, opt=PUBLIC)
@@ -215,20 +232,22 @@ async def sign_out(
     request: AnyRequest, services: NamedDependency[PlatformServices], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     id_token: str | None = None
+    client_id: str | None = None
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         try:
             async with services.database.engine.begin() as connection:
                 session = await load_session(connection, session_key(services), cookie)
                 if session is not None:
-                    id_token = session.id_token
-                    await end_session(connection, session.id)
+                    id_token, client_id = session.id_token, session.client_id
+                    await end_sessions_sharing(connection, session)
         except TamperedCookie:
             pass  # signing out is what we want anyway
     clear = [platform_cookie(request, SESSION_COOKIE, "", 0)]
     identity = services.identity
     if identity is not None and identity.keycloak is not None and id_token:
-        target = identity.keycloak.end_session_url(id_token, origin_of(request) + "/")
+        # Ends Keycloak's own session too (every council's), not only this site's.
+        target = identity.keycloak.end_session_url(id_token, origin_of(request) + "/", client_id)
         return Redirect(path=target, status_code=303, cookies=clear)
     return Redirect(path=root_path(request.scope) + "/", status_code=303, cookies=clear)
 

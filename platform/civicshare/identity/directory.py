@@ -7,6 +7,7 @@ provider this deployment uses (Keycloak, or the demo's dev identity).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -15,6 +16,10 @@ from civicshare.settings import Mode, Settings
 from civicshare.tenancy.context import TenantContext, TenantStatus
 
 MEMBER_ROLES = frozenset({Role.COUNCIL_ADMIN, Role.COUNCIL_STAFF})
+# Where each council's site serves its logo (the resident website's `web.branding.LOGO_URL`).
+COUNCIL_LOGO_PATH = "/branding/logo"
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+GOVUK_BLUE, WHITE = "#1d70b8", "#ffffff"
 
 
 class UnknownCouncil(Exception):
@@ -31,6 +36,11 @@ class CouncilOrganization:
     enabled: bool
     # Origins whose /auth/callback may receive a sign-in (Keycloak allows no wildcard hosts).
     origins: tuple[str, ...]
+    # How the identity provider's sign-in pages show the council: checked #rrggbb colours and its logo.
+    colour: str = GOVUK_BLUE
+    text_colour: str = WHITE
+    logo_url: str | None = None
+    logo_alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,13 +88,23 @@ def council_origins(tenant: TenantContext, settings: Settings) -> tuple[str, ...
     return tuple(dict.fromkeys(origins))
 
 
+def checked_colour(value: str, fallback: str) -> str:
+    return value if _COLOUR.fullmatch(value or "") else fallback
+
+
 def organization_for(tenant: TenantContext, settings: Settings) -> CouncilOrganization:
+    origins = council_origins(tenant, settings)
+    branding = tenant.branding
     return CouncilOrganization(
         slug=tenant.slug,
         name=tenant.name,
         domains=tuple(tenant.domains),
         enabled=tenant.status is TenantStatus.ACTIVE,
-        origins=council_origins(tenant, settings),
+        origins=origins,
+        colour=checked_colour(branding.primary_colour, GOVUK_BLUE),
+        text_colour=checked_colour(branding.text_colour, WHITE),
+        logo_url=f"{origins[0]}{COUNCIL_LOGO_PATH}" if branding.logo_path else None,
+        logo_alt=branding.logo_alt or tenant.name,
     )
 
 
