@@ -107,13 +107,15 @@ async def my_request(
         return None
     offerings = await services.offerings.for_council(council)
     wording = Wording(offerings, services, found["service"])
+    sent = sent_sections(wording.offering, dict(found["answers"] or {}))
+    answered = {row.value for section in sent for row in section.rows}
     rows = [
         Row("Council", council.name),
         Row("Service", wording.title),
         Row("Made on", uk_date_time(found["created_at"])),
         Row("How it was made", CHANNEL_NAMES.get(found["channel"], found["channel"])),
     ]
-    if found["address"]:
+    if found["address"] and found["address"] not in answered:  # the location as they described it
         rows.append(Row("Address", found["address"]))
     if found["latitude"] is not None and found["longitude"] is not None:
         rows.append(Row("Location", f"{found['latitude']}, {found['longitude']}"))
@@ -130,7 +132,7 @@ async def my_request(
         status=found["status"],
         status_label=wording.label(found["status"]),
         rows=rows,
-        sent=sent_sections(wording.offering, dict(found["answers"] or {})),
+        sent=sent,
         history=[
             HistoryEntry(
                 uk_date_time(event["created_at"]),

@@ -2,6 +2,7 @@
      from. Each council signs in through its own client (civicshare.identity.oidc.council_client_id), whose
      attributes "civicshare.council.*" (name, colour, text-colour, logo, logo-alt, site) the identity
      directory sets at onboarding; without them (the platform's own client) the page says "civicshare". -->
+<#function natural_order markup><#return markup?markup_string?replace(' tabindex="[0-9]+"', '', 'r')></#function>
 <#macro registrationLayout bodyClass="" displayInfo=false displayMessage=true displayRequiredFields=false>
 <#assign councilName = (client.attributes["civicshare.council.name"])!"">
 <#assign councilColour = (client.attributes["civicshare.council.colour"])!"#1d70b8">
@@ -13,13 +14,17 @@
 <#if !councilText?matches("#[0-9a-fA-F]{6}")><#assign councilText = "#ffffff"></#if>
 <#assign serviceName = councilName?has_content?then(councilName, realm.displayName!"civicshare")>
 <#assign pageTitle><#nested "header"></#assign>
+<#-- Keycloak's base pages give fields positive tabindex values, which break the page's natural tab order
+     (WCAG 2.4.3, axe "tabindex"): they are taken out of the forms and links they draw. -->
+<#assign formHtml><#nested "form"></#assign>
+<#assign infoHtml><#if displayInfo><#nested "info"></#if></#assign>
 <!DOCTYPE html>
 <html lang="${lang!"en"}" class="govuk-template">
 <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <meta name="robots" content="noindex, nofollow">
-    <title>${pageTitle?trim} – ${serviceName}</title>
+    <title>${pageTitle?markup_string?trim?no_esc} – ${serviceName}</title>
     <#if properties.styles?has_content>
         <#list properties.styles?split(' ') as style>
             <link href="${url.resourcesPath}/${style}" rel="stylesheet">
@@ -55,7 +60,7 @@
                         <div class="govuk-inset-text cs-alert alert-${message.type}" role="status">${kcSanitize(message.summary)?no_esc}</div>
                     </#if>
                 </#if>
-                <h1 class="govuk-heading-l" id="kc-page-title">${pageTitle?trim}</h1>
+                <h1 class="govuk-heading-l" id="kc-page-title">${pageTitle?markup_string?trim?no_esc}</h1>
                 <#if councilName?has_content && !(auth?has_content && auth.showUsername() && !auth.showResetCredentials())>
                     <p class="govuk-body" id="cs-one-account">One account works on the website of every council on this platform, ${councilName} included.</p>
                 </#if>
@@ -63,11 +68,11 @@
                     <p class="govuk-body" id="kc-username">Signing in as <span id="kc-attempted-username">${auth.attemptedUsername}</span>.
                         <a class="govuk-link" id="reset-login" href="${url.loginRestartFlowUrl}">Use another email address</a></p>
                 </#if>
-                <#nested "form">
+                ${natural_order(formHtml)?no_esc}
                 <#nested "socialProviders">
                 <#if displayInfo>
                     <div id="kc-info" class="govuk-body">
-                        <#nested "info">
+                        ${natural_order(infoHtml)?no_esc}
                     </div>
                 </#if>
             </div>
