@@ -62,13 +62,12 @@ async def test_requests_sent_without_signing_in_join_the_account_and_open_with_w
     for shown in ("Outside 12 High Street", "How big is the pothole?", "Large", "Pavement", "An inspector will visit"):
         assert shown in opened.text, shown
 
-    for refused in (f"/my-requests/{a}/{someone_elses}", f"/my-requests/{b}/{anonymous_at_a}", "/my-requests/nowhere/X-1"):
+    not_theirs = (f"/my-requests/{a}/{someone_elses}", f"/my-requests/{b}/{anonymous_at_a}", "/my-requests/x/X-1")
+    for refused in not_theirs:
         answer = await http.get(refused, headers={**host_for(b), **cookie_header(cookies)})
         assert answer.status_code == 404, refused
 
     http.cookies.clear()  # a visitor who is not signed in
     signed_out = await http.get(f"/my-requests/{a}/{anonymous_at_a}", headers=host_for(b))
     assert signed_out.status_code == 303
-    assert signed_out.headers["location"].endswith(
-        "/auth/sign-in?next=%2Fmy-requests%2F" + a + "%2F" + anonymous_at_a
-    )
+    assert signed_out.headers["location"].endswith("/auth/sign-in?next=%2Fmy-requests%2F" + a + "%2F" + anonymous_at_a)

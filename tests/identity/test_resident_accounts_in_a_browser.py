@@ -77,7 +77,7 @@ async def test_a_new_resident_registers_verifies_sends_a_request_and_is_signed_i
 ) -> None:
     served_settings = keycloak_settings.model_copy(update={"port": keycloak_platform.port})
     first, first_name = await council_at_keycloak(make_council, database, served_settings, "#00594f")
-    second, second_name = await council_at_keycloak(make_council, database, served_settings, "#8a1538")
+    second, _ = await council_at_keycloak(make_council, database, served_settings, "#8a1538")
     email = f"nia-{uuid.uuid4().hex[:8]}@example.org"
     sent_before = await record_transaction(database, first, email)  # before they had an account
 
