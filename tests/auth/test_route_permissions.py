@@ -59,6 +59,8 @@ PUBLIC_ROUTES = {
     "GET /auth/sign-in", "GET /auth/callback", "POST /auth/sign-out",
     "GET /dev-identity/sign-in", "POST /dev-identity/sign-in", "GET /dev-identity/jwks.json",
     "POST /dev-identity/token",
+    "GET /dev-identity/authorize", "GET /dev-identity/complete", "GET /dev-identity/remember",
+    "GET /dev-identity/end-session",
     "GET /demo-mail", "GET /demo-mail/{mail_id:str}", "GET /demo-mail/{mail_id:str}/html",
     # the APIs' own documentation
     "GET /admin/v1/schema", "GET /admin/v1/schema/openapi.json",

@@ -4,15 +4,21 @@ Browser sign-in runs on the council's own host (the redirect URI is ``<council o
 so the session cookie belongs to that host only. The dev identity's sign-in page (``GET
 /dev-identity/sign-in``, the demo people) is drawn by the council website in the council's colours
 (``civicshare.web.routes.dev_sign_in_page``); choosing a person posts here.
+
+Single sign-on: Keycloak's own session signs a resident in at every council's site. The dev identity
+does the same for the demo with a cookie on the platform's own host (``/dev-identity/authorize``,
+``/remember``, ``/complete``, ``/end-session``), every hop between hosts carried by a short-lived value
+signed with the platform's key, so none of them redirects anywhere the platform did not choose.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from litestar import Response, get, post
 from litestar.datastructures import Cookie
@@ -110,6 +116,7 @@ async def start_session(
     id_token: str | None,
     next_path: str,
     tokens: ProviderTokens | None = None,
+    redirect_to: str | None = None,
 ) -> Response[Any]:
     identity = identity_of(services)
     async with services.database.engine.begin() as connection:
@@ -124,7 +131,7 @@ async def start_session(
         )
     log.info("signed in %s (%s)", principal.subject, identity.provider.value)
     return Redirect(
-        path=root_path(request.scope) + landing_page(request, principal, next_path),
+        path=redirect_to or root_path(request.scope) + landing_page(request, principal, next_path),
         status_code=303,
         cookies=[
             platform_cookie(request, SESSION_COOKIE, cookie_value, services.settings.session_max_age_seconds),
@@ -144,7 +151,9 @@ async def sign_in(
     target = safe_next(next)
     root = root_path(request.scope)
     if identity.dev is not None:
-        return Redirect(path=f"{root}{DEV_IDENTITY_PATH}/sign-in?{urlencode({'next': target})}", status_code=303)
+        # Ask the dev identity's own host whether the person is signed in already (single sign-on).
+        hop = dev_hop(services, "dev-authorize", back=origin_of(request), next=target)
+        return Redirect(path=f"{dev_origin(request, services)}/authorize?{urlencode({'hop': hop})}", status_code=303)
     assert identity.keycloak is not None
     try:
         await identity.keycloak.check_available()
@@ -245,6 +254,10 @@ async def sign_out(
             pass  # signing out is what we want anyway
     clear = [platform_cookie(request, SESSION_COOKIE, "", 0)]
     identity = services.identity
+    if identity is not None and identity.dev is not None:
+        hop = dev_hop(services, "dev-end-session", back=origin_of(request) + "/")
+        target = f"{dev_origin(request, services)}/end-session?{urlencode({'hop': hop})}"
+        return Redirect(path=target, status_code=303, cookies=clear)
     if identity is not None and identity.keycloak is not None and id_token:
         # Ends Keycloak's own session too (every council's), not only this site's.
         target = identity.keycloak.end_session_url(id_token, origin_of(request) + "/", client_id)
@@ -284,7 +297,133 @@ async def dev_sign_in(
         raise Problem(400, "Unknown person", "Choose one of the demo people.", name="unknown-person") from None
     # The same validation as a Keycloak token: the dev identity's tokens have the same shape.
     principal = await identity.validator.principal(token)
-    return await start_session(request, services, principal, id_token=None, next_path=safe_next(data.get("next")))
+    # Like Keycloak's session, one dev identity session spans every council's site it signs in at.
+    provider_session = secrets.token_urlsafe(16)
+    next_path = safe_next(data.get("next"))
+    back = public_origin(request.scope) + root_path(request.scope) + landing_page(request, principal, next_path)
+    ticket = dev_hop(services, "dev-remember", email=data.get("email", ""), sid=provider_session, back=back)
+    return await start_session(
+        request,
+        services,
+        principal,
+        id_token=None,
+        next_path=next_path,
+        tokens=ProviderTokens(DEV_CLIENT, None, 0, provider_session),
+        redirect_to=f"{dev_origin(request, services)}/remember?{urlencode({'ticket': ticket})}",
+    )
+
+
+# --- the dev identity's single sign-on across councils' hosts ---------------------------------------
+
+DEV_SSO_COOKIE = "civicshare_dev_sso"
+DEV_CLIENT = "dev-identity"
+DEV_HOP_SECONDS = 120
+
+
+def dev_origin(request: AnyRequest, services: PlatformServices) -> str:
+    """The dev identity's own address: the platform's host (as configured), on the port the request used."""
+    port = urlsplit(public_origin(request.scope)).port
+    scheme = request.scope["scheme"]
+    default = 443 if scheme == "https" else 80
+    suffix = f":{port}" if port and port != default else ""
+    host = services.settings.host
+    name = "localhost" if host in ("0.0.0.0", "::") else host  # noqa: S104 - naming, not binding
+    return f"{scheme}://{name}{suffix}{DEV_IDENTITY_PATH}"
+
+
+def dev_hop(services: PlatformServices, purpose: str, **data: str) -> str:
+    return sign_json(session_key(services), purpose, {**data, "expires": int(time.time()) + DEV_HOP_SECONDS})
+
+
+def dev_hop_data(services: PlatformServices, purpose: str, value: str | None) -> dict[str, Any]:
+    try:
+        data = unsign_json(session_key(services), purpose, value or "")
+    except TamperedCookie:
+        raise sign_in_failed("This sign-in was not started here.") from None
+    if data.get("expires", 0) < time.time():
+        raise sign_in_failed("This sign-in took too long.")
+    return data
+
+
+def _dev_signed_in(request: AnyRequest, services: PlatformServices) -> dict[str, Any] | None:
+    try:
+        return unsign_json(session_key(services), "dev-sso", request.cookies.get(DEV_SSO_COOKIE, ""))
+    except TamperedCookie:
+        return None
+
+
+def _dev_sso_cookie(request: AnyRequest, value: str, max_age: int) -> Cookie:
+    cookie = platform_cookie(request, DEV_SSO_COOKIE, value, max_age)
+    cookie.path = DEV_IDENTITY_PATH
+    return cookie
+
+
+@get(f"{DEV_IDENTITY_PATH}/authorize", include_in_schema=False, opt=PUBLIC, middleware=[rate_limited(Traffic.SIGN_IN)])
+async def dev_authorize(
+    services: NamedDependency[PlatformServices], request: AnyRequest, hop: OptionalQuery = None
+) -> Response[Any]:
+    """On the platform's host: back to the council signed in when the dev identity's session is live, else
+    to the council's page of demo people."""
+    identity = dev_identity_of(services)
+    assert identity.dev is not None
+    asked = dev_hop_data(services, "dev-authorize", hop)
+    person = _dev_signed_in(request, services)
+    if person is not None:
+        try:
+            identity.dev.issue_token(str(person.get("email", "")))
+        except LookupError:
+            person = None  # the account was disabled since
+    if person is None:
+        return Redirect(
+            path=f"{asked['back']}{DEV_IDENTITY_PATH}/sign-in?{urlencode({'next': asked['next']})}", status_code=303
+        )
+    ticket = dev_hop(services, "dev-ticket", email=person["email"], sid=person["sid"], back=asked["back"])
+    query = urlencode({"ticket": ticket, "next": asked["next"]})
+    return Redirect(path=f"{asked['back']}{DEV_IDENTITY_PATH}/complete?{query}", status_code=303)
+
+
+@get(f"{DEV_IDENTITY_PATH}/complete", include_in_schema=False, opt=PUBLIC, middleware=[rate_limited(Traffic.SIGN_IN)])
+async def dev_complete(
+    request: AnyRequest,
+    services: NamedDependency[PlatformServices],
+    ticket: OptionalQuery = None,
+    next: OptionalQuery = None,
+) -> Response[Any]:
+    """On the council's host: the session the dev identity vouched for, without asking again."""
+    identity = dev_identity_of(services)
+    assert identity.dev is not None
+    vouched = dev_hop_data(services, "dev-ticket", ticket)
+    if vouched.get("back") != origin_of(request):
+        raise sign_in_failed("This sign-in was meant for another site.")
+    try:
+        token = identity.dev.issue_token(str(vouched["email"]))
+    except LookupError:
+        raise sign_in_failed("That account cannot sign in.") from None
+    principal = await identity.validator.principal(token)
+    tokens = ProviderTokens(DEV_CLIENT, None, 0, str(vouched["sid"]))
+    return await start_session(request, services, principal, id_token=None, next_path=safe_next(next), tokens=tokens)
+
+
+@get(f"{DEV_IDENTITY_PATH}/remember", include_in_schema=False, opt=PUBLIC)
+async def dev_remember(
+    request: AnyRequest, services: NamedDependency[PlatformServices], ticket: OptionalQuery = None
+) -> Response[Any]:
+    """On the platform's host: remember who signed in (the dev identity's own session), then back."""
+    dev_identity_of(services)
+    signed_in = dev_hop_data(services, "dev-remember", ticket)
+    person = sign_json(session_key(services), "dev-sso", {"email": signed_in["email"], "sid": signed_in["sid"]})
+    max_age = services.settings.session_max_age_seconds
+    return Redirect(path=signed_in["back"], status_code=303, cookies=[_dev_sso_cookie(request, person, max_age)])
+
+
+@get(f"{DEV_IDENTITY_PATH}/end-session", include_in_schema=False, opt=PUBLIC)
+async def dev_end_session(
+    request: AnyRequest, services: NamedDependency[PlatformServices], hop: OptionalQuery = None
+) -> Response[Any]:
+    """On the platform's host: sign-out ends the dev identity's session too, then back to the council."""
+    dev_identity_of(services)
+    leaving = dev_hop_data(services, "dev-end-session", hop)
+    return Redirect(path=leaving["back"], status_code=303, cookies=[_dev_sso_cookie(request, "", 0)])
 
 
 class IssuedToken(Struct):
@@ -415,6 +554,10 @@ ROUTES = [
     sign_out,
     dev_jwks,
     dev_sign_in,
+    dev_authorize,
+    dev_complete,
+    dev_remember,
+    dev_end_session,
     dev_token,
     me,
     staff_me,
