@@ -211,3 +211,41 @@ async def test_a_session_renews_with_its_refresh_token_until_keycloak_ends_it(
     await access_token_runs_out()
     await page.goto(home)
     assert await page.get_by_role("link", name="Sign in", exact=True).is_visible()
+
+
+async def test_a_resident_who_forgot_their_password_resets_it_from_the_email_keycloak_sends(
+    page: Any,
+    keycloak_platform: ServedPlatform,
+    keycloak_settings: Settings,
+    keycloak: KeycloakInfo,
+    keycloak_inbox: Inbox,
+    make_council: CouncilFactory,
+    database: Database,
+) -> None:
+    served_settings = keycloak_settings.model_copy(update={"port": keycloak_platform.port})
+    slug, name = await council_at_keycloak(make_council, database, served_settings, "#6a1b9a")
+    provisioner = KeycloakProvisioner.connect(keycloak.base_url, keycloak.provisioner_secret)
+    email = f"fen-{uuid.uuid4().hex[:8]}@example.org"
+    provisioner.create_user(email, "an-Old-7-password", ["resident"])
+    home = f"http://{slug}.localhost:{keycloak_platform.port}/"
+
+    await page.goto(home)
+    await page.get_by_role("link", name="Sign in", exact=True).click()
+    await page.wait_for_load_state()
+    await page.get_by_label("Email", exact=True).fill(email)
+    await submit(page, "Continue")
+    await page.get_by_role("link", name="I have forgotten my password").click()
+    await page.wait_for_load_state()
+    assert await keycloak_header(page) == (name, rgb("#6a1b9a"))
+    await assert_accessible(page)
+    await page.get_by_label("Email", exact=True).fill(email)
+    await submit(page, "Continue")
+    [message] = keycloak_inbox.to(email)
+    await page.goto(html.unescape(VERIFY_LINK.search(text_of(message))[0]))  # type: ignore[index]
+    await page.wait_for_load_state()
+    assert await page.get_by_role("heading", level=1).inner_text() == "Choose your password"
+    await page.get_by_label("New password").fill("a-New-8-password")
+    await page.get_by_label("Confirm password").fill("a-New-8-password")
+    await submit(page, "Continue")
+    assert page.url.startswith(home), page.url
+    assert await page.get_by_role("link", name="My requests").is_visible()
