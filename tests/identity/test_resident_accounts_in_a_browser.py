@@ -23,9 +23,9 @@ from civicshare.identity.tables import sessions
 from civicshare.settings import Settings
 from civicshare.tenancy.definitions import ModuleChoice
 from civicshare.tenancy.lifecycle import announce_council_changes
-from tests.conftest import CouncilFactory
+from civicshare.tenancy.service import onboard_tenant
 from tests.notifications.email.conftest import Inbox, free_port, text_of
-from tests.support import ServedPlatform, record_transaction, tenant_context_for
+from tests.support import ServedPlatform, council_definition, record_transaction, tenant_context_for
 from tests.web.browsing import assert_accessible, rgb, submit
 from tests.web.conftest import browser, page
 
@@ -49,16 +49,26 @@ def keycloak_inbox(keycloak: KeycloakInfo) -> Iterator[Inbox]:
     controller.stop()
 
 
-async def council_at_keycloak(
-    make_council: CouncilFactory, database: Database, settings: Settings, colour: str
-) -> tuple[str, str]:
+Council = tuple[str, str, str]  # slug, name, colour
+
+
+async def council_at_keycloak(database: Database, settings: Settings, colour: str) -> Council:
     """A council offering highways, onboarded into Keycloak (its organization and its sign-in client)."""
-    definition = await make_council(
+    definition = council_definition(
         modules={"highways": ModuleChoice()}, branding={"primary_colour": colour, "secondary_colour": colour}
     )
+    async with database.engine.begin() as connection:
+        await onboard_tenant(connection, definition)
     hook = build_identity(settings).lifecycle_hook(settings)
     assert await announce_council_changes([hook], [await tenant_context_for(database, definition.slug)]) == []
-    return definition.slug, definition.name
+    return definition.slug, definition.name, colour
+
+
+@pytest.fixture(scope="module")
+async def councils(keycloak_platform: ServedPlatform, keycloak_settings: Settings, database: Database) -> list[Council]:
+    """Two councils in their own colours, served with Keycloak (their hosts on the served port)."""
+    served_settings = keycloak_settings.model_copy(update={"port": keycloak_platform.port})
+    return [await council_at_keycloak(database, served_settings, colour) for colour in ("#00594f", "#8a1538")]
 
 
 async def keycloak_header(page: Any) -> tuple[str, str]:
@@ -72,12 +82,10 @@ async def test_a_new_resident_registers_verifies_sends_a_request_and_is_signed_i
     keycloak_platform: ServedPlatform,
     keycloak_settings: Settings,
     keycloak_inbox: Inbox,
-    make_council: CouncilFactory,
+    councils: list[Council],
     database: Database,
 ) -> None:
-    served_settings = keycloak_settings.model_copy(update={"port": keycloak_platform.port})
-    first, first_name = await council_at_keycloak(make_council, database, served_settings, "#00594f")
-    second, _ = await council_at_keycloak(make_council, database, served_settings, "#8a1538")
+    (first, first_name, _), (second, _, _) = councils
     email = f"nia-{uuid.uuid4().hex[:8]}@example.org"
     sent_before = await record_transaction(database, first, email)  # before they had an account
 
@@ -165,13 +173,11 @@ async def test_a_new_resident_registers_verifies_sends_a_request_and_is_signed_i
 async def test_a_session_renews_with_its_refresh_token_until_keycloak_ends_it(
     page: Any,
     keycloak_platform: ServedPlatform,
-    keycloak_settings: Settings,
     keycloak: KeycloakInfo,
-    make_council: CouncilFactory,
+    councils: list[Council],
     database: Database,
 ) -> None:
-    served_settings = keycloak_settings.model_copy(update={"port": keycloak_platform.port})
-    slug, name = await council_at_keycloak(make_council, database, served_settings, "#0b4b8a")
+    slug, name, colour = councils[1]
     provisioner = KeycloakProvisioner.connect(keycloak.base_url, keycloak.provisioner_secret)
     email = f"ren-{uuid.uuid4().hex[:8]}@example.org"
     user_id = provisioner.create_user(email, "correct-Horse-9-battery", ["resident"])
@@ -180,7 +186,7 @@ async def test_a_session_renews_with_its_refresh_token_until_keycloak_ends_it(
     await page.goto(home)
     await page.get_by_role("link", name="Sign in", exact=True).click()
     await page.wait_for_load_state()
-    assert await keycloak_header(page) == (name, rgb("#0b4b8a"))
+    assert await keycloak_header(page) == (name, rgb(colour))
     await page.get_by_label("Email", exact=True).fill(email)
     await submit(page, "Continue")
     await assert_accessible(page)  # the password page, in the council's colours too
@@ -216,14 +222,11 @@ async def test_a_session_renews_with_its_refresh_token_until_keycloak_ends_it(
 async def test_a_resident_who_forgot_their_password_resets_it_from_the_email_keycloak_sends(
     page: Any,
     keycloak_platform: ServedPlatform,
-    keycloak_settings: Settings,
     keycloak: KeycloakInfo,
     keycloak_inbox: Inbox,
-    make_council: CouncilFactory,
-    database: Database,
+    councils: list[Council],
 ) -> None:
-    served_settings = keycloak_settings.model_copy(update={"port": keycloak_platform.port})
-    slug, name = await council_at_keycloak(make_council, database, served_settings, "#6a1b9a")
+    slug, name, colour = councils[0]
     provisioner = KeycloakProvisioner.connect(keycloak.base_url, keycloak.provisioner_secret)
     email = f"fen-{uuid.uuid4().hex[:8]}@example.org"
     provisioner.create_user(email, "an-Old-7-password", ["resident"])
@@ -236,7 +239,7 @@ async def test_a_resident_who_forgot_their_password_resets_it_from_the_email_key
     await submit(page, "Continue")
     await page.get_by_role("link", name="I have forgotten my password").click()
     await page.wait_for_load_state()
-    assert await keycloak_header(page) == (name, rgb("#6a1b9a"))
+    assert await keycloak_header(page) == (name, rgb(colour))
     await assert_accessible(page)
     await page.get_by_label("Email", exact=True).fill(email)
     await submit(page, "Continue")
