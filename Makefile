@@ -7,9 +7,12 @@ UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 PORT ?= 8000
 NPM ?= npm
 ASSETS := platform/civicshare/web/static/dist/manifest.json
+# The Keycloak login theme's stylesheet: GOV.UK Frontend from npm, compiled with Sass (never committed).
+KEYCLOAK_THEME := infra/keycloak/themes/civicshare/login
+KEYCLOAK_THEME_CSS := $(KEYCLOAK_THEME)/resources/css/civicshare-login.css
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup assets lint typecheck bench clean-data help
+.PHONY: demo test setup assets keycloak-theme lint typecheck bench clean-data help
 
 help:
 	@echo "make demo   - set up, onboard the councils in tenants/, load demo data, serve on http://127.0.0.1:$(PORT)"
@@ -36,9 +39,15 @@ node_modules/.installed: package.json package-lock.json
 $(ASSETS): node_modules/.installed platform/civicshare/web/static/build.mjs $(wildcard platform/civicshare/web/static/src/*)
 	$(NPM) run --silent build
 
-assets: $(ASSETS)
+$(KEYCLOAK_THEME_CSS): node_modules/.installed $(KEYCLOAK_THEME)/src/civicshare-login.scss
+	node_modules/.bin/sass --load-path=node_modules --style=compressed --no-source-map --quiet-deps \
+		--silence-deprecation=import $(KEYCLOAK_THEME)/src/civicshare-login.scss $@
 
-setup: $(VENV)/.installed $(ASSETS)
+keycloak-theme: $(KEYCLOAK_THEME_CSS)
+
+assets: $(ASSETS) $(KEYCLOAK_THEME_CSS)
+
+setup: $(VENV)/.installed $(ASSETS) $(KEYCLOAK_THEME_CSS)
 
 demo: setup
 	$(VENV)/bin/civicshare demo --port $(PORT)

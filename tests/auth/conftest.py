@@ -69,5 +69,16 @@ async def sign_in_in_browser(http: httpx.AsyncClient, slug: str, email: str) -> 
     return cookies
 
 
+async def landing_after_sign_in(http: httpx.AsyncClient, signed_in: httpx.Response) -> str:
+    """Where a dev identity sign-in lands, past its hop through the dev identity's own host (which
+    remembers the person for single sign-on at the other councils): the path on the council's site."""
+    remember = httpx.URL(signed_in.headers["location"])
+    assert remember.path == "/dev-identity/remember", remember
+    back = await http.get(remember.path, params=dict(remember.params))
+    assert back.status_code == 303, back.text
+    landing = httpx.URL(back.headers["location"])
+    return landing.raw_path.decode()
+
+
 def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
     return {"Cookie": "; ".join(f"{key}={value}" for key, value in cookies.items())}

@@ -37,6 +37,7 @@ PUBLIC_ROUTES = {
     "GET /healthz", "GET /readyz", "GET /api/v1/council",
     # the resident site
     "GET /", "GET /search", "GET /track", "POST /track", "GET /my-requests", "GET /accessibility",
+    "GET /my-requests/{council:str}/{reference:str}",
     "GET /cookies", "GET /privacy", "GET /branding/logo", "GET /assets/{name:str}",
     "GET /services/{code:str}", "GET /services/{code:str}/{step_code:str}", "POST /services/{code:str}/{step_code:str}",
     "GET /services/{code:str}/payment-return/{reference:str}",
@@ -58,6 +59,8 @@ PUBLIC_ROUTES = {
     "GET /auth/sign-in", "GET /auth/callback", "POST /auth/sign-out",
     "GET /dev-identity/sign-in", "POST /dev-identity/sign-in", "GET /dev-identity/jwks.json",
     "POST /dev-identity/token",
+    "GET /dev-identity/authorize", "GET /dev-identity/complete", "GET /dev-identity/remember",
+    "GET /dev-identity/end-session",
     "GET /demo-mail", "GET /demo-mail/{mail_id:str}", "GET /demo-mail/{mail_id:str}/html",
     # the APIs' own documentation
     "GET /admin/v1/schema", "GET /admin/v1/schema/openapi.json",

@@ -109,7 +109,11 @@ def start_testcontainers_keycloak() -> Iterator[KeycloakInfo]:
 
     secret = uuid.uuid4().hex
     began = time.monotonic()
-    with KeycloakContainer(f"quay.io/keycloak/keycloak:{KEYCLOAK_VERSION}") as container:
+    themes = find_repo_root() / "infra" / "keycloak" / "themes" / "civicshare"
+    container = KeycloakContainer(f"quay.io/keycloak/keycloak:{KEYCLOAK_VERSION}").with_volume_mapping(
+        str(themes), "/opt/keycloak/themes/civicshare"
+    )
+    with container:
         base_url = container.get_url().rstrip("/")
         template = development_realm(find_repo_root() / "infra" / "keycloak" / TEMPLATE_NAME, secret)
         apply_realm_template(base_url, container.username, container.password, template)

@@ -274,6 +274,8 @@ LIMITED_ROUTES = {
     ("GET", "/auth/callback"): Traffic.SIGN_IN,
     ("POST", "/dev-identity/sign-in"): Traffic.SIGN_IN,
     ("POST", "/dev-identity/token"): Traffic.SIGN_IN,
+    ("GET", "/dev-identity/authorize"): Traffic.SIGN_IN,
+    ("GET", "/dev-identity/complete"): Traffic.SIGN_IN,
     ("POST", "/open311/v2/requests.xml"): Traffic.SUBMISSIONS,
     ("POST", "/open311/v2/requests.json"): Traffic.SUBMISSIONS,
     ("POST", "/open311/v2/servicerequestupdates.xml"): Traffic.SUBMISSIONS,

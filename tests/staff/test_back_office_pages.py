@@ -19,7 +19,13 @@ from civicshare.identity.principal import Role
 from civicshare.modules.working_days import uk_today
 from civicshare.savings.demo_loader import load_demo_data
 from civicshare.transactions.tables import transactions
-from tests.auth.conftest import CSRF_INPUT, CouncilWithOrganization, cookie_header, sign_in_in_browser
+from tests.auth.conftest import (
+    CSRF_INPUT,
+    CouncilWithOrganization,
+    cookie_header,
+    landing_after_sign_in,
+    sign_in_in_browser,
+)
 from tests.support import host_for, tenant_context_for
 
 HIGHWAYS = {"modules": {"highways": {"enabled": True}}}
@@ -81,7 +87,7 @@ async def test_an_officer_signs_in_to_the_staff_home_and_a_resident_does_not(
             headers={**host_for(slug), **cookie_header(cookies)},
         )
         assert signed_in.status_code == 303
-        assert signed_in.headers["location"] == lands_on
+        assert await landing_after_sign_in(http, signed_in) == lands_on
 
     # Signing in from a page of the resident site still brings an officer back to that page
     back = await http.post(
@@ -89,7 +95,7 @@ async def test_an_officer_signs_in_to_the_staff_home_and_a_resident_does_not(
         data={"email": email, "next": "/track", "csrf_token": token[1]},
         headers={**host_for(slug), **cookie_header(cookies)},
     )
-    assert back.headers["location"] == "/track"
+    assert await landing_after_sign_in(http, back) == "/track"
 
 
 async def test_an_officer_finds_the_overdue_pothole_first_and_resolves_it_for_the_resident(

@@ -166,3 +166,28 @@ async def test_a_signed_in_resident_sees_their_requests_at_every_council(
     await submit(page, "Sign out")
     assert await page.get_by_role("link", name="Sign in", exact=True).is_visible()
     assert not await page.get_by_role("link", name="My requests").is_visible()
+
+
+async def test_signing_in_at_one_council_signs_the_resident_in_at_the_next_and_out_of_both(
+    page: Any, served: ServedPlatform, shipped_councils: list[str]
+) -> None:
+    """The demo's dev identity behaves as Keycloak does: one sign-in for every council's site."""
+    await visit(page, council_url(served, "kingston"))
+    await page.get_by_role("link", name="Sign in", exact=True).click()
+    await page.wait_for_load_state()
+    await submit(page, "Sign in as Rosa Resident")
+    assert page.url == council_url(served, "kingston")
+
+    await visit(page, council_url(served, "newham", "/track"))
+    await page.get_by_role("link", name="Sign in", exact=True).click()
+    await page.wait_for_load_state()
+    assert page.url == council_url(served, "newham", "/track")  # no page of people to choose from
+    assert await page.get_by_role("link", name="My requests").is_visible()
+    await assert_accessible(page)
+
+    await submit(page, "Sign out")
+    await visit(page, council_url(served, "kingston"))
+    assert await page.get_by_role("link", name="Sign in", exact=True).is_visible()
+    await page.get_by_role("link", name="Sign in", exact=True).click()
+    await page.wait_for_load_state()
+    assert await page.get_by_role("heading", level=1).inner_text() == "Sign in"  # asked again

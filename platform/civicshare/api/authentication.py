@@ -16,6 +16,7 @@ Every refusal is logged with the reason; the answer tells the client no more tha
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from litestar import Request
 from litestar.datastructures import State
@@ -24,9 +25,17 @@ from litestar.handlers.base import BaseRouteHandler
 
 from civicshare.http.problems import Problem
 from civicshare.http.scope import scope_header
+from civicshare.identity.oidc import RenewalRefused
 from civicshare.identity.principal import Principal
 from civicshare.identity.provider import Identity
-from civicshare.identity.sessions import SESSION_COOKIE, TamperedCookie, load_session
+from civicshare.identity.sessions import (
+    SESSION_COOKIE,
+    BrowserSession,
+    TamperedCookie,
+    end_session,
+    load_session,
+    renew_session,
+)
 from civicshare.identity.tokens import IdentityUnavailable, InvalidToken
 from civicshare.policy import Access, Actor, Refusal, admitted
 from civicshare.policy.declarations import AnyConnection
@@ -107,9 +116,40 @@ async def _principal(request: AnyRequest, services: PlatformServices) -> Princip
         except TamperedCookie as error:
             log.warning("refused a session cookie: %s", error, extra={"path": request.url.path})
             raise unauthorised("The sign-in cookie is not valid; please sign in again.") from None
+        if session is not None and session.due_for_renewal(datetime.now(UTC)):
+            session = await renewed(services, session)
         if session is not None:
             return session.principal_at(request.scope.get(TENANT_SCOPE_KEY))  # type: ignore[arg-type]
     return None
+
+
+async def renewed(services: PlatformServices, session: BrowserSession) -> BrowserSession | None:
+    """The session renewed with its refresh token before the access token runs out; None when the
+    identity provider's session has ended (signed out elsewhere, timed out, account disabled). While
+    Keycloak cannot be reached the session carries on as it was: nobody loses a half-filled form to it."""
+    identity = services.identity
+    if identity is None or identity.keycloak is None or session.refresh_token is None or session.client_id is None:
+        return session
+    try:
+        tokens = await identity.keycloak.refresh(session.refresh_token, session.client_id)
+        principal = await identity.validator.principal(tokens.access_token)
+    except RenewalRefused as error:
+        log.info("session of %s ended by the identity provider: %s", session.principal.subject, error)
+        async with services.database.engine.begin() as connection:
+            await end_session(connection, session.id)
+        return None
+    except (IdentityUnavailable, InvalidToken) as error:
+        log.warning("could not renew the session of %s: %s", session.principal.subject, error)
+        return session
+    async with services.database.engine.begin() as connection:
+        return await renew_session(
+            connection,
+            session,
+            principal,
+            id_token=tokens.id_token,
+            refresh_token=tokens.refresh_token,
+            expires_in=tokens.expires_in,
+        )
 
 
 async def provide_resident_principal(principal: NamedDependency[Principal | None]) -> Principal | None:

@@ -4,15 +4,21 @@ Browser sign-in runs on the council's own host (the redirect URI is ``<council o
 so the session cookie belongs to that host only. The dev identity's sign-in page (``GET
 /dev-identity/sign-in``, the demo people) is drawn by the council website in the council's colours
 (``civicshare.web.routes.dev_sign_in_page``); choosing a person posts here.
+
+Single sign-on: Keycloak's own session signs a resident in at every council's site. The dev identity
+does the same for the demo with a cookie on the platform's own host (``/dev-identity/authorize``,
+``/remember``, ``/complete``, ``/end-session``), every hop between hosts carried by a short-lived value
+signed with the platform's key, so none of them redirects anywhere the platform did not choose.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from litestar import Response, get, post
 from litestar.datastructures import Cookie
@@ -33,14 +39,15 @@ from civicshare.api.authentication import (
 )
 from civicshare.http.problems import Problem
 from civicshare.http.scope import root_path
-from civicshare.identity.oidc import SignInStart
+from civicshare.identity.oidc import SignInStart, council_client_id
 from civicshare.identity.principal import Principal
 from civicshare.identity.provider import DEV_IDENTITY_PATH, Identity
 from civicshare.identity.sessions import (
     SESSION_COOKIE,
+    ProviderTokens,
     TamperedCookie,
     create_session,
-    end_session,
+    end_sessions_sharing,
     load_session,
     sign_json,
     unsign_json,
@@ -108,6 +115,8 @@ async def start_session(
     *,
     id_token: str | None,
     next_path: str,
+    tokens: ProviderTokens | None = None,
+    redirect_to: str | None = None,
 ) -> Response[Any]:
     identity = identity_of(services)
     async with services.database.engine.begin() as connection:
@@ -118,10 +127,11 @@ async def start_session(
             provider=identity.provider.value,
             id_token=id_token,
             max_age_seconds=services.settings.session_max_age_seconds,
+            tokens=tokens,
         )
     log.info("signed in %s (%s)", principal.subject, identity.provider.value)
     return Redirect(
-        path=root_path(request.scope) + landing_page(request, principal, next_path),
+        path=redirect_to or root_path(request.scope) + landing_page(request, principal, next_path),
         status_code=303,
         cookies=[
             platform_cookie(request, SESSION_COOKIE, cookie_value, services.settings.session_max_age_seconds),
@@ -141,7 +151,9 @@ async def sign_in(
     target = safe_next(next)
     root = root_path(request.scope)
     if identity.dev is not None:
-        return Redirect(path=f"{root}{DEV_IDENTITY_PATH}/sign-in?{urlencode({'next': target})}", status_code=303)
+        # Ask the dev identity's own host whether the person is signed in already (single sign-on).
+        hop = dev_hop(services, "dev-authorize", back=origin_of(request), next=target)
+        return Redirect(path=f"{dev_origin(request, services)}/authorize?{urlencode({'hop': hop})}", status_code=303)
     assert identity.keycloak is not None
     try:
         await identity.keycloak.check_available()
@@ -150,6 +162,13 @@ async def sign_in(
         raise identity_unavailable() from None
     start = SignInStart.new()
     redirect_uri = origin_of(request) + "/auth/callback"
+    council: TenantContext | None = request.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
+    # On a council's own host, the council's own client: Keycloak's pages then show the council the
+    # resident came from. Its redirect URIs are the council's hosts, so a visit by the platform's
+    # address (/t/<council>) signs in through the platform's web client.
+    client_id = identity.keycloak.client_id
+    if council is not None and not root:
+        client_id = council_client_id(identity.keycloak.client_id, council.slug)
     state = sign_json(
         session_key(services),
         "sign-in",
@@ -159,11 +178,12 @@ async def sign_in(
             "verifier": start.code_verifier,
             "next": target,
             "redirect_uri": redirect_uri,
+            "client_id": client_id,
             "expires": int(time.time()) + SIGN_IN_SECONDS,
         },
     )
     return Redirect(
-        path=identity.keycloak.authorization_url(start, redirect_uri),
+        path=identity.keycloak.authorization_url(start, redirect_uri, client_id),
         status_code=303,
         cookies=[platform_cookie(request, SIGN_IN_COOKIE, state, SIGN_IN_SECONDS)],
     )
@@ -194,20 +214,26 @@ async def sign_in_callback(
         raise sign_in_failed("This sign-in was not started here, or took too long.")
     if error or not code:
         raise sign_in_failed(f"The identity provider did not sign you in ({error or 'no code'}).")
+    client_id = str(started.get("client_id") or identity.keycloak.client_id)
     try:
-        tokens = await identity.keycloak.exchange_code(code, started["redirect_uri"], started["verifier"])
+        tokens = await identity.keycloak.exchange_code(code, started["redirect_uri"], started["verifier"], client_id)
         principal = await identity.validator.principal(tokens.access_token)
+        provider_session: str | None = None
         if tokens.id_token:
-            id_claims = await identity.validator.claims(tokens.id_token, audience=identity.keycloak.client_id, typ="ID")
+            id_claims = await identity.validator.claims(tokens.id_token, audience=client_id, typ="ID")
             if id_claims.get("nonce") != started["nonce"]:
                 raise InvalidToken("the ID token's nonce does not match this sign-in")
+            provider_session = str(id_claims["sid"]) if id_claims.get("sid") else None
     except IdentityUnavailable as problem:
         log.error("sign-in unavailable: %s", problem)
         raise identity_unavailable() from None
     except InvalidToken as problem:
         log.warning("refused a sign-in: %s", problem)
         raise unauthorised("The identity provider's answer could not be accepted.") from None
-    return await start_session(request, services, principal, id_token=tokens.id_token, next_path=started["next"])
+    kept = ProviderTokens(client_id, tokens.refresh_token, tokens.expires_in, provider_session)
+    return await start_session(
+        request, services, principal, id_token=tokens.id_token, next_path=started["next"], tokens=kept
+    )
 
 
 @post("/auth/sign-out", include_in_schema=False, opt=PUBLIC)
@@ -215,20 +241,26 @@ async def sign_out(
     request: AnyRequest, services: NamedDependency[PlatformServices], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
     id_token: str | None = None
+    client_id: str | None = None
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         try:
             async with services.database.engine.begin() as connection:
                 session = await load_session(connection, session_key(services), cookie)
                 if session is not None:
-                    id_token = session.id_token
-                    await end_session(connection, session.id)
+                    id_token, client_id = session.id_token, session.client_id
+                    await end_sessions_sharing(connection, session)
         except TamperedCookie:
             pass  # signing out is what we want anyway
     clear = [platform_cookie(request, SESSION_COOKIE, "", 0)]
     identity = services.identity
+    if identity is not None and identity.dev is not None:
+        hop = dev_hop(services, "dev-end-session", back=origin_of(request) + "/")
+        target = f"{dev_origin(request, services)}/end-session?{urlencode({'hop': hop})}"
+        return Redirect(path=target, status_code=303, cookies=clear)
     if identity is not None and identity.keycloak is not None and id_token:
-        target = identity.keycloak.end_session_url(id_token, origin_of(request) + "/")
+        # Ends Keycloak's own session too (every council's), not only this site's.
+        target = identity.keycloak.end_session_url(id_token, origin_of(request) + "/", client_id)
         return Redirect(path=target, status_code=303, cookies=clear)
     return Redirect(path=root_path(request.scope) + "/", status_code=303, cookies=clear)
 
@@ -265,7 +297,133 @@ async def dev_sign_in(
         raise Problem(400, "Unknown person", "Choose one of the demo people.", name="unknown-person") from None
     # The same validation as a Keycloak token: the dev identity's tokens have the same shape.
     principal = await identity.validator.principal(token)
-    return await start_session(request, services, principal, id_token=None, next_path=safe_next(data.get("next")))
+    # Like Keycloak's session, one dev identity session spans every council's site it signs in at.
+    provider_session = secrets.token_urlsafe(16)
+    next_path = safe_next(data.get("next"))
+    back = public_origin(request.scope) + root_path(request.scope) + landing_page(request, principal, next_path)
+    ticket = dev_hop(services, "dev-remember", email=data.get("email", ""), sid=provider_session, back=back)
+    return await start_session(
+        request,
+        services,
+        principal,
+        id_token=None,
+        next_path=next_path,
+        tokens=ProviderTokens(DEV_CLIENT, None, 0, provider_session),
+        redirect_to=f"{dev_origin(request, services)}/remember?{urlencode({'ticket': ticket})}",
+    )
+
+
+# --- the dev identity's single sign-on across councils' hosts ---------------------------------------
+
+DEV_SSO_COOKIE = "civicshare_dev_sso"
+DEV_CLIENT = "dev-identity"
+DEV_HOP_SECONDS = 120
+
+
+def dev_origin(request: AnyRequest, services: PlatformServices) -> str:
+    """The dev identity's own address: the platform's host (as configured), on the port the request used."""
+    port = urlsplit(public_origin(request.scope)).port
+    scheme = request.scope["scheme"]
+    default = 443 if scheme == "https" else 80
+    suffix = f":{port}" if port and port != default else ""
+    host = services.settings.host
+    name = "localhost" if host in ("0.0.0.0", "::") else host  # noqa: S104 - naming, not binding
+    return f"{scheme}://{name}{suffix}{DEV_IDENTITY_PATH}"
+
+
+def dev_hop(services: PlatformServices, purpose: str, **data: str) -> str:
+    return sign_json(session_key(services), purpose, {**data, "expires": int(time.time()) + DEV_HOP_SECONDS})
+
+
+def dev_hop_data(services: PlatformServices, purpose: str, value: str | None) -> dict[str, Any]:
+    try:
+        data = unsign_json(session_key(services), purpose, value or "")
+    except TamperedCookie:
+        raise sign_in_failed("This sign-in was not started here.") from None
+    if data.get("expires", 0) < time.time():
+        raise sign_in_failed("This sign-in took too long.")
+    return data
+
+
+def _dev_signed_in(request: AnyRequest, services: PlatformServices) -> dict[str, Any] | None:
+    try:
+        return unsign_json(session_key(services), "dev-sso", request.cookies.get(DEV_SSO_COOKIE, ""))
+    except TamperedCookie:
+        return None
+
+
+def _dev_sso_cookie(request: AnyRequest, value: str, max_age: int) -> Cookie:
+    cookie = platform_cookie(request, DEV_SSO_COOKIE, value, max_age)
+    cookie.path = DEV_IDENTITY_PATH
+    return cookie
+
+
+@get(f"{DEV_IDENTITY_PATH}/authorize", include_in_schema=False, opt=PUBLIC, middleware=[rate_limited(Traffic.SIGN_IN)])
+async def dev_authorize(
+    services: NamedDependency[PlatformServices], request: AnyRequest, hop: OptionalQuery = None
+) -> Response[Any]:
+    """On the platform's host: back to the council signed in when the dev identity's session is live, else
+    to the council's page of demo people."""
+    identity = dev_identity_of(services)
+    assert identity.dev is not None
+    asked = dev_hop_data(services, "dev-authorize", hop)
+    person = _dev_signed_in(request, services)
+    if person is not None:
+        try:
+            identity.dev.issue_token(str(person.get("email", "")))
+        except LookupError:
+            person = None  # the account was disabled since
+    if person is None:
+        return Redirect(
+            path=f"{asked['back']}{DEV_IDENTITY_PATH}/sign-in?{urlencode({'next': asked['next']})}", status_code=303
+        )
+    ticket = dev_hop(services, "dev-ticket", email=person["email"], sid=person["sid"], back=asked["back"])
+    query = urlencode({"ticket": ticket, "next": asked["next"]})
+    return Redirect(path=f"{asked['back']}{DEV_IDENTITY_PATH}/complete?{query}", status_code=303)
+
+
+@get(f"{DEV_IDENTITY_PATH}/complete", include_in_schema=False, opt=PUBLIC, middleware=[rate_limited(Traffic.SIGN_IN)])
+async def dev_complete(
+    request: AnyRequest,
+    services: NamedDependency[PlatformServices],
+    ticket: OptionalQuery = None,
+    next: OptionalQuery = None,
+) -> Response[Any]:
+    """On the council's host: the session the dev identity vouched for, without asking again."""
+    identity = dev_identity_of(services)
+    assert identity.dev is not None
+    vouched = dev_hop_data(services, "dev-ticket", ticket)
+    if vouched.get("back") != origin_of(request):
+        raise sign_in_failed("This sign-in was meant for another site.")
+    try:
+        token = identity.dev.issue_token(str(vouched["email"]))
+    except LookupError:
+        raise sign_in_failed("That account cannot sign in.") from None
+    principal = await identity.validator.principal(token)
+    tokens = ProviderTokens(DEV_CLIENT, None, 0, str(vouched["sid"]))
+    return await start_session(request, services, principal, id_token=None, next_path=safe_next(next), tokens=tokens)
+
+
+@get(f"{DEV_IDENTITY_PATH}/remember", include_in_schema=False, opt=PUBLIC)
+async def dev_remember(
+    request: AnyRequest, services: NamedDependency[PlatformServices], ticket: OptionalQuery = None
+) -> Response[Any]:
+    """On the platform's host: remember who signed in (the dev identity's own session), then back."""
+    dev_identity_of(services)
+    signed_in = dev_hop_data(services, "dev-remember", ticket)
+    person = sign_json(session_key(services), "dev-sso", {"email": signed_in["email"], "sid": signed_in["sid"]})
+    max_age = services.settings.session_max_age_seconds
+    return Redirect(path=signed_in["back"], status_code=303, cookies=[_dev_sso_cookie(request, person, max_age)])
+
+
+@get(f"{DEV_IDENTITY_PATH}/end-session", include_in_schema=False, opt=PUBLIC)
+async def dev_end_session(
+    request: AnyRequest, services: NamedDependency[PlatformServices], hop: OptionalQuery = None
+) -> Response[Any]:
+    """On the platform's host: sign-out ends the dev identity's session too, then back to the council."""
+    dev_identity_of(services)
+    leaving = dev_hop_data(services, "dev-end-session", hop)
+    return Redirect(path=leaving["back"], status_code=303, cookies=[_dev_sso_cookie(request, "", 0)])
 
 
 class IssuedToken(Struct):
@@ -396,6 +554,10 @@ ROUTES = [
     sign_out,
     dev_jwks,
     dev_sign_in,
+    dev_authorize,
+    dev_complete,
+    dev_remember,
+    dev_end_session,
     dev_token,
     me,
     staff_me,

@@ -14,5 +14,9 @@ What other parts use:
   ``dev_identity``), chosen in ``provider.build_identity`` by ``settings.identity_provider``;
   ``directory.IdentityLifecycleHook`` keeps organizations in step with councils
   (``civicshare.tenancy.lifecycle``).
-- Running and provisioning Keycloak itself: ``keycloak_server`` and ``keycloak_admin``.
+- Running and provisioning Keycloak itself: ``keycloak_server`` and ``keycloak_admin`` (each council's own
+  sign-in client, carrying its branding for the login theme in infra/keycloak/themes).
+- ``sessions``: browser sessions; Keycloak sessions keep the refresh token server-side and renew before
+  the access token expires (``api.authentication.renewed``); sign-out ends every site's session that
+  shares the identity provider's session (``end_sessions_sharing``).
 """

@@ -246,6 +246,18 @@ class DevIdentity:
 
         return str(await asyncio.to_thread(self._change, change))
 
+    async def add_person(self, email: str, name: str) -> str:
+        """A resident's account (the demo's registration); returns its subject. Nothing changes if it exists."""
+        email = email.lower()
+
+        def change(data: dict[str, Any]) -> str:
+            person = data["people"].setdefault(
+                email, {"subject": subject_for(email), "name": name, "roles": [Role.RESIDENT.value], "councils": []}
+            )
+            return str(person["subject"])
+
+        return str(await asyncio.to_thread(self._change, change))
+
     async def remove_staff(self, slug: str, email: str) -> bool:
         def change(data: dict[str, Any]) -> bool:
             person = data["people"].get(email.lower())

@@ -7,6 +7,7 @@ provider this deployment uses (Keycloak, or the demo's dev identity).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -15,6 +16,10 @@ from civicshare.settings import Mode, Settings
 from civicshare.tenancy.context import TenantContext, TenantStatus
 
 MEMBER_ROLES = frozenset({Role.COUNCIL_ADMIN, Role.COUNCIL_STAFF})
+# Where each council's site serves its logo (the resident website's `web.branding.LOGO_URL`).
+COUNCIL_LOGO_PATH = "/branding/logo"
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+GOVUK_BLUE, WHITE, BLACK = "#1d70b8", "#ffffff", "#0b0c0c"
 
 
 class UnknownCouncil(Exception):
@@ -31,6 +36,12 @@ class CouncilOrganization:
     enabled: bool
     # Origins whose /auth/callback may receive a sign-in (Keycloak allows no wildcard hosts).
     origins: tuple[str, ...]
+    # How the identity provider's sign-in pages show the council: its colour (#rrggbb), the header text
+    # colour that reads on it, and its logo.
+    colour: str = GOVUK_BLUE
+    text_colour: str = WHITE
+    logo_url: str | None = None
+    logo_alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,13 +89,34 @@ def council_origins(tenant: TenantContext, settings: Settings) -> tuple[str, ...
     return tuple(dict.fromkeys(origins))
 
 
+def checked_colour(value: str, fallback: str) -> str:
+    return value if _COLOUR.fullmatch(value or "") else fallback
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[index : index + 2], 16) / 255 for index in (1, 3, 5)]
+    red, green, blue = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def readable_on(background: str) -> str:
+    """White text on the council's colour where it has WCAG AA contrast (4.5:1), else near-black."""
+    return WHITE if (1.05 / (_luminance(background) + 0.05)) >= 4.5 else BLACK
+
+
 def organization_for(tenant: TenantContext, settings: Settings) -> CouncilOrganization:
+    origins = council_origins(tenant, settings)
+    branding = tenant.branding
     return CouncilOrganization(
         slug=tenant.slug,
         name=tenant.name,
         domains=tuple(tenant.domains),
         enabled=tenant.status is TenantStatus.ACTIVE,
-        origins=council_origins(tenant, settings),
+        origins=origins,
+        colour=(colour := checked_colour(branding.primary_colour, GOVUK_BLUE)),
+        text_colour=readable_on(colour),
+        logo_url=f"{origins[0]}{COUNCIL_LOGO_PATH}" if branding.logo_path else None,
+        logo_alt=branding.logo_alt or tenant.name,
     )
 
 

@@ -354,6 +354,70 @@ class KeycloakProvisioner:
         if added:
             self.admin.update_client(client_uuid, {"redirectUris": current + added})
 
+    def ensure_council_client(
+        self,
+        template_client_id: str,
+        client_id: str,
+        *,
+        name: str,
+        origins: Sequence[str],
+        branding: Mapping[str, str],
+    ) -> str:
+        """Create or update a council's own sign-in client: the web client's settings, mappers and scopes,
+        the council's hosts only, and its branding as attributes. Returns the client's uuid."""
+        template_uuid = self.admin.get_client_id(template_client_id)
+        if template_uuid is None:
+            raise ProvisioningError(f"client {template_client_id!r} is missing")
+        template = self.admin.get_client(template_uuid)
+        attributes = {
+            "pkce.code.challenge.method": "S256",
+            "post.logout.redirect.uris": "##".join(f"{origin}/*" for origin in origins),
+            **branding,
+        }
+        wanted: dict[str, Any] = {
+            "clientId": client_id,
+            "name": name,
+            "enabled": True,
+            "protocol": "openid-connect",
+            "publicClient": True,
+            "standardFlowEnabled": True,
+            "implicitFlowEnabled": False,
+            "directAccessGrantsEnabled": False,
+            "serviceAccountsEnabled": False,
+            "frontchannelLogout": True,
+            "baseUrl": f"{origins[0]}/",
+            "redirectUris": [f"{origin}/*" for origin in origins],
+            "webOrigins": ["+"],
+            "attributes": attributes,
+        }
+        client_uuid = self.admin.get_client_id(client_id)
+        if client_uuid is None:
+            created: str = self.admin.create_client(
+                {
+                    **wanted,
+                    "protocolMappers": [
+                        {key: value for key, value in mapper.items() if key != "id"}
+                        for mapper in template.get("protocolMappers", [])
+                    ],
+                    "defaultClientScopes": template.get("defaultClientScopes", []),
+                    "optionalClientScopes": template.get("optionalClientScopes", []),
+                }
+            )
+            return created
+        current = self.admin.get_client(client_uuid)
+        if any(current.get(key) != value for key, value in wanted.items() if key != "attributes") or any(
+            current.get("attributes", {}).get(key) != value for key, value in attributes.items()
+        ):
+            self.admin.update_client(client_uuid, wanted)
+        return client_uuid
+
+    def delete_client(self, client_id: str) -> bool:
+        client_uuid = self.admin.get_client_id(client_id)
+        if client_uuid is None:
+            return False
+        self.admin.delete_client(client_uuid)
+        return True
+
     def organizations_of(self, email: str) -> list[str]:
         """The aliases (council slugs) of the organizations the person belongs to."""
         user_id = self.find_user_id(email)

@@ -1,7 +1,9 @@
 """The identity directory on Keycloak: python-keycloak's (blocking) admin calls run in a worker thread.
 
 Each council is an organization whose alias is its slug. Its hosts are added to the web client's
-redirect and post-logout URIs, since Keycloak has no wildcard for hosts.
+redirect and post-logout URIs, since Keycloak has no wildcard for hosts. Each council also has its own
+sign-in client (``oidc.council_client_id``), a copy of the web client limited to the council's hosts whose
+attributes carry the council's name, colours and logo for the login theme (infra/keycloak/themes).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from requests.exceptions import RequestException
 
 from civicshare.identity.directory import CouncilOrganization, StaffMember, UnknownCouncil, check_member_role
 from civicshare.identity.keycloak_admin import KeycloakProvisioner, ProvisioningError
+from civicshare.identity.oidc import council_client_id
 from civicshare.identity.principal import Role
 from civicshare.identity.tokens import IdentityUnavailable
 
@@ -67,6 +70,13 @@ class KeycloakDirectory:
             if council.origins:
                 provisioner.add_redirect_uris(self.web_client_id, [f"{origin}/*" for origin in council.origins])
                 self._add_post_logout_uris(provisioner, [f"{origin}/*" for origin in council.origins])
+                provisioner.ensure_council_client(
+                    self.web_client_id,
+                    council_client_id(self.web_client_id, council.slug),
+                    name=council.name,
+                    origins=council.origins,
+                    branding=branding_attributes(council),
+                )
             return organization_id
 
         return await self._run(work)
@@ -83,7 +93,11 @@ class KeycloakDirectory:
             admin.update_client(client_uuid, {"attributes": {POST_LOGOUT_ATTRIBUTE: "##".join(current + added)}})
 
     async def remove_council(self, slug: str) -> bool:
-        return await self._run(lambda provisioner: provisioner.delete_organization(slug))
+        def work(provisioner: KeycloakProvisioner) -> bool:
+            provisioner.delete_client(council_client_id(self.web_client_id, slug))
+            return provisioner.delete_organization(slug)
+
+        return await self._run(work)
 
     async def add_staff(self, slug: str, email: str, role: Role) -> str:
         role = check_member_role(role)
@@ -116,3 +130,15 @@ class KeycloakDirectory:
 
     async def councils_of(self, email: str) -> list[str]:
         return await self._run(lambda provisioner: provisioner.organizations_of(email))
+
+
+# Client attributes the login theme reads (infra/keycloak/themes/civicshare/login/template.ftl).
+BRANDING_ATTRIBUTE_PREFIX = "civicshare.council."
+
+
+def branding_attributes(council: CouncilOrganization) -> dict[str, str]:
+    attributes = {"name": council.name, "colour": council.colour, "text-colour": council.text_colour}
+    if council.logo_url:
+        attributes |= {"logo": council.logo_url, "logo-alt": council.logo_alt}
+    attributes["site"] = council.origins[0] + "/"
+    return {BRANDING_ATTRIBUTE_PREFIX + key: value for key, value in attributes.items()}

@@ -333,6 +333,15 @@ class KeycloakServer:
         marker.write_text(self.version + "\n")
         return self.home
 
+    def _install_themes(self, home: Path) -> None:
+        """Copy infra/keycloak/themes (the civicshare login theme) into the server's themes folder."""
+        source = self.template.parent / "themes"
+        if not source.is_dir():
+            return
+        for theme in source.iterdir():
+            if theme.is_dir():
+                shutil.copytree(theme, home / "themes" / theme.name, dirs_exist_ok=True)
+
     def _dev_secrets(self) -> DevSecrets:
         path = self.state_dir / "secrets.json"
         if path.is_file():
@@ -382,11 +391,13 @@ class KeycloakServer:
         with _file_lock(self.state_dir / ".lock"):
             running = self.status()
             if running is not None:
+                self._install_themes(self.home)  # start-dev reads themes afresh: a running server gets them too
                 return running
             self._stop_recorded()
             distribution = self.ensure_distribution()
             java = find_java()
             home = self._prepare_home(distribution)
+            self._install_themes(home)
             dev_secrets = self._dev_secrets()
             template = self.realm_template(dev_secrets)
             import_dir = home / "data" / "import"

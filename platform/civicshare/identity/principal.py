@@ -42,6 +42,8 @@ class Principal:
     roles: frozenset[Role] = frozenset()
     councils: Mapping[str, str] = field(default_factory=dict)
     via: Via = Via.BEARER
+    # The identity provider has checked that the person receives mail at `email` (`email_verified`).
+    email_verified: bool = False
 
     @property
     def is_operator(self) -> bool:
@@ -65,6 +67,7 @@ class Principal:
             "name": self.name,
             "roles": sorted(role.value for role in self.roles),
             "councils": dict(self.councils),
+            "email_verified": self.email_verified,
         }
 
     @classmethod
@@ -76,6 +79,7 @@ class Principal:
             roles=frozenset(Role(role) for role in data.get("roles", ()) if role in KNOWN_ROLES),
             councils={str(slug): str(org_id) for slug, org_id in dict(data.get("councils", {})).items()},
             via=via,
+            email_verified=data.get("email_verified") is True,
         )
 
 
@@ -102,4 +106,5 @@ def principal_from_claims(claims: Mapping[str, Any], via: Via = Via.BEARER) -> P
         roles=roles,
         councils=councils,
         via=via,
+        email_verified=claims.get("email_verified") is True,
     )

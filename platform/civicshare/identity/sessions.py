@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.identity.principal import Principal, Via
@@ -36,6 +36,18 @@ from civicshare.tenancy.tables import tenants
 BOUND_COUNCILS = "council_ids"
 
 SESSION_COOKIE = "civicshare_session"
+# Renew this long before the identity provider's access token expires.
+RENEWAL_MARGIN_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class ProviderTokens:
+    """What a Keycloak session keeps server-side to renew itself and to sign out at Keycloak."""
+
+    client_id: str
+    refresh_token: str | None
+    expires_in: int
+    session_id: str | None = None  # Keycloak's `sid`
 
 
 class TamperedCookie(Exception):
@@ -84,6 +96,17 @@ class BrowserSession:
     id_token: str | None
     expires_at: datetime
     council_ids: dict[str, int] = field(default_factory=dict)
+    client_id: str | None = None
+    refresh_token: str | None = None
+    renew_at: datetime | None = None
+
+    def due_for_renewal(self, now: datetime, margin_seconds: int = RENEWAL_MARGIN_SECONDS) -> bool:
+        """Renew a little before the access token runs out (only sessions that hold a refresh token)."""
+        return (
+            self.refresh_token is not None
+            and self.renew_at is not None
+            and now >= self.renew_at - timedelta(seconds=margin_seconds)
+        )
 
     def principal_at(self, council: TenantContext | None) -> Principal:
         """The principal for a request to ``council``: without rights there if that council is not the
@@ -114,11 +137,13 @@ async def create_session(
     provider: str,
     id_token: str | None,
     max_age_seconds: int,
+    tokens: ProviderTokens | None = None,
 ) -> tuple[str, BrowserSession]:
     """Store a new session; return the cookie value and the session."""
     secret = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     council_ids = await _council_ids(connection, principal)
+    renew_at = now + timedelta(seconds=tokens.expires_in) if tokens and tokens.refresh_token else None
     session = BrowserSession(
         id=session_id_of(secret),
         principal=_bound(Principal.from_json(principal.to_json(), Via.SESSION), council_ids),
@@ -126,6 +151,9 @@ async def create_session(
         id_token=id_token,
         expires_at=now + timedelta(seconds=max_age_seconds),
         council_ids=council_ids,
+        client_id=tokens.client_id if tokens else None,
+        refresh_token=tokens.refresh_token if tokens else None,
+        renew_at=renew_at,
     )
     # Expired sessions go as new ones come: the index on expires_at keeps this cheap.
     await connection.execute(delete(sessions).where(sessions.c.expires_at < now))
@@ -137,6 +165,10 @@ async def create_session(
             provider=provider,
             id_token=id_token,
             expires_at=session.expires_at,
+            client_id=session.client_id,
+            refresh_token=session.refresh_token,
+            renew_at=session.renew_at,
+            provider_session=tokens.session_id if tokens else None,
         )
     )
     return sign(key, "session", secret), session
@@ -162,7 +194,44 @@ async def load_session(connection: AsyncConnection, key: bytes, cookie: str) -> 
         id_token=row.id_token,
         expires_at=row.expires_at,
         council_ids=council_ids,
+        client_id=row.client_id,
+        refresh_token=row.refresh_token,
+        renew_at=row.renew_at,
     )
+
+
+async def renew_session(
+    connection: AsyncConnection,
+    session: BrowserSession,
+    principal: Principal,
+    *,
+    id_token: str | None,
+    refresh_token: str | None,
+    expires_in: int,
+) -> BrowserSession:
+    """Keep the session going with the identity provider's new tokens; the person's details (name, roles,
+    councils still bound to the session) are as the new access token says."""
+    now = datetime.now(UTC)
+    bound = {slug: council_id for slug, council_id in session.council_ids.items() if slug in principal.councils}
+    renewed = replace(
+        session,
+        principal=_bound(Principal.from_json(principal.to_json(), Via.SESSION), bound),
+        council_ids=bound,
+        id_token=id_token or session.id_token,
+        refresh_token=refresh_token or session.refresh_token,
+        renew_at=now + timedelta(seconds=expires_in),
+    )
+    await connection.execute(
+        update(sessions)
+        .where(sessions.c.id == session.id)
+        .values(
+            principal={**principal.to_json(), BOUND_COUNCILS: bound},
+            id_token=renewed.id_token,
+            refresh_token=renewed.refresh_token,
+            renew_at=renewed.renew_at,
+        )
+    )
+    return renewed
 
 
 def _bound(principal: Principal, council_ids: dict[str, int]) -> Principal:
@@ -172,6 +241,18 @@ def _bound(principal: Principal, council_ids: dict[str, int]) -> Principal:
 
 async def end_session(connection: AsyncConnection, session_id: str) -> None:
     await connection.execute(delete(sessions).where(sessions.c.id == session_id))
+
+
+async def end_sessions_sharing(connection: AsyncConnection, session: BrowserSession) -> int:
+    """End the session and every other site's session opened by the same identity provider session (the
+    resident signed in once and was signed in at each council they visited)."""
+    row = (await connection.execute(select(sessions.c.provider_session).where(sessions.c.id == session.id))).first()
+    provider_session = row.provider_session if row is not None else None
+    condition = sessions.c.id == session.id
+    if provider_session:
+        condition = condition | (sessions.c.provider_session == provider_session)
+    result = await connection.execute(delete(sessions).where(condition))
+    return int(result.rowcount or 0)
 
 
 async def end_sessions_of(connection: AsyncConnection, subject: str) -> int:

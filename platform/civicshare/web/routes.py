@@ -27,6 +27,7 @@ from civicshare.web.branding import LOGO_URL
 from civicshare.web.catalogue import by_category, listing_of, most_used, search
 from civicshare.web.demo_mail import DEMO_MAIL_HANDLERS
 from civicshare.web.flow_routes import FLOW_HANDLERS
+from civicshare.web.my_account import find_my_request, join_anonymous_requests
 from civicshare.web.sandbox_pages import SANDBOX_HANDLERS
 from civicshare.web.service import requests_everywhere, tracked_request
 from civicshare.web.site import STATE_KEY, FieldError, WebRequest, web_site
@@ -124,8 +125,28 @@ async def my_requests(web: NamedDependency[WebRequest]) -> Response[Any]:
     if web.resident is None:
         return web.redirect(f"/auth/sign-in?{urlencode({'next': '/my-requests'})}")
     councils = [c for c in await web.site.services.directory.all() if c.serves_residents]
+    await join_anonymous_requests(web.site.services, councils, web.resident)
     found = await requests_everywhere(web.site.services, councils, web.resident.subject)
     return web.page("my_requests.html", current="my-requests", requests=found)
+
+
+@get("/my-requests/{council:str}/{reference:str}", opt=PUBLIC)
+async def my_request_page(
+    web: NamedDependency[WebRequest], council: FromPath[str], reference: FromPath[str]
+) -> Response[Any]:
+    """One of the resident's own requests, at whichever council it was made: everything they sent and
+    every update. Anyone else's (or an unknown one) is the same 404."""
+    here = f"/my-requests/{council}/{reference}"
+    if web.resident is None:
+        return web.redirect(f"/auth/sign-in?{urlencode({'next': here})}")
+    services = web.site.services
+    made_at = await services.directory.by_slug(council)
+    found = None
+    if made_at is not None and made_at.serves_residents:
+        found = await find_my_request(services, made_at, reference[:32], web.resident.subject)
+    if found is None:
+        raise Problem(404, "Request not found", "You have no request with that reference.", name="not-found")
+    return web.page("my_request.html", current="my-requests", found=found)
 
 
 @get(f"{DEV_IDENTITY_PATH}/sign-in", opt=PUBLIC)
@@ -208,6 +229,7 @@ web_router = Router(
         track_form,
         track_lookup,
         my_requests,
+        my_request_page,
         dev_sign_in_page,
         accessibility,
         cookies,

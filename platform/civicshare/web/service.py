@@ -155,6 +155,7 @@ class ResidentRequest:
     status_label: str
     made_on: str
     created_at: datetime
+    council_slug: str = ""
 
 
 async def requests_everywhere(
@@ -192,6 +193,7 @@ async def requests_everywhere(
                         status_label=wording.label(row.status),
                         made_on=uk_date(row.created_at),
                         created_at=row.created_at,
+                        council_slug=council.slug,
                     )
                 )
     return sorted(found, key=lambda item: item.created_at, reverse=True)
