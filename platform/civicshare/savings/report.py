@@ -148,9 +148,9 @@ class _Cell:
 
 
 # A cell's or a line's figures as whole numbers (contacts, and pence for money), in Figures.of's order.
-_Numbers = tuple[int, int, int, int, int, int, int, int, int, int, int]
+_Numbers = tuple[int, int, int, int, int, int, int, int, int, int, int, int, int]
 _ACTUAL, _BASELINE, _CASHABLE = 4, 5, 10
-_NO_NUMBERS: _Numbers = (0,) * 11
+_NO_NUMBERS: _Numbers = (0,) * 13
 
 
 def build_savings_report(
@@ -332,12 +332,13 @@ def _cell_numbers(
     baseline = pence(cell.baseline, mixed_places) if has_baseline else actual
     shift, shift_digital = (volume, digital_volume) if counts_in_shift else (0, 0)
     if not cell.compared:
-        return (volume, digital_volume, shift, shift_digital, actual, baseline, 0, 0, 0, 0, 0)
-    baseline_volume = cell.baseline_volume
+        return (volume, digital_volume, shift, shift_digital, actual, baseline, 0, 0, 0, 0, 0, 0, 0)
+    baseline_volume, baseline_volume_cost = cell.baseline_volume, cell.baseline_volume_cost
     if digital:
-        return (volume, digital_volume, shift, shift_digital, actual, baseline, volume, baseline_volume, 0, 0, 0)
-    cashable = cell.baseline_volume_cost - actual
-    return (volume, 0, shift, 0, actual, baseline, volume, baseline_volume, volume, baseline_volume, cashable)
+        return (volume, digital_volume, shift, shift_digital, actual, baseline, volume, baseline_volume, 0, 0, 0,
+                actual, baseline_volume_cost)  # fmt: skip
+    return (volume, 0, shift, 0, actual, baseline, volume, baseline_volume, volume, baseline_volume,
+            baseline_volume_cost - actual, actual, baseline_volume_cost)  # fmt: skip
 
 
 def _added(items: Iterable[_Numbers]) -> _Numbers:
@@ -347,7 +348,7 @@ def _added(items: Iterable[_Numbers]) -> _Numbers:
 
 def _figures(numbers: _Numbers) -> Figures:
     (volume, digital, shift, shift_digital, actual, baseline, compared, baseline_volume, staffed,
-     baseline_staffed, cashable) = numbers  # fmt: skip
+     baseline_staffed, cashable, compared_cost, baseline_volume_cost) = numbers  # fmt: skip
     return Figures.of(
         volume,
         digital,
@@ -360,6 +361,8 @@ def _figures(numbers: _Numbers) -> Figures:
         staffed,
         baseline_staffed,
         money(cashable),
+        money(compared_cost),
+        money(baseline_volume_cost),
     )
 
 
