@@ -22,23 +22,25 @@ def without_validation(model: type[_Model], values: dict[str, Any]) -> _Model:
     Reports build thousands of rows, cells and lines from values they computed themselves; this sets
     the fields the way ``model_construct`` does, without its general-purpose (per-field) overhead.
     """
-    built = model.__new__(model)
-    object.__setattr__(built, "__dict__", values)
-    object.__setattr__(built, "__pydantic_fields_set__", _every_field(model))
-    object.__setattr__(built, "__pydantic_extra__", None)
-    object.__setattr__(built, "__pydantic_private__", None)
+    built = _new(model)
+    _set(built, "__dict__", values)
+    fields = _fields_of.get(model)
+    if fields is None:
+        # Every field is given, and frozen models never change the set, so one set per model serves all.
+        fields = _fields_of[model] = set(model.model_fields)
+    _set_fields_set(built, fields)
+    _set_extra(built, None)
+    _set_private(built, None)
     return built
 
 
 _fields_of: dict[type[BaseModel], set[str]] = {}
-
-
-def _every_field(model: type[BaseModel]) -> set[str]:
-    # Every field is given, and frozen models never change the set, so one set per model serves all.
-    fields = _fields_of.get(model)
-    if fields is None:
-        fields = _fields_of[model] = set(model.model_fields)
-    return fields
+# BaseModel's own slots, set through their descriptors: the same as object.__setattr__, a little faster.
+_new = object.__new__
+_set = object.__setattr__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 class Figures(BaseModel):
