@@ -32,14 +32,14 @@ def test_a_report_exports_one_row_per_month_service_and_channel_with_stable_colu
     # Pothole calls: actual 10 x 2.83 = 28.30, baseline 16 x 2.83 = 45.28.
     # Pothole web: actual 10 x 0.15 = 1.50, baseline 4 x 0.15 = 0.60.
     # Council tax payments (no baseline): 30 x 0.15 = 4.50 both ways.
-    # No baseline records its volume, so the cashable columns are all 0 (cost avoided = savings).
+    # No baseline records its volume, so the cashable and spending-change columns are all 0 (cost avoided = savings).
     assert report_to_csv(report) == (
         ",".join(COLUMNS) + "\n"
         "kingston,2024-03-01,2024-04-30,2024-03,report-pothole,phone,10,0,10,0,0.0000,0.0000,28.30,45.28,16.98,"
-        "16.98,0.00,0,0,0,0,0\n"
+        "16.98,0.00,0,0,0,0,0,0.00,0.00,0.00\n"
         "kingston,2024-03-01,2024-04-30,2024-03,report-pothole,web,10,10,10,10,1.0000,1.0000,1.50,0.60,-0.90,"
-        "-0.90,0.00,0,0,0,0,0\n"
+        "-0.90,0.00,0,0,0,0,0,0.00,0.00,0.00\n"
         "kingston,2024-03-01,2024-04-30,2024-04,pay-council-tax,web,30,30,0,0,,1.0000,4.50,4.50,0.00,"
-        "0.00,0.00,0,0,0,0,0\n"
+        "0.00,0.00,0,0,0,0,0,0.00,0.00,0.00\n"
     )
     assert COLUMNS[:6] == ("council", "period_start", "period_end", "month", "service", "channel")

@@ -13,6 +13,7 @@ typed results back that serialise to JSON. The storage and interface modules are
   rebuilt from raw records
 - ``offline_import``: offline contact counts from a CSV file, checked row by row
 - ``period``, ``figures``, ``report``, ``avoided_contacts``: a council's savings report
+- ``pricing``: unit costs and baseline shares as whole numbers, for the report's exact arithmetic
 - ``groups``: a shared-service group, with the shared platform cost apportioned
 - ``operators``: every council side by side
 - ``csv_export``: a report as CSV

@@ -19,6 +19,9 @@ service x channel. Columns, in this order, and stable (add new ones only at the 
   rate, in the service-months compared with the baseline's volume
 - ``compared_volume``, ``baseline_volume``, ``demand_change``: every contact of those service-months,
   now and at the baseline's daily rate, and the difference (the change in total demand)
+- ``compared_cost``, ``baseline_volume_cost``, ``spending_change``: what the contacts of those
+  service-months cost, what the baseline's daily volume on every channel would cost over the same days,
+  both at each day's unit costs, and the difference (the change in spending; positive when it rose)
 
 Which figure suits which use (HM Treasury Green Book): the cashable saving is money no longer spent,
 for budgets and savings a finance officer signs off; the cost avoided is a non-cashable benefit, for
@@ -56,6 +59,9 @@ COLUMNS: tuple[str, ...] = (
     "compared_volume",
     "baseline_volume",
     "demand_change",
+    "compared_cost",
+    "baseline_volume_cost",
+    "spending_change",
 )
 
 
@@ -93,6 +99,9 @@ def _row(report: SavingsReport, line: ReportLine) -> tuple[str, ...]:
         str(figures.compared_volume),
         str(figures.baseline_volume),
         str(figures.demand_change),
+        str(figures.compared_cost),
+        str(figures.baseline_volume_cost),
+        str(figures.spending_change),
     )
 
 

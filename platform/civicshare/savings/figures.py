@@ -22,23 +22,25 @@ def without_validation(model: type[_Model], values: dict[str, Any]) -> _Model:
     Reports build thousands of rows, cells and lines from values they computed themselves; this sets
     the fields the way ``model_construct`` does, without its general-purpose (per-field) overhead.
     """
-    built = model.__new__(model)
-    object.__setattr__(built, "__dict__", values)
-    object.__setattr__(built, "__pydantic_fields_set__", _every_field(model))
-    object.__setattr__(built, "__pydantic_extra__", None)
-    object.__setattr__(built, "__pydantic_private__", None)
+    built = _new(model)
+    _set(built, "__dict__", values)
+    fields = _fields_of.get(model)
+    if fields is None:
+        # Every field is given, and frozen models never change the set, so one set per model serves all.
+        fields = _fields_of[model] = set(model.model_fields)
+    _set_fields_set(built, fields)
+    _set_extra(built, None)
+    _set_private(built, None)
     return built
 
 
 _fields_of: dict[type[BaseModel], set[str]] = {}
-
-
-def _every_field(model: type[BaseModel]) -> set[str]:
-    # Every field is given, and frozen models never change the set, so one set per model serves all.
-    fields = _fields_of.get(model)
-    if fields is None:
-        fields = _fields_of[model] = set(model.model_fields)
-    return fields
+# BaseModel's own slots, set through their descriptors: the same as object.__setattr__, a little faster.
+_new = object.__new__
+_set = object.__setattr__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 class Figures(BaseModel):
@@ -62,6 +64,12 @@ class Figures(BaseModel):
     as figures not yet imported, not as every call gone; an online-only service, which has no staffed
     contacts, is compared in months with any contacts). ``compared_volume`` and ``baseline_volume``
     are all the contacts of those service-months, now and at the baseline's rate: ``demand_change``.
+
+    ``spending_change`` is the change in spending on those service-months: what their contacts cost
+    (``compared_cost``) less what the baseline's daily volume on every channel would cost over the same
+    days (``baseline_volume_cost``), both at each day's unit costs, so a change of price never shows as
+    one of spending. Positive when spending rose: 100 calls before, 100 calls and 100 web reports now,
+    spending rose by the web reports' £15 while £268 of cost was avoided and nothing was cashable.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -77,6 +85,8 @@ class Figures(BaseModel):
     staffed_volume: int = 0
     baseline_staffed_volume: int = 0
     cashable_saving: Decimal = Decimal("0.00")
+    compared_cost: Decimal = Decimal("0.00")
+    baseline_volume_cost: Decimal = Decimal("0.00")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -98,6 +108,12 @@ class Figures(BaseModel):
     def demand_change_share(self) -> Decimal | None:
         """The change in total demand as a share of the baseline's, such as 1.0 for twice the contacts."""
         return ratio(self.compared_volume - self.baseline_volume, self.baseline_volume)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def spending_change(self) -> Decimal:
+        """The change in spending: this demand's cost less the baseline's, at the same unit costs."""
+        return self.compared_cost - self.baseline_volume_cost
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -123,6 +139,8 @@ class Figures(BaseModel):
         staffed_volume: int = 0,
         baseline_staffed_volume: int = 0,
         cashable_saving: Decimal = Decimal("0.00"),
+        compared_cost: Decimal = Decimal("0.00"),
+        baseline_volume_cost: Decimal = Decimal("0.00"),
     ) -> Figures:
         """Figures from values that are already right (ints, penny Decimals), without validating them."""
         return without_validation(
@@ -139,6 +157,8 @@ class Figures(BaseModel):
                 "staffed_volume": staffed_volume,
                 "baseline_staffed_volume": baseline_staffed_volume,
                 "cashable_saving": cashable_saving,
+                "compared_cost": compared_cost,
+                "baseline_volume_cost": baseline_volume_cost,
             },
         )
 
@@ -150,7 +170,7 @@ def total_figures(items: Iterable[Figures]) -> Figures:
     """The sum of some figures, added field by field (one model built, not one per item)."""
     volume = digital_volume = shift_volume = shift_digital_volume = 0
     compared_volume = baseline_volume = staffed_volume = baseline_staffed_volume = 0
-    actual_cost = baseline_cost = cashable_saving = Decimal("0.00")
+    actual_cost = baseline_cost = cashable_saving = compared_cost = baseline_volume_cost = Decimal("0.00")
     for item in items:
         volume += item.volume
         digital_volume += item.digital_volume
@@ -163,6 +183,8 @@ def total_figures(items: Iterable[Figures]) -> Figures:
         staffed_volume += item.staffed_volume
         baseline_staffed_volume += item.baseline_staffed_volume
         cashable_saving += item.cashable_saving
+        compared_cost += item.compared_cost
+        baseline_volume_cost += item.baseline_volume_cost
     return Figures.of(
         volume,
         digital_volume,
@@ -175,4 +197,6 @@ def total_figures(items: Iterable[Figures]) -> Figures:
         staffed_volume,
         baseline_staffed_volume,
         cashable_saving,
+        compared_cost,
+        baseline_volume_cost,
     )

@@ -21,14 +21,14 @@ of theirs is ignored, as residents could not have used the other channels.
 Costs are summed exactly and rounded to the penny once per month x service x channel cell; every
 coarser figure (a line, a month, the total) is the sum of rounded cells, so the figures add up the same
 whichever way the report is grouped. Baseline volumes are rounded to whole contacts per cell likewise.
+The arithmetic is exact, in whole numbers (``pricing``): each cell's figures are whole contacts and
+pence, added up as such, and a ``Figures`` is built only for what the report shows.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -43,9 +43,9 @@ from civicshare.savings.avoided_contacts import (
 from civicshare.savings.baseline import BaselineMix, BaselineVolume
 from civicshare.savings.channels import DIGITAL_CHANNELS, STAFFED_CHANNELS, Channel
 from civicshare.savings.costs import UnitCostSchedule
-from civicshare.savings.figures import Figures, total_figures, without_validation
-from civicshare.savings.money import round_to_penny
+from civicshare.savings.figures import Figures, without_validation
 from civicshare.savings.period import ReportPeriod, month_of
+from civicshare.savings.pricing import BaselineShares, UnitPrices, money, pence, pence_of_quotient
 from civicshare.savings.rollups import RollupRow
 from civicshare.savings.services import ServiceFlags, UnknownServiceError
 
@@ -129,14 +129,28 @@ class SavingsReport(BaseModel):
 _CellKey = tuple[str, str, Channel]
 
 
-@dataclass
 class _Cell:
-    volume: int = 0
-    actual_cost: Decimal = field(default_factory=Decimal)
-    baseline_cost: Decimal = field(default_factory=Decimal)
-    compared: bool = False
-    baseline_volume: int = 0
-    baseline_staffed_cost: Decimal = field(default_factory=Decimal)
+    """What one month x service x channel adds up to while the rows are read.
+
+    ``actual`` is in units of the prices (``UnitPrices.places``), ``baseline`` in units of prices x
+    shares; ``baseline_volume_cost`` is whole pence.
+    """
+
+    __slots__ = ("actual", "baseline", "baseline_volume", "baseline_volume_cost", "compared", "volume")
+
+    def __init__(self) -> None:
+        self.volume = 0
+        self.actual = 0
+        self.baseline = 0
+        self.compared = False
+        self.baseline_volume = 0
+        self.baseline_volume_cost = 0
+
+
+# A cell's or a line's figures as whole numbers (contacts, and pence for money), in Figures.of's order.
+_Numbers = tuple[int, int, int, int, int, int, int, int, int, int, int, int, int]
+_ACTUAL, _BASELINE, _CASHABLE = 4, 5, 10
+_NO_NUMBERS: _Numbers = (0,) * 13
 
 
 def build_savings_report(
@@ -157,7 +171,8 @@ def build_savings_report(
     The avoided-contact estimate is costed at the avoided channel's council-wide unit cost in force on
     the last day of the period.
     """
-    rows = [row for row in rollups if period.includes(row.day)]
+    start, end = period.start, period.end
+    rows = [row for row in rollups if start <= row.day <= end]
     seen = {row.service for row in rows}
     unknown = sorted(seen - set(services))
     if unknown:
@@ -168,12 +183,17 @@ def build_savings_report(
     }
     usable = {service: mix for service, mix in baseline.items() if service not in ignored}
     volumes = {service: volume for service, volume in (baseline_volumes or {}).items() if service in usable}
-    costs = _UnitCosts(unit_costs)
-    cells = _costed_cells(rows, costs, usable)
+    prices = UnitPrices(unit_costs)
+    shares = BaselineShares(usable)
+    cells = _costed_cells(rows, prices, shares)
     online_only = {service for service, flags in services.items() if flags.online_only}
-    _compare_volumes(cells, period, unit_costs, costs, volumes, online_only)
+    _compare_volumes(cells, period, unit_costs, prices, volumes, online_only)
     in_shift = {service: flags.in_channel_shift_figure for service, flags in services.items()}
-    figures = {key: _cell_figures(key, cell, in_shift[key[1]]) for key, cell in cells.items()}
+    places, mixed_places = prices.places, prices.places + shares.places
+    numbers = {
+        key: _cell_numbers(key, cell, in_shift[key[1]], key[1] in usable, places, mixed_places)
+        for key, cell in cells.items()
+    }
     grouped_by = tuple(grouping for grouping in Grouping if grouping in group_by)
     estimate = None
     if avoided_contacts is not None:
@@ -183,9 +203,9 @@ def build_savings_report(
         council=council,
         period=period,
         grouped_by=grouped_by,
-        lines=_lines(figures, grouped_by),
-        totals=total_figures(figures.values()),
-        savings_by_month=_savings_by_month(figures, period),
+        lines=_lines(numbers, grouped_by),
+        totals=_figures(_added(numbers.values())),
+        savings_by_month=_savings_by_month(numbers, period),
         services_outside_shift_figure=tuple(
             sorted({service for service in seen if not services[service].in_channel_shift_figure})
         ),
@@ -193,7 +213,7 @@ def build_savings_report(
         services_without_baseline_volume=tuple(sorted(seen - set(volumes) - ignored)),
         online_only_without_dated_baseline=tuple(sorted(ignored & seen)),
         digital_volume_with_other_ways=sum(
-            item.digital_volume for (_, service, _), item in figures.items() if not services[service].online_only
+            item[1] for (_, service, _), item in numbers.items() if not services[service].online_only
         ),
     )
 
@@ -230,11 +250,11 @@ def _compare_volumes(
     cells: dict[_CellKey, _Cell],
     period: ReportPeriod,
     unit_costs: UnitCostSchedule,
-    costs: _UnitCosts,
+    prices: UnitPrices,
     volumes: Mapping[str, BaselineVolume],
     online_only: Collection[str],
 ) -> None:
-    """Add the baseline's volume, and its staffed contacts' cost, to the months each service is compared in:
+    """Add the baseline's volume, and its contacts' cost, to the months each service is compared in:
     those with staffed contacts, or with any contacts for an online-only service (which has no staffed ones)."""
     if not volumes:
         return
@@ -255,145 +275,121 @@ def _compare_volumes(
         for channel in Channel:
             contacts = volume.contacts.get(channel, 0)
             key = (month, service, channel)
-            if not contacts and key not in cells:
-                continue
-            cell = cells.setdefault(key, _Cell())
+            cell = cells.get(key)
+            if cell is None:
+                if not contacts:
+                    continue
+                cell = cells[key] = _Cell()
             cell.compared = True
             # contacts x days / window, rounded half up, in whole numbers.
             cell.baseline_volume = (2 * contacts * days + window) // (2 * window)
-            if contacts and channel in STAFFED_CHANNELS:
-                cost_days = costs.over_days(channel, service, month, stretches[month])
-                # Exact to the penny: a quotient over a window of days is never within 28 digits of a
-                # half penny without being one.
-                cell.baseline_staffed_cost = round_to_penny(contacts * cost_days / window)
+            if contacts:
+                cost_days = prices.over_days(channel, service, month, stretches[month])
+                cell.baseline_volume_cost = pence_of_quotient(contacts * cost_days, window, prices.places)
 
 
-class _UnitCosts:
-    """``UnitCostSchedule.cost`` looked up once per stretch of days between two unit-cost changes.
-
-    Within a stretch every cost is constant, and a service without an override of its own for a
-    channel has the council-wide cost, so (channel, service or None, stretch) decides the cost.
-    """
-
-    def __init__(self, schedule: UnitCostSchedule) -> None:
-        self._schedule = schedule
-        self._changes = sorted({override.effective_from for override in schedule.overrides})
-        self._own = {(override.channel, override.service) for override in schedule.overrides if override.service}
-        self._found: dict[tuple[Channel, str | None, int], Decimal] = {}
-        self._over_days: dict[tuple[Channel, str | None, str], Decimal] = {}
-
-    def __call__(self, channel: Channel, service: str, day: date) -> Decimal:
-        key = (channel, service if (channel, service) in self._own else None, bisect_right(self._changes, day))
-        found = self._found.get(key)
-        if found is None:
-            found = self._found[key] = self._schedule.cost(channel, service, day)
-        return found
-
-    def over_days(self, channel: Channel, service: str, month: str, runs: list[tuple[date, int]]) -> Decimal:
-        """One contact a day on every day of the month's runs (first day, days): the sum of the costs."""
-        key = (channel, service if (channel, service) in self._own else None, month)
-        found = self._over_days.get(key)
-        if found is None:
-            found = sum((self(channel, service, start) * days for start, days in runs), Decimal(0))
-            self._over_days[key] = found
-        return found
-
-
-def _costed_cells(
-    rows: list[RollupRow], costs: _UnitCosts, baseline: Mapping[str, BaselineMix]
-) -> dict[_CellKey, _Cell]:
-    cells: dict[_CellKey, _Cell] = defaultdict(_Cell)
+def _costed_cells(rows: list[RollupRow], prices: UnitPrices, shares: BaselineShares) -> dict[_CellKey, _Cell]:
+    cells: dict[_CellKey, _Cell] = {}
     volume_by_service_day: dict[tuple[str, date], int] = defaultdict(int)
     # Rows share days and scopes, so each month name is worked out once per day.
     months: dict[date, str] = {}
-    cost = costs  # called per row and per baseline share
     for row in rows:
         day, service, channel, count = row.day, row.service, row.channel, row.count
         month = months.get(day)
         if month is None:
             month = months[day] = month_of(day)
-        cell = cells[(month, service, channel)]
+        key = (month, service, channel)
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = _Cell()
         cell.volume += count
-        cell.actual_cost += count * cost(channel, service, day)
+        cell.actual += count * prices(channel, service, day)
         volume_by_service_day[(service, day)] += count
 
+    mixes = shares.by_service
     for (service, day), volume in volume_by_service_day.items():
-        mix = baseline.get(service)
+        mix = mixes.get(service)
         if mix is None:
             continue
         month = months[day]
-        for channel, share in mix.shares.items():
-            if share:
-                cells[(month, service, channel)].baseline_cost += volume * share * cost(channel, service, day)
+        for channel, share in mix:
+            key = (month, service, channel)
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = _Cell()
+            cell.baseline += volume * share * prices(channel, service, day)
+    return cells
 
-    for (_, service, _), cell in cells.items():
-        if service not in baseline:
-            cell.baseline_cost = cell.actual_cost
-    return dict(cells)
 
-
-def _cell_figures(key: _CellKey, cell: _Cell, counts_in_shift: bool) -> Figures:
+def _cell_numbers(
+    key: _CellKey, cell: _Cell, counts_in_shift: bool, has_baseline: bool, places: int, mixed_places: int
+) -> _Numbers:
     volume = cell.volume
     digital = key[2] in DIGITAL_CHANNELS
     digital_volume = volume if digital else 0
-    actual_cost = round_to_penny(cell.actual_cost)
-    baseline_cost = round_to_penny(cell.baseline_cost)
+    actual = pence(cell.actual, places)
+    # A service with no (usable) baseline claims no savings: its baseline cost is its actual cost.
+    baseline = pence(cell.baseline, mixed_places) if has_baseline else actual
+    shift, shift_digital = (volume, digital_volume) if counts_in_shift else (0, 0)
     if not cell.compared:
-        return Figures.of(
-            volume,
-            digital_volume,
-            volume if counts_in_shift else 0,
-            digital_volume if counts_in_shift else 0,
-            actual_cost,
-            baseline_cost,
-        )
-    baseline_volume = cell.baseline_volume
+        return (volume, digital_volume, shift, shift_digital, actual, baseline, 0, 0, 0, 0, 0, 0, 0)
+    baseline_volume, baseline_volume_cost = cell.baseline_volume, cell.baseline_volume_cost
+    if digital:
+        return (volume, digital_volume, shift, shift_digital, actual, baseline, volume, baseline_volume, 0, 0, 0,
+                actual, baseline_volume_cost)  # fmt: skip
+    return (volume, 0, shift, 0, actual, baseline, volume, baseline_volume, volume, baseline_volume,
+            baseline_volume_cost - actual, actual, baseline_volume_cost)  # fmt: skip
+
+
+def _added(items: Iterable[_Numbers]) -> _Numbers:
+    columns = list(zip(*items, strict=True))
+    return tuple(sum(column) for column in columns) if columns else _NO_NUMBERS
+
+
+def _figures(numbers: _Numbers) -> Figures:
+    (volume, digital, shift, shift_digital, actual, baseline, compared, baseline_volume, staffed,
+     baseline_staffed, cashable, compared_cost, baseline_volume_cost) = numbers  # fmt: skip
     return Figures.of(
         volume,
-        digital_volume,
-        volume if counts_in_shift else 0,
-        digital_volume if counts_in_shift else 0,
-        actual_cost,
-        baseline_cost,
-        compared_volume=volume,
-        baseline_volume=baseline_volume,
-        staffed_volume=0 if digital else volume,
-        baseline_staffed_volume=0 if digital else baseline_volume,
-        cashable_saving=Decimal("0.00") if digital else cell.baseline_staffed_cost - actual_cost,
+        digital,
+        shift,
+        shift_digital,
+        money(actual),
+        money(baseline),
+        compared,
+        baseline_volume,
+        staffed,
+        baseline_staffed,
+        money(cashable),
+        money(compared_cost),
+        money(baseline_volume_cost),
     )
 
 
 _LineKey = tuple[str | None, str | None, Channel | None]
 
 
-def _lines(figures: Mapping[_CellKey, Figures], grouped_by: tuple[Grouping, ...]) -> tuple[ReportLine, ...]:
+def _lines(numbers: Mapping[_CellKey, _Numbers], grouped_by: tuple[Grouping, ...]) -> tuple[ReportLine, ...]:
     if not grouped_by:
         return ()
     if len(grouped_by) == len(Grouping):  # a line per cell: nothing to add up
         return tuple(
             without_validation(
-                ReportLine, {"month": month, "service": service, "channel": channel, "figures": cell_figures}
+                ReportLine, {"month": month, "service": service, "channel": channel, "figures": _figures(cell)}
             )
-            for (month, service, channel), cell_figures in sorted(figures.items(), key=_cell_order)
+            for (month, service, channel), cell in sorted(numbers.items(), key=_cell_order)
         )
-    grouped: dict[_LineKey, list[Figures]] = defaultdict(list)
-    for (month, service, channel), cell_figures in figures.items():
-        key = (
-            month if Grouping.MONTH in grouped_by else None,
-            service if Grouping.SERVICE in grouped_by else None,
-            channel if Grouping.CHANNEL in grouped_by else None,
+    by_month, by_service, by_channel = (grouping in grouped_by for grouping in Grouping)
+    grouped: dict[_LineKey, list[_Numbers]] = defaultdict(list)
+    for (month, service, channel), cell in numbers.items():
+        grouped[(month if by_month else None, service if by_service else None, channel if by_channel else None)].append(
+            cell
         )
-        grouped[key].append(cell_figures)
     ordered = sorted(grouped.items(), key=lambda item: _line_order(item[0]))
     return tuple(
         without_validation(
             ReportLine,
-            {
-                "month": month,
-                "service": service,
-                "channel": channel,
-                "figures": items[0] if len(items) == 1 else total_figures(items),
-            },
+            {"month": month, "service": service, "channel": channel, "figures": _figures(_added(items))},
         )
         for (month, service, channel), items in ordered
     )
@@ -402,7 +398,7 @@ def _lines(figures: Mapping[_CellKey, Figures], grouped_by: tuple[Grouping, ...]
 _CHANNEL_ORDER = {channel: position for position, channel in enumerate(Channel)}
 
 
-def _cell_order(item: tuple[_CellKey, Figures]) -> tuple[str, str, int]:
+def _cell_order(item: tuple[_CellKey, _Numbers]) -> tuple[str, str, int]:
     month, service, channel = item[0]
     return (month, service, _CHANNEL_ORDER[channel])
 
@@ -412,17 +408,17 @@ def _line_order(key: _LineKey) -> tuple[str, str, int]:
     return (month or "", service or "", -1 if channel is None else _CHANNEL_ORDER[channel])
 
 
-def _savings_by_month(figures: Mapping[_CellKey, Figures], period: ReportPeriod) -> tuple[MonthlySavings, ...]:
-    savings: dict[str, Decimal] = defaultdict(Decimal)
-    cashable: dict[str, Decimal] = defaultdict(Decimal)
-    for (month, _, _), cell_figures in figures.items():
-        savings[month] += cell_figures.baseline_cost - cell_figures.actual_cost
-        cashable[month] += cell_figures.cashable_saving
+def _savings_by_month(numbers: Mapping[_CellKey, _Numbers], period: ReportPeriod) -> tuple[MonthlySavings, ...]:
+    savings: dict[str, int] = defaultdict(int)
+    cashable: dict[str, int] = defaultdict(int)
+    for (month, _, _), cell in numbers.items():
+        savings[month] += cell[_BASELINE] - cell[_ACTUAL]
+        cashable[month] += cell[_CASHABLE]
     months: list[MonthlySavings] = []
-    cumulative = cumulative_cashable = Decimal("0.00")
+    cumulative = cumulative_cashable = 0
     for month in period.months():
-        month_savings = savings.get(month, Decimal("0.00"))
-        month_cashable = cashable.get(month, Decimal("0.00"))
+        month_savings = savings.get(month, 0)
+        month_cashable = cashable.get(month, 0)
         cumulative += month_savings
         cumulative_cashable += month_cashable
         months.append(
@@ -430,10 +426,10 @@ def _savings_by_month(figures: Mapping[_CellKey, Figures], period: ReportPeriod)
                 MonthlySavings,
                 {
                     "month": month,
-                    "savings": month_savings,
-                    "cumulative_savings": cumulative,
-                    "cashable_saving": month_cashable,
-                    "cumulative_cashable_saving": cumulative_cashable,
+                    "savings": money(month_savings),
+                    "cumulative_savings": money(cumulative),
+                    "cashable_saving": money(month_cashable),
+                    "cumulative_cashable_saving": money(cumulative_cashable),
                 },
             )
         )

@@ -155,9 +155,15 @@ async def council_savings(
     avoidable = None
     if with_avoidable_contact:
         contacts: dict[tuple[str, str], int] = defaultdict(int)
+        start, end = period.start, period.end
+        months: dict[date, str] = {}
         for row in rows:
-            if period.includes(row.day):
-                contacts[(month_of(row.day), row.service)] += row.count
+            day = row.day
+            if start <= day <= end:
+                month = months.get(day)
+                if month is None:
+                    month = months[day] = month_of(day)
+                contacts[(month, row.service)] += row.count
         avoidable = build_avoidable_contact(
             period, await avoidable_contacts_logged(connection, period), contacts, costs.schedule
         )

@@ -362,18 +362,21 @@ async def monthly_contacts(connection: AsyncConnection, months: Sequence[date]) 
     """
     if not months:
         return []
-    # Cached rows and the list of cached months in one statement, so they come from one snapshot.
-    markers = select(monthly_contact_months.c.month, null(), null(), literal_column("0", BigInteger)).where(
-        monthly_contact_months.c.month.in_(months)
+    # The rows of the months marked as cached, and the marks, in one statement (one snapshot): a month
+    # whose mark is missing (never counted, or forgotten) is counted below.
+    marked = monthly_contact_months.c.month.in_(months)
+    markers = select(monthly_contact_months.c.month, null(), null(), literal_column("0", BigInteger)).where(marked)
+    rows = _cached_rows(months).where(
+        monthly_contact_rollups.c.month.in_(select(monthly_contact_months.c.month).where(marked))
     )
+    of, channels = RollupRow.of, _CHANNEL
     found: list[RollupRow] = []
     cached: set[date] = set()
-    for day, service, channel, count in await connection.execute(union_all(_cached_rows(months), markers)):
+    for day, service, channel, count in (await connection.execute(union_all(rows, markers))).all():
         if service is None:
             cached.add(day)
         else:
-            found.append(RollupRow.of(day, service, _CHANNEL[channel], count))
-    found = [row for row in found if row.day.replace(day=1) in cached]
+            found.append(of(day, service, channels[channel], count))
     missing = [month for month in months if month not in cached]
     if missing:
         await _lock_monthly_cache(connection)
@@ -453,9 +456,10 @@ async def contact_rollups(
         .group_by(stretch, contacts.c.service, contacts.c.channel)
         .having(func.sum(contacts.c.count) > 0)
     )
+    of, channels = RollupRow.of, _CHANNEL
     return rows + [
-        RollupRow.of(day, service, _CHANNEL[channel], int(count))
-        for day, service, channel, count in await connection.execute(query)
+        of(day, service, channels[channel], count)
+        for day, service, channel, count in (await connection.execute(query)).all()
     ]
 
 
