@@ -152,12 +152,15 @@ async def run_erasure(
             logger.warning("account erasure failed at a council", extra={"council": council.slug}, exc_info=True)
             failed.append(council.slug)
             outcome = {"error": f"not erased here: {type(error).__name__}: {error}"}
+        held_nothing = outcome == {"requests": []}  # most councils: only those that held something are named
         async with engine.begin() as connection:
             await connection.execute(
                 update(account_erasures)
                 .where(account_erasures.c.id == erasure_id)
                 .values(
-                    outcome=account_erasures.c.outcome.op("||")(literal({council.slug: outcome}, JSONB)),
+                    outcome=account_erasures.c.outcome
+                    if held_nothing
+                    else account_erasures.c.outcome.op("||")(literal({council.slug: outcome}, JSONB)),
                     councils_done=account_erasures.c.councils_done + 1,
                 )
             )
