@@ -1,7 +1,8 @@
 """Residents' personal data, for operators: each council's retention (periods, what is due for erasure,
 what was erased), a run of its retention job on demand, subject access exports (202 and a job to poll),
 erasure of an account on request across councils, and what the platform itself holds about an account.
-Subject access and erasure need a full key: their answers hold personal data."""
+Asking for a subject access export or an erasure needs a full key; reading them, like every read, a
+reading key (as council exports)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from civicshare.admin.pagination import Cursor, Limit, decode_cursor, next_curso
 from civicshare.admin.schemas import Wire
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
-from civicshare.identity.sessions import end_sessions_of
 from civicshare.identity.tables import sessions
 from civicshare.identity.tokens import IdentityUnavailable
 from civicshare.policy.operators import Operator
@@ -248,7 +248,7 @@ async def _access_row(services: PlatformServices, slug: str, request_id: int) ->
     return row
 
 
-@get("/councils/{slug:str}/subject-access/{request_id:int}", summary="Poll a subject access export", opt=CHANGES)
+@get("/councils/{slug:str}/subject-access/{request_id:int}", summary="Poll a subject access export", opt=READS)
 async def read_subject_access(
     services: Services, slug: SlugPath, request_id: FromPath[int]
 ) -> Response[SubjectAccessResource]:
@@ -260,7 +260,7 @@ async def read_subject_access(
     "/councils/{slug:str}/subject-access/{request_id:int}/file",
     summary="Download a subject access export (zip)",
     media_type="application/zip",
-    opt=CHANGES,
+    opt=READS,
 )
 async def download_subject_access(services: Services, slug: SlugPath, request_id: FromPath[int]) -> File:
     row = await _access_row(services, slug, request_id)
@@ -336,28 +336,24 @@ async def erase_account(
     if services.identity is None:
         raise identity_unavailable()
     try:
-        subject = await services.identity.directory.delete_account(email)
-    except IdentityUnavailable:
-        raise identity_unavailable() from None
-    if subject is None:
-        raise not_found("Account", f"There is no account with the email address {email}.")
-    async with services.database.engine.begin() as connection:
-        row = await accounts.record_request(
-            connection,
-            subject=subject,
-            email=email,
+        row = await accounts.delete_account(
+            services.database.engine,
+            services.identity.directory,
+            email,
             requested_by=operator.id,
             requested_by_name=operator.name,
-            identity_removed=True,
         )
-        await end_sessions_of(connection, subject)
-        await jobs.defer_account_erasure(connection, row["id"])
+    except IdentityUnavailable:
+        raise identity_unavailable() from None
+    except accounts.NoSuchAccount:
+        raise not_found("Account", f"There is no account with the email address {email}.") from None
+    async with services.database.engine.begin() as connection:
         await audit.record(connection, operator, "account.erased", after={"email": email, "erasure": row["id"]})
     resource = erasure_resource(row)
     return _polled(resource, resource.state, resource.poll_url, 202)
 
 
-@get("/account-erasures/{erasure_id:int}", summary="Poll an account erasure", opt=CHANGES)
+@get("/account-erasures/{erasure_id:int}", summary="Poll an account erasure", opt=READS)
 async def read_account_erasure(services: Services, erasure_id: FromPath[int]) -> Response[AccountErasureResource]:
     async with services.database.engine.connect() as connection:
         row = await accounts.read_erasure(connection, erasure_id)

@@ -17,6 +17,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.engine import tenant_connection
+from civicshare.db.job_queue import EXPORTS_QUEUE, defer_in_transaction
+from civicshare.identity.directory import IdentityDirectory
+from civicshare.identity.sessions import end_sessions_of
 from civicshare.modules import ModuleRegistry
 from civicshare.privacy.erasure import Erasure, already_erased, detach_request, erase_request, remove_files
 from civicshare.privacy.retention import person_condition
@@ -27,6 +30,7 @@ from civicshare.tenancy.directory import TenantDirectory
 from civicshare.transactions.tables import transactions
 
 logger = logging.getLogger(__name__)
+ACCOUNT_ERASURE_TASK = "privacy.account_erasure"
 WORKER_STOPPED = "the job worker stopped part way; ask for the erasure again (councils done stay done)"
 
 
@@ -57,6 +61,35 @@ async def record_request(
         .one()
     )
     return dict(row)
+
+
+class NoSuchAccount(LookupError):
+    """The identity provider has no account with that email address."""
+
+
+async def delete_account(
+    engine: AsyncEngine, directory: IdentityDirectory, email: str, *, requested_by: str, requested_by_name: str
+) -> dict[str, Any]:
+    """Remove the account from the identity provider, end its sessions, and record and queue the erasure
+    of its data at every council (one transaction); the erasure's row. Raises NoSuchAccount, or the
+    directory's IdentityUnavailable (then nothing was changed)."""
+    subject = await directory.delete_account(email)
+    if subject is None:
+        raise NoSuchAccount(email)
+    async with engine.begin() as connection:
+        row = await record_request(
+            connection,
+            subject=subject,
+            email=email,
+            requested_by=requested_by,
+            requested_by_name=requested_by_name,
+            identity_removed=True,
+        )
+        await end_sessions_of(connection, subject)
+        await defer_in_transaction(
+            connection, queue=EXPORTS_QUEUE, task=ACCOUNT_ERASURE_TASK, args={"erasure_id": row["id"]}
+        )
+    return row
 
 
 async def read_erasure(connection: AsyncConnection, erasure_id: int) -> dict[str, Any] | None:

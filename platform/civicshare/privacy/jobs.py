@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 CONTEXT_KEY = "privacy"
 RETENTION_TASK = "privacy.retention"
 SUBJECT_ACCESS_TASK = "privacy.subject_access"
-ACCOUNT_ERASURE_TASK = "privacy.account_erasure"
+ACCOUNT_ERASURE_TASK = accounts.ACCOUNT_ERASURE_TASK
 
 privacy_tasks = procrastinate.Blueprint()
 
@@ -74,12 +74,6 @@ async def defer_retention_runs(app: procrastinate.App, councils: list[TenantCont
 async def defer_subject_access(connection: AsyncConnection, council: str, request_id: int) -> None:
     await defer_in_transaction(
         connection, queue=EXPORTS_QUEUE, task=SUBJECT_ACCESS_TASK, args={"council": council, "request_id": request_id}
-    )
-
-
-async def defer_account_erasure(connection: AsyncConnection, erasure_id: int) -> None:
-    await defer_in_transaction(
-        connection, queue=EXPORTS_QUEUE, task=ACCOUNT_ERASURE_TASK, args={"erasure_id": erasure_id}
     )
 
 
