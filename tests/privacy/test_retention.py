@@ -109,6 +109,13 @@ async def test_a_retention_run_erases_what_is_due_and_the_savings_stay_the_same_
         row = await _row(database, slug, untouched)
         assert row.contact_email == email and row.answers["details"]
 
+    # Officers and Open311 clients still read the anonymised request
+    officer_view = await http.get(f"/api/v1/staff/transactions/{old}", headers=savings_headers)
+    assert officer_view.status_code == 200 and "ada@example.org" not in officer_view.text
+    georeport = await http.get(f"/open311/v2/requests/{old}.json", headers=host_for(slug))
+    assert georeport.status_code == 200 and georeport.json()[0]["status"] == "closed"
+    assert "07700" not in georeport.text
+
     # The savings figures are unchanged to the penny
     savings_after = await http.get(report_url, headers=savings_headers)
     assert savings_after.json() == savings_before.json()

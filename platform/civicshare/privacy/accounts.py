@@ -117,7 +117,7 @@ async def erase_at_council(
         rows = (
             await connection.execute(
                 select(transactions)
-                .where(person_condition(email, subject), ~already_erased(transactions.c.id))
+                .where(person_condition(email, subject), ~already_erased())
                 .order_by(transactions.c.id)
                 .with_for_update()
             )

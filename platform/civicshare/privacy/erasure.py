@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.modules.personal_data import LOCATION_ANSWERS
@@ -64,10 +64,8 @@ def street_of(address: str | None) -> str | None:
     while parts and not re.search(r"[A-Za-z]{3,}", _NUMBER.sub("", _HOUSE.sub("", parts[0]))):
         parts.pop(0)  # a line that is only a number or flat
     if parts:
-        first = _NUMBER.sub("", _HOUSE.sub("", parts[0]))
-        words = first.split()
-        # "Rose Cottage" before the street: a named house is its own line; keep the line with a street word
-        parts[0] = " ".join(words)
+        parts[0] = _NUMBER.sub("", _HOUSE.sub("", parts[0]))
+        # A named house on a line of its own ("Rose Cottage, Mill Lane"): keep from the street's line
         if len(parts) > 1 and not _looks_like_street(parts[0]) and _looks_like_street(_NUMBER.sub("", parts[1])):
             parts = [_NUMBER.sub("", parts[1]), *parts[2:]]
     street = ", ".join(parts)
@@ -161,6 +159,7 @@ async def erase_request(
             address=street,
             latitude=coarse(row.latitude),
             longitude=coarse(row.longitude),
+            personal_data_erased_at=func.now(),
         )
     )
     notes = await connection.execute(
@@ -242,10 +241,6 @@ def remove_files(paths: list[Path]) -> None:
             path.parent.rmdir()  # the request's folder, once empty
 
 
-def already_erased(transaction_id: Any) -> Any:
+def already_erased() -> ColumnElement[bool]:
     """Whether a request's personal data was erased already (a condition for queries)."""
-    return exists(
-        select(personal_data_erasures.c.id).where(
-            personal_data_erasures.c.transaction_id == transaction_id, personal_data_erasures.c.outcome == "erased"
-        )
-    )
+    return transactions.c.personal_data_erased_at.is_not(None)

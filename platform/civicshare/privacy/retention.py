@@ -10,15 +10,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.engine import tenant_connection
 from civicshare.modules import ModuleRegistry
 from civicshare.privacy.erasure import already_erased, erase_request, remove_files
 from civicshare.privacy.rules import RetentionRules, council_rules
+from civicshare.privacy.tables import personal_data_erasures
 from civicshare.tenancy.context import TenantContext
-from civicshare.transactions.tables import transactions
+from civicshare.transactions.tables import daily_rollups, transactions
 
 RETENTION_SCHEDULE = "retention schedule"
 BATCH = 200
@@ -37,18 +38,19 @@ def _past_period(rules: RetentionRules, services: list[str], now: datetime) -> C
     if not services:
         return false()
     cutoffs = {code: months_before(now, rules.for_service(code).months) for code in services}
-    return and_(
-        transactions.c.closed_at.is_not(None),
-        transactions.c.closed_at < case(cutoffs, value=transactions.c.service),
+    # One range per service, so PostgreSQL walks the index of closed requests still holding personal data.
+    return or_(
+        *(and_(transactions.c.service == code, transactions.c.closed_at < cutoff) for code, cutoff in cutoffs.items())
     )
 
 
 async def _services_held(connection: AsyncConnection) -> list[str]:
-    return list((await connection.execute(select(transactions.c.service).distinct())).scalars())
+    """Every service the council has had requests for (from the daily counts: a small table)."""
+    return list((await connection.execute(select(daily_rollups.c.service).distinct())).scalars())
 
 
 def due_condition(rules: RetentionRules, services: list[str], now: datetime) -> ColumnElement[bool]:
-    return and_(_past_period(rules, services, now), ~already_erased(transactions.c.id))
+    return and_(transactions.c.closed_at.is_not(None), ~already_erased(), _past_period(rules, services, now))
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,9 @@ async def due_for_erasure(
     erased = {
         row.service: row.erased
         for row in await connection.execute(
-            select(transactions.c.service, func.count().label("erased"))
-            .where(already_erased(transactions.c.id))
-            .group_by(transactions.c.service)
+            select(personal_data_erasures.c.service, func.count().label("erased"))
+            .where(personal_data_erasures.c.outcome == "erased")
+            .group_by(personal_data_erasures.c.service)
         )
     }
     codes = sorted({*rules.by_service, *services})

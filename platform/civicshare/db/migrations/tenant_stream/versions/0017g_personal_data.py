@@ -1,4 +1,4 @@
-"""personal data: the record of every erasure, and subject access requests
+"""personal data: when a request's personal data was erased, the record of every erasure, subject access requests
 
 Revision ID: 0017g
 Revises: 0016
@@ -20,6 +20,18 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     schema = tenant_schema()
+    op.add_column(
+        "transactions", sa.Column("personal_data_erased_at", sa.DateTime(timezone=True), nullable=True), schema=schema
+    )
+    op.create_index(
+        "ix_transactions_personal_data_held",
+        "transactions",
+        ["closed_at"],
+        unique=False,
+        schema=schema,
+        postgresql_where=sa.text("closed_at IS NOT NULL AND personal_data_erased_at IS NULL"),
+        postgresql_include=["service"],
+    )
     op.create_table(
         "personal_data_erasures",
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
@@ -77,3 +89,5 @@ def downgrade() -> None:
     op.drop_index("ix_personal_data_erasures_at", table_name="personal_data_erasures", schema=schema)
     op.drop_index("ix_personal_data_erasures_transaction_id", table_name="personal_data_erasures", schema=schema)
     op.drop_table("personal_data_erasures", schema=schema)
+    op.drop_index("ix_transactions_personal_data_held", table_name="transactions", schema=schema)
+    op.drop_column("transactions", "personal_data_erased_at", schema=schema)
