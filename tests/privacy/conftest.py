@@ -26,9 +26,10 @@ from civicshare.settings import Settings
 from civicshare.transactions.tables import transactions
 from civicshare.worker import run_job_worker
 from tests.auth.conftest import council, dev_identity
+from tests.web.conftest import browser, page
 from tests.support import ServedPlatform, host_for, tenant_context_for
 
-__all__ = ["council", "dev_identity"]
+__all__ = ["browser", "council", "dev_identity", "page"]
 
 HIGHWAYS = {"modules": {"highways": {"enabled": True}}}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
