@@ -26,8 +26,8 @@ from civicshare.settings import Settings
 from civicshare.transactions.tables import transactions
 from civicshare.worker import run_job_worker
 from tests.auth.conftest import council, dev_identity
-from tests.web.conftest import browser, page
 from tests.support import ServedPlatform, host_for, tenant_context_for
+from tests.web.conftest import browser, page
 
 __all__ = ["browser", "council", "dev_identity", "page"]
 
