@@ -5,18 +5,21 @@ figures stay the same to the penny. Every erasure is on record, with what was ke
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from decimal import Decimal
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
-from civicshare.db.engine import Database, tenant_connection
+from civicshare.app import build_services
+from civicshare.db.engine import Database, make_engine, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
 from civicshare.transactions.attachments import attachments_dir
 from civicshare.transactions.tables import attachments, transaction_events, transactions
+from civicshare.worker import run_job_worker
 from tests.auth.conftest import CouncilWithOrganization
 from tests.privacy.conftest import HIGHWAYS, PNG, closed_ago, decide, officer_token, report_pothole
 from tests.support import host_for, tenant_context_for
@@ -145,3 +148,35 @@ async def test_retention_periods_are_checked_and_other_councils_keep_theirs(
     assert (await _retention(operator, other))["report-pothole"]["months"] == 24
     unknown = await operator.get("/admin/v1/councils/no-such-council/retention")
     assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_running_job_worker_erases_what_is_due_without_being_asked(
+    http: httpx.AsyncClient,
+    operator: httpx.AsyncClient,
+    council: CouncilWithOrganization,
+    dev_identity: DevIdentity,
+    database: Database,
+    settings: Settings,
+    database_url: str,
+) -> None:
+    slug = await council(**HIGHWAYS)
+    staff = await officer_token(dev_identity, slug)
+    old = await report_pothole(http, slug, "dora@example.org", details="Dora's pothole")
+    await decide(http, slug, staff, old, "Filled in")
+    await closed_ago(database, slug, old, days=800)  # past the standard 24 months
+
+    quick = settings.model_copy(update={"outbox_sweep_seconds": 0.2})  # a worker's rounds, seconds apart
+    services = build_services(quick, Database(make_engine(database_url, pool_size=4), database_url))
+    worker = asyncio.create_task(run_job_worker(services, install_signal_handlers=False, outbox=False))
+    try:
+        deadline = asyncio.get_running_loop().time() + 60
+        # The worker's housekeeping asks for each council's retention run soon after it starts, then hourly
+        while (await _retention(operator, slug))["report-pothole"]["due_for_erasure"]:
+            assert asyncio.get_running_loop().time() < deadline, "no retention run without being asked"
+            await asyncio.sleep(0.2)
+    finally:
+        worker.cancel()
+        with suppress(asyncio.CancelledError):
+            await worker
+        await services.database.dispose()
+    assert (await _row(database, slug, old)).contact_email is None
