@@ -38,3 +38,9 @@ def test_a_declared_period_must_be_sensible() -> None:
 )
 def test_an_address_is_kept_no_finer_than_its_street(address: str | None, street: str | None) -> None:
     assert street_of(address) == street
+
+
+def test_a_module_declares_longer_keeping_for_financial_records() -> None:
+    rules = rules_from(discover_modules(), {})
+    moving = rules.for_service("tell-us-you-are-moving")
+    assert moving.months == 72 and "Finance Act" in moving.declared.lawful_basis
