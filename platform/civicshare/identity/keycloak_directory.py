@@ -115,14 +115,7 @@ class KeycloakDirectory:
         return await self._run(work)
 
     async def delete_account(self, email: str) -> str | None:
-        def work(provisioner: KeycloakProvisioner) -> str | None:
-            user_id = provisioner.find_user_id(email)
-            if user_id is not None:
-                provisioner.admin.user_logout(user_id)
-                provisioner.admin.delete_user(user_id)
-            return user_id
-
-        return await self._run(work)
+        return await self._run(lambda provisioner: provisioner.delete_user(email))
 
     async def councils_of(self, email: str) -> list[str]:
         return await self._run(lambda provisioner: provisioner.organizations_of(email))
