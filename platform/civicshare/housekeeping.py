@@ -1,6 +1,7 @@
 """The job worker's housekeeping. Hourly, every council's logs are tidied: delivered events and the
 webhook log after `delivered_events_keep_days`, system API idempotency keys after
-`idempotency_keys_keep_hours`. Every few minutes, long jobs whose worker died (no heartbeat) are failed
+`idempotency_keys_keep_hours`; and each council's retention run is asked for (`civicshare.privacy`).
+Every few minutes, long jobs whose worker died (no heartbeat) are failed
 with why, so whoever asked sees it rather than "running" for ever.
 
 Each council is tidied in its own transaction, named explicitly; one council's trouble is logged and
@@ -23,6 +24,7 @@ from civicshare.db.engine import tenant_connection
 from civicshare.db.job_queue import EXPORTS_QUEUE
 from civicshare.notifications.retention import forget_delivered_events
 from civicshare.notifications.webhooks.retention import forget_old_webhook_log
+from civicshare.privacy import jobs as privacy_jobs
 from civicshare.services import PlatformServices
 from civicshare.staff import queue_exports
 from civicshare.systems.idempotency import forget_answers_before
@@ -73,6 +75,8 @@ async def tidy_every_council(services: PlatformServices, now: datetime | None = 
 async def tidy(context: procrastinate.JobContext) -> None:
     services: PlatformServices = context.additional_context[CONTEXT_KEY]
     tidied = await tidy_every_council(services)
+    # Personal data past each council's retention period: a job per council, carrying its council.
+    await privacy_jobs.defer_retention_runs(context.app, await services.directory.all())
     logger.info(
         "tidied",
         extra={
@@ -94,6 +98,11 @@ async def abandon_stalled_jobs(app: procrastinate.App, services: PlatformService
             await export_jobs.mark_abandoned(services.database.engine, council, int(str(arguments["job_id"])))
         elif job.task_name == queue_exports.QUEUE_EXPORT_TASK:
             await queue_exports.mark_abandoned(services, council, int(str(arguments["export_id"])))
+        else:
+            parts = privacy_jobs.PrivacyParts(
+                services.database.engine, services.registry, services.settings.data_dir, services.directory
+            )
+            await privacy_jobs.abandon(parts, job.task_name, dict(arguments))
         await app.job_manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
         logger.warning("job abandoned: its worker stopped", extra={"task": job.task_name, "job": job.id})
         abandoned += 1

@@ -1,5 +1,6 @@
 """The job worker: procrastinate's workers on the `outbox` queue (beside the outbox relay) and on the
-`exports` queue (council exports, large CSV exports, the hourly tidy-up), each with its own slots.
+`exports` queue (council exports, large CSV exports, subject access exports, account erasures, the
+hourly tidy-up and each council's retention run), each with its own slots.
 
 `civicshare worker` runs it as a process of its own; with `worker_in_process` each serving worker runs
 one in its event loop (small deployments); `civicshare demo` starts one beside the web workers. A
@@ -20,6 +21,8 @@ from civicshare.notifications.dispatcher import DispatchSettings
 from civicshare.notifications.jobs import CONTEXT_KEY, QUEUE, OutboxParts, OutboxRelay, make_job_app
 from civicshare.notifications.platform_subscribers import platform_subscribers
 from civicshare.notifications.retries import RetryPolicy
+from civicshare.privacy.jobs import CONTEXT_KEY as PRIVACY_CONTEXT_KEY
+from civicshare.privacy.jobs import PrivacyParts, privacy_tasks
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
 from civicshare.staff.queue_exports import CONTEXT_KEY as QUEUE_EXPORTS_CONTEXT_KEY
@@ -55,6 +58,10 @@ def outbox_parts(services: PlatformServices) -> OutboxParts:
         ),
         sweep_seconds=settings.outbox_sweep_seconds,
     )
+
+
+def privacy_parts(services: PlatformServices) -> PrivacyParts:
+    return PrivacyParts(services.database.engine, services.registry, services.settings.data_dir, services.directory)
 
 
 async def run_job_worker(
@@ -94,6 +101,7 @@ async def _run_once(
     app.add_tasks_from(export_tasks, namespace="")
     app.add_tasks_from(queue_export_tasks, namespace="")
     app.add_tasks_from(housekeeping_tasks, namespace="")
+    app.add_tasks_from(privacy_tasks, namespace="")
     export_parts = ExportParts(services.database.engine, services.settings.data_dir)
     async with app.open_async():
         # Exports run on their own queue and slots: a long archive never holds up a delivery.
@@ -104,6 +112,7 @@ async def _run_once(
                 EXPORTS_CONTEXT_KEY: export_parts,
                 QUEUE_EXPORTS_CONTEXT_KEY: services,
                 HOUSEKEEPING_CONTEXT_KEY: services,
+                PRIVACY_CONTEXT_KEY: privacy_parts(services),
             },
             delete_jobs="successful",
             install_signal_handlers=install_signal_handlers and not outbox,

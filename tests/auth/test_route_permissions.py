@@ -39,6 +39,9 @@ PUBLIC_ROUTES = {
     "GET /", "GET /search", "GET /track", "POST /track", "GET /my-requests", "GET /accessibility",
     "GET /my-requests/{council:str}/{reference:str}",
     "GET /cookies", "GET /privacy", "GET /branding/logo", "GET /assets/{name:str}",
+    # a signed-in resident's own data (each page sends anyone else to sign in)
+    "GET /account/your-data", "POST /account/your-data", "GET /account/your-data/{request_id:str}/file",
+    "GET /account/delete", "POST /account/delete",
     "GET /services/{code:str}", "GET /services/{code:str}/{step_code:str}", "POST /services/{code:str}/{step_code:str}",
     "GET /services/{code:str}/payment-return/{reference:str}",
     "POST /services/{code:str}/payment-retry/{reference:str}",

@@ -120,3 +120,11 @@ def test_create_user_is_idempotent_and_grants_roles(provisioner: KeycloakProvisi
     assert {"platform-operator", "resident"} <= roles
     with pytest.raises(ProvisioningError, match="does not exist"):
         provisioner.create_user(email, roles=["no-such-role"])
+
+
+def test_delete_user_removes_the_account_once(provisioner: KeycloakProvisioner, unique: str) -> None:
+    email = f"leaving-{unique}@example.org"
+    user_id = provisioner.create_user(email, PASSWORD, ["resident"])
+    assert provisioner.delete_user(email) == user_id
+    assert provisioner.find_user_id(email) is None
+    assert provisioner.delete_user(email) is None

@@ -28,6 +28,7 @@ from civicshare.admin import (
     groups,
     keys,
     offboarding,
+    privacy,
     usage,
 )
 from civicshare.admin import closed_months as savings_closed_months
@@ -691,6 +692,7 @@ ADMIN_HANDLERS = [
     *savings_closed_months.HANDLERS,
     *deliveries.HANDLERS,
     *accounts.HANDLERS,
+    *privacy.HANDLERS,
     admin_schema_page,
     admin_schema_json,
 ]

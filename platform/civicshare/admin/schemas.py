@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,6 +81,7 @@ class CouncilChanges(Wire):
     group: Slug | None = None
     unit_costs: dict[Channel, Money] | None = None
     unit_cost_overrides: list[UnitCostOverride] | None = None
+    retention_months: dict[str, Annotated[int, Field(ge=1, le=1200)]] | None = None
 
 
 class BrandingChanges(Wire):

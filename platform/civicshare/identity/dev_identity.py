@@ -131,7 +131,10 @@ class DevIdentity:
             data = {}
         data.setdefault("organizations", {})
         people = data.setdefault("people", {})
+        deleted = set(data.get("deleted", []))
         for person in DEMO_PEOPLE:
+            if person.email in deleted:
+                continue
             people.setdefault(
                 person.email,
                 {
@@ -286,6 +289,29 @@ class DevIdentity:
             if person is None:
                 return None
             person["disabled"] = True
+            return str(person["subject"])
+
+        found = await asyncio.to_thread(self._change, change)
+        return str(found) if found is not None else None
+
+    async def add_resident(self, email: str, name: str) -> str:
+        """A resident's account (as registering would make one); their subject id. Idempotent."""
+
+        def change(data: dict[str, Any]) -> str:
+            person = data["people"].setdefault(
+                email.lower(),
+                {"subject": subject_for(email.lower()), "name": name, "roles": [Role.RESIDENT.value], "councils": []},
+            )
+            return str(person["subject"])
+
+        return str(await asyncio.to_thread(self._change, change))
+
+    async def delete_account(self, email: str) -> str | None:
+        def change(data: dict[str, Any]) -> str | None:
+            person = data["people"].pop(email.lower(), None)
+            if person is None:
+                return None
+            data.setdefault("deleted", []).append(email.lower())  # a demo person stays deleted
             return str(person["subject"])
 
         found = await asyncio.to_thread(self._change, change)

@@ -78,6 +78,10 @@ class IdentityDirectory(Protocol):
     async def staff_of(self, slug: str) -> list[StaffMember]:
         """Everyone who belongs to the council's organization, by email."""
 
+    async def delete_account(self, email: str) -> str | None:
+        """Delete the person's account (and the identity provider's sessions of theirs) so it no longer
+        exists anywhere; return the subject id it had, None if there is no such account."""
+
 
 def council_origins(tenant: TenantContext, settings: Settings) -> tuple[str, ...]:
     """Where the council's pages are served: its host under the base domain and its own domains."""

@@ -260,6 +260,14 @@ class KeycloakProvisioner:
                 return str(user["id"])
         return None
 
+    def delete_user(self, email: str) -> str | None:
+        """Delete the person's account after ending its sessions; the id it had, None if there was none."""
+        user_id = self.find_user_id(email)
+        if user_id is not None:
+            self.admin.user_logout(user_id)
+            self.admin.delete_user(user_id)
+        return user_id
+
     def create_user(
         self,
         email: str,

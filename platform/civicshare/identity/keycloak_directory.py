@@ -128,6 +128,9 @@ class KeycloakDirectory:
 
         return await self._run(work)
 
+    async def delete_account(self, email: str) -> str | None:
+        return await self._run(lambda provisioner: provisioner.delete_user(email))
+
     async def councils_of(self, email: str) -> list[str]:
         return await self._run(lambda provisioner: provisioner.organizations_of(email))
 

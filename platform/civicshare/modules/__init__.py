@@ -5,7 +5,8 @@ Declaring a module (`contract`)
                      min_core_version="0.1", tenant_metadata_tables=None, routes=lambda: ())
     ServiceDefinition[S](code, title, category, summary, steps, workflow, fee=None,
                          sla_working_days=None, counts_toward_channel_shift=True, online_only=False,
-                         location_required=False, attachments=None, open311=None, on_submitted=None)
+                         location_required=False, attachments=None, open311=None, on_submitted=None,
+                         personal_data=PersonalData())
         fee(answers, settings) -> int pence | None
         sla_working_days(settings) -> int | None          (overrides workflow.sla_working_days)
         on_submitted(answers, settings, Submission) -> Mapping (stored with the transaction)
@@ -46,6 +47,10 @@ Running a service (`flow`)
     fee_for(service, answers, settings), sla_working_days(service, settings),
     respond_by(service, settings, submitted_at), status_label(service, status, settings),
     on_submitted(service, answers, settings, submission)
+
+Personal data (`personal_data`)
+    PersonalData(purpose=, lawful_basis=, shared_with=, personal_answers=None (every free text answer),
+                 retention_months=24), personal_answers_of(forms, declared) -> frozenset of answer names
 
 Supporting declarations: AttachmentPolicy/Attachment (`attachments`), Open311Service/Open311Attribute/
 Open311Value (`open311`), is_working_day/add_working_days/due_date (`working_days`),
@@ -96,6 +101,7 @@ from civicshare.modules.formats import UkPostcode, is_uk_phone_number, normalise
 from civicshare.modules.location import LocationForm
 from civicshare.modules.messages import field_errors
 from civicshare.modules.open311 import Open311Attribute, Open311Service, Open311Value
+from civicshare.modules.personal_data import DEFAULT_RETENTION_MONTHS, PersonalData, personal_answers_of
 from civicshare.modules.registry import ModuleRegistry, PluginProblem, UnknownModule, UnknownService
 from civicshare.modules.workflow import (
     DecisionIncomplete,
@@ -109,6 +115,7 @@ from civicshare.modules.workflows import application_workflow, payment_workflow,
 from civicshare.modules.working_days import add_working_days, due_date, is_working_day
 
 __all__ = [
+    "DEFAULT_RETENTION_MONTHS",
     "ENTRY_POINT_GROUP",
     "AnswerContext",
     "AnswerError",
@@ -127,6 +134,7 @@ __all__ = [
     "Open311Attribute",
     "Open311Service",
     "Open311Value",
+    "PersonalData",
     "PluginProblem",
     "ServiceDefinition",
     "ServiceModule",
@@ -160,6 +168,7 @@ __all__ = [
     "normalise_postcode",
     "on_submitted",
     "payment_workflow",
+    "personal_answers_of",
     "pounds_to_pence",
     "report_workflow",
     "resolve_settings",

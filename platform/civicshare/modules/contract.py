@@ -21,6 +21,7 @@ from civicshare.modules.answers import StepForm
 from civicshare.modules.attachments import AttachmentPolicy
 from civicshare.modules.configuration import SettingsT
 from civicshare.modules.open311 import Open311Service
+from civicshare.modules.personal_data import PersonalData
 from civicshare.modules.workflow import Workflow
 
 ENTRY_POINT_GROUP = "civicshare.modules"
@@ -84,6 +85,7 @@ class ServiceDefinition(Generic[SettingsT]):
     - `on_submitted(answers, settings, submission)` returns derived data stored with the
       transaction (for a house move: the new council tax account reference).
     - Online-only services (payments) never count toward the channel-shift figure.
+    - `personal_data` says which answers are personal, why, who sees them and the default retention.
     """
 
     code: str
@@ -100,6 +102,7 @@ class ServiceDefinition(Generic[SettingsT]):
     attachments: AttachmentPolicy | None = None
     open311: Open311Service | None = None
     on_submitted: SubmittedHook[SettingsT] | None = None
+    personal_data: PersonalData = field(default_factory=PersonalData)
 
     def __post_init__(self) -> None:
         if not _SERVICE_CODE.match(self.code):

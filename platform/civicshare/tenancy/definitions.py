@@ -69,6 +69,9 @@ class TenantDefinition(StrictModel):
     modules: dict[str, ModuleChoice] = Field(default_factory=dict)
     unit_costs: dict[Channel, Money] = Field(default_factory=dict)
     unit_cost_overrides: tuple[UnitCostOverride, ...] = ()
+    # How many months after closing a service's requests keep their personal data (by service code);
+    # a service not named keeps its module's declared period.
+    retention_months: dict[str, Annotated[int, Field(ge=1, le=1200)]] = Field(default_factory=dict)
 
     @field_validator("gss_code")
     @classmethod

@@ -77,6 +77,8 @@ transactions = Table(
     # A connected system's own reference for the request (a CRM case id), and the system that gave it.
     Column("external_reference", String(100), nullable=True),
     Column("external_system", String(80), nullable=True),
+    # When its personal data was erased (civicshare.privacy); the anonymised record stays.
+    Column("personal_data_erased_at", DateTime(timezone=True), nullable=True),
     CheckConstraint(f"channel IN ({_channel_list})", name="channel"),
     CheckConstraint("submitter_kind IN ('anonymous', 'resident', 'staff')", name="submitter_kind"),
     Index("ix_transactions_resident_subject", "resident_subject"),
@@ -94,6 +96,13 @@ transactions = Table(
     Index("ix_transactions_open_assignee", "assignee_subject", postgresql_where=text("closed_at IS NULL")),
     Index("ix_transactions_open_team", "assigned_team_id", postgresql_where=text("closed_at IS NULL")),
     Index("ix_transactions_usrn", "usrn"),
+    # The retention job's work: closed requests whose personal data is still held, oldest closed first.
+    Index(
+        "ix_transactions_personal_data_held",
+        "closed_at",
+        postgresql_where=text("closed_at IS NOT NULL AND personal_data_erased_at IS NULL"),
+        postgresql_include=["service"],
+    ),
     # Connected systems read what changed since a time, page by page in (updated_at, id) order.
     Index("ix_transactions_updated", "updated_at", "id"),
     Index("ix_transactions_place", "latitude", "longitude", postgresql_where=text("latitude IS NOT NULL")),

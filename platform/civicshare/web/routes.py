@@ -28,6 +28,7 @@ from civicshare.web.catalogue import by_category, listing_of, most_used, search
 from civicshare.web.demo_mail import DEMO_MAIL_HANDLERS
 from civicshare.web.flow_routes import FLOW_HANDLERS
 from civicshare.web.my_account import find_my_request, join_anonymous_requests
+from civicshare.web.privacy_pages import PRIVACY_HANDLERS
 from civicshare.web.sandbox_pages import SANDBOX_HANDLERS
 from civicshare.web.service import requests_everywhere, tracked_request
 from civicshare.web.site import STATE_KEY, FieldError, WebRequest, web_site
@@ -180,11 +181,6 @@ async def cookies(web: NamedDependency[WebRequest]) -> Response[Any]:
     return web.page("cookies.html")
 
 
-@get("/privacy", opt=PUBLIC)
-async def privacy(web: NamedDependency[WebRequest]) -> Response[Any]:
-    return web.page("privacy.html")
-
-
 # -- the council's logo and the built assets -----------------------------------------------------------
 
 
@@ -233,7 +229,7 @@ web_router = Router(
         dev_sign_in_page,
         accessibility,
         cookies,
-        privacy,
+        *PRIVACY_HANDLERS,
         council_logo,
         asset,
         *FLOW_HANDLERS,

@@ -9,6 +9,7 @@ from civicshare.modules import (
     Answers,
     Category,
     FormStep,
+    PersonalData,
     ServiceDefinition,
     Submission,
     application_workflow,
@@ -55,6 +56,15 @@ def payment_amount(answers: Answers, settings: CouncilTaxSettings) -> int:
     return int(answers["amount"])
 
 
+# Council tax records are financial records: kept six years after the request closes.
+COUNCIL_TAX_RECORDS = PersonalData(
+    purpose="to work out and collect the council tax you owe, as the law requires",
+    lawful_basis="legal obligation: the Local Government Finance Act 1992",
+    shared_with="the council's revenues team, and the Valuation Office Agency where your band is concerned",
+    retention_months=72,
+)
+
+
 single_person_discount = ServiceDefinition[CouncilTaxSettings](
     code="single-person-discount",
     title="Apply for a single person discount",
@@ -72,6 +82,7 @@ single_person_discount = ServiceDefinition[CouncilTaxSettings](
     ),
     workflow=application_workflow(sla_working_days=10),
     sla_working_days=lambda settings: settings.discount_sla_working_days,
+    personal_data=COUNCIL_TAX_RECORDS,
 )
 
 tell_us_you_are_moving = ServiceDefinition[CouncilTaxSettings](
@@ -93,6 +104,7 @@ tell_us_you_are_moving = ServiceDefinition[CouncilTaxSettings](
     workflow=application_workflow(sla_working_days=1),
     sla_working_days=lambda settings: settings.move_sla_working_days,
     on_submitted=open_new_account,
+    personal_data=COUNCIL_TAX_RECORDS,
 )
 
 pay_council_tax = ServiceDefinition[CouncilTaxSettings](
@@ -108,6 +120,7 @@ pay_council_tax = ServiceDefinition[CouncilTaxSettings](
     fee=payment_amount,
     online_only=True,
     counts_toward_channel_shift=False,
+    personal_data=COUNCIL_TAX_RECORDS,
 )
 
 SERVICES = (single_person_discount, tell_us_you_are_moving, pay_council_tax)

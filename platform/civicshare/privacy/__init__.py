@@ -1,0 +1,2 @@
+"""Residents' personal data at each council: retention and erasure, subject access, erasure on request,
+and the privacy notice built from the modules' declarations."""
