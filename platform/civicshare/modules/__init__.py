@@ -5,8 +5,14 @@ Declaring a module (`contract`)
                      min_core_version="0.1", tenant_metadata_tables=None, routes=lambda: ())
     ServiceDefinition[S](code, title, category, summary, steps, workflow, fee=None,
                          sla_working_days=None, counts_toward_channel_shift=True, online_only=False,
-                         location_required=False, attachments=None, open311=None, on_submitted=None)
+                         location_required=False, attachments=None, open311=None, on_submitted=None,
+                         price=None, payment_kind="fee", before_you_start=(), eligibility=())
         fee(answers, settings) -> int pence | None
+        price(settings) -> Price(pence, unit) | None      (the start page's price, before any answers)
+        payment_kind: "fee" buys the service; "payment" pays what is owed (never called a fee)
+        before_you_start: sentences, what the resident needs to hand
+        eligibility: EligibilityRule(code, step, ineligible_when(answers so far, settings) -> bool,
+                     title, reason, instead=()); answered(name=value, ...) builds the simple case
         sla_working_days(settings) -> int | None          (overrides workflow.sla_working_days)
         on_submitted(answers, settings, Submission) -> Mapping (stored with the transaction)
     FormStep(code, title, form: type[StepForm], condition: (earlier answers) -> bool | None)
@@ -44,11 +50,12 @@ Running a service (`flow`)
     check_answers(service, data, settings=, today=) -> CheckedAnswers
     steps_to_ask(service, answers), check_attachments(service, files)
     fee_for(service, answers, settings), sla_working_days(service, settings),
+    start_price(service, settings), ineligible(service, answers, settings) -> EligibilityRule | None,
     respond_by(service, settings, submitted_at), status_label(service, status, settings),
     on_submitted(service, answers, settings, submission)
 
 Supporting declarations: AttachmentPolicy/Attachment (`attachments`), Open311Service/Open311Attribute/
-Open311Value (`open311`), is_working_day/add_working_days/due_date (`working_days`),
+Open311Value (`open311`), is_working_day/add_working_days/due_date/uk_today (`working_days`),
 normalise_postcode/UkPostcode/is_uk_phone_number/pounds_to_pence (`formats`).
 """
 
@@ -75,10 +82,13 @@ from civicshare.modules.contract import (
     ENTRY_POINT_GROUP,
     Answers,
     Category,
+    EligibilityRule,
     FormStep,
+    Price,
     ServiceDefinition,
     ServiceModule,
     Submission,
+    answered,
 )
 from civicshare.modules.flow import (
     CheckedAnswers,
@@ -86,9 +96,11 @@ from civicshare.modules.flow import (
     check_attachments,
     check_step,
     fee_for,
+    ineligible,
     on_submitted,
     respond_by,
     sla_working_days,
+    start_price,
     status_label,
     steps_to_ask,
 )
@@ -106,7 +118,7 @@ from civicshare.modules.workflow import (
     WorkflowError,
 )
 from civicshare.modules.workflows import application_workflow, payment_workflow, report_workflow
-from civicshare.modules.working_days import add_working_days, due_date, is_working_day
+from civicshare.modules.working_days import add_working_days, due_date, is_working_day, uk_today
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -120,6 +132,7 @@ __all__ = [
     "CheckedAnswers",
     "Choice",
     "DecisionIncomplete",
+    "EligibilityRule",
     "FormStep",
     "LocationForm",
     "ModuleRegistry",
@@ -128,6 +141,7 @@ __all__ = [
     "Open311Service",
     "Open311Value",
     "PluginProblem",
+    "Price",
     "ServiceDefinition",
     "ServiceModule",
     "SettingsInvalid",
@@ -146,12 +160,14 @@ __all__ = [
     "answer",
     "answer_context",
     "answer_spec",
+    "answered",
     "application_workflow",
     "check_answers",
     "check_attachments",
     "check_step",
     "due_date",
     "fee_for",
+    "ineligible",
     "field_errors",
     "installed_core_version",
     "is_compatible",
@@ -166,6 +182,8 @@ __all__ = [
     "respond_by",
     "settings_problems",
     "sla_working_days",
+    "start_price",
     "status_label",
     "steps_to_ask",
+    "uk_today",
 ]

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from civicshare.tenancy.contact import AccessibilityDefinition, ContactDefinition
+
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 GSS_CODE_PATTERN = re.compile(r"^[ENSW]\d{8}$")
 # Local authority GSS entity codes: E06 unitary, E07 district, E08 metropolitan, E09 London borough,
@@ -69,6 +71,8 @@ class TenantDefinition(StrictModel):
     modules: dict[str, ModuleChoice] = Field(default_factory=dict)
     unit_costs: dict[Channel, Money] = Field(default_factory=dict)
     unit_cost_overrides: tuple[UnitCostOverride, ...] = ()
+    contact: ContactDefinition = ContactDefinition()
+    accessibility: AccessibilityDefinition = AccessibilityDefinition()
 
     @field_validator("gss_code")
     @classmethod
