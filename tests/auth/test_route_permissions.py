@@ -39,6 +39,7 @@ PUBLIC_ROUTES = {
     "GET /", "GET /search", "GET /track", "POST /track", "GET /my-requests", "GET /accessibility",
     "GET /cookies", "GET /privacy", "GET /branding/logo", "GET /assets/{name:str}",
     "GET /services/{code:str}", "GET /services/{code:str}/{step_code:str}", "POST /services/{code:str}/{step_code:str}",
+    "GET /contact", "GET /services/{code:str}/not-eligible/{rule_code:str}",
     "GET /services/{code:str}/payment-return/{reference:str}",
     "POST /services/{code:str}/payment-retry/{reference:str}",
     "POST /services/{code:str}/photos/{reference:str}",

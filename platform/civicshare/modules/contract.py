@@ -161,13 +161,6 @@ class ServiceDefinition(Generic[SettingsT]):
     def __post_init__(self) -> None:
         if not _SERVICE_CODE.match(self.code):
             raise ValueError(f"service code {self.code!r} must be lowercase words joined by hyphens")
-        step_codes = {step.code for step in self.steps}
-        rule_codes = [rule.code for rule in self.eligibility]
-        if len(set(rule_codes)) != len(rule_codes):
-            raise ValueError(f"service {self.code!r} repeats an eligibility rule code")
-        for rule in self.eligibility:
-            if rule.step not in step_codes:
-                raise ValueError(f"eligibility rule {rule.code!r} of {self.code!r} names no step of it: {rule.step!r}")
         if not self.steps:
             raise ValueError(f"service {self.code!r} has no form steps")
         if self.online_only and self.counts_toward_channel_shift:
@@ -175,6 +168,12 @@ class ServiceDefinition(Generic[SettingsT]):
         step_codes = [step.code for step in self.steps]
         if len(set(step_codes)) != len(step_codes):
             raise ValueError(f"service {self.code!r} repeats a step code")
+        rule_codes = [rule.code for rule in self.eligibility]
+        if len(set(rule_codes)) != len(rule_codes):
+            raise ValueError(f"service {self.code!r} repeats an eligibility rule code")
+        for rule in self.eligibility:
+            if rule.step not in step_codes:
+                raise ValueError(f"eligibility rule {rule.code!r} of {self.code!r} names no step of it: {rule.step!r}")
         seen: set[str] = set()
         for step in self.steps:
             repeated = seen & set(step.form.model_fields)

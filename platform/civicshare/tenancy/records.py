@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
-
-from pydantic import ValidationError
 
 from civicshare.tenancy.contact import AccessibilityDefinition, ContactDefinition
 from civicshare.tenancy.context import Branding, TenantContext, TenantMode, TenantStatus

@@ -91,8 +91,7 @@ single_person_discount = ServiceDefinition[CouncilTaxSettings](
             ),
             instead=(
                 "If the other adult moves out, apply again from the day they leave.",
-                "If you are on a low income, you may be able to get council tax support instead: contact us"
-                " to ask.",
+                "If you are on a low income, you may be able to get council tax support instead: contact us to ask.",
             ),
         ),
     ),
