@@ -231,11 +231,11 @@ def step_errors(questions: list[Question], messages: dict[str, str]) -> list[Fie
 async def _check_page(web: WebRequest, offered: Offering, draft: Draft) -> Response[Any]:
     code = offered.service.code
     data = _data(offered, draft)
+    if (exit_response := _exit_if_ruled_out(web, offered, draft)) is not None:
+        return exit_response
     unfinished = first_unfinished(offered, data, draft.email)
     if unfinished is not None:
         return web.redirect(f"/services/{code}/{unfinished}")
-    if (exit_response := _exit_if_ruled_out(web, offered, draft)) is not None:
-        return exit_response
     try:
         answers = checked_answers(offered, data, draft.email, web.resident)
     except SubmissionInvalid:
