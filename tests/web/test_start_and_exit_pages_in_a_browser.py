@@ -4,6 +4,7 @@ contact page and accessibility statement. Every page passes axe-core."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -140,7 +141,22 @@ async def test_a_permit_needs_an_address_in_a_zone_and_a_start_after_the_council
 
     await fill_date(page, "start_date", decided_by)
     await submit(page, "Continue")
-    assert await page.get_by_label("What is your email address?").is_visible()
+    await page.get_by_label("What is your email address?").fill(f"permit@{slug}.example")
+    await submit(page, "Continue")
+    await submit(page, "Continue to payment")
+    await page.get_by_label("Card number").fill("4444 3333 2222 1111")
+    async with page.expect_navigation():
+        await page.get_by_role("button", name=re.compile(r"^Pay £")).click()
+    await visit(page, page.url)
+    assert await page.locator(".govuk-panel__title").inner_text() == "Payment received"
+
+    # Proof of residency, asked for once the application is in (not as an optional extra).
+    assert await page.get_by_role("heading", name="Upload proof that you live at the address").is_visible()
+    await page.get_by_label("Upload a document").set_input_files(
+        files=[{"name": "council-tax-bill.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 bill"}]
+    )
+    await submit(page, "Add documents")
+    assert await page.get_by_text("council-tax-bill.pdf").is_visible()
 
 
 @pytest.mark.parametrize(("slug", "discounted"), [("kingston", "£35"), ("newham", "£65")])

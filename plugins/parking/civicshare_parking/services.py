@@ -98,7 +98,9 @@ resident_parking_permit = ServiceDefinition[ParkingSettings](
     attachments=AttachmentPolicy(
         allowed_types=frozenset({"image/jpeg", "image/png", "application/pdf"}),
         max_count=3,
-        noun="proof of residency document",
+        required=True,
+        noun="document",
+        prompt="Upload proof that you live at the address",
     ),
 )
 
