@@ -18,6 +18,15 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+def _lines(value: tuple[str, ...], longest: int) -> tuple[str, ...]:
+    # Checked here rather than as constrained item types, which the admin API's schema would render as
+    # an ambiguous oneOf.
+    cleaned = tuple(line.strip() for line in value)
+    if any(not line or len(line) > longest for line in cleaned):
+        raise ValueError(f"each line must have 1 to {longest} characters")
+    return cleaned
+
+
 class _Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -44,11 +53,16 @@ class ContactDefinition(_Settings):
     phone: Phone | None = None
     phone_hours: ShortText | None = Field(default=None, description="for example: Monday to Friday, 9am to 5pm")
     email: str | None = Field(default=None, max_length=254)
-    address: tuple[ShortText, ...] = Field(default=(), max_length=8, description="the address to visit, line by line")
-    opening_hours: tuple[ShortText, ...] = Field(
+    address: tuple[str, ...] = Field(default=(), max_length=8, description="the address to visit, line by line")
+    opening_hours: tuple[str, ...] = Field(
         default=(), max_length=10, description="when the address is open, one line each"
     )
     out_of_hours: OutOfHours | None = None
+
+    @field_validator("address", "opening_hours")
+    @classmethod
+    def _short_lines(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _lines(value, 200)
 
     @field_validator("email")
     @classmethod
@@ -77,8 +91,13 @@ class AccessibilityDefinition(_Settings):
     prepared_on: date = date(2026, 9, 1)
     last_reviewed_on: date | None = None
     compliance: Literal["full", "partial"] = "full"
-    known_issues: tuple[Annotated[str, Field(min_length=1, max_length=500)], ...] = Field(default=(), max_length=50)
+    known_issues: tuple[str, ...] = Field(default=(), max_length=50)
     """What does not meet WCAG 2.2 AA yet, and when it will (required when compliance is partial)."""
+
+    @field_validator("known_issues")
+    @classmethod
+    def _issues_in_a_paragraph(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _lines(value, 500)
 
     @model_validator(mode="after")
     def _consistent(self) -> AccessibilityDefinition:
