@@ -43,6 +43,7 @@ PUBLIC_ROUTES = {
     "GET /account/your-data", "POST /account/your-data", "GET /account/your-data/{request_id:str}/file",
     "GET /account/delete", "POST /account/delete",
     "GET /services/{code:str}", "GET /services/{code:str}/{step_code:str}", "POST /services/{code:str}/{step_code:str}",
+    "GET /contact", "GET /services/{code:str}/not-eligible/{rule_code:str}",
     "GET /services/{code:str}/payment-return/{reference:str}",
     "POST /services/{code:str}/payment-retry/{reference:str}",
     "POST /services/{code:str}/photos/{reference:str}",

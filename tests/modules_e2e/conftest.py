@@ -90,11 +90,13 @@ def answers_for(service: str, council: TenantDefinition) -> dict[str, Any]:
         "order-bin": {**ADDRESS, "bin_type": "rubbish", "reason": "damaged"},
         "garden-waste-subscription": {**ADDRESS, "bins": "2", "start_date": (today + timedelta(days=14)).isoformat()},
         "resident-parking-permit": {
+            **ADDRESS,
             "registration": "AB12 CDE",
             "zone": zone,
-            "start_date": (today + timedelta(days=7)).isoformat(),
+            "start_date": add_working_days(today, 10).isoformat(),  # after the council can have decided
         },
-        "pay-penalty-charge": {"pcn_number": "KN12345678", "registration": "AB12CDE"},
+        # A demo notice issued 30 days ago: past its discount period, so the full charge.
+        "pay-penalty-charge": {"pcn_number": "DM00000002", "registration": "AB12CDE"},
         "challenge-penalty-charge": {
             "pcn_number": "KN12345678",
             "registration": "AB12CDE",

@@ -107,7 +107,8 @@ async def test_a_service_definition_shows_the_councils_own_choices_fees_and_word
 
     assert zone_choices(member) == ["East London zone 1"]
     assert zone_choices(outsider) == ["Town centre"]
-    assert penalty["fee"] == {"kind": "fixed", "amount_pence": 13000}
+    # What a penalty costs depends on the notice: half price within 14 days of its issue.
+    assert penalty["fee"] == {"kind": "depends_on_answers", "amount_pence": None}
     assert member["fee"]["kind"] == "depends_on_answers"
     assert pothole["sla_working_days"] == 5
     assert {"code": "resolved", "label": "Repaired"} in pothole["statuses"]
@@ -131,6 +132,30 @@ async def test_a_submission_with_problems_lists_every_one_in_govuk_words(
         {"field": "size", "message": "Select how big the pothole is"},
         {"field": "contact_email", "message": "Enter your email address so you can track your request"},
     ]
+
+
+async def test_answers_that_rule_a_resident_out_are_refused_through_the_api_too(
+    http: httpx.AsyncClient, councils: Councils
+) -> None:
+    living_with_an_adult = {
+        **answers_for("single-person-discount", councils.member),
+        "other_adults": "yes",
+        "other_adult_status": "none",
+    }
+
+    response = await submit(http, councils.member.slug, "single-person-discount", living_with_an_adult)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {
+            "field": "eligibility",
+            "message": "You cannot get a single person discount. A single person discount is only for a home where"
+            " one adult lives. Adults who are full-time students, carers or severely mentally impaired are not"
+            " counted, but you told us the other adult who lives with you is none of these.",
+        }
+    ]
+    student = {**living_with_an_adult, "other_adult_status": "full_time_student"}
+    assert (await submit(http, councils.member.slug, "single-person-discount", student)).status_code == 201
 
 
 async def test_a_service_the_council_does_not_offer_is_a_404_problem(

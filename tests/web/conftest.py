@@ -21,7 +21,8 @@ from civicshare.tenancy.service import apply_tenant
 from civicshare.tenancy.sync import sync_catalogue
 from tests.web.browsing import AXE, CHROMIUM, CHROMIUM_ARGS, watch_content_security
 
-# What Kingston and Newham offer in these tests: highways and waste, Newham at its own garden waste price.
+# What Kingston and Newham offer in these tests: highways and waste, Newham at its own garden waste price,
+# and parking and council tax as their files in tenants/ configure them.
 OFFERED_MODULES = {
     "kingston": {"highways": ModuleChoice(), "waste": ModuleChoice()},
     "newham": {
@@ -29,6 +30,8 @@ OFFERED_MODULES = {
         "waste": ModuleChoice(settings={"garden_waste_price_per_bin_pence": 6500}),
     },
 }
+
+OWN_FILE_MODULES = ("parking", "council_tax")
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +43,10 @@ async def shipped_councils(database: Database) -> list[str]:
     async with database.engine.begin() as connection:
         for tenant in catalogue.tenants:
             if tenant.slug in OFFERED_MODULES:
-                await apply_tenant(connection, tenant.model_copy(update={"modules": OFFERED_MODULES[tenant.slug]}))
+                # Parking and council tax as their own files set them (zones, account numbers).
+                own = {code: tenant.modules.get(code, ModuleChoice()) for code in OWN_FILE_MODULES}
+                modules = {**OFFERED_MODULES[tenant.slug], **own}
+                await apply_tenant(connection, tenant.model_copy(update={"modules": modules}))
     return [tenant.slug for tenant in catalogue.tenants]
 
 

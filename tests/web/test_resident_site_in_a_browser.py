@@ -44,7 +44,8 @@ async def test_the_information_pages_are_in_the_councils_brand(
 ) -> None:
     name, colour = BRANDS[slug]
     for path, heading in [
-        ("/accessibility", f"Accessibility statement for {name}'s online services"),
+        ("/accessibility", f"Accessibility statement for the online services of {name}"),
+        ("/contact", f"Contact {name}"),
         ("/cookies", "Cookies"),
         ("/privacy", "Privacy notice"),
     ]:

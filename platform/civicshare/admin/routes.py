@@ -72,6 +72,7 @@ from civicshare.policy.operators import Operator, OperatorScope
 from civicshare.ratelimits.limits import Traffic
 from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
+from civicshare.tenancy.contact import AccessibilityDefinition, ContactDefinition
 from civicshare.tenancy.context import TenantMode, TenantStatus
 from civicshare.tenancy.definitions import DOMAIN_PATTERN, TenantDefinition
 from civicshare.tenancy.files import LOGO_MAX_BYTES
@@ -324,6 +325,41 @@ async def change_branding(
     async with changing(services) as connection:
         return await councils.change_definition(
             connection, services.modules, operator, slug, "council.branding_changed", apply
+        )
+
+
+@put("/councils/{slug:str}/contact", summary="Set how residents contact a council other than online", opt=CHANGES)
+async def set_contact(
+    services: Services, operator: CurrentOperator, slug: SlugPath, data: JSONBody[ContactDefinition]
+) -> CouncilResource:
+    """The contact page, and the other ways to do a service on its start pages."""
+    contact = data.model_dump(mode="json")
+
+    def apply(definition: dict[str, Any]) -> dict[str, Any]:
+        return {**definition, "contact": contact}
+
+    async with changing(services) as connection:
+        return await councils.change_definition(
+            connection, services.modules, operator, slug, "council.contact_changed", apply
+        )
+
+
+@put(
+    "/councils/{slug:str}/accessibility-statement",
+    summary="Set what a council's accessibility statement says of its compliance",
+    opt=CHANGES,
+)
+async def set_accessibility_statement(
+    services: Services, operator: CurrentOperator, slug: SlugPath, data: JSONBody[AccessibilityDefinition]
+) -> CouncilResource:
+    statement = data.model_dump(mode="json")
+
+    def apply(definition: dict[str, Any]) -> dict[str, Any]:
+        return {**definition, "accessibility": statement}
+
+    async with changing(services) as connection:
+        return await councils.change_definition(
+            connection, services.modules, operator, slug, "council.accessibility_changed", apply
         )
 
 
@@ -670,6 +706,8 @@ ADMIN_HANDLERS = [
     add_domain,
     remove_domain,
     change_branding,
+    set_contact,
+    set_accessibility_statement,
     upload_logo,
     remove_logo,
     list_groups,

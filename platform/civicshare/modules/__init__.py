@@ -6,8 +6,14 @@ Declaring a module (`contract`)
     ServiceDefinition[S](code, title, category, summary, steps, workflow, fee=None,
                          sla_working_days=None, counts_toward_channel_shift=True, online_only=False,
                          location_required=False, attachments=None, open311=None, on_submitted=None,
-                         personal_data=PersonalData())
+                         personal_data=PersonalData(), price=None, payment_kind="fee",
+                         before_you_start=(), eligibility=())
         fee(answers, settings) -> int pence | None
+        price(settings) -> Price(pence, unit) | None      (the start page's price, before any answers)
+        payment_kind: "fee" buys the service; "payment" pays what is owed (never called a fee)
+        before_you_start: sentences, what the resident needs to hand
+        eligibility: EligibilityRule(code, step, ineligible_when(answers so far, settings) -> bool,
+                     title, reason, instead=()); answered(name=value, ...) builds the simple case
         sla_working_days(settings) -> int | None          (overrides workflow.sla_working_days)
         on_submitted(answers, settings, Submission) -> Mapping (stored with the transaction)
     FormStep(code, title, form: type[StepForm], condition: (earlier answers) -> bool | None)
@@ -45,6 +51,7 @@ Running a service (`flow`)
     check_answers(service, data, settings=, today=) -> CheckedAnswers
     steps_to_ask(service, answers), check_attachments(service, files)
     fee_for(service, answers, settings), sla_working_days(service, settings),
+    start_price(service, settings), ineligible(service, answers, settings) -> EligibilityRule | None,
     respond_by(service, settings, submitted_at), status_label(service, status, settings),
     on_submitted(service, answers, settings, submission)
 
@@ -53,7 +60,7 @@ Personal data (`personal_data`)
                  retention_months=24), personal_answers_of(forms, declared) -> frozenset of answer names
 
 Supporting declarations: AttachmentPolicy/Attachment (`attachments`), Open311Service/Open311Attribute/
-Open311Value (`open311`), is_working_day/add_working_days/due_date (`working_days`),
+Open311Value (`open311`), is_working_day/add_working_days/due_date/uk_today (`working_days`),
 normalise_postcode/UkPostcode/is_uk_phone_number/pounds_to_pence (`formats`).
 """
 
@@ -80,10 +87,13 @@ from civicshare.modules.contract import (
     ENTRY_POINT_GROUP,
     Answers,
     Category,
+    EligibilityRule,
     FormStep,
+    Price,
     ServiceDefinition,
     ServiceModule,
     Submission,
+    answered,
 )
 from civicshare.modules.flow import (
     CheckedAnswers,
@@ -91,9 +101,11 @@ from civicshare.modules.flow import (
     check_attachments,
     check_step,
     fee_for,
+    ineligible,
     on_submitted,
     respond_by,
     sla_working_days,
+    start_price,
     status_label,
     steps_to_ask,
 )
@@ -112,7 +124,7 @@ from civicshare.modules.workflow import (
     WorkflowError,
 )
 from civicshare.modules.workflows import application_workflow, payment_workflow, report_workflow
-from civicshare.modules.working_days import add_working_days, due_date, is_working_day
+from civicshare.modules.working_days import add_working_days, due_date, is_working_day, uk_today
 
 __all__ = [
     "DEFAULT_RETENTION_MONTHS",
@@ -127,6 +139,7 @@ __all__ = [
     "CheckedAnswers",
     "Choice",
     "DecisionIncomplete",
+    "EligibilityRule",
     "FormStep",
     "LocationForm",
     "ModuleRegistry",
@@ -136,6 +149,7 @@ __all__ = [
     "Open311Value",
     "PersonalData",
     "PluginProblem",
+    "Price",
     "ServiceDefinition",
     "ServiceModule",
     "SettingsInvalid",
@@ -154,6 +168,7 @@ __all__ = [
     "answer",
     "answer_context",
     "answer_spec",
+    "answered",
     "application_workflow",
     "check_answers",
     "check_attachments",
@@ -161,6 +176,7 @@ __all__ = [
     "due_date",
     "fee_for",
     "field_errors",
+    "ineligible",
     "installed_core_version",
     "is_compatible",
     "is_uk_phone_number",
@@ -175,6 +191,8 @@ __all__ = [
     "respond_by",
     "settings_problems",
     "sla_working_days",
+    "start_price",
     "status_label",
     "steps_to_ask",
+    "uk_today",
 ]

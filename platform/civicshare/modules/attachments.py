@@ -22,6 +22,9 @@ class AttachmentPolicy:
     max_count: int = 3
     required: bool = False
     noun: str = "photo"
+    prompt: str | None = None
+    """The heading that asks for the files after sending, when they are needed rather than optional
+    ("Upload proof that you live at the address")."""
 
     def problems(self, files: Sequence[Attachment]) -> dict[str, str]:
         """GOV.UK file upload messages keyed `attachments` or `attachments.<n>`."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic
+from typing import Any, Generic, Literal
 
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import MetaData
@@ -69,7 +69,53 @@ class FormStep:
         return self.condition is None or self.condition(earlier_answers)
 
 
+@dataclass(frozen=True)
+class Price:
+    """A service's price as its start page states it, before any answers: 6000 pence "a bin", and a
+    sentence about when it differs (`note`: a discount for paying early)."""
+
+    pence: int
+    unit: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.pence, bool) or not isinstance(self.pence, int) or self.pence < 0:
+            raise ValueError(f"a price is whole pence, not {self.pence!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EligibilityRule(Generic[SettingsT]):
+    """Answers that mean the resident cannot have the service: the core stops the form there and shows
+    an exit page (`title`, `reason`, what to do `instead`), and refuses such a submission from any channel.
+
+    `ineligible_when(answers, settings)` sees the answers given so far (a question not yet answered is
+    missing) and returns True when they rule the resident out. `step` is where the deciding answer is
+    asked, so the exit page can offer to change it.
+    """
+
+    code: str
+    step: str
+    ineligible_when: Callable[[Answers, SettingsT], bool]
+    title: str
+    reason: str
+    instead: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        if not _SERVICE_CODE.match(self.code):
+            raise ValueError(f"eligibility rule code {self.code!r} must be lowercase words joined by hyphens")
+
+
+def answered(**expected: Any) -> Callable[[Answers, Any], bool]:
+    """An `ineligible_when` for the simple case: every named question has exactly this answer."""
+
+    def matches(answers: Answers, settings: Any) -> bool:
+        return all(name in answers and answers[name] == value for name, value in expected.items())
+
+    return matches
+
+
 FeeRule = Callable[[Answers, SettingsT], int | None]
+PriceRule = Callable[[SettingsT], Price | None]
 SlaRule = Callable[[SettingsT], int | None]
 SubmittedHook = Callable[[Answers, SettingsT, Submission], Mapping[str, Any]]
 TablesHook = Callable[[MetaData], None]
@@ -86,6 +132,13 @@ class ServiceDefinition(Generic[SettingsT]):
       transaction (for a house move: the new council tax account reference).
     - Online-only services (payments) never count toward the channel-shift figure.
     - `personal_data` says which answers are personal, why, who sees them and the default retention.
+
+    What the start page tells a resident (all optional, for modules written before it had them):
+    - `price(settings)`: the price known before any answers (garden waste: £60 a bin).
+    - `payment_kind`: "fee" when the money buys the service, "payment" when the resident pays what
+      they owe (council tax, a penalty charge): a payment never calls itself a fee.
+    - `before_you_start`: what the resident needs to hand, one sentence each.
+    - `eligibility`: rules that end the form on an exit page instead of a request (`EligibilityRule`).
     """
 
     code: str
@@ -103,6 +156,10 @@ class ServiceDefinition(Generic[SettingsT]):
     open311: Open311Service | None = None
     on_submitted: SubmittedHook[SettingsT] | None = None
     personal_data: PersonalData = field(default_factory=PersonalData)
+    price: PriceRule[SettingsT] | None = None
+    payment_kind: Literal["fee", "payment"] = "fee"
+    before_you_start: Sequence[str] = ()
+    eligibility: Sequence[EligibilityRule[SettingsT]] = ()
 
     def __post_init__(self) -> None:
         if not _SERVICE_CODE.match(self.code):
@@ -114,12 +171,24 @@ class ServiceDefinition(Generic[SettingsT]):
         step_codes = [step.code for step in self.steps]
         if len(set(step_codes)) != len(step_codes):
             raise ValueError(f"service {self.code!r} repeats a step code")
+        rule_codes = [rule.code for rule in self.eligibility]
+        if len(set(rule_codes)) != len(rule_codes):
+            raise ValueError(f"service {self.code!r} repeats an eligibility rule code")
+        for rule in self.eligibility:
+            if rule.step not in step_codes:
+                raise ValueError(f"eligibility rule {rule.code!r} of {self.code!r} names no step of it: {rule.step!r}")
         seen: set[str] = set()
         for step in self.steps:
             repeated = seen & set(step.form.model_fields)
             if repeated:
                 raise ValueError(f"service {self.code!r} asks {sorted(repeated)} on more than one step")
             seen |= set(step.form.model_fields)
+
+    def eligibility_rule(self, code: str) -> EligibilityRule[SettingsT]:
+        for rule in self.eligibility:
+            if rule.code == code:
+                return rule
+        raise KeyError(f"service {self.code!r} has no eligibility rule {code!r}")
 
     def step(self, code: str) -> FormStep:
         for step in self.steps:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from civicshare.modules.answers import AnswerContext
 from civicshare.modules.attachments import Attachment
 from civicshare.modules.configuration import ModuleSettings, SettingsT
-from civicshare.modules.contract import Answers, FormStep, ServiceDefinition, Submission
+from civicshare.modules.contract import Answers, EligibilityRule, FormStep, Price, ServiceDefinition, Submission
 from civicshare.modules.messages import field_errors
 from civicshare.modules.working_days import due_date, uk_today
 
@@ -93,6 +93,21 @@ def fee_for(service: ServiceDefinition[SettingsT], answers: Answers, settings: S
     if pence is not None and (isinstance(pence, bool) or not isinstance(pence, int) or pence < 0):
         raise FeeRuleBroken(f"fee for {service.code!r} must be whole pence, got {pence!r}")
     return pence
+
+
+def start_price(service: ServiceDefinition[SettingsT], settings: SettingsT) -> Price | None:
+    """The price a start page states, when the module knows it before any answers."""
+    return None if service.price is None else service.price(settings)
+
+
+def ineligible(
+    service: ServiceDefinition[SettingsT], answers: Answers, settings: SettingsT
+) -> EligibilityRule[SettingsT] | None:
+    """The first eligibility rule these answers (so far) break, or None while the resident may go on."""
+    for rule in service.eligibility:
+        if rule.ineligible_when(answers, settings):
+            return rule
+    return None
 
 
 def sla_working_days(service: ServiceDefinition[SettingsT], settings: SettingsT) -> int | None:

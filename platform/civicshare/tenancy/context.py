@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from civicshare.tenancy.contact import AccessibilityDefinition, ContactDefinition
+
 
 class TenantStatus(StrEnum):
     ACTIVE = "active"
@@ -41,6 +43,8 @@ class TenantContext:
     group_slug: str | None
     branding: Branding
     domains: tuple[str, ...] = field(default=())
+    contact: ContactDefinition = field(default=ContactDefinition())
+    accessibility: AccessibilityDefinition = field(default=AccessibilityDefinition())
 
     @property
     def serves_residents(self) -> bool:

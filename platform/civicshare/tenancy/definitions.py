@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from civicshare.tenancy.contact import AccessibilityDefinition, ContactDefinition
+
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 GSS_CODE_PATTERN = re.compile(r"^[ENSW]\d{8}$")
 # Local authority GSS entity codes: E06 unitary, E07 district, E08 metropolitan, E09 London borough,
@@ -72,6 +74,8 @@ class TenantDefinition(StrictModel):
     # How many months after closing a service's requests keep their personal data (by service code);
     # a service not named keeps its module's declared period.
     retention_months: dict[str, Annotated[int, Field(ge=1, le=1200)]] = Field(default_factory=dict)
+    contact: ContactDefinition = ContactDefinition()
+    accessibility: AccessibilityDefinition = AccessibilityDefinition()
 
     @field_validator("gss_code")
     @classmethod

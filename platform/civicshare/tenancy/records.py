@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.tenancy.contact import AccessibilityDefinition, ContactDefinition
 from civicshare.tenancy.context import Branding, TenantContext, TenantMode, TenantStatus
 from civicshare.tenancy.tables import service_groups, tenant_domains, tenants
 
@@ -20,6 +22,17 @@ def branding_from(data: dict[str, Any]) -> Branding:
         logo_path=data.get("logo"),
         logo_alt=data.get("logo_alt") or "",
     )
+
+
+Section = TypeVar("Section", ContactDefinition, AccessibilityDefinition)
+
+
+def _stored(kind: type[Section], data: Any) -> Section:
+    """A section of the stored definition (validated when written); its defaults if it is missing."""
+    try:
+        return kind.model_validate(data or {})
+    except ValidationError:
+        return kind()
 
 
 async def load_tenant_contexts(connection: AsyncConnection, *, slug: str | None = None) -> list[TenantContext]:
@@ -50,6 +63,8 @@ async def load_tenant_contexts(connection: AsyncConnection, *, slug: str | None 
             group_slug=row.group_slug,
             branding=branding_from(row.branding),
             domains=tuple(domains[row.id]),
+            contact=_stored(ContactDefinition, row.definition.get("contact")),
+            accessibility=_stored(AccessibilityDefinition, row.definition.get("accessibility")),
         )
         for row in await connection.execute(query)
     ]

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic_core import to_jsonable_python
 
 from civicshare.catalogue.service import Offering
-from civicshare.modules import Submission, check_answers, fee_for, on_submitted, respond_by
+from civicshare.modules import Submission, check_answers, fee_for, ineligible, on_submitted, respond_by
 from civicshare.transactions.service import DuplicateSubmission, NewTransaction
 from civicshare.transactions.stores import TransactionStore
 from civicshare.transactions.tables import CHANNELS
@@ -145,6 +145,8 @@ def check_submission(
     """The module's checked answers; SubmissionInvalid listing every problem if there are any."""
     checked = check_answers(offering.service, answers, settings=offering.settings, today=today)
     errors = dict(checked.errors)
+    if checked.ok and (rule := ineligible(offering.service, checked.answers, offering.settings)) is not None:
+        errors["eligibility"] = f"{rule.title}. {rule.reason}"
     if channel not in CHANNELS:
         errors["channel"] = f"Channel must be one of: {', '.join(CHANNELS)}"
     email = (submitter.contact_email or "").strip()

@@ -36,6 +36,7 @@ from civicshare.web.flows import (
     page_after,
     page_before,
     payment_came_back,
+    ruled_out,
     send,
     start_paying,
     typed_data,
@@ -46,6 +47,7 @@ from civicshare.web.photos import add_photos, photo_panel
 from civicshare.web.questions import Question, posted_values, questions_for, validation_data
 from civicshare.web.service import Row
 from civicshare.web.site import FieldError, WebRequest
+from civicshare.web.start_page import start_page as start_page_of
 
 DRAFTS = "drafts"
 DONE = "submitted"
@@ -83,7 +85,36 @@ def fee_text(pence: int) -> str:
 async def start_page(web: NamedDependency[WebRequest], code: FromPath[str]) -> Response[Any]:
     offered = await _offered(web, code)
     first = offered.service.steps[0].code
-    return web.page("start.html", current="services", offered=offered, first_step=first)
+    start = start_page_of(offered, web.council.contact)
+    return web.page("start.html", current="services", offered=offered, first_step=first, start=start)
+
+
+NOT_ELIGIBLE = "not-eligible"
+
+
+@get("/services/{code:str}/not-eligible/{rule_code:str}", opt=PUBLIC)
+async def exit_page(web: NamedDependency[WebRequest], code: FromPath[str], rule_code: FromPath[str]) -> Response[Any]:
+    """Why the resident cannot have the service, and what to do instead (GOV.UK's exit page pattern)."""
+    offered = await _offered(web, code)
+    try:
+        rule = offered.service.eligibility_rule(rule_code)
+    except KeyError:
+        raise Problem(404, "Page not found", name="not-found") from None
+    return web.page(
+        "exit.html",
+        current="services",
+        title=rule.title,
+        offered=offered,
+        rule=rule,
+        back=web.url(f"/services/{code}/{rule.step}"),
+    )
+
+
+def _exit_if_ruled_out(web: WebRequest, offered: Offering, draft: Draft) -> Response[Any] | None:
+    rule = ruled_out(offered, _data(offered, draft))
+    if rule is None:
+        return None
+    return web.redirect(f"/services/{offered.service.code}/{NOT_ELIGIBLE}/{rule.code}")
 
 
 def _back(web: WebRequest, offered: Offering, draft: Draft, step_code: str, change: bool) -> str:
@@ -178,6 +209,8 @@ async def step_answer(
     if not checked.ok:
         errors = step_errors(questions, checked.errors)
         return _step_page(web, offered, draft, step_code, questions, draft.typed, errors, bool(change), 400)
+    if (exit_response := _exit_if_ruled_out(web, offered, draft)) is not None:
+        return exit_response
     following = page_after(offered, _data(offered, draft), step_code)
     if change and first_unfinished(offered, _data(offered, draft), draft.email) is None:
         following = CHECK_PAGE
@@ -198,6 +231,8 @@ def step_errors(questions: list[Question], messages: dict[str, str]) -> list[Fie
 async def _check_page(web: WebRequest, offered: Offering, draft: Draft) -> Response[Any]:
     code = offered.service.code
     data = _data(offered, draft)
+    if (exit_response := _exit_if_ruled_out(web, offered, draft)) is not None:
+        return exit_response
     unfinished = first_unfinished(offered, data, draft.email)
     if unfinished is not None:
         return web.redirect(f"/services/{code}/{unfinished}")
@@ -231,6 +266,8 @@ async def _send(web: WebRequest, offered: Offering, draft: Draft) -> Response[An
         if isinstance(done, dict) and done.get("service") == code:
             return web.redirect(f"/services/{code}/confirmation")  # sent twice: the first one counts
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
+    if (exit_response := _exit_if_ruled_out(web, offered, draft)) is not None:
+        return exit_response
     # Only the last page's POST is a submission; every step's page posts to the same route.
     rate_limits_of(web.request.app.state).admit(web.request.scope, Traffic.SUBMISSIONS)
     engine = web.site.services.database.engine
@@ -366,4 +403,4 @@ async def add_photos_page(
     return await _confirmation(web, offered, photo_error=refused)
 
 
-FLOW_HANDLERS = [start_page, step_form, step_answer, payment_return, payment_retry, add_photos_page]
+FLOW_HANDLERS = [start_page, exit_page, step_form, step_answer, payment_return, payment_retry, add_photos_page]

@@ -21,7 +21,7 @@ from civicshare.catalogue.service import Offering
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
 from civicshare.identity.principal import Principal
-from civicshare.modules import FormStep, check_step
+from civicshare.modules import EligibilityRule, FormStep, check_step, ineligible
 from civicshare.payments import PaymentProvider
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.payments import PaymentOutcome, PaymentStart, finish_payment, start_payment
@@ -93,6 +93,14 @@ def steps_in_order(offered: Offering, data: dict[str, Any]) -> list[FormStep]:
             asked.append(step)
             earlier.update(step_answers(offered, step, data) or {})
     return asked
+
+
+def ruled_out(offered: Offering, data: dict[str, Any]) -> EligibilityRule[Any] | None:
+    """The eligibility rule the answers given so far break (they end the form on its exit page), if any."""
+    answers: dict[str, Any] = {}
+    for step in steps_in_order(offered, data):
+        answers.update(step_answers(offered, step, data) or {})
+    return ineligible(offered.service, answers, offered.settings)
 
 
 def form_step(offered: Offering, step_code: str) -> FormStep:

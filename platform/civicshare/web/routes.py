@@ -19,6 +19,7 @@ from civicshare.policy import PUBLIC
 from civicshare.ratelimits.limits import Traffic
 from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
+from civicshare.tenancy.contact import enforcement_body
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.submission import EMAIL_MESSAGE, valid_email
 from civicshare.transactions.views import Wording
@@ -27,6 +28,7 @@ from civicshare.web.branding import LOGO_URL
 from civicshare.web.catalogue import by_category, listing_of, most_used, search
 from civicshare.web.demo_mail import DEMO_MAIL_HANDLERS
 from civicshare.web.flow_routes import FLOW_HANDLERS
+from civicshare.web.flows import uk_day
 from civicshare.web.my_account import find_my_request, join_anonymous_requests
 from civicshare.web.privacy_pages import PRIVACY_HANDLERS
 from civicshare.web.sandbox_pages import SANDBOX_HANDLERS
@@ -173,7 +175,20 @@ async def dev_sign_in_page(
 
 @get("/accessibility", opt=PUBLIC)
 async def accessibility(web: NamedDependency[WebRequest]) -> Response[Any]:
-    return web.page("accessibility.html")
+    council = web.council
+    return web.page(
+        "accessibility.html",
+        statement=council.accessibility,
+        contact=council.contact,
+        enforcer=enforcement_body(council.gss_code),
+        prepared_on=uk_day(council.accessibility.prepared_on),
+        reviewed_on=uk_day(council.accessibility.last_reviewed_on),
+    )
+
+
+@get("/contact", opt=PUBLIC)
+async def contact(web: NamedDependency[WebRequest]) -> Response[Any]:
+    return web.page("contact.html", current="contact", contact=web.council.contact)
 
 
 @get("/cookies", opt=PUBLIC)
@@ -228,6 +243,7 @@ web_router = Router(
         my_request_page,
         dev_sign_in_page,
         accessibility,
+        contact,
         cookies,
         *PRIVACY_HANDLERS,
         council_logo,

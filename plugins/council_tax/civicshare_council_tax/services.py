@@ -8,10 +8,12 @@ from typing import Any
 from civicshare.modules import (
     Answers,
     Category,
+    EligibilityRule,
     FormStep,
     PersonalData,
     ServiceDefinition,
     Submission,
+    answered,
     application_workflow,
     payment_workflow,
 )
@@ -83,6 +85,27 @@ single_person_discount = ServiceDefinition[CouncilTaxSettings](
     workflow=application_workflow(sla_working_days=10),
     sla_working_days=lambda settings: settings.discount_sla_working_days,
     personal_data=COUNCIL_TAX_RECORDS,
+    before_you_start=(
+        "your council tax account number, from the top of your bill",
+        "the date you started living on your own",
+    ),
+    eligibility=(
+        EligibilityRule[CouncilTaxSettings](
+            code="another-adult",
+            step="other-adult",
+            ineligible_when=answered(other_adults="yes", other_adult_status="none"),
+            title="You cannot get a single person discount",
+            reason=(
+                "A single person discount is only for a home where one adult lives. Adults who are full-time"
+                " students, carers or severely mentally impaired are not counted, but you told us the other"
+                " adult who lives with you is none of these."
+            ),
+            instead=(
+                "If the other adult moves out, apply again from the day they leave.",
+                "If you are on a low income, you may be able to get council tax support instead: contact us to ask.",
+            ),
+        ),
+    ),
 )
 
 tell_us_you_are_moving = ServiceDefinition[CouncilTaxSettings](
@@ -103,6 +126,11 @@ tell_us_you_are_moving = ServiceDefinition[CouncilTaxSettings](
     ),
     workflow=application_workflow(sla_working_days=1),
     sla_working_days=lambda settings: settings.move_sla_working_days,
+    before_you_start=(
+        "your council tax account number, from the top of your bill",
+        "the date you are moving",
+        "your new address, or where we should send your final bill",
+    ),
     on_submitted=open_new_account,
     personal_data=COUNCIL_TAX_RECORDS,
 )
@@ -118,6 +146,8 @@ pay_council_tax = ServiceDefinition[CouncilTaxSettings](
     ),
     workflow=payment_workflow(),
     fee=payment_amount,
+    payment_kind="payment",
+    before_you_start=("your council tax account number, from the top of your bill", "a debit or credit card"),
     online_only=True,
     counts_toward_channel_shift=False,
     personal_data=COUNCIL_TAX_RECORDS,

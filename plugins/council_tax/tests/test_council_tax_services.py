@@ -12,6 +12,7 @@ from civicshare.modules import (
     Submission,
     check_answers,
     fee_for,
+    ineligible,
     on_submitted,
     resolve_settings,
     steps_to_ask,
@@ -120,3 +121,23 @@ def test_a_new_home_postcode_is_tidied_and_a_bad_one_is_refused() -> None:
 
     assert good.answers["new_postcode"] == "KT1 1JS"
     assert bad.errors["new_postcode"] == "Enter a full UK postcode, like AA3 1AB"
+
+
+def test_another_adult_who_counts_for_council_tax_rules_out_a_single_person_discount() -> None:
+    settings = resolve_settings(module)
+    living_with = {"account_number": "12345678", "living_alone_since": "2026-02-01", "other_adults": "yes"}
+
+    def rule_for(other_adult_status: str | None) -> str | None:
+        given = {**living_with, "other_adult_status": other_adult_status} if other_adult_status else living_with
+        found = ineligible(single_person_discount, given, settings)
+        return found.code if found else None
+
+    assert rule_for(None) is None  # not asked yet: the resident may go on
+    assert rule_for("full_time_student") is None  # students are not counted
+    assert rule_for("none") == "another-adult"
+    assert single_person_discount.eligibility_rule("another-adult").step == "other-adult"
+
+
+def test_paying_council_tax_is_a_payment_not_a_fee() -> None:
+    assert pay_council_tax.payment_kind == "payment"
+    assert single_person_discount.payment_kind == "fee"

@@ -6,13 +6,24 @@ import re
 from datetime import date, timedelta
 from typing import Literal
 
-from pydantic import ValidationInfo, field_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 
-from civicshare.modules import AnswerError, StepForm, answer, answer_context
+from civicshare.modules import AnswerError, StepForm, UkPostcode, add_working_days, answer, answer_context
+from civicshare_parking.notices import penalty_notices
 from civicshare_parking.registrations import normalise_registration, registration_format
 from civicshare_parking.settings import ParkingSettings
 
 _PCN_NUMBER = re.compile(r"^[A-Z]{2}[0-9]{8}$")
+
+
+class PermitAddressForm(StepForm):
+    address_line: str = answer(
+        label="Building and street",
+        hint="The address where you live and will park",
+        max_length=200,
+        errors={"missing": "Enter the building and street where you live"},
+    )
+    postcode: UkPostcode = answer(label="Postcode", errors={"missing": "Enter your postcode"})
 
 
 class VehicleForm(StepForm):
@@ -54,6 +65,12 @@ class PermitForm(StepForm):
             raise AnswerError("Date must be in the future")
         if value > context.today + timedelta(days=settings.permit_latest_start_days):
             raise AnswerError(f"Start date must be within the next {settings.permit_latest_start_days} days")
+        decided_by = add_working_days(context.today, settings.permit_sla_working_days)
+        if value < decided_by:
+            raise AnswerError(
+                f"Start date must be on or after {decided_by.day} {decided_by:%B %Y}, when we will have decided"
+                " your application"
+            )
         return value
 
 
@@ -83,6 +100,21 @@ class PenaltyChargeForm(StepForm):
         if registration_format(value) is None:
             raise AnswerError("Enter a real vehicle registration number, like AB12 CDE")
         return normalise_registration(value)
+
+
+class PayPenaltyChargeForm(PenaltyChargeForm):
+    """The notice to pay must be one the council issued to that vehicle."""
+
+    @model_validator(mode="after")
+    def _a_notice_we_issued(self, info: ValidationInfo) -> PayPenaltyChargeForm:
+        context = answer_context(info)
+        notices = penalty_notices(context.settings_as(ParkingSettings), context.today)
+        if notices.find(self.pcn_number, self.registration) is None:
+            raise AnswerError(
+                pcn_number="No penalty charge notice matches that number and vehicle registration number."
+                " Check both and try again"
+            )
+        return self
 
 
 class ChallengeForm(StepForm):

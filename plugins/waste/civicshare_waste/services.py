@@ -7,6 +7,7 @@ from civicshare.modules import (
     Category,
     FormStep,
     Open311Service,
+    Price,
     ServiceDefinition,
     application_workflow,
     report_workflow,
@@ -41,6 +42,7 @@ report_missed_bin = ServiceDefinition[WasteSettings](
         group="Bins and recycling",
         keywords=("missed bin", "collection"),
     ),
+    before_you_start=("your address", "which bin was missed, and on which collection day"),
 )
 
 order_bin = ServiceDefinition[WasteSettings](
@@ -52,6 +54,8 @@ order_bin = ServiceDefinition[WasteSettings](
     workflow=application_workflow(sla_working_days=10),
     sla_working_days=lambda settings: settings.new_bin_sla_working_days,
     fee=bin_delivery_fee,
+    price=lambda settings: Price(settings.bin_delivery_fee_pence, "a bin"),
+    before_you_start=("your address", "which bin you need, and why"),
 )
 
 garden_waste_subscription = ServiceDefinition[WasteSettings](
@@ -62,6 +66,8 @@ garden_waste_subscription = ServiceDefinition[WasteSettings](
     steps=(_ADDRESS, FormStep(code="subscription", title="Your subscription", form=GardenWasteForm)),
     workflow=application_workflow(sla_working_days=10, paid=True),
     fee=garden_waste_fee,
+    price=lambda settings: Price(settings.garden_waste_price_per_bin_pence, "a bin for a year"),
+    before_you_start=("your address", "how many garden waste bins you want", "a debit or credit card"),
 )
 
 SERVICES = (report_missed_bin, order_bin, garden_waste_subscription)
