@@ -1,7 +1,8 @@
 """`ResidentEmails`: the subscriber that emails residents about their requests.
 
 On `request.submitted` the resident gets a confirmation (reference, what happens next, tracking link);
-on `request.status_changed` an update with the new status in the council's words and the reason. Only
+on `request.status_changed` an update with the new status in the council's words and the reason; on
+`request.updated` the public update staff or the council's system added. Only
 requests with a contact email are written to. A council in trial mode writes only to its own staff.
 """
 
@@ -125,6 +126,10 @@ class ResidentEmails:
             return None  # confirmed once the payment is taken, not before
         if event.kind in CONFIRMED_BY:
             values["what_happens_next"] = what_happens_next(row)
+        elif event.kind is EventKind.PUBLIC_UPDATE:
+            values["update"] = str(event.data.get("text") or "").strip()
+            if not values["update"]:
+                return None
         else:
             to_status = str(event.data.get("to_status", ""))
             if wording.workflow is not None and to_status not in wording.workflow.states:

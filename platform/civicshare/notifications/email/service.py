@@ -28,6 +28,7 @@ MAX_ADMIN_ADDRESSES = 20
 KIND_NAMES: dict[EventKind, str] = {
     EventKind.SUBMITTED: "Confirmation of a new request",
     EventKind.STATUS_CHANGED: "Update when a request's status changes",
+    EventKind.PUBLIC_UPDATE: "Update when the council adds a public update to a request",
 }
 
 

@@ -5,6 +5,7 @@ subscriber and an administrator's "send again".
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -20,7 +21,11 @@ from civicshare.notifications.webhooks.targets import TargetPolicy
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
 
-SENDING_AT_ONCE = 10  # per event: a council with many endpoints does not open them all at once
+# POSTs in flight at once from one worker, and to one endpoint within a round: enough to hide a
+# receiver's latency on one keep-alive connection pool, few enough that one slow endpoint cannot hold
+# every slot.
+SENDING_AT_ONCE = 64
+TO_ONE_ENDPOINT_AT_ONCE = 16
 
 
 @dataclass
@@ -32,7 +37,7 @@ class WebhookSender:
     rule: DisablingRule = field(default_factory=DisablingRule)
 
     def __post_init__(self) -> None:
-        self.client = guarded_client(self.policy, self.timeouts)
+        self.client = guarded_client(self.policy, self.timeouts, max_connections=SENDING_AT_ONCE)
         self._at_once = asyncio.Semaphore(SENDING_AT_ONCE)
 
     @classmethod
@@ -68,6 +73,17 @@ class WebhookSender:
                 body=body,
                 total_seconds=self.timeouts.total,
             )
+
+    async def send_all(self, sends: Sequence[tuple[OwedEndpoint, str, bytes]]) -> list[Attempt]:
+        """Send each (endpoint, event id, body) side by side, at most TO_ONE_ENDPOINT_AT_ONCE to an endpoint."""
+        limits: dict[int, asyncio.Semaphore] = {}
+
+        async def send(endpoint: OwedEndpoint, event_id: str, body: bytes) -> Attempt:
+            limit = limits.setdefault(endpoint.id, asyncio.Semaphore(TO_ONE_ENDPOINT_AT_ONCE))
+            async with limit:
+                return await self.send(endpoint, event_id, body)
+
+        return list(await asyncio.gather(*(send(*each) for each in sends)))
 
     async def redeliver(
         self, council: TenantContext, endpoint_id: int, event_id: str, officer: Officer
