@@ -61,7 +61,8 @@ class BatchSubscriber(Protocol):
     """A subscriber that does better with many events at once (one database round trip for all of them,
     its calls made side by side): the job queue hands it each round's events of one council together.
 
-    `handle_all` answers, for each event that was not delivered, its exception keyed by the event's `id`
+    `handle_all` must end within `within` seconds (what it could not try in time, it answers as failed),
+    and answers, for each event that was not delivered, its exception keyed by the event's `id`
     (`GiveUp` or any other, as for `handle`); the events it leaves out were delivered. Raising fails
     every event of the call."""
 
@@ -69,7 +70,7 @@ class BatchSubscriber(Protocol):
 
     async def handle(self, event: OutboxEvent) -> None: ...
 
-    async def handle_all(self, events: Sequence[OutboxEvent]) -> Mapping[int, Exception]: ...
+    async def handle_all(self, events: Sequence[OutboxEvent], within: float) -> Mapping[int, Exception]: ...
 
 
 class GiveUp(Exception):

@@ -12,6 +12,7 @@ connection is held while a receiver is called. An endpoint that keeps failing is
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
@@ -24,10 +25,12 @@ from civicshare.notifications.webhooks.alerts import CouncilAdminAlerts, LoggedA
 from civicshare.notifications.webhooks.deliveries import Owed, Tried, owe, owed_endpoints, record_attempts
 from civicshare.notifications.webhooks.payload import webhook_body
 from civicshare.notifications.webhooks.sender import WebhookSender
+from civicshare.notifications.webhooks.sending import Attempt
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
 
 log = logging.getLogger("civicshare.webhooks")
+NOT_TRIED = Attempt(None, 0, None, "not tried: no time left in this round")
 
 
 class Councils(Protocol):
@@ -66,11 +69,11 @@ class WebhookSubscriber:
         await self.sender.aclose()
 
     async def handle(self, event: OutboxEvent) -> None:
-        failures = await self.handle_all([event])
+        failures = await self.handle_all([event], self.sender.timeouts.total)
         if event.id in failures:
             raise failures[event.id]
 
-    async def handle_all(self, events: Sequence[OutboxEvent]) -> dict[int, Exception]:
+    async def handle_all(self, events: Sequence[OutboxEvent], within: float) -> dict[int, Exception]:
         """Send a round of one council's events (the queue hands them over together): one transaction
         to read and record what is owed, the POSTs side by side, one statement to log every attempt."""
         if not events:
@@ -81,10 +84,14 @@ class WebhookSubscriber:
         if any(event.council != council.slug for event in events):
             raise ValueError("one call sends the events of one council")
         unique = list({event.stable_id: event for event in events}.values())
-        failed = await self._deliver(council, unique)
+        # The POSTs get three quarters of the time; recording them, the rest.
+        deadline = time.monotonic() + within * 0.75
+        failed = await self._deliver(council, unique, deadline)
         return {event.id: failed[event.stable_id] for event in events if event.stable_id in failed}
 
-    async def _deliver(self, council: TenantContext, events: list[OutboxEvent]) -> dict[str, Exception]:
+    async def _deliver(
+        self, council: TenantContext, events: list[OutboxEvent], deadline: float
+    ) -> dict[str, Exception]:
         """Send each event to every endpoint still owed it; the events some endpoint did not take."""
         bodies = {event.stable_id: webhook_body(event) for event in events}
         engine, box = self.sender.engine, self.sender.box
@@ -101,19 +108,21 @@ class WebhookSubscriber:
         sends = [(event, endpoint) for event in events for endpoint in owed[event.stable_id]]
         if not sends:
             return {}
-        attempts = await self.sender.send_all(
-            [(endpoint, event.stable_id, bodies[event.stable_id]) for event, endpoint in sends]
+        tried_or_not = await self.sender.send_all(
+            [(endpoint, event.stable_id, bodies[event.stable_id]) for event, endpoint in sends], deadline
         )
         async with tenant_connection(engine, council) as connection:
             disabled = await record_attempts(
                 connection,
                 [
                     Tried(endpoint.id, event.stable_id, event.kind.value, attempt)
-                    for (event, endpoint), attempt in zip(sends, attempts, strict=True)
+                    for (event, endpoint), attempt in zip(sends, tried_or_not, strict=True)
+                    if attempt is not None
                 ],
                 now=datetime.now(UTC),
                 rule=self.sender.rule,
             )
+        attempts = [attempt or NOT_TRIED for attempt in tried_or_not]
         urls = {endpoint.id: endpoint.url for _event, endpoint in sends}
         for endpoint_id, reason in disabled.items():
             await self._tell_admins(council, urls[endpoint_id], reason)
