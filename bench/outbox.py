@@ -169,12 +169,7 @@ async def _delivery_rate(database: BenchDatabase, councils: list[TenantContext])
     finally:
         for process in (worker, receiver):
             process.terminate()
-        for process in (worker, receiver):
-            try:
-                process.wait(timeout=60)  # a profiled worker writes its profile first
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            process.wait(timeout=20)
 
 
 class _Discarding:

@@ -77,25 +77,3 @@ async def test_pages_follow_one_another_without_gaps_or_repeats(
         if not page["more"]:
             break
     assert seen == references and pages == 3
-
-
-async def test_one_councils_slow_transaction_does_not_hold_back_another_councils_feed(
-    http: httpx.AsyncClient, council: object, dev_identity: DevIdentity, database: Database
-) -> None:
-    # (Failed before the horizon was per council: the other council's page came back empty.)
-    slow_council = await council_with_admin(council, dev_identity)
-    other = await council_with_admin(council, dev_identity)
-    waiting = await report_pothole(http, slow_council.slug)
-    crm = with_key((await new_key(http, other))["key"], other.slug)
-
-    tenant = await tenant_context_for(database, slow_council.slug)
-    async with database.engine.connect() as officer:
-        await officer.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema})
-        writing = await officer.begin()
-        await change_status(officer, tenant, waiting, "in_progress", "Olive", registry=discover_modules())
-        # While the first council's move is still being written, the other council's resident reports
-        reported = await report_pothole(http, other.slug)
-        page = (await http.get("/api/v1/system/requests", headers=crm)).json()
-        await writing.rollback()
-
-    assert [item["reference"] for item in page["items"]] == [reported]

@@ -1,17 +1,11 @@
 """Requests changed since a time, page by page, for a connected system to keep up with.
 
-Pages follow (updated_at, id). A change still being written when a page is read would, once committed,
-sort before rows already handed out, and a cursor that moved past it would skip it. So a page only lists
-changes older than the council's horizon: the start of the oldest transaction still changing *this
-council's* requests. Every write of a request's `updated_at` goes through the council's trigger
-(`transactions.tables.change_stamp_trigger_sql`), which first takes a shared advisory lock of the
-council (held until the transaction ends) and then stamps `updated_at` with the clock. A reader finds
-the council's writers in `pg_locks`: a change committed later either belongs to a writer holding the
-lock now (its stamp is after that writer's start, which bounds the horizon) or to one that takes it
-later (its stamp is after now). So a cursor never passes a change that is not committed yet, and one
-council's long transaction holds back only its own council's feed. A transaction running for longer than
-HORIZON_MOST holds the horizon back no further than that (a session left idle in a transaction must not
-stop the feed for ever).
+Pages follow (updated_at, id). `updated_at` is the writing transaction's start time (`now()`), so a
+change still being written when a page is read would, once committed, sort before rows already handed
+out, and a cursor that moved past it would skip it. A page therefore only lists changes older than the
+oldest transaction still running on the database (`pg_stat_activity.xact_start`): every change before
+that horizon is committed, so a cursor never passes one that is not. A transaction running for longer
+than HORIZON_MOST holds the horizon back no further than that.
 """
 
 from __future__ import annotations
@@ -25,7 +19,7 @@ from typing import Any
 from sqlalchemy import literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.transactions.tables import CHANGE_LOCK_CLASS, transactions
+from civicshare.transactions.tables import transactions
 
 HORIZON_MOST = timedelta(minutes=5)
 _HORIZON = text(
@@ -33,14 +27,9 @@ _HORIZON = text(
     SELECT least(
         clock_timestamp(),
         coalesce(
-            (SELECT min(activity.xact_start)
-             FROM pg_locks AS held JOIN pg_stat_activity AS activity ON activity.pid = held.pid
-             WHERE held.locktype = 'advisory' AND held.granted AND held.objsubid = 2
-               AND held.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-               AND held.classid = CAST(:lock_class AS oid)
-               AND held.objid = CAST(CAST(hashtext(:schema) AS bigint) & 4294967295 AS oid)
-               AND activity.pid <> pg_backend_pid()
-               AND activity.xact_start > clock_timestamp() - CAST(:most AS interval)),
+            (SELECT min(xact_start) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+               AND xact_start > clock_timestamp() - CAST(:most AS interval)),
             clock_timestamp()
         )
     )
@@ -80,14 +69,12 @@ class ChangedPage:
 
 
 async def changed_since(
-    connection: AsyncConnection, schema: str, after: Position, services: frozenset[str] | None, limit: int
+    connection: AsyncConnection, after: Position, services: frozenset[str] | None, limit: int
 ) -> ChangedPage:
     """Up to `limit` requests changed after `after` and before the horizon, oldest change first, of
-    `services` only (None: every service), at the council whose `schema` the connection is routed to.
-    The next position is the last row's, or, past the last row, the horizon (nothing before it can
-    appear any more)."""
-    parameters = {"most": HORIZON_MOST, "schema": schema, "lock_class": CHANGE_LOCK_CLASS}
-    horizon: datetime = (await connection.execute(_HORIZON, parameters)).scalar_one()
+    `services` only (None: every service). The next position is the last row's, or, past the last
+    row, the horizon (nothing before it can appear any more)."""
+    horizon: datetime = (await connection.execute(_HORIZON, {"most": HORIZON_MOST})).scalar_one()
     query = (
         select(transactions)
         .where(

@@ -19,15 +19,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    event,
     func,
     literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Connection
 
-from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER, tenant_metadata
+from civicshare.db.metadata import tenant_metadata
 
 CHANNELS = ("web", "app", "phone", "face_to_face", "email", "webchat", "letter")
 _channel_list = ", ".join(f"'{channel}'" for channel in CHANNELS)
@@ -115,36 +113,6 @@ transactions = Table(
         postgresql_where=text("closed_at IS NULL"),
     ),
 )
-
-# The changes feed's lock class: a transaction writing a request's `updated_at` holds a shared advisory
-# lock (this class, the council's schema hashed) until it ends, so a feed reader can find the oldest
-# transaction still changing *this council's* requests (systems.changes).
-CHANGE_LOCK_CLASS = 0x63686E67
-
-
-def change_stamp_trigger_sql(schema: str) -> list[str]:
-    """The trigger that stamps every change of a request for the changes feed: it takes the council's
-    change lock, then sets `updated_at` to the clock, so a change is stamped later than the moment its
-    writer became visible as one of this council's writers (see `systems.changes`)."""
-    return [
-        f'CREATE FUNCTION "{schema}".stamp_change() RETURNS trigger LANGUAGE plpgsql AS $$\n'
-        "BEGIN\n"
-        f"    PERFORM pg_advisory_xact_lock_shared({CHANGE_LOCK_CLASS}, hashtext(TG_TABLE_SCHEMA));\n"
-        "    NEW.updated_at := clock_timestamp();\n"
-        "    RETURN NEW;\n"
-        "END;\n$$",
-        f'CREATE TRIGGER transactions_stamp_change BEFORE INSERT OR UPDATE OF updated_at ON "{schema}".transactions '
-        f'FOR EACH ROW EXECUTE FUNCTION "{schema}".stamp_change()',
-    ]
-
-
-@event.listens_for(transactions, "after_create")
-def _create_change_stamp_trigger(target: Table, connection: Connection, **_: Any) -> None:
-    # A new council's schema is created from the metadata (not the migrations): the trigger comes with it.
-    schema_map = connection.get_execution_options().get("schema_translate_map") or {}
-    schema = schema_map.get(TENANT_SCHEMA_PLACEHOLDER, TENANT_SCHEMA_PLACEHOLDER)
-    for statement in change_stamp_trigger_sql(schema):
-        connection.exec_driver_sql(statement)
 
 
 def address_words(address: ColumnElement[str]) -> ColumnElement[Any]:

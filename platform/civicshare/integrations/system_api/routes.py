@@ -159,7 +159,6 @@ async def _answer(
 )
 async def changed_requests(
     system_key: Key,
-    tenant: Tenant,
     system_db: SystemDb,
     offerings: Offerings,
     services: Services,
@@ -184,7 +183,7 @@ async def changed_requests(
         position = start_at(since if since.tzinfo else since.replace(tzinfo=UTC))
     else:
         position = start_at(EPOCH)
-    page = await changed_since(system_db, tenant.schema, position, frozenset(system_key.services or ()) or None, limit)
+    page = await changed_since(system_db, position, frozenset(system_key.services or ()) or None, limit)
     items = [_system_request(row, Wording(offerings, services, row["service"])) for row in page.rows]
     return ChangedRequests(items=items, next_cursor=page.next_position.encoded(), more=page.more)
 

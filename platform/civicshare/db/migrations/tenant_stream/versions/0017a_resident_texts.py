@@ -1,6 +1,5 @@
 """Text messages to residents: the phone number a resident gave, and each council's SMS settings (its
-GOV.UK Notify SMS template ids, and the staff numbers a council in trial mode may text); and the
-trigger that stamps each change of a request for the council's own changes-feed horizon
+GOV.UK Notify SMS template ids, and the staff numbers a council in trial mode may text)
 
 Revision ID: 0017a
 Revises: 0016
@@ -13,7 +12,6 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from civicshare.db.migrations.runner import tenant_schema
-from civicshare.transactions.tables import change_stamp_trigger_sql
 
 revision: str = "0017a"
 down_revision: str | None = "0016"
@@ -34,14 +32,10 @@ def upgrade() -> None:
         sa.Column("trial_phone_numbers", postgresql.JSONB(), server_default="[]", nullable=False),
         schema=schema,
     )
-    for statement in change_stamp_trigger_sql(schema):
-        op.execute(statement)
 
 
 def downgrade() -> None:
     schema = tenant_schema()
-    op.execute(f'DROP TRIGGER transactions_stamp_change ON "{schema}".transactions')
-    op.execute(f'DROP FUNCTION "{schema}".stamp_change()')
     op.drop_column("email_settings", "trial_phone_numbers", schema=schema)
     op.drop_column("email_settings", "sms_template_ids", schema=schema)
     op.drop_column("transactions", "contact_phone", schema=schema)
