@@ -1,5 +1,6 @@
 """The subscribers the platform itself runs for every council's events: email (and, with GOV.UK Notify,
-text messages) to residents and signed webhooks to council systems. Only job workers build them (`civicshare.worker.register_platform_subscribers`)."""
+text messages) to residents and signed webhooks to council systems. Only job workers build them
+(`civicshare.worker.register_platform_subscribers`)."""
 
 from __future__ import annotations
 
