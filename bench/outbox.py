@@ -17,6 +17,7 @@ the dispatcher delivers in-process to a subscriber that does nothing: the ceilin
 the rest being the webhooks' own work (their log, signing, HTTP) and the receiver.
 
     .venv/bin/python -m bench outbox
+    BENCH_OUTBOX_PROFILE=/tmp/worker.pstats .venv/bin/python -m bench outbox   # and the worker's CPU profile
 """
 
 from __future__ import annotations

@@ -2,11 +2,16 @@
 (signed with Standard Webhooks, every attempt logged) as its only subscriber.
 
     .venv/bin/python -m bench.outbox_worker DATABASE_URL
+
+With BENCH_OUTBOX_PROFILE=FILE in the environment (`python -m bench outbox` passes it on), the worker's
+CPU profile (cProfile) is written to FILE when it stops: `python -m pstats FILE`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import os
 import sys
 
 from civicshare.app import build_services
@@ -39,4 +44,10 @@ async def main(database_url: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    profile_to = os.environ.get("BENCH_OUTBOX_PROFILE")
+    if profile_to:
+        with cProfile.Profile() as profile:
+            asyncio.run(main(sys.argv[1]))
+        profile.dump_stats(profile_to)
+    else:
+        asyncio.run(main(sys.argv[1]))

@@ -7,6 +7,7 @@ module's checks is 422 with every field's GOV.UK message in `errors: [{field, me
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -146,10 +147,11 @@ async def submit_transaction(
     early = _check_return_url(data.return_url)
     if data.channel not in RESIDENT_CHANNELS:
         early["channel"] = "Channel must be web or app"
-    submitter = (
+    submitter = replace(
         Submitter.resident(resident_principal.subject, data.contact_email)
         if resident_principal
-        else Submitter.anonymous(data.contact_email)
+        else Submitter.anonymous(data.contact_email),
+        contact_phone=data.contact_phone,
     )
     if early:  # refused before anything is written: each statement here commits on its own
         try:

@@ -3,9 +3,10 @@ given up on independently of the others.
 
 A round takes due deliveries in hand in a short transaction, calls the subscribers with no database
 connection held (a slow webhook receiver never holds a pooled connection), then records every
-outcome in one statement. A delivery taken in hand carries a lease: if the worker dies before it
-records the outcome, the delivery falls due again when the lease runs out. Delivery is therefore at
-least once, and every try names the same event id (`OutboxEvent.stable_id`).
+outcome in one statement. A `BatchSubscriber` (the webhooks) gets all of a round's events in one call,
+so it can share its own database work between them. A delivery taken in hand carries a lease: if
+the worker dies before it records the outcome, the delivery falls due again when the lease runs out.
+Delivery is therefore at least once, and every try names the same event id (`OutboxEvent.stable_id`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from civicshare.db.engine import tenant_connection
 from civicshare.notifications.deliveries import Delivery, Outcome, fan_out, next_due, record_outcomes, take_due
-from civicshare.notifications.events import EventSubscriber, GiveUp
+from civicshare.notifications.events import BatchSubscriber, EventSubscriber, GiveUp
 from civicshare.notifications.retries import RetryPolicy
 from civicshare.observability.logs import tenant_slug_var
 from civicshare.tenancy.context import TenantContext
@@ -116,36 +117,72 @@ async def _deliver_all(
     timeout = settings.timeout
     start_by = time.monotonic() + settings.lease_seconds * 0.9 - timeout
 
-    async def deliver(delivery: Delivery) -> Outcome:
+    async def deliver(delivery: Delivery) -> list[Outcome]:
         async with limits.of(delivery.subscriber):
             if time.monotonic() > start_by:
-                return Outcome(delivery.event.id, delivery.subscriber, delivery.attempts, "pending")
-            return await _deliver(delivery, by_name[delivery.subscriber], settings.policy, timeout)
+                return [Outcome(delivery.event.id, delivery.subscriber, delivery.attempts, "pending")]
+            subscriber = by_name[delivery.subscriber]
+            return [await _deliver(delivery, subscriber, settings.policy, timeout)]
 
-    return list(await asyncio.gather(*(deliver(delivery) for delivery in due)))
+    by_subscriber: dict[str, list[Delivery]] = {}
+    for delivery in due:
+        by_subscriber.setdefault(delivery.subscriber, []).append(delivery)
+    calls = []
+    for name, deliveries in by_subscriber.items():
+        subscriber = by_name[name]
+        if isinstance(subscriber, BatchSubscriber):
+            calls.append(_deliver_together(deliveries, subscriber, settings))
+        else:
+            calls.extend(deliver(delivery) for delivery in deliveries)
+    return [outcome for outcomes in await asyncio.gather(*calls) for outcome in outcomes]
+
+
+async def _deliver_together(
+    deliveries: list[Delivery], subscriber: BatchSubscriber, settings: DispatchSettings
+) -> list[Outcome]:
+    """One call for all of a round's deliveries to a batch subscriber, given the time the same number of
+    single calls would have had (`at_once` at a time), within the lease."""
+    waves = -(-len(deliveries) // settings.at_once)
+    seconds = min(settings.timeout * waves, settings.lease_seconds * 0.8)
+    try:
+        # The subscriber ends its calls within `seconds` itself and records what it did; this bound is
+        # only the safety net for one that does not (its work is then lost and tried again).
+        async with asyncio.timeout(settings.lease_seconds * 0.85):
+            failures: Mapping[int, Exception] = await subscriber.handle_all(
+                [delivery.event for delivery in deliveries], seconds
+            )
+    except Exception as error:  # the whole call failed: every event is tried again (or given up on)
+        failures = {delivery.event.id: error for delivery in deliveries}
+    return [_outcome(delivery, failures.get(delivery.event.id), settings.policy) for delivery in deliveries]
 
 
 async def _deliver(delivery: Delivery, subscriber: EventSubscriber, policy: RetryPolicy, seconds: float) -> Outcome:
-    event = delivery.event
     try:
         async with asyncio.timeout(seconds):
-            await subscriber.handle(event)
-    except GiveUp as refused:
+            await subscriber.handle(delivery.event)
+    except Exception as error:  # any failure: try again later, as the subscriber contract says
+        return _outcome(delivery, error, policy)
+    return _outcome(delivery, None, policy)
+
+
+def _outcome(delivery: Delivery, error: Exception | None, policy: RetryPolicy) -> Outcome:
+    event = delivery.event
+    if error is None:
+        return Outcome(event.id, delivery.subscriber, delivery.attempts, "delivered")
+    if isinstance(error, GiveUp):
         logger.warning(
             "event not deliverable",
-            extra={"event": event.stable_id, "subscriber": delivery.subscriber, "problem": str(refused)},
+            extra={"event": event.stable_id, "subscriber": delivery.subscriber, "problem": str(error)},
         )
-        return _failed(delivery, "dead", 0.0, f"Given up: {_describe(refused)}")
-    except Exception as error:  # any other failure: try again later, as the subscriber contract says
-        wait = policy.delay_after(delivery.attempts)
-        logger.info(
-            "event delivery failed",
-            extra={"event": event.stable_id, "subscriber": delivery.subscriber, "attempts": delivery.attempts},
-        )
-        if wait is None:
-            return _failed(delivery, "dead", 0.0, f"Failed {delivery.attempts} times; last: {_describe(error)}")
-        return _failed(delivery, "retrying", wait, _describe(error))
-    return Outcome(event.id, delivery.subscriber, delivery.attempts, "delivered")
+        return _failed(delivery, "dead", 0.0, f"Given up: {_describe(error)}")
+    wait = policy.delay_after(delivery.attempts)
+    logger.info(
+        "event delivery failed",
+        extra={"event": event.stable_id, "subscriber": delivery.subscriber, "attempts": delivery.attempts},
+    )
+    if wait is None:
+        return _failed(delivery, "dead", 0.0, f"Failed {delivery.attempts} times; last: {_describe(error)}")
+    return _failed(delivery, "retrying", wait, _describe(error))
 
 
 def _failed(delivery: Delivery, state: str, retry_in: float, error: str) -> Outcome:

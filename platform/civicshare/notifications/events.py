@@ -7,10 +7,11 @@ each webhook attempt) names the same event, and receivers de-duplicate on it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class EventKind(StrEnum):
@@ -53,6 +54,23 @@ class EventSubscriber(Protocol):
     name: str
 
     async def handle(self, event: OutboxEvent) -> None: ...
+
+
+@runtime_checkable
+class BatchSubscriber(Protocol):
+    """A subscriber that does better with many events at once (one database round trip for all of them,
+    its calls made side by side): the job queue hands it each round's events of one council together.
+
+    `handle_all` must end within `within` seconds (what it could not try in time, it answers as failed),
+    and answers, for each event that was not delivered, its exception keyed by the event's `id`
+    (`GiveUp` or any other, as for `handle`); the events it leaves out were delivered. Raising fails
+    every event of the call."""
+
+    name: str
+
+    async def handle(self, event: OutboxEvent) -> None: ...
+
+    async def handle_all(self, events: Sequence[OutboxEvent], within: float) -> Mapping[int, Exception]: ...
 
 
 class GiveUp(Exception):

@@ -1,5 +1,6 @@
-"""The subscribers the platform itself runs for every council's events: email to residents and signed
-webhooks to council systems. Only job workers build them (`civicshare.worker.register_platform_subscribers`)."""
+"""The subscribers the platform itself runs for every council's events: email (and, with GOV.UK Notify,
+text messages) to residents and signed webhooks to council systems. Only job workers build them
+(`civicshare.worker.register_platform_subscribers`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from civicshare.notifications.email.council_admins import email_council_admins
 from civicshare.notifications.email.residents import ResidentEmails
 from civicshare.notifications.events import EventSubscriber
 from civicshare.notifications.services_port import NotifierServices
+from civicshare.notifications.texts.residents import ResidentTexts
 from civicshare.notifications.webhooks.subscriber import WebhookSubscriber
 
 
@@ -30,4 +32,5 @@ def platform_subscribers(services: NotifierServices) -> list[EventSubscriber]:
     webhooks = WebhookSubscriber.for_platform(
         services.settings, services.database.engine, services.directory, alerts=EmailedAdminAlerts(services)
     )
-    return [ResidentEmails.from_services(services), webhooks]
+    texts = ResidentTexts.from_services(services)  # only with GOV.UK Notify keys
+    return [ResidentEmails.from_services(services), webhooks, *([texts] if texts is not None else [])]

@@ -138,7 +138,7 @@ async def erase_request(
     done = Erasure(row.reference, row.service, "erased")
     answers, removed = _anonymised_answers(dict(row.answers or {}), rule)
     done.erased += [f"answer: {name}" for name in sorted(removed)]
-    for column in ("contact_email", "resident_subject", "decision_reason", "payment_next_url"):
+    for column in ("contact_email", "contact_phone", "resident_subject", "decision_reason", "payment_next_url"):
         if getattr(row, column) is not None:
             done.erased.append(column.replace("_", " "))
     if row.derived:
@@ -153,6 +153,7 @@ async def erase_request(
             answers=answers,
             derived={},
             contact_email=None,
+            contact_phone=None,
             resident_subject=None,
             decision_reason=None,
             payment_next_url=None,

@@ -142,6 +142,7 @@ def _summary_html(council: TenantContext, person: dict[str, Any], records: list[
             ("Status", "status"),
             ("Closed", "closed_at"),
             ("Email address", "contact_email"),
+            ("Phone number", "contact_phone"),
             ("Address", "address"),
             ("Decision", "decision_reason"),
         ):
@@ -170,7 +171,9 @@ def _summary_html(council: TenantContext, person: dict[str, Any], records: list[
 def _requests_csv(records: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["reference", "service", "channel", "status", "sent", "closed", "email", "address", "photos"])
+    writer.writerow(
+        ["reference", "service", "channel", "status", "sent", "closed", "email", "phone", "address", "photos"]
+    )
     for record in records:
         writer.writerow(
             [
@@ -181,6 +184,7 @@ def _requests_csv(records: list[dict[str, Any]]) -> str:
                 record["created_at"],
                 record["closed_at"],
                 record["contact_email"],
+                record["contact_phone"],
                 record["address"],
                 len(record["photos"]),
             ]

@@ -165,6 +165,8 @@ async def email_settings_save(
                 typed["admin_addresses"].split(),
                 current.notify_template_ids,
                 current.notify_reply_to_id,
+                current.sms_template_ids,
+                current.trial_phone_numbers,
             )
         except TemplateProblem as problem:
             errors = _problems(problem)

@@ -1,5 +1,5 @@
 """The back office's casework pages: the staff home, the queue, one request (moving it on, assigning it,
-internal notes) and the council's record of what staff did.
+internal notes, public updates) and the council's record of what staff did.
 
 Every query runs in the council's own schema. A status change goes through
 `transactions.status.change_status`, as the staff API's does.
@@ -45,7 +45,7 @@ from civicshare.transactions.payments import TransactionNotFound
 from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.service import find_by_reference, status_history
 from civicshare.transactions.status import change_status
-from civicshare.transactions.updates import public_updates_of
+from civicshare.transactions.updates import PUBLIC_UPDATE_MAX_LENGTH, add_public_update, public_updates_of
 from civicshare.transactions.views import Wording
 from civicshare.web.service import CHANNEL_NAMES, uk_date_time
 from civicshare.web.site import FieldError
@@ -188,6 +188,7 @@ async def _request_page(
         errors=errors or [],
         reason_max=REASON_MAX_LENGTH,
         note_max=NOTE_MAX_LENGTH,
+        update_max=PUBLIC_UPDATE_MAX_LENGTH,
         templates=templates,
         related=queue_rows(related, offerings, services, uk_today(), team_names),
         council_updates=[(uk_date_time(update.at), update.author, update.body) for update in council_updates],
@@ -201,6 +202,7 @@ DONE_MESSAGES = {
     "moved": "Status saved",
     "assigned": "Assignment saved",
     "noted": "Note added",
+    "updated": "Public update added",
 }
 
 
@@ -305,6 +307,28 @@ async def staff_add_note(
     return visit.redirect(f"/staff/requests/{row['reference']}?done=noted")
 
 
+@post("/requests/{reference:str}/updates", opt=requires(Permission.CHANGE_REQUESTS))
+async def staff_add_public_update(
+    staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
+) -> Response[Any]:
+    """A public update: the resident reads it when tracking the request, and is emailed it."""
+    visit = staff_visit
+    form = await visit.web.form()
+    text = form.get("update", "").strip()
+    errors = text_problems("update", "Update", text, PUBLIC_UPDATE_MAX_LENGTH)
+    if not text:
+        errors.append(FieldError("update", "Enter the update the resident will read"))
+    if errors:
+        return await _request_page(visit, reference, status=400, errors=errors, typed_update=text)
+    council = visit.web.council
+    officer = visit.casework_officer
+    async with tenant_connection(visit.services.database.engine, council) as connection:
+        row = await visit.request_row(connection, reference)
+        await add_public_update(connection, row["reference"], text, officer.name)
+        await record_action(connection, officer, "public-update", row["reference"])
+    return visit.redirect(f"/staff/requests/{row['reference']}?done=updated")
+
+
 @post("/requests/{reference:str}/duplicate", opt=requires(Permission.CHANGE_REQUESTS))
 async def staff_mark_duplicate(
     staff_visit: NamedDependency[StaffVisit], reference: FromPath[str], csrf_checked: NamedDependency[None]
@@ -402,6 +426,7 @@ HANDLERS = [
     staff_move_request,
     staff_assign_request,
     staff_add_note,
+    staff_add_public_update,
     staff_mark_duplicate,
     staff_audit,
 ]

@@ -6,6 +6,16 @@ out, and a cursor that moved past it would skip it. A page therefore only lists 
 oldest transaction still running on the database (`pg_stat_activity.xact_start`): every change before
 that horizon is committed, so a cursor never passes one that is not. A transaction running for longer
 than HORIZON_MOST holds the horizon back no further than that.
+
+The horizon is database-wide: one council's long transaction holds back every council's feed (by at most
+HORIZON_MOST). A per-council horizon was built and left out. It needs each writer of a request to be
+seen as one of its council's writers before it stamps `updated_at`: a trigger on `transactions` taking a
+shared advisory lock of the council, then stamping the clock, with readers looking for that council's
+lock holders in `pg_locks`. That is sound on one PostgreSQL, but `pg_locks` is local to a node: on Citus
+with schema-based sharding (infra/citus) the writers' locks are on the node holding the council's schema,
+not where the reader looks, so the feed could skip changes; and a trigger on a council's table is itself
+a Citus breach. A commit-ordered sequence per council (a counter row updated by every change) would be
+sound anywhere, but serialises every council's writes, the one-statement submit path included.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ class SubmitRequest(Struct):
     answers: dict[str, Any] = field(default_factory=dict)
     channel: str = "web"
     contact_email: str | None = None
+    contact_phone: str | None = None  # a UK mobile number, for text messages when the council sends them
     return_url: str | None = None
 
 

@@ -66,6 +66,7 @@ class NewTransaction:
     resident_subject: str | None = None
     staff_subject: str | None = None
     actor: str = "resident"
+    contact_phone: str | None = None
     derived: dict[str, Any] = field(default_factory=dict)
     latitude: Decimal | float | None = None
     longitude: Decimal | float | None = None
@@ -96,6 +97,7 @@ _GIVEN: dict[str, Any] = {
     "derived": JSONB,
     "submitter_kind": String,
     "contact_email": String,
+    "contact_phone": String,
     "resident_subject": String,
     "staff_subject": String,
     "latitude": Numeric(9, 6),

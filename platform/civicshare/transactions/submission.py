@@ -22,7 +22,15 @@ from typing import Any, Literal
 from pydantic_core import to_jsonable_python
 
 from civicshare.catalogue.service import Offering
-from civicshare.modules import Submission, check_answers, fee_for, ineligible, on_submitted, respond_by
+from civicshare.modules import (
+    Submission,
+    check_answers,
+    fee_for,
+    ineligible,
+    is_uk_phone_number,
+    on_submitted,
+    respond_by,
+)
 from civicshare.transactions.service import DuplicateSubmission, NewTransaction
 from civicshare.transactions.stores import TransactionStore
 from civicshare.transactions.tables import CHANNELS
@@ -31,6 +39,8 @@ SubmitterKind = Literal["anonymous", "resident", "staff"]
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
+PHONE_MESSAGE = "Enter a UK mobile phone number, like 07700 900 982"
+PHONE_MAX_LENGTH = 32
 PAYMENT_PENDING = "awaiting_payment"
 logger = logging.getLogger(__name__)
 
@@ -52,6 +62,8 @@ class Submitter:
     staff_subject: str | None = None
     tracked_by_client: bool = False
     """An app (an Open311 client) tracks the request for the resident by its id: no email is needed."""
+    contact_phone: str | None = None
+    """A UK mobile number the resident gave for text messages about the request."""
 
     @classmethod
     def anonymous(cls, contact_email: str | None) -> Submitter:
@@ -125,6 +137,8 @@ def request_fingerprint(service_code: str, answers: Mapping[str, Any], channel: 
             "answers": to_jsonable_python(answers),
             "channel": channel,
             "email": (submitter.contact_email or "").strip().lower(),
+            # only when given: a request made before phone numbers were taken keeps its fingerprint
+            **({"phone": submitter.contact_phone.strip()} if submitter.contact_phone else {}),
             "submitter": [submitter.kind, submitter.resident_subject, submitter.staff_subject],
         },
         sort_keys=True,
@@ -154,6 +168,9 @@ def check_submission(
         errors["contact_email"] = EMAIL_MESSAGE
     elif submitter.kind == "anonymous" and not email and not submitter.tracked_by_client:
         errors["contact_email"] = "Enter your email address so you can track your request"
+    phone = (submitter.contact_phone or "").strip()
+    if phone and (len(phone) > PHONE_MAX_LENGTH or not is_uk_phone_number(phone)):
+        errors["contact_phone"] = PHONE_MESSAGE
     if errors:
         raise SubmissionInvalid(errors)
     return checked.answers
@@ -228,6 +245,7 @@ async def submit(
         answers=to_jsonable_python(checked),
         submitter_kind=submitter.kind,
         contact_email=(submitter.contact_email or "").strip() or None,
+        contact_phone=(submitter.contact_phone or "").strip() or None,
         resident_subject=submitter.resident_subject,
         staff_subject=submitter.staff_subject,
         actor=submitter.actor,

@@ -44,6 +44,7 @@ transactions = Table(
     Column("derived", JSONB, nullable=False, server_default="{}"),
     Column("submitter_kind", String(16), nullable=False),
     Column("contact_email", String(254), nullable=True),
+    Column("contact_phone", String(32), nullable=True),  # a mobile number for text messages, if given
     Column("resident_subject", String(255), nullable=True),
     Column("staff_subject", String(255), nullable=True),
     Column("latitude", Numeric(9, 6), nullable=True),

@@ -46,7 +46,7 @@ class NotifyStandIn(BaseHTTPRequestHandler):
             return
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.received.append({"path": self.path, "issuer": claims["iss"], "body": body})
-        if self.path != "/v2/notifications/email":
+        if self.path not in ("/v2/notifications/email", "/v2/notifications/sms"):
             self._answer(404, {"errors": [{"error": "NotFound"}], "status_code": 404})
         elif body["template_id"] == "00000000-0000-0000-0000-000000000000":
             message = "Template not found"

@@ -40,6 +40,7 @@ async def test_an_administrator_rewords_the_confirmation_and_the_next_resident_r
     assert [(t["kind"], t["is_default"]) for t in listed.json()] == [
         ("request.submitted", True),
         ("request.status_changed", True),
+        ("request.updated", True),
     ]
     assert "tracking_url" in listed.json()[0]["placeholders"]
 
@@ -168,3 +169,29 @@ async def test_an_operator_reads_and_changes_a_councils_email_through_the_admin_
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body_text"
     assert (await http.get("/admin/v1/councils/no-such-council/email/settings", headers=full)).status_code == 404
     assert (await http.get(f"{base}/messages", headers=full)).json() == []
+
+
+async def test_the_public_update_email_has_a_default_an_administrator_can_preview_and_reword(
+    http: httpx.AsyncClient, live_council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    slug = await live_council(**HIGHWAYS)
+    ada = await admin_of(dev_identity, slug)
+    update = f"{TEMPLATES}/request.updated"
+
+    default = await http.get(update, headers=bearer(ada, slug))
+    assert default.status_code == 200, default.text
+    assert default.json()["is_default"] is True and "update" in default.json()["placeholders"]
+    shown = await http.post(
+        f"{update}/preview",
+        json={"subject": default.json()["subject"], "body_text": default.json()["body_text"]},
+        headers=bearer(ada, slug),
+    )
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["subject"] == "An update on your request KNG-2026-000123"
+    assert "will fill it on Tuesday" in shown.json()["text"]
+
+    not_a_placeholder = await http.put(
+        update, json={"subject": "{{ status }}", "body_text": "{{ update }}"}, headers=bearer(ada, slug)
+    )
+    assert not_a_placeholder.status_code == 422, not_a_placeholder.text
+    assert "status" in not_a_placeholder.text

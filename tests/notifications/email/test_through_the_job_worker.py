@@ -17,11 +17,13 @@ from civicshare.notifications.email.residents import ResidentEmails
 from civicshare.notifications.events import EventKind
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
-from tests.auth.conftest import CouncilWithOrganization, bearer, staff_token
+from tests.auth.conftest import CSRF_INPUT, CouncilWithOrganization, bearer, cookie_header, staff_token
 from tests.auth.test_staff_work_queue import HIGHWAYS
 from tests.notifications.conftest import platform_job_worker
+from tests.staff.test_back_office_pages import BROWSER, officer_of
+from tests.support import host_for
 
-from .conftest import Inbox, event_for, text_of
+from .conftest import Inbox, event_for, html_of, text_of
 from .test_resident_emails import RESIDENT, submit_pothole
 
 
@@ -88,3 +90,37 @@ async def test_a_paid_request_is_confirmed_when_its_payment_is_taken_not_before(
     await resident_emails.handle(event_for(slug, EventKind.PAYMENT_SUCCEEDED, reference, "report-pothole"))
     [confirmation] = inbox.to(RESIDENT)
     assert f"Your reference is {reference}" in text_of(confirmation)
+
+
+async def test_a_public_update_staff_add_reaches_the_resident_once_through_the_worker(
+    http: httpx.AsyncClient,
+    live_council: CouncilWithOrganization,
+    platform_worker: PlatformServices,
+    inbox: Inbox,
+    dev_identity: DevIdentity,
+) -> None:
+    slug = await live_council(**HIGHWAYS)
+    resident = f"bola-{uuid.uuid4().hex[:8]}@example.org"
+    reference = await submit_pothole(http, slug, resident)
+    [_confirmation] = await arrived(inbox, resident, 1)
+
+    officer = {**host_for(slug), **BROWSER, **cookie_header(await officer_of(http, dev_identity, slug))}
+    page = await http.get(f"/staff/requests/{reference}", headers=officer)
+    token = CSRF_INPUT.search(page.text)
+    assert token is not None
+    empty = await http.post(
+        f"/staff/requests/{reference}/updates", data={"update": "  ", "csrf_token": token[1]}, headers=officer
+    )
+    assert empty.status_code == 400
+    assert "Enter the update the resident will read" in empty.text
+    words = "Our crew has looked at the pothole & will fill it on Tuesday."
+    added = await http.post(
+        f"/staff/requests/{reference}/updates", data={"update": words, "csrf_token": token[1]}, headers=officer
+    )
+    assert added.status_code == 303, added.text
+
+    _first, update = await arrived(inbox, resident, 2)
+    assert update["Subject"] == f"An update on your request {reference}"
+    assert words in text_of(update)
+    assert "will fill it on Tuesday" in html_of(update) and "&amp; will" in html_of(update)
+    assert words in (await http.get(f"/staff/requests/{reference}", headers=officer)).text.replace("&amp;", "&")

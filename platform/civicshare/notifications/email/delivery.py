@@ -1,28 +1,56 @@
-"""Sending one message once: recorded in the council's schema before the provider is called, its
-outcome after. No database connection is held while the provider is talked to."""
+"""Sending one message (an email or a text) once: recorded in the council's schema before the provider is
+called, its outcome after. No database connection is held while the provider is talked to."""
 
 from __future__ import annotations
 
 import logging
+from typing import Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.engine import tenant_connection
 from civicshare.notifications.email import store
-from civicshare.notifications.email.message import OutgoingEmail
-from civicshare.notifications.email.providers import DeliveryRefused, MailProvider
+from civicshare.notifications.email.providers import DeliveryRefused
 from civicshare.notifications.events import GiveUp
 from civicshare.tenancy.context import TenantContext
 
 log = logging.getLogger("civicshare.notifications.email")
 
 
-def record_of(email: OutgoingEmail, reference: str | None) -> store.NewMessage:
+class OutgoingMessage(Protocol):
+    """What is recorded of any message: its key (the same for every attempt), kind, recipient, subject
+    and text."""
+
+    @property
+    def message_key(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def to(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+Message = TypeVar("Message", bound=OutgoingMessage)
+Sent = TypeVar("Sent", bound=OutgoingMessage, contravariant=True)
+
+
+class MessageProvider(Protocol[Sent]):
+    """Sends one kind of message; `send` returns the provider's id for it (see `MailProvider`)."""
+
+    name: str
+
+    async def send(self, message: Sent, /) -> str: ...
+
+
+def record_of(email: OutgoingMessage, reference: str | None) -> store.NewMessage:
     return store.NewMessage(email.message_key, email.kind, reference, email.to, email.subject)
 
 
 async def hold(
-    engine: AsyncEngine, council: TenantContext, email: OutgoingEmail, reference: str | None, why: str
+    engine: AsyncEngine, council: TenantContext, email: OutgoingMessage, reference: str | None, why: str
 ) -> None:
     """Record the message as not sent, with why and what it would have said."""
     message = record_of(email, reference)
@@ -32,7 +60,11 @@ async def hold(
 
 
 async def deliver(
-    engine: AsyncEngine, council: TenantContext, provider: MailProvider, email: OutgoingEmail, reference: str | None
+    engine: AsyncEngine,
+    council: TenantContext,
+    provider: MessageProvider[Message],
+    email: Message,
+    reference: str | None,
 ) -> bool:
     """Send the message unless it was sent (or held, or refused) already; True if it was sent now.
 
@@ -45,7 +77,7 @@ async def deliver(
     return True
 
 
-async def claim(connection: AsyncConnection, email: OutgoingEmail, reference: str | None) -> bool:
+async def claim(connection: AsyncConnection, email: OutgoingMessage, reference: str | None) -> bool:
     """Record, on the council's connection, that this message is being sent. False if it was sent, held or
     refused already; raises (try again later) while another attempt is under way."""
     message = record_of(email, reference)
@@ -57,7 +89,7 @@ async def claim(connection: AsyncConnection, email: OutgoingEmail, reference: st
 
 
 async def send_claimed(
-    engine: AsyncEngine, council: TenantContext, provider: MailProvider, email: OutgoingEmail
+    engine: AsyncEngine, council: TenantContext, provider: MessageProvider[Message], email: Message
 ) -> None:
     """Send a claimed message (no connection held meanwhile) and record how it went."""
     message = record_of(email, None)

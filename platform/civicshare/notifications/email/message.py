@@ -43,6 +43,8 @@ class CouncilEmailSettings:
     admin_addresses: tuple[str, ...] = ()
     notify_template_ids: Mapping[str, str] = field(default_factory=dict)
     notify_reply_to_id: str | None = None
+    sms_template_ids: Mapping[str, str] = field(default_factory=dict)  # GOV.UK Notify SMS templates, by kind
+    trial_phone_numbers: tuple[str, ...] = ()  # the staff numbers a council in trial mode may text
 
 
 PLATFORM_MESSAGE = "platform.message"  # Notify: a template of "((subject))" and "((body))" for these

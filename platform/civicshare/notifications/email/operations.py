@@ -82,7 +82,12 @@ async def preview_template(
 async def change_settings(connection: AsyncConnection, data: EmailSettingsBody, by: str) -> EmailSettingsResource:
     try:
         chosen = service.check_settings(
-            data.reply_to, data.admin_addresses, data.notify_template_ids, data.notify_reply_to_id
+            data.reply_to,
+            data.admin_addresses,
+            data.notify_template_ids,
+            data.notify_reply_to_id,
+            data.sms_template_ids,
+            data.trial_phone_numbers,
         )
     except TemplateProblem as problem:
         raise template_problem(problem, "The email settings cannot be saved.") from None

@@ -1,7 +1,8 @@
 """`ResidentEmails`: the subscriber that emails residents about their requests.
 
 On `request.submitted` the resident gets a confirmation (reference, what happens next, tracking link);
-on `request.status_changed` an update with the new status in the council's words and the reason. Only
+on `request.status_changed` an update with the new status in the council's words and the reason; on
+`request.updated` the public update staff or the council's system added. Only
 requests with a contact email are written to. A council in trial mode writes only to its own staff.
 """
 
@@ -71,7 +72,7 @@ class ResidentEmails:
         )
 
     async def handle(self, event: OutboxEvent) -> None:
-        if event.kind not in EMAILED_KINDS and event.kind is not EventKind.PAYMENT_SUCCEEDED:
+        if event.kind not in TOLD_KINDS:
             return
         council = await self.services.directory.by_slug(event.council)
         if council is None:
@@ -86,7 +87,7 @@ class ResidentEmails:
             row = await find_by_reference(connection, event.reference)
             if row is None or not row["contact_email"]:
                 return  # the request was purged (test data), or nobody left an address to write to
-            template = (await store.template_for(connection, _template_kind(event.kind))).template
+            template = (await store.template_for(connection, template_kind(event.kind))).template
             chosen = await store.settings_of(connection)
             email = self._compose(
                 council, event, row, Wording(offerings, self.services, row["service"]), template, chosen
@@ -114,32 +115,48 @@ class ResidentEmails:
         chosen: CouncilEmailSettings,
     ) -> OutgoingEmail | None:
         """The message for this event, or None when the resident is not told of it."""
-        values = {
-            "council_name": council.name,
-            "service": wording.title,
-            "reference": row["reference"],
-            "tracking_url": tracking_url(council, self.services.settings, row["reference"]),
-            "submitted_on": long_date(row["created_at"].date()),
-        }
-        if event.kind is EventKind.SUBMITTED and event.data.get("status") == AWAITING_PAYMENT:
-            return None  # confirmed once the payment is taken, not before
-        if event.kind in CONFIRMED_BY:
-            values["what_happens_next"] = what_happens_next(row)
-        else:
-            to_status = str(event.data.get("to_status", ""))
-            if wording.workflow is not None and to_status not in wording.workflow.states:
-                return None  # not a status of the service's workflow: residents never see it
-            if to_status == event.data.get("from_status"):
-                return None
-            values["status"] = str(event.data.get("status_label") or wording.label(to_status))
-            values["reason"] = str(event.data.get("public_reason") or "")  # never the internal note
+        values = message_values(council, self.services.settings, event, row, wording)
+        if values is None:
+            return None
         return compose(council, template, values, to=row["contact_email"], message_key=event.stable_id, settings=chosen)
+
+
+def message_values(
+    council: TenantContext, settings: Settings, event: OutboxEvent, row: Mapping[str, Any], wording: Wording
+) -> dict[str, str] | None:
+    """The placeholders' values of the message telling the resident of this event (email or text), or
+    None when the resident is not told of it."""
+    values = {
+        "council_name": council.name,
+        "service": wording.title,
+        "reference": row["reference"],
+        "tracking_url": tracking_url(council, settings, row["reference"]),
+        "submitted_on": long_date(row["created_at"].date()),
+    }
+    if event.kind is EventKind.SUBMITTED and event.data.get("status") == AWAITING_PAYMENT:
+        return None  # confirmed once the payment is taken, not before
+    if event.kind in CONFIRMED_BY:
+        values["what_happens_next"] = what_happens_next(row)
+    elif event.kind is EventKind.PUBLIC_UPDATE:
+        values["update"] = str(event.data.get("text") or "").strip()
+        if not values["update"]:
+            return None
+    else:
+        to_status = str(event.data.get("to_status", ""))
+        if wording.workflow is not None and to_status not in wording.workflow.states:
+            return None  # not a status of the service's workflow: residents never see it
+        if to_status == event.data.get("from_status"):
+            return None
+        values["status"] = str(event.data.get("status_label") or wording.label(to_status))
+        values["reason"] = str(event.data.get("public_reason") or "")  # never the internal note
+    return values
 
 
 AWAITING_PAYMENT = "awaiting_payment"
 CONFIRMED_BY = frozenset({EventKind.SUBMITTED, EventKind.PAYMENT_SUCCEEDED})
+TOLD_KINDS = frozenset({*EMAILED_KINDS, EventKind.PAYMENT_SUCCEEDED})  # what residents hear of
 
 
-def _template_kind(kind: EventKind) -> EventKind:
+def template_kind(kind: EventKind) -> EventKind:
     """A paid request's confirmation is sent when its payment succeeds, in the submission's words."""
     return EventKind.SUBMITTED if kind is EventKind.PAYMENT_SUCCEEDED else kind

@@ -56,6 +56,8 @@ class EmailSettingsBody(Struct, forbid_unknown_fields=True):
     admin_addresses: Annotated[list[Annotated[str, Meta(max_length=254)]], Meta(max_length=50)] = []
     notify_template_ids: dict[Annotated[str, Meta(max_length=40)], Annotated[str, Meta(max_length=64)]] = {}
     notify_reply_to_id: Annotated[str, Meta(max_length=64)] | None = None
+    sms_template_ids: dict[Annotated[str, Meta(max_length=40)], Annotated[str, Meta(max_length=64)]] = {}
+    trial_phone_numbers: Annotated[list[Annotated[str, Meta(max_length=32)]], Meta(max_length=50)] = []
 
 
 class EmailSettingsResource(Struct):
@@ -63,11 +65,18 @@ class EmailSettingsResource(Struct):
     admin_addresses: list[str]
     notify_template_ids: dict[str, str]
     notify_reply_to_id: str | None
+    sms_template_ids: dict[str, str]  # GOV.UK Notify SMS template id by kind of message: texts of those kinds
+    trial_phone_numbers: list[str]  # the staff numbers texts go to while the council is in trial mode
 
     @classmethod
     def of(cls, chosen: CouncilEmailSettings) -> EmailSettingsResource:
         return cls(
-            chosen.reply_to, list(chosen.admin_addresses), dict(chosen.notify_template_ids), chosen.notify_reply_to_id
+            chosen.reply_to,
+            list(chosen.admin_addresses),
+            dict(chosen.notify_template_ids),
+            chosen.notify_reply_to_id,
+            dict(chosen.sms_template_ids),
+            list(chosen.trial_phone_numbers),
         )
 
 

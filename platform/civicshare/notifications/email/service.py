@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.modules import is_uk_phone_number
 from civicshare.notifications.email import store
 from civicshare.notifications.email.message import PLATFORM_MESSAGE, CouncilEmailSettings, compose
+from civicshare.notifications.email.trial import same_phone_number
 from civicshare.notifications.email.wording import (
     EMAILED_KINDS,
     PLACEHOLDERS,
@@ -28,6 +30,7 @@ MAX_ADMIN_ADDRESSES = 20
 KIND_NAMES: dict[EventKind, str] = {
     EventKind.SUBMITTED: "Confirmation of a new request",
     EventKind.STATUS_CHANGED: "Update when a request's status changes",
+    EventKind.PUBLIC_UPDATE: "Update when the council adds a public update to a request",
 }
 
 
@@ -64,6 +67,8 @@ def check_settings(
     admin_addresses: Sequence[str],
     notify_template_ids: Mapping[str, str],
     notify_reply_to_id: str | None,
+    sms_template_ids: Mapping[str, str] | None = None,
+    trial_phone_numbers: Sequence[str] = (),
 ) -> CouncilEmailSettings:
     """The settings, cleaned; TemplateProblem (field -> why) if any is wrong."""
     errors: dict[str, str] = {}
@@ -87,9 +92,30 @@ def check_settings(
     notify_reply_to_id = (notify_reply_to_id or "").strip() or None
     if notify_reply_to_id is not None and not _is_uuid(notify_reply_to_id):
         errors["notify_reply_to_id"] = "A GOV.UK Notify reply-to id looks like a UUID"
+    texts: dict[str, str] = {}
+    for kind, template_id in (sms_template_ids or {}).items():
+        if kind not in known - {PLATFORM_MESSAGE}:
+            kinds = ", ".join(sorted(known - {PLATFORM_MESSAGE}))
+            errors[f"sms_template_ids.{kind}"] = f"Not a kind of message; the kinds are {kinds}"
+        elif template_id.strip():
+            if not _is_uuid(template_id):
+                errors[f"sms_template_ids.{kind}"] = "A GOV.UK Notify template id looks like a UUID"
+            texts[kind] = template_id.strip()
+    numbers = [number.strip() for number in trial_phone_numbers if number.strip()]
+    if len(numbers) > MAX_ADMIN_ADDRESSES:
+        errors["trial_phone_numbers"] = f"Give at most {MAX_ADMIN_ADDRESSES} numbers"
+    elif bad_numbers := [number for number in numbers if not is_uk_phone_number(number)]:
+        errors["trial_phone_numbers"] = f"Not a UK phone number: {', '.join(bad_numbers[:3])}"
     if errors:
         raise TemplateProblem(errors)
-    return CouncilEmailSettings(reply_to, tuple(dict.fromkeys(addresses)), ids, notify_reply_to_id)
+    return CouncilEmailSettings(
+        reply_to,
+        tuple(dict.fromkeys(addresses)),
+        ids,
+        notify_reply_to_id,
+        texts,
+        tuple(dict.fromkeys(same_phone_number(number) for number in numbers)),
+    )
 
 
 def _is_uuid(text: str) -> bool:

@@ -72,6 +72,8 @@ async def settings_of(connection: AsyncConnection) -> CouncilEmailSettings:
         admin_addresses=tuple(row.admin_addresses or ()),
         notify_template_ids=dict(row.notify_template_ids or {}),
         notify_reply_to_id=row.notify_reply_to_id,
+        sms_template_ids=dict(row.sms_template_ids or {}),
+        trial_phone_numbers=tuple(row.trial_phone_numbers or ()),
     )
 
 
@@ -81,6 +83,8 @@ async def save_settings(connection: AsyncConnection, chosen: CouncilEmailSetting
         "admin_addresses": list(chosen.admin_addresses),
         "notify_template_ids": dict(chosen.notify_template_ids),
         "notify_reply_to_id": chosen.notify_reply_to_id,
+        "sms_template_ids": dict(chosen.sms_template_ids),
+        "trial_phone_numbers": list(chosen.trial_phone_numbers),
         "updated_by": updated_by,
         "updated_at": func.now(),
     }

@@ -43,6 +43,10 @@ email_settings = Table(
     # GOV.UK Notify: the council's template id for each kind of message, and its reply-to address id.
     Column("notify_template_ids", JSONB, nullable=False, server_default="{}"),
     Column("notify_reply_to_id", String(64), nullable=True),
+    # Text messages (GOV.UK Notify only): the council's SMS template id for each kind of message (none: no
+    # texts of that kind), and the staff numbers it may text while in trial mode.
+    Column("sms_template_ids", JSONB, nullable=False, server_default="{}"),
+    Column("trial_phone_numbers", JSONB, nullable=False, server_default="[]"),
     Column("updated_by", String(255), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("singleton", name="singleton"),

@@ -43,6 +43,10 @@ PLACEHOLDERS: dict[EventKind, dict[str, str]] = {
         "reason": "why, when the officer chose to show the resident their reason "
         "(often empty: use {% if reason %}...{% endif %})",
     },
+    EventKind.PUBLIC_UPDATE: {
+        **COMMON_PLACEHOLDERS,
+        "update": "what the council tells the resident, as its staff or its system wrote it",
+    },
 }
 EMAILED_KINDS = tuple(PLACEHOLDERS)
 
@@ -55,6 +59,7 @@ SAMPLE_VALUES: dict[str, str] = {
     "what_happens_next": "We will look at your report and aim to deal with it by 18 December 2026.",
     "status": "Fixed",
     "reason": "Our crew filled the pothole on 10 December.",
+    "update": "Our crew has looked at the pothole and will fill it on Tuesday.",
 }
 
 
@@ -90,6 +95,19 @@ DEFAULTS: dict[EventKind, MessageTemplate] = {
             "^ Your reference is {{ reference }}\n\n"
             "This is about your request: {{ service }}.\n\n"
             "{% if reason %}{{ reason }}\n\n{% endif %}"
+            "# Track your request\n\n"
+            "{{ tracking_url }}\n\n"
+            "{{ council_name }}"
+        ),
+    ),
+    EventKind.PUBLIC_UPDATE: MessageTemplate(
+        EventKind.PUBLIC_UPDATE,
+        subject="An update on your request {{ reference }}",
+        body_text=(
+            "# An update on your request\n\n"
+            "^ Your reference is {{ reference }}\n\n"
+            "This is about your request: {{ service }}.\n\n"
+            "{{ update }}\n\n"
             "# Track your request\n\n"
             "{{ tracking_url }}\n\n"
             "{{ council_name }}"

@@ -11,7 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    case,
+    func,
+    insert,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -129,6 +143,177 @@ async def owe(connection: AsyncConnection, owed: Sequence[Owed]) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Tried:
+    """One attempt to send an event to an endpoint, to be logged."""
+
+    endpoint_id: int
+    event_id: str
+    event_type: str
+    attempt: Attempt
+
+
+def _record_attempts_statement() -> Any:
+    given = (
+        func.unnest(
+            bindparam("tried_endpoint_ids", type_=ARRAY(BigInteger)),
+            bindparam("tried_event_ids", type_=ARRAY(String)),
+            bindparam("tried_event_types", type_=ARRAY(String)),
+            bindparam("tried_status_codes", type_=ARRAY(Integer)),
+            bindparam("tried_durations", type_=ARRAY(Integer)),
+            bindparam("tried_excerpts", type_=ARRAY(Text)),
+            bindparam("tried_errors", type_=ARRAY(Text)),
+            bindparam("tried_delivered", type_=ARRAY(Boolean)),
+        )
+        .table_valued(
+            "endpoint_id",
+            "event_id",
+            "event_type",
+            "status_code",
+            "duration_ms",
+            "response_excerpt",
+            "error",
+            "delivered",
+        )
+        .render_derived(name="given")
+    )
+    tried = select(given).cte("tried")
+    now = bindparam("tried_now", type_=DateTime(timezone=True))
+    logged = (
+        insert(webhook_attempts)
+        .from_select(
+            [
+                "endpoint_id",
+                "event_id",
+                "event_type",
+                "attempted_at",
+                "status_code",
+                "duration_ms",
+                "response_excerpt",
+                "error",
+                "manual",
+            ],
+            select(
+                tried.c.endpoint_id,
+                tried.c.event_id,
+                tried.c.event_type,
+                now,
+                tried.c.status_code,
+                tried.c.duration_ms,
+                tried.c.response_excerpt,
+                tried.c.error,
+                bindparam("tried_manual", type_=Boolean),
+            ),
+        )
+        .returning(webhook_attempts.c.id)
+        .cte("logged")
+    )
+    delivery = webhook_deliveries.c
+    counted = (
+        update(webhook_deliveries)
+        .where(delivery.endpoint_id == tried.c.endpoint_id, delivery.event_id == tried.c.event_id)
+        .values(
+            attempts=delivery.attempts + 1,
+            delivered_at=case(
+                (tried.c.delivered, func.coalesce(delivery.delivered_at, now)), else_=delivery.delivered_at
+            ),
+        )
+        .returning(delivery.endpoint_id)
+        .cte("counted")
+    )
+    per_endpoint = (
+        select(
+            tried.c.endpoint_id,
+            func.count().filter(tried.c.delivered).label("delivered"),
+            func.count().filter(~tried.c.delivered).label("failed"),
+        )
+        .group_by(tried.c.endpoint_id)
+        .subquery("per_endpoint")
+    )
+    endpoint = webhook_endpoints.c
+    succeeded = per_endpoint.c.delivered > 0
+    counts = bindparam("tried_counts", type_=Boolean)  # failures count toward disabling (the queue's, not manual)
+    return (
+        update(webhook_endpoints)
+        .where(endpoint.id == per_endpoint.c.endpoint_id)
+        .values(
+            failing_since=case(
+                (succeeded, null()), (counts, func.coalesce(endpoint.failing_since, now)), else_=endpoint.failing_since
+            ),
+            failures_in_a_row=case(
+                (succeeded, 0),
+                (counts, endpoint.failures_in_a_row + per_endpoint.c.failed),
+                else_=endpoint.failures_in_a_row,
+            ),
+            last_success_at=case((succeeded, now), else_=endpoint.last_success_at),
+        )
+        .returning(endpoint.id, endpoint.enabled, endpoint.failing_since, endpoint.failures_in_a_row)
+        .add_cte(tried, logged, counted)
+    )
+
+
+RECORD_ATTEMPTS = _record_attempts_statement()
+
+
+async def record_attempts(
+    connection: AsyncConnection,
+    tries: Sequence[Tried],
+    *,
+    now: datetime,
+    manual: bool = False,
+    rule: DisablingRule | None = None,
+) -> dict[int, str]:
+    """Log the attempts and keep each endpoint's failure count, in one statement however many; the
+    endpoints these attempts made the rule disable, with why (their council's admins must be told).
+
+    Attempts made side by side have no order: an endpoint that took any of them succeeded, and the
+    failures of one that took none add up."""
+    if not tries:
+        return {}
+    counts = not manual and rule is not None
+    failing = (
+        await connection.execute(
+            RECORD_ATTEMPTS,
+            {
+                "tried_endpoint_ids": [tried.endpoint_id for tried in tries],
+                "tried_event_ids": [tried.event_id for tried in tries],
+                "tried_event_types": [tried.event_type for tried in tries],
+                "tried_status_codes": [tried.attempt.status_code for tried in tries],
+                "tried_durations": [tried.attempt.duration_ms for tried in tries],
+                "tried_excerpts": [tried.attempt.response_excerpt for tried in tries],
+                "tried_errors": [tried.attempt.error for tried in tries],
+                "tried_delivered": [tried.attempt.delivered for tried in tries],
+                "tried_now": now,
+                "tried_manual": manual,
+                "tried_counts": counts,
+            },
+        )
+    ).all()
+    if not counts or rule is None:
+        return {}
+    disabled: dict[int, str] = {}
+    for row in failing:
+        if row.enabled and row.failing_since is not None and rule.trips(row.failing_since, row.failures_in_a_row, now):
+            reason = await _disable(connection, row.id, rule.reason(row.failing_since, row.failures_in_a_row), now)
+            if reason is not None:
+                disabled[row.id] = reason
+    return disabled
+
+
+async def _disable(connection: AsyncConnection, endpoint_id: int, reason: str, now: datetime) -> str | None:
+    endpoint = webhook_endpoints.c
+    disabled = await connection.scalar(
+        update(webhook_endpoints)
+        .where(endpoint.id == endpoint_id, endpoint.enabled)
+        .values(enabled=False, disabled_reason=reason, disabled_at=now, updated_at=now)
+        .returning(endpoint.id)
+    )
+    if disabled is None:
+        return None
+    await record_action(connection, THE_PLATFORM, "webhook.disabled", endpoint=endpoint_id, reason=reason)
+    return reason
+
+
 async def record_attempt(
     connection: AsyncConnection,
     endpoint_id: int,
@@ -140,73 +325,11 @@ async def record_attempt(
     manual: bool = False,
     rule: DisablingRule | None = None,
 ) -> str | None:
-    """Log the attempt and keep the endpoint's failure count; returns the reason when this attempt made
-    the rule disable the endpoint (then the council's admins must be told), else None.
-
-    The log entry, the delivery's count and the endpoint's failure count are written by one statement
-    (data-modifying CTEs): one round trip per attempt, the delivery rate's main cost besides the POST."""
-    logged = (
-        insert(webhook_attempts)
-        .values(
-            endpoint_id=endpoint_id,
-            event_id=event_id,
-            event_type=event_type,
-            attempted_at=now,
-            status_code=attempt.status_code,
-            duration_ms=attempt.duration_ms,
-            response_excerpt=attempt.response_excerpt,
-            error=attempt.error,
-            manual=manual,
-        )
-        .returning(webhook_attempts.c.id)
-        .cte("logged")
+    """Log one attempt (`record_attempts`); the reason when it made the rule disable the endpoint."""
+    disabled = await record_attempts(
+        connection, [Tried(endpoint_id, event_id, event_type, attempt)], now=now, manual=manual, rule=rule
     )
-    delivery = webhook_deliveries.c
-    counted = (
-        update(webhook_deliveries)
-        .where(delivery.endpoint_id == endpoint_id, delivery.event_id == event_id)
-        .values(
-            attempts=delivery.attempts + 1,
-            delivered_at=func.coalesce(delivery.delivered_at, now) if attempt.delivered else delivery.delivered_at,
-        )
-        .returning(delivery.endpoint_id)
-        .cte("counted")
-    )
-    endpoint = webhook_endpoints.c
-    counts_toward_disabling = not attempt.delivered and not manual and rule is not None
-    if attempt.delivered:
-        values: dict[str, Any] = {"failing_since": None, "failures_in_a_row": 0, "last_success_at": now}
-    elif counts_toward_disabling:
-        values = {
-            "failures_in_a_row": endpoint.failures_in_a_row + 1,
-            "failing_since": func.coalesce(endpoint.failing_since, now),
-        }
-    else:
-        values = {"failures_in_a_row": endpoint.failures_in_a_row}  # unchanged: the statement carries the log
-    failing = (
-        await connection.execute(
-            update(webhook_endpoints)
-            .where(endpoint.id == endpoint_id)
-            .values(**values)
-            .returning(endpoint.enabled, endpoint.failing_since, endpoint.failures_in_a_row)
-            .add_cte(logged, counted)
-        )
-    ).first()
-    if not counts_toward_disabling or rule is None:
-        return None
-    if failing is None or not failing.enabled or not rule.trips(failing.failing_since, failing.failures_in_a_row, now):
-        return None
-    reason = rule.reason(failing.failing_since, failing.failures_in_a_row)
-    disabled = await connection.scalar(
-        update(webhook_endpoints)
-        .where(endpoint.id == endpoint_id, endpoint.enabled)
-        .values(enabled=False, disabled_reason=reason, disabled_at=now, updated_at=now)
-        .returning(endpoint.id)
-    )
-    if disabled is None:
-        return None
-    await record_action(connection, THE_PLATFORM, "webhook.disabled", endpoint=endpoint_id, reason=reason)
-    return reason
+    return disabled.get(endpoint_id)
 
 
 @dataclass(frozen=True)

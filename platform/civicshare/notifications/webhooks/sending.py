@@ -12,6 +12,7 @@ on our behalf, to addresses nobody checked).
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import ssl
@@ -144,7 +145,7 @@ async def send_signed(
         "content-type": "application/json",
         "webhook-id": message_id,
         "webhook-timestamp": str(int(sent_at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(message_id, sent_at, body),
+        "webhook-signature": _signer(secret).sign(message_id, sent_at, body),
     }
     status: int | None = None
     excerpt: str | None = None
@@ -167,6 +168,12 @@ async def send_signed(
     if status is not None and not 200 <= status < 300 and error is None:
         error = f"answered {status}"
     return Attempt(status_code=status, duration_ms=duration_ms, response_excerpt=excerpt, error=error)
+
+
+@functools.lru_cache(maxsize=1024)
+def _signer(secret: str) -> Webhook:
+    """One signer per endpoint secret (decoding the secret once, not on every POST)."""
+    return Webhook(secret)
 
 
 def _said(failed: aiohttp.ClientError) -> str:

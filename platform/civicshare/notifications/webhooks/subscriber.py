@@ -1,17 +1,19 @@
-"""The "webhooks" subscriber the job queue calls once per event of a council (see notifications.events).
+"""The "webhooks" subscriber the job queue calls with a council's events (see notifications.events).
 
-`handle` sends the event to every enabled endpoint of the council that wants its kind and has not yet
-received it, each attempt logged; calls that arrive together for one council share their database
-work. If any endpoint failed it raises, and the queue calls again later with backoff: then only the
-endpoints still owed the event are tried, under the same webhook-id. No database connection is held
-while a receiver is called. An endpoint that keeps failing is disabled by the `DisablingRule` and the
-council's administrators are told.
+Each event goes to every enabled endpoint of the council that wants its kind and has not yet received
+it, each attempt logged. The queue hands over a round's events of a council together (`handle_all`):
+they share one transaction to read what is owed and one statement to log every attempt, and the POSTs
+go side by side. An event some endpoint did not take is failed, and the queue calls again later with
+backoff: then only the endpoints still owed it are tried, under the same webhook-id. No database
+connection is held while a receiver is called. An endpoint that keeps failing is disabled by the
+`DisablingRule` and the council's administrators are told.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -20,13 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from civicshare.db.engine import tenant_connection
 from civicshare.notifications.events import GiveUp, OutboxEvent
 from civicshare.notifications.webhooks.alerts import CouncilAdminAlerts, LoggedAlerts, endpoint_disabled_message
-from civicshare.notifications.webhooks.deliveries import Owed, owe, owed_endpoints, record_attempt
+from civicshare.notifications.webhooks.deliveries import Owed, Tried, owe, owed_endpoints, record_attempts
 from civicshare.notifications.webhooks.payload import webhook_body
 from civicshare.notifications.webhooks.sender import WebhookSender
+from civicshare.notifications.webhooks.sending import Attempt
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
 
 log = logging.getLogger("civicshare.webhooks")
+NOT_TRIED = Attempt(None, 0, None, "not tried: no time left in this round")
 
 
 class Councils(Protocol):
@@ -52,8 +56,6 @@ class WebhookSubscriber:
         self.councils = councils
         self.alerts: CouncilAdminAlerts = alerts or LoggedAlerts()
         self.staff_address = staff_address
-        self._waiting: dict[str, list[tuple[OutboxEvent, asyncio.Future[None]]]] = {}
-        self._rounds: set[asyncio.Future[None]] = set()
 
     @classmethod
     def for_platform(
@@ -67,41 +69,29 @@ class WebhookSubscriber:
         await self.sender.aclose()
 
     async def handle(self, event: OutboxEvent) -> None:
-        council = await self.councils.by_slug(event.council)
+        failures = await self.handle_all([event], self.sender.timeouts.total)
+        if event.id in failures:
+            raise failures[event.id]
+
+    async def handle_all(self, events: Sequence[OutboxEvent], within: float) -> dict[int, Exception]:
+        """Send a round of one council's events (the queue hands them over together): one transaction
+        to read and record what is owed, the POSTs side by side, one statement to log every attempt."""
+        if not events:
+            return {}
+        council = await self.councils.by_slug(events[0].council)
         if council is None:
-            raise GiveUp(f"council {event.council!r} is not on the platform")
-        # Calls for the same council that arrive together (the queue makes several at once) share one
-        # round: one transaction to read and record what is owed, one to log the attempts.
-        loop = asyncio.get_running_loop()
-        waiting = self._waiting.get(council.schema)
-        if waiting is None:
-            waiting = self._waiting[council.schema] = []
-            loop.call_soon(self._start_round, council)
-        answer: asyncio.Future[None] = loop.create_future()
-        waiting.append((event, answer))
-        await answer
+            raise GiveUp(f"council {events[0].council!r} is not on the platform")
+        if any(event.council != council.slug for event in events):
+            raise ValueError("one call sends the events of one council")
+        unique = list({event.stable_id: event for event in events}.values())
+        # The POSTs get three quarters of the time; recording them, the rest.
+        deadline = time.monotonic() + within * 0.75
+        failed = await self._deliver(council, unique, deadline)
+        return {event.id: failed[event.stable_id] for event in events if event.stable_id in failed}
 
-    def _start_round(self, council: TenantContext) -> None:
-        calls = self._waiting.pop(council.schema, [])
-        round_ = asyncio.ensure_future(self._answer(council, calls))
-        self._rounds.add(round_)
-        round_.add_done_callback(self._rounds.discard)
-
-    async def _answer(self, council: TenantContext, calls: list[tuple[OutboxEvent, asyncio.Future[None]]]) -> None:
-        try:
-            failures = await self._deliver(council, list({event.stable_id: event for event, _ in calls}.values()))
-        except Exception as error:
-            failures = {event.stable_id: error for event, _ in calls}
-        for event, answer in calls:
-            if answer.done():  # the queue stopped waiting for it (its time ran out)
-                continue
-            failure = failures.get(event.stable_id)
-            if failure is None:
-                answer.set_result(None)
-            else:
-                answer.set_exception(failure)
-
-    async def _deliver(self, council: TenantContext, events: list[OutboxEvent]) -> dict[str, Exception]:
+    async def _deliver(
+        self, council: TenantContext, events: list[OutboxEvent], deadline: float
+    ) -> dict[str, Exception]:
         """Send each event to every endpoint still owed it; the events some endpoint did not take."""
         bodies = {event.stable_id: webhook_body(event) for event in events}
         engine, box = self.sender.engine, self.sender.box
@@ -118,20 +108,24 @@ class WebhookSubscriber:
         sends = [(event, endpoint) for event in events for endpoint in owed[event.stable_id]]
         if not sends:
             return {}
-        attempts = await asyncio.gather(
-            *(self.sender.send(endpoint, event.stable_id, bodies[event.stable_id]) for event, endpoint in sends)
+        tried_or_not = await self.sender.send_all(
+            [(endpoint, event.stable_id, bodies[event.stable_id]) for event, endpoint in sends], deadline
         )
-        disabled: dict[int, tuple[str, str]] = {}
         async with tenant_connection(engine, council) as connection:
-            now = datetime.now(UTC)
-            for (event, endpoint), attempt in zip(sends, attempts, strict=True):
-                reason = await record_attempt(
-                    connection, endpoint.id, event.stable_id, event.kind.value, attempt, now=now, rule=self.sender.rule
-                )
-                if reason is not None:
-                    disabled[endpoint.id] = (endpoint.url, reason)
-        for url, reason in disabled.values():
-            await self._tell_admins(council, url, reason)
+            disabled = await record_attempts(
+                connection,
+                [
+                    Tried(endpoint.id, event.stable_id, event.kind.value, attempt)
+                    for (event, endpoint), attempt in zip(sends, tried_or_not, strict=True)
+                    if attempt is not None
+                ],
+                now=datetime.now(UTC),
+                rule=self.sender.rule,
+            )
+        attempts = [attempt or NOT_TRIED for attempt in tried_or_not]
+        urls = {endpoint.id: endpoint.url for _event, endpoint in sends}
+        for endpoint_id, reason in disabled.items():
+            await self._tell_admins(council, urls[endpoint_id], reason)
         still_owed: dict[str, list[str]] = {}
         for (event, endpoint), attempt in zip(sends, attempts, strict=True):
             if not attempt.delivered and endpoint.id not in disabled:

@@ -1,0 +1,1 @@
+"""Text messages (SMS) to residents through GOV.UK Notify."""
