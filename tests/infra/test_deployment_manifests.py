@@ -14,6 +14,7 @@ import yaml
 
 import civicshare.cli as cli
 from civicshare.health.routes import healthz, readyz
+from civicshare.identity.keycloak_server import KEYCLOAK_VERSION
 from civicshare.settings import PROJECT_ROOT, Settings
 
 K8S = PROJECT_ROOT / "infra" / "k8s"
@@ -93,3 +94,8 @@ def test_the_image_copies_only_what_the_repository_has() -> None:
             if line.startswith("COPY ") and "--from=" not in line:
                 for source in line.split()[1:-1]:
                     assert (PROJECT_ROOT / source).exists(), f"{containerfile}: {source}"
+
+
+def test_the_keycloak_image_is_the_version_the_tests_run() -> None:
+    containerfile = (PROJECT_ROOT / "infra" / "keycloak" / "Containerfile").read_text()
+    assert f"quay.io/keycloak/keycloak:{KEYCLOAK_VERSION}\n" in containerfile
