@@ -82,7 +82,7 @@ class Resident:
 
 async def _stored(database: Database, council: TenantContext, table: str) -> list[dict[str, object]]:
     async with database.engine.connect() as connection:
-        rows = await connection.execute(text(f'select * from "{council.schema}".{table} order by 1, 2'))
+        rows = await connection.execute(text(f'select * from "{council.schema}".{table} order by 1, 2, 3'))
         return [dict(row._mapping) for row in rows]
 
 
@@ -130,9 +130,15 @@ async def test_the_four_measures_from_residents_journeys_feedback_and_imported_c
     # Stored: counts only. No cookie, address, session, time or reference anywhere.
     journeys = await _stored(database, council, "journey_counts")
     assert journeys == [{"day": today, "service": SERVICE, "started": 3, "sent": 2}]
-    feedback = await _stored(database, council, "service_feedback")
-    assert [set(row) for row in feedback] == [{"id", "day", "service", "rating", "comment"}] * 2
-    assert sorted((row["rating"], row["comment"]) for row in feedback) == [(1, None), (4, COMMENT)]
+    ratings = await _stored(database, council, "feedback_ratings")
+    assert ratings == [
+        {"day": today, "service": SERVICE, "rating": 1, "count": 1},
+        {"day": today, "service": SERVICE, "rating": 4, "count": 1},
+    ]
+    # Only the answer with words keeps a row, for the council's staff: the day, not the time or request.
+    assert await _stored(database, council, "service_feedback") == [
+        {"id": 1, "day": today, "service": SERVICE, "rating": 4, "comment": COMMENT}
+    ]
 
     # By hand: 3 calls at £2.83 and 2 web reports at £0.15 = £8.79 for 5 transactions = £1.758, so £1.76;
     # 2 of 5 online (0.4); 2 sent of 3 started (0.6667); 1 of 2 answers satisfied (0.5).
@@ -219,17 +225,18 @@ async def test_the_feedback_question_says_what_is_wrong_and_keeps_nothing_until_
         assert too_long.status_code == 400
         assert "Your feedback must be 1,200 characters or fewer" in too_long.text
         assert 'value="neither" checked' in too_long.text and "Select how you felt" not in too_long.text
-        assert await _stored(database, council, "service_feedback") == []
+        assert await _stored(database, council, "feedback_ratings") == []
 
         # Only the browser that sent the request answers for it.
         await someone_else.start()
         someone_else.reference = resident.reference
         assert (await someone_else.feedback("very-satisfied")).status_code == 404
-        assert await _stored(database, council, "service_feedback") == []
+        assert await _stored(database, council, "feedback_ratings") == []
 
         assert (await resident.feedback("neither", "x" * 1200)).status_code == 303
         (row,) = await _stored(database, council, "service_feedback")
         assert row["rating"] == 3 and len(str(row["comment"])) == 1200
+        assert [row["count"] for row in await _stored(database, council, "feedback_ratings")] == [1]
     finally:
         await resident.close()
         await someone_else.close()

@@ -232,13 +232,13 @@ async def load_council_demo_data(
         columns=("day", "service", "channel", "count"),
         records=[(day, service, channel.value, count) for day, service, channel, count in offline],
     )
-    journeys, feedback = demo_measures(platform, seed)
-    await driver.copy_records_to_table(
-        "journey_counts", schema_name=tenant.schema, columns=("day", "service", "started", "sent"), records=journeys
-    )
-    await driver.copy_records_to_table(
-        "service_feedback", schema_name=tenant.schema, columns=("day", "service", "rating", "comment"), records=feedback
-    )
+    measures = demo_measures(platform, seed)
+    for table, columns, rows in (
+        ("journey_counts", ("day", "service", "started", "sent"), measures.journeys),
+        ("feedback_ratings", ("day", "service", "rating", "count"), measures.ratings),
+        ("service_feedback", ("day", "service", "rating", "comment"), measures.comments),
+    ):
+        await driver.copy_records_to_table(table, schema_name=tenant.schema, columns=columns, records=rows)
     await _status_history(connection, driver, tenant, records, lives)
     for year, number in numbers.items():
         statement = insert(reference_sequences).values(year=year, last_number=number)

@@ -5,7 +5,9 @@ rate of about 70 to 90%), and about one in eight of them answered the feedback q
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from civicshare.savings.channels import Channel
@@ -30,16 +32,25 @@ COMMENTS = {
 }
 
 JourneyRecord = tuple[date, str, int, int]
-FeedbackRecord = tuple[date, str, int, str | None]
+RatingRecord = tuple[date, str, int, int]
+CommentRecord = tuple[date, str, int, str]
 
 
-def demo_measures(platform: Iterable[DemoCount], seed: int) -> tuple[list[JourneyRecord], list[FeedbackRecord]]:
-    """(day, service, started, sent) and (day, service, rating, comment) rows from the web counts."""
+@dataclass(frozen=True)
+class DemoMeasures:
+    journeys: list[JourneyRecord]  # (day, service, started, sent)
+    ratings: list[RatingRecord]  # (day, service, rating, count)
+    comments: list[CommentRecord]  # (day, service, rating, comment)
+
+
+def demo_measures(platform: Iterable[DemoCount], seed: int) -> DemoMeasures:
+    """Journey counts, rating counts and comments from the web counts."""
     rng = random.Random(seed * 31 + 18)
     ratings = list(RATING_WEIGHTS)
     weights = list(RATING_WEIGHTS.values())
     journeys: list[JourneyRecord] = []
-    feedback: list[FeedbackRecord] = []
+    ratings_given: Counter[tuple[date, str, int]] = Counter()
+    comments: list[CommentRecord] = []
     for day, service, channel, count in platform:
         if channel is not Channel.WEB or not count:
             continue
@@ -47,5 +58,7 @@ def demo_measures(platform: Iterable[DemoCount], seed: int) -> tuple[list[Journe
         journeys.append((day, service, round(count / completion), count))
         for _ in range(int(count * ANSWER_SHARE + rng.random())):  # rounded at random: ANSWER_SHARE on average
             rating = rng.choices(ratings, weights)[0]
-            feedback.append((day, service, int(rating), COMMENTS[rating] if rng.random() < 0.1 else None))
-    return journeys, feedback
+            ratings_given[(day, service, int(rating))] += 1
+            if rng.random() < 0.1:
+                comments.append((day, service, int(rating), COMMENTS[rating]))
+    return DemoMeasures(journeys, [(*key, count) for key, count in sorted(ratings_given.items())], comments)

@@ -2,8 +2,10 @@
 scale) and the resident's own words beside it.
 
 Ratings count in the user satisfaction measure (``savings.measures``). Comments are shown only to the
-council's staff, on the back office's feedback page: never in a report, an export or open data. A row
-keeps the day, not the time, and no reference, so an answer cannot be matched to a request.
+council's staff, on the back office's feedback page: never in a report, an export or open data. Ratings
+are counted per day, service and rating (``feedback_ratings``); only answers with words keep a row of
+their own (``service_feedback``), with the day, not the time, and no reference, so an answer cannot be
+matched to a request.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from datetime import date
 from enum import IntEnum
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.savings.period import ReportPeriod
-from civicshare.savings.tables import FEEDBACK_COMMENT_LENGTH, service_feedback
+from civicshare.savings.period import ReportPeriod, month_of
+from civicshare.savings.tables import FEEDBACK_COMMENT_LENGTH, feedback_ratings, service_feedback
 
 QUESTION = "Overall, how did you feel about the service you received today?"
 COMMENT_LABEL = "How could we improve this service? (optional)"
@@ -82,22 +85,33 @@ def read_feedback(rating: str, comment: str) -> FeedbackAnswer | list[FeedbackPr
 
 
 async def store_feedback(connection: AsyncConnection, day: date, service: str, answer: FeedbackAnswer) -> None:
+    """Count the rating; keep the words, if any, for the council's staff."""
+    counted = insert(feedback_ratings).values(day=day, service=service, rating=int(answer.rating), count=1)
     await connection.execute(
-        service_feedback.insert().values(day=day, service=service, rating=int(answer.rating), comment=answer.comment)
+        counted.on_conflict_do_update(
+            index_elements=[feedback_ratings.c.day, feedback_ratings.c.service, feedback_ratings.c.rating],
+            set_={"count": feedback_ratings.c.count + 1},
+        )
     )
+    if answer.comment is not None:
+        await connection.execute(
+            service_feedback.insert().values(
+                day=day, service=service, rating=int(answer.rating), comment=answer.comment
+            )
+        )
 
 
 async def ratings_by_month(connection: AsyncConnection, period: ReportPeriod) -> dict[tuple[str, str], Counter[Rating]]:
     """Per (``YYYY-MM``, service): how many answers gave each rating on the period's days."""
-    month = func.to_char(service_feedback.c.day, "YYYY-MM")
+    month = func.date_trunc("month", feedback_ratings.c.day)
     rows = await connection.execute(
-        select(month, service_feedback.c.service, service_feedback.c.rating, func.count())
-        .where(service_feedback.c.day.between(period.start, period.end))
-        .group_by(month, service_feedback.c.service, service_feedback.c.rating)
+        select(month, feedback_ratings.c.service, feedback_ratings.c.rating, func.sum(feedback_ratings.c.count))
+        .where(feedback_ratings.c.day.between(period.start, period.end))
+        .group_by(month, feedback_ratings.c.service, feedback_ratings.c.rating)
     )
     found: dict[tuple[str, str], Counter[Rating]] = {}
     for row_month, service, rating, count in rows:
-        found.setdefault((row_month, service), Counter())[Rating(rating)] = int(count)
+        found.setdefault((month_of(row_month), service), Counter())[Rating(rating)] = int(count)
     return found
 
 
@@ -117,7 +131,7 @@ async def feedback_comments(
         select(
             service_feedback.c.day, service_feedback.c.service, service_feedback.c.rating, service_feedback.c.comment
         )
-        .where(service_feedback.c.day.between(period.start, period.end), service_feedback.c.comment.is_not(None))
+        .where(service_feedback.c.day.between(period.start, period.end))
         .order_by(service_feedback.c.day.desc(), service_feedback.c.id.desc())
         .limit(limit)
     )

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.savings.period import ReportPeriod
+from civicshare.savings.period import ReportPeriod, month_of
 from civicshare.savings.tables import journey_counts
 
 
@@ -54,7 +54,7 @@ async def count_request_sent(connection: AsyncConnection, day: date, service: st
 
 async def journeys_by_month(connection: AsyncConnection, period: ReportPeriod) -> dict[tuple[str, str], JourneyCount]:
     """Per (``YYYY-MM``, service): the journeys started and requests sent on the period's days."""
-    month = func.to_char(journey_counts.c.day, "YYYY-MM")
+    month = func.date_trunc("month", journey_counts.c.day)
     rows = await connection.execute(
         select(
             month.label("month"),
@@ -65,4 +65,7 @@ async def journeys_by_month(connection: AsyncConnection, period: ReportPeriod) -
         .where(journey_counts.c.day.between(period.start, period.end))
         .group_by(month, journey_counts.c.service)
     )
-    return {(row_month, service): JourneyCount(int(started), int(sent)) for row_month, service, started, sent in rows}
+    return {
+        (month_of(row_month), service): JourneyCount(int(started), int(sent))
+        for row_month, service, started, sent in rows
+    }

@@ -194,9 +194,22 @@ journey_counts = Table(
     CheckConstraint("started >= 0 AND sent >= 0", name="counts"),
 )
 
-# Answers to the optional feedback question on the confirmation page: the day (not the time, which could
-# match a request), the service, the rating (1 very dissatisfied .. 5 very satisfied) and what the resident
-# chose to write, shown only to the council's staff (``savings.feedback``).
+# Answers to the optional feedback question on the confirmation page, counted per day, service and rating
+# (1 very dissatisfied .. 5 very satisfied): what the satisfaction measure reads, however many answers.
+feedback_ratings = Table(
+    "feedback_ratings",
+    tenant_metadata,
+    Column("day", Date, nullable=False),
+    Column("service", String(63), nullable=False),
+    Column("rating", Integer, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "service", "rating"),
+    CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+    CheckConstraint('"count" > 0', name="count"),
+)
+
+# The answers that came with words: the day (not the time, which could match a request), the service,
+# the rating and what the resident chose to write, shown only to the council's staff (``savings.feedback``).
 FEEDBACK_COMMENT_LENGTH = 1200
 service_feedback = Table(
     "service_feedback",
@@ -205,7 +218,7 @@ service_feedback = Table(
     Column("day", Date, nullable=False),
     Column("service", String(63), nullable=False),
     Column("rating", Integer, nullable=False),
-    Column("comment", Text, nullable=True),
+    Column("comment", Text, nullable=False),
     CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
     CheckConstraint(f"char_length(comment) <= {FEEDBACK_COMMENT_LENGTH}", name="comment"),
     Index("ix_service_feedback_day", "day", "id"),

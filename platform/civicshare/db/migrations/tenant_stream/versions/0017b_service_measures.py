@@ -5,9 +5,10 @@ Revises: 0016
 Create Date: 2026-12-04 17:45:00
 
 ``journey_counts`` holds counts only (journeys started on the website and requests sent from it, per day
-and service), ``service_feedback`` the optional feedback question's answers (day, service, rating and
-the resident's own words, no time and no reference), ``open_data_publications`` the data sets a
-council publishes at a public address.
+and service), ``feedback_ratings`` the optional feedback question's answers counted per day, service and
+rating, ``service_feedback`` those that came with words (day, service, rating and the resident's own
+words, no time and no reference), ``open_data_publications`` the data sets a council publishes at a
+public address.
 """
 
 from collections.abc import Sequence
@@ -36,12 +37,23 @@ def upgrade() -> None:
         schema=schema,
     )
     op.create_table(
+        "feedback_ratings",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("service", sa.String(length=63), nullable=False),
+        sa.Column("rating", sa.Integer(), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("rating BETWEEN 1 AND 5", name=op.f("ck_feedback_ratings_rating")),
+        sa.CheckConstraint('"count" > 0', name=op.f("ck_feedback_ratings_count")),
+        sa.PrimaryKeyConstraint("day", "service", "rating", name=op.f("pk_feedback_ratings")),
+        schema=schema,
+    )
+    op.create_table(
         "service_feedback",
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("service", sa.String(length=63), nullable=False),
         sa.Column("rating", sa.Integer(), nullable=False),
-        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=False),
         sa.CheckConstraint("rating BETWEEN 1 AND 5", name=op.f("ck_service_feedback_rating")),
         sa.CheckConstraint("char_length(comment) <= 1200", name=op.f("ck_service_feedback_comment")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_service_feedback")),
@@ -63,4 +75,5 @@ def downgrade() -> None:
     op.drop_table("open_data_publications", schema=schema)
     op.drop_index("ix_service_feedback_day", table_name="service_feedback", schema=schema)
     op.drop_table("service_feedback", schema=schema)
+    op.drop_table("feedback_ratings", schema=schema)
     op.drop_table("journey_counts", schema=schema)
