@@ -299,3 +299,38 @@ def test_measures_add_up_from_counts_and_say_nothing_when_there_is_nothing_to_di
     assert (totals.total_cost, totals.cost_per_transaction) == (Decimal("3.48"), Decimal("0.50"))
     assert (totals.completion_rate, totals.user_satisfaction) == (Decimal("0.1429"), Decimal("0.3333"))
     assert [line.service for line in measures.by_service] == ["missed-bin", "report-pothole"]
+
+
+async def test_one_councils_journeys_comments_and_open_data_never_show_at_another(
+    served: ServedPlatform,
+    http: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
+    live_council: LiveCouncilFactory,
+    dev_identity: DevIdentity,
+) -> None:
+    mine = await live_council(modules={"highways": {"enabled": True}})
+    theirs = await live_council(modules={"highways": {"enabled": True}})
+    resident = Resident(served, mine)
+    try:
+        await resident.start()
+        await resident.send()
+        assert (await resident.feedback("very-satisfied", COMMENT)).status_code == 303
+    finally:
+        await resident.close()
+    published = await http.put(
+        "/api/v1/savings/open-data", json={"publish": True}, headers={**host_for(mine.slug), **ADMIN}
+    )
+    assert published.status_code == 200
+
+    at_theirs = host_for(theirs.slug)
+    assert (await anonymous.get("/open-data/service-measures.csv", headers=at_theirs)).status_code == 404
+    assert (await anonymous.get("/open-data/service-measures.csv", headers=host_for(mine.slug))).status_code == 200
+    measures = (await http.get("/api/v1/savings/measures", headers=at_theirs)).json()
+    assert measures["lines"] == [] and measures["totals"]["journeys_started"] == 0
+    officer = {**at_theirs, **await officer_cookies(http, dev_identity, theirs)}
+    comments = await http.get("/staff/savings/feedback", headers=officer)
+    assert comments.status_code == 200 and COMMENT not in comments.text
+    # Only a council admin may publish: staff are refused, and nothing changes.
+    refused = await http.put("/api/v1/savings/open-data", json={"publish": True}, headers=at_theirs)
+    assert refused.status_code == 403
+    assert (await anonymous.get("/open-data/service-measures.csv", headers=at_theirs)).status_code == 404
