@@ -10,6 +10,7 @@ It runs in bench's scratch database on the embedded PostgreSQL under ./var, onbo
    baseline for every service and three effective-dated unit-cost changes. Each report is timed the way
    the HTTP handler runs it (open a routed connection, load inputs, build the report), warm, many times;
    the first report, which counts the closed months into the monthly cache, is timed on its own.
+   The staff dashboard with the four service measures is timed too (``bench.savings_dashboard``).
 2. Submit latency. ``create_transaction`` (reference, transaction row, status event, commit) timed with
    and without the rollup count, alternating blocks so both see the same conditions.
 """
@@ -29,6 +30,7 @@ from sqlalchemy import text, update
 
 import civicshare.transactions.service as transactions_service
 from bench.harness import BenchDatabase
+from bench.savings_dashboard import dashboard_benchmark
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.savings.baseline import BaselineMix, BaselineVolume
 from civicshare.savings.channels import Channel
@@ -269,6 +271,10 @@ async def run_benchmark(bench: BenchDatabase, *, quick: bool = False) -> Table:
     table.add_section()
     for name, value in await report_benchmarks(database, council, runs, days):
         table.add_row(name if value.endswith("once") else f"{name} (warm, {runs} runs; target < 100 ms)", value)
+    table.add_section()
+    last_day = FIRST_DAY + timedelta(days=days - 1)
+    for name, value in await dashboard_benchmark(bench, council, SERVICES, last_day, runs):
+        table.add_row(name, value)
     table.add_section()
     submit_council = await live_council(database, "bench-submits", "BES")
     for name, value in await submit_benchmark(database, submit_council, submissions):

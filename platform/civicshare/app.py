@@ -84,6 +84,7 @@ from civicshare.services import PlatformServices
 from civicshare.settings import Settings, load_settings
 from civicshare.staff import email_api as staff_email_api
 from civicshare.staff import webhook_routes
+from civicshare.staff.measures_routes import measures_router
 from civicshare.staff.routes import staff_router
 from civicshare.staff.savings_routes import savings_router
 from civicshare.staff.transaction_routes import STAFF_ROUTES
@@ -235,6 +236,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             admin_router,
             *identity_routes.ROUTES,
             savings_router,
+            measures_router,
             open311_router,
             system_router,
             *KEY_ROUTES,

@@ -47,6 +47,8 @@ PUBLIC_ROUTES = {
     "GET /services/{code:str}/payment-return/{reference:str}",
     "POST /services/{code:str}/payment-retry/{reference:str}",
     "POST /services/{code:str}/photos/{reference:str}",
+    # the confirmation page's feedback question, and a council's service measures once it publishes them
+    "POST /services/{code:str}/feedback/{reference:str}", "GET /open-data/service-measures.csv",
     "GET /sandbox-payments/{payment_id:str}", "POST /sandbox-payments/{payment_id:str}",
     # the resident API (tracking needs the reference and email address; see civicshare.api.transactions)
     "GET /api/v1/services", "GET /api/v1/services/{code:str}", "POST /api/v1/services/{code:str}/transactions",

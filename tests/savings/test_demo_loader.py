@@ -19,6 +19,7 @@ from civicshare.savings.demo_loader import (
     load_demo_data,
     transaction_records,
 )
+from civicshare.savings.measures_service import council_measures
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.reporting import council_savings
 from civicshare.savings.service import UK_TIME, check_rollups, council_baseline
@@ -64,6 +65,13 @@ async def test_demo_data_loads_once_and_agrees_with_its_rollups(
         savings = await council_savings(
             connection, council, CatalogueServiceFlags(), ReportPeriod(start=date(2024, 12, 1), end=date(2025, 3, 14))
         )
+        measures = await council_measures(
+            connection, council, CatalogueServiceFlags(), ReportPeriod(start=date(2024, 12, 1), end=date(2025, 3, 14))
+        )
+    # Every web request came from a journey started on the website; some answered the feedback question.
+    assert measures.totals.requests_sent == sum(count for _, _, channel, count in platform if channel == "web")
+    assert measures.totals.completion_rate is not None and 0.7 <= measures.totals.completion_rate <= 0.9
+    assert measures.totals.satisfaction_responses > 0 and measures.totals.cost_per_transaction is not None
     months = savings.report.savings_by_month
     assert [m.month for m in months] == ["2024-12", "2025-01", "2025-02", "2025-03"]
     # The shift online grows, so do the savings per day (March is cut at the 14th, January is whole).

@@ -50,14 +50,15 @@ async def test_the_dashboard_shows_the_shift_online_in_charts_and_tables(
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
     assert "<script" not in page.split("<main", 1)[1].split("</main>", 1)[0]  # charts and tables need no script
-    assert page.count('<svg class="chart"') == 3
-    assert page.count('role="img"') == 3
+    # The three savings charts, then one for each of the four service measures (test_service_measures.py).
+    assert page.count('<svg class="chart"') == 7
+    assert page.count('role="img"') == 7
     for chart in ("online-share", "channel-mix", "cumulative-savings"):
         assert f'aria-labelledby="{chart}-title {chart}-desc"' in page
         assert f'<title id="{chart}-title">' in page
     # The description says the point in words: 20 of 100 online in January, 60 of 100 in February.
     assert "rose from 20% in Jan 24 to 60% in Feb 24" in page
-    assert page.count('<table class="govuk-table') == 3
+    assert page.count('<table class="govuk-table') == 3 + 6  # and the measures': one beside each chart, two by service
     assert "Show these figures as a table" in page
     # Savings: January 20 web contacts at £0.15 instead of £2.83 = 20 x 2.68 = £53.60; February 60 x 2.68 = £160.80.
     assert "£53.60" in page and "£214.40" in page

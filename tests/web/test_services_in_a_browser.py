@@ -80,6 +80,14 @@ async def test_a_resident_reports_a_pothole_and_tracks_it(
     assert await page.get_by_text("pothole.png").is_visible()
     assert await page.get_by_label("Upload another photo").is_visible()
 
+    # The optional feedback question: sent without an answer, it says so; answered, it thanks them.
+    await submit(page, "Send feedback", status=400)
+    assert await page.locator(".govuk-error-summary").get_by_text("Select how you felt about the service").is_visible()
+    await page.get_by_label("Satisfied", exact=True).check()
+    await page.get_by_label("How could we improve this service? (optional)").fill("Clear, thank you")
+    await submit(page, "Send feedback")
+    assert await page.get_by_text("Thank you for your feedback").is_visible()
+
     await track(page, served, slug, reference, email)
     assert await page.get_by_text("Report a pothole").first.is_visible()
     assert await page.locator(".govuk-tag").inner_text() == "Received"

@@ -18,6 +18,8 @@ typed results back that serialise to JSON. The storage and interface modules are
 - ``operators``: every council side by side
 - ``csv_export``: a report as CSV
 - ``demo_data``: deterministic demo counts for the demo councils
+- ``measures``: the four GOV.UK service measures (cost per transaction, digital take-up, completion rate,
+  user satisfaction) by month and service
 
 In the database and on the web (each council's data in its own schema):
 
@@ -35,4 +37,8 @@ In the database and on the web (each council's data in its own schema):
   operators' pages under /ops) sends and takes
 - ``charts``, ``dashboard``, ``templates/``: the HTML dashboard with server-rendered SVG charts
 - ``demo_loader``: ``load_demo_data`` for ``civicshare demo-data load`` and ``make demo``
+- ``journeys``: journeys started and requests sent on the website, as counts only (the completion rate)
+- ``feedback``: the confirmation page's feedback question: ratings for the measures, comments for staff
+- ``measures_service``, ``measures_dashboard``: the measures loaded for a council, and on the dashboard
+- ``open_data``: the measures as a CSV to publish, and whether the council publishes it
 """

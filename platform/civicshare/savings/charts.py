@@ -198,3 +198,35 @@ def legend(series: Sequence[Series]) -> str:
         for one in series
     )
     return f'<ul class="legend">{items}</ul>'
+
+
+def bar_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    months: Sequence[str],
+    values: Sequence[float | None],
+    colour: str,
+    *,
+    high: float,
+    axis_label: str,
+    tick_format: Callable[[float], str],
+    value_format: Callable[[float], str],
+) -> str:
+    """One bar per month from 0 (a missing value, None, leaves its month empty: no data is not zero)."""
+    parts = _open(chart_id, title, description)
+    parts += _y_axis(0, high, 4, axis_label, tick_format)
+    parts += _x_labels(months)
+    slot = PLOT_WIDTH / max(len(months), 1)
+    bar_width = max(2.0, slot * 0.6)
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        y_top, y_bottom = _y(min(value, high), 0, high), _y(0, 0, high)
+        parts.append(
+            f'<rect x="{_x(i, len(months)) - bar_width / 2:.1f}" y="{y_top:.1f}" width="{bar_width:.1f}" '
+            f'height="{max(y_bottom - y_top, 0):.1f}" fill="{colour}"><title>'
+            f"{escape(month_label(months[i]))}: {escape(value_format(value))}</title></rect>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

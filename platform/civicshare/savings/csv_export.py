@@ -22,6 +22,11 @@ service x channel. Columns, in this order, and stable (add new ones only at the 
 - ``compared_cost``, ``baseline_volume_cost``, ``spending_change``: what the contacts of those
   service-months cost, what the baseline's daily volume on every channel would cost over the same days,
   both at each day's unit costs, and the difference (the change in spending; positive when it rose)
+- ``service_month_cost_per_transaction``, ``service_month_digital_take_up``,
+  ``service_month_completion_rate``, ``service_month_user_satisfaction``: the four service measures
+  (``savings.measures``) of the line's month and service, all channels together, so the same on each
+  channel's row of that month and service; empty when there is nothing to divide, or when the report
+  is not grouped by month and service
 
 Which figure suits which use (HM Treasury Green Book): the cashable saving is money no longer spent,
 for budgets and savings a finance officer signs off; the cost avoided is a non-cashable benefit, for
@@ -34,6 +39,7 @@ import csv
 import io
 from decimal import Decimal
 
+from civicshare.savings.measures import Measures, ServiceMeasures
 from civicshare.savings.report import ReportLine, SavingsReport
 
 COLUMNS: tuple[str, ...] = (
@@ -62,16 +68,32 @@ COLUMNS: tuple[str, ...] = (
     "compared_cost",
     "baseline_volume_cost",
     "spending_change",
+    "service_month_cost_per_transaction",
+    "service_month_digital_take_up",
+    "service_month_completion_rate",
+    "service_month_user_satisfaction",
 )
 
 
-def report_to_csv(report: SavingsReport) -> str:
+def report_to_csv(report: SavingsReport, measures: ServiceMeasures | None = None) -> str:
     output = io.StringIO()
     writer = csv.writer(output, lineterminator="\n")
     writer.writerow(COLUMNS)
+    by_key = {(line.month, line.service): line for line in measures.lines} if measures is not None else {}
     for line in report.lines:
-        writer.writerow(_row(report, line))
+        writer.writerow(_row(report, line) + _measures(by_key.get((line.month, line.service))))
     return output.getvalue()
+
+
+def _measures(line: Measures | None) -> tuple[str, ...]:
+    if line is None:
+        return ("", "", "", "")
+    return (
+        _optional(line.cost_per_transaction),
+        _optional(line.digital_take_up),
+        _optional(line.completion_rate),
+        _optional(line.user_satisfaction),
+    )
 
 
 def _row(report: SavingsReport, line: ReportLine) -> tuple[str, ...]:

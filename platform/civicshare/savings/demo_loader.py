@@ -4,7 +4,8 @@
 and stores them the way real data arrives: web and app contacts become real transaction rows (with
 references from the council's per-year sequence, UK-daytime timestamps, ``is_test`` false, and a status
 and history that walk the service's own workflow: ``savings.demo_history``), and phone, face-to-face,
-email and webchat contacts become imported offline counts.
+email and webchat contacts become imported offline counts. Web requests come with the journeys that
+started them and some answers to the feedback question (``savings.demo_measures``).
 The daily rollups are then rebuilt from those transactions, and each service's baseline is derived from
 the first month, when most contacts were still by phone. The same seed always gives the same data.
 
@@ -33,6 +34,7 @@ from civicshare.modules import ModuleRegistry, Workflow, sla_working_days
 from civicshare.savings.channels import Channel
 from civicshare.savings.demo_data import demo_counts, split_platform_and_offline
 from civicshare.savings.demo_history import DemoLife, demo_life
+from civicshare.savings.demo_measures import demo_measures
 from civicshare.savings.service import UK_TIME, derive_and_store_baseline, rebuild_rollups, uk_day
 from civicshare.savings.tables import offline_contact_counts
 from civicshare.tenancy.context import TenantContext
@@ -230,6 +232,13 @@ async def load_council_demo_data(
         columns=("day", "service", "channel", "count"),
         records=[(day, service, channel.value, count) for day, service, channel, count in offline],
     )
+    measures = demo_measures(platform, seed)
+    for table, columns, rows in (
+        ("journey_counts", ("day", "service", "started", "sent"), measures.journeys),
+        ("feedback_ratings", ("day", "service", "rating", "count"), measures.ratings),
+        ("service_feedback", ("day", "service", "rating", "comment"), measures.comments),
+    ):
+        await driver.copy_records_to_table(table, schema_name=tenant.schema, columns=columns, records=rows)
     await _status_history(connection, driver, tenant, records, lives)
     for year, number in numbers.items():
         statement = insert(reference_sequences).values(year=year, last_number=number)

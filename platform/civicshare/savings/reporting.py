@@ -31,6 +31,7 @@ from civicshare.savings.avoided_contacts import (
 from civicshare.savings.channels import Channel
 from civicshare.savings.contact_log import avoidable_contacts_logged
 from civicshare.savings.groups import Apportionment, GroupReport, SharedServiceGroup, build_group_report
+from civicshare.savings.measures import ServiceMeasures
 from civicshare.savings.money import round_to_penny
 from civicshare.savings.operators import PlatformOverview, build_platform_overview
 from civicshare.savings.period import ReportPeriod, month_of
@@ -78,6 +79,8 @@ class CouncilSavings(BaseModel):
     services_without_flags: tuple[str, ...]
     """Services the platform has no flags for, counted in the channel-shift figure by assumption."""
     avoidable_contact: AvoidableContactReport | None = None
+    measures: ServiceMeasures | None = None
+    """The four service measures by month and service (``savings.measures_service``), where asked for."""
 
 
 async def council_savings(

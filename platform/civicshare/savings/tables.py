@@ -178,3 +178,58 @@ closed_month_history = Table(
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("action IN ('closed', 'reopened')", name="action"),
 )
+
+# --- the four service measures (``savings.measures``) ----------------------------------------------
+
+# Journeys started on the website and requests sent from it, per day and service: counts only, nothing
+# about who (no cookie, address or session is stored; ``savings.journeys`` says how starts are counted).
+journey_counts = Table(
+    "journey_counts",
+    tenant_metadata,
+    Column("day", Date, nullable=False),
+    Column("service", String(63), nullable=False),
+    Column("started", BigInteger, nullable=False, server_default="0"),
+    Column("sent", BigInteger, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("day", "service"),
+    CheckConstraint("started >= 0 AND sent >= 0", name="counts"),
+)
+
+# Answers to the optional feedback question on the confirmation page, counted per day, service and rating
+# (1 very dissatisfied .. 5 very satisfied): what the satisfaction measure reads, however many answers.
+feedback_ratings = Table(
+    "feedback_ratings",
+    tenant_metadata,
+    Column("day", Date, nullable=False),
+    Column("service", String(63), nullable=False),
+    Column("rating", Integer, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "service", "rating"),
+    CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+    CheckConstraint('"count" > 0', name="count"),
+)
+
+# The answers that came with words: the day (not the time, which could match a request), the service,
+# the rating and what the resident chose to write, shown only to the council's staff (``savings.feedback``).
+FEEDBACK_COMMENT_LENGTH = 1200
+service_feedback = Table(
+    "service_feedback",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("service", String(63), nullable=False),
+    Column("rating", Integer, nullable=False),
+    Column("comment", Text, nullable=False),
+    CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+    CheckConstraint(f"char_length(comment) <= {FEEDBACK_COMMENT_LENGTH}", name="comment"),
+    Index("ix_service_feedback_day", "day", "id"),
+)
+
+# Open data the council chose to publish at a public address (a row per data set while published).
+open_data_publications = Table(
+    "open_data_publications",
+    tenant_metadata,
+    Column("dataset", String(63), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_by", String(255), nullable=False),
+    PrimaryKeyConstraint("dataset"),
+)

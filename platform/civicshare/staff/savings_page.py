@@ -16,6 +16,9 @@ from civicshare.db.engine import tenant_connection
 from civicshare.modules.working_days import uk_today
 from civicshare.policy import Permission, requires
 from civicshare.savings.dashboard import council_dashboard_parts
+from civicshare.savings.measures_dashboard import measures_dashboard_parts
+from civicshare.savings.measures_service import council_measures
+from civicshare.savings.open_data import OPEN_DATA_PATH, is_published
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.report import Grouping
 from civicshare.savings.reporting import council_savings, default_period
@@ -72,9 +75,18 @@ async def savings_dashboard(
     council = visit.web.council
     period, errors = chosen_period(dict(request.query_params.items()), uk_today())
     async with tenant_connection(visit.services.database.engine, council) as connection:
+        # By service too: the four measures are worked out from the same report (month_rows adds services up).
         savings = await council_savings(
-            connection, council, visit.services.service_flags, period, group_by=(Grouping.MONTH, Grouping.CHANNEL)
+            connection,
+            council,
+            visit.services.service_flags,
+            period,
+            group_by=(Grouping.MONTH, Grouping.SERVICE, Grouping.CHANNEL),
         )
+        measures = await council_measures(
+            connection, council, visit.services.service_flags, period, report=savings.report
+        )
+        published = await is_published(connection)
     query = f"?from={period.start.isoformat()}&to={period.end.isoformat()}"
     shown = {
         name: {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
@@ -90,6 +102,11 @@ async def savings_dashboard(
         csv_link=visit.web.url(f"/api/v1/savings/report.csv{query}"),
         json_link=visit.web.url(f"/api/v1/savings/report{query}&group_by=month,service"),
         **council_dashboard_parts(savings),
+        **measures_dashboard_parts(measures),
+        open_data_link=(
+            visit.web.url(f"/api/v1/savings/measures.csv{query}") if visit.may(Permission.MANAGE_COUNCIL) else None
+        ),
+        public_link=visit.web.url(OPEN_DATA_PATH) if published else None,
     )
 
 

@@ -48,6 +48,7 @@ from civicshare.savings.closing import MonthError, closable, close_in_group, gro
 from civicshare.savings.costs import UnitCostOverride
 from civicshare.savings.csv_export import report_to_csv
 from civicshare.savings.dashboard import operator_dashboard
+from civicshare.savings.measures_service import council_measures
 from civicshare.savings.offline_import import OfflineImport, parse_offline_contacts
 from civicshare.savings.operators import PlatformOverview
 from civicshare.savings.period import ReportPeriod
@@ -149,7 +150,8 @@ async def _csv_response(savings: CouncilSavings) -> Response[str]:
     period = savings.report.period
     filename = f"savings-{savings.council}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     return Response(
-        await asyncio.to_thread(report_to_csv, savings.report),  # years of months x services x channels
+        # years of months x services x channels
+        await asyncio.to_thread(report_to_csv, savings.report, savings.measures),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{filename}"'},
     )
@@ -174,14 +176,17 @@ async def savings_report(
     """The council's savings for a period: volumes, online shares, costs, savings and avoided contacts."""
     if not 0 <= avoidance_rate <= 1:
         raise _unprocessable("Invalid avoidance rate", "avoidance_rate is a share of contacts, from 0 to 1.")
-    return await council_savings(
+    period = report_period(period_from, period_to)
+    savings = await council_savings(
         tenant_db,
         tenant,
         services.service_flags,
-        report_period(period_from, period_to),
+        period,
         group_by=groupings(group_by),
         avoided=AvoidedContactChoice(avoidance_rate=avoidance_rate, avoided_channel=avoided_channel, sessions=sessions),
     )
+    measures = await council_measures(tenant_db, tenant, services.service_flags, period, report=savings.report)
+    return savings.model_copy(update={"measures": measures})
 
 
 async def _csv_report(
@@ -191,7 +196,8 @@ async def _csv_report(
         connection, council, services.service_flags, period, group_by=CSV_GROUPING, avoided=None,
         with_savings_to_date=False,
     )  # fmt: skip
-    return await _csv_response(savings)
+    measures = await council_measures(connection, council, services.service_flags, period, report=savings.report)
+    return await _csv_response(savings.model_copy(update={"measures": measures}))
 
 
 @get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv", opt=requires(Permission.VIEW_SAVINGS))

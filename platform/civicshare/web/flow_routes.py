@@ -4,26 +4,35 @@ and the confirmation panel, where photos can be added to a service that takes th
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
 from litestar import Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.identity import origin_of
 from civicshare.catalogue.service import Offering
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
 from civicshare.modules import check_step, fee_for
+from civicshare.modules.working_days import uk_today
 from civicshare.payments import PaymentFailed, PaymentStatus
 from civicshare.policy import PUBLIC
 from civicshare.ratelimits.limits import Traffic, rate_limits_of
 from civicshare.ratelimits.middleware import rate_limited
+from civicshare.savings.feedback import read_feedback, store_feedback
+from civicshare.savings.journeys import count_journey_start, count_request_sent
 from civicshare.transactions.attachments import MAX_UPLOAD_BYTES, UploadedFile
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.submission import SubmissionInvalid
 from civicshare.transactions.views import NOT_KNOWN_YET, NOT_STARTED, payment_unavailable
+from civicshare.web.feedback import FEEDBACK_GIVEN, feedback_form
 from civicshare.web.flows import (
     CHECK_PAGE,
     CONTACT_STEP,
@@ -49,6 +58,7 @@ from civicshare.web.service import Row
 from civicshare.web.site import FieldError, WebRequest
 from civicshare.web.start_page import start_page as start_page_of
 
+log = logging.getLogger(__name__)
 DRAFTS = "drafts"
 DONE = "submitted"
 
@@ -174,7 +184,28 @@ async def step_form(
         email = draft.email or (web.resident.email or "" if web.resident else "")
         return _step_page(web, offered, draft, CONTACT_STEP, [CONTACT_QUESTION], {"email": email}, [], bool(change))
     questions = questions_for(form_step(offered, step_code), offered.settings)
+    if step_code == offered.service.steps[0].code:
+        await _count_start(web, code, draft)
     return _step_page(web, offered, draft, step_code, questions, draft.typed, [], bool(change))
+
+
+async def _count_start(web: WebRequest, code: str, draft: Draft) -> None:
+    """A journey starts when a browser first opens the service's first question, not again while its
+    draft is in the form's cookie (``savings.journeys``); a trial council's journeys never count."""
+    drafts = web.flow.get(DRAFTS)
+    if (isinstance(drafts, dict) and code in drafts) or web.council.is_trial:
+        return
+    _keep(web, code, draft)
+    await _count(web, count_journey_start, code)
+
+
+async def _count(web: WebRequest, counter: Callable[[AsyncConnection, date, str], Awaitable[None]], code: str) -> None:
+    """Add to a journey counter; a counter that cannot be written never stops the resident's request."""
+    try:
+        async with tenant_connection(web.site.services.database.engine, web.council) as connection:
+            await counter(connection, uk_today(), code)
+    except SQLAlchemyError:
+        log.exception("could not count a journey of %s at %s", code, web.council.slug)
 
 
 @post("/services/{code:str}/{step_code:str}", opt=PUBLIC)
@@ -275,6 +306,8 @@ async def _send(web: WebRequest, offered: Offering, draft: Draft) -> Response[An
         sent = await send(engine, web.council, offered, draft, data, web.resident)
     except SubmissionInvalid:
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
+    if not web.council.is_trial:
+        await _count(web, count_request_sent, code)
     drafts = dict(web.flow.get(DRAFTS) or {})
     drafts.pop(code, None)
     web.flow[DRAFTS] = drafts
@@ -303,7 +336,13 @@ async def _pay(web: WebRequest, offered: Offering, reference: str) -> Response[A
     return web.redirect(payment.next_url)
 
 
-async def _confirmation(web: WebRequest, offered: Offering, photo_error: str | None = None) -> Response[Any]:
+async def _confirmation(
+    web: WebRequest,
+    offered: Offering,
+    photo_error: str | None = None,
+    feedback_errors: list[FieldError] | None = None,
+    feedback_typed: dict[str, str] | None = None,
+) -> Response[Any]:
     done = web.flow.get(DONE)
     if not isinstance(done, dict) or done.get("service") != offered.service.code:
         return web.redirect(f"/services/{offered.service.code}")
@@ -314,16 +353,19 @@ async def _confirmation(web: WebRequest, offered: Offering, photo_error: str | N
         async with tenant_connection(web.site.services.database.engine, web.council) as connection:
             transaction = await find_by_reference(connection, str(done["reference"]))
             photos = await photo_panel(connection, offered, transaction) if transaction else None
+    errors = [FieldError(PHOTO_FIELD, photo_error)] if photo_error else []
+    errors += feedback_errors or []
     return web.page(
         "confirmation.html",
-        status=400 if photo_error else 200,
+        status=400 if errors else 200,
         current="services",
         offered=offered,
         done=done,
         fee=fee_text(done["fee"]) if done.get("fee") else None,
         photos=photos,
         photo_field=PHOTO_FIELD,
-        errors=[FieldError(PHOTO_FIELD, photo_error)] if photo_error else [],
+        errors=errors,
+        feedback=feedback_form(given=bool(done.get(FEEDBACK_GIVEN)), typed=feedback_typed),
     )
 
 
@@ -403,4 +445,34 @@ async def add_photos_page(
     return await _confirmation(web, offered, photo_error=refused)
 
 
-FLOW_HANDLERS = [start_page, exit_page, step_form, step_answer, payment_return, payment_retry, add_photos_page]
+@post("/services/{code:str}/feedback/{reference:str}", middleware=[rate_limited(Traffic.SUBMISSIONS)], opt=PUBLIC)
+async def send_feedback(
+    web: NamedDependency[WebRequest], csrf_checked: NamedDependency[None], code: FromPath[str], reference: FromPath[str]
+) -> Response[Any]:
+    """The confirmation page's feedback question, once per request, from the browser that sent it."""
+    offered = await _offered(web, code)
+    done = _sent_here(web, code, reference)
+    if done.get(FEEDBACK_GIVEN):
+        return web.redirect(f"/services/{code}/confirmation")
+    form = await web.form()
+    answer = read_feedback(form.get("rating", ""), form.get("comment", ""))
+    if isinstance(answer, list):
+        errors = [FieldError(problem.field, problem.message) for problem in answer]
+        return await _confirmation(web, offered, feedback_errors=errors, feedback_typed=form)
+    if not web.council.is_trial:
+        async with tenant_connection(web.site.services.database.engine, web.council) as connection:
+            await store_feedback(connection, uk_today(), code, answer)
+    web.flow[DONE] = {**done, FEEDBACK_GIVEN: True}
+    return web.redirect(f"/services/{code}/confirmation")
+
+
+FLOW_HANDLERS = [
+    start_page,
+    exit_page,
+    step_form,
+    step_answer,
+    payment_return,
+    payment_retry,
+    add_photos_page,
+    send_feedback,
+]
