@@ -47,22 +47,34 @@ class OutOfHours(_Settings):
     covers: ShortText = "dangerous potholes, fallen trees, flooding and other urgent hazards"
 
 
+def _at_most(value: tuple[str, ...], most: int) -> tuple[str, ...]:
+    if len(value) > most:
+        raise ValueError(f"at most {most} lines")
+    return value
+
+
 class ContactDefinition(_Settings):
     """A council's contact details: its contact page, and the other ways to do a service on start pages."""
 
     phone: Phone | None = None
     phone_hours: ShortText | None = Field(default=None, description="for example: Monday to Friday, 9am to 5pm")
     email: str | None = Field(default=None, max_length=254)
-    address: tuple[str, ...] = Field(default=(), max_length=8, description="the address to visit, line by line")
+    address: tuple[str, ...] = Field(default=(), description="the address to visit, line by line (8 at most)")
     opening_hours: tuple[str, ...] = Field(
-        default=(), max_length=10, description="when the address is open, one line each"
+        default=(), description="when the address is open, one line each (10 at most)"
     )
     out_of_hours: OutOfHours | None = None
 
-    @field_validator("address", "opening_hours")
+    # Counted here rather than with max_length, which the admin API's document rendered as an ambiguous oneOf.
+    @field_validator("address")
     @classmethod
-    def _short_lines(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return _lines(value, 200)
+    def _address_lines(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _lines(_at_most(value, 8), 200)
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _opening_hours_lines(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _lines(_at_most(value, 10), 200)
 
     @field_validator("email")
     @classmethod
