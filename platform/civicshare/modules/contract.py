@@ -84,6 +84,8 @@ class ServiceDefinition(Generic[SettingsT]):
     - `on_submitted(answers, settings, submission)` returns derived data stored with the
       transaction (for a house move: the new council tax account reference).
     - Online-only services (payments) never count toward the channel-shift figure.
+    - `search_terms` are everyday words residents search for this service by, beyond its title and
+      summary ("crater" for a pothole); the council's search stems them like every other word.
     """
 
     code: str
@@ -100,6 +102,7 @@ class ServiceDefinition(Generic[SettingsT]):
     attachments: AttachmentPolicy | None = None
     open311: Open311Service | None = None
     on_submitted: SubmittedHook[SettingsT] | None = None
+    search_terms: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not _SERVICE_CODE.match(self.code):
@@ -140,6 +143,8 @@ class ServiceModule(Generic[SettingsT]):
       MetaData; table names must start with the module code and an underscore.
     - `routes()` returns extra Litestar route handlers (may be empty); each declares its permission like
       the core's (`opt=requires(Permission.X)` or `opt=PUBLIC`, from `civicshare.policy`), or is refused.
+    - `synonyms` maps a word residents type to words the module's services use for the same thing
+      (`{"fine": ("penalty",)}`); they add to the platform's own (`civicshare.catalogue.search.SYNONYMS`).
     """
 
     code: str
@@ -151,6 +156,7 @@ class ServiceModule(Generic[SettingsT]):
     min_core_version: str = "0.1"
     tenant_metadata_tables: TablesHook | None = None
     routes: RoutesHook = field(default=_no_routes)
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not _MODULE_CODE.match(self.code):
