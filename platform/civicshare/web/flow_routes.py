@@ -41,6 +41,15 @@ from civicshare.web.flows import (
     typed_data,
     uk_day,
 )
+from civicshare.web.photo_pages import (
+    attach_photos_sent,
+    keep_photos,
+    pending_for,
+    photo_section,
+    photos_page,
+    uploaded_files,
+)
+from civicshare.web.photo_step import PHOTOS_STEP
 from civicshare.web.photos import FIELD as PHOTO_FIELD
 from civicshare.web.photos import add_photos, photo_panel
 from civicshare.web.questions import Question, posted_values, questions_for, validation_data
@@ -139,6 +148,8 @@ async def step_form(
         return await _check_page(web, offered, draft)
     if step_code == "confirmation":
         return await _confirmation(web, offered)
+    if step_code == PHOTOS_STEP and offered.service.attachments is not None:
+        return photos_page(web, offered, _back(web, offered, draft, PHOTOS_STEP, bool(change)), draft, bool(change))
     if step_code == CONTACT_STEP:
         email = draft.email or (web.resident.email or "" if web.resident else "")
         return _step_page(web, offered, draft, CONTACT_STEP, [CONTACT_QUESTION], {"email": email}, [], bool(change))
@@ -206,6 +217,8 @@ async def _check_page(web: WebRequest, offered: Offering, draft: Draft) -> Respo
     except SubmissionInvalid:
         return web.redirect(f"/services/{code}/{offered.service.steps[0].code}")
     sections = answer_sections(offered, data, lambda step: web.url(f"/services/{code}/{step}?change=1"))
+    if offered.service.attachments is not None:
+        sections.append(photo_section(web, offered, draft))
     sections.append(
         (
             "Your contact details",
@@ -238,6 +251,7 @@ async def _send(web: WebRequest, offered: Offering, draft: Draft) -> Response[An
         sent = await send(engine, web.council, offered, draft, data, web.resident)
     except SubmissionInvalid:
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
+    await attach_photos_sent(web, offered, draft, sent.reference)
     drafts = dict(web.flow.get(DRAFTS) or {})
     drafts.pop(code, None)
     web.flow[DRAFTS] = drafts
@@ -338,6 +352,38 @@ async def payment_retry(
 
 
 @post(
+    f"/services/{{code:str}}/{PHOTOS_STEP}",
+    request_max_body_size=MAX_UPLOAD_BYTES,
+    middleware=[rate_limited(Traffic.UPLOADS)],
+    opt=PUBLIC,
+)
+async def add_photos_in_form(
+    web: NamedDependency[WebRequest],
+    csrf_checked: NamedDependency[None],
+    code: FromPath[str],
+    change: FromQuery[str] = "",
+) -> Response[Any]:
+    """The form's photos page: keep the chosen photos with the draft (or remove one), then go on."""
+    offered = await _offered(web, code)
+    if offered.service.attachments is None:
+        raise Problem(404, "Page not found", name="not-found")
+    draft = _draft(web, code)
+    _keep(web, code, draft)  # the draft's key names the folder its photos wait in
+    files, remove = await uploaded_files(web)
+    refused = await keep_photos(web, offered, draft, files)
+    back = _back(web, offered, draft, PHOTOS_STEP, bool(change))
+    if refused is not None:
+        return photos_page(web, offered, back, draft, bool(change), error=refused)
+    if remove is not None:
+        pending_for(web, draft).remove(remove)
+        return photos_page(web, offered, back, draft, bool(change))
+    following = page_after(offered, _data(offered, draft), PHOTOS_STEP)
+    if change and first_unfinished(offered, _data(offered, draft), draft.email) is None:
+        following = CHECK_PAGE
+    return web.redirect(f"/services/{code}/{following}")
+
+
+@post(
     "/services/{code:str}/photos/{reference:str}",
     request_max_body_size=MAX_UPLOAD_BYTES,
     middleware=[rate_limited(Traffic.UPLOADS)],
@@ -366,4 +412,12 @@ async def add_photos_page(
     return await _confirmation(web, offered, photo_error=refused)
 
 
-FLOW_HANDLERS = [start_page, step_form, step_answer, payment_return, payment_retry, add_photos_page]
+FLOW_HANDLERS = [
+    start_page,
+    step_form,
+    add_photos_in_form,
+    step_answer,
+    payment_return,
+    payment_retry,
+    add_photos_page,
+]

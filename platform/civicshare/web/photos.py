@@ -47,6 +47,18 @@ class PhotoPanel:
     def noun(self) -> str:
         return self.policy.noun
 
+    @property
+    def accept(self) -> str:
+        return accept_types(self.policy)
+
+
+def accept_types(policy: AttachmentPolicy) -> str:
+    """The file input's `accept`: the policy's types, and phones' HEIC/HEIF where JPEG is taken (converted)."""
+    types = set(policy.allowed_types)
+    if "image/jpeg" in types:
+        types |= {"image/heic", "image/heif", ".heic", ".heif"}
+    return ",".join(sorted(types))
+
 
 def _window_open(transaction: Mapping[str, Any], now: datetime) -> bool:
     created: datetime = transaction["created_at"]

@@ -1,11 +1,12 @@
 // Progressive enhancement only: every page works without this file.
 // Starts the GOV.UK Frontend components the resident pages use (error summary focus, character
-// counts, conditional radios, menu toggle, double-click protection on buttons).
+// counts, conditional radios, menu toggle, double-click protection on buttons, styled file uploads).
 import {
   Button,
   CharacterCount,
   Checkboxes,
   ErrorSummary,
+  FileUpload,
   NotificationBanner,
   Radios,
   ServiceNavigation,
@@ -18,6 +19,7 @@ for (const Component of [
   CharacterCount,
   Checkboxes,
   ErrorSummary,
+  FileUpload,
   NotificationBanner,
   Radios,
   ServiceNavigation,
