@@ -141,8 +141,8 @@ def reported_answers(
     return rows, held_back
 
 
-def location_text(found: Mapping[str, Any]) -> str | None:
-    if found["address"]:
+def location_text(found: Mapping[str, Any], *, with_address: bool = True) -> str | None:
+    if found["address"] and with_address:
         return str(found["address"])
     if found["latitude"] is not None and found["longitude"] is not None:
         return f"Map point {float(found['latitude']):.5f}, {float(found['longitude']):.5f}"
@@ -175,8 +175,12 @@ async def tracked_request(
     def words(status: str) -> str:
         return status_words(found["service"], status) if status_words else status_text(status)
 
+    owner = viewer_subject is not None and viewer_subject == found["resident_subject"]
+    answers, held_back = reported_answers(offering, found["answers"] or {}, with_personal=owner)
     rows = [Row("Service", title)]
-    place = location_text(found)
+    # The stored address is made from the answers: where some were about the person (a home address
+    # for a missed bin), it is theirs too and stays out of the page with them.
+    place = location_text(found, with_address=not held_back)
     if place:
         rows.append(Row("Location", place))
     rows += [
@@ -188,8 +192,6 @@ async def tracked_request(
     if found["fee_pence"]:
         paid = PAYMENT_WORDS.get(found["payment_status"] or "required", status_text(found["payment_status"] or ""))
         rows.append(Row("Fee", f"£{found['fee_pence'] / 100:,.2f} ({paid})"))
-    owner = viewer_subject is not None and viewer_subject == found["resident_subject"]
-    answers, held_back = reported_answers(offering, found["answers"] or {}, with_personal=owner)
     photos = [
         TrackedPhoto(photo.filename, photo_link(photo))
         for photo in await list_attachments(connection, found["id"])
