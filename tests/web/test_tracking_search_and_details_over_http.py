@@ -165,8 +165,8 @@ async def test_page_titles_name_the_service_and_no_page_says_thamess(
     headers = browser_at("kingston")
     step = await http.get("/services/report-pothole/details", headers=headers)
     assert (
-        "<title>About the pothole \N{EN DASH} Report a pothole \N{EN DASH} Royal Borough of Kingston upon Thames</title>"
-        in step.text
+        "<title>About the pothole \N{EN DASH} Report a pothole \N{EN DASH} "
+        "Royal Borough of Kingston upon Thames</title>" in step.text
     )
     for path in ("/", "/search?q=bin", "/track", "/cookies", "/privacy", "/accessibility", "/no-such-page"):
         page = await http.get(path, headers=headers)
