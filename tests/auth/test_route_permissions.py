@@ -42,7 +42,8 @@ PUBLIC_ROUTES = {
     "GET /services/{code:str}/payment-return/{reference:str}",
     "POST /services/{code:str}/payment-retry/{reference:str}",
     "POST /services/{code:str}/photos/{reference:str}",
-    "POST /services/{code:str}/photos", "GET /track/photos/{reference:str}/{attachment_id:int}",
+    "GET /services/{code:str}/photos", "POST /services/{code:str}/photos",
+    "GET /track/photos/{reference:str}/{attachment_id:int}",
     "GET /sandbox-payments/{payment_id:str}", "POST /sandbox-payments/{payment_id:str}",
     # the resident API (tracking needs the reference and email address; see civicshare.api.transactions)
     "GET /api/v1/services", "GET /api/v1/services/{code:str}", "POST /api/v1/services/{code:str}/transactions",

@@ -49,6 +49,8 @@ async def test_a_resident_reports_a_pothole_and_tracks_it(
     await page.get_by_label("Road").check()
     await page.get_by_label("Anything else we should know (optional)").fill("About 30cm across")
     await submit(page, "Continue")
+    assert await page.get_by_role("heading", level=1).inner_text() == "Add photos (optional)"
+    await submit(page, "Continue")  # none yet: this resident adds one after sending
     email = f"pothole@{slug}.example"
     await page.get_by_label("What is your email address?").fill(email)
     await submit(page, "Continue")

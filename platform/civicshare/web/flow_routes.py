@@ -148,8 +148,6 @@ async def step_form(
         return await _check_page(web, offered, draft)
     if step_code == "confirmation":
         return await _confirmation(web, offered)
-    if step_code == PHOTOS_STEP and offered.service.attachments is not None:
-        return photos_page(web, offered, _back(web, offered, draft, PHOTOS_STEP, bool(change)), draft, bool(change))
     if step_code == CONTACT_STEP:
         email = draft.email or (web.resident.email or "" if web.resident else "")
         return _step_page(web, offered, draft, CONTACT_STEP, [CONTACT_QUESTION], {"email": email}, [], bool(change))
@@ -351,6 +349,18 @@ async def payment_retry(
     return await _pay(web, offered, reference)
 
 
+@get(f"/services/{{code:str}}/{PHOTOS_STEP}", opt=PUBLIC)
+async def photos_form(
+    web: NamedDependency[WebRequest], code: FromPath[str], change: FromQuery[str] = ""
+) -> Response[Any]:
+    """The form's photos page, for a service that takes photos (its path is its own: uploads are larger)."""
+    offered = await _offered(web, code)
+    if offered.service.attachments is None:
+        raise Problem(404, "Page not found", name="not-found")
+    draft = _draft(web, code)
+    return photos_page(web, offered, _back(web, offered, draft, PHOTOS_STEP, bool(change)), draft, bool(change))
+
+
 @post(
     f"/services/{{code:str}}/{PHOTOS_STEP}",
     request_max_body_size=MAX_UPLOAD_BYTES,
@@ -415,6 +425,7 @@ async def add_photos_page(
 FLOW_HANDLERS = [
     start_page,
     step_form,
+    photos_form,
     add_photos_in_form,
     step_answer,
     payment_return,

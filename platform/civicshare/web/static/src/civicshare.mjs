@@ -1,12 +1,11 @@
 // Progressive enhancement only: every page works without this file.
 // Starts the GOV.UK Frontend components the resident pages use (error summary focus, character
-// counts, conditional radios, menu toggle, double-click protection on buttons, styled file uploads).
+// counts, conditional radios, menu toggle, double-click protection on buttons).
 import {
   Button,
   CharacterCount,
   Checkboxes,
   ErrorSummary,
-  FileUpload,
   NotificationBanner,
   Radios,
   ServiceNavigation,
@@ -19,7 +18,6 @@ for (const Component of [
   CharacterCount,
   Checkboxes,
   ErrorSummary,
-  FileUpload,
   NotificationBanner,
   Radios,
   ServiceNavigation,
