@@ -261,8 +261,14 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             render_plugins=documented_render_plugins({open311_router.path + "/": GEOREPORT_ERRORS}),
         ),
         # Brotli where the browser takes it, else gzip; the built assets carry their own (web.assets).
+        # Quality 4 with a 256 KB window: about half a millisecond for a page, within 10% of quality 11.
         compression_config=CompressionConfig(
-            backend="brotli", brotli_gzip_fallback=True, minimum_size=1024, exclude_opt_key=NO_COMPRESSION
+            backend="brotli",
+            brotli_quality=4,
+            brotli_lgwin=18,
+            brotli_gzip_fallback=True,
+            minimum_size=1024,
+            exclude_opt_key=NO_COMPRESSION,
         ),
         debug=False,
         logging_config=None,
