@@ -114,3 +114,14 @@ async def record_transaction(
             ),
         )
     return str(row["reference"])
+
+
+def photo_png(width: int = 32, height: int = 24, colour: tuple[int, int, int] = (120, 90, 60)) -> bytes:
+    """A real (tiny) PNG photo, as a phone or camera would send one: the platform decodes photos."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
+    return buffer.getvalue()

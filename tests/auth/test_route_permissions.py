@@ -49,6 +49,8 @@ PUBLIC_ROUTES = {
     "POST /services/{code:str}/photos/{reference:str}",
     # the confirmation page's feedback question, and a council's service measures once it publishes them
     "POST /services/{code:str}/feedback/{reference:str}", "GET /open-data/service-measures.csv",
+    "GET /services/{code:str}/photos", "POST /services/{code:str}/photos",
+    "GET /track/photos/{reference:str}/{attachment_id:int}",
     "GET /sandbox-payments/{payment_id:str}", "POST /sandbox-payments/{payment_id:str}",
     # the resident API (tracking needs the reference and email address; see civicshare.api.transactions)
     "GET /api/v1/services", "GET /api/v1/services/{code:str}", "POST /api/v1/services/{code:str}/transactions",

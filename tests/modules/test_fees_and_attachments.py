@@ -49,7 +49,7 @@ def test_photos_must_be_jpg_or_png_and_small_enough(graffiti: ServiceModule[Any]
 
     assert check_attachments(service, files) == {"attachments": "You can only upload 2 photos"}
     assert check_attachments(service, files[:2]) == {
-        "attachments.0": "The selected file must be a JPG or PNG",
+        "attachments.0": "The selected file must be a JPG, PNG or HEIC",
         "attachments.1": "The selected file must be smaller than 5MB",
     }
     assert check_attachments(service, files[2:]) == {}

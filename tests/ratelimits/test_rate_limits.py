@@ -270,6 +270,7 @@ LIMITED_ROUTES = {
     ("POST", "/api/v1/transactions/{reference:str}/attachments"): Traffic.UPLOADS,
     ("POST", "/track"): Traffic.TRACKING,
     ("POST", "/services/{code:str}/photos/{reference:str}"): Traffic.UPLOADS,
+    ("POST", "/services/{code:str}/photos"): Traffic.UPLOADS,
     ("GET", "/auth/sign-in"): Traffic.SIGN_IN,
     ("GET", "/auth/callback"): Traffic.SIGN_IN,
     ("POST", "/dev-identity/sign-in"): Traffic.SIGN_IN,

@@ -16,7 +16,7 @@ from civicshare.modules import DecisionIncomplete, TransitionNotAllowed
 from civicshare.transactions.status import change_status
 from civicshare.transactions.tables import transactions
 from tests.modules_e2e.conftest import Councils, answers_for
-from tests.support import host_for, tenant_context_for
+from tests.support import host_for, photo_png, tenant_context_for
 
 EMAIL = "grace@example.org"
 
@@ -208,7 +208,7 @@ async def test_a_resident_attaches_a_photo_checked_by_its_content(http: httpx.As
     slug = councils.member.slug
     body = (await post(http, slug, "report-pothole", answers_for("report-pothole", councils.member))).json()
     upload = body["upload"]
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    png = photo_png()
 
     stored = await http.post(
         upload["href"],
@@ -230,7 +230,7 @@ async def test_a_resident_attaches_a_photo_checked_by_its_content(http: httpx.As
     assert stored.json()["attachments"][0]["content_type"] == "image/png"
     assert disguised.status_code == 422
     assert disguised.json()["errors"] == [
-        {"field": "attachments.0", "message": "The selected file must be a JPG or PNG"}
+        {"field": "attachments.0", "message": "The selected file must be a JPG, PNG or HEIC"}
     ]
     assert forged.status_code == 404
 
@@ -256,7 +256,7 @@ async def test_a_council_addressed_by_its_path_prefix_answers_with_links_under_i
 
     tracked = await http.get(body["track_href"], params={"email": EMAIL})
     assert tracked.status_code == 200 and tracked.json()["reference"] == body["reference"]
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    png = photo_png()
     attached = await http.post(
         body["upload"]["href"],
         files={"files": ("pothole.png", png, "image/png")},

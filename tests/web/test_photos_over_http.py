@@ -10,10 +10,11 @@ from sqlalchemy import text
 
 from civicshare.db.engine import Database
 from civicshare.transactions.attachments import MAX_UPLOAD_BYTES
+from tests.support import photo_png
 from tests.web.test_pages_over_http import browser_at, csrf_token
 
 SERVICE = "/services/report-pothole"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = photo_png()
 GIF = b"GIF89a" + b"\x00" * 64
 
 
@@ -60,7 +61,7 @@ async def test_a_photo_added_on_the_confirmation_page_is_kept_with_the_report(
     reference, token, headers = await _report_a_pothole(http)
     page = await http.get(f"{SERVICE}/confirmation", headers=headers)
     assert "Add photos (optional)" in page.text
-    assert "JPG or PNG, smaller than" in page.text
+    assert "JPG, PNG or HEIC, smaller than" in page.text
 
     added = await _add(http, reference, token, headers, "pothole.png", PNG)
     assert added.status_code == 303, added.text
@@ -77,7 +78,7 @@ async def test_a_file_that_is_not_a_photo_is_refused_with_a_message_and_nothing_
     refused = await _add(http, reference, token, headers, "pothole.png", GIF)
     assert refused.status_code == 400
     assert "There is a problem" in refused.text
-    assert "The selected file must be a JPG or PNG" in refused.text
+    assert "The selected file must be a JPG, PNG or HEIC" in refused.text
     assert 'href="#photos"' in refused.text  # the summary leads to the upload field
 
     nothing_chosen = await _add(http, reference, token, headers, "", b"")  # what a browser sends

@@ -29,7 +29,9 @@ async def test_each_council_home_page_wears_its_own_brand(
     await visit(page, council_url(served, slug))
     assert await page.title() == f"Online services \N{EN DASH} {name}"
     header = page.locator(".cs-header")
-    assert await header.get_by_text(name).is_visible()
+    # The logo names the council: once, not beside its name written out again.
+    assert await header.get_by_role("img", name=name).is_visible()
+    assert await header.locator("img").count() == 1 and await header.get_by_text(name).count() == 0
     assert await header_colour(page) == rgb(colour)
     logo = page.locator(".cs-header__logo")
     assert await logo.evaluate("image => image.complete && image.naturalWidth > 0")
@@ -64,7 +66,7 @@ async def test_a_missing_page_is_a_helpful_404_in_the_councils_brand(
     await visit(page, council_url(served, slug, "/no-such-page"), status=404)
     assert await page.get_by_role("heading", level=1).inner_text() == "Page not found"
     assert await header_colour(page) == rgb(colour)
-    await page.get_by_role("link", name=f"find all of {name}'s online services").click()
+    await page.get_by_role("link", name=f"find all online services from {name}").click()
     assert page.url == council_url(served, slug, "/")
 
 

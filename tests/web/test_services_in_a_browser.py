@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from tests.support import ServedPlatform
+from tests.support import ServedPlatform, photo_png
 from tests.web.browsing import council_url, header_colour, rgb, submit, visit
 
 pytestmark = pytest.mark.browser
 
 COLOURS = {"kingston": "#0b4b8a", "newham": "#00594f"}
 PREFIXES = {"kingston": "KNG", "newham": "NWM"}
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = photo_png()
 
 
 async def reference_on_panel(page: Any) -> str:
@@ -49,6 +49,8 @@ async def test_a_resident_reports_a_pothole_and_tracks_it(
     await page.get_by_label("Road").check()
     await page.get_by_label("Anything else we should know (optional)").fill("About 30cm across")
     await submit(page, "Continue")
+    assert await page.get_by_role("heading", level=1).inner_text() == "Add photos (optional)"
+    await submit(page, "Continue")  # none yet: this resident adds one after sending
     email = f"pothole@{slug}.example"
     await page.get_by_label("What is your email address?").fill(email)
     await submit(page, "Continue")
@@ -74,7 +76,11 @@ async def test_a_resident_reports_a_pothole_and_tracks_it(
     upload = page.get_by_label("Upload a photo")
     await upload.set_input_files(files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a photo"}])
     await submit(page, "Add photos", status=400)
-    assert await page.locator(".govuk-error-summary").get_by_text("The selected file must be a JPG or PNG").is_visible()
+    assert (
+        await page.locator(".govuk-error-summary")
+        .get_by_text("The selected file must be a JPG, PNG or HEIC")
+        .is_visible()
+    )
     await upload.set_input_files(files=[{"name": "pothole.png", "mimeType": "image/png", "buffer": PNG}])
     await submit(page, "Add photos")
     assert await page.get_by_text("pothole.png").is_visible()

@@ -2,12 +2,15 @@
 
 Declaring a module (`contract`)
     ServiceModule[S](code, title, summary, version, settings_model: type[S], services,
-                     min_core_version="0.1", tenant_metadata_tables=None, routes=lambda: ())
+                     min_core_version="0.1", tenant_metadata_tables=None, routes=lambda: (),
+                     synonyms={})                    (words residents type -> the services' words;
+                                                      added to the platform's own search synonyms)
     ServiceDefinition[S](code, title, category, summary, steps, workflow, fee=None,
                          sla_working_days=None, counts_toward_channel_shift=True, online_only=False,
                          location_required=False, attachments=None, open311=None, on_submitted=None,
                          personal_data=PersonalData(), price=None, payment_kind="fee",
-                         before_you_start=(), eligibility=())
+                         before_you_start=(), eligibility=(),
+                         search_terms=())            (everyday words the service is searched by)
         fee(answers, settings) -> int pence | None
         price(settings) -> Price(pence, unit) | None      (the start page's price, before any answers)
         payment_kind: "fee" buys the service; "payment" pays what is owed (never called a fee)
@@ -22,7 +25,9 @@ Declaring a module (`contract`)
 
 Forms (`answers`, `location`, `messages`)
     StepForm: base model of one step (blank = unanswered, extra fields ignored, settings-driven choices)
-    answer(label=, hint=, errors={"missing": ..., "invalid": ...}, choices_from=, ...) -> Field
+    answer(label=, hint=, errors={"missing": ..., "invalid": ...}, choices_from=, options={value: words},
+           personal=False, ...) -> Field   (options: the words for each value of a Literal/bool, in
+           order; personal: about the resident, shown back only to the signed-in resident who sent it)
     AnswerError(field=message, ...): raise from validators to word an error on a question
     answer_context(info) -> AnswerContext(settings, today), Choice(value, label)
     LocationForm: the shared "where is it?" step, required by services with location_required

@@ -41,6 +41,8 @@ class AnswerSpec:
     hint: str | None = None
     errors: Mapping[str, str] = field(default_factory=dict)
     choices_from: str | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+    personal: bool = False
 
 
 class AnswerError(ValueError):
@@ -84,6 +86,8 @@ def answer(
     hint: str | None = None,
     errors: Mapping[str, str] | None = None,
     choices_from: str | None = None,
+    options: Mapping[str, str] | None = None,
+    personal: bool = False,
     default: Any = PydanticUndefined,
     min_length: int | None = None,
     max_length: int | None = None,
@@ -91,10 +95,18 @@ def answer(
     ge: int | None = None,
     le: int | None = None,
 ) -> Any:
-    """Declare one question. `choices_from` names a settings attribute listing the offered values."""
+    """Declare one question. `choices_from` names a settings attribute listing the offered values;
+    `options` gives the words residents see for each value of a fixed list (a Literal, or yes/no for
+    a bool: `{"yes": "Yes", "no": "No"}`), in the order they are offered. `personal` marks an answer
+    about the resident rather than the problem (a name, a phone number, a home address, a vehicle):
+    tracking by reference and email leaves it out; only the signed-in resident who sent it sees it."""
     spec: dict[str, Any] = {"label": label, "hint": hint, "errors": dict(errors or {})}
     if choices_from is not None:
         spec["choices_from"] = choices_from
+    if options is not None:
+        spec["options"] = dict(options)
+    if personal:
+        spec["personal"] = True
     return Field(
         default,
         title=label,
@@ -119,6 +131,8 @@ def answer_spec(info: FieldInfo) -> AnswerSpec | None:
         hint=raw.get("hint"),
         errors=dict(raw.get("errors") or {}),
         choices_from=raw.get("choices_from"),
+        options=dict(raw.get("options") or {}),
+        personal=bool(raw.get("personal", False)),
     )
 
 

@@ -36,7 +36,7 @@ class AttachmentPolicy:
         found: dict[str, str] = {}
         for index, file in enumerate(files):
             if file.content_type not in self.allowed_types:
-                found[f"attachments.{index}"] = f"The selected file must be a {self._type_list()}"
+                found[f"attachments.{index}"] = f"The selected file must be a {self.type_names()}"
             elif file.size_bytes > self.max_bytes:
                 found[f"attachments.{index}"] = f"The selected file must be smaller than {self._size()}"
             elif file.size_bytes == 0:
@@ -46,10 +46,16 @@ class AttachmentPolicy:
     def hint(self) -> str:
         """What may be attached, in the words of a GOV.UK file upload hint."""
         plural = self.noun if self.max_count == 1 else f"{self.noun}s"
-        return f"{self._type_list()}, smaller than {self._size()} each. You can add up to {self.max_count} {plural}."
+        return f"{self.type_names()}, smaller than {self._size()} each. You can add up to {self.max_count} {plural}."
 
-    def _type_list(self) -> str:
-        names = sorted(_TYPE_NAMES.get(kind, kind) for kind in self.allowed_types)
+    def type_names(self) -> str:
+        """The kinds of file accepted, as a GOV.UK message names them: "JPG, PNG or HEIC"."""
+        # HEIC (iPhone photos) is accepted wherever JPEG is: the platform converts it (transactions.photos).
+        order = list(_TYPE_NAMES)
+        kinds = sorted(self.allowed_types, key=lambda kind: order.index(kind) if kind in order else len(order))
+        names = [_TYPE_NAMES.get(kind, kind) for kind in kinds]
+        if "image/jpeg" in self.allowed_types:
+            names.insert(names.index("JPG") + 1 + ("image/png" in self.allowed_types), "HEIC")
         return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
     def _size(self) -> str:

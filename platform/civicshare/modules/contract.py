@@ -139,6 +139,8 @@ class ServiceDefinition(Generic[SettingsT]):
       they owe (council tax, a penalty charge): a payment never calls itself a fee.
     - `before_you_start`: what the resident needs to hand, one sentence each.
     - `eligibility`: rules that end the form on an exit page instead of a request (`EligibilityRule`).
+    - `search_terms` are everyday words residents search for this service by, beyond its title and
+      summary ("crater" for a pothole); the council's search stems them like every other word.
     """
 
     code: str
@@ -160,6 +162,7 @@ class ServiceDefinition(Generic[SettingsT]):
     payment_kind: Literal["fee", "payment"] = "fee"
     before_you_start: Sequence[str] = ()
     eligibility: Sequence[EligibilityRule[SettingsT]] = ()
+    search_terms: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not _SERVICE_CODE.match(self.code):
@@ -212,6 +215,8 @@ class ServiceModule(Generic[SettingsT]):
       MetaData; table names must start with the module code and an underscore.
     - `routes()` returns extra Litestar route handlers (may be empty); each declares its permission like
       the core's (`opt=requires(Permission.X)` or `opt=PUBLIC`, from `civicshare.policy`), or is refused.
+    - `synonyms` maps a word residents type to words the module's services use for the same thing
+      (`{"fine": ("penalty",)}`); they add to the platform's own (`civicshare.catalogue.search.SYNONYMS`).
     """
 
     code: str
@@ -223,6 +228,7 @@ class ServiceModule(Generic[SettingsT]):
     min_core_version: str = "0.1"
     tenant_metadata_tables: TablesHook | None = None
     routes: RoutesHook = field(default=_no_routes)
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not _MODULE_CODE.match(self.code):

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.modules import Attachment, ServiceDefinition, check_attachments
 from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.photos import PhotoUnreadable, prepared_photo
 from civicshare.transactions.tables import attachments
 
 _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
@@ -87,7 +88,12 @@ async def attach_files(
     reference: str,
     files: list[UploadedFile],
 ) -> list[StoredAttachment]:
-    """Check files against the service's policy (counting those already attached) and store them."""
+    """Check files against the service's policy (counting those already attached) and store them.
+
+    Photos are prepared first (`transactions.photos`: HEIC to JPEG, turned upright, resized, metadata
+    stripped), so the policy's limits apply to what is kept.
+    """
+    files = await prepared_files(service, files)
     already = int(
         await connection.scalar(
             select(func.count()).select_from(attachments).where(attachments.c.transaction_id == transaction_id)
@@ -129,6 +135,21 @@ async def attach_files(
         )
         stored.append(StoredAttachment(int(new_id or 0), filename, kind, len(file.content), digest))
     return stored
+
+
+async def prepared_files(service: ServiceDefinition[Any], files: list[UploadedFile]) -> list[UploadedFile]:
+    """The files as they will be kept; a photo that cannot be opened is refused with the policy's message."""
+    prepared: list[UploadedFile] = []
+    for index, file in enumerate(files):
+        try:
+            # Decoding and resizing run beside the event loop, which serves every council.
+            photo = await asyncio.to_thread(prepared_photo, file.filename, file.content)
+        except PhotoUnreadable:
+            types = service.attachments.type_names() if service.attachments else "JPG or PNG"
+            message = f"The selected file could not be opened: choose a {types} photo"
+            raise AttachmentsRefused({f"attachments.{index}": message}) from None
+        prepared.append(UploadedFile(photo.filename, photo.content))
+    return prepared
 
 
 async def list_attachments(connection: AsyncConnection, transaction_id: int) -> list[StoredAttachment]:

@@ -1,7 +1,8 @@
 """The built stylesheet and script (static/dist/, made by `make assets`), served from memory.
 
-File names carry a content hash, so they are cached for a year; a gzip copy made at build time is
-sent to browsers that accept it. Without a build the pages still render (unstyled) and a warning
+File names carry a content hash, so they are cached for a year; a Brotli copy made when loaded, or the
+gzip copy made at build time, is sent to browsers that accept it (the app's compression leaves these
+answers alone: `NO_COMPRESSION`). Without a build the pages still render (unstyled) and a warning
 says how to build.
 """
 
@@ -12,11 +13,15 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import brotli
+
 log = logging.getLogger(__name__)
 
 DIST = Path(__file__).parent / "static" / "dist"
 MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 ONE_YEAR = "public, max-age=31536000, immutable"
+NO_COMPRESSION = "no_compression"
+"""Route option: the answer is already compressed (or not worth it); the app's compression skips it."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,15 @@ class AssetFile:
     body: bytes
     gzipped: bytes | None
     media_type: str
+    brotli: bytes | None = None
+
+    def encoded(self, accept_encoding: str) -> tuple[bytes, str | None]:
+        """The smallest copy this browser accepts, and its content-encoding."""
+        if self.brotli is not None and "br" in accept_encoding:
+            return self.brotli, "br"
+        if self.gzipped is not None and "gzip" in accept_encoding:
+            return self.gzipped, "gzip"
+        return self.body, None
 
 
 @dataclass(frozen=True)
@@ -52,9 +66,11 @@ def load_assets(directory: Path = DIST) -> BuiltAssets:
     for hashed in names.values():
         path = directory / hashed
         gzipped = path.with_name(path.name + ".gz")
+        body = path.read_bytes()
         files[hashed] = AssetFile(
-            body=path.read_bytes(),
+            body=body,
             gzipped=gzipped.read_bytes() if gzipped.is_file() else None,
             media_type=MEDIA_TYPES[path.suffix],
+            brotli=brotli.compress(body, quality=11),
         )
     return BuiltAssets(names=names, files=files)

@@ -12,10 +12,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.catalogue.search import index_terms, matches, merged_synonyms, query_stems, stems
 from civicshare.catalogue.service import Offering, OfferingsCache
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.tables import transactions
@@ -27,30 +29,44 @@ USAGE_CACHE_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class ServiceListing:
-    """One service on a council's website."""
+    """One service on a council's website, with the stems search finds it by (`catalogue.search`)."""
 
     code: str
     title: str
     summary: str
     category: str
     fee_note: str | None = None
+    terms: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not self.terms:  # a listing made without its module's words: its own words and the platform's synonyms
+            object.__setattr__(self, "terms", _terms(f"{self.title} {self.summary} {self.category}", ()))
 
     @property
     def search_text(self) -> str:
-        return f"{self.title} {self.summary} {self.category}".lower()
+        """The terms, for the home page's filter-as-you-type (which matches stems by their start)."""
+        return " ".join(sorted(self.terms))
 
     def matches(self, query: str) -> bool:
-        return all(word in self.search_text for word in query.lower().split())
+        return matches(self.terms, query_stems(query))
+
+
+@lru_cache(maxsize=4096)
+def _terms(text: str, module_synonyms: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset[str]:
+    return index_terms(text, merged_synonyms([dict(module_synonyms)]))
 
 
 def listing_of(offering: Offering) -> ServiceListing:
     service = offering.service
+    text = " ".join((service.title, service.summary, offering.category, *service.search_terms))
+    synonyms = tuple(sorted((word, tuple(words)) for word, words in offering.module.synonyms.items()))
     return ServiceListing(
         code=service.code,
         title=service.title,
         summary=service.summary,
         category=offering.category,
         fee_note="There is a fee for this service" if service.fee is not None else None,
+        terms=_terms(text, synonyms),
     )
 
 
@@ -82,8 +98,10 @@ def by_category(listings: Sequence[ServiceListing]) -> list[CategoryGroup]:
 
 
 def search(listings: Sequence[ServiceListing], query: str) -> list[ServiceListing]:
-    query = query.strip()
-    return [listing for listing in listings if listing.matches(query)] if query else []
+    """The services matching every meaningful word; those naming the words in their title first."""
+    wanted = query_stems(query)
+    found = [listing for listing in listings if matches(listing.terms, wanted)]
+    return sorted(found, key=lambda listing: -len(set(wanted) & set(stems(listing.title))))
 
 
 def most_used(listings: Sequence[ServiceListing], usage: dict[str, int]) -> list[ServiceListing]:

@@ -51,6 +51,15 @@ from civicshare.web.flows import (
     typed_data,
     uk_day,
 )
+from civicshare.web.photo_pages import (
+    attach_photos_sent,
+    keep_photos,
+    pending_for,
+    photo_section,
+    photos_page,
+    uploaded_files,
+)
+from civicshare.web.photo_step import PHOTOS_STEP
 from civicshare.web.photos import FIELD as PHOTO_FIELD
 from civicshare.web.photos import add_photos, photo_panel
 from civicshare.web.questions import Question, posted_values, questions_for, validation_data
@@ -272,6 +281,8 @@ async def _check_page(web: WebRequest, offered: Offering, draft: Draft) -> Respo
     except SubmissionInvalid:
         return web.redirect(f"/services/{code}/{offered.service.steps[0].code}")
     sections = answer_sections(offered, data, lambda step: web.url(f"/services/{code}/{step}?change=1"))
+    if offered.service.attachments is not None:
+        sections.append(photo_section(web, offered, draft))
     sections.append(
         (
             "Your contact details",
@@ -306,6 +317,7 @@ async def _send(web: WebRequest, offered: Offering, draft: Draft) -> Response[An
         sent = await send(engine, web.council, offered, draft, data, web.resident)
     except SubmissionInvalid:
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
+    await attach_photos_sent(web, offered, draft, sent.reference)
     if not web.council.is_trial:
         await _count(web, count_request_sent, code)
     drafts = dict(web.flow.get(DRAFTS) or {})
@@ -416,6 +428,50 @@ async def payment_retry(
     return await _pay(web, offered, reference)
 
 
+@get(f"/services/{{code:str}}/{PHOTOS_STEP}", opt=PUBLIC)
+async def photos_form(
+    web: NamedDependency[WebRequest], code: FromPath[str], change: FromQuery[str] = ""
+) -> Response[Any]:
+    """The form's photos page, for a service that takes photos (its path is its own: uploads are larger)."""
+    offered = await _offered(web, code)
+    if offered.service.attachments is None:
+        raise Problem(404, "Page not found", name="not-found")
+    draft = _draft(web, code)
+    return photos_page(web, offered, _back(web, offered, draft, PHOTOS_STEP, bool(change)), draft, bool(change))
+
+
+@post(
+    f"/services/{{code:str}}/{PHOTOS_STEP}",
+    request_max_body_size=MAX_UPLOAD_BYTES,
+    middleware=[rate_limited(Traffic.UPLOADS)],
+    opt=PUBLIC,
+)
+async def add_photos_in_form(
+    web: NamedDependency[WebRequest],
+    csrf_checked: NamedDependency[None],
+    code: FromPath[str],
+    change: FromQuery[str] = "",
+) -> Response[Any]:
+    """The form's photos page: keep the chosen photos with the draft (or remove one), then go on."""
+    offered = await _offered(web, code)
+    if offered.service.attachments is None:
+        raise Problem(404, "Page not found", name="not-found")
+    draft = _draft(web, code)
+    _keep(web, code, draft)  # the draft's key names the folder its photos wait in
+    files, remove = await uploaded_files(web)
+    refused = await keep_photos(web, offered, draft, files)
+    back = _back(web, offered, draft, PHOTOS_STEP, bool(change))
+    if refused is not None:
+        return photos_page(web, offered, back, draft, bool(change), error=refused)
+    if remove is not None:
+        pending_for(web, draft).remove(remove)
+        return photos_page(web, offered, back, draft, bool(change))
+    following = page_after(offered, _data(offered, draft), PHOTOS_STEP)
+    if change and first_unfinished(offered, _data(offered, draft), draft.email) is None:
+        following = CHECK_PAGE
+    return web.redirect(f"/services/{code}/{following}")
+
+
 @post(
     "/services/{code:str}/photos/{reference:str}",
     request_max_body_size=MAX_UPLOAD_BYTES,
@@ -470,6 +526,8 @@ FLOW_HANDLERS = [
     start_page,
     exit_page,
     step_form,
+    photos_form,
+    add_photos_in_form,
     step_answer,
     payment_return,
     payment_retry,

@@ -34,6 +34,7 @@ from civicshare.transactions.submission import (
     submit,
     valid_email,
 )
+from civicshare.web.photo_step import PHOTOS_STEP
 from civicshare.web.questions import questions_for, shown_answer, validation_data
 from civicshare.web.service import Row
 
@@ -111,15 +112,22 @@ def form_step(offered: Offering, step_code: str) -> FormStep:
         raise Problem(404, "Page not found", name="not-found") from None
 
 
+def form_pages(offered: Offering, data: dict[str, Any]) -> list[str]:
+    """The pages of the form in order: the module's steps that apply, photos (for a service that
+    takes them), then the resident's email."""
+    photos = [PHOTOS_STEP] if offered.service.attachments is not None else []
+    return [step.code for step in steps_in_order(offered, data)] + photos + [CONTACT_STEP]
+
+
 def page_before(offered: Offering, data: dict[str, Any], step_code: str) -> str | None:
     """The page a Back link goes to from this one; None from the first step."""
-    codes = [step.code for step in steps_in_order(offered, data)] + [CONTACT_STEP]
+    codes = form_pages(offered, data)
     index = codes.index(step_code) if step_code in codes else 0
     return codes[index - 1] if index > 0 else None
 
 
 def page_after(offered: Offering, data: dict[str, Any], step_code: str) -> str:
-    codes = [step.code for step in steps_in_order(offered, data)] + [CONTACT_STEP, CHECK_PAGE]
+    codes = [*form_pages(offered, data), CHECK_PAGE]
     index = codes.index(step_code) if step_code in codes else -1
     return codes[index + 1] if 0 <= index < len(codes) - 1 else CHECK_PAGE
 

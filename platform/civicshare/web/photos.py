@@ -8,12 +8,16 @@ upload token would last.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.catalogue.service import Offering
@@ -42,6 +46,18 @@ class PhotoPanel:
     @property
     def noun(self) -> str:
         return self.policy.noun
+
+    @property
+    def accept(self) -> str:
+        return accept_types(self.policy)
+
+
+def accept_types(policy: AttachmentPolicy) -> str:
+    """The file input's `accept`: the policy's types, and phones' HEIC/HEIF where JPEG is taken (converted)."""
+    types = set(policy.allowed_types)
+    if "image/jpeg" in types:
+        types |= {"image/heic", "image/heif", ".heic", ".heif"}
+    return ",".join(sorted(types))
 
 
 def _window_open(transaction: Mapping[str, Any], now: datetime) -> bool:
@@ -91,3 +107,32 @@ async def add_photos(
             return f"{Path(files[index].filename).name}: {message}"
         return message
     return None
+
+
+# -- photos on the tracking page ------------------------------------------------------------------------
+
+TRACKED_PHOTO_SECONDS = 15 * 60
+
+
+def _photo_signature(secret: SecretStr, schema: str, reference: str, attachment_id: int, expires: int) -> str:
+    message = "\x1f".join(("tracked-photo", schema, reference, str(attachment_id), str(expires))).encode()
+    return hmac.digest(secret.get_secret_value().encode(), message, hashlib.sha256).hex()[:32]
+
+
+def tracked_photo_token(
+    secret: SecretStr, schema: str, reference: str, attachment_id: int, *, now: float | None = None
+) -> str:
+    """`<expiry>.<signature>`: the tracking page's proof, for a quarter of an hour, that whoever shows
+    the photo found the request with its reference and email (the page itself is a POST's answer)."""
+    expires = int((now if now is not None else time.time()) + TRACKED_PHOTO_SECONDS)
+    return f"{expires}.{_photo_signature(secret, schema, reference, attachment_id, expires)}"
+
+
+def tracked_photo_allowed(
+    secret: SecretStr, schema: str, reference: str, attachment_id: int, token: str, *, now: float | None = None
+) -> bool:
+    expires, _, signature = token.partition(".")
+    if not expires.isdigit() or int(expires) < (now if now is not None else time.time()):
+        return False
+    expected = _photo_signature(secret, schema, reference, attachment_id, int(expires))
+    return hmac.compare_digest(signature, expected)

@@ -9,6 +9,7 @@ character count for long text, a text input otherwise.
 from __future__ import annotations
 
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, Union, get_args, get_origin
@@ -61,6 +62,20 @@ def humanise(value: str) -> str:
     return value.replace("_", " ").replace("-", " ").capitalize()
 
 
+def fixed_options(values: tuple[Any, ...], labels: Mapping[str, str]) -> tuple[Option, ...]:
+    """A fixed list's radios in the module's words and order; "Yes" always comes before "No".
+
+    A value the module gave no words for (a module written before `options`) falls back to its code
+    made readable; tests/modules check every installed module labels its lists.
+    """
+    codes = [str(value) for value in values]
+    ordered = [code for code in labels if code in codes] + [code for code in codes if code not in labels]
+    if "yes" in ordered and "no" in ordered and ordered.index("no") < ordered.index("yes"):
+        ordered.remove("yes")
+        ordered.insert(ordered.index("no"), "yes")
+    return tuple(Option(code, labels.get(code) or humanise(code)) for code in ordered)
+
+
 def question_for(name: str, info: FieldInfo, settings: BaseModel) -> Question:
     spec = answer_spec(info)
     label = spec.label if spec else name
@@ -75,10 +90,11 @@ def question_for(name: str, info: FieldInfo, settings: BaseModel) -> Question:
         )
         return Question(name, "radios", label, hint, options, optional=optional)
     if get_origin(plain) is Literal:
-        options = tuple(Option(str(value), humanise(str(value))) for value in get_args(plain))
-        return Question(name, "radios", label, hint, options, optional=optional)
+        labels = spec.options if spec else {}
+        return Question(name, "radios", label, hint, fixed_options(get_args(plain), labels), optional=optional)
     if plain is bool:
-        return Question(name, "radios", label, hint, (Option("yes", "Yes"), Option("no", "No")), optional=optional)
+        labels = {"yes": "Yes", "no": "No", **(spec.options if spec else {})}
+        return Question(name, "radios", label, hint, fixed_options(("yes", "no"), labels), optional=optional)
     if plain is date:
         return Question(name, "date", label, hint, optional=optional)
     if plain in (int, float):

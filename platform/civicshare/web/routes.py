@@ -9,6 +9,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import File
 
 from civicshare.api.identity import dev_identity_of, safe_next
 from civicshare.db.engine import tenant_connection
@@ -21,15 +22,19 @@ from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
 from civicshare.tenancy.contact import enforcement_body
 from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.attachments import StoredAttachment, stored_file
+from civicshare.transactions.references import normalise_reference
+from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.submission import EMAIL_MESSAGE, valid_email
 from civicshare.transactions.views import Wording
-from civicshare.web.assets import ONE_YEAR
+from civicshare.web.assets import NO_COMPRESSION, ONE_YEAR
 from civicshare.web.branding import LOGO_URL
 from civicshare.web.catalogue import by_category, listing_of, most_used, search
 from civicshare.web.demo_mail import DEMO_MAIL_HANDLERS
 from civicshare.web.flow_routes import FLOW_HANDLERS
 from civicshare.web.flows import uk_day
 from civicshare.web.my_account import find_my_request, join_anonymous_requests
+from civicshare.web.photos import tracked_photo_allowed, tracked_photo_token
 from civicshare.web.privacy_pages import PRIVACY_HANDLERS
 from civicshare.web.sandbox_pages import SANDBOX_HANDLERS
 from civicshare.web.service import requests_everywhere, tracked_request
@@ -110,14 +115,51 @@ async def track_lookup(web: NamedDependency[WebRequest], csrf_checked: NamedDepe
             return Wording(offerings, services, service).label(status)  # the resident API's words
 
         listings = [listing_of(offering) for offering in offerings]
+        secret, schema = services.settings.secret_key, web.council.schema
+
+        def photo_link(photo: StoredAttachment) -> str:
+            reference = normalise_reference(answers["reference"])
+            token = tracked_photo_token(secret, schema, reference, photo.id)
+            return web.url(f"/track/photos/{reference}/{photo.id}?{urlencode({'token': token})}")
+
         async with tenant_connection(web.site.services.database.engine, web.council) as connection:
-            found = await tracked_request(connection, answers["reference"], answers["email"], listings, status_words)
+            found = await tracked_request(
+                connection,
+                answers["reference"],
+                answers["email"],
+                listings,
+                status_words,
+                offerings=offerings,
+                viewer_subject=web.resident.subject if web.resident else None,
+                photo_link=photo_link,
+            )
         if found is not None:
             return web.page("track_result.html", current="track", found=found)
         errors.append(
             FieldError("reference", "No request matches that reference and email address. Check both and try again")
         )
     return web.page("track.html", status=400, current="track", answers=answers, errors=errors)
+
+
+@get("/track/photos/{reference:str}/{attachment_id:int}", opt={**PUBLIC, NO_COMPRESSION: True})
+async def tracked_photo(
+    web: NamedDependency[WebRequest], reference: FromPath[str], attachment_id: FromPath[int], token: FromQuery[str] = ""
+) -> Response[Any]:
+    """A photo shown on the tracking page, by the signed address that page gave (never a guessable one)."""
+    settings = web.site.services.settings
+    if not tracked_photo_allowed(settings.secret_key, web.council.schema, reference, attachment_id, token):
+        raise Problem(404, "Page not found", name="not-found")
+    async with tenant_connection(web.site.services.database.engine, web.council) as connection:
+        transaction = await find_by_reference(connection, reference)
+        stored = (
+            await stored_file(connection, settings.data_dir, web.council, transaction["id"], attachment_id)
+            if transaction
+            else None
+        )
+    if stored is None or not stored[1].is_file() or not stored[0].content_type.startswith("image/"):
+        raise Problem(404, "Page not found", name="not-found")
+    headers = {"cache-control": "private, max-age=900", "x-content-type-options": "nosniff"}
+    return File(stored[1], media_type=stored[0].content_type, content_disposition_type="inline", headers=headers)
 
 
 # -- my requests, and the dev identity's sign-in page in the council's colours ---------------------
@@ -220,16 +262,16 @@ async def council_logo(request: Request[Any, Any, State], tenant: NamedDependenc
     return Response(logo.body, media_type=logo.media_type, headers=headers)
 
 
-@get("/assets/{name:str}", opt=PUBLIC)
+@get("/assets/{name:str}", opt={**PUBLIC, NO_COMPRESSION: True})
 async def asset(request: Request[Any, Any, State], name: FromPath[str]) -> Response[bytes]:
     found = web_site(request.app.state).assets.files.get(name)
     if found is None:
         raise Problem(404, "Not found", name="not-found")
     headers = {"cache-control": ONE_YEAR, "vary": "accept-encoding", "x-content-type-options": "nosniff"}
-    if found.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
-        headers["content-encoding"] = "gzip"
-        return Response(found.gzipped, media_type=found.media_type, headers=headers)
-    return Response(found.body, media_type=found.media_type, headers=headers)
+    body, encoding = found.encoded(request.headers.get("accept-encoding", ""))
+    if encoding is not None:
+        headers["content-encoding"] = encoding
+    return Response(body, media_type=found.media_type, headers=headers)
 
 
 web_router = Router(
@@ -239,6 +281,7 @@ web_router = Router(
         search_services,
         track_form,
         track_lookup,
+        tracked_photo,
         my_requests,
         my_request_page,
         dev_sign_in_page,

@@ -33,6 +33,7 @@ from civicshare.web.assets import BuiltAssets, load_assets
 from civicshare.web.branding import PLATFORM_THEME, CouncilLogos, CouncilTheme, theme_for
 from civicshare.web.catalogue import CouncilCatalogue, UsageCache
 from civicshare.web.flow_state import COOKIE_NAME, MAX_AGE_SECONDS, FlowState
+from civicshare.web.status_tags import tag_colour
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class WebSite:
         self.services.council_caches.append(self.logos.forget)
         self.environment.globals.update(
             csp_nonce=csp_nonce,
+            tag_colour=tag_colour,
             css_url=self.assets.url("civicshare.css"),
             js_url=self.assets.url("civicshare.js"),
         )

@@ -50,15 +50,17 @@ class InspectionForm(StepForm):
         hint="Choose a weekday; we will confirm the date and time",
         errors={
             "missing": "Enter the date you would like the inspection",
-            "date": "Date must be a real date",
+            "date": "Inspection date must be a real date",
         },
     )
     site_contact_name: str = answer(
+        personal=True,
         label="Name of the person on site",
         max_length=100,
         errors={"missing": "Enter the name of the person on site"},
     )
     site_contact_phone: str = answer(
+        personal=True,
         label="Phone number of the person on site",
         hint="For example, 07700 900 982",
         errors={"missing": "Enter a phone number for the person on site"},
@@ -70,12 +72,12 @@ class InspectionForm(StepForm):
         context = answer_context(info)
         settings = context.settings_as(BuildingControlSettings)
         if value <= context.today:
-            raise AnswerError("Date must be in the future")
+            raise AnswerError("Inspection date must be in the future")
         if not is_working_day(value):
             raise AnswerError("Choose a weekday that is not a bank holiday")
         latest = add_working_days(context.today, settings.booking_window_working_days)
         if value > latest:
-            raise AnswerError(f"Date must be on or before {latest:%-d %B %Y}")
+            raise AnswerError(f"Inspection date must be on or before {latest:%-d %B %Y}")
         return value
 
     @field_validator("site_contact_phone")

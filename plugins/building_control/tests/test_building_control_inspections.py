@@ -38,7 +38,7 @@ def test_an_inspection_beyond_the_councils_booking_window_is_refused() -> None:
         request_site_inspection, {**BOOKING, "preferred_date": "2026-03-16"}, settings=settings, today=TODAY
     )
 
-    assert checked.errors == {"preferred_date": "Date must be on or before 13 March 2026"}
+    assert checked.errors == {"preferred_date": "Inspection date must be on or before 13 March 2026"}
 
 
 def test_an_inspection_on_a_weekend_or_bank_holiday_is_refused() -> None:

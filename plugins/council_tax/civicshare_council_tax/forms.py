@@ -21,6 +21,7 @@ from civicshare_council_tax.settings import CouncilTaxSettings
 
 class AccountForm(StepForm):
     account_number: str = answer(
+        personal=True,
         label="Council tax account number",
         hint="It is at the top of your council tax bill",
         errors={"missing": "Enter your council tax account number"},
@@ -41,15 +42,18 @@ class AccountForm(StepForm):
 
 class LivingAloneForm(StepForm):
     living_alone_since: date = answer(
+        personal=True,
         label="When did you start living on your own?",
         hint="For example, 1 2 2026",
         errors={
             "missing": "Enter the date you started living on your own",
-            "date": "Date must be a real date",
+            "date": "The date you started living on your own must be a real date",
         },
     )
     other_adults: Literal["no", "yes"] = answer(
+        personal=True,
         label="Does anyone else aged 18 or over live with you?",
+        options={"yes": "Yes", "no": "No"},
         errors={
             "missing": "Select yes if anyone else aged 18 or over lives with you",
             "choice": "Select yes or no",
@@ -60,7 +64,7 @@ class LivingAloneForm(StepForm):
     @classmethod
     def _not_in_future(cls, value: date, info: ValidationInfo) -> date:
         if value > answer_context(info).today:
-            raise AnswerError("Date must be today or in the past")
+            raise AnswerError("The date you started living on your own must be today or in the past")
         return value
 
 
@@ -68,7 +72,14 @@ class DisregardedAdultsForm(StepForm):
     """Asked only when another adult lives there: some adults are not counted for council tax."""
 
     other_adult_status: Literal["full_time_student", "carer", "severely_mentally_impaired", "none"] = answer(
+        personal=True,
         label="Which of these describes the other adult?",
+        options={
+            "full_time_student": "Full-time student",
+            "carer": "Carer",
+            "severely_mentally_impaired": "Severely mentally impaired",
+            "none": "None of these",
+        },
         errors={
             "missing": "Select which describes the other adult",
             "choice": "Select which describes the other adult",
@@ -79,9 +90,15 @@ class DisregardedAdultsForm(StepForm):
 class MoveForm(StepForm):
     move_type: Literal["within", "into", "out_of"] = answer(
         label="Where are you moving?",
+        options={
+            "within": "Within the council's area",
+            "into": "Into the council's area",
+            "out_of": "Out of the council's area",
+        },
         errors={"missing": "Select where you are moving", "choice": "Select where you are moving"},
     )
     moving_date: date = answer(
+        personal=True,
         label="What date are you moving?",
         errors={"missing": "Enter the date you are moving", "date": "Moving date must be a real date"},
     )
@@ -103,15 +120,19 @@ class MoveForm(StepForm):
 
 class NewAddressForm(StepForm):
     new_address_line: str = answer(
+        personal=True,
         label="Building and street of your new home",
         max_length=200,
         errors={"missing": "Enter the building and street of your new home"},
     )
-    new_postcode: UkPostcode = answer(label="Postcode of your new home", errors={"missing": "Enter a postcode"})
+    new_postcode: UkPostcode = answer(
+        personal=True, label="Postcode of your new home", errors={"missing": "Enter a postcode"}
+    )
 
 
 class ForwardingAddressForm(StepForm):
     forwarding_address: str = answer(
+        personal=True,
         label="Where should we send your final bill?",
         max_length=300,
         errors={"missing": "Enter the address for your final bill"},

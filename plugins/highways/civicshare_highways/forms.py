@@ -11,10 +11,12 @@ class PotholeForm(StepForm):
     size: Literal["small", "medium", "large"] = answer(
         label="How big is the pothole?",
         hint="A large pothole is wider than a dinner plate",
+        options={"small": "Small", "medium": "Medium", "large": "Large"},
         errors={"missing": "Select how big the pothole is", "choice": "Select how big the pothole is"},
     )
     on: Literal["road", "pavement", "cycle_lane"] = answer(
         label="Where is the pothole?",
+        options={"road": "Road", "pavement": "Pavement", "cycle_lane": "Cycle lane"},
         errors={"missing": "Select where the pothole is", "choice": "Select where the pothole is"},
     )
     details: str | None = answer(
@@ -48,6 +50,12 @@ class FlyTippingForm(StepForm):
     )
     amount: Literal["bag", "car_boot", "van_load", "lorry_load"] = answer(
         label="How much has been dumped?",
+        options={
+            "bag": "A bag or two",
+            "car_boot": "A car boot load",
+            "van_load": "A van load",
+            "lorry_load": "A lorry load or more",
+        },
         errors={"missing": "Select how much has been dumped", "choice": "Select how much has been dumped"},
     )
     seen_dumping: bool = answer(

@@ -28,6 +28,7 @@ class PermitAddressForm(StepForm):
 
 class VehicleForm(StepForm):
     registration: str = answer(
+        personal=True,
         label="Vehicle registration number",
         hint="For example, AB12 CDE",
         errors={"missing": "Enter your vehicle registration number"},
@@ -62,7 +63,7 @@ class PermitForm(StepForm):
         context = answer_context(info)
         settings = context.settings_as(ParkingSettings)
         if value <= context.today:
-            raise AnswerError("Date must be in the future")
+            raise AnswerError("Start date must be in the future")
         if value > context.today + timedelta(days=settings.permit_latest_start_days):
             raise AnswerError(f"Start date must be within the next {settings.permit_latest_start_days} days")
         decided_by = add_working_days(context.today, settings.permit_sla_working_days)
@@ -81,6 +82,7 @@ class PenaltyChargeForm(StepForm):
         errors={"missing": "Enter your penalty charge notice number"},
     )
     registration: str = answer(
+        personal=True,
         label="Vehicle registration number",
         hint="For example, AB12 CDE",
         errors={"missing": "Enter your vehicle registration number"},
@@ -126,9 +128,17 @@ class ChallengeForm(StepForm):
         "other",
     ] = answer(
         label="Why are you challenging the penalty charge?",
+        options={
+            "contravention_did_not_occur": "The contravention did not happen",
+            "not_the_owner": "I was not the owner of the vehicle at the time",
+            "vehicle_stolen": "The vehicle had been stolen",
+            "valid_permit_or_ticket": "I had a valid permit or ticket",
+            "other": "Another reason",
+        },
         errors={"missing": "Select why you are challenging the penalty charge", "choice": "Select a reason"},
     )
     explanation: str = answer(
+        personal=True,
         label="Explain what happened",
         hint="Include anything that supports your challenge, such as where your permit was displayed",
         max_length=2000,

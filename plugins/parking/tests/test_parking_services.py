@@ -77,7 +77,7 @@ def test_a_made_up_registration_and_a_past_start_date_are_refused() -> None:
 
     assert checked.errors == {
         "registration": "Enter a real vehicle registration number, like AB12 CDE",
-        "start_date": "Date must be in the future",
+        "start_date": "Start date must be in the future",
     }
 
 

@@ -13,6 +13,7 @@ from civicshare_waste.settings import WasteSettings
 
 class AddressForm(StepForm):
     address_line: str = answer(
+        personal=True,
         label="Building and street",
         max_length=200,
         errors={
@@ -21,6 +22,7 @@ class AddressForm(StepForm):
         },
     )
     postcode: UkPostcode = answer(
+        personal=True,
         label="Postcode",
         errors={"missing": "Enter a postcode", "invalid": "Enter a full UK postcode, like AA3 1AB"},
     )
@@ -64,6 +66,12 @@ class NewBinForm(StepForm):
     )
     reason: Literal["new_property", "damaged", "stolen", "extra"] = answer(
         label="Why do you need a bin?",
+        options={
+            "new_property": "I have moved into a new property",
+            "damaged": "My bin is damaged",
+            "stolen": "My bin was stolen or lost",
+            "extra": "I need an extra bin",
+        },
         errors={"missing": "Select why you need a bin", "choice": "Select why you need a bin"},
     )
 
@@ -98,7 +106,7 @@ class GardenWasteForm(StepForm):
         context = answer_context(info)
         settings = context.settings_as(WasteSettings)
         if value <= context.today:
-            raise AnswerError("Date must be in the future")
+            raise AnswerError("Start date must be in the future")
         earliest = context.today + timedelta(days=settings.garden_waste_earliest_start_days)
         if value < earliest:
             raise AnswerError(f"Start date must be on or after {earliest:%-d %B %Y}")

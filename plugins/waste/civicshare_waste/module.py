@@ -12,4 +12,6 @@ module = ServiceModule[WasteSettings](
     settings_model=WasteSettings,
     services=SERVICES,
     min_core_version="0.1",
+    # Residents name garden waste bins by their lid colour.
+    synonyms={"brown": ("garden",), "green": ("garden",)},
 )

@@ -34,7 +34,7 @@ def test_a_garden_waste_subscription_cannot_start_in_the_past() -> None:
 
     checked = check_answers(garden_waste_subscription, answers, settings=resolve_settings(module), today=TODAY)
 
-    assert checked.errors == {"start_date": "Date must be in the future"}
+    assert checked.errors == {"start_date": "Start date must be in the future"}
 
 
 def test_a_resident_cannot_order_more_garden_bins_than_the_council_allows() -> None:

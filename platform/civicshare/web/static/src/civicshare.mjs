@@ -27,16 +27,19 @@ for (const Component of [
 }
 
 // Filter the list of all services as the resident types in the search box (the form still
-// searches on the server when submitted).
+// searches on the server when submitted). Each service lists the word stems it is found by
+// ("pothol", "fine"...), so a typed word matches a stem it begins with ("potholes") or that begins it.
 const search = document.querySelector('[data-cs-service-search]')
 if (search) {
   const input = search.querySelector('input[type="search"]')
   const items = document.querySelectorAll('[data-cs-service]')
+  const found = (terms, word) =>
+    terms.some((term) => term.startsWith(word) || (term.length >= 3 && word.startsWith(term)))
   input?.addEventListener('input', () => {
-    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean)
+    const words = input.value.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 1)
     for (const item of items) {
-      const text = item.getAttribute('data-cs-service') ?? ''
-      item.hidden = !words.every((word) => text.includes(word))
+      const terms = (item.getAttribute('data-cs-service') ?? '').split(' ')
+      item.hidden = !words.every((word) => found(terms, word))
     }
   })
 }

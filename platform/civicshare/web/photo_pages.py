@@ -1,0 +1,106 @@
+"""The form's photos page (`web.photo_step`): what it shows, what its answers do, and handing the
+photos over once the request is sent."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Response
+from litestar.datastructures import UploadFile
+
+from civicshare.catalogue.service import Offering
+from civicshare.db.engine import tenant_connection
+from civicshare.transactions.attachments import AttachmentsRefused, UploadedFile
+from civicshare.transactions.service import find_by_reference
+from civicshare.web.flows import Draft
+from civicshare.web.photo_step import PHOTOS_STEP, PendingPhotos, attach_waiting_photos
+from civicshare.web.photos import FIELD, accept_types
+from civicshare.web.service import Row
+from civicshare.web.site import FieldError, WebRequest
+
+log = logging.getLogger(__name__)
+
+
+def pending_for(web: WebRequest, draft: Draft) -> PendingPhotos:
+    return PendingPhotos(web.site.services.settings.data_dir, web.council, draft.key)
+
+
+def photos_page(
+    web: WebRequest,
+    offered: Offering,
+    back: str,
+    draft: Draft,
+    change: bool,
+    error: str | None = None,
+) -> Response[Any]:
+    policy = offered.service.attachments
+    assert policy is not None
+    return web.page(
+        "photos.html",
+        status=400 if error else 200,
+        current="services",
+        offered=offered,
+        policy=policy,
+        step_code=PHOTOS_STEP,
+        waiting=pending_for(web, draft).waiting(),
+        field=FIELD,
+        accept=accept_types(policy),
+        change=change,
+        back=back,
+        errors=[FieldError(FIELD, error)] if error else [],
+    )
+
+
+async def uploaded_files(web: WebRequest) -> tuple[list[UploadedFile], str | None]:
+    """The files chosen (a browser sends an empty part when none is), and the photo to remove if any."""
+    form = await web.request.form()
+    files = [
+        UploadedFile(value.filename, await value.read())
+        for _, value in form.multi_items()
+        if isinstance(value, UploadFile) and value.filename
+    ]
+    remove = form.get("remove")
+    return files, remove if isinstance(remove, str) and remove else None
+
+
+async def keep_photos(web: WebRequest, offered: Offering, draft: Draft, files: list[UploadedFile]) -> str | None:
+    """Keep the chosen photos with the draft; the GOV.UK message for the upload field if refused."""
+    if not files:
+        return None
+    try:
+        await pending_for(web, draft).add(offered.service, files)
+    except AttachmentsRefused as refused:
+        key, message = next(iter(refused.errors.items()))
+        if key.startswith("attachments.") and len(files) > 1:
+            return f"{files[int(key.split('.')[1])].filename}: {message}"
+        return message
+    return None
+
+
+def photo_section(web: WebRequest, offered: Offering, draft: Draft) -> tuple[str, list[Row]]:
+    """Check your answers: the photos waiting to be sent, and where to change them."""
+    policy = offered.service.attachments
+    assert policy is not None
+    names = "\n".join(photo.filename for photo in pending_for(web, draft).waiting()) or "None added"
+    href = web.url(f"/services/{offered.service.code}/{PHOTOS_STEP}?change=1")
+    return f"{policy.noun.capitalize()}s", [Row(f"{policy.noun.capitalize()}s", names, href, f"{policy.noun}s")]
+
+
+async def attach_photos_sent(web: WebRequest, offered: Offering, draft: Draft, reference: str) -> None:
+    """Attach the draft's photos to the request just sent. The request is already kept: should this
+    fail (a disk problem), the resident can still add photos on the confirmation page."""
+    if offered.service.attachments is None:
+        return
+    pending = pending_for(web, draft)
+    if not pending.waiting():
+        return
+    try:
+        async with tenant_connection(web.site.services.database.engine, web.council) as connection:
+            transaction = await find_by_reference(connection, reference, for_update=True)
+            if transaction is not None:
+                await attach_waiting_photos(
+                    connection, web.council, web.site.services.settings.data_dir, offered.service, transaction, pending
+                )
+    except (AttachmentsRefused, OSError):
+        log.exception("photos added in the form could not be attached to %s", reference)
