@@ -8,6 +8,7 @@ from civicshare.db.engine import Database
 from civicshare.identity.provider import Identity
 from civicshare.modules import ModuleRegistry
 from civicshare.notifications.events import EventSubscriber
+from civicshare.places.service import BoundaryIndex
 from civicshare.payments import PaymentProvider, SandboxPaymentProvider
 from civicshare.payments.accounts import GovUkPayAccounts, PaymentAccounts, SharedAccount
 from civicshare.policy.operators import BearerVerifier
@@ -35,6 +36,7 @@ class PlatformServices:
     - `rate_limits`: this worker's counts of limited requests, per client address and per council.
     - `event_subscribers`: what acts on each council's outbox events (email, webhooks); the job worker
       calls every one of them for each event (`civicshare.notifications.dispatcher`).
+    - `boundaries`: every council's boundary, indexed to find which council a place is in.
     """
 
     def __init__(
@@ -73,6 +75,8 @@ class PlatformServices:
         self.event_subscribers: list[EventSubscriber] = []
         self.offerings = OfferingsCache(database.lookups, self.registry, max_age_seconds=settings.tenant_cache_seconds)
         self.rate_limits = RateLimits.from_settings(settings)
+        # Every council's boundary, for finding which council a place is in.
+        self.boundaries = BoundaryIndex(database.engine, max_age_seconds=settings.tenant_cache_seconds)
 
     def payments_for(self, tenant: TenantContext) -> PaymentProvider:
         """The provider that takes this council's money."""

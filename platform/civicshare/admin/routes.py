@@ -30,6 +30,7 @@ from civicshare.admin import (
     offboarding,
     usage,
 )
+from civicshare.admin import boundaries as council_boundaries
 from civicshare.admin import closed_months as savings_closed_months
 from civicshare.admin import email as council_email
 from civicshare.admin.audit import audit_query
@@ -691,6 +692,7 @@ ADMIN_HANDLERS = [
     *savings_closed_months.HANDLERS,
     *deliveries.HANDLERS,
     *accounts.HANDLERS,
+    *council_boundaries.HANDLERS,
     admin_schema_page,
     admin_schema_json,
 ]

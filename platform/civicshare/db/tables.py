@@ -5,6 +5,7 @@ from civicshare.casework import tables as casework_tables
 from civicshare.notifications import tables as notification_tables
 from civicshare.notifications.email import tables as email_tables
 from civicshare.notifications.webhooks import tables as webhook_tables
+from civicshare.places import tables as place_tables
 from civicshare.savings import tables as savings_tables
 from civicshare.systems import tables as system_tables
 from civicshare.tenancy import tables as tenancy_tables
@@ -15,6 +16,7 @@ __all__ = [
     "casework_tables",
     "email_tables",
     "notification_tables",
+    "place_tables",
     "savings_tables",
     "system_tables",
     "tenancy_tables",
