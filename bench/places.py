@@ -8,7 +8,7 @@ import time
 
 import shapely
 from rich.table import Table
-from shapely.geometry import MultiPoint, MultiPolygon, box
+from shapely.geometry import MultiPoint, MultiPolygon, Polygon, box
 
 from bench.harness import BenchDatabase, verdict
 from civicshare.places.locator import CouncilLocator
@@ -26,7 +26,9 @@ def synthetic_boundaries(count: int, seed: int = 19) -> dict[str, MultiPolygon]:
     cells = shapely.voronoi_polygons(seeds, extend_to=box(*AREA))
     clipped = [cell.intersection(box(*AREA)) for cell in cells.geoms]
     return {
-        f"council-{index:03d}": MultiPolygon([shapely.segmentize(cell, 0.002)]) for index, cell in enumerate(clipped)
+        f"council-{index:03d}": MultiPolygon([shapely.segmentize(cell, 0.002)])
+        for index, cell in enumerate(clipped)
+        if isinstance(cell, Polygon)
     }
 
 

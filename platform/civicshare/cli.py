@@ -220,7 +220,9 @@ async def tenants_boundary(
     """Set a council's boundary from a GeoJSON file (WGS84), checked first."""
     try:
         boundary = read_boundary(geojson)
-        boundary = replace(boundary, illustrative=illustrative or boundary.illustrative, source=source or boundary.source)
+        boundary = replace(
+            boundary, illustrative=illustrative or boundary.illustrative, source=source or boundary.source
+        )
         async with database.engine.begin() as connection:
             changed = await set_boundary(connection, slug, boundary)
     except InvalidBoundary as error:

@@ -8,9 +8,9 @@ from civicshare.db.engine import Database
 from civicshare.identity.provider import Identity
 from civicshare.modules import ModuleRegistry
 from civicshare.notifications.events import EventSubscriber
-from civicshare.places.service import BoundaryIndex
 from civicshare.payments import PaymentProvider, SandboxPaymentProvider
 from civicshare.payments.accounts import GovUkPayAccounts, PaymentAccounts, SharedAccount
+from civicshare.places.service import BoundaryIndex
 from civicshare.policy.operators import BearerVerifier
 from civicshare.ratelimits.limits import RateLimits
 from civicshare.savings.service_flags import RegistryServiceFlags, ServiceFlagsSource

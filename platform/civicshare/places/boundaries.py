@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import shapely
+from shapely import affinity
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
@@ -57,7 +58,7 @@ def area_km2(geometry: BaseGeometry) -> float:
         latitude = math.radians(polygon.centroid.y)
         scale_x = math.radians(1) * EARTH_RADIUS_KM * math.cos(latitude)
         scale_y = math.radians(1) * EARTH_RADIUS_KM
-        projected = shapely.transform(polygon, lambda xy: xy * [scale_x, scale_y])
+        projected = affinity.scale(polygon, xfact=scale_x, yfact=scale_y, origin=(0, 0))
         total += projected.area
     return total
 
@@ -124,7 +125,9 @@ def check_boundary(data: Any, *, illustrative: bool = False, source: str | None 
     if multi is None or multi.is_empty:
         raise InvalidBoundary([BoundaryProblem("boundary", "must enclose an area")])
     if not multi.is_valid:
-        problems.append(BoundaryProblem("boundary", f"is not a valid polygon: {explain_validity(multi)}"))
+        reason, _, where = explain_validity(multi).partition("[")
+        at = f" at {where.rstrip(']').replace(' ', ', ')}" if where else ""
+        problems.append(BoundaryProblem("boundary", f"is not a valid polygon: {reason.lower()}{at}"))
     west, south, east, north = multi.bounds
     if west < UK_BOX[0] or south < UK_BOX[1] or east > UK_BOX[2] or north > UK_BOX[3]:
         problems.append(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from shapely.geometry import MultiPolygon, shape
+from shapely.geometry import MultiPolygon, Polygon, shape
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -65,8 +66,6 @@ async def set_boundary(connection: AsyncConnection, slug: str, boundary: Boundar
 
 def _round_trip(values: dict[str, Any]) -> dict[str, Any]:
     """The values as JSONB gives them back (tuples become lists)."""
-    import json
-
     return {**values, "geojson": json.loads(json.dumps(values["geojson"]))}
 
 
@@ -98,7 +97,10 @@ async def all_boundaries(connection: AsyncConnection) -> dict[str, MultiPolygon]
     found: dict[str, MultiPolygon] = {}
     for slug, geojson in rows.all():
         geometry = shape(geojson)
-        found[slug] = geometry if isinstance(geometry, MultiPolygon) else MultiPolygon([geometry])
+        if isinstance(geometry, Polygon):
+            geometry = MultiPolygon([geometry])
+        if isinstance(geometry, MultiPolygon):
+            found[slug] = geometry
     return found
 
 

@@ -26,7 +26,10 @@ def upgrade() -> None:
         sa.Column("source", sa.Text(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
-            ["tenant_id"], ["platform.tenants.id"], name=op.f("fk_council_boundaries_tenant_id_tenants"), ondelete="CASCADE"
+            ["tenant_id"],
+            ["platform.tenants.id"],
+            name=op.f("fk_council_boundaries_tenant_id_tenants"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_council_boundaries")),
         schema="platform",

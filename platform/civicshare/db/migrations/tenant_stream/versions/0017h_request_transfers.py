@@ -35,9 +35,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_request_transfers")),
         schema=schema,
     )
-    op.create_index(
-        op.f("ix_request_transfers_transaction_id"), "request_transfers", ["transaction_id"], schema=schema
-    )
+    op.create_index(op.f("ix_request_transfers_transaction_id"), "request_transfers", ["transaction_id"], schema=schema)
 
 
 def downgrade() -> None:
