@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -68,14 +65,15 @@ def test_the_demo_councils_ship_illustrative_boundaries_where_they_are(settings:
 
 
 def test_the_command_line_refuses_a_bad_boundary_file(tmp_path: Path, settings: Settings) -> None:
+    from click.testing import CliRunner
+
+    from civicshare.cli import main
+
     bad = tmp_path / "bad.geojson"
     bad.write_text(json.dumps(square(2.30, 48.80)))
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "civicshare"), "tenants", "boundary", "kingston", str(bad)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "CIVICSHARE_DATABASE_URL": settings.database_url or ""},
-        timeout=60,
-        check=False,
+    done = CliRunner().invoke(
+        main,
+        ["tenants", "boundary", "kingston", str(bad)],
+        env={"CIVICSHARE_DATABASE_URL": settings.database_url or ""},
     )
-    assert done.returncode != 0 and "outside the United Kingdom" in done.stderr
+    assert done.exit_code != 0 and "outside the United Kingdom" in done.output
