@@ -42,6 +42,7 @@ PUBLIC_ROUTES = {
     "GET /services/{code:str}/payment-return/{reference:str}",
     "POST /services/{code:str}/payment-retry/{reference:str}",
     "POST /services/{code:str}/photos/{reference:str}",
+    "GET /services/{code:str}/handover",  # answers carried over from another council (places)
     "GET /sandbox-payments/{payment_id:str}", "POST /sandbox-payments/{payment_id:str}",
     # the resident API (tracking needs the reference and email address; see civicshare.api.transactions)
     "GET /api/v1/services", "GET /api/v1/services/{code:str}", "POST /api/v1/services/{code:str}/transactions",

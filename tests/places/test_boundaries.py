@@ -30,7 +30,10 @@ async def test_boundaries_no_council_could_have_are_refused_naming_the_problem(
     operator: httpx.AsyncClient, council: CouncilWithOrganization
 ) -> None:
     slug = await council()
-    bow_tie = {"type": "Polygon", "coordinates": [[[-1.0, 52.0], [-0.9, 52.1], [-0.9, 52.0], [-1.0, 52.1], [-1.0, 52.0]]]}
+    bow_tie = {
+        "type": "Polygon",
+        "coordinates": [[[-1.0, 52.0], [-0.9, 52.1], [-0.9, 52.0], [-1.0, 52.1], [-1.0, 52.0]]],
+    }
     cases = {
         "self-intersection": bow_tie,
         "outside the United Kingdom": square(2.30, 48.80),  # Paris

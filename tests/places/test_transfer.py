@@ -90,4 +90,3 @@ async def test_an_officer_sends_a_report_to_the_neighbour_responsible_and_both_s
         admin = {**headers, **cookie_header(await officer_of(http, dev_identity, slug, role=Role.COUNCIL_ADMIN))}
         audit = text_of((await http.get("/staff/audit", headers=admin)).text)
         assert action in audit
-

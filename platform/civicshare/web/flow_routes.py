@@ -43,7 +43,9 @@ from civicshare.web.flows import (
 )
 from civicshare.web.photos import FIELD as PHOTO_FIELD
 from civicshare.web.photos import add_photos, photo_panel
+from civicshare.web.pins import pin_data, posted_pin, takes_pin
 from civicshare.web.questions import Question, posted_values, questions_for, validation_data
+from civicshare.web.right_council import handover_url, outside_area
 from civicshare.web.service import Row
 from civicshare.web.site import FieldError, WebRequest
 
@@ -118,6 +120,7 @@ def _step_page(
         errors=errors,
         change=change,
         back=_back(web, offered, draft, step_code, change),
+        pin_step=step_code != CONTACT_STEP and takes_pin(form_step(offered, step_code)),
     )
 
 
@@ -171,12 +174,21 @@ async def step_answer(
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
     step = form_step(offered, step_code)
     questions = questions_for(step, offered.settings)
-    typed = posted_values(questions, posted)
-    checked = check_step(step, validation_data(questions, typed), settings=offered.settings)
+    typed = posted_values(questions, posted) | posted_pin(step, posted)
+    step_data = validation_data(questions, typed) | pin_data(step, typed)
+    checked = check_step(step, step_data, settings=offered.settings)
     draft.typed.update(typed)
     _keep(web, code, draft)  # answers are kept even when they need correcting
     if not checked.ok:
         errors = step_errors(questions, checked.errors)
+        return _step_page(web, offered, draft, step_code, questions, draft.typed, errors, bool(change), 400)
+    outside = await outside_area(web, offered, step_data)
+    if outside is not None and outside.neighbours:
+        links = [(other, handover_url(web, offered, draft, other)) for other in outside.neighbours]
+        back = web.url(f"/services/{code}/{step_code}")
+        return web.page("elsewhere.html", status=409, current="services", offered=offered, links=links, back=back)
+    if outside is not None:
+        errors = [FieldError("latitude", f"This place is outside {web.council.name}'s area. Choose a place in it")]
         return _step_page(web, offered, draft, step_code, questions, draft.typed, errors, bool(change), 400)
     following = page_after(offered, _data(offered, draft), step_code)
     if change and first_unfinished(offered, _data(offered, draft), draft.email) is None:
