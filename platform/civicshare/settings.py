@@ -77,6 +77,13 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     base_domain: str = Field(default="localhost", description="councils answer on <slug>.<base_domain>")
+    map_tile_url: str | None = Field(
+        default=None,
+        pattern=r"^https://[^/\s]+/\S*\{z\}\S*$",
+        description="map tiles for location pins, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; without"
+        " tiles the map draws the council's boundary on a plain background",
+    )
+    map_tile_attribution: str = Field(default="", max_length=300, description="the tiles' required credit")
     secret_key: SecretStr = SecretStr(DEMO_SECRET_KEY)
     identity_provider: IdentityProvider = IdentityProvider.DEV
     keycloak_url: str | None = Field(

@@ -43,7 +43,7 @@ from civicshare.web.flows import (
 )
 from civicshare.web.photos import FIELD as PHOTO_FIELD
 from civicshare.web.photos import add_photos, photo_panel
-from civicshare.web.pins import pin_data, posted_pin, takes_pin
+from civicshare.web.pins import map_values, pin_data, posted_pin, takes_pin, with_tile_images
 from civicshare.web.questions import Question, posted_values, questions_for, validation_data
 from civicshare.web.right_council import handover_url, outside_area
 from civicshare.web.service import Row
@@ -108,7 +108,8 @@ def _step_page(
     status: int = 200,
 ) -> Response[Any]:
     title = questions[0].label if len(questions) == 1 else offered.service.step(step_code).title
-    return web.page(
+    pin_step = step_code != CONTACT_STEP and takes_pin(form_step(offered, step_code))
+    page = web.page(
         "step.html",
         status=status,
         current="services",
@@ -120,8 +121,10 @@ def _step_page(
         errors=errors,
         change=change,
         back=_back(web, offered, draft, step_code, change),
-        pin_step=step_code != CONTACT_STEP and takes_pin(form_step(offered, step_code)),
+        pin_step=pin_step,
+        **(map_values(web) if pin_step else {}),
     )
+    return with_tile_images(page, web) if pin_step else page
 
 
 CONTACT_QUESTION = Question(

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Response
+
+from civicshare.edge.headers import csp_nonce, page_policy
 from civicshare.modules import FormStep, LocationForm
 from civicshare.web.questions import COORDINATES
+from civicshare.web.site import WebRequest
 
 
 def takes_pin(step: FormStep) -> bool:
@@ -34,3 +38,25 @@ def pin_data(step: FormStep, typed: dict[str, str]) -> dict[str, Any]:
         except ValueError:
             data[name] = typed[name]
     return data
+
+
+def map_values(web: WebRequest) -> dict[str, Any]:
+    """What the map on a pin step needs: its script and styles, the tiles if any, where the boundary is."""
+    settings = web.site.services.settings
+    return {
+        "map_js_url": web.site.assets.url("map.js"),
+        "map_css_url": web.site.assets.url("map.css"),
+        "map_tiles": settings.map_tile_url or "",
+        "map_attribution": settings.map_tile_attribution,
+        "map_boundary_url": web.url("/boundary.geojson"),
+    }
+
+
+def with_tile_images(response: Response[Any], web: WebRequest) -> Response[Any]:
+    """Let the page load the tile server's images (the platform's own policy, widened by that origin)."""
+    tiles = web.site.services.settings.map_tile_url
+    if tiles:
+        scheme, _, rest = tiles.partition("://")
+        origin = f"{scheme}://{rest.split('/', 1)[0]}"
+        response.headers["content-security-policy"] = page_policy(csp_nonce(), (origin,))
+    return response

@@ -27,7 +27,7 @@ from civicshare.web.branding import LOGO_URL
 from civicshare.web.catalogue import by_category, listing_of, most_used, search
 from civicshare.web.demo_mail import DEMO_MAIL_HANDLERS
 from civicshare.web.flow_routes import FLOW_HANDLERS
-from civicshare.web.handover_routes import HANDLERS as HANDOVER_HANDLERS
+from civicshare.web.place_routes import HANDLERS as PLACE_HANDLERS
 from civicshare.web.sandbox_pages import SANDBOX_HANDLERS
 from civicshare.web.service import requests_everywhere, tracked_request
 from civicshare.web.site import STATE_KEY, FieldError, WebRequest, web_site
@@ -215,7 +215,7 @@ web_router = Router(
         privacy,
         council_logo,
         asset,
-        *HANDOVER_HANDLERS,
+        *PLACE_HANDLERS,
         *FLOW_HANDLERS,
         *SANDBOX_HANDLERS,
         *DEMO_MAIL_HANDLERS,
