@@ -47,6 +47,7 @@ async def test_an_officer_sends_a_report_to_the_neighbour_responsible_and_both_s
 
     page = await http.get(f"/staff/requests/{reference}", headers=officer)
     assert "(the pin is in its area)" in text_of(page.text)
+    assert 'data-cs-map="view" data-latitude="52.620000" data-longitude="-2.030000"' in page.text  # staff see the pin
     token = CSRF_INPUT.search(page.text)
     assert token is not None
     nowhere = await http.post(

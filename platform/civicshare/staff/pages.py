@@ -49,6 +49,7 @@ from civicshare.transactions.service import find_by_reference, status_history
 from civicshare.transactions.status import change_status
 from civicshare.transactions.updates import public_updates_of
 from civicshare.transactions.views import Wording
+from civicshare.web.pins import with_tile_images
 from civicshare.web.service import CHANNEL_NAMES, uk_date_time
 from civicshare.web.site import FieldError
 
@@ -183,7 +184,7 @@ async def _request_page(
         for found in files
     ]
     shown = request_in_full(row, history, notes, visit.officer.subject, photos, offerings, services, uk_today())
-    return visit.page(
+    page = visit.page(
         "staff/request.html",
         status=status,
         title=f"Request {shown.reference}",
@@ -198,6 +199,7 @@ async def _request_page(
         team_name=team_names.get(row["assigned_team_id"]),
         **values,
     )
+    return with_tile_images(page, visit.web)
 
 
 DONE_MESSAGES = {

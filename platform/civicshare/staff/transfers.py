@@ -15,6 +15,7 @@ from civicshare.policy import Permission, requires
 from civicshare.services import PlatformServices
 from civicshare.staff.visit import StaffVisit, text_problems
 from civicshare.tenancy.context import TenantContext, TenantStatus
+from civicshare.web.pins import map_values
 from civicshare.web.site import FieldError
 
 NOTE_MAX_LENGTH = 1000
@@ -50,6 +51,18 @@ async def transfer_panel(visit: StaffVisit, row: dict[str, Any], links: list[Tra
         "transfer_options": options if councils else [],
         "transfer_suggested": suggested,
         "typed_transfer_note": "",
+        "pin_map": pin_map(visit, row),
+    }
+
+
+def pin_map(visit: StaffVisit, row: dict[str, Any]) -> dict[str, Any] | None:
+    """The resident's pin on the council's map, where the request has one."""
+    if row["latitude"] is None or row["longitude"] is None:
+        return None
+    return {
+        **map_values(visit.web),
+        "latitude": f"{float(row['latitude']):.6f}",
+        "longitude": f"{float(row['longitude']):.6f}",
     }
 
 

@@ -13,14 +13,15 @@ function startMap (box) {
   const longitude = document.getElementById('longitude')
   const status = box.querySelector('[data-cs-map-status]')
   box.hidden = false
-  const map = L.map(box.querySelector('.cs-map__canvas'), { keyboard: true, zoomSnap: 0.5 })
-  map.getContainer().setAttribute('aria-label', editable ? 'Map: choose where it is' : 'Map showing where it is')
+  const map = L.map(box.querySelector('.cs-map__canvas'), { keyboard: editable, zoomSnap: 0.5 })
+  if (editable) map.getContainer().setAttribute('aria-label', 'Map: choose where it is')
   if (box.dataset.tiles) {
     L.tileLayer(box.dataset.tiles, { attribution: box.dataset.attribution || '', maxZoom: 19 }).addTo(map)
   } else {
     map.attributionControl.setPrefix(false)
   }
-  const pinned = latitude?.value && longitude?.value ? L.latLng(Number(latitude.value), Number(longitude.value)) : null
+  const given = editable ? [latitude?.value, longitude?.value] : [box.dataset.latitude, box.dataset.longitude]
+  const pinned = given[0] && given[1] ? L.latLng(Number(given[0]), Number(given[1])) : null
   map.setView(pinned || [54.0, -2.0], pinned ? 16 : 6)
 
   const icon = L.divIcon({ className: 'cs-map__pin', iconSize: [24, 24], iconAnchor: [12, 24] })
