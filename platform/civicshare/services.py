@@ -10,6 +10,8 @@ from civicshare.modules import ModuleRegistry
 from civicshare.notifications.events import EventSubscriber
 from civicshare.payments import PaymentProvider, SandboxPaymentProvider
 from civicshare.payments.accounts import GovUkPayAccounts, PaymentAccounts, SharedAccount
+from civicshare.places.addresses import AddressLookup, DemoAddressLookup
+from civicshare.places.os_places import OsPlacesLookup
 from civicshare.places.service import BoundaryIndex
 from civicshare.policy.operators import BearerVerifier
 from civicshare.ratelimits.limits import RateLimits
@@ -37,6 +39,7 @@ class PlatformServices:
     - `event_subscribers`: what acts on each council's outbox events (email, webhooks); the job worker
       calls every one of them for each event (`civicshare.notifications.dispatcher`).
     - `boundaries`: every council's boundary, indexed to find which council a place is in.
+    - `addresses`: the addresses at a postcode (OS Places, or the demo's file).
     """
 
     def __init__(
@@ -77,7 +80,14 @@ class PlatformServices:
         self.rate_limits = RateLimits.from_settings(settings)
         # Every council's boundary, for finding which council a place is in.
         self.boundaries = BoundaryIndex(database.engine, max_age_seconds=settings.tenant_cache_seconds)
+        self.addresses: AddressLookup = address_lookup_for(settings)
 
     def payments_for(self, tenant: TenantContext) -> PaymentProvider:
         """The provider that takes this council's money."""
         return self.payment_accounts.for_council(tenant.slug)
+
+
+def address_lookup_for(settings: Settings) -> AddressLookup:
+    if settings.address_lookup == "os_places" and settings.os_places_key is not None:
+        return OsPlacesLookup(settings.os_places_key.get_secret_value(), base_url=settings.os_places_url)
+    return DemoAddressLookup(settings.tenants_dir / "demo-addresses.json")
