@@ -84,3 +84,24 @@ async def test_a_place_no_council_here_deals_with_is_refused_plainly(
             f"This place is outside Test Council {here}'s area" in text_of(refused.text)
         )
         assert 'href="#latitude"' in refused.text  # the error summary leads to the field
+
+
+async def test_the_resident_api_refuses_a_pin_outside_the_councils_area_naming_the_council_responsible(
+    http: httpx.AsyncClient, operator: httpx.AsyncClient, council: CouncilWithOrganization
+) -> None:
+    here, neighbour = await council(**HIGHWAYS), await council(**HIGHWAYS)
+    await give_boundary(operator, here, square(-1.60, 52.70))
+    await give_boundary(operator, neighbour, square(-1.55, 52.70))
+    for longitude, status in ((-1.58, 201), (-1.53, 422)):
+        answer = await http.post(
+            "/api/v1/services/report-pothole/transactions",
+            json={
+                "answers": {"latitude": 52.72, "longitude": longitude, "size": "large", "on": "road"},
+                "channel": "web",
+                "contact_email": "api@example.org",
+            },
+            headers=host_for(here),
+        )
+        assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert f"it is for Test Council {neighbour} (council {neighbour})" in answer.text

@@ -19,26 +19,14 @@ from urllib.parse import urlencode
 from civicshare.api.identity import origin_of
 from civicshare.catalogue.service import Offering
 from civicshare.identity.sessions import TamperedCookie, sign, unsign
-from civicshare.tenancy.context import TenantContext, TenantStatus
+from civicshare.places.responsibility import OutsideArea, pin_of
+from civicshare.places.responsibility import outside_area as council_outside_area
+from civicshare.tenancy.context import TenantContext
 from civicshare.web.flows import Draft
 from civicshare.web.site import WebRequest
 
 PURPOSE = "handover"
 HANDOVER_SECONDS = 60 * 60
-
-
-@dataclass(frozen=True)
-class OutsideArea:
-    """The pin is outside this council's area; `neighbours` are the councils there that offer the service."""
-
-    neighbours: list[TenantContext]
-
-
-def pin_of(data: dict[str, Any]) -> tuple[float, float] | None:
-    latitude, longitude = data.get("latitude"), data.get("longitude")
-    if isinstance(latitude, int | float) and isinstance(longitude, int | float):
-        return float(latitude), float(longitude)
-    return None
 
 
 async def outside_area(web: WebRequest, offered: Offering, data: dict[str, Any]) -> OutsideArea | None:
@@ -47,18 +35,9 @@ async def outside_area(web: WebRequest, offered: Offering, data: dict[str, Any])
     if pin is None:
         return None
     services = web.site.services
-    locator = await services.boundaries.locator()
-    council = web.council
-    if council.slug not in locator or locator.covers(council.slug, pin[1], pin[0]):
-        return None
-    neighbours = []
-    for slug in locator.councils_at(pin[1], pin[0]):
-        other = await services.directory.by_slug(slug)
-        if other is None or other.status is not TenantStatus.ACTIVE:
-            continue
-        if (await services.offerings.for_council(other)).offering(offered.code) is not None:
-            neighbours.append(other)
-    return OutsideArea(neighbours)
+    return await council_outside_area(
+        services.boundaries, services.directory, services.offerings, web.council, offered.code, *pin
+    )
 
 
 def _site_of(web: WebRequest, other: TenantContext) -> str:
