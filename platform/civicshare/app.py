@@ -22,6 +22,7 @@ from civicshare import __version__
 from civicshare.admin.operator_tokens import OperatorTokenVerifier
 from civicshare.admin.operators import OperatorAuthenticator
 from civicshare.admin.routes import admin_router
+from civicshare.api import addresses as resident_addresses
 from civicshare.api import identity as identity_routes
 from civicshare.api.access import enforce_access
 from civicshare.api.authentication import (
@@ -136,6 +137,7 @@ def build_services(
 RESIDENT_API = [
     list_services,
     service_definition,
+    *resident_addresses.HANDLERS,
     submit_transaction,
     track_transaction,
     payment_return,

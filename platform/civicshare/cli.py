@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 from collections.abc import Callable, Coroutine
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
@@ -26,6 +26,9 @@ from civicshare.db.migrations import TenantMigrationOutcome
 from civicshare.http.problems import Problem
 from civicshare.identity.announce import announce_councils
 from civicshare.observability.logs import configure_logging, wants_json
+from civicshare.places.boundaries import InvalidBoundary
+from civicshare.places.files import InvalidBoundaryFiles, load_boundary_files, read_boundary, sync_boundaries
+from civicshare.places.service import UnknownCouncil, set_boundary
 from civicshare.settings import Mode, Settings, SettingsError, load_settings
 from civicshare.systems.open311_keys import NAME_MAX_LENGTH, create_client, revoke_client
 from civicshare.tenancy.context import TenantContext, TenantStatus
@@ -170,7 +173,12 @@ async def _sync(settings: Settings, database: Database) -> SyncReport:
         catalogue = load_catalogue(settings.tenants_dir)
         check_catalogue_modules(catalogue, registry)
         await _refuse_changes_to_closed_months(database, catalogue)
+        boundaries = load_boundary_files(settings.tenants_dir, [tenant.slug for tenant in catalogue.tenants])
         report = await sync_catalogue(database.engine, catalogue)
+        for slug, action in await sync_boundaries(database.engine, boundaries):
+            console.print(f"boundary {slug}: {action}")
+    except InvalidBoundaryFiles as error:
+        raise CommandFailed("nothing was applied; fix these boundaries first:\n" + str(error)) from None
     except InvalidDefinitions as error:
         raise CommandFailed("nothing was applied; fix these first:\n" + str(error)) from None
     except (TenantConflict, TenantNotFound) as error:
@@ -198,6 +206,31 @@ async def _differences_from_files(settings: Settings, database: Database) -> lis
 async def tenants_sync(settings: Settings, database: Database) -> None:
     """Onboard new councils from tenants/ and update changed ones (idempotent)."""
     print_sync(await _sync(settings, database))
+
+
+@tenants.command("boundary")
+@click.argument("slug")
+@click.argument("geojson", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--illustrative", is_flag=True, help="only an illustration, not the official area")
+@click.option("--source", default=None, help="where the boundary comes from (e.g. ONS LAD May 2025)")
+@with_database
+async def tenants_boundary(
+    settings: Settings, database: Database, slug: str, geojson: Path, illustrative: bool, source: str | None
+) -> None:
+    """Set a council's boundary from a GeoJSON file (WGS84), checked first."""
+    try:
+        boundary = read_boundary(geojson)
+        boundary = replace(
+            boundary, illustrative=illustrative or boundary.illustrative, source=source or boundary.source
+        )
+        async with database.engine.begin() as connection:
+            changed = await set_boundary(connection, slug, boundary)
+    except InvalidBoundary as error:
+        cause = error.__cause__
+        raise CommandFailed(f"{geojson}: " + (f"cannot be read as GeoJSON: {cause}" if cause else str(error))) from None
+    except UnknownCouncil:
+        raise CommandFailed(f"no council {slug!r}") from None
+    console.print(f"boundary {slug}: {'updated' if changed else 'unchanged'} ({boundary.area_km2:,.1f} km²)")
 
 
 @tenants.command("list")

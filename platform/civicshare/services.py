@@ -12,6 +12,9 @@ from civicshare.modules import ModuleRegistry
 from civicshare.notifications.events import EventSubscriber
 from civicshare.payments import PaymentProvider, SandboxPaymentProvider
 from civicshare.payments.accounts import GovUkPayAccounts, PaymentAccounts, SharedAccount
+from civicshare.places.addresses import AddressLookup, DemoAddressLookup
+from civicshare.places.os_places import OsPlacesLookup
+from civicshare.places.service import BoundaryIndex
 from civicshare.policy.operators import BearerVerifier
 from civicshare.ratelimits.limits import RateLimits
 from civicshare.savings.service_flags import RegistryServiceFlags, ServiceFlagsSource
@@ -37,6 +40,8 @@ class PlatformServices:
     - `rate_limits`: this worker's counts of limited requests, per client address and per council.
     - `event_subscribers`: what acts on each council's outbox events (email, webhooks); the job worker
       calls every one of them for each event (`civicshare.notifications.dispatcher`).
+    - `boundaries`: every council's boundary, indexed to find which council a place is in.
+    - `addresses`: the addresses at a postcode (OS Places, or the demo's file).
     """
 
     def __init__(
@@ -75,6 +80,9 @@ class PlatformServices:
         self.event_subscribers: list[EventSubscriber] = []
         self.offerings = OfferingsCache(database.lookups, self.registry, max_age_seconds=settings.tenant_cache_seconds)
         self.rate_limits = RateLimits.from_settings(settings)
+        # Every council's boundary, for finding which council a place is in.
+        self.boundaries = BoundaryIndex(database.lookups, max_age_seconds=settings.tenant_cache_seconds)
+        self.addresses: AddressLookup = address_lookup_for(settings)
         # Other per-worker copies of councils' data (logos) to forget when the directory changes.
         self.council_caches: list[Callable[[], None]] = []
 
@@ -82,9 +90,16 @@ class PlatformServices:
         """This worker's copies of the council directory and offerings are stale: read them again."""
         self.directory.invalidate()
         self.offerings.invalidate()
+        self.boundaries.invalidate()
         for forget in self.council_caches:
             forget()
 
     def payments_for(self, tenant: TenantContext) -> PaymentProvider:
         """The provider that takes this council's money."""
         return self.payment_accounts.for_council(tenant.slug)
+
+
+def address_lookup_for(settings: Settings) -> AddressLookup:
+    if settings.address_lookup == "os_places" and settings.os_places_key is not None:
+        return OsPlacesLookup(settings.os_places_key.get_secret_value(), base_url=settings.os_places_url)
+    return DemoAddressLookup(settings.tenants_dir / "demo-addresses.json")

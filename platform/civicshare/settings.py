@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -85,6 +85,18 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     base_domain: str = Field(default="localhost", description="councils answer on <slug>.<base_domain>")
+    map_tile_url: str | None = Field(
+        default=None,
+        pattern=r"^https://[^/\s]+/\S*\{z\}\S*$",
+        description="map tiles for location pins, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; without"
+        " tiles the map draws the council's boundary on a plain background",
+    )
+    map_tile_attribution: str = Field(default="", max_length=300, description="the tiles' required credit")
+    address_lookup: Literal["demo", "os_places"] = Field(
+        default="demo", description="where addresses at a postcode come from: tenants/demo-addresses.json or OS Places"
+    )
+    os_places_key: SecretStr | None = Field(default=None, description="the OS Data Hub API key for OS Places")
+    os_places_url: str = Field(default="https://api.os.uk/search/places/v1", pattern=r"^https?://\S+$")
     secret_key: SecretStr = SecretStr(DEMO_SECRET_KEY)
     identity_provider: IdentityProvider = IdentityProvider.DEV
     keycloak_url: str | None = Field(
@@ -252,6 +264,12 @@ class Settings(BaseSettings):
     def _govuk_pay_needs_its_keys(self) -> Self:
         if self.payment_provider is PaymentProviderName.GOVUK_PAY and self.govuk_pay_keys_dir is None:
             raise ValueError("CIVICSHARE_PAYMENT_PROVIDER=govuk_pay needs CIVICSHARE_GOVUK_PAY_KEYS_DIR")
+        return self
+
+    @model_validator(mode="after")
+    def _os_places_needs_its_key(self) -> Self:
+        if self.address_lookup == "os_places" and self.os_places_key is None:
+            raise ValueError("CIVICSHARE_ADDRESS_LOOKUP=os_places needs CIVICSHARE_OS_PLACES_KEY")
         return self
 
     @property

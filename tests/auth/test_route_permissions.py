@@ -51,6 +51,9 @@ PUBLIC_ROUTES = {
     "POST /services/{code:str}/feedback/{reference:str}", "GET /open-data/service-measures.csv",
     "GET /services/{code:str}/photos", "POST /services/{code:str}/photos",
     "GET /track/photos/{reference:str}/{attachment_id:int}",
+    "GET /services/{code:str}/handover",  # answers carried over from another council (places)
+    "GET /boundary.geojson",  # the council's area, drawn on the location map
+    "GET /api/v1/addresses",  # addresses at a postcode in the council's area (places)
     "GET /sandbox-payments/{payment_id:str}", "POST /sandbox-payments/{payment_id:str}",
     # the resident API (tracking needs the reference and email address; see civicshare.api.transactions)
     "GET /api/v1/services", "GET /api/v1/services/{code:str}", "POST /api/v1/services/{code:str}/transactions",

@@ -31,6 +31,7 @@ from civicshare.admin import (
     privacy,
     usage,
 )
+from civicshare.admin import boundaries as council_boundaries
 from civicshare.admin import closed_months as savings_closed_months
 from civicshare.admin import email as council_email
 from civicshare.admin.audit import audit_query
@@ -731,6 +732,7 @@ ADMIN_HANDLERS = [
     *deliveries.HANDLERS,
     *accounts.HANDLERS,
     *privacy.HANDLERS,
+    *council_boundaries.HANDLERS,
     admin_schema_page,
     admin_schema_json,
 ]

@@ -5,6 +5,7 @@ from civicshare.casework import tables as casework_tables
 from civicshare.notifications import tables as notification_tables
 from civicshare.notifications.email import tables as email_tables
 from civicshare.notifications.webhooks import tables as webhook_tables
+from civicshare.places import tables as place_tables
 from civicshare.privacy import tables as privacy_tables
 from civicshare.savings import tables as savings_tables
 from civicshare.systems import tables as system_tables
@@ -16,6 +17,7 @@ __all__ = [
     "casework_tables",
     "email_tables",
     "notification_tables",
+    "place_tables",
     "privacy_tables",
     "savings_tables",
     "system_tables",

@@ -41,14 +41,15 @@ ALWAYS = (
 )
 
 
-def page_policy(nonce: str | None) -> str:
+def page_policy(nonce: str | None, image_origins: tuple[str, ...] = ()) -> str:
     """The policy of the platform's HTML pages: GOV.UK Frontend's script and styles from the platform's
     built assets, the page's inline script and council colours by nonce, images from the platform (and
-    the empty `data:` favicon)."""
+    the empty `data:` favicon), and from `image_origins` on pages that ask (a map's tile server)."""
     inline = f" 'nonce-{nonce}'" if nonce else ""
+    images = "".join(f" {origin}" for origin in image_origins)
     return (
         f"default-src 'self'; script-src 'self'{inline}; style-src 'self'{inline}; "
-        f"img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        f"img-src 'self' data:{images}; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
         f"{FRAME_ANCESTORS}"
     )
 

@@ -35,9 +35,11 @@ from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
 from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
 from civicshare.modules.working_days import uk_today
+from civicshare.places.transfer import transfers_of
 from civicshare.policy import Permission, requires
 from civicshare.staff.filters import queue_request
 from civicshare.staff.queue import PAGE_SIZE, queue_counts, queue_page
+from civicshare.staff.transfers import transfer_panel
 from civicshare.staff.views import queue_rows, request_in_full
 from civicshare.staff.visit import StaffVisit, text_problems
 from civicshare.transactions.attachments import list_attachments
@@ -47,6 +49,7 @@ from civicshare.transactions.service import find_by_reference, status_history
 from civicshare.transactions.status import change_status
 from civicshare.transactions.updates import PUBLIC_UPDATE_MAX_LENGTH, add_public_update, public_updates_of
 from civicshare.transactions.views import Wording
+from civicshare.web.pins import with_tile_images
 from civicshare.web.service import CHANNEL_NAMES, uk_date_time
 from civicshare.web.site import FieldError
 
@@ -171,15 +174,17 @@ async def _request_page(
         related = await related_requests(connection, row)
         council_updates = await public_updates_of(connection, row["id"])
         team_names = {team.id: team.name for team in await council_teams(connection)}
+        links = await transfers_of(connection, row["id"])
         if status == 200:
             await record_action(connection, visit.casework_officer, "viewed", row["reference"])
+    values = {**await transfer_panel(visit, row, links), **values}
     base = f"{visit.web.root}/api/v1/staff/transactions/{row['reference']}/attachments"
     photos = [
         {"href": f"{base}/{found.id}", "filename": found.filename, "image": found.content_type.startswith("image/")}
         for found in files
     ]
     shown = request_in_full(row, history, notes, visit.officer.subject, photos, offerings, services, uk_today())
-    return visit.page(
+    page = visit.page(
         "staff/request.html",
         status=status,
         title=f"Request {shown.reference}",
@@ -195,10 +200,12 @@ async def _request_page(
         team_name=team_names.get(row["assigned_team_id"]),
         **values,
     )
+    return with_tile_images(page, visit.web)
 
 
 DONE_MESSAGES = {
     "duplicate": "Closed as a duplicate",
+    "transferred": "Sent to the other council",
     "moved": "Status saved",
     "assigned": "Assignment saved",
     "noted": "Note added",
@@ -368,6 +375,9 @@ async def staff_mark_duplicate(
     return visit.redirect(f"/staff/requests/{row['reference']}?done=duplicate")
 
 
+request_page = _request_page  # for the other request actions' modules (staff.transfers)
+
+
 # -- the council's record of what its staff did ----------------------------------------------------------
 
 ACTION_WORDS = {
@@ -376,6 +386,8 @@ ACTION_WORDS = {
     "assigned": "Assigned",
     "noted": "Added a note",
     "duplicate": "Closed as a duplicate",
+    "transferred": "Sent the request to another council",
+    "transferred_in": "Received the request from another council",
     "keyed_in": "Made a request for someone who contacted us",
     "logged_contact": "Logged a contact",
     "public-update": "Added an update for the resident",

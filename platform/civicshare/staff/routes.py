@@ -23,6 +23,7 @@ from civicshare.staff import (
     savings_page,
     system_keys,
     team,
+    transfers,
     webhooks,
 )
 from civicshare.staff.visit import provide_staff_visit, sign_in_first
@@ -31,6 +32,7 @@ staff_router = Router(
     path="/staff",
     route_handlers=[
         *pages.HANDLERS,
+        *transfers.HANDLERS,
         *assigning.HANDLERS,
         *queue_tools.HANDLERS,
         *bulk.HANDLERS,

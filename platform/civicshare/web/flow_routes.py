@@ -62,7 +62,9 @@ from civicshare.web.photo_pages import (
 from civicshare.web.photo_step import PHOTOS_STEP
 from civicshare.web.photos import FIELD as PHOTO_FIELD
 from civicshare.web.photos import add_photos, photo_panel
+from civicshare.web.pins import map_values, pin_data, posted_pin, takes_pin, with_tile_images
 from civicshare.web.questions import Question, posted_values, questions_for, validation_data
+from civicshare.web.right_council import handover_url, outside_area
 from civicshare.web.service import Row
 from civicshare.web.site import FieldError, WebRequest
 from civicshare.web.start_page import start_page as start_page_of
@@ -156,7 +158,8 @@ def _step_page(
     status: int = 200,
 ) -> Response[Any]:
     title = questions[0].label if len(questions) == 1 else offered.service.step(step_code).title
-    return web.page(
+    pin_step = step_code != CONTACT_STEP and takes_pin(form_step(offered, step_code))
+    page = web.page(
         "step.html",
         status=status,
         current="services",
@@ -168,7 +171,10 @@ def _step_page(
         errors=errors,
         change=change,
         back=_back(web, offered, draft, step_code, change),
+        pin_step=pin_step,
+        **(map_values(web) if pin_step else {}),
     )
+    return with_tile_images(page, web) if pin_step else page
 
 
 CONTACT_QUESTION = Question(
@@ -242,8 +248,9 @@ async def step_answer(
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
     step = form_step(offered, step_code)
     questions = questions_for(step, offered.settings)
-    typed = posted_values(questions, posted)
-    checked = check_step(step, validation_data(questions, typed), settings=offered.settings)
+    typed = posted_values(questions, posted) | posted_pin(step, posted)
+    step_data = validation_data(questions, typed) | pin_data(step, typed)
+    checked = check_step(step, step_data, settings=offered.settings)
     draft.typed.update(typed)
     _keep(web, code, draft)  # answers are kept even when they need correcting
     if not checked.ok:
@@ -251,6 +258,14 @@ async def step_answer(
         return _step_page(web, offered, draft, step_code, questions, draft.typed, errors, bool(change), 400)
     if (exit_response := _exit_if_ruled_out(web, offered, draft)) is not None:
         return exit_response
+    outside = await outside_area(web, offered, step_data)
+    if outside is not None and outside.neighbours:
+        links = [(other, handover_url(web, offered, draft, other)) for other in outside.neighbours]
+        back = web.url(f"/services/{code}/{step_code}")
+        return web.page("elsewhere.html", status=409, current="services", offered=offered, links=links, back=back)
+    if outside is not None:
+        errors = [FieldError("latitude", f"This place is outside the area of {web.council.name}. Choose a place in it")]
+        return _step_page(web, offered, draft, step_code, questions, draft.typed, errors, bool(change), 400)
     following = page_after(offered, _data(offered, draft), step_code)
     if change and first_unfinished(offered, _data(offered, draft), draft.email) is None:
         following = CHECK_PAGE

@@ -35,6 +35,7 @@ from civicshare.web.flow_routes import FLOW_HANDLERS
 from civicshare.web.flows import uk_day
 from civicshare.web.my_account import find_my_request, join_anonymous_requests
 from civicshare.web.photos import tracked_photo_allowed, tracked_photo_token
+from civicshare.web.place_routes import HANDLERS as PLACE_HANDLERS
 from civicshare.web.privacy_pages import PRIVACY_HANDLERS
 from civicshare.web.sandbox_pages import SANDBOX_HANDLERS
 from civicshare.web.service import requests_everywhere, tracked_request
@@ -291,6 +292,7 @@ web_router = Router(
         *PRIVACY_HANDLERS,
         council_logo,
         asset,
+        *PLACE_HANDLERS,
         *FLOW_HANDLERS,
         *SANDBOX_HANDLERS,
         *DEMO_MAIL_HANDLERS,

@@ -1,0 +1,93 @@
+"""The right council for a place: a pin outside this council's area is not silently accepted.
+
+When the pin is in another council on the platform that offers the same service, the resident is
+offered to send it there: a signed link to that council's site carries their answers over (the
+`handover`), so they carry on there without typing again. Otherwise they are told plainly that the
+place is outside this council's area. Councils without a boundary accept any place in the UK.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from civicshare.api.identity import origin_of
+from civicshare.catalogue.service import Offering
+from civicshare.identity.sessions import TamperedCookie, sign, unsign
+from civicshare.places.responsibility import OutsideArea, pin_of
+from civicshare.places.responsibility import outside_area as council_outside_area
+from civicshare.tenancy.context import TenantContext
+from civicshare.web.flows import Draft
+from civicshare.web.site import WebRequest
+
+PURPOSE = "handover"
+HANDOVER_SECONDS = 60 * 60
+
+
+async def outside_area(web: WebRequest, offered: Offering, data: dict[str, Any]) -> OutsideArea | None:
+    """None when the step's pin (if any) is in this council's area, or this council has no boundary."""
+    pin = pin_of(data)
+    if pin is None:
+        return None
+    services = web.site.services
+    return await council_outside_area(
+        services.boundaries, services.directory, services.offerings, web.council, offered.code, *pin
+    )
+
+
+def _site_of(web: WebRequest, other: TenantContext) -> str:
+    """Where the other council's pages are, seen from this request: the same platform host with its path
+    prefix, its host under the same base domain, or its own domain."""
+    origin = origin_of(web.request)
+    here = web.council
+    if web.root.startswith("/t/"):
+        return f"{origin}/t/{other.slug}"
+    scheme, _, host = origin.partition("://")
+    if host.startswith(f"{here.slug}."):
+        return f"{scheme}://{other.slug}.{host.removeprefix(here.slug + '.')}"
+    if other.domains:
+        return f"https://{other.domains[0]}"
+    return f"{origin}/t/{other.slug}"
+
+
+def handover_url(web: WebRequest, offered: Offering, draft: Draft, other: TenantContext) -> str:
+    payload = json.dumps(
+        {"service": offered.code, "typed": draft.typed, "email": draft.email, "from": web.council.slug,
+         "at": int(time.time())},
+        separators=(",", ":"),
+    )  # fmt: skip
+    body = base64.urlsafe_b64encode(zlib.compress(payload.encode(), 6)).rstrip(b"=").decode()
+    token = sign(web.site.flow_key, PURPOSE, body)
+    return f"{_site_of(web, other)}/services/{offered.code}/handover?" + urlencode({"answers": token})
+
+
+@dataclass(frozen=True)
+class Handover:
+    service: str
+    typed: dict[str, str]
+    email: str
+    from_council: str
+
+
+def read_handover(web: WebRequest, token: str) -> Handover | None:
+    """The answers another council's site sent, or None when the link is altered or too old."""
+    try:
+        body = unsign(web.site.flow_key, PURPOSE, token)
+        payload = json.loads(zlib.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))))
+    except (TamperedCookie, ValueError, zlib.error):
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("at"), int):
+        return None
+    if time.time() - payload["at"] > HANDOVER_SECONDS:
+        return None
+    typed, email = payload.get("typed"), payload.get("email")
+    if not isinstance(typed, dict) or not isinstance(email, str):
+        return None
+    return Handover(
+        str(payload.get("service")), {str(k): str(v) for k, v in typed.items()}, email, str(payload.get("from"))
+    )
