@@ -1,7 +1,8 @@
 """A resident's one account, in Chromium against the real Keycloak: they register at one council on
 Keycloak's pages in that council's colours, verify their email from the message Keycloak sends (read from
 an SMTP server on loopback), send a request, and are signed in at a second council without a password.
-Signing out ends Keycloak's session and every council's. Every page is checked with axe-core."""
+Signing out ends Keycloak's session and every council's; deleting the account removes it from Keycloak. Every
+page is checked with axe-core."""
 
 from __future__ import annotations
 
@@ -77,9 +78,10 @@ async def keycloak_header(page: Any) -> tuple[str, str]:
     return name, colour
 
 
-async def test_a_new_resident_registers_verifies_sends_a_request_and_is_signed_in_at_a_second_council(
+async def test_a_new_resident_registers_sends_a_request_is_signed_in_at_a_second_council_and_deletes_it_all(
     page: Any,
     keycloak_platform: ServedPlatform,
+    keycloak: KeycloakInfo,
     keycloak_settings: Settings,
     keycloak_inbox: Inbox,
     councils: list[Council],
@@ -136,6 +138,8 @@ async def test_a_new_resident_registers_verifies_sends_a_request_and_is_signed_i
     await page.get_by_label("Large").check()
     await page.get_by_label("Road").check()
     await submit(page, "Continue")
+    assert await page.get_by_role("heading", level=1).inner_text() == "Add photos (optional)"
+    await submit(page, "Continue")
     if await page.get_by_label("What is your email address?").count():
         await page.get_by_label("What is your email address?").fill(email)
         await submit(page, "Continue")
@@ -168,6 +172,23 @@ async def test_a_new_resident_registers_verifies_sends_a_request_and_is_signed_i
     await page.wait_for_load_state()
     assert page.url.startswith(keycloak_settings.keycloak_url or ""), "Keycloak signed them in again"
     assert await keycloak_header(page) == (first_name, rgb("#00594f"))
+
+    # Back in with their password, they delete their account: it is gone from Keycloak, at every council.
+    await page.get_by_label("Email", exact=True).fill(email)
+    await submit(page, "Continue")
+    await page.get_by_label("Password", exact=True).fill("a-Long-9-password")
+    await submit(page, "Continue")
+    assert page.url.startswith(at(first)), page.url
+    await page.goto(at(first, "/account/delete"))
+    await assert_accessible(page)
+    await submit(page, "Delete my account")
+    assert await page.get_by_role("link", name="Sign in", exact=True).is_visible()
+    provisioner = KeycloakProvisioner.connect(keycloak.base_url, keycloak.provisioner_secret)
+    assert provisioner.find_user_id(email) is None
+    await page.goto(at(second))
+    await page.get_by_role("link", name="Sign in", exact=True).click()
+    await page.wait_for_load_state()
+    assert page.url.startswith(keycloak_settings.keycloak_url or ""), "a deleted account was still signed in"
 
 
 async def test_a_session_renews_with_its_refresh_token_until_keycloak_ends_it(

@@ -26,13 +26,13 @@ from civicshare.settings import Settings
 from civicshare.transactions.tables import transactions
 from civicshare.worker import run_job_worker
 from tests.auth.conftest import council, dev_identity
-from tests.support import ServedPlatform, host_for, tenant_context_for
+from tests.support import ServedPlatform, host_for, photo_png, tenant_context_for
 from tests.web.conftest import browser, page
 
 __all__ = ["browser", "council", "dev_identity", "page"]
 
 HIGHWAYS = {"modules": {"highways": {"enabled": True}}}
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = photo_png()
 
 
 @pytest.fixture(scope="session")

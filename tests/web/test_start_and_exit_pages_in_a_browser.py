@@ -11,7 +11,7 @@ import pytest
 
 from civicshare.modules import add_working_days, uk_today
 from tests.support import ServedPlatform
-from tests.web.browsing import council_url, submit, visit
+from tests.web.browsing import assert_accessible, council_url, submit, visit
 
 pytestmark = pytest.mark.browser
 
@@ -141,6 +141,15 @@ async def test_a_permit_needs_an_address_in_a_zone_and_a_start_after_the_council
 
     await fill_date(page, "start_date", decided_by)
     await submit(page, "Continue")
+
+    # Proof of residency, asked for inside the form (required: the application cannot go on without it).
+    assert await page.get_by_role("heading", level=1).inner_text() == "Upload proof that you live at the address"
+    await assert_accessible(page)
+    await submit(page, "Continue", status=400)
+    await page.get_by_label("Upload a document").set_input_files(
+        files=[{"name": "council-tax-bill.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 bill"}]
+    )
+    await submit(page, "Continue")
     await page.get_by_label("What is your email address?").fill(f"permit@{slug}.example")
     await submit(page, "Continue")
     await submit(page, "Continue to payment")
@@ -149,14 +158,6 @@ async def test_a_permit_needs_an_address_in_a_zone_and_a_start_after_the_council
         await page.get_by_role("button", name=re.compile(r"^Pay £")).click()
     await visit(page, page.url)
     assert await page.locator(".govuk-panel__title").inner_text() == "Payment received"
-
-    # Proof of residency, asked for once the application is in (not as an optional extra).
-    assert await page.get_by_role("heading", name="Upload proof that you live at the address").is_visible()
-    await page.get_by_label("Upload a document").set_input_files(
-        files=[{"name": "council-tax-bill.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 bill"}]
-    )
-    await submit(page, "Add documents")
-    assert await page.get_by_text("council-tax-bill.pdf").is_visible()
 
 
 @pytest.mark.parametrize(("slug", "discounted"), [("kingston", "£35"), ("newham", "£65")])

@@ -57,7 +57,7 @@ async def addresses_at_postcode(
         names = [other.name for other in others if other is not None]
         where = f"in the area of {' and '.join(names)}" if names else "outside the councils on this platform"
         raise Problem(
-            422, "Outside this council's area", f"{wanted} is {where}, not {tenant.name}'s.",
+            422, "Outside this council's area", f"{wanted} is {where}, not of {tenant.name}.",
             name="outside-council-area", extra={"councils": list(sorted_out.elsewhere)},
         )  # fmt: skip
     return AddressList(

@@ -103,13 +103,13 @@ class AccessibilityDefinition(_Settings):
     prepared_on: date = date(2026, 9, 1)
     last_reviewed_on: date | None = None
     compliance: Literal["full", "partial"] = "full"
-    known_issues: tuple[str, ...] = Field(default=(), max_length=50)
+    known_issues: tuple[str, ...] = ()
     """What does not meet WCAG 2.2 AA yet, and when it will (required when compliance is partial)."""
 
     @field_validator("known_issues")
     @classmethod
     def _issues_in_a_paragraph(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return _lines(value, 500)
+        return _lines(_at_most(value, 50), 500)
 
     @model_validator(mode="after")
     def _consistent(self) -> AccessibilityDefinition:

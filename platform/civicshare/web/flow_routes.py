@@ -481,6 +481,10 @@ async def add_photos_in_form(
     if remove is not None:
         pending_for(web, draft).remove(remove)
         return photos_page(web, offered, back, draft, bool(change))
+    policy = offered.service.attachments
+    # A required document (a permit's proof of residency) before the form goes on.
+    if policy is not None and policy.required and not pending_for(web, draft).waiting():
+        return photos_page(web, offered, back, draft, bool(change), error=f"Select a {policy.noun} to upload")
     following = page_after(offered, _data(offered, draft), PHOTOS_STEP)
     if change and first_unfinished(offered, _data(offered, draft), draft.email) is None:
         following = CHECK_PAGE
