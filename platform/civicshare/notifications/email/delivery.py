@@ -9,8 +9,8 @@ from typing import Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.engine import tenant_connection
+from civicshare.notifications.delivery_refused import DeliveryRefused
 from civicshare.notifications.email import store
-from civicshare.notifications.email.providers import DeliveryRefused
 from civicshare.notifications.events import GiveUp
 from civicshare.tenancy.context import TenantContext
 

@@ -17,12 +17,10 @@ from email.utils import formataddr, formatdate
 from pathlib import Path
 from typing import Any, Protocol
 
+from civicshare.notifications.delivery_refused import DeliveryRefused
 from civicshare.notifications.email.message import OutgoingEmail
+from civicshare.notifications.notify_accounts import NotifyAccounts
 from civicshare.settings import EmailProviderName, Settings, SmtpSecurity
-
-
-class DeliveryRefused(Exception):
-    """The provider refused the message for good."""
 
 
 class MailProvider(Protocol):
@@ -122,34 +120,19 @@ class NotifyProvider:
     name = "notify"
 
     def __init__(self, *, keys_dir: Path, base_url: str, timeout: float = 30.0) -> None:
-        self.keys_dir, self.base_url, self.timeout = keys_dir, base_url, timeout
-
-    def _key(self, council: str) -> str:
-        path = self.keys_dir / council
-        if not path.is_file():
-            raise DeliveryRefused(f"no GOV.UK Notify API key for this council ({path.name} in the keys folder)")
-        return path.read_text().strip()
+        self.accounts = NotifyAccounts(keys_dir=keys_dir, base_url=base_url, timeout=timeout)
 
     def _send(self, email: OutgoingEmail) -> dict[str, Any]:
-        from notifications_python_client.errors import HTTPError
-        from notifications_python_client.notifications import NotificationsAPIClient
-
-        client = NotificationsAPIClient(  # type: ignore[no-untyped-call]
-            self._key(email.council), base_url=self.base_url, timeout=self.timeout
-        )
-        try:
-            answer: dict[str, Any] = client.send_email_notification(  # type: ignore[no-untyped-call]
+        return self.accounts.call(
+            email.council,
+            lambda client: client.send_email_notification(
                 email_address=email.to,
                 template_id=email.notify_template_id,
                 personalisation=dict(email.personalisation),
                 reference=email.message_key,
                 email_reply_to_id=email.notify_reply_to_id,
-            )
-        except HTTPError as error:
-            if error.status_code in (400, 403):  # bad request or bad key: the same again fails the same way
-                raise DeliveryRefused(f"GOV.UK Notify refused it ({error.status_code}): {error.message}") from None
-            raise
-        return answer
+            ),
+        )
 
     async def send(self, email: OutgoingEmail) -> str:
         if not email.notify_template_id:

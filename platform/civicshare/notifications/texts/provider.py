@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from civicshare.notifications.email.providers import DeliveryRefused
+from civicshare.notifications.notify_accounts import NotifyAccounts
 
 
 @dataclass(frozen=True)
@@ -39,33 +39,18 @@ class NotifyTexts:
     name = "notify-sms"
 
     def __init__(self, *, keys_dir: Path, base_url: str, timeout: float = 30.0) -> None:
-        self.keys_dir, self.base_url, self.timeout = keys_dir, base_url, timeout
-
-    def _key(self, council: str) -> str:
-        path = self.keys_dir / council
-        if not path.is_file():
-            raise DeliveryRefused(f"no GOV.UK Notify API key for this council ({path.name} in the keys folder)")
-        return path.read_text().strip()
+        self.accounts = NotifyAccounts(keys_dir=keys_dir, base_url=base_url, timeout=timeout)
 
     def _send(self, text: OutgoingText) -> dict[str, Any]:
-        from notifications_python_client.errors import HTTPError
-        from notifications_python_client.notifications import NotificationsAPIClient
-
-        client = NotificationsAPIClient(  # type: ignore[no-untyped-call]
-            self._key(text.council), base_url=self.base_url, timeout=self.timeout
-        )
-        try:
-            answer: dict[str, Any] = client.send_sms_notification(  # type: ignore[no-untyped-call]
+        return self.accounts.call(
+            text.council,
+            lambda client: client.send_sms_notification(
                 phone_number=text.to,
                 template_id=text.template_id,
                 personalisation=dict(text.personalisation),
                 reference=text.message_key,
-            )
-        except HTTPError as error:
-            if error.status_code in (400, 403):  # bad number, template or key: the same again fails the same way
-                raise DeliveryRefused(f"GOV.UK Notify refused it ({error.status_code}): {error.message}") from None
-            raise
-        return answer
+            ),
+        )
 
     async def send(self, text: OutgoingText, /) -> str:
         answer = await asyncio.to_thread(self._send, text)  # the client blocks: the event loop keeps serving
