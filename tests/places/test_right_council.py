@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from civicshare.db.engine import Database, tenant_connection
@@ -103,3 +104,25 @@ async def test_the_resident_api_refuses_a_pin_outside_the_councils_area_naming_t
         assert answer.status_code == status, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert f"it is for Test Council {neighbour} (council {neighbour})" in answer.text
+
+
+@pytest.mark.parametrize(
+    "latitude",
+    ['"nan"', '"inf"', "1" + "0" * 400, '"52.72\\u0000"', '"  "'],
+    ids=["nan", "inf", "huge", "NUL", "blank"],
+)
+async def test_a_pin_that_is_not_a_place_gets_the_forms_own_error_not_a_500(
+    http: httpx.AsyncClient, operator: httpx.AsyncClient, council: CouncilWithOrganization, latitude: str
+) -> None:
+    here = await council(**HIGHWAYS)
+    await give_boundary(operator, here, square(-1.60, 52.70))
+    answer = await http.post(
+        "/api/v1/services/report-pothole/transactions",
+        content=(
+            '{"answers": {"latitude": ' + latitude + ', "longitude": -1.58, "size": "large", "on": "road"},'
+            ' "channel": "web", "contact_email": "api@example.org"}'
+        ),
+        headers={**host_for(here), "content-type": "application/json"},
+    )
+    assert answer.status_code in (400, 422), answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +23,10 @@ def pin_of(answers: dict[str, Any]) -> tuple[float, float] | None:
     """The answers' latitude and longitude as numbers, or None when there is no usable pin."""
     try:
         latitude, longitude = float(answers["latitude"]), float(answers["longitude"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # a huge JSON integer overflows a float
         return None
+    if not (math.isfinite(latitude) and math.isfinite(longitude)):
+        return None  # "nan", "inf": not a place; the form's own checks say what is wrong
     return latitude, longitude
 
 
