@@ -3,7 +3,9 @@ administrators make them (the staff API), for stories told over HTTP on the real
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -80,3 +82,19 @@ async def tracking_page(http: httpx.AsyncClient, slug: str, reference: str, emai
     )
     assert page.status_code == 200, page.text
     return page.text
+
+
+async def changes_page(
+    http: httpx.AsyncClient, crm: dict[str, str], params: dict[str, str | int] | dict[str, str], wanting: int = 1
+) -> dict[str, Any]:
+    """A page of the changes feed holding at least `wanting` items, asked again for up to 10 s: the feed
+    lists a change only once every transaction that started before it has ended (systems/changes.py), so
+    anything else running on the database (onboarding another council, a job) may hold it back a moment."""
+    deadline = time.monotonic() + 10
+    while True:
+        answer = await http.get("/api/v1/system/requests", params=params, headers=crm)
+        assert answer.status_code == 200, answer.text
+        page: dict[str, Any] = answer.json()
+        if len(page["items"]) >= wanting or time.monotonic() > deadline:
+            return page
+        await asyncio.sleep(0.1)

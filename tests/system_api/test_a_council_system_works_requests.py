@@ -18,7 +18,7 @@ from tests.auth.conftest import cookie_header
 from tests.staff.test_back_office_pages import BROWSER, officer_of, text_of
 from tests.support import host_for, tenant_context_for
 
-from .conftest import council_with_admin, new_key, report_pothole, tracked, tracking_page, with_key
+from .conftest import changes_page, council_with_admin, new_key, report_pothole, tracked, tracking_page, with_key
 
 
 async def test_a_crm_reads_what_changed_and_moves_a_pothole_on_for_the_resident(
@@ -34,9 +34,7 @@ async def test_a_crm_reads_what_changed_and_moves_a_pothole_on_for_the_resident(
     crm = with_key(secret, at.slug)
 
     # What changed since before the report: the pothole, with what the resident sent
-    changed = await http.get("/api/v1/system/requests", params={"since": before.isoformat()}, headers=crm)
-    assert changed.status_code == 200, changed.text
-    page = changed.json()
+    page = await changes_page(http, crm, {"since": before.isoformat()})
     assert [item["reference"] for item in page["items"]] == [pothole]
     assert page["items"][0]["status_label"] == "Received" and page["items"][0]["answers"]["size"] == "large"
     assert page["more"] is False
@@ -79,10 +77,10 @@ async def test_a_crm_reads_what_changed_and_moves_a_pothole_on_for_the_resident(
     assert "Reference in Highways CRM CRM-77" in staff_page
 
     # The next page (from the cursor kept) has the pothole again, as it changed since
-    again = await http.get("/api/v1/system/requests", params={"cursor": page["next_cursor"]}, headers=crm)
-    assert [item["reference"] for item in again.json()["items"]] == [pothole]
-    assert again.json()["items"][0]["status"] == "in_progress"
-    quiet = await http.get("/api/v1/system/requests", params={"cursor": again.json()["next_cursor"]}, headers=crm)
+    again = await changes_page(http, crm, {"cursor": page["next_cursor"]})
+    assert [item["reference"] for item in again["items"]] == [pothole]
+    assert again["items"][0]["status"] == "in_progress"
+    quiet = await http.get("/api/v1/system/requests", params={"cursor": again["next_cursor"]}, headers=crm)
     assert quiet.json()["items"] == []
 
     # A public update the resident reads on the tracking page

@@ -5,7 +5,9 @@ change still being written when a page is read would, once committed, sort befor
 out, and a cursor that moved past it would skip it. A page therefore only lists changes older than the
 oldest transaction still running on the database (`pg_stat_activity.xact_start`): every change before
 that horizon is committed, so a cursor never passes one that is not. A transaction running for longer
-than HORIZON_MOST holds the horizon back no further than that.
+than HORIZON_MOST holds the horizon back no further than that. Only client backends count: autovacuum,
+a replica's WAL sender and other server processes never write a request, and autovacuum working through
+a large table would otherwise hold every feed back for as long as it runs.
 
 The horizon is database-wide: one council's long transaction holds back every council's feed (by at most
 HORIZON_MOST). A per-council horizon was built and left out. It needs each writer of a request to be
@@ -38,7 +40,8 @@ _HORIZON = text(
         clock_timestamp(),
         coalesce(
             (SELECT min(xact_start) FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+             WHERE datname = current_database() AND backend_type = 'client backend'
+               AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
                AND xact_start > clock_timestamp() - CAST(:most AS interval)),
             clock_timestamp()
         )
