@@ -1,6 +1,7 @@
 """The job worker's housekeeping. Hourly, every council's logs are tidied: delivered events and the
 webhook log after `delivered_events_keep_days`, system API idempotency keys after
-`idempotency_keys_keep_hours`; and each council's retention run is asked for (`civicshare.privacy`).
+`idempotency_keys_keep_hours`, residents' feedback comments after `feedback_comments_keep_days` (their
+ratings stay counted); and each council's retention run is asked for (`civicshare.privacy`).
 Every few minutes, long jobs whose worker died (no heartbeat) are failed
 with why, so whoever asked sees it rather than "running" for ever.
 
@@ -25,6 +26,7 @@ from civicshare.db.job_queue import EXPORTS_QUEUE
 from civicshare.notifications.retention import forget_delivered_events
 from civicshare.notifications.webhooks.retention import forget_old_webhook_log
 from civicshare.privacy import jobs as privacy_jobs
+from civicshare.savings.feedback import forget_comments_before
 from civicshare.services import PlatformServices
 from civicshare.staff import queue_exports
 from civicshare.systems.idempotency import forget_answers_before
@@ -43,17 +45,20 @@ class Tidied:
     events: int
     webhook_log: int
     idempotency_keys: int
+    feedback_comments: int
 
 
 async def tidy_council(services: PlatformServices, council: TenantContext, now: datetime) -> Tidied:
     settings = services.settings
     logs_before = now - timedelta(days=settings.delivered_events_keep_days)
     keys_before = now - timedelta(hours=settings.idempotency_keys_keep_hours)
+    comments_before = (now - timedelta(days=settings.feedback_comments_keep_days)).date()
     async with tenant_connection(services.database.engine, council) as connection:
         return Tidied(
             events=await forget_delivered_events(connection, logs_before),
             webhook_log=await forget_old_webhook_log(connection, logs_before),
             idempotency_keys=await forget_answers_before(connection, keys_before),
+            feedback_comments=await forget_comments_before(connection, comments_before),
         )
 
 
@@ -84,6 +89,7 @@ async def tidy(context: procrastinate.JobContext) -> None:
             "events": sum(t.events for t in tidied.values()),
             "webhook_log": sum(t.webhook_log for t in tidied.values()),
             "idempotency_keys": sum(t.idempotency_keys for t in tidied.values()),
+            "feedback_comments": sum(t.feedback_comments for t in tidied.values()),
         },
     )
 

@@ -178,6 +178,11 @@ class Settings(BaseSettings):
     idempotency_keys_keep_hours: int = Field(
         default=24, ge=1, description="hours a system's Idempotency-Key answers the same (then it is forgotten)"
     )
+    feedback_comments_keep_days: int = Field(
+        default=730,
+        ge=1,
+        description="days the words residents write with their satisfaction rating are kept (the ratings stay)",
+    )
 
     email_provider: EmailProviderName = Field(
         default=EmailProviderName.SMTP, description="what sends email to residents: an SMTP server or GOV.UK Notify"

@@ -15,7 +15,9 @@ from decimal import Decimal
 import httpx
 from sqlalchemy import text
 
+from civicshare.app import build_services
 from civicshare.db.engine import Database
+from civicshare.housekeeping import tidy_every_council
 from civicshare.identity.dev_identity import DevIdentity
 from civicshare.modules.working_days import uk_today
 from civicshare.savings.channels import Channel
@@ -25,6 +27,7 @@ from civicshare.savings.journeys import JourneyCount
 from civicshare.savings.measures import build_measures
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.report import ReportLine
+from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
 from tests.auth.conftest import dev_identity
 from tests.savings.conftest import AS, LiveCouncilFactory
@@ -240,6 +243,36 @@ async def test_the_feedback_question_says_what_is_wrong_and_keeps_nothing_until_
     finally:
         await resident.close()
         await someone_else.close()
+
+
+async def test_what_residents_wrote_is_forgotten_after_its_keeping_time_and_their_ratings_still_count(
+    database: Database, settings: Settings, served: ServedPlatform, live_council: LiveCouncilFactory
+) -> None:
+    council = await live_council(modules={"highways": {"enabled": True}})
+    residents = [Resident(served, council), Resident(served, council)]
+    try:
+        for resident, words in zip(residents, ("Old words", "Recent words"), strict=True):
+            await resident.start()
+            await resident.send()
+            assert (await resident.feedback("satisfied", words)).status_code == 303
+    finally:
+        for resident in residents:
+            await resident.close()
+    keep = settings.feedback_comments_keep_days
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                f'UPDATE "{council.schema}".service_feedback SET day = day - CAST(:days AS integer)'
+                " WHERE comment = 'Old words'"
+            ),
+            {"days": keep + 1},
+        )
+
+    tidied = await tidy_every_council(build_services(settings, database))
+
+    assert tidied[council.slug].feedback_comments == 1
+    assert [row["comment"] for row in await _stored(database, council, "service_feedback")] == ["Recent words"]
+    assert sum(int(str(row["count"])) for row in await _stored(database, council, "feedback_ratings")) == 2
 
 
 def _line(month: str, service: str, channel: Channel, volume: int, cost: str) -> ReportLine:

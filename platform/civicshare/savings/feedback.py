@@ -101,6 +101,13 @@ async def store_feedback(connection: AsyncConnection, day: date, service: str, a
         )
 
 
+async def forget_comments_before(connection: AsyncConnection, day: date) -> int:
+    """Delete the words residents wrote before `day` (they may hold personal data); their ratings stay
+    counted in ``feedback_ratings``, so the satisfaction measure does not change. Returns how many."""
+    result = await connection.execute(service_feedback.delete().where(service_feedback.c.day < day))
+    return int(result.rowcount or 0)
+
+
 async def ratings_by_month(connection: AsyncConnection, period: ReportPeriod) -> dict[tuple[str, str], Counter[Rating]]:
     """Per (``YYYY-MM``, service): how many answers gave each rating on the period's days."""
     month = func.date_trunc("month", feedback_ratings.c.day)
