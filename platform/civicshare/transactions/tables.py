@@ -107,6 +107,14 @@ transactions = Table(
     # Connected systems read what changed since a time, page by page in (updated_at, id) order.
     Index("ix_transactions_updated", "updated_at", "id"),
     Index("ix_transactions_place", "latitude", "longitude", postgresql_where=text("latitude IS NOT NULL")),
+    # Open reports of a service near a pin (`places.nearby`): a box of latitude and longitude.
+    Index(
+        "ix_transactions_open_place",
+        "service",
+        "latitude",
+        "longitude",
+        postgresql_where=text("closed_at IS NULL AND latitude IS NOT NULL"),
+    ),
     Index("ix_transactions_contact_email", text("lower(contact_email)")),
     Index(
         "ix_transactions_address_words",
@@ -190,6 +198,19 @@ public_updates = Table(
     Column("author", String(255), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_public_updates_transaction_id", "transaction_id"),
+)
+
+# Residents who follow someone else's open report instead of sending the same one again
+# (`transactions.followers`): they are emailed its public updates and status changes, as its reporter is.
+request_followers = Table(
+    "request_followers",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("transaction_id", BigInteger, ForeignKey("transactions.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("resident_subject", String(255), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ux_request_followers_email", "transaction_id", text("lower(email)"), unique=True),
 )
 
 # Transactions counted per day (UK local time), service and channel, kept up to date in the same statement

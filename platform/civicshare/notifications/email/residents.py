@@ -2,8 +2,10 @@
 
 On `request.submitted` the resident gets a confirmation (reference, what happens next, tracking link);
 on `request.status_changed` an update with the new status in the council's words and the reason; on
-`request.updated` the public update staff or the council's system added. Only
-requests with a contact email are written to. A council in trial mode writes only to its own staff.
+`request.updated` the public update staff or the council's system added. Only requests with a contact
+email are written to. The people who follow a request (`transactions.followers`) get its status changes
+and public updates too, each in a message of its own with a link to stop. A council in trial mode
+writes only to its own staff.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from civicshare.notifications.events import EventKind, GiveUp, OutboxEvent
 from civicshare.notifications.services_port import NotifierServices
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.followers import Follower, followers_of, unfollow_token
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.views import Wording
 
@@ -38,6 +41,14 @@ def tracking_url(council: TenantContext, settings: Settings, reference: str) -> 
     origins = council_origins(council, settings)
     origin = origins[1] if len(origins) > 1 else origins[0]
     return f"{origin}/track?{urlencode({'reference': reference})}"
+
+
+def unfollow_url(council: TenantContext, settings: Settings, follower_id: int) -> str:
+    """The signed link in a follower's emails that stops them (`web.nearby_pages`)."""
+    origins = council_origins(council, settings)
+    origin = origins[1] if len(origins) > 1 else origins[0]
+    token = unfollow_token(settings.secret_key.get_secret_value().encode(), council.slug, follower_id)
+    return f"{origin}/unfollow?{urlencode({'token': token})}"
 
 
 def what_happens_next(row: Mapping[str, Any]) -> str:
@@ -82,28 +93,71 @@ class ResidentEmails:
         # One transaction reads what the message needs and, for a live council, claims it: two round
         # trips per email in all (this and recording the outcome), none held while the provider is called.
         async with tenant_connection(engine, council) as connection:
-            if await store.message_status(connection, event.stable_id) in store.FINISHED:
-                return
             row = await find_by_reference(connection, event.reference)
-            if row is None or not row["contact_email"]:
-                return  # the request was purged (test data), or nobody left an address to write to
+            if row is None:
+                return  # the request was purged (test data)
             template = (await store.template_for(connection, template_kind(event.kind))).template
             chosen = await store.settings_of(connection)
-            email = self._compose(
-                council, event, row, Wording(offerings, self.services, row["service"]), template, chosen
-            )
-            if email is None:
-                return
-            if not council.is_trial and not await claim(connection, email, event.reference):
-                return
+            wording = Wording(offerings, self.services, row["service"])
+            followers = await followers_of(connection, row["id"]) if event.kind in FOLLOWED_KINDS else []
+            to_reporter = None
+            if row["contact_email"] and await store.message_status(connection, event.stable_id) not in store.FINISHED:
+                to_reporter = self._compose(council, event, row, wording, template, chosen)
+            if (
+                to_reporter is not None
+                and not council.is_trial
+                and not await claim(connection, to_reporter, event.reference)
+            ):
+                to_reporter = None
+        if to_reporter is not None:
+            await self._send(council, to_reporter, event.reference)
+        for follower in followers:
+            email = self._compose_for_follower(council, event, row, wording, template, chosen, follower)
+            if email is not None:
+                await self._send_once(council, email, event.reference)
+
+    async def _send(self, council: TenantContext, email: OutgoingEmail, reference: str) -> None:
+        """Send a message already claimed (a live council) or not yet (a trial council)."""
+        engine = self.services.database.engine
         if council.is_trial:
             refusal = await trial_refusal(self.staff_directory, council, email.to)
             if refusal is not None:
-                await hold(engine, council, email, event.reference, refusal)
+                await hold(engine, council, email, reference, refusal)
             else:
-                await deliver(engine, council, self.provider, email, event.reference)
+                await deliver(engine, council, self.provider, email, reference)
             return
         await send_claimed(engine, council, self.provider, email)
+
+    async def _send_once(self, council: TenantContext, email: OutgoingEmail, reference: str) -> None:
+        if council.is_trial:
+            await self._send(council, email, reference)
+        else:
+            await deliver(self.services.database.engine, council, self.provider, email, reference)
+
+    def _compose_for_follower(
+        self,
+        council: TenantContext,
+        event: OutboxEvent,
+        row: Mapping[str, Any],
+        wording: Wording,
+        template: MessageTemplate,
+        chosen: CouncilEmailSettings,
+        follower: Follower,
+    ) -> OutgoingEmail | None:
+        """The reporter's message, to a follower, with how to stop following (each follower's own key)."""
+        values = message_values(council, self.services.settings, event, row, wording)
+        if values is None:
+            return None
+        stop = unfollow_url(council, self.services.settings, follower.id)
+        footer = (
+            "\n\n---\n\nYou get this email because you chose to follow this report on our website. "
+            f"To stop getting updates about it, go to {stop}"
+        )
+        followed = MessageTemplate(template.kind, template.subject, template.body_text + footer, None)
+        return compose(
+            council, followed, values, to=follower.email, message_key=f"{event.stable_id}:f{follower.id}",
+            settings=chosen,
+        )  # fmt: skip
 
     def _compose(
         self,
@@ -154,6 +208,7 @@ def message_values(
 
 AWAITING_PAYMENT = "awaiting_payment"
 CONFIRMED_BY = frozenset({EventKind.SUBMITTED, EventKind.PAYMENT_SUCCEEDED})
+FOLLOWED_KINDS = frozenset({EventKind.STATUS_CHANGED, EventKind.PUBLIC_UPDATE})  # what followers hear of
 TOLD_KINDS = frozenset({*EMAILED_KINDS, EventKind.PAYMENT_SUCCEEDED})  # what residents hear of
 
 
