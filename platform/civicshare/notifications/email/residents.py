@@ -19,6 +19,7 @@ from civicshare.db.engine import tenant_connection
 from civicshare.identity.directory import IdentityDirectory, council_origins
 from civicshare.notifications.email import store
 from civicshare.notifications.email.delivery import claim, deliver, hold, send_claimed
+from civicshare.notifications.email.followers import FOLLOWED_KINDS, compose_for_follower
 from civicshare.notifications.email.message import CouncilEmailSettings, OutgoingEmail, compose
 from civicshare.notifications.email.providers import MailProvider, provider_from_settings
 from civicshare.notifications.email.trial import trial_refusal
@@ -27,7 +28,7 @@ from civicshare.notifications.events import EventKind, GiveUp, OutboxEvent
 from civicshare.notifications.services_port import NotifierServices
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
-from civicshare.transactions.followers import Follower, followers_of, unfollow_token
+from civicshare.transactions.followers import followers_of
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.views import Wording
 
@@ -41,14 +42,6 @@ def tracking_url(council: TenantContext, settings: Settings, reference: str) -> 
     origins = council_origins(council, settings)
     origin = origins[1] if len(origins) > 1 else origins[0]
     return f"{origin}/track?{urlencode({'reference': reference})}"
-
-
-def unfollow_url(council: TenantContext, settings: Settings, follower_id: int) -> str:
-    """The signed link in a follower's emails that stops them (`web.nearby_pages`)."""
-    origins = council_origins(council, settings)
-    origin = origins[1] if len(origins) > 1 else origins[0]
-    token = unfollow_token(settings.secret_key.get_secret_value().encode(), council.slug, follower_id)
-    return f"{origin}/unfollow?{urlencode({'token': token})}"
 
 
 def what_happens_next(row: Mapping[str, Any]) -> str:
@@ -112,8 +105,9 @@ class ResidentEmails:
         if to_reporter is not None:
             await self._send(council, to_reporter, event.reference)
         for follower in followers:
-            email = self._compose_for_follower(council, event, row, wording, template, chosen, follower)
-            if email is not None:
+            values = message_values(council, self.services.settings, event, row, wording)
+            if values is not None:
+                email = compose_for_follower(council, self.services.settings, event, values, follower, chosen)
                 await self._send_once(council, email, event.reference)
 
     async def _send(self, council: TenantContext, email: OutgoingEmail, reference: str) -> None:
@@ -133,31 +127,6 @@ class ResidentEmails:
             await self._send(council, email, reference)
         else:
             await deliver(self.services.database.engine, council, self.provider, email, reference)
-
-    def _compose_for_follower(
-        self,
-        council: TenantContext,
-        event: OutboxEvent,
-        row: Mapping[str, Any],
-        wording: Wording,
-        template: MessageTemplate,
-        chosen: CouncilEmailSettings,
-        follower: Follower,
-    ) -> OutgoingEmail | None:
-        """The reporter's message, to a follower, with how to stop following (each follower's own key)."""
-        values = message_values(council, self.services.settings, event, row, wording)
-        if values is None:
-            return None
-        stop = unfollow_url(council, self.services.settings, follower.id)
-        footer = (
-            "\n\n---\n\nYou get this email because you chose to follow this report on our website. "
-            f"To stop getting updates about it, go to {stop}"
-        )
-        followed = MessageTemplate(template.kind, template.subject, template.body_text + footer, None)
-        return compose(
-            council, followed, values, to=follower.email, message_key=f"{event.stable_id}:f{follower.id}",
-            settings=chosen,
-        )  # fmt: skip
 
     def _compose(
         self,
@@ -208,7 +177,6 @@ def message_values(
 
 AWAITING_PAYMENT = "awaiting_payment"
 CONFIRMED_BY = frozenset({EventKind.SUBMITTED, EventKind.PAYMENT_SUCCEEDED})
-FOLLOWED_KINDS = frozenset({EventKind.STATUS_CHANGED, EventKind.PUBLIC_UPDATE})  # what followers hear of
 TOLD_KINDS = frozenset({*EMAILED_KINDS, EventKind.PAYMENT_SUCCEEDED})  # what residents hear of
 
 
