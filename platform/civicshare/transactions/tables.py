@@ -107,14 +107,6 @@ transactions = Table(
     # Connected systems read what changed since a time, page by page in (updated_at, id) order.
     Index("ix_transactions_updated", "updated_at", "id"),
     Index("ix_transactions_place", "latitude", "longitude", postgresql_where=text("latitude IS NOT NULL")),
-    # Open reports of a service near a pin (`places.nearby`): a box of latitude and longitude.
-    Index(
-        "ix_transactions_open_place",
-        "service",
-        "latitude",
-        "longitude",
-        postgresql_where=text("closed_at IS NULL AND latitude IS NOT NULL"),
-    ),
     Index("ix_transactions_contact_email", text("lower(contact_email)")),
     Index(
         "ix_transactions_address_words",

@@ -1,5 +1,4 @@
-"""request followers: residents who follow an open report near their pin instead of sending a duplicate,
-and the index that finds open reports of a service near a pin
+"""request followers: residents who follow an open report near their pin instead of sending a duplicate
 
 Revision ID: 0022_request_followers
 Revises: 0021
@@ -43,16 +42,8 @@ def upgrade() -> None:
         unique=True,
         schema=schema,
     )
-    op.create_index(
-        "ix_transactions_open_place",
-        "transactions",
-        ["service", "latitude", "longitude"],
-        postgresql_where=sa.text("closed_at IS NULL AND latitude IS NOT NULL"),
-        schema=schema,
-    )
 
 
 def downgrade() -> None:
     schema = tenant_schema()
-    op.drop_index("ix_transactions_open_place", table_name="transactions", schema=schema)
     op.drop_table("request_followers", schema=schema)
