@@ -24,6 +24,7 @@ from civicshare.admin.operators import OperatorAuthenticator
 from civicshare.admin.routes import admin_router
 from civicshare.api import addresses as resident_addresses
 from civicshare.api import identity as identity_routes
+from civicshare.api import nearby as resident_nearby
 from civicshare.api.access import enforce_access
 from civicshare.api.authentication import (
     PersonAuthenticator,
@@ -138,6 +139,7 @@ RESIDENT_API = [
     list_services,
     service_definition,
     *resident_addresses.HANDLERS,
+    *resident_nearby.HANDLERS,
     submit_transaction,
     track_transaction,
     payment_return,

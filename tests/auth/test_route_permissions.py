@@ -54,6 +54,9 @@ PUBLIC_ROUTES = {
     "GET /services/{code:str}/handover",  # answers carried over from another council (places)
     "GET /boundary.geojson",  # the council's area, drawn on the location map
     "GET /api/v1/addresses",  # addresses at a postcode in the council's area (places)
+    # open reports near a pin, and following one instead of sending a duplicate (places.nearby)
+    "GET /api/v1/services/{code:str}/nearby", "POST /api/v1/services/{code:str}/nearby/follow",
+    "POST /services/{code:str}/follow", "GET /services/{code:str}/following", "GET /unfollow", "POST /unfollow",
     "GET /sandbox-payments/{payment_id:str}", "POST /sandbox-payments/{payment_id:str}",
     # the resident API (tracking needs the reference and email address; see civicshare.api.transactions)
     "GET /api/v1/services", "GET /api/v1/services/{code:str}", "POST /api/v1/services/{code:str}/transactions",

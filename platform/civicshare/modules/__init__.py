@@ -10,7 +10,8 @@ Declaring a module (`contract`)
                          location_required=False, attachments=None, open311=None, on_submitted=None,
                          personal_data=PersonalData(), price=None, payment_kind="fee",
                          before_you_start=(), eligibility=(),
-                         search_terms=())            (everyday words the service is searched by)
+                         search_terms=(),            (everyday words the service is searched by)
+                         duplicates_within_metres=50) (open reports this near a pin are offered to follow)
         fee(answers, settings) -> int pence | None
         price(settings) -> Price(pence, unit) | None      (the start page's price, before any answers)
         payment_kind: "fee" buys the service; "payment" pays what is owed (never called a fee)

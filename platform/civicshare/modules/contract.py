@@ -141,6 +141,8 @@ class ServiceDefinition(Generic[SettingsT]):
     - `eligibility`: rules that end the form on an exit page instead of a request (`EligibilityRule`).
     - `search_terms` are everyday words residents search for this service by, beyond its title and
       summary ("crater" for a pothole); the council's search stems them like every other word.
+    - `duplicates_within_metres`: for a located service, how close an open report of the same service
+      must be to a new pin for the resident to be shown it (and offered to follow it instead).
     """
 
     code: str
@@ -163,6 +165,7 @@ class ServiceDefinition(Generic[SettingsT]):
     before_you_start: Sequence[str] = ()
     eligibility: Sequence[EligibilityRule[SettingsT]] = ()
     search_terms: tuple[str, ...] = ()
+    duplicates_within_metres: int = 50
 
     def __post_init__(self) -> None:
         if not _SERVICE_CODE.match(self.code):

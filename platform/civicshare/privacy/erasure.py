@@ -28,6 +28,7 @@ from civicshare.transactions.attachments import attachments_dir
 from civicshare.transactions.tables import (
     attachments,
     public_updates,
+    request_followers,
     transaction_events,
     transaction_notes,
     transactions,
@@ -191,6 +192,9 @@ async def erase_request(
     )
     if mailed.rowcount:
         done.erased.append(f"recipient of {mailed.rowcount} emails")
+    followers = await connection.execute(delete(request_followers).where(request_followers.c.transaction_id == row.id))
+    if followers.rowcount:
+        done.erased.append(f"email addresses of {followers.rowcount} followers")
     photos = (
         await connection.execute(
             delete(attachments).where(attachments.c.transaction_id == row.id).returning(attachments.c.storage_key)

@@ -192,6 +192,19 @@ public_updates = Table(
     Index("ix_public_updates_transaction_id", "transaction_id"),
 )
 
+# Residents who follow someone else's open report instead of sending the same one again
+# (`transactions.followers`): they are emailed its public updates and status changes, as its reporter is.
+request_followers = Table(
+    "request_followers",
+    tenant_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("transaction_id", BigInteger, ForeignKey("transactions.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("resident_subject", String(255), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ux_request_followers_email", "transaction_id", text("lower(email)"), unique=True),
+)
+
 # Transactions counted per day (UK local time), service and channel, kept up to date in the same statement
 # as each submission (``service.create_statement``); savings reports read these, never the raw rows. Test
 # and trial transactions are counted in rows of their own (``is_test``) so reports can leave them out and

@@ -51,6 +51,7 @@ from civicshare.web.flows import (
     typed_data,
     uk_day,
 )
+from civicshare.web.nearby import reports_near_pin
 from civicshare.web.photo_pages import (
     attach_photos_sent,
     keep_photos,
@@ -283,7 +284,9 @@ def step_errors(questions: list[Question], messages: dict[str, str]) -> list[Fie
     )
 
 
-async def _check_page(web: WebRequest, offered: Offering, draft: Draft) -> Response[Any]:
+async def _check_page(
+    web: WebRequest, offered: Offering, draft: Draft, errors: list[FieldError] | None = None, status: int = 200
+) -> Response[Any]:
     code = offered.service.code
     data = _data(offered, draft)
     if (exit_response := _exit_if_ruled_out(web, offered, draft)) is not None:
@@ -307,9 +310,12 @@ async def _check_page(web: WebRequest, offered: Offering, draft: Draft) -> Respo
     fee = fee_for(offered.service, answers, offered.settings)
     return web.page(
         "check.html",
+        status=status,
         current="services",
         offered=offered,
         sections=sections,
+        nearby=await reports_near_pin(web, offered, data),
+        errors=errors or [],
         fee=fee_text(fee) if fee else None,
         back=web.url(f"/services/{code}/{CONTACT_STEP}"),
     )

@@ -34,6 +34,7 @@ from civicshare.web.demo_mail import DEMO_MAIL_HANDLERS
 from civicshare.web.flow_routes import FLOW_HANDLERS
 from civicshare.web.flows import uk_day
 from civicshare.web.my_account import find_my_request, join_anonymous_requests
+from civicshare.web.nearby_pages import HANDLERS as NEARBY_HANDLERS
 from civicshare.web.photos import tracked_photo_allowed, tracked_photo_token
 from civicshare.web.place_routes import HANDLERS as PLACE_HANDLERS
 from civicshare.web.privacy_pages import PRIVACY_HANDLERS
@@ -293,6 +294,7 @@ web_router = Router(
         council_logo,
         asset,
         *PLACE_HANDLERS,
+        *NEARBY_HANDLERS,
         *FLOW_HANDLERS,
         *SANDBOX_HANDLERS,
         *DEMO_MAIL_HANDLERS,

@@ -2,8 +2,10 @@
 
 On `request.submitted` the resident gets a confirmation (reference, what happens next, tracking link);
 on `request.status_changed` an update with the new status in the council's words and the reason; on
-`request.updated` the public update staff or the council's system added. Only
-requests with a contact email are written to. A council in trial mode writes only to its own staff.
+`request.updated` the public update staff or the council's system added. Only requests with a contact
+email are written to. The people who follow a request (`transactions.followers`) get its status changes
+and public updates too, each in a message of its own with a link to stop. A council in trial mode
+writes only to its own staff.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from civicshare.db.engine import tenant_connection
 from civicshare.identity.directory import IdentityDirectory, council_origins
 from civicshare.notifications.email import store
 from civicshare.notifications.email.delivery import claim, deliver, hold, send_claimed
+from civicshare.notifications.email.followers import FOLLOWED_KINDS, compose_for_follower
 from civicshare.notifications.email.message import CouncilEmailSettings, OutgoingEmail, compose
 from civicshare.notifications.email.providers import MailProvider, provider_from_settings
 from civicshare.notifications.email.trial import trial_refusal
@@ -25,6 +28,7 @@ from civicshare.notifications.events import EventKind, GiveUp, OutboxEvent
 from civicshare.notifications.services_port import NotifierServices
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.followers import followers_of
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.views import Wording
 
@@ -82,28 +86,47 @@ class ResidentEmails:
         # One transaction reads what the message needs and, for a live council, claims it: two round
         # trips per email in all (this and recording the outcome), none held while the provider is called.
         async with tenant_connection(engine, council) as connection:
-            if await store.message_status(connection, event.stable_id) in store.FINISHED:
-                return
             row = await find_by_reference(connection, event.reference)
-            if row is None or not row["contact_email"]:
-                return  # the request was purged (test data), or nobody left an address to write to
+            if row is None:
+                return  # the request was purged (test data)
             template = (await store.template_for(connection, template_kind(event.kind))).template
             chosen = await store.settings_of(connection)
-            email = self._compose(
-                council, event, row, Wording(offerings, self.services, row["service"]), template, chosen
-            )
-            if email is None:
-                return
-            if not council.is_trial and not await claim(connection, email, event.reference):
-                return
+            wording = Wording(offerings, self.services, row["service"])
+            followers = await followers_of(connection, row["id"]) if event.kind in FOLLOWED_KINDS else []
+            to_reporter = None
+            if row["contact_email"] and await store.message_status(connection, event.stable_id) not in store.FINISHED:
+                to_reporter = self._compose(council, event, row, wording, template, chosen)
+            if (
+                to_reporter is not None
+                and not council.is_trial
+                and not await claim(connection, to_reporter, event.reference)
+            ):
+                to_reporter = None
+        if to_reporter is not None:
+            await self._send(council, to_reporter, event.reference)
+        for follower in followers:
+            values = message_values(council, self.services.settings, event, row, wording)
+            if values is not None:
+                email = compose_for_follower(council, self.services.settings, event, values, follower, chosen)
+                await self._send_once(council, email, event.reference)
+
+    async def _send(self, council: TenantContext, email: OutgoingEmail, reference: str) -> None:
+        """Send a message already claimed (a live council) or not yet (a trial council)."""
+        engine = self.services.database.engine
         if council.is_trial:
             refusal = await trial_refusal(self.staff_directory, council, email.to)
             if refusal is not None:
-                await hold(engine, council, email, event.reference, refusal)
+                await hold(engine, council, email, reference, refusal)
             else:
-                await deliver(engine, council, self.provider, email, event.reference)
+                await deliver(engine, council, self.provider, email, reference)
             return
         await send_claimed(engine, council, self.provider, email)
+
+    async def _send_once(self, council: TenantContext, email: OutgoingEmail, reference: str) -> None:
+        if council.is_trial:
+            await self._send(council, email, reference)
+        else:
+            await deliver(self.services.database.engine, council, self.provider, email, reference)
 
     def _compose(
         self,
