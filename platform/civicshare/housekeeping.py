@@ -1,7 +1,8 @@
 """The job worker's housekeeping. Hourly, every council's logs are tidied: delivered events and the
 webhook log after `delivered_events_keep_days`, system API idempotency keys after
 `idempotency_keys_keep_hours`; and each council's retention run is asked for (`civicshare.privacy`).
-Every few minutes, long jobs whose worker died (no heartbeat) are failed
+The savings reports' monthly cache is filled for months that closed (reports on the read replica read
+them without storing them). Every few minutes, long jobs whose worker died (no heartbeat) are failed
 with why, so whoever asked sees it rather than "running" for ever.
 
 Each council is tidied in its own transaction, named explicitly; one council's trouble is logged and
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import procrastinate
@@ -25,6 +26,7 @@ from civicshare.db.job_queue import EXPORTS_QUEUE
 from civicshare.notifications.retention import forget_delivered_events
 from civicshare.notifications.webhooks.retention import forget_old_webhook_log
 from civicshare.privacy import jobs as privacy_jobs
+from civicshare.savings.service import fill_monthly_contacts
 from civicshare.services import PlatformServices
 from civicshare.staff import queue_exports
 from civicshare.systems.idempotency import forget_answers_before
@@ -43,6 +45,8 @@ class Tidied:
     events: int
     webhook_log: int
     idempotency_keys: int
+    savings_months: int = 0
+    """Closed months stored in the savings reports' monthly cache (reports on the replica cannot)."""
 
 
 async def tidy_council(services: PlatformServices, council: TenantContext, now: datetime) -> Tidied:
@@ -50,11 +54,13 @@ async def tidy_council(services: PlatformServices, council: TenantContext, now: 
     logs_before = now - timedelta(days=settings.delivered_events_keep_days)
     keys_before = now - timedelta(hours=settings.idempotency_keys_keep_hours)
     async with tenant_connection(services.database.engine, council) as connection:
-        return Tidied(
+        tidied = Tidied(
             events=await forget_delivered_events(connection, logs_before),
             webhook_log=await forget_old_webhook_log(connection, logs_before),
             idempotency_keys=await forget_answers_before(connection, keys_before),
         )
+    async with tenant_connection(services.database.engine, council) as connection:
+        return replace(tidied, savings_months=await fill_monthly_contacts(connection, council))
 
 
 async def tidy_every_council(services: PlatformServices, now: datetime | None = None) -> dict[str, Tidied]:
@@ -84,6 +90,7 @@ async def tidy(context: procrastinate.JobContext) -> None:
             "events": sum(t.events for t in tidied.values()),
             "webhook_log": sum(t.webhook_log for t in tidied.values()),
             "idempotency_keys": sum(t.idempotency_keys for t in tidied.values()),
+            "savings_months": sum(t.savings_months for t in tidied.values()),
         },
     )
 
