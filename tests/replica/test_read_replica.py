@@ -21,12 +21,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from civicshare.admin.export_jobs import ExportParts, read_job, request_export, run_export
 from civicshare.app import build_services, create_app
 from civicshare.cli import main
 from civicshare.db.engine import Database, make_engine, open_database, tenant_connection
 from civicshare.db.replica import ReplicaReads
 from civicshare.db.replica_server import StandbyServer, start_standby
 from civicshare.identity.dev_identity import DevIdentity
+from civicshare.policy.operators import Operator, OperatorScope
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.report import Grouping
 from civicshare.savings.reporting import council_savings
@@ -35,6 +37,7 @@ from civicshare.savings.tables import monthly_contact_months
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
+from civicshare.transactions.tables import daily_rollups
 from tests.savings.conftest import SignedIn, dev_identity, live_council, record_contacts
 from tests.support import host_for
 
@@ -218,3 +221,56 @@ def test_the_replica_start_command_prints_the_url_to_set(
     assert result.exit_code == 0, result.output
     url = make_url(result.stdout.strip().removeprefix("CIVICSHARE_DATABASE_REPLICA_URL="))
     assert (url.host, url.database) == ("127.0.0.1", make_url(settings.database_url).database)
+
+
+@pytest.fixture
+async def impatient(database_url: str, standby: StandbyServer) -> AsyncIterator[Database]:
+    """The test database with the standby as its replica, waiting at most two seconds for it."""
+    replica = ReplicaReads(make_engine(standby.url, pool_size=2), standby.url, max_lag_seconds=2)
+    database = Database(make_engine(database_url, pool_size=2), database_url, replica=replica)
+    yield database
+    await database.dispose()
+
+
+async def test_a_read_asked_to_be_current_waits_for_the_replica_or_goes_to_the_primary(
+    impatient: Database, database: Database, live_council: Any
+) -> None:
+    council = await live_council()
+    today = uk_day(datetime.now(UTC))
+
+    async def where_and_how_many(engine: AsyncEngine) -> tuple[bool, int]:
+        async with tenant_connection(engine, council) as connection:
+            standby = bool(await connection.scalar(select(func.pg_is_in_recovery())))
+            return standby, int(await connection.scalar(select(func.coalesce(func.sum(daily_rollups.c.count), 0))) or 0)
+
+    await record_contacts(database, council, today, "report-pothole", "web", 2)
+    # Just written, and already read on the replica: it waited for the replay.
+    assert await impatient.read(where_and_how_many, current=True) == (True, 2)
+
+    assert impatient.replica is not None
+    async with impatient.replica.engine.connect() as connection:
+        await connection.execute(text("SELECT pg_wal_replay_pause()"))
+    try:
+        await record_contacts(database, council, today, "report-pothole", "web", 1)
+        assert await impatient.read(where_and_how_many, current=True) == (False, 3)
+    finally:
+        async with impatient.replica.engine.connect() as connection:
+            await connection.execute(text("SELECT pg_wal_replay_resume()"))
+
+
+async def test_a_council_export_job_with_a_replica_has_what_was_written_before_it_ran(
+    impatient: Database, database: Database, live_council: Any, settings: Settings
+) -> None:
+    council = await live_council()
+    operator = Operator(id="cli", name="Olu Operator", scope=OperatorScope.FULL, via="cli")
+    async with database.engine.begin() as connection:
+        job = await request_export(connection, operator, council.slug)
+    for service in ("report-pothole", "missed-bin", "pay-council-tax"):
+        await record_contacts(database, council, uk_day(datetime.now(UTC)), service, "web", 1)
+
+    await run_export(ExportParts(database.engine, settings.data_dir, impatient), council.slug, job.id)
+    async with database.engine.connect() as connection:
+        finished = await read_job(connection, council.slug, job.id)
+    assert finished.state == "done", finished.error
+    assert finished.export is not None
+    assert finished.export.row_counts["daily_rollups"] == 3

@@ -140,13 +140,17 @@ class Database:
             return self.replica.engine
         return self.engine
 
-    async def read(self, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    async def read(self, work: Callable[[AsyncEngine], Awaitable[T]], *, current: bool = False) -> T:
         """Run read-only work on the replica while it is fresh, otherwise on the primary; work the
-        replica fails (stopped, unreachable, a recovery conflict) runs again on the primary."""
+        replica fails (stopped, unreachable, a recovery conflict) runs again on the primary. `current`:
+        the replica must first replay all the primary has written by now (waiting up to the bound)."""
         from civicshare.db.replica import replica_failed
 
         replica = self.replica
-        if replica is None or not await replica.is_fresh(self.lookups):
+        if replica is None:
+            return await work(self.engine)
+        usable = await (replica.has_replayed_now(self.lookups) if current else replica.is_fresh(self.lookups))
+        if not usable:
             return await work(self.engine)
         try:
             return await work(replica.engine)

@@ -98,6 +98,28 @@ class ReplicaReads:
             self._checking = False
         return self._fresh
 
+    async def has_replayed_now(self, primary: AsyncEngine) -> bool:
+        """Whether the replica replays, within `max_lag_seconds`, everything the primary has written by now
+        (for a read that must see the writes just before it, like an export asked for after a change)."""
+        try:
+            async with asyncio.timeout(self._check_timeout), primary.connect() as connection:
+                position = int(await connection.scalar(text(f"SELECT {_POSITION}")) or 0)
+            async with asyncio.timeout(self.max_lag_seconds), self._probe.connect() as connection:
+                while True:
+                    in_recovery, replayed = (await connection.execute(text(_REPLAYED))).one()
+                    if not in_recovery or replayed is None:
+                        self._tell("the replica is not a standby (promoted, or the primary itself)")
+                        return False
+                    if int(replayed) >= position:
+                        return True
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            log.warning("a read went to the primary: the replica did not catch up within %g s", self.max_lag_seconds)
+            return False
+        except Exception as error:
+            self._tell(f"the replica cannot be reached ({type(error).__name__}: {error})")
+            return False
+
     def failed(self, error: BaseException) -> None:
         """The replica failed in the middle of a read: reads go to the primary until the next check."""
         self._fresh = False
