@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import procrastinate
@@ -45,8 +45,6 @@ class Tidied:
     events: int
     webhook_log: int
     idempotency_keys: int
-    savings_months: int = 0
-    """Closed months stored in the savings reports' monthly cache (reports on the replica cannot)."""
 
 
 async def tidy_council(services: PlatformServices, council: TenantContext, now: datetime) -> Tidied:
@@ -54,13 +52,11 @@ async def tidy_council(services: PlatformServices, council: TenantContext, now: 
     logs_before = now - timedelta(days=settings.delivered_events_keep_days)
     keys_before = now - timedelta(hours=settings.idempotency_keys_keep_hours)
     async with tenant_connection(services.database.engine, council) as connection:
-        tidied = Tidied(
+        return Tidied(
             events=await forget_delivered_events(connection, logs_before),
             webhook_log=await forget_old_webhook_log(connection, logs_before),
             idempotency_keys=await forget_answers_before(connection, keys_before),
         )
-    async with tenant_connection(services.database.engine, council) as connection:
-        return replace(tidied, savings_months=await fill_monthly_contacts(connection, council))
 
 
 async def tidy_every_council(services: PlatformServices, now: datetime | None = None) -> dict[str, Tidied]:
@@ -72,6 +68,21 @@ async def tidy_every_council(services: PlatformServices, now: datetime | None = 
         except Exception:
             logger.exception("council not tidied; trying again next hour", extra={"council": council.slug})
     return tidied
+
+
+async def store_every_councils_closed_months(services: PlatformServices) -> int:
+    """Store the savings reports' closed months that no report stored yet (reports on the read replica
+    cannot), on the primary, council by council; how many months were stored."""
+    stored = 0
+    for council in await services.directory.all():
+        try:
+            async with tenant_connection(services.database.engine, council) as connection:
+                stored += await fill_monthly_contacts(connection, council)
+        except Exception:
+            logger.exception("closed months not stored; trying again next hour", extra={"council": council.slug})
+    if stored:
+        logger.info("closed months stored for savings reports", extra={"months": stored})
+    return stored
 
 
 # On long work's queue, so a tidy-up never holds up a delivery. Deferred by every worker's `keep_house`
@@ -90,9 +101,9 @@ async def tidy(context: procrastinate.JobContext) -> None:
             "events": sum(t.events for t in tidied.values()),
             "webhook_log": sum(t.webhook_log for t in tidied.values()),
             "idempotency_keys": sum(t.idempotency_keys for t in tidied.values()),
-            "savings_months": sum(t.savings_months for t in tidied.values()),
         },
     )
+    await store_every_councils_closed_months(services)
 
 
 async def abandon_stalled_jobs(app: procrastinate.App, services: PlatformServices) -> int:
