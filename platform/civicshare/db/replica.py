@@ -22,9 +22,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import NullPool, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from civicshare.db.engine import drops_broken_connections
 from civicshare.db.outage import is_database_outage
 
 log = logging.getLogger(__name__)
@@ -63,16 +64,20 @@ class ReplicaReads:
     ) -> None:
         self._pooled = engine
         self.engine = engine.execution_options(**{READ_ONLY_OPTION: True})
-        # The check connects afresh each time (at most once a second): a pooled connection would outlive
-        # a replica's restart and fail the next check for nothing.
-        self._probe = create_async_engine(
-            probe_url,
-            poolclass=NullPool,
-            connect_args={
-                **(probe_connect_args or {}),
-                "timeout": check_timeout_seconds,
-                "server_settings": {"application_name": "civicshare-lag"},
-            },
+        # The checks' own small pool: a check never waits behind reports for a connection. A connection a
+        # replica's restart broke fails one check, and the pool is then renewed.
+        self._probe = drops_broken_connections(
+            create_async_engine(
+                probe_url,
+                pool_size=2,
+                max_overflow=0,
+                pool_timeout=check_timeout_seconds,
+                connect_args={
+                    **(probe_connect_args or {}),
+                    "timeout": check_timeout_seconds,
+                    "server_settings": {"application_name": "civicshare-lag"},
+                },
+            )
         )
         self.max_lag_seconds = max_lag_seconds
         self._check_every = check_every_seconds
