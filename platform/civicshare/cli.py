@@ -21,8 +21,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from civicshare.admin.commands import TENANT_COMMANDS, admin
 from civicshare.app import discover_modules
 from civicshare.casework.service import Officer
+from civicshare.db.embedded import start_embedded_postgres
 from civicshare.db.engine import Database, open_database, tenant_connection
 from civicshare.db.migrations import TenantMigrationOutcome
+from civicshare.db.replica_server import StandbyError, start_standby, stop_standby
 from civicshare.http.problems import Problem
 from civicshare.identity.announce import announce_councils
 from civicshare.observability.logs import configure_logging, wants_json
@@ -424,6 +426,45 @@ async def citus_check(settings: Settings, database: Database, as_json: bool) -> 
         raise CommandFailed(f"{len(found)} violations in {broken} of {len(schemas)} council schemas")
     if not as_json:
         console.print(f"all {len(schemas)} council schemas can be distributed with citus_schema_distribute")
+
+
+# --- read replica ---------------------------------------------------------------------------------
+
+
+@main.group()
+def replica() -> None:
+    """A streaming read replica of the database, made with the embedded PostgreSQL's binaries."""
+
+
+def _primary_url(settings: Settings) -> str:
+    if settings.database_url is not None:
+        return settings.database_direct_url or settings.database_url
+    # The standby follows the embedded server, so it is left running when this command ends.
+    return start_embedded_postgres(settings.data_dir, stop_at_exit=False).url("postgres")
+
+
+@replica.command("start")
+@click.option("--directory", type=click.Path(file_okay=False, path_type=Path), help="default: <data_dir>/replica")
+@click.pass_context
+def replica_start(context: click.Context, directory: Path | None) -> None:
+    """Copy the database with pg_basebackup and start it as a streaming standby on a free loopback port
+    (or start the standby made before); prints the CIVICSHARE_DATABASE_REPLICA_URL to set."""
+    settings = settings_from(context)
+    try:
+        standby = start_standby(_primary_url(settings), directory or settings.data_dir / "replica")
+    except StandbyError as error:
+        raise CommandFailed(str(error)) from None
+    console.print(f"standby streaming in {standby.directory} on 127.0.0.1:{standby.port}")
+    click.echo(f"CIVICSHARE_DATABASE_REPLICA_URL={standby.url}")
+
+
+@replica.command("stop")
+@click.option("--directory", type=click.Path(file_okay=False, path_type=Path), help="default: <data_dir>/replica")
+@click.option("--remove", is_flag=True, help="delete the standby's data as well")
+@click.pass_context
+def replica_stop(context: click.Context, directory: Path | None, remove: bool) -> None:
+    """Stop the standby (and delete it with --remove)."""
+    stop_standby(directory or settings_from(context).data_dir / "replica", remove=remove)
 
 
 # --- savings reports and demo data ----------------------------------------------------------------

@@ -2,7 +2,8 @@
 webhook log after `delivered_events_keep_days`, system API idempotency keys after
 `idempotency_keys_keep_hours`, residents' feedback comments after `feedback_comments_keep_days` (their
 ratings stay counted); and each council's retention run is asked for (`civicshare.privacy`).
-Every few minutes, long jobs whose worker died (no heartbeat) are failed
+The savings reports' monthly cache is filled for months that closed (reports on the read replica read
+them without storing them). Every few minutes, long jobs whose worker died (no heartbeat) are failed
 with why, so whoever asked sees it rather than "running" for ever.
 
 Each council is tidied in its own transaction, named explicitly; one council's trouble is logged and
@@ -27,6 +28,7 @@ from civicshare.notifications.retention import forget_delivered_events
 from civicshare.notifications.webhooks.retention import forget_old_webhook_log
 from civicshare.privacy import jobs as privacy_jobs
 from civicshare.savings.feedback import forget_comments_before
+from civicshare.savings.service import fill_monthly_contacts
 from civicshare.services import PlatformServices
 from civicshare.staff import queue_exports
 from civicshare.systems.idempotency import forget_answers_before
@@ -73,6 +75,21 @@ async def tidy_every_council(services: PlatformServices, now: datetime | None = 
     return tidied
 
 
+async def store_every_councils_closed_months(services: PlatformServices) -> int:
+    """Store the savings reports' closed months that no report stored yet (reports on the read replica
+    cannot), on the primary, council by council; how many months were stored."""
+    stored = 0
+    for council in await services.directory.all():
+        try:
+            async with tenant_connection(services.database.engine, council) as connection:
+                stored += await fill_monthly_contacts(connection, council)
+        except Exception:
+            logger.exception("closed months not stored; trying again next hour", extra={"council": council.slug})
+    if stored:
+        logger.info("closed months stored for savings reports", extra={"months": stored})
+    return stored
+
+
 # On long work's queue, so a tidy-up never holds up a delivery. Deferred by every worker's `keep_house`
 # each hour under one queueing lock, so however many workers run, one tidy-up waits at a time. (Not
 # procrastinate's periodic tasks: with one registered, a worker did not come back from a PostgreSQL restart.)
@@ -92,6 +109,7 @@ async def tidy(context: procrastinate.JobContext) -> None:
             "feedback_comments": sum(t.feedback_comments for t in tidied.values()),
         },
     )
+    await store_every_councils_closed_months(services)
 
 
 async def abandon_stalled_jobs(app: procrastinate.App, services: PlatformServices) -> int:

@@ -79,6 +79,16 @@ class Settings(BaseSettings):
         default=None,
         description="the server itself, for the job worker's sessions (LISTEN) when the URL is a pooler",
     )
+    database_replica_url: str | None = Field(
+        default=None,
+        description="a streaming standby of the database: reports, exports and dashboards read from it while fresh",
+    )
+    replica_max_lag_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="reads go to the primary when the replica misses anything older than this",
+    )
     data_dir: Path = Field(default=PROJECT_ROOT / "var", description="where the embedded PostgreSQL keeps data")
     tenants_dir: Path = PROJECT_ROOT / "tenants"
     host: str = "127.0.0.1"

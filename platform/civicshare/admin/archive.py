@@ -125,17 +125,24 @@ Recorded = Callable[[AsyncConnection, ExportResource], Awaitable[None]]
 
 
 async def export_council(
-    engine: AsyncEngine, data_dir: Path, operator: Operator, slug: str, *, recorded: Recorded | None = None
+    engine: AsyncEngine,
+    data_dir: Path,
+    operator: Operator,
+    slug: str,
+    *,
+    recorded: Recorded | None = None,
+    reads: AsyncEngine | None = None,
 ) -> ExportResource:
     """Write the council's archive under the data dir and record it (audited); any status will do.
-    `recorded` runs in the transaction that records it (an export job marks itself done there)."""
+    `recorded` runs in the transaction that records it (an export job marks itself done there). The
+    archive is read through `reads` when given (the read replica, caught up), and recorded through `engine`."""
     folder = exports_dir(data_dir, slug)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = folder / f"{slug}-{stamp}-{secrets.token_hex(3)}.zip"
     partial = path.with_suffix(".partial")
     try:
-        async with engine.connect() as connection:
+        async with (reads or engine).connect() as connection:
             await connection.execution_options(isolation_level="REPEATABLE READ")
             async with connection.begin():
                 council = await council_resource(connection, slug)

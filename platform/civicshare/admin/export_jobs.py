@@ -22,6 +22,7 @@ from civicshare.admin.councils import council_resource
 from civicshare.admin.errors import not_found
 from civicshare.admin.schemas import ExportJobResource, ExportResource
 from civicshare.admin.tables import council_export_jobs, council_exports
+from civicshare.db.engine import Database
 from civicshare.db.job_queue import EXPORTS_QUEUE, defer_in_transaction
 from civicshare.http.problems import Problem
 from civicshare.policy.operators import Operator, OperatorScope
@@ -41,6 +42,8 @@ class ExportParts:
 
     engine: AsyncEngine
     data_dir: Path
+    # With a read replica, the archive is read there once it has replayed what the primary had when the job ran.
+    database: Database | None = None
 
 
 def poll_url(council: str, job_id: int) -> str:
@@ -177,8 +180,16 @@ async def run_export(parts: ExportParts, council: str, job_id: int) -> None:
             .values(state="done", export_id=exported.id, finished_at=datetime.now(UTC))
         )
 
+    async def export(reads: AsyncEngine) -> ExportResource:
+        return await archive.export_council(
+            parts.engine, parts.data_dir, operator, council, recorded=mark_done, reads=reads
+        )
+
     try:
-        await archive.export_council(parts.engine, parts.data_dir, operator, council, recorded=mark_done)
+        if parts.database is None:
+            await export(parts.engine)
+        else:
+            await parts.database.read(export, current=True)
     except Exception as error:
         logger.warning("council export failed", extra={"council": council}, exc_info=True)
         async with parts.engine.begin() as connection:

@@ -4,10 +4,10 @@ submission statement through `civicshare.db.driver.CouncilStatement`: both name 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import msgspec
 from sqlalchemy import event
@@ -19,6 +19,11 @@ from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.db.outage import is_database_outage
 from civicshare.db.pool import FairAsyncQueuePool
 from civicshare.settings import Settings
+
+if TYPE_CHECKING:
+    from civicshare.db.replica import ReplicaReads
+
+T = TypeVar("T")
 
 
 class CouncilSchema(Protocol):
@@ -107,6 +112,8 @@ class Database:
     # options (the job worker, the outbox relay) connect to `direct_url`, the server itself.
     transaction_pooling: bool = False
     direct_url: str | None = None
+    # A streaming standby for reports, exports and dashboards (`read`); None: they read the primary.
+    replica: ReplicaReads | None = None
     lookups: AsyncEngine = field(init=False)
 
     def __post_init__(self) -> None:
@@ -126,9 +133,47 @@ class Database:
         """Where connections that keep session state (LISTEN, startup options) go."""
         return self.direct_url or self.url
 
+    async def reads_engine(self) -> AsyncEngine:
+        """The replica's engine while it is fresh, otherwise the primary's (for reads that cannot be
+        run again, like a download already streaming)."""
+        if self.replica is not None and await self.replica.is_fresh(self.lookups):
+            return self.replica.engine
+        return self.engine
+
+    async def read(self, work: Callable[[AsyncEngine], Awaitable[T]], *, current: bool = False) -> T:
+        """Run read-only work on the replica while it is fresh, otherwise on the primary; work the
+        replica fails (stopped, unreachable, a recovery conflict) runs again on the primary. `current`:
+        the replica must first replay all the primary has written by now (waiting up to the bound)."""
+        from civicshare.db.replica import replica_failed
+
+        replica = self.replica
+        if replica is None:
+            return await work(self.engine)
+        usable = await (replica.has_replayed_now(self.lookups) if current else replica.is_fresh(self.lookups))
+        if not usable:
+            return await work(self.engine)
+        try:
+            return await work(replica.engine)
+        except Exception as error:
+            if not replica_failed(error):
+                raise
+            replica.failed(error)
+            return await work(self.engine)
+
+    async def read_council(self, council: CouncilSchema, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """`read` on a connection routed to the council's schema."""
+
+        async def routed(engine: AsyncEngine) -> T:
+            async with tenant_connection(engine, council) as connection:
+                return await work(connection)
+
+        return await self.read(routed)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         await self.lookups.dispose()
+        if self.replica is not None:
+            await self.replica.dispose()
 
 
 def database_url(settings: Settings) -> tuple[str, EmbeddedServer | None]:
@@ -136,6 +181,21 @@ def database_url(settings: Settings) -> tuple[str, EmbeddedServer | None]:
         return settings.database_url, None
     server = start_embedded_postgres(settings.data_dir)
     return server.url("postgres"), server
+
+
+def open_replica(settings: Settings) -> ReplicaReads | None:
+    """The read replica the settings name, if any (through the same kind of pooler as the primary)."""
+    from civicshare.db.replica import ReplicaReads
+
+    url = settings.database_replica_url
+    if url is None:
+        return None
+    pooled = settings.database_transaction_pooling
+    engine = make_engine(url, pool_size=settings.db_pool_size, transaction_pooling=pooled)
+    probe_url, probe_arguments = pooler_safe(url, {}, transaction_pooling=pooled)
+    return ReplicaReads(
+        engine, probe_url, probe_connect_args=probe_arguments, max_lag_seconds=settings.replica_max_lag_seconds
+    )
 
 
 def open_database(settings: Settings) -> Database:
@@ -147,6 +207,7 @@ def open_database(settings: Settings) -> Database:
         embedded=embedded,
         transaction_pooling=pooled,
         direct_url=settings.database_direct_url,
+        replica=open_replica(settings),
     )
 
 

@@ -28,7 +28,8 @@ In the database and on the web (each council's data in its own schema):
 - ``service``: ``record_contact`` (a direct count; submissions count theirs inside their own INSERT),
   rollup checks and rebuilds, offline imports, unit costs, baselines; ``contact_rollups`` (what reports
   read) and the monthly cache behind it, which imports, rebuilds and past-day counts empty for the
-  months they change (``forget_monthly_contacts``)
+  months they change (``forget_monthly_contacts``); a report on the read replica stores nothing, and the
+  housekeeping fills the cache on the primary (``fill_monthly_contacts``)
 - ``periods``: closed months (signed off): the checks every change of a past day's figures passes
   (``ClosedMonthError``), closing and reopening; ``closing``: the same for every member of a group
 - ``service_flags``: where reports get each service's flags (``PlatformServices.service_flags``)

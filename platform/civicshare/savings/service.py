@@ -10,7 +10,9 @@ back together; ``record_contact`` counts contacts directly (seeding, corrections
 The day of a contact is the day in UK local time
 (Europe/London) of the transaction's ``created_at``, the same rule ``rebuild_rollups`` applies in SQL.
 
-Reports read closed months from a monthly cache (``monthly_contacts``), filled on first use. A month is
+Reports read closed months from a monthly cache (``monthly_contacts``), filled on first use on the
+primary; a report on the read replica counts a month not cached yet without storing it, and the
+housekeeping stores it (``fill_monthly_contacts``) on the primary. A month is
 closed a full day after it ends (submissions only ever count today), so only offline imports, rebuilds
 and counts recorded for past days change one; each of those calls ``forget_monthly_contacts`` in its own
 database transaction. Filling and forgetting take the same table lock, so a report never stores counts
@@ -53,6 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
+from civicshare.db.replica import is_read_only
 from civicshare.savings.baseline import BaselineMix, BaselineVolume, baseline_mix_from_counts, derive_baseline_volumes
 from civicshare.savings.channels import STAFFED_CHANNELS, Channel
 from civicshare.savings.costs import PLATFORM_DEFAULT_UNIT_COSTS, UnitCostOverride, UnitCostSchedule
@@ -378,35 +381,76 @@ async def monthly_contacts(connection: AsyncConnection, months: Sequence[date]) 
         else:
             found.append(of(day, service, channels[channel], count))
     missing = [month for month in months if month not in cached]
-    if missing:
-        await _lock_monthly_cache(connection)
-        contacts = _contacts(*(_between(month, _month_end(month)) for month in missing))
-        month = cast(func.date_trunc("month", contacts.c.day), Date)
-        counted = (
-            select(
-                month,
-                contacts.c.service,
-                contacts.c.channel,
-                func.min(contacts.c.day),
-                cast(func.sum(contacts.c.count), BigInteger),
-            )
-            .group_by(month, contacts.c.service, contacts.c.channel)
-            .having(func.sum(contacts.c.count) > 0)
-        )
-        # Under the lock, another report may have stored some of them meanwhile: theirs are the same.
-        await connection.execute(
-            insert(monthly_contact_rollups)
-            .from_select(["month", "service", "channel", "first_day", "count"], counted)
-            .on_conflict_do_nothing()
-        )
-        await connection.execute(
-            insert(monthly_contact_months).values([{"month": month} for month in missing]).on_conflict_do_nothing()
-        )
-        found += [
+    if not missing:
+        return found
+    if is_read_only(_options(connection)):  # on the replica: counted here, stored by the primary later
+        return found + [
             RollupRow.of(day, service, _CHANNEL[channel], int(count))
-            for day, service, channel, count in await connection.execute(_cached_rows(missing))
+            for _, service, channel, day, count in await connection.execute(_counted_months(missing))
         ]
-    return found
+    await _store_monthly_contacts(connection, missing)
+    return found + [
+        RollupRow.of(day, service, _CHANNEL[channel], int(count))
+        for day, service, channel, count in await connection.execute(_cached_rows(missing))
+    ]
+
+
+def _options(connection: AsyncConnection) -> dict[str, Any]:
+    return dict(connection.sync_connection.get_execution_options()) if connection.sync_connection else {}
+
+
+def _counted_months(months: Sequence[date]) -> Any:
+    """Each month's contacts per service and channel, from the daily rows: month, service, channel,
+    first day with contacts, count."""
+    contacts = _contacts(*(_between(month, _month_end(month)) for month in months))
+    month = cast(func.date_trunc("month", contacts.c.day), Date)
+    return (
+        select(
+            month,
+            contacts.c.service,
+            contacts.c.channel,
+            func.min(contacts.c.day),
+            cast(func.sum(contacts.c.count), BigInteger),
+        )
+        .group_by(month, contacts.c.service, contacts.c.channel)
+        .having(func.sum(contacts.c.count) > 0)
+    )
+
+
+async def _store_monthly_contacts(connection: AsyncConnection, months: Sequence[date]) -> None:
+    await _lock_monthly_cache(connection)
+    # Under the lock, another report may have stored some of them meanwhile: theirs are the same.
+    await connection.execute(
+        insert(monthly_contact_rollups)
+        .from_select(["month", "service", "channel", "first_day", "count"], _counted_months(months))
+        .on_conflict_do_nothing()
+    )
+    await connection.execute(
+        insert(monthly_contact_months).values([{"month": month} for month in months]).on_conflict_do_nothing()
+    )
+
+
+async def fill_monthly_contacts(connection: AsyncConnection, tenant: TenantContext, today: date | None = None) -> int:
+    """Store every closed month a report could read from the cache and nobody stored yet (a report on the
+    read replica cannot store them); how many were stored. Run on the primary, by the housekeeping."""
+    since = await first_contact_day(connection)
+    if since is None:
+        return 0
+    today = today or uk_day(datetime.now(UTC))
+    costs = await council_unit_costs(connection, tenant)
+    period = ReportPeriod(start=since.replace(day=1), end=today)
+    months = closed_months(period, cost_change_days(costs.schedule), today)
+    if not months:
+        return 0
+    stored = set(
+        await connection.scalars(
+            select(monthly_contact_months.c.month).where(monthly_contact_months.c.month.in_(months))
+        )
+    )
+    missing = [month for month in months if month not in stored]
+    if missing:
+        await _store_monthly_contacts(connection, missing)
+    return len(missing)
 
 
 async def contact_rollups(

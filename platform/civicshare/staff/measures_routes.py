@@ -64,27 +64,31 @@ def _csv(measures: ServiceMeasures, period: ReportPeriod, **headers: str) -> Res
 async def service_measures(
     staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
-    tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
 ) -> ServiceMeasures:
     """Cost per transaction, digital take-up, completion rate and user satisfaction by month and service."""
-    return await council_measures(tenant_db, tenant, services.service_flags, report_period(period_from, period_to))
+    period = report_period(period_from, period_to)
+    return await services.database.read_council(
+        tenant, lambda connection: council_measures(connection, tenant, services.service_flags, period)
+    )
 
 
 @get("/api/v1/savings/measures.csv", tags=["savings"], media_type="text/csv", opt=requires(Permission.MANAGE_COUNCIL))
 async def service_measures_csv(
     staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
-    tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
 ) -> Response[str]:
     """The open-data CSV of the four measures, to publish (columns: civicshare.savings.open_data)."""
     period = report_period(period_from, period_to)
-    return _csv(await council_measures(tenant_db, tenant, services.service_flags, period), period)
+    measures = await services.database.read_council(
+        tenant, lambda connection: council_measures(connection, tenant, services.service_flags, period)
+    )
+    return _csv(measures, period)
 
 
 def _open_data_out(published: bool) -> OpenDataOut:
@@ -111,18 +115,23 @@ async def choose_open_data(
 @get(OPEN_DATA_PATH, media_type="text/csv", middleware=[rate_limited(Traffic.TRACKING)], opt=PUBLIC)
 async def published_measures(
     tenant: NamedDependency[TenantContext],
-    tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
 ) -> Response[str]:
     """The council's published measures, for anyone, while it publishes them."""
-    if not await is_published(tenant_db):
+    period = report_period(period_from, period_to)
+
+    async def published(connection: AsyncConnection) -> ServiceMeasures | None:
+        if not await is_published(connection):
+            return None
+        return await council_measures(connection, tenant, services.service_flags, period)
+
+    measures = await services.database.read_council(tenant, published)
+    if measures is None:
         raise Problem(
             404, "Not published", f"{tenant.name} does not publish its service measures here.", name="not-found"
         )
-    period = report_period(period_from, period_to)
-    measures = await council_measures(tenant_db, tenant, services.service_flags, period)
     return _csv(measures, period, **{"cache-control": "public, max-age=3600"})
 
 

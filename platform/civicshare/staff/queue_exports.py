@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 import procrastinate
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.casework.tables import queue_exports
 from civicshare.db.engine import tenant_connection
@@ -119,11 +119,13 @@ async def _write_file(
     }
     read = read_filter(dict(parse_qsl(row["filter"])), frozenset(o.code for o in workable), frozenset(statuses))
     where = conditions(read.wanted, today, row["officer_subject"], allowed, tuple(row["teams"]))
-    written = -1  # the header is not a row
     partial = path.with_suffix(".partial")
-    try:
+
+    async def write(engine: AsyncEngine) -> int:
+        written = -1  # the header is not a row
+        # Opened anew (emptied) if the read replica fails part way and the rows are read again on the primary.
         with partial.open("w", encoding="utf-8", newline="") as target:
-            async with tenant_connection(services.database.engine, council) as connection:
+            async with tenant_connection(engine, council) as connection:
                 batch: list[str] = []
                 async for line in csv_lines(connection, where, offerings, services, today):
                     batch.append(line)
@@ -132,6 +134,11 @@ async def _write_file(
                         written, batch = written + len(batch), []
                 await asyncio.to_thread(target.writelines, batch)
                 written += len(batch)
+        return written
+
+    try:
+        # On the read replica once it has what the primary had when the job ran (the officer's last changes).
+        written = await services.database.read(write, current=True)
         partial.rename(path)
     except BaseException:
         partial.unlink(missing_ok=True)

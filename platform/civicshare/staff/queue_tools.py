@@ -62,7 +62,10 @@ async def export_queue(staff_visit: NamedDependency[StaffVisit], request: Reques
         return visit.page("staff/export_prepared.html", status=202, title="Your export is being prepared", most=most)
 
     async def lines() -> AsyncIterator[str]:
-        async with tenant_connection(services.database.engine, council) as connection:
+        # Streamed from the read replica while it is fresh. Not retried on the primary if the replica fails
+        # part way: the lines sent cannot be taken back, so the download ends short and the officer asks again.
+        engine = await services.database.reads_engine()
+        async with tenant_connection(engine, council) as connection:
             async for line in csv_lines(connection, where, asked.offerings, services, today):
                 yield line
 

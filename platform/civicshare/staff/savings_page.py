@@ -11,17 +11,18 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.db.engine import tenant_connection
 from civicshare.modules.working_days import uk_today
 from civicshare.policy import Permission, requires
 from civicshare.savings.dashboard import council_dashboard_parts
+from civicshare.savings.measures import ServiceMeasures
 from civicshare.savings.measures_dashboard import measures_dashboard_parts
 from civicshare.savings.measures_service import council_measures
 from civicshare.savings.open_data import OPEN_DATA_PATH, is_published
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.report import Grouping
-from civicshare.savings.reporting import council_savings, default_period
+from civicshare.savings.reporting import CouncilSavings, council_savings, default_period
 from civicshare.staff.visit import StaffVisit
 from civicshare.web.site import FieldError
 
@@ -74,7 +75,8 @@ async def savings_dashboard(
     visit = staff_visit
     council = visit.web.council
     period, errors = chosen_period(dict(request.query_params.items()), uk_today())
-    async with tenant_connection(visit.services.database.engine, council) as connection:
+
+    async def figures(connection: AsyncConnection) -> tuple[CouncilSavings, ServiceMeasures, bool]:
         # By service too: the four measures are worked out from the same report (month_rows adds services up).
         savings = await council_savings(
             connection,
@@ -86,7 +88,9 @@ async def savings_dashboard(
         measures = await council_measures(
             connection, council, visit.services.service_flags, period, report=savings.report
         )
-        published = await is_published(connection)
+        return savings, measures, await is_published(connection)
+
+    savings, measures, published = await visit.services.database.read_council(council, figures)
     query = f"?from={period.start.isoformat()}&to={period.end.isoformat()}"
     shown = {
         name: {"day": str(day.day), "month": str(day.month), "year": str(day.year)}

@@ -13,6 +13,8 @@ On a council's own address (its staff):
                                            unless ?partial=true
     GET  /api/v1/savings/closed-months     POST the same: close a month (council admins)
 
+Reports, CSV files and dashboards read from the read replica while it is fresh (``Database.read``).
+
 On the platform's own address only (operators; the same paths at a council's address are not found):
     GET  /ops/savings?from=&to=            every council side by side (HTML)
     GET  /ops/savings/overview             the same as JSON, with the platform's totals
@@ -164,7 +166,6 @@ async def _csv_response(savings: CouncilSavings) -> Response[str]:
 async def savings_report(
     staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
-    tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
@@ -177,40 +178,41 @@ async def savings_report(
     if not 0 <= avoidance_rate <= 1:
         raise _unprocessable("Invalid avoidance rate", "avoidance_rate is a share of contacts, from 0 to 1.")
     period = report_period(period_from, period_to)
-    savings = await council_savings(
-        tenant_db,
-        tenant,
-        services.service_flags,
-        period,
-        group_by=groupings(group_by),
-        avoided=AvoidedContactChoice(avoidance_rate=avoidance_rate, avoided_channel=avoided_channel, sessions=sessions),
-    )
-    measures = await council_measures(tenant_db, tenant, services.service_flags, period, report=savings.report)
-    return savings.model_copy(update={"measures": measures})
+    grouping = groupings(group_by)
+    avoided = AvoidedContactChoice(avoidance_rate=avoidance_rate, avoided_channel=avoided_channel, sessions=sessions)
+
+    async def report(connection: AsyncConnection) -> CouncilSavings:
+        savings = await council_savings(
+            connection, tenant, services.service_flags, period, group_by=grouping, avoided=avoided
+        )
+        measures = await council_measures(connection, tenant, services.service_flags, period, report=savings.report)
+        return savings.model_copy(update={"measures": measures})
+
+    return await services.database.read_council(tenant, report)
 
 
-async def _csv_report(
-    connection: AsyncConnection, council: TenantContext, services: PlatformServices, period: ReportPeriod
-) -> Response[str]:
-    savings = await council_savings(
-        connection, council, services.service_flags, period, group_by=CSV_GROUPING, avoided=None,
-        with_savings_to_date=False,
-    )  # fmt: skip
-    measures = await council_measures(connection, council, services.service_flags, period, report=savings.report)
-    return await _csv_response(savings.model_copy(update={"measures": measures}))
+async def _csv_report(council: TenantContext, services: PlatformServices, period: ReportPeriod) -> Response[str]:
+    async def report(connection: AsyncConnection) -> CouncilSavings:
+        savings = await council_savings(
+            connection, council, services.service_flags, period, group_by=CSV_GROUPING, avoided=None,
+            with_savings_to_date=False,
+        )  # fmt: skip
+        measures = await council_measures(connection, council, services.service_flags, period, report=savings.report)
+        return savings.model_copy(update={"measures": measures})
+
+    return await _csv_response(await services.database.read_council(council, report))
 
 
 @get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv", opt=requires(Permission.VIEW_SAVINGS))
 async def savings_report_csv(
     staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
-    tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
 ) -> Response[str]:
     """The report as CSV, one row per month, service and channel (columns: civicshare.savings.csv_export)."""
-    return await _csv_report(tenant_db, tenant, services, report_period(period_from, period_to))
+    return await _csv_report(tenant, services, report_period(period_from, period_to))
 
 
 async def _unit_costs_out(connection: AsyncConnection, tenant: TenantContext) -> UnitCostsOut:
@@ -517,9 +519,8 @@ async def operator_savings_dashboard(
     period_from: PeriodFrom = None,
     period_to: PeriodTo = None,
 ) -> str:
-    overview = await platform_savings(
-        services.database.engine, report_period(period_from, period_to), services.service_flags
-    )
+    period = report_period(period_from, period_to)
+    overview = await services.database.read(lambda engine: platform_savings(engine, period, services.service_flags))
     return operator_dashboard(overview, await _names(services))
 
 
@@ -531,9 +532,8 @@ async def operator_savings_overview(
     period_to: PeriodTo = None,
 ) -> PlatformOverview:
     """Every council's figures side by side, and the platform's totals."""
-    return await platform_savings(
-        services.database.engine, report_period(period_from, period_to), services.service_flags
-    )
+    period = report_period(period_from, period_to)
+    return await services.database.read(lambda engine: platform_savings(engine, period, services.service_flags))
 
 
 @get("/ops/savings/councils/{slug:str}/report", tags=["savings (operators)"], opt=requires(Permission.VIEW_PLATFORM))
@@ -547,14 +547,11 @@ async def operator_council_report(
 ) -> CouncilSavings:
     """One council's report, as its staff see it."""
     council = await _council(services, slug)
-    async with tenant_connection(services.database.engine, council) as connection:
-        return await council_savings(
-            connection,
-            council,
-            services.service_flags,
-            report_period(period_from, period_to),
-            group_by=groupings(group_by),
-        )
+    period, grouping = report_period(period_from, period_to), groupings(group_by)
+    return await services.database.read_council(
+        council,
+        lambda connection: council_savings(connection, council, services.service_flags, period, group_by=grouping),
+    )
 
 
 @get(
@@ -571,8 +568,7 @@ async def operator_council_report_csv(
     period_to: PeriodTo = None,
 ) -> Response[str]:
     council = await _council(services, slug)
-    async with tenant_connection(services.database.engine, council) as connection:
-        return await _csv_report(connection, council, services, report_period(period_from, period_to))
+    return await _csv_report(council, services, report_period(period_from, period_to))
 
 
 @get("/ops/savings/groups/{slug:str}", tags=["savings (operators)"], opt=requires(Permission.VIEW_PLATFORM))
@@ -584,10 +580,9 @@ async def operator_group_report(
     period_to: PeriodTo = None,
 ) -> GroupSavings:
     """A shared-service group: each member's figures, the group's total and the platform cost shared out."""
+    period = report_period(period_from, period_to)
     try:
-        return await group_savings(
-            services.database.engine, slug, report_period(period_from, period_to), services.service_flags
-        )
+        return await services.database.read(lambda engine: group_savings(engine, slug, period, services.service_flags))
     except GroupNotFoundError:
         raise Problem(
             404, "Group not found", f"There is no shared-service group {slug!r} with councils.", name="unknown-group"
