@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import procrastinate
@@ -25,6 +24,7 @@ from civicshare.admin.tables import council_export_jobs, council_exports
 from civicshare.db.job_queue import EXPORTS_QUEUE, defer_in_transaction
 from civicshare.http.problems import Problem
 from civicshare.policy.operators import Operator, OperatorScope
+from civicshare.storage import FileStore, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class ExportParts:
     """What an export job works with, handed to it through the worker's context."""
 
     engine: AsyncEngine
-    data_dir: Path
+    files: FileStore
 
 
 def poll_url(council: str, job_id: int) -> str:
@@ -115,7 +115,7 @@ async def read_job(connection: AsyncConnection, slug: str, job_id: int) -> Expor
 def _why(error: BaseException) -> str:
     if isinstance(error, Problem):
         return error.detail or error.title
-    if isinstance(error, OSError):
+    if isinstance(error, OSError | StorageUnavailable):
         return f"the archive could not be written: {error}"
     return f"the export stopped: {type(error).__name__}: {error}"
 
@@ -178,7 +178,7 @@ async def run_export(parts: ExportParts, council: str, job_id: int) -> None:
         )
 
     try:
-        await archive.export_council(parts.engine, parts.data_dir, operator, council, recorded=mark_done)
+        await archive.export_council(parts.engine, parts.files, operator, council, recorded=mark_done)
     except Exception as error:
         logger.warning("council export failed", extra={"council": council}, exc_info=True)
         async with parts.engine.begin() as connection:

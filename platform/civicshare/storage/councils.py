@@ -44,6 +44,9 @@ class CouncilFiles:
             raise ValueError(f"not a file name inside a council's folder: {name!r}")
         return self.prefix + name
 
+    def location(self, name: str) -> str:
+        return self.store.location(self.key(name))
+
     async def put(self, name: str, content: bytes) -> None:
         await self.store.put(self.key(name), content)
 

@@ -36,7 +36,7 @@ class LocalFileStore:
     def _path(self, key: str) -> Path:
         return self.root / key
 
-    def _replace_with(self, key: str, write: Callable[[Path], None]) -> None:
+    def _replace_with(self, key: str, write: Callable[[Path], object]) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")  # readers never see half a file
@@ -45,6 +45,9 @@ class LocalFileStore:
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
+
+    def location(self, key: str) -> str:
+        return str(self._path(key))
 
     async def put(self, key: str, content: bytes) -> None:
         await _on_disk(lambda: self._replace_with(key, lambda partial: partial.write_bytes(content)))

@@ -35,6 +35,10 @@ class OpenedFile:
 class FileStore(Protocol):
     """Keys are '/'-separated relative paths; `CouncilFiles` makes and checks them."""
 
+    def location(self, key: str) -> str:
+        """Where a person finds the file: a path on disk, or s3://bucket/key."""
+        ...
+
     async def put(self, key: str, content: bytes) -> None: ...
 
     async def put_file(self, key: str, source: Path) -> None:

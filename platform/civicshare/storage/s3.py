@@ -31,8 +31,11 @@ def _unavailable(error: Exception) -> StorageUnavailable:
 
 
 class S3FileStore:
-    def __init__(self, store: S3Store) -> None:
-        self.store = store
+    def __init__(self, store: S3Store, bucket: str, prefix: str | None) -> None:
+        self.store, self.bucket, self.prefix = store, bucket, f"{prefix.strip('/')}/" if prefix else ""
+
+    def location(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self.prefix}{key}"
 
     async def put(self, key: str, content: bytes) -> None:
         try:

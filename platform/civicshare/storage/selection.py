@@ -55,4 +55,4 @@ def _s3_store(settings: Settings, bucket: str, options: dict[str, str]) -> FileS
         client_options=client,  # type: ignore[arg-type]
         retry_config=RETRIES,  # type: ignore[arg-type]
     )
-    return S3FileStore(store)
+    return S3FileStore(store, bucket, options.get("prefix"))

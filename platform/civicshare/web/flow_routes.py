@@ -297,7 +297,7 @@ async def _check_page(web: WebRequest, offered: Offering, draft: Draft) -> Respo
         return web.redirect(f"/services/{code}/{offered.service.steps[0].code}")
     sections = answer_sections(offered, data, lambda step: web.url(f"/services/{code}/{step}?change=1"))
     if offered.service.attachments is not None:
-        sections.append(photo_section(web, offered, draft))
+        sections.append(await photo_section(web, offered, draft))
     sections.append(
         (
             "Your contact details",
@@ -452,7 +452,7 @@ async def photos_form(
     if offered.service.attachments is None:
         raise Problem(404, "Page not found", name="not-found")
     draft = _draft(web, code)
-    return photos_page(web, offered, _back(web, offered, draft, PHOTOS_STEP, bool(change)), draft, bool(change))
+    return await photos_page(web, offered, _back(web, offered, draft, PHOTOS_STEP, bool(change)), draft, bool(change))
 
 
 @post(
@@ -477,14 +477,14 @@ async def add_photos_in_form(
     refused = await keep_photos(web, offered, draft, files)
     back = _back(web, offered, draft, PHOTOS_STEP, bool(change))
     if refused is not None:
-        return photos_page(web, offered, back, draft, bool(change), error=refused)
+        return await photos_page(web, offered, back, draft, bool(change), error=refused)
     if remove is not None:
-        pending_for(web, draft).remove(remove)
-        return photos_page(web, offered, back, draft, bool(change))
+        await pending_for(web, draft).remove(remove)
+        return await photos_page(web, offered, back, draft, bool(change))
     policy = offered.service.attachments
     # A required document (a permit's proof of residency) before the form goes on.
-    if policy is not None and policy.required and not pending_for(web, draft).waiting():
-        return photos_page(web, offered, back, draft, bool(change), error=f"Select a {policy.noun} to upload")
+    if policy is not None and policy.required and not await pending_for(web, draft).waiting():
+        return await photos_page(web, offered, back, draft, bool(change), error=f"Select a {policy.noun} to upload")
     following = page_after(offered, _data(offered, draft), PHOTOS_STEP)
     if change and first_unfinished(offered, _data(offered, draft), draft.email) is None:
         following = CHECK_PAGE
@@ -513,8 +513,7 @@ async def add_photos_page(
         transaction = await find_by_reference(connection, reference, for_update=True)
         if transaction is None:
             raise Problem(404, "Page not found", name="not-found")
-        data_dir = web.site.services.settings.data_dir
-        refused = await add_photos(connection, web.council, data_dir, offered, transaction, files)
+        refused = await add_photos(connection, web.council, web.site.services.files, offered, transaction, files)
     if refused is None:
         return web.redirect(f"/services/{code}/confirmation")
     return await _confirmation(web, offered, photo_error=refused)

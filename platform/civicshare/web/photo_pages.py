@@ -11,6 +11,7 @@ from litestar.datastructures import UploadFile
 
 from civicshare.catalogue.service import Offering
 from civicshare.db.engine import tenant_connection
+from civicshare.storage import StorageUnavailable
 from civicshare.transactions.attachments import AttachmentsRefused, UploadedFile
 from civicshare.transactions.service import find_by_reference
 from civicshare.web.flows import Draft
@@ -23,10 +24,10 @@ log = logging.getLogger(__name__)
 
 
 def pending_for(web: WebRequest, draft: Draft) -> PendingPhotos:
-    return PendingPhotos(web.site.services.settings.data_dir, web.council, draft.key)
+    return PendingPhotos(web.site.services.files, web.council, draft.key)
 
 
-def photos_page(
+async def photos_page(
     web: WebRequest,
     offered: Offering,
     back: str,
@@ -43,7 +44,7 @@ def photos_page(
         offered=offered,
         policy=policy,
         step_code=PHOTOS_STEP,
-        waiting=pending_for(web, draft).waiting(),
+        waiting=await pending_for(web, draft).waiting(),
         field=FIELD,
         accept=accept_types(policy),
         change=change,
@@ -78,29 +79,29 @@ async def keep_photos(web: WebRequest, offered: Offering, draft: Draft, files: l
     return None
 
 
-def photo_section(web: WebRequest, offered: Offering, draft: Draft) -> tuple[str, list[Row]]:
+async def photo_section(web: WebRequest, offered: Offering, draft: Draft) -> tuple[str, list[Row]]:
     """Check your answers: the photos waiting to be sent, and where to change them."""
     policy = offered.service.attachments
     assert policy is not None
-    names = "\n".join(photo.filename for photo in pending_for(web, draft).waiting()) or "None added"
+    names = "\n".join(photo.filename for photo in (await pending_for(web, draft).waiting())) or "None added"
     href = web.url(f"/services/{offered.service.code}/{PHOTOS_STEP}?change=1")
     return f"{policy.noun.capitalize()}s", [Row(f"{policy.noun.capitalize()}s", names, href, f"{policy.noun}s")]
 
 
 async def attach_photos_sent(web: WebRequest, offered: Offering, draft: Draft, reference: str) -> None:
     """Attach the draft's photos to the request just sent. The request is already kept: should this
-    fail (a disk problem), the resident can still add photos on the confirmation page."""
+    fail (the file store out of reach), the resident can still add photos on the confirmation page."""
     if offered.service.attachments is None:
         return
     pending = pending_for(web, draft)
-    if not pending.waiting():
+    if not await pending.waiting():
         return
     try:
         async with tenant_connection(web.site.services.database.engine, web.council) as connection:
             transaction = await find_by_reference(connection, reference, for_update=True)
             if transaction is not None:
                 await attach_waiting_photos(
-                    connection, web.council, web.site.services.settings.data_dir, offered.service, transaction, pending
+                    connection, web.council, web.site.services.files, offered.service, transaction, pending
                 )
-    except (AttachmentsRefused, OSError):
+    except (AttachmentsRefused, StorageUnavailable):
         log.exception("photos added in the form could not be attached to %s", reference)
