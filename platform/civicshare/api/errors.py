@@ -69,8 +69,8 @@ def storage_unavailable() -> Problem:
     return Problem(
         503,
         "Service temporarily unavailable",
-        "Files cannot be kept or read just now, so this could not be done and nothing was recorded. Try again "
-        "in a minute; if you were sending files, send them again.",
+        "Files cannot be kept or read just now, so this could not be done. What was sent before is kept; try "
+        "again in a minute, and if you were sending files, send them again.",
         name="storage-unavailable",
         headers={"retry-after": str(STORAGE_RETRY_AFTER_SECONDS)},
     )
