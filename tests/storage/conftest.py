@@ -60,12 +60,12 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def on_s3(settings: Settings, s3_endpoint: str) -> Settings:
     return storing_at(settings, s3_endpoint, new_bucket(s3_endpoint))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def node_a(on_s3: Settings, database: Database, database_url: str) -> Iterator[ServedPlatform]:
     node = ServedPlatform(on_s3, database_url)
     node.start()
@@ -73,7 +73,7 @@ def node_a(on_s3: Settings, database: Database, database_url: str) -> Iterator[S
     node.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def node_b(on_s3: Settings, database: Database, database_url: str) -> Iterator[ServedPlatform]:
     node = ServedPlatform(on_s3, database_url)
     node.start()
