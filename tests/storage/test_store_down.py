@@ -17,14 +17,15 @@ from sqlalchemy import func, select
 
 from civicshare.admin.tables import council_exports
 from civicshare.app import build_services
-from civicshare.db.engine import Database, make_engine
+from civicshare.db.engine import Database, make_engine, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
 from civicshare.settings import Settings
+from civicshare.transactions.tables import attachments, transactions
 from civicshare.worker import run_job_worker
 from tests.admin.conftest import make_key
 from tests.auth.conftest import CouncilWithOrganization, bearer, staff_token
 from tests.storage.conftest import closed_port, storing_at
-from tests.support import ServedPlatform, host_for, photo_png
+from tests.support import ServedPlatform, host_for, photo_png, tenant_context_for
 
 HIGHWAYS = {"modules": {"highways": {"enabled": True}}}
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -151,3 +152,46 @@ async def test_an_export_the_store_cannot_keep_fails_saying_why_and_is_not_recor
             select(func.count()).select_from(council_exports).where(council_exports.c.council == slug)
         )
     assert recorded == 0
+
+
+async def test_a_request_whose_photos_cannot_be_stored_is_not_sent_and_goes_when_sent_again(
+    node_a: ServedPlatform,
+    node_without_store: ServedPlatform,
+    browser_client: httpx.AsyncClient,
+    council: CouncilWithOrganization,
+    dev_identity: DevIdentity,
+    database: Database,
+) -> None:
+    slug = await council(**HIGHWAYS)
+    headers = host_for(slug) | BROWSER
+
+    async def answer(node: ServedPlatform, step: str, **fields: object) -> httpx.Response:
+        page = await browser_client.get(f"{node.url}/services/report-pothole/location", headers=headers)
+        token = TOKEN.search(page.text)
+        assert token, page.text
+        files = fields.pop("files", None)
+        return await browser_client.post(
+            f"{node.url}/services/report-pothole/{step}",
+            data={**fields, "csrf_token": token[1]},
+            files=files,  # type: ignore[arg-type]
+            headers=headers,
+        )
+
+    await answer(node_a, "location", location_description="By the school gates")
+    await answer(node_a, "details", size="large", on="road")
+    await answer(node_a, "photos", files={"photos": ("gates.png", photo_png(), "image/png")})
+    await answer(node_a, "contact", email="cy@example.org")
+
+    # Sent through a node whose file store is out of reach: the photo cannot be kept, so nothing is sent
+    refused = await answer(node_without_store, "check")
+    assert refused.status_code == 503 and "Sorry, the service is unavailable" in refused.text
+    tenant = await tenant_context_for(database, slug)
+    async with tenant_connection(database.engine, tenant) as connection:
+        assert await connection.scalar(select(func.count()).select_from(transactions)) == 0
+
+    # Sent again (the answers and the photo still wait): one request, with its photo
+    sent = await answer(node_a, "check")
+    assert sent.status_code == 303, sent.text
+    async with tenant_connection(database.engine, tenant) as connection:
+        assert await connection.scalar(select(func.count()).select_from(transactions)) == 1
+        assert await connection.scalar(select(attachments.c.filename)) == "gates.png"

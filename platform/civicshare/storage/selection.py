@@ -45,7 +45,7 @@ def _s3_store(settings: Settings, bucket: str, options: dict[str, str]) -> FileS
     if settings.storage_access_key_id and settings.storage_secret_access_key:
         config["access_key_id"] = settings.storage_access_key_id
         config["secret_access_key"] = settings.storage_secret_access_key.get_secret_value()
-    client: dict[str, Any] = {"connect_timeout": "5s", "timeout": "300s"}
+    client: dict[str, Any] = {"connect_timeout": "5s", "timeout": "60s"}  # per request; a 5 MB part at most
     if options.get("endpoint_url", "").startswith("http://"):
         client["allow_http"] = True  # an S3-compatible server on the deployment's own network
     store = S3Store(

@@ -52,11 +52,12 @@ from civicshare.web.flows import (
     uk_day,
 )
 from civicshare.web.photo_pages import (
-    attach_photos_sent,
+    forget_photos_sent,
     keep_photos,
     pending_for,
     photo_section,
     photos_page,
+    photos_with_the_request,
     uploaded_files,
 )
 from civicshare.web.photo_step import PHOTOS_STEP
@@ -329,10 +330,12 @@ async def _send(web: WebRequest, offered: Offering, draft: Draft) -> Response[An
     rate_limits_of(web.request.app.state).admit(web.request.scope, Traffic.SUBMISSIONS)
     engine = web.site.services.database.engine
     try:
-        sent = await send(engine, web.council, offered, draft, data, web.resident)
+        sent = await send(
+            engine, web.council, offered, draft, data, web.resident, then=photos_with_the_request(web, offered, draft)
+        )
     except SubmissionInvalid:
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
-    await attach_photos_sent(web, offered, draft, sent.reference)
+    await forget_photos_sent(web, offered, draft)
     if not web.council.is_trial:
         await _count(web, count_request_sent, code)
     drafts = dict(web.flow.get(DRAFTS) or {})

@@ -17,16 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from civicshare.modules import Attachment, ServiceDefinition, check_attachments
 from civicshare.storage import Area, CouncilFiles, FileMissing, FileStore, StoredObject
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.attachments import (
     AttachmentsRefused,
-    StoredAttachment,
     UploadedFile,
-    attach_files,
     prepared_files,
     sniff_content_type,
 )
@@ -117,20 +113,3 @@ class PendingPhotos:
             if draft != self.folder and max(item.modified for item in items) < cutoff:
                 for item in items:
                     await self.files_here.delete(item.key)
-
-
-async def attach_waiting_photos(
-    connection: AsyncConnection,
-    tenant: TenantContext,
-    store: FileStore,
-    service: ServiceDefinition[Any],
-    transaction: dict[str, Any],
-    pending: PendingPhotos,
-) -> list[StoredAttachment]:
-    """Attach the draft's photos to the request it became, then forget them."""
-    files = await pending.files()
-    if not files:
-        return []
-    stored = await attach_files(connection, tenant, store, service, transaction["id"], transaction["reference"], files)
-    await pending.discard()
-    return stored
