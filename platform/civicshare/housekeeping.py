@@ -124,7 +124,7 @@ async def abandon_stalled_jobs(app: procrastinate.App, services: PlatformService
             await queue_exports.mark_abandoned(services, council, int(str(arguments["export_id"])))
         else:
             parts = privacy_jobs.PrivacyParts(
-                services.database.engine, services.registry, services.settings.data_dir, services.directory
+                services.database.engine, services.registry, services.files, services.directory
             )
             await privacy_jobs.abandon(parts, job.task_name, dict(arguments))
         await app.job_manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)

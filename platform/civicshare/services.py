@@ -19,6 +19,7 @@ from civicshare.policy.operators import BearerVerifier
 from civicshare.ratelimits.limits import RateLimits
 from civicshare.savings.service_flags import RegistryServiceFlags, ServiceFlagsSource
 from civicshare.settings import PaymentProviderName, Settings
+from civicshare.storage import FileStore, file_store
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.lifecycle import CouncilLifecycleHook
@@ -42,6 +43,7 @@ class PlatformServices:
       calls every one of them for each event (`civicshare.notifications.dispatcher`).
     - `boundaries`: every council's boundary, indexed to find which council a place is in.
     - `addresses`: the addresses at a postcode (OS Places, or the demo's file).
+    - `files`: the file store (`civicshare.storage`): the data dir, or S3 shared by every node.
     """
 
     def __init__(
@@ -83,6 +85,8 @@ class PlatformServices:
         # Every council's boundary, for finding which council a place is in.
         self.boundaries = BoundaryIndex(database.lookups, max_age_seconds=settings.tenant_cache_seconds)
         self.addresses: AddressLookup = address_lookup_for(settings)
+        # Where files are kept (attachments, exports): shared by every node when it is S3.
+        self.files: FileStore = file_store(settings)
         # Other per-worker copies of councils' data (logos) to forget when the directory changes.
         self.council_caches: list[Callable[[], None]] = []
 

@@ -90,6 +90,14 @@ class Settings(BaseSettings):
         description="reads go to the primary when the replica misses anything older than this",
     )
     data_dir: Path = Field(default=PROJECT_ROOT / "var", description="where the embedded PostgreSQL keeps data")
+    storage_url: str | None = Field(
+        default=None,
+        pattern=r"^(file|s3)://\S+$",
+        description="where files are kept (attachments, exports): unset for the data dir, file:///a/folder, or "
+        "s3://bucket?endpoint_url=https://...&region=...&prefix=... (credentials from the AWS_* variables)",
+    )
+    storage_access_key_id: str | None = Field(default=None, description="S3 access key, if not from AWS_*")
+    storage_secret_access_key: SecretStr | None = Field(default=None, description="S3 secret, if not from AWS_*")
     tenants_dir: Path = PROJECT_ROOT / "tenants"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

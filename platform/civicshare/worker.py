@@ -61,7 +61,7 @@ def outbox_parts(services: PlatformServices) -> OutboxParts:
 
 
 def privacy_parts(services: PlatformServices) -> PrivacyParts:
-    return PrivacyParts(services.database.engine, services.registry, services.settings.data_dir, services.directory)
+    return PrivacyParts(services.database.engine, services.registry, services.files, services.directory)
 
 
 async def run_job_worker(
@@ -102,7 +102,7 @@ async def _run_once(
     app.add_tasks_from(queue_export_tasks, namespace="")
     app.add_tasks_from(housekeeping_tasks, namespace="")
     app.add_tasks_from(privacy_tasks, namespace="")
-    export_parts = ExportParts(services.database.engine, services.settings.data_dir, services.database)
+    export_parts = ExportParts(services.database.engine, services.files, services.database)
     async with app.open_async():
         # Exports run on their own queue and slots: a long archive never holds up a delivery.
         exports = app.run_worker_async(

@@ -10,7 +10,6 @@ import zipfile
 import httpx
 from sqlalchemy import text
 
-from civicshare.admin.archive import exports_dir
 from civicshare.db.engine import Database
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
@@ -42,7 +41,7 @@ async def test_an_export_that_cannot_be_written_fails_and_says_why(
     admin: httpx.AsyncClient, settings: Settings, job_worker: PlatformServices
 ) -> None:
     slug = (await onboard(admin))["slug"]
-    blocked = exports_dir(settings.data_dir, slug)
+    blocked = settings.data_dir / "exports" / slug  # the council's exports folder on the local store
     blocked.parent.mkdir(parents=True, exist_ok=True)
     blocked.write_text("a file where the council's exports folder should be")
 

@@ -17,7 +17,8 @@ from civicshare.db.engine import Database, make_engine, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
-from civicshare.transactions.attachments import attachments_dir
+from civicshare.storage import file_store
+from civicshare.transactions.attachments import council_attachments
 from civicshare.transactions.tables import attachments, transaction_events, transactions
 from civicshare.worker import run_job_worker
 from tests.auth.conftest import CouncilWithOrganization
@@ -59,8 +60,8 @@ async def test_a_retention_run_erases_what_is_due_and_the_savings_stay_the_same_
         await decide(http, slug, staff, reference, "Filled in by the highways team")
     await closed_ago(database, slug, old, days=400)
     await closed_ago(database, slug, recent, days=60)
-    photo_folder = attachments_dir(settings.data_dir, await tenant_context_for(database, slug)) / old
-    assert any(photo_folder.iterdir())
+    photos_kept = council_attachments(file_store(settings), await tenant_context_for(database, slug))
+    assert await photos_kept.list(old)
 
     report_url = "/api/v1/savings/report"
     savings_headers = host_for(slug) | {"Authorization": f"Bearer {staff}"}
@@ -106,7 +107,7 @@ async def test_a_retention_run_erases_what_is_due_and_the_savings_stay_the_same_
         photos = (await connection.execute(select(attachments).where(attachments.c.transaction_id == erased.id))).all()
     assert [status for status, _ in history][-1] == "resolved"  # the status history stays
     assert all(note is None for _, note in history)  # its free text does not
-    assert photos == [] and not photo_folder.exists()
+    assert photos == [] and not await photos_kept.list(old)
 
     for untouched, email in ((recent, "ben@example.org"), (still_open, "cy@example.org")):
         row = await _row(database, slug, untouched)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
+import tempfile
 import zipfile
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ from civicshare.db.metadata import tenant_metadata
 from civicshare.db.migrations import tenant_head, tenant_revision
 from civicshare.http.problems import Problem
 from civicshare.policy.operators import Operator
+from civicshare.storage import Area, CouncilFiles, FileStore
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import TenantConflict, TenantNotFound, onboard_tenant
 from civicshare.tenancy.tables import tenant_logos, tenants
@@ -87,8 +90,9 @@ def _table_file(table: Table) -> str:
 # --- export -----------------------------------------------------------------------------------------
 
 
-def exports_dir(data_dir: Path, slug: str) -> Path:
-    return data_dir / "exports" / slug
+def council_exports_files(store: FileStore, slug: str) -> CouncilFiles:
+    """Where a council's archives are kept: `exports/<slug>/` in the file store."""
+    return CouncilFiles(store, Area.EXPORTS, slug)
 
 
 @dataclass
@@ -126,93 +130,98 @@ Recorded = Callable[[AsyncConnection, ExportResource], Awaitable[None]]
 
 async def export_council(
     engine: AsyncEngine,
-    data_dir: Path,
+    store: FileStore,
     operator: Operator,
     slug: str,
     *,
     recorded: Recorded | None = None,
     reads: AsyncEngine | None = None,
 ) -> ExportResource:
-    """Write the council's archive under the data dir and record it (audited); any status will do.
-    `recorded` runs in the transaction that records it (an export job marks itself done there). The
+    """Write the council's archive (in a scratch file, then into the file store) and record it (audited);
+    any status will do. `recorded` runs in the transaction that records it (an export job marks itself
+    done there). The archive is stored before its row is written: a row never names a missing file. The
     archive is read through `reads` when given (the read replica, caught up), and recorded through `engine`."""
-    folder = exports_dir(data_dir, slug)
-    folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = folder / f"{slug}-{stamp}-{secrets.token_hex(3)}.zip"
-    partial = path.with_suffix(".partial")
-    try:
-        async with (reads or engine).connect() as connection:
-            await connection.execution_options(isolation_level="REPEATABLE READ")
-            async with connection.begin():
-                council = await council_resource(connection, slug)
-                tenant_id = await connection.scalar(select(tenants.c.id).where(tenants.c.slug == slug))
-                revision = await tenant_revision(connection, council.schema_name)
-                logo = (
-                    await connection.execute(
-                        select(tenant_logos.c.content_type, tenant_logos.c.content, tenant_logos.c.sha256).where(
-                            tenant_logos.c.tenant_id == tenant_id
+    name = f"{slug}-{stamp}-{secrets.token_hex(3)}.zip"
+    files_here = council_exports_files(store, slug)
+    stored = False
+    with tempfile.TemporaryDirectory(prefix="civicshare-export-") as scratch:
+        path = Path(scratch) / name
+        try:
+            async with (reads or engine).connect() as connection:
+                await connection.execution_options(isolation_level="REPEATABLE READ")
+                async with connection.begin():
+                    council = await council_resource(connection, slug)
+                    tenant_id = await connection.scalar(select(tenants.c.id).where(tenants.c.slug == slug))
+                    revision = await tenant_revision(connection, council.schema_name)
+                    logo = (
+                        await connection.execute(
+                            select(tenant_logos.c.content_type, tenant_logos.c.content, tenant_logos.c.sha256).where(
+                                tenant_logos.c.tenant_id == tenant_id
+                            )
                         )
-                    )
-                ).one_or_none()
-                await route_to(connection, council.schema_name)
-                with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                    files = await _write_tables(connection, archive)
-                    logo_entry = None
-                    if logo is not None:
-                        logo_entry = {
-                            "file": LOGO_FILES[logo.content_type],
-                            "content_type": logo.content_type,
-                            "sha256": logo.sha256,
+                    ).one_or_none()
+                    await route_to(connection, council.schema_name)
+                    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                        files = await _write_tables(connection, archive)
+                        logo_entry = None
+                        if logo is not None:
+                            logo_entry = {
+                                "file": LOGO_FILES[logo.content_type],
+                                "content_type": logo.content_type,
+                                "sha256": logo.sha256,
+                            }
+                            archive.writestr(logo_entry["file"], logo.content)
+                        manifest = {
+                            "format": FORMAT,
+                            "exported_at": datetime.now(UTC).isoformat(),
+                            "exported_by": operator.id,
+                            "council": {
+                                "slug": council.slug,
+                                "status": council.status,
+                                "mode": council.mode,
+                                "definition": council.definition.model_dump(mode="json"),
+                            },
+                            "schema_revision": revision,
+                            "tables": files,
+                            "logo": logo_entry,
                         }
-                        archive.writestr(logo_entry["file"], logo.content)
-                    manifest = {
-                        "format": FORMAT,
-                        "exported_at": datetime.now(UTC).isoformat(),
-                        "exported_by": operator.id,
-                        "council": {
-                            "slug": council.slug,
-                            "status": council.status,
-                            "mode": council.mode,
-                            "definition": council.definition.model_dump(mode="json"),
-                        },
-                        "schema_revision": revision,
-                        "tables": files,
-                        "logo": logo_entry,
-                    }
-                    archive.writestr(MANIFEST, json.dumps(manifest, indent=2))
-        partial.rename(path)
-        digest = await asyncio.to_thread(_sha256_of_file, path)
-        async with engine.begin() as connection:
-            row = (
-                (
-                    await connection.execute(
-                        council_exports.insert()
-                        .values(
-                            council=slug,
-                            tenant_id=tenant_id,
-                            file_name=path.name,
-                            size_bytes=path.stat().st_size,
-                            sha256=digest,
-                            schema_revision=revision or "",
-                            row_counts={item["table"]: item["rows"] for item in files},
-                            created_by=operator.id,
+                        archive.writestr(MANIFEST, json.dumps(manifest, indent=2))
+            digest = await asyncio.to_thread(_sha256_of_file, path)
+            size = path.stat().st_size
+            await files_here.put_file(name, path)
+            stored = True
+            async with engine.begin() as connection:
+                row = (
+                    (
+                        await connection.execute(
+                            council_exports.insert()
+                            .values(
+                                council=slug,
+                                tenant_id=tenant_id,
+                                file_name=name,
+                                size_bytes=size,
+                                sha256=digest,
+                                schema_revision=revision or "",
+                                row_counts={item["table"]: item["rows"] for item in files},
+                                created_by=operator.id,
+                            )
+                            .returning(council_exports)
                         )
-                        .returning(council_exports)
                     )
+                    .mappings()
+                    .one()
                 )
-                .mappings()
-                .one()
-            )
-            exported = export_resource(dict(row))
-            await audit.record(connection, operator, "council.exported", council=slug, after=exported.model_dump())
-            if recorded is not None:
-                await recorded(connection, exported)
-        return exported
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        path.unlink(missing_ok=True)
-        raise
+                exported = export_resource(dict(row))
+                await audit.record(connection, operator, "council.exported", council=slug, after=exported.model_dump())
+                if recorded is not None:
+                    await recorded(connection, exported)
+            return exported
+        except BaseException:
+            if stored:
+                with contextlib.suppress(Exception):
+                    await files_here.delete(name)  # not recorded: no one could ask for it
+            raise
 
 
 def export_resource(row: dict[str, Any]) -> ExportResource:

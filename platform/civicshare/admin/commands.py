@@ -19,6 +19,7 @@ from civicshare.http.problems import Problem
 from civicshare.identity.announce import announce_councils
 from civicshare.policy.operators import COMMAND_LINE, OperatorScope
 from civicshare.settings import Settings
+from civicshare.storage import file_store
 
 R = TypeVar("R")
 
@@ -71,18 +72,18 @@ def create_key(context: click.Context, name: str, scope: str, expires_days: int 
 @click.argument("slug")
 @click.pass_context
 def export_council(context: click.Context, slug: str) -> None:
-    """Export everything a council owns into an archive under the data dir; prints its path."""
+    """Export everything a council owns into an archive in the file store; prints where it is."""
 
-    async def body(settings: Settings, database: Database) -> Path:
-        exported = await archive.export_council(database.engine, settings.data_dir, COMMAND_LINE, slug)
+    async def body(settings: Settings, database: Database) -> str:
+        exported = await archive.export_council(database.engine, file_store(settings), COMMAND_LINE, slug)
         click.echo(f"{exported.size_bytes} bytes, sha256 {exported.sha256}", err=True)
         async with database.engine.connect() as connection:
             name = await connection.scalar(
                 select(council_exports.c.file_name).where(council_exports.c.id == exported.id)
             )
-        return archive.exports_dir(settings.data_dir, slug) / str(name)
+        return archive.council_exports_files(file_store(settings), slug).location(str(name))
 
-    click.echo(str(_run(context, body)))
+    click.echo(_run(context, body))
 
 
 @click.command("import")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import procrastinate
@@ -26,6 +25,7 @@ from civicshare.db.engine import Database
 from civicshare.db.job_queue import EXPORTS_QUEUE, defer_in_transaction
 from civicshare.http.problems import Problem
 from civicshare.policy.operators import Operator, OperatorScope
+from civicshare.storage import FileStore, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class ExportParts:
     """What an export job works with, handed to it through the worker's context."""
 
     engine: AsyncEngine
-    data_dir: Path
+    files: FileStore
     # With a read replica, the archive is read there once it has replayed what the primary had when the job ran.
     database: Database | None = None
 
@@ -118,7 +118,7 @@ async def read_job(connection: AsyncConnection, slug: str, job_id: int) -> Expor
 def _why(error: BaseException) -> str:
     if isinstance(error, Problem):
         return error.detail or error.title
-    if isinstance(error, OSError):
+    if isinstance(error, OSError | StorageUnavailable):
         return f"the archive could not be written: {error}"
     return f"the export stopped: {type(error).__name__}: {error}"
 
@@ -181,9 +181,7 @@ async def run_export(parts: ExportParts, council: str, job_id: int) -> None:
         )
 
     async def export(reads: AsyncEngine) -> ExportResource:
-        return await archive.export_council(
-            parts.engine, parts.data_dir, operator, council, recorded=mark_done, reads=reads
-        )
+        return await archive.export_council(parts.engine, parts.files, operator, council, recorded=mark_done, reads=reads)
 
     try:
         if parts.database is None:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter
-from litestar.response import File
+from litestar.response import Stream
 from pydantic import Field, model_validator
 from sqlalchemy import func, select
 
@@ -21,6 +21,7 @@ from civicshare.admin.errors import invalid, not_found
 from civicshare.admin.operators import CHANGES, READS
 from civicshare.admin.pagination import Cursor, Limit, decode_cursor, next_cursor
 from civicshare.admin.schemas import Wire
+from civicshare.api.stored_files import stored_file_response
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
 from civicshare.identity.tables import sessions
@@ -262,12 +263,13 @@ async def read_subject_access(
     media_type="application/zip",
     opt=READS,
 )
-async def download_subject_access(services: Services, slug: SlugPath, request_id: FromPath[int]) -> File:
+async def download_subject_access(services: Services, slug: SlugPath, request_id: FromPath[int]) -> Stream:
     row = await _access_row(services, slug, request_id)
-    path = subject_access.export_file(services.settings.data_dir, slug, row)
-    if path is None or not path.is_file():
+    found = await subject_access.open_export_file(services.files, slug, row)
+    if found is None:
         raise Problem(409, "Not ready", f"Subject access export {request_id} has no file (yet).", name="not-ready")
-    return File(path=path, filename=path.name, media_type="application/zip")
+    name, opened = found
+    return stored_file_response(opened, "application/zip", filename=name)
 
 
 # --- accounts ---------------------------------------------------------------------------------------

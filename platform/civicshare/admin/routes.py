@@ -13,7 +13,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.params import Body, FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
-from litestar.response import File
+from litestar.response import Stream
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -67,12 +67,14 @@ from civicshare.admin.schemas import (
 )
 from civicshare.admin.tables import audit_events, council_exports, operator_api_keys
 from civicshare.api.errors import _respond
+from civicshare.api.stored_files import stored_file_response
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
 from civicshare.policy.operators import Operator, OperatorScope
 from civicshare.ratelimits.limits import Traffic
 from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
+from civicshare.storage import FileMissing
 from civicshare.tenancy.contact import AccessibilityDefinition, ContactDefinition
 from civicshare.tenancy.context import TenantMode, TenantStatus
 from civicshare.tenancy.definitions import DOMAIN_PATTERN, TenantDefinition
@@ -521,12 +523,15 @@ async def read_export(services: Services, export_id: FromPath[int]) -> ExportRes
     media_type="application/zip",
     opt=READS,
 )
-async def download_export(services: Services, export_id: FromPath[int]) -> File:
+async def download_export(services: Services, export_id: FromPath[int]) -> Stream:
     row = await _export_row(services, export_id)
-    path = archive.exports_dir(services.settings.data_dir, row["council"]) / row["file_name"]
-    if not path.is_file():
-        raise Problem(410, "Archive gone", f"The file of export {export_id} is no longer kept.", name="export-gone")
-    return File(path=path, filename=row["file_name"], media_type="application/zip")
+    try:
+        opened = await archive.council_exports_files(services.files, row["council"]).open(row["file_name"])
+    except FileMissing:
+        raise Problem(
+            410, "Archive gone", f"The file of export {export_id} is no longer kept.", name="export-gone"
+        ) from None
+    return stored_file_response(opened, "application/zip", filename=row["file_name"])
 
 
 # --- operator keys ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from civicshare.db.outage import outage_problem
 from civicshare.http.problems import PROBLEM_JSON, Problem
+from civicshare.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,31 @@ def http_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[by
     return _respond(request, problem)
 
 
+STORAGE_RETRY_AFTER_SECONDS = 30
+
+
+def storage_unavailable() -> Problem:
+    return Problem(
+        503,
+        "Service temporarily unavailable",
+        "Files cannot be kept or read just now, so this could not be done. What was sent before is kept; try "
+        "again in a minute, and if you were sending files, send them again.",
+        name="storage-unavailable",
+        headers={"retry-after": str(STORAGE_RETRY_AFTER_SECONDS)},
+    )
+
+
+def known_outage(exc: BaseException) -> Problem | None:
+    """The 503 to answer when the database or the file store is out of reach, else None."""
+    if isinstance(exc, StorageUnavailable):  # first: obstore's own causes look like socket errors
+        return storage_unavailable()
+    return outage_problem(exc)
+
+
 def unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    outage = outage_problem(exc)
+    outage = known_outage(exc)
     if outage is not None:
-        log.warning("database unreachable while serving %s %s: %r", request.method, request.url.path, exc)
+        log.warning("database or file store unreachable while serving %s %s: %r", request.method, request.url.path, exc)
         return _respond(request, outage)
     log.exception("unexpected error while serving %s %s", request.method, request.url.path)
     problem = Problem(

@@ -343,7 +343,7 @@ async def upload_attachments(
         raise validation_problem({"attachments": "Select a file"})
     try:
         stored = await attach_files(
-            tenant_db, tenant, services.settings.data_dir, offering.service, found["id"], found["reference"], files
+            tenant_db, tenant, services.files, offering.service, found["id"], found["reference"], files
         )
     except AttachmentsRefused as refused:
         raise validation_problem(refused.errors) from None

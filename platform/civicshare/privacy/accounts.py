@@ -6,10 +6,8 @@ row as it is done; one council's trouble is recorded and the others still done."
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import literal, select, update
@@ -25,6 +23,7 @@ from civicshare.privacy.erasure import Erasure, already_erased, detach_request, 
 from civicshare.privacy.retention import person_condition
 from civicshare.privacy.rules import council_rules
 from civicshare.privacy.tables import account_erasures
+from civicshare.storage import FileStore
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.transactions.tables import transactions
@@ -104,7 +103,7 @@ async def read_erasure(connection: AsyncConnection, erasure_id: int) -> dict[str
 async def erase_at_council(
     engine: AsyncEngine,
     registry: ModuleRegistry,
-    data_dir: Path,
+    store: FileStore,
     council: TenantContext,
     *,
     subject: str,
@@ -131,7 +130,6 @@ async def erase_at_council(
             done.append(
                 await erase_request(
                     connection,
-                    data_dir,
                     council,
                     row,
                     rules.for_service(row.service),
@@ -139,7 +137,7 @@ async def erase_at_council(
                     requested_by=requested_by,
                 )
             )
-    await asyncio.to_thread(remove_files, [path for erasure in done for path in erasure.files_to_remove])
+    await remove_files(store, council, [key for erasure in done for key in erasure.files_to_remove])
     return done
 
 
@@ -161,7 +159,7 @@ async def _claim(engine: AsyncEngine, erasure_id: int, councils: int) -> dict[st
 
 
 async def run_erasure(
-    engine: AsyncEngine, registry: ModuleRegistry, data_dir: Path, directory: TenantDirectory, erasure_id: int
+    engine: AsyncEngine, registry: ModuleRegistry, store: FileStore, directory: TenantDirectory, erasure_id: int
 ) -> None:
     """Erase account `erasure_id`'s data at every council, each council's outcome recorded as it is done."""
     councils = await directory.all()
@@ -174,7 +172,7 @@ async def run_erasure(
             done = await erase_at_council(
                 engine,
                 registry,
-                data_dir,
+                store,
                 council,
                 subject=row["subject"],
                 email=row["email"],

@@ -9,11 +9,10 @@ Every erasure writes its record (`personal_data_erasures`) in the same transacti
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, update
@@ -23,8 +22,9 @@ from civicshare.modules.personal_data import LOCATION_ANSWERS
 from civicshare.notifications.email.tables import email_messages
 from civicshare.privacy.rules import ServiceRule
 from civicshare.privacy.tables import personal_data_erasures
+from civicshare.storage import FileStore, StorageUnavailable
 from civicshare.tenancy.context import TenantContext
-from civicshare.transactions.attachments import attachments_dir
+from civicshare.transactions.attachments import council_attachments
 from civicshare.transactions.tables import (
     attachments,
     public_updates,
@@ -54,6 +54,8 @@ KEPT_OPEN = (
 _HOUSE = re.compile(r"^(flat|apartment|unit|room)\s+\S+\s*,?\s*", re.IGNORECASE)
 _NUMBER = re.compile(r"^\d+[a-z]?(\s*-\s*\d+[a-z]?)?\s+", re.IGNORECASE)
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*\d[A-Z]{2}\b", re.IGNORECASE)
+
+logger = logging.getLogger(__name__)
 
 
 def street_of(address: str | None) -> str | None:
@@ -99,7 +101,7 @@ class Erasure:
     outcome: str  # erased | detached
     erased: list[str] = field(default_factory=list)
     kept: dict[str, str] = field(default_factory=dict)
-    files_to_remove: list[Path] = field(default_factory=list)
+    files_to_remove: list[str] = field(default_factory=list)  # photos' storage keys
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -126,7 +128,6 @@ def _anonymised_answers(answers: dict[str, Any], rule: ServiceRule) -> tuple[dic
 
 async def erase_request(
     connection: AsyncConnection,
-    data_dir: Path,
     council: TenantContext,
     row: Any,
     rule: ServiceRule,
@@ -200,11 +201,10 @@ async def erase_request(
             delete(attachments).where(attachments.c.transaction_id == row.id).returning(attachments.c.storage_key)
         )
     ).scalars()
-    folder = attachments_dir(data_dir, council)
     keys = list(photos)
     if keys:
         done.erased.append(f"{len(keys)} photos")
-        done.files_to_remove = [folder / key for key in keys]
+        done.files_to_remove = keys
     done.kept[KEPT_RECORD[0]] = KEPT_RECORD[1]
     if row.latitude is not None or row.address:
         done.kept[KEPT_PLACE[0]] = KEPT_PLACE[1]
@@ -238,12 +238,15 @@ async def _record(connection: AsyncConnection, row: Any, done: Erasure, reason: 
     )
 
 
-def remove_files(paths: list[Path]) -> None:
-    """Delete erased photos' files (after the erasure committed); ones already gone are fine."""
-    for path in paths:
-        path.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            path.parent.rmdir()  # the request's folder, once empty
+async def remove_files(store: FileStore, council: TenantContext, keys: list[str]) -> None:
+    """Delete erased photos' files through the file store (after the erasure committed); ones already
+    gone are fine. A store out of reach leaves them, logged with their keys, for an operator to remove."""
+    photos = council_attachments(store, council)
+    for key in keys:
+        try:
+            await photos.delete(key)
+        except StorageUnavailable:
+            logger.error("erased photo's file not deleted: the file store is out of reach", extra={"key": key})
 
 
 def already_erased() -> ColumnElement[bool]:

@@ -8,7 +8,6 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
@@ -19,6 +18,7 @@ from civicshare.db.job_queue import EXPORTS_QUEUE, defer_in_transaction
 from civicshare.modules import ModuleRegistry
 from civicshare.privacy import accounts, subject_access
 from civicshare.privacy.retention import run_retention
+from civicshare.storage import FileStore
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.directory import TenantDirectory
 
@@ -38,7 +38,7 @@ class PrivacyParts:
 
     engine: AsyncEngine
     registry: ModuleRegistry
-    data_dir: Path
+    files: FileStore
     directory: TenantDirectory
 
 
@@ -84,7 +84,7 @@ async def retention_job(context: procrastinate.JobContext, council: str) -> None
     found = await parts.directory.by_slug(council)
     if found is None:
         return
-    run = await run_retention(parts.engine, parts.registry, parts.data_dir, found, datetime.now(UTC))
+    run = await run_retention(parts.engine, parts.registry, parts.files, found, datetime.now(UTC))
     if run.erased:
         logger.info("personal data erased on schedule", extra={"council": council, "requests": run.erased})
 
@@ -96,14 +96,14 @@ async def subject_access_job(context: procrastinate.JobContext, council: str, re
     found = await parts.directory.by_slug(council)
     if found is None:
         return
-    await subject_access.run_export(parts.engine, parts.data_dir, found, request_id)
+    await subject_access.run_export(parts.engine, parts.files, found, request_id)
 
 
 @privacy_tasks.task(name=ACCOUNT_ERASURE_TASK, queue=EXPORTS_QUEUE, pass_context=True)
 async def account_erasure_job(context: procrastinate.JobContext, erasure_id: int) -> None:
     """Erase or detach one deleted account's data at every council."""
     parts: PrivacyParts = context.additional_context[CONTEXT_KEY]
-    await accounts.run_erasure(parts.engine, parts.registry, parts.data_dir, parts.directory, erasure_id)
+    await accounts.run_erasure(parts.engine, parts.registry, parts.files, parts.directory, erasure_id)
 
 
 async def abandon(parts: PrivacyParts, task_name: str, arguments: dict[str, object]) -> bool:

@@ -3,11 +3,9 @@ personal data erased (`erasure.erase_request`), a batch per transaction, each re
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
@@ -18,6 +16,7 @@ from civicshare.modules import ModuleRegistry
 from civicshare.privacy.erasure import already_erased, erase_request, remove_files
 from civicshare.privacy.rules import RetentionRules, council_rules
 from civicshare.privacy.tables import personal_data_erasures
+from civicshare.storage import FileStore
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.tables import daily_rollups, transactions
 
@@ -118,7 +117,7 @@ class RetentionRun:
 
 
 async def run_retention(
-    engine: AsyncEngine, registry: ModuleRegistry, data_dir: Path, council: TenantContext, now: datetime
+    engine: AsyncEngine, registry: ModuleRegistry, store: FileStore, council: TenantContext, now: datetime
 ) -> RetentionRun:
     """Erase everything due at the council, a batch per database transaction; photos' files after each."""
     run = RetentionRun(council.slug)
@@ -139,7 +138,6 @@ async def run_retention(
             for row in rows:
                 done = await erase_request(
                     connection,
-                    data_dir,
                     council,
                     row,
                     rules.for_service(row.service),
@@ -148,7 +146,7 @@ async def run_retention(
                 )
                 files += done.files_to_remove
                 run.references.append(row.reference)
-        await asyncio.to_thread(remove_files, files)
+        await remove_files(store, council, files)
         run.erased += len(rows)
         if len(rows) < BATCH:
             return run

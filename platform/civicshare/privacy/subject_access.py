@@ -18,6 +18,7 @@ import html
 import io
 import json
 import secrets
+import tempfile
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,8 +31,9 @@ from civicshare.db.engine import tenant_connection
 from civicshare.notifications.email.tables import email_messages
 from civicshare.privacy.retention import person_condition
 from civicshare.privacy.tables import personal_data_erasures, subject_access_requests
+from civicshare.storage import Area, CouncilFiles, FileMissing, FileStore, OpenedFile, StorageUnavailable
 from civicshare.tenancy.context import TenantContext
-from civicshare.transactions.attachments import attachments_dir
+from civicshare.transactions.attachments import council_attachments
 from civicshare.transactions.tables import (
     attachments,
     public_updates,
@@ -44,8 +46,11 @@ PROGRESS_EVERY = 20
 WORKER_STOPPED = "the job worker stopped while writing the file; ask for the export again"
 
 
-def subject_access_dir(data_dir: Path, council: str) -> Path:
-    return data_dir / "exports" / council / "subject-access"
+SUBJECT_ACCESS_FOLDER = "subject-access"  # under the council's exports in the file store
+
+
+def subject_access_files(store: FileStore, council: str) -> CouncilFiles:
+    return CouncilFiles(store, Area.EXPORTS, council)
 
 
 def _plain(value: Any) -> Any:
@@ -192,27 +197,35 @@ def _requests_csv(records: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def _write_zip(
+def _write_documents(
+    archive: zipfile.ZipFile, council: TenantContext, person: dict[str, Any], records: list[dict[str, Any]]
+) -> None:
+    document = {"council": {"slug": council.slug, "name": council.name}, "person": person, "requests": records}
+    archive.writestr("person.json", json.dumps(_plain(document), indent=2, sort_keys=True))
+    archive.writestr("requests.csv", _requests_csv(_plain(records)))
+    archive.writestr("summary.html", _summary_html(council, person, records))
+
+
+async def _write_zip(
     path: Path,
     council: TenantContext,
     person: dict[str, Any],
     records: list[dict[str, Any]],
-    photo_files: list[tuple[str, Path]],
+    photos: CouncilFiles,
+    photo_files: list[tuple[str, str]],
 ) -> None:
-    partial = path.with_suffix(".partial")
+    """The zip in a scratch file; photos are read from the file store one at a time."""
+    archive = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
     try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            document = {"council": {"slug": council.slug, "name": council.name}, "person": person, "requests": records}
-            archive.writestr("person.json", json.dumps(_plain(document), indent=2, sort_keys=True))
-            archive.writestr("requests.csv", _requests_csv(_plain(records)))
-            archive.writestr("summary.html", _summary_html(council, person, records))
-            for name, source in photo_files:
-                if source.exists():
-                    archive.write(source, name)
-        partial.rename(path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+        await asyncio.to_thread(_write_documents, archive, council, person, records)
+        for name, key in photo_files:
+            try:
+                content = await photos.read(key)
+            except FileMissing:
+                continue  # erased meanwhile
+            await asyncio.to_thread(archive.writestr, name, content)
+    finally:
+        await asyncio.to_thread(archive.close)
 
 
 async def _claim(engine: AsyncEngine, council: TenantContext, request_id: int) -> dict[str, Any] | None:
@@ -239,7 +252,7 @@ async def _progress(engine: AsyncEngine, council: TenantContext, request_id: int
         )
 
 
-async def run_export(engine: AsyncEngine, data_dir: Path, council: TenantContext, request_id: int) -> None:
+async def run_export(engine: AsyncEngine, store: FileStore, council: TenantContext, request_id: int) -> None:
     """Write request `request_id`'s file; it ends done, or failed with why."""
     row = await _claim(engine, council, request_id)
     if row is None:
@@ -262,25 +275,23 @@ async def run_export(engine: AsyncEngine, data_dir: Path, council: TenantContext
                 records.append(await _request_record(connection, transaction))
             if number % PROGRESS_EVERY == 0:
                 await _progress(engine, council, request_id, requests_written=number)
-        folder = subject_access_dir(data_dir, council.slug)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{council.slug}-subject-access-{request_id}-{secrets.token_hex(6)}.zip"
-        photos_dir = attachments_dir(data_dir, council)
-        photo_files = [
-            (photo["file"], photos_dir / photo["storage_key"]) for record in records for photo in record["photos"]
-        ]
+        name = f"{SUBJECT_ACCESS_FOLDER}/{council.slug}-subject-access-{request_id}-{secrets.token_hex(6)}.zip"
+        photo_files = [(photo["file"], photo["storage_key"]) for record in records for photo in record["photos"]]
         person = {"email": email, "account": subject, "prepared_at": datetime.now(UTC).isoformat()}
-        await asyncio.to_thread(_write_zip, path, council, person, records, photo_files)
+        with tempfile.TemporaryDirectory(prefix="civicshare-subject-access-") as scratch:
+            path = Path(scratch) / "export.zip"
+            await _write_zip(path, council, person, records, council_attachments(store, council), photo_files)
+            size = path.stat().st_size
+            await subject_access_files(store, council.slug).put_file(name, path)  # before the row names it
         values: dict[str, Any] = {
             "state": "done",
             "requests_written": len(records),
-            "file_name": path.name,
-            "size_bytes": path.stat().st_size,
+            "file_name": name.rsplit("/", 1)[1],
+            "size_bytes": size,
         }
     except Exception as error:
-        why = (
-            f"the file could not be written: {error}" if isinstance(error, OSError) else f"the export stopped: {error}"
-        )
+        written = isinstance(error, OSError | StorageUnavailable)
+        why = f"the file could not be written: {error}" if written else f"the export stopped: {error}"
         values = {"state": "failed", "error": why}
     await _progress(engine, council, request_id, **values, finished_at=datetime.now(UTC))
 
@@ -298,7 +309,12 @@ async def mark_abandoned(engine: AsyncEngine, council: TenantContext, request_id
     return result.rowcount == 1
 
 
-def export_file(data_dir: Path, council: str, row: dict[str, Any]) -> Path | None:
+async def open_export_file(store: FileStore, council: str, row: dict[str, Any]) -> tuple[str, OpenedFile] | None:
+    """A finished export's file name and content, or None while it is not ready (or no longer kept)."""
     if row["state"] != "done" or not row["file_name"]:
         return None
-    return subject_access_dir(data_dir, council) / Path(str(row["file_name"])).name
+    name = Path(str(row["file_name"])).name
+    try:
+        return name, await subject_access_files(store, council).open(f"{SUBJECT_ACCESS_FOLDER}/{name}")
+    except FileMissing:
+        return None

@@ -10,9 +10,10 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from litestar.response import File
+from litestar.response import Stream
 from sqlalchemy import select
 
+from civicshare.api.stored_files import stored_file_response
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
 from civicshare.policy import Permission, requires
@@ -88,22 +89,20 @@ async def ask_for_subject_access(
 
 
 @get("/privacy/subject-access/{request_id:str}/file", opt=requires(Permission.MANAGE_COUNCIL))
-async def subject_access_file(staff_visit: NamedDependency[StaffVisit], request_id: FromPath[str]) -> File:
+async def subject_access_file(staff_visit: NamedDependency[StaffVisit], request_id: FromPath[str]) -> Stream:
     council = staff_visit.web.council
     row = None
     if request_id.isdigit() and len(request_id) < 19:
         async with tenant_connection(staff_visit.services.database.engine, council) as connection:
             row = await subject_access.read_request(connection, int(request_id))
-    path = subject_access.export_file(staff_visit.services.settings.data_dir, council.slug, row) if row else None
-    if path is None or not path.is_file():
+    found = await subject_access.open_export_file(staff_visit.services.files, council.slug, row) if row else None
+    if found is None:
         raise Problem(
             404, "Export not found", f"There is no export {request_id} ready to download.", name="export-not-found"
         )
-    return File(
-        path=path,
-        filename=path.name,
-        media_type="application/zip",
-        headers={"cache-control": "private, no-store", "x-content-type-options": "nosniff"},
+    name, opened = found
+    return stored_file_response(
+        opened, "application/zip", filename=name, headers={"cache-control": "private, no-store"}
     )
 
 

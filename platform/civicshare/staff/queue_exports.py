@@ -3,7 +3,8 @@ and the officer downloads it from "Your exports".
 
 The request row (in the council's schema) and its job commit together. The job carries the council's
 slug and the export's id, reads only that council's schema, and applies the officer's reach as it was
-when they asked (the services their teams work on). Files live under the data dir, per council.
+when they asked (the services their teams work on). Files are kept in the file store, under the
+council's exports (`exports/<slug>/queue/`), written to a scratch file first and stored whole.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,6 +31,7 @@ from civicshare.services import PlatformServices
 from civicshare.staff.filters import read_filter
 from civicshare.staff.queue import conditions
 from civicshare.staff.queue_csv import csv_lines
+from civicshare.storage import Area, CouncilFiles, FileStore, StorageUnavailable
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.views import Wording
 
@@ -50,8 +53,11 @@ class Reach:
     teams: tuple[int, ...]
 
 
-def queue_exports_dir(data_dir: Path, council: str) -> Path:
-    return data_dir / "exports" / council / "queue"
+QUEUE_FOLDER = "queue"
+
+
+def queue_export_files(store: FileStore, council: str) -> CouncilFiles:
+    return CouncilFiles(store, Area.EXPORTS, council)
 
 
 async def request_queue_export(connection: AsyncConnection, council: str, reach: Reach, filter_query: str) -> int:
@@ -119,12 +125,10 @@ async def _write_file(
     }
     read = read_filter(dict(parse_qsl(row["filter"])), frozenset(o.code for o in workable), frozenset(statuses))
     where = conditions(read.wanted, today, row["officer_subject"], allowed, tuple(row["teams"]))
-    partial = path.with_suffix(".partial")
-
     async def write(engine: AsyncEngine) -> int:
         written = -1  # the header is not a row
         # Opened anew (emptied) if the read replica fails part way and the rows are read again on the primary.
-        with partial.open("w", encoding="utf-8", newline="") as target:
+        with path.open("w", encoding="utf-8", newline="") as target:
             async with tenant_connection(engine, council) as connection:
                 batch: list[str] = []
                 async for line in csv_lines(connection, where, offerings, services, today):
@@ -136,13 +140,8 @@ async def _write_file(
                 written += len(batch)
         return written
 
-    try:
-        # On the read replica once it has what the primary had when the job ran (the officer's last changes).
-        written = await services.database.read(write, current=True)
-        partial.rename(path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    # On the read replica once it has what the primary had when the job ran (the officer's last changes).
+    written = await services.database.read(write, current=True)
     return written
 
 
@@ -173,22 +172,18 @@ async def run_queue_export(services: PlatformServices, council_slug: str, export
     if row is None:
         return  # ran already
     today = uk_today()
-    folder = queue_exports_dir(services.settings.data_dir, council.slug)
-    path = folder / f"{council.slug}-requests-{today.isoformat()}-{export_id}-{secrets.token_hex(4)}.csv"
+    name = f"{council.slug}-requests-{today.isoformat()}-{export_id}-{secrets.token_hex(4)}.csv"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        rows = await _write_file(services, council, row, today, path)
-        values: dict[str, Any] = {
-            "state": "done",
-            "rows": rows,
-            "file_name": path.name,
-            "size_bytes": path.stat().st_size,
-        }
+        with tempfile.TemporaryDirectory(prefix="civicshare-queue-export-") as scratch:
+            path = Path(scratch) / name
+            rows = await _write_file(services, council, row, today, path)
+            size = path.stat().st_size
+            await queue_export_files(services.files, council.slug).put_file(f"{QUEUE_FOLDER}/{name}", path)
+        values: dict[str, Any] = {"state": "done", "rows": rows, "file_name": name, "size_bytes": size}
     except Exception as error:
         logger.warning("queue export failed", extra={"council": council.slug}, exc_info=True)
-        why = (
-            f"the file could not be written: {error}" if isinstance(error, OSError) else f"the export stopped: {error}"
-        )
+        written = isinstance(error, OSError | StorageUnavailable)
+        why = f"the file could not be written: {error}" if written else f"the export stopped: {error}"
         values = {"state": "failed", "error": why}
     async with tenant_connection(services.database.engine, council) as connection:
         await connection.execute(

@@ -3,7 +3,9 @@ the filter under a name for next time."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -11,8 +13,9 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import File, Stream
+from litestar.response import Stream
 
+from civicshare.api.stored_files import stored_file_response
 from civicshare.casework.saved_filters import NAME_MAX_LENGTH, TooManySavedFilters, forget_filter, save_filter
 from civicshare.casework.service import record_action
 from civicshare.db.engine import tenant_connection
@@ -23,13 +26,15 @@ from civicshare.staff.filters import queue_request
 from civicshare.staff.queue import conditions
 from civicshare.staff.queue_csv import csv_lines, rows_up_to
 from civicshare.staff.queue_exports import (
+    QUEUE_FOLDER,
     Reach,
     officer_export,
     officer_exports,
-    queue_exports_dir,
+    queue_export_files,
     request_queue_export,
 )
 from civicshare.staff.visit import StaffVisit, text_problems
+from civicshare.storage import FileMissing
 from civicshare.web.site import FieldError
 
 QUERY_MAX_LENGTH = 2000
@@ -104,16 +109,17 @@ async def download_export(staff_visit: NamedDependency[StaffVisit], export_id: F
                 await record_action(
                     connection, visit.casework_officer, "export_downloaded", filter=found["filter"], export=found["id"]
                 )
-    path = queue_exports_dir(visit.services.settings.data_dir, council.slug) / str(found and found["file_name"])
-    if found is None or found["state"] != "done" or not path.is_file():
+    opened = None
+    if found is not None and found["state"] == "done":
+        with contextlib.suppress(FileMissing):
+            files_here = queue_export_files(visit.services.files, council.slug)
+            opened = await files_here.open(f"{QUEUE_FOLDER}/{Path(str(found['file_name'])).name}")
+    if found is None or opened is None:
         raise Problem(
             404, "Export not found", f"You have no export {export_id} ready to download.", name="export-not-found"
         )
-    return File(
-        path=path,
-        filename=found["file_name"],
-        media_type="text/csv; charset=utf-8",
-        headers={"cache-control": "private, no-store", "x-content-type-options": "nosniff"},
+    return stored_file_response(
+        opened, "text/csv; charset=utf-8", filename=found["file_name"], headers={"cache-control": "private, no-store"}
     )
 
 

@@ -14,12 +14,13 @@ from typing import Annotated, Any
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.response import File
+from litestar.response import Stream
 from msgspec import Meta, Struct
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.authentication import forbidden
+from civicshare.api.stored_files import stored_file_response
 from civicshare.casework.teams import services_allowed
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.http.problems import Problem
@@ -203,18 +204,18 @@ async def staff_attachment(
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
-) -> File:
+) -> Stream:
     """A file the resident attached (a photo of the pothole), as they sent it."""
     found = await _request(tenant_db, reference, staff)
-    stored = await stored_file(tenant_db, services.settings.data_dir, tenant, found["id"], attachment_id)
-    if stored is None or not stored[1].is_file():
+    stored = await stored_file(tenant_db, services.files, tenant, found["id"], attachment_id)
+    if stored is None:
         raise Problem(404, "File not found", f"Request {reference} has no such file.", name="attachment-not-found")
-    attachment, path = stored
-    return File(
-        path,
+    attachment, opened = stored
+    return stored_file_response(
+        opened,
+        attachment.content_type,
         filename=attachment.filename,
-        media_type=attachment.content_type,
-        headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+        headers={"cache-control": "private, no-store"},
     )
 
 

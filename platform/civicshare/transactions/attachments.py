@@ -1,9 +1,11 @@
 """Files residents attach to a transaction (photos of a pothole): checked by their content, stored per council.
 
 The type is decided by the file's first bytes, never by its name or the browser's content type, and
-checked against the service's AttachmentPolicy with GOV.UK messages. Files are written under
-`<data_dir>/attachments/<council schema>/<reference>/<sha256>.<ext>` so one council's files never sit
-beside another's; the attachments table in the council's schema records them.
+checked against the service's AttachmentPolicy with GOV.UK messages. Files are kept in the file store
+(`civicshare.storage`) under `attachments/<council schema>/<reference>/<sha256>.<ext>` so one council's
+files never sit beside another's; the attachments table in the council's schema records them. A file
+is stored before its row is written, so a row never points at a missing file (a file whose row was
+rolled back is an orphan, harmless).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.modules import Attachment, ServiceDefinition, check_attachments
+from civicshare.storage import Area, CouncilFiles, FileMissing, FileStore, OpenedFile
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.photos import PhotoUnreadable, prepared_photo
 from civicshare.transactions.tables import attachments
@@ -60,29 +63,18 @@ class AttachmentsRefused(Exception):
         self.errors = errors
 
 
-def attachments_dir(data_dir: Path, tenant: TenantContext) -> Path:
-    return data_dir / "attachments" / tenant.schema
+def council_attachments(store: FileStore, tenant: TenantContext) -> CouncilFiles:
+    return CouncilFiles(store, Area.ATTACHMENTS, tenant.schema)
 
 
-def _write(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(content)
-        temporary.replace(path)
-
-
-def _store(folder: Path, extension: str, content: bytes) -> str:
-    """Write the file under its SHA-256 (so the same photo twice is one file); returns the digest."""
-    digest = hashlib.sha256(content).hexdigest()
-    _write(folder / f"{digest}.{extension}", content)
-    return digest
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 async def attach_files(
     connection: AsyncConnection,
     tenant: TenantContext,
-    data_dir: Path,
+    store: FileStore,
     service: ServiceDefinition[Any],
     transaction_id: int,
     reference: str,
@@ -115,11 +107,12 @@ async def attach_files(
         }
         raise AttachmentsRefused(shifted)
     stored: list[StoredAttachment] = []
-    folder = attachments_dir(data_dir, tenant) / reference
+    files_here = council_attachments(store, tenant)
     for file, kind in sniffed:
-        # Hashing and writing up to 40 MB run beside the event loop, which serves every council.
-        digest = await asyncio.to_thread(_store, folder, EXTENSIONS[kind], file.content)
-        key = f"{reference}/{digest}.{EXTENSIONS[kind]}"
+        # Hashing up to 40 MB runs beside the event loop, which serves every council.
+        digest = await asyncio.to_thread(_sha256, file.content)
+        key = f"{reference}/{digest}.{EXTENSIONS[kind]}"  # the same photo twice is one file
+        await files_here.put(key, file.content)  # StorageUnavailable leaves no row behind
         filename = Path(file.filename or "upload").name[:255]
         new_id = await connection.scalar(
             insert(attachments)
@@ -160,9 +153,9 @@ async def list_attachments(connection: AsyncConnection, transaction_id: int) -> 
 
 
 async def stored_file(
-    connection: AsyncConnection, data_dir: Path, tenant: TenantContext, transaction_id: int, attachment_id: int
-) -> tuple[StoredAttachment, Path] | None:
-    """One of a transaction's attachments and where its file is kept; None if the transaction has no such file."""
+    connection: AsyncConnection, store: FileStore, tenant: TenantContext, transaction_id: int, attachment_id: int
+) -> tuple[StoredAttachment, OpenedFile] | None:
+    """One of a transaction's attachments, opened to stream; None if the transaction has no such file."""
     row = (
         await connection.execute(
             select(attachments).where(attachments.c.id == attachment_id, attachments.c.transaction_id == transaction_id)
@@ -171,4 +164,7 @@ async def stored_file(
     if row is None:
         return None
     found = StoredAttachment(row.id, row.filename, row.content_type, row.size_bytes, row.sha256)
-    return found, attachments_dir(data_dir, tenant) / row.storage_key
+    try:
+        return found, await council_attachments(store, tenant).open(row.storage_key)
+    except FileMissing:
+        return None

@@ -12,7 +12,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import Scope
 
-from civicshare.db.outage import outage_problem
+from civicshare.api.errors import known_outage
 from civicshare.http.problems import Problem
 from civicshare.http.scope import root_path
 from civicshare.tenancy.context import TenantContext
@@ -71,9 +71,11 @@ def html_for_browsers(handlers: Mapping[type[Exception], ExceptionHandler]) -> d
             site: WebSite | None = request.app.state.get(STATE_KEY)
             if site is None or not prefers_html(request.headers.get("accept")):
                 return handler(request, exc)
-            outage = outage_problem(exc) if status_of(exc) == 500 else None  # a Problem is its own answer
+            outage = known_outage(exc) if status_of(exc) == 500 else None  # a Problem is its own answer
             if outage is not None:
-                log.warning("database unreachable while serving %s %s: %r", request.method, request.url.path, exc)
+                log.warning(
+                    "database or file store unreachable while serving %s %s: %r", request.method, request.url.path, exc
+                )
                 exc = outage
             status = status_of(exc)
             if status >= 500 and outage is None:

@@ -53,11 +53,12 @@ from civicshare.web.flows import (
 )
 from civicshare.web.nearby import reports_near_pin
 from civicshare.web.photo_pages import (
-    attach_photos_sent,
+    forget_photos_sent,
     keep_photos,
     pending_for,
     photo_section,
     photos_page,
+    photos_with_the_request,
     uploaded_files,
 )
 from civicshare.web.photo_step import PHOTOS_STEP
@@ -300,7 +301,7 @@ async def _check_page(
         return web.redirect(f"/services/{code}/{offered.service.steps[0].code}")
     sections = answer_sections(offered, data, lambda step: web.url(f"/services/{code}/{step}?change=1"))
     if offered.service.attachments is not None:
-        sections.append(photo_section(web, offered, draft))
+        sections.append(await photo_section(web, offered, draft))
     sections.append(
         (
             "Your contact details",
@@ -335,10 +336,12 @@ async def _send(web: WebRequest, offered: Offering, draft: Draft) -> Response[An
     rate_limits_of(web.request.app.state).admit(web.request.scope, Traffic.SUBMISSIONS)
     engine = web.site.services.database.engine
     try:
-        sent = await send(engine, web.council, offered, draft, data, web.resident)
+        sent = await send(
+            engine, web.council, offered, draft, data, web.resident, then=photos_with_the_request(web, offered, draft)
+        )
     except SubmissionInvalid:
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
-    await attach_photos_sent(web, offered, draft, sent.reference)
+    await forget_photos_sent(web, offered, draft)
     if not web.council.is_trial:
         await _count(web, count_request_sent, code)
     drafts = dict(web.flow.get(DRAFTS) or {})
@@ -458,7 +461,7 @@ async def photos_form(
     if offered.service.attachments is None:
         raise Problem(404, "Page not found", name="not-found")
     draft = _draft(web, code)
-    return photos_page(web, offered, _back(web, offered, draft, PHOTOS_STEP, bool(change)), draft, bool(change))
+    return await photos_page(web, offered, _back(web, offered, draft, PHOTOS_STEP, bool(change)), draft, bool(change))
 
 
 @post(
@@ -483,14 +486,14 @@ async def add_photos_in_form(
     refused = await keep_photos(web, offered, draft, files)
     back = _back(web, offered, draft, PHOTOS_STEP, bool(change))
     if refused is not None:
-        return photos_page(web, offered, back, draft, bool(change), error=refused)
+        return await photos_page(web, offered, back, draft, bool(change), error=refused)
     if remove is not None:
-        pending_for(web, draft).remove(remove)
-        return photos_page(web, offered, back, draft, bool(change))
+        await pending_for(web, draft).remove(remove)
+        return await photos_page(web, offered, back, draft, bool(change))
     policy = offered.service.attachments
     # A required document (a permit's proof of residency) before the form goes on.
-    if policy is not None and policy.required and not pending_for(web, draft).waiting():
-        return photos_page(web, offered, back, draft, bool(change), error=f"Select a {policy.noun} to upload")
+    if policy is not None and policy.required and not await pending_for(web, draft).waiting():
+        return await photos_page(web, offered, back, draft, bool(change), error=f"Select a {policy.noun} to upload")
     following = page_after(offered, _data(offered, draft), PHOTOS_STEP)
     if change and first_unfinished(offered, _data(offered, draft), draft.email) is None:
         following = CHECK_PAGE
@@ -519,8 +522,7 @@ async def add_photos_page(
         transaction = await find_by_reference(connection, reference, for_update=True)
         if transaction is None:
             raise Problem(404, "Page not found", name="not-found")
-        data_dir = web.site.services.settings.data_dir
-        refused = await add_photos(connection, web.council, data_dir, offered, transaction, files)
+        refused = await add_photos(connection, web.council, web.site.services.files, offered, transaction, files)
     if refused is None:
         return web.redirect(f"/services/{code}/confirmation")
     return await _confirmation(web, offered, photo_error=refused)

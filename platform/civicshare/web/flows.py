@@ -10,12 +10,12 @@ with the draft's idempotency key, so a double-clicked "Accept and send" makes on
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.catalogue.service import Offering
 from civicshare.db.engine import tenant_connection
@@ -188,6 +188,9 @@ def checked_answers(offered: Offering, data: dict[str, Any], email: str, residen
     return check_submission(offered, data, CHANNEL, submitter_for(email, resident))
 
 
+AfterSending = Callable[[AsyncConnection, SubmissionResult], Awaitable[None]]
+
+
 def uk_day(day: date | None) -> str | None:
     return f"{day.day} {day:%B %Y}" if day else None
 
@@ -199,11 +202,17 @@ async def send(
     draft: Draft,
     data: dict[str, Any],
     resident: Principal | None,
+    *,
+    then: AfterSending | None = None,
 ) -> SubmissionResult:
-    """Submit the finished answers through the submission service, once per draft (its key)."""
+    """Submit the finished answers through the submission service, once per draft (its key); `then` runs
+    in the same database transaction (the form's photos are attached there)."""
     async with tenant_connection(engine, tenant) as connection:
         store = InCallersTransaction(connection, tenant)
-        return await submit(store, offered, data, CHANNEL, submitter_for(draft.email, resident), draft.key)
+        sent = await submit(store, offered, data, CHANNEL, submitter_for(draft.email, resident), draft.key)
+        if then is not None and sent.created:
+            await then(connection, sent)
+        return sent
 
 
 async def start_paying(

@@ -3,18 +3,21 @@ photos over once the request is sent."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from litestar import Response
 from litestar.datastructures import UploadFile
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.catalogue.service import Offering
-from civicshare.db.engine import tenant_connection
-from civicshare.transactions.attachments import AttachmentsRefused, UploadedFile
+from civicshare.storage import StorageUnavailable
+from civicshare.transactions.attachments import AttachmentsRefused, UploadedFile, attach_files
 from civicshare.transactions.service import find_by_reference
-from civicshare.web.flows import Draft
-from civicshare.web.photo_step import PHOTOS_STEP, PendingPhotos, attach_waiting_photos
+from civicshare.transactions.submission import SubmissionResult
+from civicshare.web.flows import AfterSending, Draft
+from civicshare.web.photo_step import PHOTOS_STEP, PendingPhotos
 from civicshare.web.photos import FIELD, accept_types
 from civicshare.web.service import Row
 from civicshare.web.site import FieldError, WebRequest
@@ -23,10 +26,10 @@ log = logging.getLogger(__name__)
 
 
 def pending_for(web: WebRequest, draft: Draft) -> PendingPhotos:
-    return PendingPhotos(web.site.services.settings.data_dir, web.council, draft.key)
+    return PendingPhotos(web.site.services.files, web.council, draft.key)
 
 
-def photos_page(
+async def photos_page(
     web: WebRequest,
     offered: Offering,
     back: str,
@@ -43,7 +46,7 @@ def photos_page(
         offered=offered,
         policy=policy,
         step_code=PHOTOS_STEP,
-        waiting=pending_for(web, draft).waiting(),
+        waiting=await pending_for(web, draft).waiting(),
         field=FIELD,
         accept=accept_types(policy),
         change=change,
@@ -78,29 +81,47 @@ async def keep_photos(web: WebRequest, offered: Offering, draft: Draft, files: l
     return None
 
 
-def photo_section(web: WebRequest, offered: Offering, draft: Draft) -> tuple[str, list[Row]]:
+async def photo_section(web: WebRequest, offered: Offering, draft: Draft) -> tuple[str, list[Row]]:
     """Check your answers: the photos waiting to be sent, and where to change them."""
     policy = offered.service.attachments
     assert policy is not None
-    names = "\n".join(photo.filename for photo in pending_for(web, draft).waiting()) or "None added"
+    names = "\n".join(photo.filename for photo in (await pending_for(web, draft).waiting())) or "None added"
     href = web.url(f"/services/{offered.service.code}/{PHOTOS_STEP}?change=1")
     return f"{policy.noun.capitalize()}s", [Row(f"{policy.noun.capitalize()}s", names, href, f"{policy.noun}s")]
 
 
-async def attach_photos_sent(web: WebRequest, offered: Offering, draft: Draft, reference: str) -> None:
-    """Attach the draft's photos to the request just sent. The request is already kept: should this
-    fail (a disk problem), the resident can still add photos on the confirmation page."""
+def photos_with_the_request(web: WebRequest, offered: Offering, draft: Draft) -> AfterSending | None:
+    """Attach the draft's photos in the submission's own transaction. They are stored before the rows
+    naming them, so a file store out of reach (StorageUnavailable) sends nothing: the resident sees the
+    unavailable page and sends again, answers and photos still waiting. A photo the policy now refuses
+    is logged and the request is sent without it (the confirmation page can add photos)."""
     if offered.service.attachments is None:
-        return
+        return None
     pending = pending_for(web, draft)
-    if not pending.waiting():
-        return
-    try:
-        async with tenant_connection(web.site.services.database.engine, web.council) as connection:
-            transaction = await find_by_reference(connection, reference, for_update=True)
-            if transaction is not None:
-                await attach_waiting_photos(
-                    connection, web.council, web.site.services.settings.data_dir, offered.service, transaction, pending
-                )
-    except (AttachmentsRefused, OSError):
-        log.exception("photos added in the form could not be attached to %s", reference)
+
+    async def attach(connection: AsyncConnection, sent: SubmissionResult) -> None:
+        files = await pending.files()
+        transaction = await find_by_reference(connection, sent.reference, for_update=True)
+        if not files or transaction is None:
+            return
+        try:
+            await attach_files(
+                connection,
+                web.council,
+                web.site.services.files,
+                offered.service,
+                transaction["id"],
+                transaction["reference"],
+                files,
+            )
+        except AttachmentsRefused:
+            log.exception("photos added in the form could not be attached to %s", sent.reference)
+
+    return attach
+
+
+async def forget_photos_sent(web: WebRequest, offered: Offering, draft: Draft) -> None:
+    """The draft's waiting photos, once its request is committed (left behind if the store is down)."""
+    if offered.service.attachments is not None:
+        with contextlib.suppress(StorageUnavailable):
+            await pending_for(web, draft).discard()

@@ -1,7 +1,7 @@
 """Photos added inside a service's form, before it is sent: the "photos" page after the module's steps.
 
-A form in progress has no transaction to attach files to, so the photos wait beside the draft, under
-`<data_dir>/pending-photos/<council schema>/<digest of the draft's key>/` (the key is the draft's
+A form in progress has no transaction to attach files to, so the photos wait beside the draft in the
+file store, under `pending-photos/<council schema>/<digest of the draft's key>/` (the key is the draft's
 secret, kept in the signed flow cookie, so no one else can name the folder). They are checked and
 prepared as they arrive (`transactions.attachments.prepared_files`: HEIC to JPEG, upright, resized,
 no metadata) and against the service's policy, and attached to the request once it is sent. Folders
@@ -10,24 +10,19 @@ of drafts left for a day are removed when the council's next photo arrives.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import shutil
-import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from civicshare.modules import Attachment, ServiceDefinition, check_attachments
+from civicshare.storage import Area, CouncilFiles, FileMissing, FileStore, StoredObject
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.attachments import (
     AttachmentsRefused,
-    StoredAttachment,
     UploadedFile,
-    attach_files,
     prepared_files,
     sniff_content_type,
 )
@@ -46,29 +41,26 @@ class PendingPhoto:
 class PendingPhotos:
     """The photos waiting with one draft at one council."""
 
-    def __init__(self, data_dir: Path, tenant: TenantContext, draft_key: str) -> None:
-        self.council_dir = data_dir / "pending-photos" / tenant.schema
-        self.folder = self.council_dir / hashlib.sha256(draft_key.encode()).hexdigest()[:32]
+    def __init__(self, store: FileStore, tenant: TenantContext, draft_key: str) -> None:
+        self.files_here = CouncilFiles(store, Area.PENDING_PHOTOS, tenant.schema)
+        self.folder = hashlib.sha256(draft_key.encode()).hexdigest()[:32]
 
-    def waiting(self) -> list[PendingPhoto]:
-        manifest = self.folder / MANIFEST
-        if not manifest.is_file():
-            return []
+    async def waiting(self) -> list[PendingPhoto]:
         try:
-            entries = json.loads(manifest.read_text())
+            entries = json.loads(await self.files_here.read(f"{self.folder}/{MANIFEST}"))
             return [PendingPhoto(str(entry["filename"]), str(entry["stored_as"])) for entry in entries]
+        except FileMissing:
+            return []
         except (ValueError, KeyError, TypeError):
             return []
 
-    def _save(self, photos: list[PendingPhoto]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = self.folder / (MANIFEST + ".part")
-        temporary.write_text(json.dumps([{"filename": p.filename, "stored_as": p.stored_as} for p in photos]))
-        temporary.replace(self.folder / MANIFEST)
+    async def _save(self, photos: list[PendingPhoto]) -> None:
+        manifest = json.dumps([{"filename": p.filename, "stored_as": p.stored_as} for p in photos]).encode()
+        await self.files_here.put(f"{self.folder}/{MANIFEST}", manifest)
 
     async def add(self, service: ServiceDefinition[Any], files: list[UploadedFile]) -> None:
         """Prepare, check (with those already waiting) and keep the files; AttachmentsRefused if not."""
-        waiting = self.waiting()
+        waiting = await self.waiting()
         prepared = await prepared_files(service, files)
         described = [Attachment(f.filename, sniff_content_type(f.content), len(f.content)) for f in prepared]
         kept = [Attachment(p.filename, "image/jpeg", 1) for p in waiting]
@@ -82,57 +74,42 @@ class PendingPhotos:
                     for key, text in errors.items()
                 }
             )
-        await asyncio.to_thread(self._write, waiting, prepared)
-
-    def _write(self, waiting: list[PendingPhoto], prepared: list[UploadedFile]) -> None:
-        self._forget_abandoned()
-        self.folder.mkdir(parents=True, exist_ok=True)
+        await self._forget_abandoned()
         for file in prepared:
             digest = hashlib.sha256(file.content).hexdigest()[:32]
-            (self.folder / digest).write_bytes(file.content)
+            await self.files_here.put(f"{self.folder}/{digest}", file.content)  # the photo, then the list naming it
             waiting.append(PendingPhoto(Path(file.filename or "photo").name[:255], digest))
-        self._save(waiting)
+        await self._save(waiting)
 
-    def remove(self, stored_as: str) -> None:
-        waiting = self.waiting()
+    async def remove(self, stored_as: str) -> None:
+        waiting = await self.waiting()
         kept = [photo for photo in waiting if photo.stored_as != stored_as]
         if len(kept) != len(waiting):
-            (self.folder / stored_as).unlink(missing_ok=True)
-            self._save(kept)
+            await self._save(kept)
+            await self.files_here.delete(f"{self.folder}/{stored_as}")
 
-    def files(self) -> list[UploadedFile]:
-        return [
-            UploadedFile(photo.filename, (self.folder / photo.stored_as).read_bytes())
-            for photo in self.waiting()
-            if (self.folder / photo.stored_as).is_file()
-        ]
+    async def files(self) -> list[UploadedFile]:
+        found = []
+        for photo in await self.waiting():
+            try:
+                found.append(
+                    UploadedFile(photo.filename, await self.files_here.read(f"{self.folder}/{photo.stored_as}"))
+                )
+            except FileMissing:
+                continue
+        return found
 
-    def discard(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+    async def discard(self) -> None:
+        for item in await self.files_here.list(self.folder):
+            await self.files_here.delete(item.key)
 
-    def _forget_abandoned(self) -> None:
-        if not self.council_dir.is_dir():
-            return
-        cutoff = time.time() - ABANDONED_SECONDS
-        for folder in self.council_dir.iterdir():
-            if folder.is_dir() and folder != self.folder and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
-
-
-async def attach_waiting_photos(
-    connection: AsyncConnection,
-    tenant: TenantContext,
-    data_dir: Path,
-    service: ServiceDefinition[Any],
-    transaction: dict[str, Any],
-    pending: PendingPhotos,
-) -> list[StoredAttachment]:
-    """Attach the draft's photos to the request it became, then forget them."""
-    files = await asyncio.to_thread(pending.files)
-    if not files:
-        return []
-    stored = await attach_files(
-        connection, tenant, data_dir, service, transaction["id"], transaction["reference"], files
-    )
-    await asyncio.to_thread(pending.discard)
-    return stored
+    async def _forget_abandoned(self) -> None:
+        """Drafts whose newest photo is older than a day are gone: their files go too."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=ABANDONED_SECONDS)
+        by_draft: dict[str, list[StoredObject]] = {}
+        for item in await self.files_here.list():
+            by_draft.setdefault(item.key.split("/", 1)[0], []).append(item)
+        for draft, items in by_draft.items():
+            if draft != self.folder and max(item.modified for item in items) < cutoff:
+                for item in items:
+                    await self.files_here.delete(item.key)

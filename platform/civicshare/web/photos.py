@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.catalogue.service import Offering
 from civicshare.modules import AttachmentPolicy
+from civicshare.storage import FileStore
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.attachments import (
     AttachmentsRefused,
@@ -80,7 +81,7 @@ async def photo_panel(
 async def add_photos(
     connection: AsyncConnection,
     tenant: TenantContext,
-    data_dir: Path,
+    store: FileStore,
     offered: Offering,
     transaction: Mapping[str, Any],
     files: Sequence[UploadedFile],
@@ -98,7 +99,7 @@ async def add_photos(
         return f"Select a {policy.noun}"
     try:
         await attach_files(
-            connection, tenant, data_dir, offered.service, transaction["id"], transaction["reference"], list(files)
+            connection, tenant, store, offered.service, transaction["id"], transaction["reference"], list(files)
         )
     except AttachmentsRefused as refused:
         key, message = next(iter(refused.errors.items()))

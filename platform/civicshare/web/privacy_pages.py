@@ -10,9 +10,10 @@ from urllib.parse import urlencode
 from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import File
+from litestar.response import Stream
 
 from civicshare.api.identity import platform_cookie
+from civicshare.api.stored_files import stored_file_response
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
 from civicshare.identity.sessions import SESSION_COOKIE
@@ -72,21 +73,19 @@ async def ask_for_your_data(web: NamedDependency[WebRequest], csrf_checked: Name
 
 
 @get("/account/your-data/{request_id:str}/file", opt=PUBLIC)
-async def your_data_file(web: NamedDependency[WebRequest], request_id: FromPath[str]) -> File:
+async def your_data_file(web: NamedDependency[WebRequest], request_id: FromPath[str]) -> Stream:
     council = web.council
     row = None
     if web.resident is not None and request_id.isdigit() and len(request_id) < 19:
         async with tenant_connection(web.site.services.database.engine, council) as connection:
             row = await subject_access.read_request(connection, int(request_id))
     mine = row is not None and web.resident is not None and row["person_subject"] == web.resident.subject
-    path = subject_access.export_file(web.site.services.settings.data_dir, council.slug, row) if row and mine else None
-    if path is None or not path.is_file():
+    found = await subject_access.open_export_file(web.site.services.files, council.slug, row) if row and mine else None
+    if found is None:
         raise Problem(404, "Not found", "There is no copy of your data with that number ready.", name="not-found")
-    return File(
-        path=path,
-        filename=path.name,
-        media_type="application/zip",
-        headers={"cache-control": "private, no-store", "x-content-type-options": "nosniff"},
+    name, opened = found
+    return stored_file_response(
+        opened, "application/zip", filename=name, headers={"cache-control": "private, no-store"}
     )
 
 

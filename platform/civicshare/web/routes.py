@@ -9,9 +9,9 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import File
 
 from civicshare.api.identity import dev_identity_of, safe_next
+from civicshare.api.stored_files import stored_file_response
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
 from civicshare.identity.principal import Principal
@@ -154,14 +154,14 @@ async def tracked_photo(
     async with tenant_connection(web.site.services.database.engine, web.council) as connection:
         transaction = await find_by_reference(connection, reference)
         stored = (
-            await stored_file(connection, settings.data_dir, web.council, transaction["id"], attachment_id)
+            await stored_file(connection, web.site.services.files, web.council, transaction["id"], attachment_id)
             if transaction
             else None
         )
-    if stored is None or not stored[1].is_file() or not stored[0].content_type.startswith("image/"):
+    if stored is None or not stored[0].content_type.startswith("image/"):
         raise Problem(404, "Page not found", name="not-found")
-    headers = {"cache-control": "private, max-age=900", "x-content-type-options": "nosniff"}
-    return File(stored[1], media_type=stored[0].content_type, content_disposition_type="inline", headers=headers)
+    headers = {"cache-control": "private, max-age=900"}
+    return stored_file_response(stored[1], stored[0].content_type, disposition="inline", headers=headers)
 
 
 # -- my requests, and the dev identity's sign-in page in the council's colours ---------------------
