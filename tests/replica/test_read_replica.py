@@ -36,6 +36,7 @@ from civicshare.savings.service import fill_monthly_contacts, uk_day
 from civicshare.savings.tables import monthly_contact_months
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
+from civicshare.storage.selection import file_store
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.tables import daily_rollups
 from tests.savings.conftest import SignedIn, dev_identity, live_council, record_contacts
@@ -268,7 +269,7 @@ async def test_a_council_export_job_with_a_replica_has_what_was_written_before_i
     for service in ("report-pothole", "missed-bin", "pay-council-tax"):
         await record_contacts(database, council, uk_day(datetime.now(UTC)), service, "web", 1)
 
-    await run_export(ExportParts(database.engine, settings.data_dir, impatient), council.slug, job.id)
+    await run_export(ExportParts(database.engine, file_store(settings), impatient), council.slug, job.id)
     async with database.engine.connect() as connection:
         finished = await read_job(connection, council.slug, job.id)
     assert finished.state == "done", finished.error

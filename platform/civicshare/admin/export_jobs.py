@@ -181,7 +181,9 @@ async def run_export(parts: ExportParts, council: str, job_id: int) -> None:
         )
 
     async def export(reads: AsyncEngine) -> ExportResource:
-        return await archive.export_council(parts.engine, parts.files, operator, council, recorded=mark_done, reads=reads)
+        return await archive.export_council(
+            parts.engine, parts.files, operator, council, recorded=mark_done, reads=reads
+        )
 
     try:
         if parts.database is None:

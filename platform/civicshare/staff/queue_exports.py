@@ -125,6 +125,7 @@ async def _write_file(
     }
     read = read_filter(dict(parse_qsl(row["filter"])), frozenset(o.code for o in workable), frozenset(statuses))
     where = conditions(read.wanted, today, row["officer_subject"], allowed, tuple(row["teams"]))
+
     async def write(engine: AsyncEngine) -> int:
         written = -1  # the header is not a row
         # Opened anew (emptied) if the read replica fails part way and the rows are read again on the primary.
@@ -141,8 +142,7 @@ async def _write_file(
         return written
 
     # On the read replica once it has what the primary had when the job ran (the officer's last changes).
-    written = await services.database.read(write, current=True)
-    return written
+    return await services.database.read(write, current=True)
 
 
 WORKER_STOPPED = "the job worker stopped while writing the file; ask for the export again"
