@@ -3,7 +3,6 @@ the fleet stops every part of it."""
 
 from __future__ import annotations
 
-import os
 import socket
 import uuid
 from pathlib import Path
@@ -12,10 +11,11 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from civicshare.fleet.database import PgBouncer, PgBouncerMissing, RunningServer, free_port, pgbouncer_binary
+from civicshare.fleet.database import PgBouncer, RunningServer, free_port
 from civicshare.fleet.parts import Part, Together, running_fleet
 from civicshare.fleet.processes import AppNode
 from tests.conftest import CouncilFactory
+from tests.db.pgbouncer import require_pgbouncer
 from tests.support import host_for
 
 STREETLIGHT = {"location_description": "Outside 4 Mill Lane", "fault": "out"}
@@ -23,12 +23,7 @@ STREETLIGHT = {"location_description": "Outside 4 Mill Lane", "fault": "out"}
 
 @pytest.fixture
 def pgbouncer_installed() -> None:
-    try:
-        pgbouncer_binary()
-    except PgBouncerMissing as missing:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PgBouncer is required in CI: {missing}", pytrace=False)
-        pytest.skip(str(missing))
+    require_pgbouncer()
 
 
 def _refused(port: int) -> bool:

@@ -45,5 +45,5 @@ async def test_a_year_of_requests_loads_with_rollups_that_count_them(
     assert memory.tables_touched > 0 and memory.after_kb >= memory.before_kb
     options = Options(2, ROWS, 1, 1, tmp_path, False, 2, 2, 2)
     catalogue = await catalogue_size(database.engine)
-    table = platform_table(options, Prepared(1.0, 1.0, 1.0, loaded.rows), memory, catalogue, disk=1)
+    table = platform_table(options, Prepared(1.0, 1.0, loaded.rows, 1.0, 2), memory, catalogue, disk=1)
     assert table.row_count >= 8

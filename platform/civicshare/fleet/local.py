@@ -2,7 +2,10 @@
 PgBouncer, the migrations and councils from tenants/, app nodes on consecutive ports and a job worker.
 
 More services (a read replica, an S3-compatible store) go in `services`: each is started after PgBouncer
-and before the migrations and nodes, and the settings its `start` returns reach every node and worker.
+and before the migrations and nodes, and the settings its `start` returns reach every node and worker
+(a replica part returns CIVICSHARE_DATABASE_REPLICA_URL, finding its primary in the environment it is
+given, CIVICSHARE_DATABASE_DIRECT_URL; a storage part returns CIVICSHARE_STORAGE_URL). A part is any
+object with `name`, `start`, `running` and `stop` (civicshare.fleet.parts.Part).
 """
 
 from __future__ import annotations
