@@ -472,11 +472,11 @@ def platform_table(
     table.add_row("catalogue: pg_class rows", f"{relations:,}")
     table.add_row("catalogue: pg_catalog size", f"{catalogue_bytes / 2**20:,.0f} MB")
     table.add_row("database size", f"{database_bytes / 2**30:,.2f} GB")
-    table.add_row(
-        "data directory on disk", f"{disk / 2**30:,.2f} GB ({disk / max(prepared.rows, 1):,.0f} B per request)"
-    )
-    full = disk / max(prepared.rows, 1) * 20_000_000
-    table.add_row("disk for 20M requests at this rate", f"about {full / 2**30:,.0f} GB")
+    per_request = database_bytes / max(prepared.rows, 1)
+    table.add_row("data directory on disk (WAL included)", f"{disk / 2**30:,.2f} GB")
+    table.add_row("database bytes per request (indexes, rollups, schemas)", f"{per_request:,.0f} B")
+    full = per_request * 20_000_000 + max(disk - database_bytes, 0)
+    table.add_row("disk for 20M requests at this rate (+ WAL, other files)", f"about {full / 2**30:,.0f} GB")
     return table
 
 
