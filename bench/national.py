@@ -319,7 +319,10 @@ async def measure_memory(engine: AsyncEngine) -> Memory:
     catalogue caches each schema costs), and the Pss of the backends PgBouncer kept after the load."""
     contexts = text("SELECT sum(total_bytes) / 1024.0 FROM pg_backend_memory_contexts")
     cache = text("SELECT sum(total_bytes) / 1024.0 FROM pg_backend_memory_contexts WHERE name = 'CacheMemoryContext'")
-    async with engine.connect() as connection:
+    async with engine.connect() as opened:
+        # Each statement its own transaction: one holding a lock on every council's tables at once runs
+        # out of lock slots (max_locks_per_transaction) long before 400 councils; the caches stay.
+        connection = await opened.execution_options(isolation_level="AUTOCOMMIT")
         pooled = (
             await connection.execute(
                 text(
@@ -343,7 +346,6 @@ async def measure_memory(engine: AsyncEngine) -> Memory:
         after = float(await connection.scalar(contexts) or 0)
         cache_kb = float(await connection.scalar(cache) or 0)
         pid = int(await connection.scalar(text("SELECT pg_backend_pid()")) or 0)
-        await connection.rollback()
     return Memory(
         len(tables),
         before,
@@ -549,10 +551,10 @@ async def measure_and_print(
             seconds=options.seconds,
             meanwhile=lambda: _onboard_one_more(urls, key, number, options.seconds / 2, onboarding),
         )
+        console.print(load_table(tallies, elapsed, options, onboarding))
         memory = await measure_memory(database.engine)
     catalogue = await catalogue_size(database.engine)
     disk = _disk_bytes(options.data_dir / "postgres")
-    console.print(load_table(tallies, elapsed, options, onboarding))
     console.print(platform_table(options, prepared, memory, catalogue, disk))
 
 
