@@ -35,6 +35,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 import bench.harness  # noqa: F401 (the rate limits far above the load, for the nodes too)
 from bench.national_load import council_definition, installed_modules, load_councils, onboard_councils
@@ -552,7 +553,11 @@ async def measure_and_print(
             meanwhile=lambda: _onboard_one_more(urls, key, number, options.seconds / 2, onboarding),
         )
         console.print(load_table(tallies, elapsed, options, onboarding))
-        memory = await measure_memory(database.engine)
+        fresh = create_async_engine(direct, poolclass=NullPool)  # a backend that has read nothing yet
+        try:
+            memory = await measure_memory(fresh)
+        finally:
+            await fresh.dispose()
     catalogue = await catalogue_size(database.engine)
     disk = _disk_bytes(options.data_dir / "postgres")
     console.print(platform_table(options, prepared, memory, catalogue, disk))
