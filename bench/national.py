@@ -346,13 +346,13 @@ async def measure_memory(engine: AsyncEngine) -> Memory:
             await driver.execute(f'SELECT 1 FROM "{schema}"."{table}" WHERE false')
         after = float(await connection.scalar(contexts) or 0)
         cache_kb = float(await connection.scalar(cache) or 0)
-        pid = int(await connection.scalar(text("SELECT pg_backend_pid()")) or 0)
+        pss_kb = _pss_kb(int(await connection.scalar(text("SELECT pg_backend_pid()")) or 0))  # while it lives
     return Memory(
         len(tables),
         before,
         after,
         cache_kb,
-        _pss_kb(pid),
+        pss_kb,
         len(pooled_pss),
         statistics.mean(pooled_pss) if pooled_pss else None,
     )
