@@ -12,7 +12,7 @@ KEYCLOAK_THEME := infra/keycloak/themes/civicshare/login
 KEYCLOAK_THEME_CSS := $(KEYCLOAK_THEME)/resources/css/civicshare-login.css
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test setup assets keycloak-theme lint typecheck bench clean-data help
+.PHONY: demo test setup assets keycloak-theme lint typecheck bench fleet clean-data help
 
 help:
 	@echo "make demo   - set up, onboard the councils in tenants/, load demo data, serve on http://127.0.0.1:$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make assets - npm ci, then build the council websites' CSS and JS (GOV.UK Frontend) into web/static/dist"
 	@echo "make lint   - ruff, mypy and the import layers (lint-imports)"
 	@echo "make bench  - run the benchmarks in bench/ and print their tables"
+	@echo "make fleet  - PostgreSQL, PgBouncer, two app nodes and a job worker on this machine (Ctrl+C stops all)"
 
 $(TOOLS)/bin/uv:
 	$(PYTHON) -c 'import sys; sys.exit("civicshare needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -64,6 +65,10 @@ lint: setup
 
 bench: setup
 	$(VENV)/bin/python -m bench
+
+# Two app nodes through PgBouncer and a job worker on this machine (ports PORT and PORT+1); Ctrl+C stops all.
+fleet: setup
+	$(VENV)/bin/civicshare fleet --port $(PORT)
 
 clean-data:
 	rm -rf var

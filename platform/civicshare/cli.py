@@ -86,8 +86,8 @@ def with_database(function: Callable[..., Coroutine[Any, Any, R]]) -> Callable[.
 @click.pass_context
 def main(context: click.Context) -> None:
     """civicshare: many councils, one platform."""
-    if context.invoked_subcommand == "demo":
-        # The demo is development asked for by name: its workers and job worker inherit the mode.
+    if context.invoked_subcommand in ("demo", "fleet"):
+        # The demo and the local fleet are development asked for by name: its workers and job worker inherit the mode.
         os.environ["CIVICSHARE_MODE"] = Mode.DEVELOPMENT.value
     try:
         context.obj = load_settings()
@@ -754,3 +754,43 @@ def demo(context: click.Context, port: int | None) -> None:
     capture_dir = settings.mail_capture_dir or settings.data_dir / "demo-mail"
     settings = settings.model_copy(update={"mail_capture_dir": capture_dir})
     _serve(settings, settings.host, port or settings.port, settings.workers, job_workers=1)
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="the first node's port (default 8000); the next node's is +1")
+@click.option("--nodes", type=click.IntRange(1, 16), default=2, show_default=True, help="app nodes")
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True, help="worker processes per node")
+@click.pass_context
+def fleet(context: click.Context, port: int | None, nodes: int, workers: int) -> None:
+    """Run a fleet on this machine: PostgreSQL, PgBouncer, app nodes and a job worker (Ctrl+C stops all)."""
+    import signal
+    import threading
+
+    from civicshare.fleet.database import PgBouncerMissing
+    from civicshare.fleet.local import local_fleet
+    from civicshare.fleet.parts import running_fleet
+
+    settings = settings_from(context)
+    if not settings.uses_embedded_database:
+        raise CommandFailed("the local fleet runs on the embedded PostgreSQL: unset CIVICSHARE_DATABASE_URL")
+    stopping = threading.Event()
+    parts = local_fleet(settings.data_dir, first_port=port or settings.port, nodes=nodes, workers_per_node=workers)
+    console.print(f"starting a fleet of {len(parts)} parts; Ctrl+C stops them all")
+    try:
+        with running_fleet(parts) as running:
+            table = Table("part", "where", title="civicshare fleet")
+            for name, where in running.rows():
+                table.add_row(name, where)
+            Console().print(table)
+            console.print(f"councils at http://<council>.{settings.base_domain}:{port or settings.port}/ (and +1...)")
+            # Until here Ctrl+C interrupts the start-up (and what had started is stopped); now it stops all.
+            for stop_signal in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(stop_signal, lambda signum, frame: stopping.set())
+            while not stopping.wait(1.0):
+                if dead := running.stopped():
+                    console.print(f"[red]{', '.join(dead)} stopped[/red]; stopping the fleet")
+                    break
+            console.print("stopping the fleet...")
+    except (PgBouncerMissing, RuntimeError) as error:
+        raise CommandFailed(str(error)) from None
+    console.print("fleet stopped")

@@ -1,0 +1,196 @@
+"""The database parts of a fleet: the embedded PostgreSQL, and PgBouncer in transaction pooling before it.
+
+PgBouncer is Debian's (1.18): the app nodes reach the server through it, as production fleets do, while
+the job worker and migrations use the server itself (`CIVICSHARE_DATABASE_DIRECT_URL`: LISTEN and
+advisory locks need a session of their own).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
+from civicshare.fleet.parts import Started
+
+PGBOUNCER_CANDIDATES = ("pgbouncer", "/usr/sbin/pgbouncer")
+READY_SECONDS = 10.0
+
+
+class PgBouncerMissing(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes] | None, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError as error:
+            if (process is not None and process.poll() is not None) or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start listening on 127.0.0.1:{port}") from error
+            time.sleep(0.05)
+
+
+class EmbeddedPostgres:
+    """The embedded PostgreSQL under `data_dir` (started, or joined if it already runs there)."""
+
+    name = "postgresql"
+
+    def __init__(self, data_dir: Path, database: str = "postgres") -> None:
+        self.data_dir = data_dir
+        self.database = database
+        self.server: EmbeddedServer | None = None
+
+    def start(self, environment: Mapping[str, str]) -> Started:
+        self.server = start_embedded_postgres(self.data_dir, stop_at_exit=False)
+        url = self.server.url(self.database)
+        where = f"embedded PostgreSQL, data in {self.server.data_dir}, socket in {self.server.socket_dir}"
+        return Started(where, {"CIVICSHARE_DATABASE_URL": url, "CIVICSHARE_DATABASE_DIRECT_URL": url})
+
+    def running(self) -> bool:
+        return self.server is not None and self.server.pid is not None
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.release()  # stops it unless another process (a `civicshare serve`) still holds it
+            self.server = None
+
+
+class RunningServer:
+    """A PostgreSQL server already running (the tests', or one of a deployment's), named by its URL."""
+
+    name = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def start(self, environment: Mapping[str, str]) -> Started:
+        where = make_url(self.url).render_as_string(hide_password=True)
+        return Started(where, {"CIVICSHARE_DATABASE_URL": self.url, "CIVICSHARE_DATABASE_DIRECT_URL": self.url})
+
+    def running(self) -> bool:
+        return True
+
+    def stop(self) -> None:
+        pass
+
+
+def pgbouncer_binary() -> str:
+    found = next((path for name in PGBOUNCER_CANDIDATES if (path := shutil.which(name))), None)
+    if found is None:
+        raise PgBouncerMissing("PgBouncer is not installed (Debian: apt-get install pgbouncer)")
+    return found
+
+
+def _server_socket(direct_url: str) -> tuple[str, str]:
+    """The Unix socket directory and port of the server a `?host=/dir` URL names."""
+    url = make_url(direct_url)
+    host = url.query.get("host")
+    directory = host if isinstance(host, str) else None
+    if directory is None or not directory.startswith("/"):
+        raise ValueError(f"PgBouncer is put before a server on a Unix socket; got {url.render_as_string()}")
+    socket_file = next(Path(directory).glob(".s.PGSQL.*"))
+    return directory, socket_file.suffix.lstrip(".")
+
+
+class PgBouncer:
+    """PgBouncer in transaction pooling before the server named by CIVICSHARE_DATABASE_DIRECT_URL, on a
+    loopback port; it publishes itself as CIVICSHARE_DATABASE_URL for the parts after it."""
+
+    name = "pgbouncer"
+
+    def __init__(self, *, server_connections: int = 20, port: int | None = None, max_clients: int = 1000) -> None:
+        self.server_connections = server_connections
+        self.port = port
+        self.max_clients = max_clients
+        self.process: subprocess.Popen[bytes] | None = None
+        self.directory: Path | None = None
+
+    def url(self, database: str) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    @property
+    def log(self) -> Path | None:
+        return self.directory / "pgbouncer.log" if self.directory else None
+
+    def start(self, environment: Mapping[str, str]) -> Started:
+        direct = environment["CIVICSHARE_DATABASE_DIRECT_URL"]
+        socket_dir, server_port = _server_socket(direct)
+        # PgBouncer, like PostgreSQL, refuses to run as root: it then runs as the embedded server's own user
+        # (which owns the socket's directory), from a directory of its own that user can read and write.
+        owner = Path(socket_dir).stat().st_uid
+        as_owner = os.geteuid() == 0 and owner != 0
+        self.directory = directory = Path(tempfile.mkdtemp(prefix="civicshare-pgbouncer-"))
+        self.port = self.port or free_port()
+        (directory / "users.txt").write_text('"postgres" ""\n')
+        (directory / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"* = host={socket_dir} port={server_port} user=postgres\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {directory / 'users.txt'}\n"
+            f"pool_mode = transaction\ndefault_pool_size = {self.server_connections}\n"
+            f"max_client_conn = {self.max_clients}\n"
+            f"logfile = {directory / 'pgbouncer.log'}\npidfile = {directory / 'pgbouncer.pid'}\n"
+            "server_reset_query =\nignore_startup_parameters = extra_float_digits\n"
+        )
+        if as_owner:
+            for path in (directory, *directory.iterdir()):
+                os.chown(path, owner, -1)
+        self.process = subprocess.Popen(
+            [pgbouncer_binary(), str(directory / "pgbouncer.ini")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the fleet, which stops PgBouncer in its turn
+            user=owner if as_owner else None,
+        )
+        try:
+            wait_for_port(self.port, self.process, READY_SECONDS, "PgBouncer")
+        except RuntimeError as error:
+            said = self.log.read_text() if self.log and self.log.exists() else ""
+            raise RuntimeError(f"{error}: {said}") from None
+        database = make_url(direct).database or "postgres"
+        where = (
+            f"127.0.0.1:{self.port}, transaction pooling, {self.server_connections} server connections "
+            f"per database (log {self.log})"
+        )
+        return Started(
+            where,
+            {
+                "CIVICSHARE_DATABASE_URL": self.url(database),
+                "CIVICSHARE_DATABASE_TRANSACTION_POOLING": "true",
+                "CIVICSHARE_DATABASE_DIRECT_URL": direct,
+            },
+        )
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory = None

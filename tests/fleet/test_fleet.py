@@ -1,0 +1,73 @@
+"""A fleet on one machine: two app nodes through a real PgBouncer serve the same councils, and stopping
+the fleet stops every part of it."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from civicshare.fleet.database import PgBouncer, RunningServer, free_port
+from civicshare.fleet.parts import Part, Together, running_fleet
+from civicshare.fleet.processes import AppNode
+from tests.conftest import CouncilFactory
+from tests.db.pgbouncer import require_pgbouncer
+from tests.support import host_for
+
+STREETLIGHT = {"location_description": "Outside 4 Mill Lane", "fault": "out"}
+
+
+@pytest.fixture
+def pgbouncer_installed() -> None:
+    require_pgbouncer()
+
+
+def _refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
+async def test_two_nodes_behind_pgbouncer_serve_one_council_and_stop_with_the_fleet(
+    pgbouncer_installed: None, database_url: str, make_council: CouncilFactory, tmp_path: Path
+) -> None:
+    council = await make_council(modules={"highways": {"enabled": True, "settings": {}}})
+    environment = {
+        "CIVICSHARE_MODE": "development",
+        "CIVICSHARE_DATA_DIR": str(tmp_path),
+        "CIVICSHARE_LOG_LEVEL": "WARNING",
+        "CIVICSHARE_DB_POOL_SIZE": "2",
+    }
+    bouncer = PgBouncer(server_connections=2)
+    nodes = [AppNode(f"node-{n}", free_port(), tmp_path / "logs", environment=environment) for n in (1, 2)]
+    parts: list[Part] = [RunningServer(database_url), bouncer, Together("platform", list(nodes))]
+    with running_fleet(parts) as fleet:
+        assert fleet.environment["CIVICSHARE_DATABASE_URL"] == bouncer.url(str(make_url(database_url).database))
+        assert [name for name, _ in fleet.rows()] == ["postgresql", "pgbouncer", "node-1", "node-2"]
+        async with httpx.AsyncClient(timeout=30) as client:
+            for node in nodes:
+                page = await client.get(f"{node.url}/", headers=host_for(council.slug))
+                assert page.status_code == 200
+                assert council.name in page.text
+            sent = await client.post(
+                f"{nodes[0].url}/api/v1/services/report-streetlight/transactions",
+                json={"answers": STREETLIGHT, "channel": "web", "contact_email": "resident@example.org"},
+                headers={**host_for(council.slug), "Idempotency-Key": uuid.uuid4().hex},
+            )
+            assert sent.status_code == 201, sent.text
+            reference = sent.json()["reference"]
+            tracked = await client.get(
+                f"{nodes[1].url}/api/v1/transactions/{reference}",
+                params={"email": "resident@example.org"},
+                headers=host_for(council.slug),
+            )
+            assert tracked.status_code == 200, tracked.text
+        processes = [node.process for node in nodes] + [bouncer.process]
+    assert all(process is not None and process.poll() is not None for process in processes)
+    assert all(_refused(port) for port in (nodes[0].port, nodes[1].port, bouncer.port or 0))

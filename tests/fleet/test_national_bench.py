@@ -1,0 +1,49 @@
+"""The national benchmark's loader and tables at toy scale, so that they keep working between the runs
+that take hours: two councils' year of requests, their savings rollups, and the figures' table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bench.national import Options, Prepared, catalogue_size, measure_memory, platform_table
+from bench.national_load import load_councils
+from bench.staff_pages import service_mix
+from civicshare.db.engine import Database
+from civicshare.db.metadata import tenant_schema_name
+from tests.conftest import CouncilFactory
+
+ROWS = 400
+
+
+async def test_a_year_of_requests_loads_with_rollups_that_count_them(
+    database: Database, make_council: CouncilFactory, tmp_path: Path
+) -> None:
+    mix = service_mix()
+    modules = {module: {"enabled": True} for module in {entry.module for entry in mix}}
+    councils = [await make_council(modules=modules), await make_council(modules=modules)]
+    loaded = await load_councils(database.engine, councils, ROWS, mix, at_once=2, progress=lambda done: None)
+    assert loaded.rows == ROWS
+    statuses = {entry.service: set(entry.open_statuses) | set(entry.closing_statuses) for entry in mix}
+    async with database.engine.connect() as connection:
+        for council in councils:
+            schema = tenant_schema_name(council.slug)
+            rows = (
+                await connection.execute(
+                    text(f'SELECT service, status, closed_at IS NULL AS open, created_at FROM "{schema}".transactions')
+                )
+            ).all()
+            assert len(rows) == ROWS // 2
+            assert all(row.status in statuses[row.service] for row in rows)
+            assert 0 < sum(row.open for row in rows) < len(rows)  # mostly closed, the recent ones open
+            counted = await connection.scalar(text(f'SELECT sum(count) FROM "{schema}".daily_rollups'))
+            assert counted == ROWS // 2
+            assert len({row.service for row in rows}) > 5
+
+    memory = await measure_memory(database.engine)
+    assert memory.tables_touched > 0 and memory.after_kb >= memory.before_kb
+    options = Options(2, ROWS, 1, 1, tmp_path, False, 2, 2, 2)
+    catalogue = await catalogue_size(database.engine)
+    table = platform_table(options, Prepared(1.0, 1.0, loaded.rows, 1.0, 2), memory, catalogue, disk=1)
+    assert table.row_count >= 8
