@@ -760,21 +760,40 @@ def demo(context: click.Context, port: int | None) -> None:
 @click.option("--port", type=int, default=None, help="the first node's port (default 8000); the next node's is +1")
 @click.option("--nodes", type=click.IntRange(1, 16), default=2, show_default=True, help="app nodes")
 @click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True, help="worker processes per node")
+@click.option("--replica/--no-replica", default=True, show_default=True, help="a streaming read replica for reports")
+@click.option(
+    "--object-store/--no-object-store",
+    default=True,
+    show_default=True,
+    help="files in an S3-compatible server on loopback (moto) instead of the data dir",
+)
 @click.pass_context
-def fleet(context: click.Context, port: int | None, nodes: int, workers: int) -> None:
-    """Run a fleet on this machine: PostgreSQL, PgBouncer, app nodes and a job worker (Ctrl+C stops all)."""
+def fleet(
+    context: click.Context, port: int | None, nodes: int, workers: int, replica: bool, object_store: bool
+) -> None:
+    """Run a fleet on this machine: PostgreSQL, PgBouncer, a read replica, an S3-compatible object store, app
+    nodes and a job worker (Ctrl+C stops all)."""
     import signal
     import threading
 
     from civicshare.fleet.database import PgBouncerMissing
     from civicshare.fleet.local import local_fleet
-    from civicshare.fleet.parts import running_fleet
+    from civicshare.fleet.parts import Part, running_fleet
+    from civicshare.fleet.services import ObjectStore, ReadReplica
 
     settings = settings_from(context)
     if not settings.uses_embedded_database:
         raise CommandFailed("the local fleet runs on the embedded PostgreSQL: unset CIVICSHARE_DATABASE_URL")
     stopping = threading.Event()
-    parts = local_fleet(settings.data_dir, first_port=port or settings.port, nodes=nodes, workers_per_node=workers)
+    first_port = port or settings.port
+    services: list[Part] = []
+    if replica:
+        services.append(ReadReplica(settings.data_dir / "fleet-replica"))
+    if object_store:
+        services.append(ObjectStore(first_port + 90, settings.data_dir / "fleet-logs"))
+    parts = local_fleet(
+        settings.data_dir, first_port=first_port, nodes=nodes, workers_per_node=workers, services=services
+    )
     console.print(f"starting a fleet of {len(parts)} parts; Ctrl+C stops them all")
     try:
         with running_fleet(parts) as running:
