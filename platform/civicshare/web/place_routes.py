@@ -30,6 +30,7 @@ async def arrive_with_answers(
     draft = _draft(web, code)
     draft.typed.update(handover.typed)
     draft.email = draft.email or handover.email
+    draft.via = handover.via or draft.via
     _keep(web, code, draft)
     unfinished = first_unfinished(offered, _data(offered, draft), draft.email)
     return web.redirect(f"/services/{code}/{unfinished or CHECK_PAGE}")
