@@ -54,6 +54,7 @@ PUBLIC_ROUTES = {
     "GET /services/{code:str}/handover",  # answers carried over from another council (places)
     "GET /boundary.geojson",  # the council's area, drawn on the location map
     "GET /api/v1/addresses",  # addresses at a postcode in the council's area (places)
+    "GET /start/{code:str}", "POST /start/{code:str}",  # a front door: where is it? then the council responsible
     "GET /sandbox-payments/{payment_id:str}", "POST /sandbox-payments/{payment_id:str}",
     # the resident API (tracking needs the reference and email address; see civicshare.api.transactions)
     "GET /api/v1/services", "GET /api/v1/services/{code:str}", "POST /api/v1/services/{code:str}/transactions",

@@ -30,13 +30,14 @@ def runner(settings: Settings, database: Database, monkeypatch: pytest.MonkeyPat
     return CliRunner()
 
 
-def test_sync_then_list_shows_the_five_councils(runner: CliRunner) -> None:
+def test_sync_then_list_shows_the_seven_councils_and_surreys_front_door(runner: CliRunner) -> None:
     synced = runner.invoke(main, ["tenants", "sync"])
     assert synced.exit_code == 0, synced.output
+    assert "front door surrey: " in synced.output  # after the councils and their boundaries
     listed = runner.invoke(main, ["tenants", "list", "--json"])
     assert listed.exit_code == 0, listed.output
     slugs = {council["slug"] for council in json.loads(listed.stdout)}
-    assert {"kingston", "westminster", "newham", "havering", "waltham-forest"} <= slugs
+    assert {"kingston", "westminster", "newham", "havering", "waltham-forest", "surrey-county", "elmbridge"} <= slugs
 
 
 def test_a_bad_file_applies_nothing_and_says_where(
