@@ -23,11 +23,12 @@ from civicshare.http.problems import Problem
 from civicshare.places.addresses import Address, AddressLookupUnavailable, InvalidPostcode, normalise_postcode
 from civicshare.places.responsibility import pin_of
 from civicshare.places.routing import NoCouncilHere, OutsideArea, Responsibilities, responsibilities_of, route_request
+from civicshare.places.service import boundary_of
 from civicshare.policy import PUBLIC
 from civicshare.ratelimits.limits import Traffic
 from civicshare.ratelimits.middleware import rate_limited
 from civicshare.tenancy.context import FrontDoorContext, TenantContext
-from civicshare.web.pins import takes_pin
+from civicshare.web.pins import map_values, takes_pin, with_tile_images
 from civicshare.web.questions import questions_for
 from civicshare.web.right_council import handover_token
 from civicshare.web.site import FieldError, WebRequest
@@ -100,15 +101,18 @@ def front_door_home(web: WebRequest, services: list[DoorService]) -> Response[An
 def _place_page(
     web: WebRequest, service: DoorService, *, postcode: str = "", errors: list[FieldError] | None = None
 ) -> Response[Any]:
-    return web.page(
+    page = web.page(
         "front_door_place.html",
         status=400 if errors else 200,
         current="services",
         title="Where is it?",
         service=service,
         postcode=postcode,
+        values={},
         errors=errors or [],
+        **map_values(web),
     )
+    return with_tile_images(page, web)
 
 
 @get("/start/{code:str}", opt=PUBLIC)
@@ -129,6 +133,9 @@ async def place_given(
     pin = pin_of({"latitude": posted.get("latitude"), "longitude": posted.get("longitude")})
     if pin is not None:
         return await _route(web, door, service, Place(*pin))
+    if not typed:
+        message = "Enter a postcode, or drop a pin on the map"
+        return _place_page(web, service, errors=[FieldError("postcode", message)])
     try:
         postcode = normalise_postcode(typed)
         addresses = await web.site.services.addresses.addresses_at(postcode)
@@ -217,6 +224,19 @@ def carried_answers(offering: Offering, place: Place) -> dict[str, str]:
         if address is not None and "postcode" in names:
             typed["postcode"] = address.postcode
     return typed
+
+
+async def area_outline(web: WebRequest, door: FrontDoorContext) -> dict[str, Any]:
+    """The front door's councils' areas as one GeoJSON FeatureCollection, for the map on its place page."""
+    features = []
+    illustrative = False
+    async with web.site.services.database.engine.connect() as connection:
+        for slug in (await responsibilities_of(connection, door)).councils:
+            stored = await boundary_of(connection, slug)
+            if stored is not None:
+                illustrative = illustrative or stored.illustrative
+                features.append({"type": "Feature", "properties": {"council": slug}, "geometry": stored.geojson})
+    return {"type": "FeatureCollection", "properties": {"illustrative": illustrative}, "features": features}
 
 
 def council_site(web: WebRequest, door: FrontDoorContext, council: TenantContext) -> str:

@@ -14,6 +14,7 @@ from civicshare.places.service import boundary_of
 from civicshare.policy import PUBLIC
 from civicshare.web.flow_routes import _data, _draft, _keep, _offered
 from civicshare.web.flows import CHECK_PAGE, first_unfinished
+from civicshare.web.front_door import area_outline
 from civicshare.web.right_council import read_handover
 from civicshare.web.site import WebRequest
 
@@ -38,7 +39,10 @@ async def arrive_with_answers(
 
 @get("/boundary.geojson", opt=PUBLIC, cache=300)
 async def council_boundary(web: NamedDependency[WebRequest]) -> Response[Any]:
-    """The council's area as GeoJSON, for the map on location pages (404 where it has none)."""
+    """The council's area as GeoJSON, for the map on location pages (404 where it has none); on a front door,
+    its councils' areas."""
+    if web.front_door is not None:
+        return Response(await area_outline(web, web.front_door), media_type="application/geo+json")
     async with web.site.services.database.engine.connect() as connection:
         stored = await boundary_of(connection, web.council.slug)
     if stored is None:
