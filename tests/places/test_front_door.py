@@ -123,6 +123,7 @@ async def test_the_front_door_sends_a_pothole_to_the_county_and_a_missed_bin_to_
 
     sent = await start(http, door, "report-pothole", **pin(*area.in_district))
     assert f"Test Council {county} deals with this at this place" in text_of(sent.text)
+    assert f"Online services of Councils of {door} run on civicshare" in text_of(sent.text)  # still the front door
     there = await carry_on(http, sent, county)
     assert there["x-next"] == "/services/report-pothole/details"  # the place is answered already
     await answer(

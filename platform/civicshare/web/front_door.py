@@ -204,7 +204,7 @@ async def _route(web: WebRequest, door: FrontDoorContext, service: DoorService, 
     href = f"{council_site(web, door, council)}/services/{service.code}/handover?" + urlencode({"answers": token})
     return web.page(
         "front_door_sent.html", current="services", title=f"{council.name} deals with this", service=service,
-        council=council, href=href, back=web.url(f"/start/{service.code}"),
+        responsible=council, href=href, back=web.url(f"/start/{service.code}"),
     )  # fmt: skip
 
 
