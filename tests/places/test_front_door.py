@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
+from civicshare.tenancy.service import TenantConflict
 from civicshare.transactions.service import status_history
 from civicshare.transactions.tables import transactions
 from tests.auth.conftest import CouncilWithOrganization, cookie_header, sign_in_in_browser
+from tests.conftest import CouncilFactory
 from tests.staff.test_assisted_digital import date_typed
 from tests.staff.test_back_office_pages import BROWSER, text_of
 from tests.support import host_for, record_transaction, tenant_context_for
@@ -252,10 +255,16 @@ async def test_my_requests_on_the_front_door_lists_the_areas_councils_and_never_
 
 
 async def test_a_front_door_is_no_council(
-    http: httpx.AsyncClient, operator: httpx.AsyncClient, council: CouncilWithOrganization
+    http: httpx.AsyncClient, operator: httpx.AsyncClient, council: CouncilWithOrganization, make_council: CouncilFactory
 ) -> None:
     area = await two_tiers(operator, council)
     county, door = area.county, area.door
+    with pytest.raises(TenantConflict, match="front door"):  # its host would hide the front door
+        await make_council(door)
+    taken = await operator.put(
+        f"/admin/v1/front-doors/{county}", json={"name": "Taken", "responsibilities": {county: ["report-pothole"]}}
+    )
+    assert taken.status_code == 422 and "is a council's name" in taken.text
     conflicting = await http.get("/api/v1/council", headers={**host_for(door), "X-Tenant": county})
     assert conflicting.status_code == 400 and "conflicting-council" in conflicting.text
     council_page = await http.get("/services/report-pothole", headers={**host_for(door), **BROWSER})
