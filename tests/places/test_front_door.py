@@ -271,3 +271,5 @@ async def test_a_front_door_is_no_council(
     assert council_page.status_code == 404
     api = await http.get("/api/v1/council", headers=host_for(door))
     assert api.status_code in (400, 404)
+    platform_home = await http.get("/", headers=BROWSER)
+    assert re.search(rf'href="//{door}\.localhost:\d+/">Councils of {door}</a>', platform_home.text)

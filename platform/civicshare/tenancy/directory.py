@@ -107,5 +107,8 @@ class TenantDirectory:
     async def front_door_by_domain(self, domain: str) -> FrontDoorContext | None:
         return (await self._current()).front_doors_by_domain.get(domain)
 
+    async def all_front_doors(self) -> list[FrontDoorContext]:
+        return list((await self._current()).front_doors_by_slug.values())
+
     async def all(self) -> list[TenantContext]:
         return list((await self._current()).by_slug.values())

@@ -69,7 +69,11 @@ async def home(web: NamedDependency[WebRequest]) -> Response[Any]:
         port = web.request.url.port
         suffix = f":{port}" if port and port not in (80, 443) else ""
         entries = [{"name": c.name, "href": f"//{c.slug}.{settings.base_domain}{suffix}/"} for c in councils]
-        return web.page("platform_home.html", councils=entries)
+        doors = [
+            {"name": door.name, "href": f"//{door.slug}.{settings.base_domain}{suffix}/"}
+            for door in await web.site.services.directory.all_front_doors()
+        ]
+        return web.page("platform_home.html", councils=entries, front_doors=doors)
     council = web.tenant
     listings = list(await web.site.catalogue.listings(council))
     shortcuts = []
