@@ -179,10 +179,12 @@ async def _sync(settings: Settings, database: Database) -> SyncReport:
         report = await sync_catalogue(database.engine, catalogue)
         for slug, action in await sync_boundaries(database.engine, boundaries):
             console.print(f"boundary {slug}: {action}")
-        for slug, action in await sync_front_doors(database.engine, settings.tenants_dir, registry):
-            console.print(f"front door {slug}: {action}")
-    except InvalidFrontDoor as error:
-        raise CommandFailed("the councils are applied, but not this front door; fix it first:\n" + str(error)) from None
+        refused_front_door: InvalidFrontDoor | None = None
+        try:
+            for slug, action in await sync_front_doors(database.engine, settings.tenants_dir, registry):
+                console.print(f"front door {slug}: {action}")
+        except InvalidFrontDoor as error:  # the councils stand; the identity provider still hears of them
+            refused_front_door = error
     except InvalidBoundaryFiles as error:
         raise CommandFailed("nothing was applied; fix these boundaries first:\n" + str(error)) from None
     except InvalidDefinitions as error:
@@ -196,6 +198,9 @@ async def _sync(settings: Settings, database: Database) -> SyncReport:
             "the councils are on the platform, but the identity provider could not follow every change; "
             "run `civicshare tenants sync` again when it is reachable"
         )
+    if refused_front_door is not None:
+        print_sync(report)
+        raise CommandFailed(f"the councils are applied, but no front door; fix these first:\n{refused_front_door}")
     return report
 
 
