@@ -265,6 +265,16 @@ async def test_a_front_door_is_no_council(
         f"/admin/v1/front-doors/{county}", json={"name": "Taken", "responsibilities": {county: ["report-pothole"]}}
     )
     assert taken.status_code == 422 and "is a council's name" in taken.text
+    domain = f"{door}.example.gov.uk"
+    for slug, status in ((f"own-{door}", 200), (f"copy-{door}", 422)):  # one site per host name
+        answer = await operator.put(
+            f"/admin/v1/front-doors/{slug}",
+            json={"name": "Own domain", "domains": [domain], "responsibilities": {county: ["report-pothole"]}},
+        )
+        assert answer.status_code == status, answer.text
+    assert f"{domain} is already used by another site" in answer.text
+    by_domain = await http.get("/", headers={"Host": domain, **BROWSER})
+    assert by_domain.status_code == 200 and "Own domain: online services" in text_of(by_domain.text)
     conflicting = await http.get("/api/v1/council", headers={**host_for(door), "X-Tenant": county})
     assert conflicting.status_code == 400 and "conflicting-council" in conflicting.text
     council_page = await http.get("/services/report-pothole", headers={**host_for(door), **BROWSER})
