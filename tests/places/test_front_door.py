@@ -283,3 +283,18 @@ async def test_a_front_door_is_no_council(
     assert api.status_code in (400, 404)
     platform_home = await http.get("/", headers=BROWSER)
     assert re.search(rf'href="//{door}\.localhost:\d+/">Councils of {door}</a>', platform_home.text)
+
+
+async def test_each_site_draws_its_own_area_on_the_map(
+    http: httpx.AsyncClient, operator: httpx.AsyncClient, council: CouncilWithOrganization
+) -> None:
+    """The outline is cached for a while, but per site: one council's area is never drawn on another's map."""
+    area = await two_tiers(operator, council)
+    door = (await http.get("/boundary.geojson", headers=host_for(area.door))).json()
+    assert door["type"] == "FeatureCollection"
+    assert sorted(feature["properties"]["council"] for feature in door["features"]) == sorted(
+        [area.county, area.district]
+    )
+    for slug in (area.county, area.district):
+        outline = (await http.get("/boundary.geojson", headers=host_for(slug))).json()
+        assert outline["properties"]["council"] == f"Test Council {slug}"
