@@ -30,6 +30,8 @@ from civicshare.identity.announce import announce_councils
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.places.boundaries import InvalidBoundary
 from civicshare.places.files import InvalidBoundaryFiles, load_boundary_files, read_boundary, sync_boundaries
+from civicshare.places.front_door_files import read_front_door, sync_front_doors
+from civicshare.places.front_doors import InvalidFrontDoor, set_front_door
 from civicshare.places.service import UnknownCouncil, set_boundary
 from civicshare.settings import Mode, Settings, SettingsError, load_settings
 from civicshare.systems.open311_keys import NAME_MAX_LENGTH, create_client, revoke_client
@@ -179,6 +181,12 @@ async def _sync(settings: Settings, database: Database) -> SyncReport:
         report = await sync_catalogue(database.engine, catalogue)
         for slug, action in await sync_boundaries(database.engine, boundaries):
             console.print(f"boundary {slug}: {action}")
+        refused_front_door: InvalidFrontDoor | None = None
+        try:
+            for slug, action in await sync_front_doors(database.engine, settings.tenants_dir, registry):
+                console.print(f"front door {slug}: {action}")
+        except InvalidFrontDoor as error:  # the councils stand; the identity provider still hears of them
+            refused_front_door = error
     except InvalidBoundaryFiles as error:
         raise CommandFailed("nothing was applied; fix these boundaries first:\n" + str(error)) from None
     except InvalidDefinitions as error:
@@ -192,6 +200,9 @@ async def _sync(settings: Settings, database: Database) -> SyncReport:
             "the councils are on the platform, but the identity provider could not follow every change; "
             "run `civicshare tenants sync` again when it is reachable"
         )
+    if refused_front_door is not None:
+        print_sync(report)
+        raise CommandFailed(f"the councils are applied, but no front door; fix these first:\n{refused_front_door}")
     return report
 
 
@@ -233,6 +244,20 @@ async def tenants_boundary(
     except UnknownCouncil:
         raise CommandFailed(f"no council {slug!r}") from None
     console.print(f"boundary {slug}: {'updated' if changed else 'unchanged'} ({boundary.area_km2:,.1f} km²)")
+
+
+@tenants.command("front-door")
+@click.argument("toml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_database
+async def tenants_front_door(settings: Settings, database: Database, toml_file: Path) -> None:
+    """Set an area's front door (its name, hosts and who does what) from a TOML file, checked first."""
+    try:
+        definition = read_front_door(toml_file)
+        async with database.engine.begin() as connection:
+            changed = await set_front_door(connection, definition, discover_modules())
+    except InvalidFrontDoor as error:
+        raise CommandFailed(f"{toml_file}: {error}") from None
+    console.print(f"front door {definition.slug}: {'updated' if changed else 'unchanged'}")
 
 
 @tenants.command("list")

@@ -57,6 +57,7 @@ PUBLIC_ROUTES = {
     # open reports near a pin, and following one instead of sending a duplicate (places.nearby)
     "GET /api/v1/services/{code:str}/nearby", "POST /api/v1/services/{code:str}/nearby/follow",
     "POST /services/{code:str}/follow", "GET /services/{code:str}/following", "GET /unfollow", "POST /unfollow",
+    "GET /start/{code:str}", "POST /start/{code:str}",  # a front door: where is it? then the council responsible
     "GET /sandbox-payments/{payment_id:str}", "POST /sandbox-payments/{payment_id:str}",
     # the resident API (tracking needs the reference and email address; see civicshare.api.transactions)
     "GET /api/v1/services", "GET /api/v1/services/{code:str}", "POST /api/v1/services/{code:str}/transactions",

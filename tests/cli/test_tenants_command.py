@@ -30,13 +30,14 @@ def runner(settings: Settings, database: Database, monkeypatch: pytest.MonkeyPat
     return CliRunner()
 
 
-def test_sync_then_list_shows_the_five_councils(runner: CliRunner) -> None:
+def test_sync_then_list_shows_the_seven_councils_and_surreys_front_door(runner: CliRunner) -> None:
     synced = runner.invoke(main, ["tenants", "sync"])
     assert synced.exit_code == 0, synced.output
+    assert "front door surrey: " in synced.output  # after the councils and their boundaries
     listed = runner.invoke(main, ["tenants", "list", "--json"])
     assert listed.exit_code == 0, listed.output
     slugs = {council["slug"] for council in json.loads(listed.stdout)}
-    assert {"kingston", "westminster", "newham", "havering", "waltham-forest"} <= slugs
+    assert {"kingston", "westminster", "newham", "havering", "waltham-forest", "surrey-county", "elmbridge"} <= slugs
 
 
 def test_a_bad_file_applies_nothing_and_says_where(
@@ -87,3 +88,23 @@ async def test_an_unmigrated_database_says_what_to_run(
     await admin.dispose()
     assert result.exit_code == 1
     assert "civicshare migrate" in result.output
+
+
+def test_a_front_door_file_that_cannot_be_kept_is_refused_naming_the_file(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "tenants"
+    shutil.copytree(SHIPPED, directory)
+    door = directory / "front-doors" / "surrey.toml"
+    door.write_text(door.read_text().replace('surrey-county = ["', 'surrey-county = ["report-missed-bin", "'))
+    monkeypatch.setenv("CIVICSHARE_TENANTS_DIR", str(directory))
+    result = runner.invoke(main, ["tenants", "sync"])
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert "the councils are applied, but no front door" in output
+    assert "front-doors/surrey.toml: responsibilities.surrey-county" in output
+    assert "surrey-county does not offer 'report-missed-bin'" in output
+
+    shipped = runner.invoke(main, ["tenants", "front-door", str(SHIPPED / "front-doors" / "surrey.toml")])
+    assert shipped.exit_code == 0, shipped.output
+    assert "front door surrey: " in shipped.output

@@ -54,17 +54,20 @@ async def test_boundaries_no_council_could_have_are_refused_naming_the_problem(
 
 
 def test_the_demo_councils_ship_illustrative_boundaries_where_they_are(settings: Settings) -> None:
-    """Newham and Waltham Forest touch, as they do; each boundary file says it is only an illustration."""
+    """Newham and Waltham Forest touch, as they do, and Elmbridge lies inside Surrey; each boundary file says it
+    is only an illustration."""
     from civicshare.places.files import load_boundary_files
     from civicshare.places.locator import CouncilLocator
 
-    slugs = ["havering", "kingston", "newham", "waltham-forest", "westminster"]
+    slugs = ["elmbridge", "havering", "kingston", "newham", "surrey-county", "waltham-forest", "westminster"]
     boundaries = load_boundary_files(Path(settings.tenants_dir), slugs)
     assert sorted(boundaries) == slugs and all(b.illustrative and b.source for b in boundaries.values())
     locator = CouncilLocator({slug: b.shape for slug, b in boundaries.items()})
     assert locator.councils_at(-0.30, 51.41) == ["kingston"]
     assert locator.councils_at(-0.1357, 51.4995) == ["westminster"]  # Parliament Square, roughly
     assert boundaries["newham"].shape.touches(boundaries["waltham-forest"].shape)
+    assert locator.councils_at(-0.365, 51.3695) == ["elmbridge", "surrey-county"]  # Esher: two tiers
+    assert locator.councils_at(-0.5752, 51.2353) == ["surrey-county"]  # Guildford: its district is not here
 
 
 def test_the_command_line_refuses_a_bad_boundary_file(tmp_path: Path, settings: Settings) -> None:

@@ -24,7 +24,7 @@ def copy_of_shipped(tmp_path: Path) -> Path:
     return target
 
 
-def test_the_five_shipped_councils_load_with_newham_and_havering_sharing_a_group() -> None:
+def test_the_seven_shipped_councils_load_with_newham_and_havering_sharing_a_group() -> None:
     catalogue = load_catalogue(SHIPPED)
     assert {t.slug for t in catalogue.tenants} == {
         "kingston",
@@ -32,6 +32,8 @@ def test_the_five_shipped_councils_load_with_newham_and_havering_sharing_a_group
         "newham",
         "havering",
         "waltham-forest",
+        "surrey-county",  # a county and one of its districts, for the two-tier front door
+        "elmbridge",
     }
     grouped = {t.slug for t in catalogue.tenants if t.group == "east-london"}
     assert grouped == {"newham", "havering"}

@@ -25,6 +25,7 @@ from civicshare.admin import (
     councils,
     deliveries,
     export_jobs,
+    front_doors,
     groups,
     keys,
     offboarding,
@@ -738,6 +739,7 @@ ADMIN_HANDLERS = [
     *accounts.HANDLERS,
     *privacy.HANDLERS,
     *council_boundaries.HANDLERS,
+    *front_doors.HANDLERS,
     admin_schema_page,
     admin_schema_json,
 ]

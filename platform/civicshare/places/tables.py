@@ -1,4 +1,5 @@
-"""Places' tables: each council's boundary (schema `platform`) and each council's request transfers (its own schema)."""
+"""Places' tables: each council's boundary and who does what behind a front door (schema `platform`), and each
+council's request transfers (its own schema)."""
 
 from sqlalchemy import (
     BigInteger,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -29,6 +31,19 @@ council_boundaries = Table(
     Column("illustrative", Boolean, nullable=False, server_default="false"),
     Column("source", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Behind a front door, the council responsible for a service inside its own boundary (a county's highways,
+# a district's bins). No two councils whose areas overlap are responsible for the same service
+# (`civicshare.places.front_doors` refuses it before anything is kept).
+service_responsibilities = Table(
+    "service_responsibilities",
+    platform_metadata,
+    Column("front_door_id", BigInteger, ForeignKey("front_doors.id", ondelete="CASCADE"), nullable=False),
+    Column("service_code", String(63), nullable=False),
+    Column("tenant_id", BigInteger, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("front_door_id", "service_code", "tenant_id"),
+    Index("ix_service_responsibilities_tenant_id", "tenant_id"),
 )
 
 # A request sent on to another council on the platform ("out"), or received from one ("in").

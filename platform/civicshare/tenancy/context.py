@@ -53,3 +53,16 @@ class TenantContext:
     @property
     def is_trial(self) -> bool:
         return self.mode is TenantMode.TRIAL
+
+
+@dataclass(frozen=True)
+class FrontDoorContext:
+    """A front door as a request sees it: the shared site of an area's councils, not a council itself.
+
+    Resolved from the Host like a council (`civicshare.tenancy.resolution`); its pages send each request
+    to the council responsible (`civicshare.places.front_doors`)."""
+
+    id: int
+    slug: str
+    name: str
+    domains: tuple[str, ...] = field(default=())

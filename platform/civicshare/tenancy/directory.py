@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from civicshare.tenancy.context import TenantContext
-from civicshare.tenancy.records import load_tenant_contexts
-from civicshare.tenancy.tables import tenant_domains, tenants
+from civicshare.tenancy.context import FrontDoorContext, TenantContext
+from civicshare.tenancy.records import load_front_doors, load_tenant_contexts
+from civicshare.tenancy.tables import front_doors, tenant_domains, tenants
 
 MIN_SECONDS_BETWEEN_MISS_RELOADS = 0.25
 # Sent at commit by triggers on the control plane's council tables (platform migration 0006); every
@@ -32,6 +32,8 @@ DIRECTORY_CHANNEL = "civicshare_directory"
 class _Snapshot:
     by_slug: dict[str, TenantContext] = field(default_factory=dict)
     by_domain: dict[str, TenantContext] = field(default_factory=dict)
+    front_doors_by_slug: dict[str, FrontDoorContext] = field(default_factory=dict)
+    front_doors_by_domain: dict[str, FrontDoorContext] = field(default_factory=dict)
     loaded_at: float = float("-inf")
     fingerprint: tuple[object, ...] | None = None
 
@@ -41,6 +43,8 @@ FINGERPRINT = select(
     # A sum rather than a max: a change committed late with an earlier timestamp still moves it.
     select(func.sum(func.extract("epoch", tenants.c.updated_at))).scalar_subquery(),
     select(func.count()).select_from(tenant_domains).scalar_subquery(),
+    select(func.count()).select_from(front_doors).scalar_subquery(),
+    select(func.sum(func.extract("epoch", front_doors.c.updated_at))).scalar_subquery(),
 )
 
 
@@ -65,9 +69,12 @@ class TenantDirectory:
                     self._snapshot.loaded_at = time.monotonic()
                     return self._snapshot
                 contexts = await load_tenant_contexts(connection)
+                doors = await load_front_doors(connection)
             self._snapshot = _Snapshot(
                 by_slug={tenant.slug: tenant for tenant in contexts},
                 by_domain={domain: tenant for tenant in contexts for domain in tenant.domains},
+                front_doors_by_slug={door.slug: door for door in doors},
+                front_doors_by_domain={domain: door for door in doors for domain in door.domains},
                 loaded_at=time.monotonic(),
                 fingerprint=fingerprint,
             )
@@ -91,6 +98,17 @@ class TenantDirectory:
         if domain not in snapshot.by_domain:
             snapshot = await self._reload(MIN_SECONDS_BETWEEN_MISS_RELOADS)
         return snapshot.by_domain.get(domain)
+
+    async def front_door_by_slug(self, slug: str) -> FrontDoorContext | None:
+        """A front door (the shared site of an area's councils) by its slug; no reload on a miss, as a
+        council's miss has just reloaded."""
+        return (await self._current()).front_doors_by_slug.get(slug)
+
+    async def front_door_by_domain(self, domain: str) -> FrontDoorContext | None:
+        return (await self._current()).front_doors_by_domain.get(domain)
+
+    async def all_front_doors(self) -> list[FrontDoorContext]:
+        return list((await self._current()).front_doors_by_slug.values())
 
     async def all(self) -> list[TenantContext]:
         return list((await self._current()).by_slug.values())

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.tenancy.contact import AccessibilityDefinition, ContactDefinition
-from civicshare.tenancy.context import Branding, TenantContext, TenantMode, TenantStatus
-from civicshare.tenancy.tables import service_groups, tenant_domains, tenants
+from civicshare.tenancy.context import Branding, FrontDoorContext, TenantContext, TenantMode, TenantStatus
+from civicshare.tenancy.tables import front_doors, service_groups, tenant_domains, tenants
 
 
 def branding_from(data: dict[str, Any]) -> Branding:
@@ -73,3 +73,11 @@ async def load_tenant_contexts(connection: AsyncConnection, *, slug: str | None 
 async def load_tenant_context(connection: AsyncConnection, slug: str) -> TenantContext | None:
     found = await load_tenant_contexts(connection, slug=slug)
     return found[0] if found else None
+
+
+async def load_front_doors(connection: AsyncConnection) -> list[FrontDoorContext]:
+    rows = await connection.execute(select(front_doors).order_by(front_doors.c.slug))
+    return [
+        FrontDoorContext(id=row.id, slug=row.slug, name=row.name, domains=tuple(str(d) for d in row.domains or ()))
+        for row in rows
+    ]

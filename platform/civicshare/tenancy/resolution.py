@@ -2,7 +2,10 @@
 
 In order: a path prefix `/t/<slug>/` (stripped before routing), the Host (`<slug>.<base domain>` or
 one of a council's own domains), then `X-Tenant` for API clients on the platform's own host. When two
-of these name different councils the request is refused rather than guessed at. A malformed or repeated
+of these name different councils the request is refused rather than guessed at. A Host that names no
+council may name a front door (an area's shared site, `FrontDoorContext`): the request then has no
+council, and the front door is stored beside it under `FRONT_DOOR_SCOPE_KEY`; a council named as well
+(path or `X-Tenant`) is refused as a conflict. A malformed or repeated
 Host is refused (400, `civicshare.tenancy.hosts`); the origin the request came to is recorded for the
 links the platform gives out (`hosts.public_origin`).
 """
@@ -23,7 +26,7 @@ from civicshare.db.outage import outage_problem
 from civicshare.http.problems import PROBLEM_JSON, Problem
 from civicshare.http.scope import scope_header
 from civicshare.observability.logs import request_id_var, tenant_slug_var
-from civicshare.tenancy.context import TenantContext, TenantStatus
+from civicshare.tenancy.context import FrontDoorContext, TenantContext, TenantStatus
 from civicshare.tenancy.directory import TenantDirectory
 from civicshare.tenancy.hosts import (
     PUBLIC_ORIGIN_KEY,
@@ -35,6 +38,7 @@ from civicshare.tenancy.hosts import (
 )
 
 TENANT_SCOPE_KEY = "civicshare.tenant"
+FRONT_DOOR_SCOPE_KEY = "civicshare.front_door"
 PATH_PREFIX = re.compile(r"^/t/(?P<slug>[^/]+)(?P<rest>/.*)?$")
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -181,18 +185,35 @@ class TenantResolver:
                 "root_path": scope.get("root_path", "") + prefix,
             }  # type: ignore[assignment]
         host = requested.name if requested else ""
+        front_door: FrontDoorContext | None = None
         if host and host not in self.rules.platform_hosts:
             slug = self.rules.slug_from_host(host)
             tenant = await (self.directory.by_slug(slug) if slug else self.directory.by_domain(host))
             if tenant is None:
-                raise unknown_council(slug or host)
-            candidates.append(("host", tenant))
+                front_door = await (
+                    self.directory.front_door_by_slug(slug) if slug else self.directory.front_door_by_domain(host)
+                )
+                if front_door is None:
+                    raise unknown_council(slug or host)
+            else:
+                candidates.append(("host", tenant))
         header = scope_header(scope, b"x-tenant")
         if header is not None:
             tenant = await self.directory.by_slug(header.strip().lower())
             if tenant is None:
                 raise unknown_council(header.strip())
             candidates.append(("X-Tenant", tenant))
+        if front_door is not None:
+            if candidates:
+                source, named = candidates[0]
+                raise Problem(
+                    400,
+                    "Conflicting council",
+                    f"The host is the front door {front_door.slug!r} but the {source} names council {named.slug!r}.",
+                    name="conflicting-council",
+                )
+            scope[FRONT_DOOR_SCOPE_KEY] = front_door  # type: ignore[literal-required]
+            return None, scope
         if not candidates:
             return None, scope
         first_source, first = candidates[0]

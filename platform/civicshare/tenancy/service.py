@@ -19,6 +19,7 @@ from civicshare.db.migrations.state import tenant_schema_state
 from civicshare.tenancy.context import TenantStatus
 from civicshare.tenancy.definitions import GroupDefinition, TenantDefinition
 from civicshare.tenancy.tables import (
+    front_doors,
     group_modules,
     service_groups,
     tenant_domains,
@@ -69,6 +70,12 @@ async def _check_free(connection: AsyncConnection, definition: TenantDefinition,
         )
         for domain, slug in await connection.execute(owner_query):
             raise TenantConflict(f"domain {domain} already belongs to council {slug!r}")
+    # A front door answers on its slug's host and its own domains too: a council there would hide it.
+    for door in await connection.execute(select(front_doors.c.slug, front_doors.c.domains)):
+        if door.slug == definition.slug:
+            raise TenantConflict(f"{definition.slug!r} is the name of a front door on this platform")
+        for domain in set(definition.domains) & set(door.domains or ()):
+            raise TenantConflict(f"domain {domain} already belongs to the front door {door.slug!r}")
 
 
 async def _group_id(connection: AsyncConnection, group_slug: str | None) -> int | None:

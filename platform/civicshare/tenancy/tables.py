@@ -89,3 +89,16 @@ tenant_logos = Table(
     Column("sha256", String(64), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# A front door: one site for an area's councils of two tiers (`<slug>.<base domain>` or its own domains),
+# listing every service once and sending each request to the council responsible for it there
+# (`civicshare.places.front_doors`; which council does what is `places.tables.service_responsibilities`).
+front_doors = Table(
+    "front_doors",
+    platform_metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("slug", String(63), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("domains", JSONB, nullable=False, server_default="[]"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -318,3 +318,12 @@ async def status_history(connection: AsyncConnection, transaction_id: int) -> li
         .order_by(transaction_events.c.id)
     )
     return [dict(row) for row in rows.mappings()]
+
+
+async def note_first_event(connection: AsyncConnection, transaction_id: int, note: str) -> None:
+    """Give a new request's first history entry a public note (where it came from: a front door)."""
+    await connection.execute(
+        update(transaction_events)
+        .where(transaction_events.c.transaction_id == transaction_id, transaction_events.c.from_status.is_(None))
+        .values(note=note, note_public=True)
+    )

@@ -25,6 +25,7 @@ from civicshare.modules import EligibilityRule, FormStep, check_step, ineligible
 from civicshare.payments import PaymentProvider
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.payments import PaymentOutcome, PaymentStart, finish_payment, start_payment
+from civicshare.transactions.service import note_first_event
 from civicshare.transactions.stores import InCallersTransaction
 from civicshare.transactions.submission import (
     EMAIL_MESSAGE,
@@ -54,6 +55,7 @@ class Draft:
     typed: dict[str, str]
     email: str
     key: str
+    via: str = ""  # the front door the resident came through (its name), if any
 
     @classmethod
     def load(cls, stored: Any) -> Draft:
@@ -61,15 +63,20 @@ class Draft:
             typed = stored.get("typed")
             email = stored.get("email")
             key = stored.get("key")
+            via = stored.get("via")
             return cls(
                 typed={str(k): str(v) for k, v in typed.items()} if isinstance(typed, dict) else {},
                 email=email if isinstance(email, str) else "",
                 key=key if isinstance(key, str) and key else new_key(),
+                via=via if isinstance(via, str) else "",
             )
         return cls(typed={}, email="", key=new_key())
 
     def dump(self) -> dict[str, Any]:
-        return {"typed": self.typed, "email": self.email, "key": self.key}
+        dumped: dict[str, Any] = {"typed": self.typed, "email": self.email, "key": self.key}
+        if self.via:
+            dumped["via"] = self.via
+        return dumped
 
 
 def new_key() -> str:
@@ -210,6 +217,8 @@ async def send(
     async with tenant_connection(engine, tenant) as connection:
         store = InCallersTransaction(connection, tenant)
         sent = await submit(store, offered, data, CHANNEL, submitter_for(draft.email, resident), draft.key)
+        if draft.via and sent.created:
+            await note_first_event(connection, sent.transaction_id, f"Sent through {draft.via}")
         if then is not None and sent.created:
             await then(connection, sent)
         return sent

@@ -56,14 +56,20 @@ def _site_of(web: WebRequest, other: TenantContext) -> str:
 
 
 def handover_url(web: WebRequest, offered: Offering, draft: Draft, other: TenantContext) -> str:
-    payload = json.dumps(
-        {"service": offered.code, "typed": draft.typed, "email": draft.email, "from": web.council.slug,
-         "at": int(time.time())},
-        separators=(",", ":"),
-    )  # fmt: skip
-    body = base64.urlsafe_b64encode(zlib.compress(payload.encode(), 6)).rstrip(b"=").decode()
-    token = sign(web.site.flow_key, PURPOSE, body)
+    token = handover_token(web, offered.code, draft.typed, draft.email, from_site=web.council.slug)
     return f"{_site_of(web, other)}/services/{offered.code}/handover?" + urlencode({"answers": token})
+
+
+def handover_token(
+    web: WebRequest, service: str, typed: dict[str, str], email: str, *, from_site: str, via: str = ""
+) -> str:
+    """The answers, signed for another site on the platform (`via`: the front door's name, if it sent them)."""
+    payload = json.dumps(
+        {"service": service, "typed": typed, "email": email, "from": from_site, "via": via, "at": int(time.time())},
+        separators=(",", ":"),
+    )
+    body = base64.urlsafe_b64encode(zlib.compress(payload.encode(), 6)).rstrip(b"=").decode()
+    return sign(web.site.flow_key, PURPOSE, body)
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class Handover:
     typed: dict[str, str]
     email: str
     from_council: str
+    via: str = ""
 
 
 def read_handover(web: WebRequest, token: str) -> Handover | None:
@@ -88,6 +95,11 @@ def read_handover(web: WebRequest, token: str) -> Handover | None:
     typed, email = payload.get("typed"), payload.get("email")
     if not isinstance(typed, dict) or not isinstance(email, str):
         return None
+    via = payload.get("via")
     return Handover(
-        str(payload.get("service")), {str(k): str(v) for k, v in typed.items()}, email, str(payload.get("from"))
+        str(payload.get("service")),
+        {str(k): str(v) for k, v in typed.items()},
+        email,
+        str(payload.get("from")),
+        via[:120] if isinstance(via, str) else "",
     )

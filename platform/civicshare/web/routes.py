@@ -33,6 +33,7 @@ from civicshare.web.catalogue import by_category, listing_of, most_used, search
 from civicshare.web.demo_mail import DEMO_MAIL_HANDLERS
 from civicshare.web.flow_routes import FLOW_HANDLERS
 from civicshare.web.flows import uk_day
+from civicshare.web.front_door import FRONT_DOOR_HANDLERS, councils_behind, front_door_home, services_behind
 from civicshare.web.my_account import find_my_request, join_anonymous_requests
 from civicshare.web.nearby_pages import HANDLERS as NEARBY_HANDLERS
 from civicshare.web.photos import tracked_photo_allowed, tracked_photo_token
@@ -59,14 +60,21 @@ async def provide_web(
 
 @get("/", opt=PUBLIC)
 async def home(web: NamedDependency[WebRequest]) -> Response[Any]:
-    """A council's home page, or on the platform's own address the list of councils."""
+    """A council's home page, a front door's list of its area's services, or on the platform's own address
+    the list of councils."""
+    if web.front_door is not None:
+        return front_door_home(web, await services_behind(web, web.front_door))
     if web.tenant is None:
         settings = web.site.services.settings
         councils = [c for c in await web.site.services.directory.all() if c.serves_residents]
         port = web.request.url.port
         suffix = f":{port}" if port and port not in (80, 443) else ""
         entries = [{"name": c.name, "href": f"//{c.slug}.{settings.base_domain}{suffix}/"} for c in councils]
-        return web.page("platform_home.html", councils=entries)
+        doors = [
+            {"name": door.name, "href": f"//{door.slug}.{settings.base_domain}{suffix}/"}
+            for door in await web.site.services.directory.all_front_doors()
+        ]
+        return web.page("platform_home.html", councils=entries, front_doors=doors)
     council = web.tenant
     listings = list(await web.site.catalogue.listings(council))
     shortcuts = []
@@ -172,6 +180,8 @@ async def my_requests(web: NamedDependency[WebRequest]) -> Response[Any]:
     if web.resident is None:
         return web.redirect(f"/auth/sign-in?{urlencode({'next': '/my-requests'})}")
     councils = [c for c in await web.site.services.directory.all() if c.serves_residents]
+    if web.front_door is not None:  # the area's councils only, each read in its own schema
+        councils = await councils_behind(web, web.front_door)
     await join_anonymous_requests(web.site.services, councils, web.resident)
     found = await requests_everywhere(web.site.services, councils, web.resident.subject)
     return web.page("my_requests.html", current="my-requests", requests=found)
@@ -188,6 +198,8 @@ async def my_request_page(
         return web.redirect(f"/auth/sign-in?{urlencode({'next': here})}")
     services = web.site.services
     made_at = await services.directory.by_slug(council)
+    if made_at is not None and web.front_door is not None:
+        made_at = made_at if made_at in await councils_behind(web, web.front_door) else None
     found = None
     if made_at is not None and made_at.serves_residents:
         found = await find_my_request(services, made_at, reference[:32], web.resident.subject)
@@ -296,6 +308,7 @@ web_router = Router(
         *PLACE_HANDLERS,
         *NEARBY_HANDLERS,
         *FLOW_HANDLERS,
+        *FRONT_DOOR_HANDLERS,
         *SANDBOX_HANDLERS,
         *DEMO_MAIL_HANDLERS,
     ],

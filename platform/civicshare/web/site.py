@@ -27,8 +27,8 @@ from civicshare.http.problems import Problem
 from civicshare.http.scope import root_path
 from civicshare.identity.principal import Principal
 from civicshare.services import PlatformServices
-from civicshare.tenancy.context import TenantContext
-from civicshare.tenancy.resolution import TENANT_SCOPE_KEY
+from civicshare.tenancy.context import FrontDoorContext, TenantContext
+from civicshare.tenancy.resolution import FRONT_DOOR_SCOPE_KEY, TENANT_SCOPE_KEY
 from civicshare.web.assets import BuiltAssets, load_assets
 from civicshare.web.branding import PLATFORM_THEME, CouncilLogos, CouncilTheme, theme_for
 from civicshare.web.catalogue import CouncilCatalogue, UsageCache
@@ -141,6 +141,8 @@ class WebRequest:
         self.request = request
         self.site = site
         self.tenant: TenantContext | None = request.scope.get(TENANT_SCOPE_KEY)  # type: ignore[assignment]
+        # An area's shared site (no council of its own): `civicshare.web.front_door`'s pages.
+        self.front_door: FrontDoorContext | None = request.scope.get(FRONT_DOOR_SCOPE_KEY)  # type: ignore[assignment]
         self.root = root_path(request.scope)
         self.flow = FlowState.decode(request.cookies.get(COOKIE_NAME), site.flow_key)
         self.resident = resident
@@ -157,7 +159,8 @@ class WebRequest:
 
     async def form(self) -> dict[str, str]:
         """The posted form's fields (its CSRF token was checked by identity's `csrf_checked`)."""
-        self.council  # noqa: B018 - raises: forms belong to a council's pages
+        if self.front_door is None:
+            self.council  # noqa: B018 - raises: forms belong to a council's pages (or a front door's)
         data = await self.request.form()
         return {key: value if isinstance(value, str) else "" for key, value in data.items() if key != CSRF_FIELD}
 
@@ -169,6 +172,7 @@ class WebRequest:
         if self.request.scope.get("query_string"):
             here += "?" + self.request.scope["query_string"].decode("latin-1")
         context.update(
+            front_door=self.front_door,
             resident=self.resident,
             csrf_token=self.csrf_token,
             sign_in_path=f"/auth/sign-in?{urlencode({'next': here})}",
@@ -179,7 +183,7 @@ class WebRequest:
         return context
 
     def page(self, template: str, *, status: int = 200, **values: Any) -> Response[str]:
-        if self.tenant is None and template not in PLATFORM_PAGES:
+        if self.tenant is None and self.front_door is None and template not in PLATFORM_PAGES:
             self.council  # noqa: B018 - raises: every other page belongs to a council
         html = self.site.render(template, self.context(**values))
         response = Response(html, status_code=status, media_type=MediaType.HTML, headers=_PAGE_HEADERS)
