@@ -2,7 +2,9 @@
 
 On `request.submitted` the resident gets a confirmation (reference, what happens next, tracking link);
 on `request.status_changed` an update with the new status in the council's words and the reason; on
-`request.updated` the public update staff or the council's system added. Only
+`request.updated` the public update staff or the council's system added; on `request.transferred` that
+staff sent it to the council on the platform responsible for the place (instead of the closing status's
+update, which says less), with its new reference and where to track it. Only
 requests with a contact email are written to. A council in trial mode writes only to its own staff.
 """
 
@@ -89,9 +91,9 @@ class ResidentEmails:
                 return  # the request was purged (test data), or nobody left an address to write to
             template = (await store.template_for(connection, template_kind(event.kind))).template
             chosen = await store.settings_of(connection)
-            email = self._compose(
-                council, event, row, Wording(offerings, self.services, row["service"]), template, chosen
-            )
+            wording = Wording(offerings, self.services, row["service"])
+            receiver = await receiving_council(self.services, event)
+            email = self._compose(council, event, row, wording, template, chosen, receiver)
             if email is None:
                 return
             if not council.is_trial and not await claim(connection, email, event.reference):
@@ -113,19 +115,32 @@ class ResidentEmails:
         wording: Wording,
         template: MessageTemplate,
         chosen: CouncilEmailSettings,
+        receiver: TenantContext | None,
     ) -> OutgoingEmail | None:
         """The message for this event, or None when the resident is not told of it."""
-        values = message_values(council, self.services.settings, event, row, wording)
+        values = message_values(council, self.services.settings, event, row, wording, receiver)
         if values is None:
             return None
         return compose(council, template, values, to=row["contact_email"], message_key=event.stable_id, settings=chosen)
 
 
+async def receiving_council(services: NotifierServices, event: OutboxEvent) -> TenantContext | None:
+    """For a transfer, the council the request was sent to (None when it has left the platform since)."""
+    if event.kind is not EventKind.TRANSFERRED:
+        return None
+    return await services.directory.by_slug(str(event.data.get("council") or ""))
+
+
 def message_values(
-    council: TenantContext, settings: Settings, event: OutboxEvent, row: Mapping[str, Any], wording: Wording
+    council: TenantContext,
+    settings: Settings,
+    event: OutboxEvent,
+    row: Mapping[str, Any],
+    wording: Wording,
+    receiver: TenantContext | None = None,
 ) -> dict[str, str] | None:
     """The placeholders' values of the message telling the resident of this event (email or text), or
-    None when the resident is not told of it."""
+    None when the resident is not told of it. `receiver`: for a transfer, the council it was sent to."""
     values = {
         "council_name": council.name,
         "service": wording.title,
@@ -137,11 +152,18 @@ def message_values(
         return None  # confirmed once the payment is taken, not before
     if event.kind in CONFIRMED_BY:
         values["what_happens_next"] = what_happens_next(row)
+    elif event.kind is EventKind.TRANSFERRED:
+        new_reference = str(event.data.get("reference") or "")
+        values["other_council"] = str(event.data.get("council_name") or (receiver.name if receiver else ""))
+        values["new_reference"] = new_reference
+        values["new_tracking_url"] = tracking_url(receiver, settings, new_reference) if receiver else ""
     elif event.kind is EventKind.PUBLIC_UPDATE:
         values["update"] = str(event.data.get("text") or "").strip()
         if not values["update"]:
             return None
     else:
+        if event.data.get("transferred_to"):
+            return None  # closed by a transfer: the resident is told of the transfer instead
         to_status = str(event.data.get("to_status", ""))
         if wording.workflow is not None and to_status not in wording.workflow.states:
             return None  # not a status of the service's workflow: residents never see it
