@@ -14,6 +14,7 @@ from civicshare.payments import PaymentProvider, SandboxPaymentProvider
 from civicshare.payments.accounts import GovUkPayAccounts, PaymentAccounts, SharedAccount
 from civicshare.places.addresses import AddressLookup, DemoAddressLookup
 from civicshare.places.os_places import OsPlacesLookup
+from civicshare.places.responsibility import AreaCheck
 from civicshare.places.service import BoundaryIndex
 from civicshare.policy.operators import BearerVerifier
 from civicshare.ratelimits.limits import RateLimits
@@ -83,6 +84,7 @@ class PlatformServices:
         # Every council's boundary, for finding which council a place is in.
         self.boundaries = BoundaryIndex(database.lookups, max_age_seconds=settings.tenant_cache_seconds)
         self.addresses: AddressLookup = address_lookup_for(settings)
+        self.area = AreaCheck(self.boundaries, self.directory, self.offerings, self.addresses)
         # Other per-worker copies of councils' data (logos) to forget when the directory changes.
         self.council_caches: list[Callable[[], None]] = []
 

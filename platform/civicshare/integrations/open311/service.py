@@ -33,6 +33,7 @@ from civicshare.catalogue.descriptions import QuestionDescription, describe_step
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.modules import ModuleRegistry, Open311Service, ServiceDefinition, UnknownService
 from civicshare.modules.open311 import Datatype
+from civicshare.places.responsibility import OutsideArea
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.tables import transactions
@@ -424,6 +425,18 @@ def as_georeport(request: ServiceRequest, registry: ModuleRegistry, agency: str)
         "long": float(request.longitude) if public_place and request.longitude is not None else None,
         "media_url": None,
     }
+
+
+def outside_description(council: TenantContext, outside: OutsideArea) -> str:
+    """A place outside the council's area, and the endpoint on the platform that takes it, if any."""
+    if not outside.neighbours:
+        return f"this place is outside the area of {council.name}, and of every council on this platform"
+    names = " or ".join(other.name for other in outside.neighbours)
+    slugs = " or ".join(repr(other.slug) for other in outside.neighbours)
+    return (
+        f"this place is outside the area of {council.name}: it is in the area of {names}, which takes this"
+        f" service on this platform; send it there (jurisdiction_id {slugs})"
+    )
 
 
 def service_notice(due_on: date | None) -> str:
