@@ -16,6 +16,7 @@ from civicshare.places.addresses import AddressLookup, DemoAddressLookup
 from civicshare.places.os_places import OsPlacesLookup
 from civicshare.places.responsibility import AreaCheck
 from civicshare.places.service import BoundaryIndex
+from civicshare.places.streets import StreetFiles
 from civicshare.policy.operators import BearerVerifier
 from civicshare.ratelimits.limits import RateLimits
 from civicshare.savings.service_flags import RegistryServiceFlags, ServiceFlagsSource
@@ -85,6 +86,7 @@ class PlatformServices:
         self.boundaries = BoundaryIndex(database.lookups, max_age_seconds=settings.tenant_cache_seconds)
         self.addresses: AddressLookup = address_lookup_for(settings)
         self.area = AreaCheck(self.boundaries, self.directory, self.offerings, self.addresses)
+        self.streets = StreetFiles(settings.tenants_dir)  # drawn on maps without tiles
         # Other per-worker copies of councils' data (logos) to forget when the directory changes.
         self.council_caches: list[Callable[[], None]] = []
 

@@ -1,5 +1,5 @@
 """The resident site's places pages: arriving from another council's site with answers for a place in this
-council's area (`right_council`), and the council's boundary for the map."""
+council's area (`right_council`), and the council's boundary and streets for the map."""
 
 from __future__ import annotations
 
@@ -35,7 +35,12 @@ async def arrive_with_answers(
     return web.redirect(f"/services/{code}/{unfinished or CHECK_PAGE}")
 
 
-@get("/boundary.geojson", opt=PUBLIC, cache=300)
+# Browsers keep it for five minutes (by its whole address, the council's host included). Not Litestar's
+# response cache (`cache=`): its key is the path alone, so one council's boundary was served at another's.
+BROWSER_CACHE = {"Cache-Control": "public, max-age=300"}
+
+
+@get("/boundary.geojson", opt=PUBLIC)
 async def council_boundary(web: NamedDependency[WebRequest]) -> Response[Any]:
     """The council's area as GeoJSON, for the map on location pages (404 where it has none)."""
     async with web.site.services.database.engine.connect() as connection:
@@ -47,7 +52,16 @@ async def council_boundary(web: NamedDependency[WebRequest]) -> Response[Any]:
         "properties": {"council": web.council.name, "illustrative": stored.illustrative, "source": stored.source},
         "geometry": stored.geojson,
     }
-    return Response(feature, media_type="application/geo+json")
+    return Response(feature, media_type="application/geo+json", headers=BROWSER_CACHE)
 
 
-HANDLERS = [arrive_with_answers, council_boundary]
+@get("/streets.geojson", opt=PUBLIC)
+async def council_streets(web: NamedDependency[WebRequest]) -> Response[Any]:
+    """The council's streets as GeoJSON, for the map where there are no tiles (404 where it has none)."""
+    streets = web.site.services.streets.streets_of(web.council.slug)
+    if streets is None:
+        raise Problem(404, "Page not found", f"{web.council.name} has no streets on the platform.", name="not-found")
+    return Response(streets, media_type="application/geo+json", headers=BROWSER_CACHE)
+
+
+HANDLERS = [arrive_with_answers, council_boundary, council_streets]
