@@ -47,6 +47,11 @@ def chosen_data(step: FormStep, typed: dict[str, str]) -> dict[str, Any]:
     return {questions.uprn: typed[questions.uprn]}
 
 
+def was_typed_by_hand(questions: AddressQuestions, typed: dict[str, str]) -> bool:
+    """The draft has an address the resident typed (not chosen from a list): show it to them to change."""
+    return bool(typed.get(questions.line)) and not (questions.uprn and typed.get(questions.uprn))
+
+
 def typed_by_hand(step: FormStep) -> dict[str, str]:
     """Typing the address forgets the UPRN of any address chosen before."""
     questions = finds_address(step)

@@ -43,6 +43,7 @@ from civicshare.web.address_step import (
     finds_address,
     is_finding,
     typed_by_hand,
+    was_typed_by_hand,
 )
 from civicshare.web.feedback import FEEDBACK_GIVEN, feedback_form
 from civicshare.web.flows import (
@@ -219,7 +220,7 @@ async def step_form(
     if step_code == offered.service.steps[0].code:
         await _count_start(web, code, draft)
     address = finds_address(step)
-    if address is not None and not manual:
+    if address is not None and not manual and not was_typed_by_hand(address, draft.typed):
         back = _back(web, offered, draft, step_code, bool(change))
         postcode = draft.typed.get(address.postcode, "")
         return find_page(web, offered, step, back=back, change=bool(change), postcode=postcode)
