@@ -64,11 +64,12 @@ def check_streets(data: Any) -> dict[str, Any]:
         lines = [_line(coordinates)] if kind == "LineString" else [_line(line) for line in coordinates or []]
         if not lines:
             raise InvalidStreets("a MultiLineString needs a line")
-        properties = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
-        name = properties.get("name")
+        given = feature.get("properties")
+        name = given.get("name") if isinstance(given, dict) else None
         shape = {"type": kind, "coordinates": lines[0] if kind == "LineString" else lines}
         kept.append({"type": "Feature", "properties": {"name": str(name)[:100] if name else ""}, "geometry": shape})
-    about = data.get("properties") if isinstance(data.get("properties"), dict) else {}
+    about = data.get("properties")
+    about = about if isinstance(about, dict) else {}
     source = about.get("source")
     return {
         "type": "FeatureCollection",
