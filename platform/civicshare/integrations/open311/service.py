@@ -7,6 +7,8 @@ Mapping decisions (also in the README):
   fit; the whole text, up to 4,000 characters, is in the staff note), `attribute[code]` -> the answer
   `code`, `attribute[code][]` -> a list. A required choice the client left out is taken from the
   description when it names exactly one of the choices, else from the service's Open311 `defaults`.
+- A place outside the council's area (`lat`/`long`, a postcode in `address_string`, an address attribute's
+  postcode) is refused (400), naming the council on the platform whose area holds it (its jurisdiction_id).
 - `email` is optional: the client tracks the request by its id. `first_name`, `last_name`, `phone`,
   `media_url`, `address_id` and `device_id` are kept in an internal note staff read with the request.
 - A service request read back carries only GeoReport's public fields: never the email, the name, the
