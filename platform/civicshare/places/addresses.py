@@ -71,6 +71,7 @@ def without_postcode(address: Address) -> str:
 class AddressesInArea:
     inside: list[Address]
     elsewhere: dict[str, list[Address]]  # the other councils on the platform whose area holds some, by slug
+    # (an address in two councils' areas is under each)
     nowhere: list[Address]  # in no council's area on the platform
 
 
@@ -86,7 +87,8 @@ def sort_by_council(addresses: list[Address], council: str, locator: CouncilLoca
         if council in holding:
             inside.append(address)
         elif holding:
-            elsewhere.setdefault(holding[0], []).append(address)
+            for slug in holding:  # every council whose area holds it (a county and its district both do)
+                elsewhere.setdefault(slug, []).append(address)
         else:
             nowhere.append(address)
     return AddressesInArea(inside, elsewhere, nowhere)
