@@ -14,7 +14,9 @@ from civicshare.payments import PaymentProvider, SandboxPaymentProvider
 from civicshare.payments.accounts import GovUkPayAccounts, PaymentAccounts, SharedAccount
 from civicshare.places.addresses import AddressLookup, DemoAddressLookup
 from civicshare.places.os_places import OsPlacesLookup
+from civicshare.places.responsibility import AreaCheck
 from civicshare.places.service import BoundaryIndex
+from civicshare.places.streets import StreetFiles
 from civicshare.policy.operators import BearerVerifier
 from civicshare.ratelimits.limits import RateLimits
 from civicshare.savings.service_flags import RegistryServiceFlags, ServiceFlagsSource
@@ -87,6 +89,8 @@ class PlatformServices:
         self.addresses: AddressLookup = address_lookup_for(settings)
         # Where files are kept (attachments, exports): shared by every node when it is S3.
         self.files: FileStore = file_store(settings)
+        self.area = AreaCheck(self.boundaries, self.directory, self.offerings, self.addresses)
+        self.streets = StreetFiles(settings.tenants_dir)  # drawn on maps without tiles
         # Other per-worker copies of councils' data (logos) to forget when the directory changes.
         self.council_caches: list[Callable[[], None]] = []
 

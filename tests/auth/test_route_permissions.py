@@ -53,6 +53,7 @@ PUBLIC_ROUTES = {
     "GET /track/photos/{reference:str}/{attachment_id:int}",
     "GET /services/{code:str}/handover",  # answers carried over from another council (places)
     "GET /boundary.geojson",  # the council's area, drawn on the location map
+    "GET /streets.geojson",  # the council's streets, drawn on the location map where there are no tiles
     "GET /api/v1/addresses",  # addresses at a postcode in the council's area (places)
     # open reports near a pin, and following one instead of sending a duplicate (places.nearby)
     "GET /api/v1/services/{code:str}/nearby", "POST /api/v1/services/{code:str}/nearby/follow",

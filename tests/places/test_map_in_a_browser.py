@@ -49,7 +49,11 @@ async def test_a_pothole_pinned_on_the_map_arrives_with_its_coordinates(
 ) -> None:
     await visit(page, council_url(served, "kingston", LOCATION))
     await page.locator(".cs-map").wait_for(state="visible")
-    await page.locator(".leaflet-overlay-pane path").wait_for()  # the boundary, on a plain background
+    await page.locator(".leaflet-overlay-pane path").first.wait_for()  # the boundary, on a plain background
+    # No tiles in the demo: the council's streets are drawn and named instead.
+    await page.locator(".cs-map__street-name", has_text="Clarence Street").wait_for()
+    assert await page.locator("path.cs-map__street").count() >= 5
+    assert "Streets: illustrative only" in await page.locator(".leaflet-control-attribution").inner_text()
 
     # By keyboard: a pin in the middle of the map, then moved with the arrow keys.
     await page.get_by_role("button", name="Put the pin in the middle of the map").focus()
@@ -119,3 +123,16 @@ async def test_without_javascript_the_map_is_hidden_and_the_description_does_the
             )
         ).one()
     assert stored.latitude is None and stored.answers["location_description"] == "Outside 3 Market Place"
+
+
+async def test_a_resident_finds_their_address_by_postcode_and_chooses_it_from_the_list(
+    page: Any, served: ServedPlatform, kingston_with_boundary: str
+) -> None:
+    await visit(page, council_url(served, "kingston", "/services/report-missed-bin/address"))
+    await assert_accessible(page)
+    await page.get_by_label("Postcode").fill("kt1 1eu")
+    await submit(page, "Find address")
+    await assert_accessible(page)
+    await page.get_by_label("Select an address").select_option(label="1, HIGH STREET, KINGSTON UPON THAMES, KT1 1EU")
+    await submit(page, "Use this address")
+    assert await page.get_by_role("heading", level=1).inner_text() == "Which bin was missed?"

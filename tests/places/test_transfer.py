@@ -18,13 +18,15 @@ from tests.support import host_for, tenant_context_for
 from .conftest import give_boundary, square
 
 
-async def report_pothole_at(http: httpx.AsyncClient, slug: str, latitude: float, longitude: float) -> str:
+async def report_pothole_at(
+    http: httpx.AsyncClient, slug: str, latitude: float, longitude: float, email: str = "ravi@example.org"
+) -> str:
     answer = await http.post(
         "/api/v1/services/report-pothole/transactions",
         json={
             "answers": {"latitude": latitude, "longitude": longitude, "size": "large", "on": "road"},
             "channel": "web",
-            "contact_email": "ravi@example.org",
+            "contact_email": email,
         },
         headers=host_for(slug),
     )

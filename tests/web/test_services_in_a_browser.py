@@ -106,6 +106,8 @@ async def test_a_resident_subscribes_to_garden_waste_and_pays_in_the_sandbox(
     await visit(page, council_url(served, slug, "/services/garden-waste-subscription"))
     await page.get_by_role("button", name="Start now").click()
     await page.wait_for_load_state()
+    await page.get_by_role("link", name="Enter the address manually").click()
+    await page.wait_for_load_state()
     await page.get_by_label("Building and street").fill("1 Acacia Avenue")
     await page.get_by_label("Postcode").fill("e15 1aa")
     await submit(page, "Continue")
@@ -141,7 +143,7 @@ async def test_a_resident_subscribes_to_garden_waste_and_pays_in_the_sandbox(
 async def test_a_step_left_blank_shows_each_error_and_keeps_the_answers(
     page: Any, served: ServedPlatform, shipped_councils: list[str]
 ) -> None:
-    await visit(page, council_url(served, "newham", "/services/garden-waste-subscription/address"))
+    await visit(page, council_url(served, "newham", "/services/garden-waste-subscription/address?manual=1"))
     await page.get_by_label("Building and street").fill("1 Acacia Avenue")
     await page.get_by_label("Postcode").fill("not a postcode")
     await submit(page, "Continue", status=400)

@@ -112,6 +112,8 @@ async def test_a_permit_needs_an_address_in_a_zone_and_a_start_after_the_council
     assert "proof that you live at the address" in await main_text(page)
     await page.get_by_role("button", name="Start now").click()
     await page.wait_for_load_state()
+    await page.get_by_role("link", name="Enter the address manually").click()
+    await page.wait_for_load_state()
     await page.get_by_label("Building and street").fill(outside[0])
     await page.get_by_label("Postcode").fill(outside[1])
     await submit(page, "Continue")

@@ -26,7 +26,7 @@ from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
 from civicshare.http.scope import root_path
 from civicshare.payments import PaymentFailed, PaymentProvider
-from civicshare.places.responsibility import outside_area, outside_message, pin_of
+from civicshare.places.responsibility import outside_message
 from civicshare.policy import PUBLIC
 from civicshare.ratelimits.limits import Traffic
 from civicshare.ratelimits.middleware import rate_limited
@@ -148,11 +148,9 @@ async def submit_transaction(
     early = _check_return_url(data.return_url)
     if data.channel not in RESIDENT_CHANNELS:
         early["channel"] = "Channel must be web or app"
-    pin = pin_of(data.answers)
-    if pin is not None:
-        outside = await outside_area(services.boundaries, services.directory, services.offerings, tenant, code, *pin)
-        if outside is not None:
-            early["latitude"] = outside_message(tenant, outside)
+    place = await services.area.answers_outside(tenant, offering.service, data.answers)
+    if place is not None:
+        early[place.answer] = outside_message(tenant, place.outside)
     submitter = replace(
         Submitter.resident(resident_principal.subject, data.contact_email)
         if resident_principal

@@ -32,6 +32,8 @@ Forms (`answers`, `location`, `messages`)
     AnswerError(field=message, ...): raise from validators to word an error on a question
     answer_context(info) -> AnswerContext(settings, today), Choice(value, label)
     LocationForm: the shared "where is it?" step, required by services with location_required
+    answer(address="line" | "postcode" | "uprn"): an address in the council's area, found by postcode
+        (`address`: address_questions(form) -> AddressQuestions(line, postcode, uprn) | None)
     field_errors(form_class, ValidationError) -> {field path: GOV.UK message}
 
 Workflows (`workflow`, `workflows`)
@@ -70,6 +72,7 @@ Open311Value (`open311`), is_working_day/add_working_days/due_date/uk_today (`wo
 normalise_postcode/UkPostcode/is_uk_phone_number/pounds_to_pence (`formats`).
 """
 
+from civicshare.modules.address import AddressQuestions, address_questions
 from civicshare.modules.answers import (
     AnswerContext,
     AnswerError,
@@ -135,6 +138,7 @@ from civicshare.modules.working_days import add_working_days, due_date, is_worki
 __all__ = [
     "DEFAULT_RETENTION_MONTHS",
     "ENTRY_POINT_GROUP",
+    "AddressQuestions",
     "AnswerContext",
     "AnswerError",
     "AnswerSpec",
@@ -171,6 +175,7 @@ __all__ = [
     "Workflow",
     "WorkflowError",
     "add_working_days",
+    "address_questions",
     "answer",
     "answer_context",
     "answer_spec",

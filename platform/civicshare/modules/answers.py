@@ -22,7 +22,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic.fields import FieldInfo
@@ -31,6 +31,7 @@ from pydantic_core import PydanticUndefined
 SPEC_KEY = "civicshare"
 
 SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
+AddressPart = Literal["line", "postcode", "uprn"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class AnswerSpec:
     choices_from: str | None = None
     options: Mapping[str, str] = field(default_factory=dict)
     personal: bool = False
+    address: AddressPart | None = None
 
 
 class AnswerError(ValueError):
@@ -88,6 +90,7 @@ def answer(
     choices_from: str | None = None,
     options: Mapping[str, str] | None = None,
     personal: bool = False,
+    address: AddressPart | None = None,
     default: Any = PydanticUndefined,
     min_length: int | None = None,
     max_length: int | None = None,
@@ -99,7 +102,10 @@ def answer(
     `options` gives the words residents see for each value of a fixed list (a Literal, or yes/no for
     a bool: `{"yes": "Yes", "no": "No"}`), in the order they are offered. `personal` marks an answer
     about the resident rather than the problem (a name, a phone number, a home address, a vehicle):
-    tracking by reference and email leaves it out; only the signed-in resident who sent it sees it."""
+    tracking by reference and email leaves it out; only the signed-in resident who sent it sees it.
+    `address` marks the parts of an address in the council's area ("line", "postcode", and an optional
+    "uprn" the resident never types): the platform finds it from the postcode (GOV.UK's "find an
+    address"), keeps the chosen property's UPRN, and refuses an address outside the council's area."""
     spec: dict[str, Any] = {"label": label, "hint": hint, "errors": dict(errors or {})}
     if choices_from is not None:
         spec["choices_from"] = choices_from
@@ -107,6 +113,8 @@ def answer(
         spec["options"] = dict(options)
     if personal:
         spec["personal"] = True
+    if address is not None:
+        spec["address"] = address
     return Field(
         default,
         title=label,
@@ -133,6 +141,7 @@ def answer_spec(info: FieldInfo) -> AnswerSpec | None:
         choices_from=raw.get("choices_from"),
         options=dict(raw.get("options") or {}),
         personal=bool(raw.get("personal", False)),
+        address=raw.get("address"),
     )
 
 

@@ -17,6 +17,7 @@ from civicshare.places.locator import CouncilLocator
 # The UK postcode shapes (outward code, then a digit and two letters), and GIR 0AA.
 OUTWARD = r"[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKS-UW]|[A-HK-Y][0-9][ABEHMNPRVWXY])"
 POSTCODE = re.compile(rf"^(GIR ?0AA|{OUTWARD} ?[0-9][ABD-HJLNP-UW-Z]{{2}})$")
+POSTCODE_IN_TEXT = re.compile(rf"\b(?:{OUTWARD}) ?[0-9][ABD-HJLNP-UW-Z]{{2}}\b")
 
 
 class InvalidPostcode(ValueError):
@@ -51,10 +52,26 @@ def normalise_postcode(typed: str) -> str:
     return f"{squeezed[:-3]} {squeezed[-3:]}"
 
 
+def postcode_in(text: str) -> str | None:
+    """The last UK postcode written in a free-text address ("12 High Street, Kingston KT1 1EU"), normalised."""
+    matches = list(POSTCODE_IN_TEXT.finditer((text or "").upper()))
+    return normalise_postcode(matches[-1].group(0)) if matches else None
+
+
+def without_postcode(address: Address) -> str:
+    """The address's text without its trailing postcode (forms ask for the postcode on its own)."""
+    text = address.text.strip()
+    for ending in (f", {address.postcode}", f" {address.postcode}"):
+        if text.upper().endswith(ending.upper()):
+            return text[: -len(ending)].rstrip(", ")
+    return text
+
+
 @dataclass(frozen=True)
 class AddressesInArea:
     inside: list[Address]
     elsewhere: dict[str, list[Address]]  # the other councils on the platform whose area holds some, by slug
+    # (an address in two councils' areas is under each)
     nowhere: list[Address]  # in no council's area on the platform
 
 
@@ -70,7 +87,8 @@ def sort_by_council(addresses: list[Address], council: str, locator: CouncilLoca
         if council in holding:
             inside.append(address)
         elif holding:
-            elsewhere.setdefault(holding[0], []).append(address)
+            for slug in holding:  # every council whose area holds it (a county and its district both do)
+                elsewhere.setdefault(slug, []).append(address)
         else:
             nowhere.append(address)
     return AddressesInArea(inside, elsewhere, nowhere)

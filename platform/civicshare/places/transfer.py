@@ -5,7 +5,7 @@ in ONE database transaction so the two never disagree: the request is created at
 (its resident hears from that council as for any new request), the sending council closes its own with
 a public reason naming the new reference, both record the link and an audit entry, the sending council
 logs a wrong-council contact (an avoidable contact in its savings) and writes a `request.transferred`
-event to its outbox.
+event to its outbox (the resident's email about the transfer; the closing status's own email is not sent).
 """
 
 from __future__ import annotations
@@ -139,6 +139,7 @@ async def transfer_request(
             await change_status(
                 here, sender, row["reference"], closing, officer.name, reason,
                 reason_public=True, registry=registry, offerings=sender_offerings,
+                event_data={"transferred_to": receiver.slug},
             )  # fmt: skip
             await here.execute(
                 insert(request_transfers).values(

@@ -10,6 +10,7 @@ own systems, `public_reason` for the resident).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -46,12 +47,13 @@ async def change_status(
     reason_public: bool = False,
     registry: ModuleRegistry,
     offerings: CouncilOfferings | None = None,
+    event_data: Mapping[str, Any] | None = None,
 ) -> StatusChanged:
     """Move a transaction to `to`. Raises TransactionNotFound, UnknownService (its module is not
     installed) or a WorkflowError whose message is fit to show to staff.
 
     `offerings` (the council's) gives the status's label in the council's words for the event; without
-    it the module's own label is used."""
+    it the module's own label is used. `event_data` is added to the event's data (why it happened)."""
     row = await find_by_reference(connection, reference, for_update=True)
     if row is None:
         raise TransactionNotFound(reference)
@@ -91,6 +93,7 @@ async def change_status(
             "status_label": label,
             "reason": change.reason,
             "public_reason": change.reason if reason_public else None,
+            **(event_data or {}),
         },
     )
     return StatusChanged(row["reference"], row["service"], change)

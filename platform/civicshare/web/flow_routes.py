@@ -20,7 +20,7 @@ from civicshare.api.identity import origin_of
 from civicshare.catalogue.service import Offering
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
-from civicshare.modules import check_step, fee_for
+from civicshare.modules import FormStep, check_step, fee_for
 from civicshare.modules.working_days import uk_today
 from civicshare.payments import PaymentFailed, PaymentStatus
 from civicshare.policy import PUBLIC
@@ -28,10 +28,23 @@ from civicshare.ratelimits.limits import Traffic, rate_limits_of
 from civicshare.ratelimits.middleware import rate_limited
 from civicshare.savings.feedback import read_feedback, store_feedback
 from civicshare.savings.journeys import count_journey_start, count_request_sent
+from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.attachments import MAX_UPLOAD_BYTES, UploadedFile
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.submission import SubmissionInvalid
 from civicshare.transactions.views import NOT_KNOWN_YET, NOT_STARTED, payment_unavailable
+from civicshare.web.address_step import (
+    CHOOSE,
+    FIND,
+    chosen_answers,
+    chosen_data,
+    find,
+    find_page,
+    finds_address,
+    is_finding,
+    typed_by_hand,
+    was_typed_by_hand,
+)
 from civicshare.web.feedback import FEEDBACK_GIVEN, feedback_form
 from civicshare.web.flows import (
     CHECK_PAGE,
@@ -66,7 +79,7 @@ from civicshare.web.photos import FIELD as PHOTO_FIELD
 from civicshare.web.photos import add_photos, photo_panel
 from civicshare.web.pins import map_values, pin_data, posted_pin, takes_pin, with_tile_images
 from civicshare.web.questions import Question, posted_values, questions_for, validation_data
-from civicshare.web.right_council import handover_url, outside_area
+from civicshare.web.right_council import handover_url, outside_words, place_outside
 from civicshare.web.service import Row
 from civicshare.web.site import FieldError, WebRequest
 from civicshare.web.start_page import start_page as start_page_of
@@ -189,7 +202,11 @@ CONTACT_QUESTION = Question(
 
 @get("/services/{code:str}/{step_code:str}", opt=PUBLIC)
 async def step_form(
-    web: NamedDependency[WebRequest], code: FromPath[str], step_code: FromPath[str], change: FromQuery[str] = ""
+    web: NamedDependency[WebRequest],
+    code: FromPath[str],
+    step_code: FromPath[str],
+    change: FromQuery[str] = "",
+    manual: FromQuery[str] = "",
 ) -> Response[Any]:
     offered = await _offered(web, code)
     draft = _draft(web, code)
@@ -200,9 +217,15 @@ async def step_form(
     if step_code == CONTACT_STEP:
         email = draft.email or (web.resident.email or "" if web.resident else "")
         return _step_page(web, offered, draft, CONTACT_STEP, [CONTACT_QUESTION], {"email": email}, [], bool(change))
-    questions = questions_for(form_step(offered, step_code), offered.settings)
+    step = form_step(offered, step_code)
+    questions = questions_for(step, offered.settings)
     if step_code == offered.service.steps[0].code:
         await _count_start(web, code, draft)
+    address = finds_address(step)
+    if address is not None and not manual and not was_typed_by_hand(address, draft.typed):
+        back = _back(web, offered, draft, step_code, bool(change))
+        postcode = draft.typed.get(address.postcode, "")
+        return find_page(web, offered, step, back=back, change=bool(change), postcode=postcode)
     return _step_page(web, offered, draft, step_code, questions, draft.typed, [], bool(change))
 
 
@@ -250,8 +273,15 @@ async def step_answer(
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
     step = form_step(offered, step_code)
     questions = questions_for(step, offered.settings)
-    typed = posted_values(questions, posted) | posted_pin(step, posted)
-    step_data = validation_data(questions, typed) | pin_data(step, typed)
+    address = finds_address(step)
+    if address is not None and is_finding(posted):
+        chosen = await _find_address(web, offered, draft, step, posted, bool(change))
+        if isinstance(chosen, Response):
+            return chosen
+        typed = chosen
+    else:
+        typed = posted_values(questions, posted) | posted_pin(step, posted) | typed_by_hand(step)
+    step_data = validation_data(questions, typed) | pin_data(step, typed) | chosen_data(step, typed)
     checked = check_step(step, step_data, settings=offered.settings)
     draft.typed.update(typed)
     _keep(web, code, draft)  # answers are kept even when they need correcting
@@ -260,18 +290,53 @@ async def step_answer(
         return _step_page(web, offered, draft, step_code, questions, draft.typed, errors, bool(change), 400)
     if (exit_response := _exit_if_ruled_out(web, offered, draft)) is not None:
         return exit_response
-    outside = await outside_area(web, offered, step_data)
-    if outside is not None and outside.neighbours:
-        links = [(other, handover_url(web, offered, draft, other)) for other in outside.neighbours]
-        back = web.url(f"/services/{code}/{step_code}")
-        return web.page("elsewhere.html", status=409, current="services", offered=offered, links=links, back=back)
-    if outside is not None:
-        errors = [FieldError("latitude", f"This place is outside the area of {web.council.name}. Choose a place in it")]
+    place = await place_outside(web, offered, step_data)
+    if place is not None and place.outside.neighbours:
+        return _elsewhere(web, offered, draft, step_code, place.outside.neighbours)
+    if place is not None:
+        errors = [FieldError(place.answer, outside_words(web, place))]
         return _step_page(web, offered, draft, step_code, questions, draft.typed, errors, bool(change), 400)
     following = page_after(offered, _data(offered, draft), step_code)
     if change and first_unfinished(offered, _data(offered, draft), draft.email) is None:
         following = CHECK_PAGE
     return web.redirect(f"/services/{code}/{following}")
+
+
+def _elsewhere(
+    web: WebRequest, offered: Offering, draft: Draft, step_code: str, neighbours: list[TenantContext]
+) -> Response[Any]:
+    """The place is another council's, one that offers this service: send the answers there."""
+    links = [(other, handover_url(web, offered, draft, other)) for other in neighbours]
+    back = web.url(f"/services/{offered.service.code}/{step_code}")
+    return web.page("elsewhere.html", status=409, current="services", offered=offered, links=links, back=back)
+
+
+async def _find_address(
+    web: WebRequest, offered: Offering, draft: Draft, step: FormStep, posted: dict[str, str], change: bool
+) -> Response[Any] | dict[str, str]:
+    """The postcode's addresses to choose from, or the chosen one's answers (as if typed)."""
+    questions = finds_address(step)
+    assert questions is not None
+    back = _back(web, offered, draft, step.code, change)
+    found = await find(web, posted.get(FIND, ""))
+    if found.outside:
+        draft.typed[questions.postcode] = found.postcode  # carried to the council responsible
+        _keep(web, offered.service.code, draft)
+        outside = await web.site.services.area.postcode_outside(web.council, offered.service.code, found.postcode)
+        if outside is not None and outside.neighbours:
+            return _elsewhere(web, offered, draft, step.code, outside.neighbours)
+    if found.error is not None:
+        errors = [FieldError(FIND, found.error)]
+        return find_page(web, offered, step, back=back, change=change, postcode=found.postcode, errors=errors)
+    if CHOOSE not in posted:
+        return find_page(web, offered, step, back=back, change=change, postcode=found.postcode, addresses=found.inside)
+    chosen = next((address for address in found.inside if address.uprn == posted[CHOOSE]), None)
+    if chosen is None:
+        errors = [FieldError(CHOOSE, "Select an address")]
+        return find_page(
+            web, offered, step, back=back, change=change, postcode=found.postcode, addresses=found.inside, errors=errors
+        )
+    return chosen_answers(questions, chosen)
 
 
 def step_errors(questions: list[Question], messages: dict[str, str]) -> list[FieldError]:

@@ -35,6 +35,7 @@ from civicshare.transactions.submission import (
     submit,
     valid_email,
 )
+from civicshare.web.address_step import chosen_data
 from civicshare.web.photo_step import PHOTOS_STEP
 from civicshare.web.pins import pin_data
 from civicshare.web.questions import questions_for, shown_answer, validation_data
@@ -160,7 +161,8 @@ def typed_data(offered: Offering, typed: dict[str, str]) -> dict[str, Any]:
     """What was typed on every step, as the service's forms read it."""
     data: dict[str, Any] = {}
     for step in offered.service.steps:
-        data.update(validation_data(questions_for(step, offered.settings), typed) | pin_data(step, typed))
+        typed_here = validation_data(questions_for(step, offered.settings), typed)
+        data.update(typed_here | pin_data(step, typed) | chosen_data(step, typed))
     return data
 
 

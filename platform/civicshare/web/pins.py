@@ -49,6 +49,7 @@ def map_values(web: WebRequest) -> dict[str, Any]:
         "map_tiles": settings.map_tile_url or "",
         "map_attribution": settings.map_tile_attribution,
         "map_boundary_url": web.url("/boundary.geojson"),
+        "map_streets_url": web.url("/streets.geojson"),
     }
 
 

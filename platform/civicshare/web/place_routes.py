@@ -1,20 +1,17 @@
 """The resident site's places pages: arriving from another council's site with answers for a place in this
-council's area (`right_council`), and the council's boundary for the map."""
+council's area (`right_council`), and the council's boundary and streets for the map."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get
-from litestar.datastructures import State
+from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from civicshare.http.problems import Problem
-from civicshare.http.scope import root_path
 from civicshare.places.service import boundary_of
 from civicshare.policy import PUBLIC
-from civicshare.tenancy.hosts import public_origin
 from civicshare.web.flow_routes import _data, _draft, _keep, _offered
 from civicshare.web.flows import CHECK_PAGE, first_unfinished
 from civicshare.web.front_door import area_outline
@@ -40,17 +37,18 @@ async def arrive_with_answers(
     return web.redirect(f"/services/{code}/{unfinished or CHECK_PAGE}")
 
 
-def _per_site(request: Request[Any, Any, State]) -> str:
-    """The response cache's key for a site's outline: the site as well as the path (every site's path is the same)."""
-    return f"boundary:{public_origin(request.scope)}{root_path(request.scope)}"
+# Browsers keep it for five minutes (by its whole address, the council's host included). Not Litestar's
+# response cache (`cache=`): its key is the path alone, so one council's boundary was served at another's.
+BROWSER_CACHE = {"Cache-Control": "public, max-age=300"}
 
 
-@get("/boundary.geojson", opt=PUBLIC, cache=300, cache_key_builder=_per_site)
+@get("/boundary.geojson", opt=PUBLIC)
 async def council_boundary(web: NamedDependency[WebRequest]) -> Response[Any]:
     """The council's area as GeoJSON, for the map on location pages (404 where it has none); on a front door,
     its councils' areas."""
     if web.front_door is not None:
-        return Response(await area_outline(web, web.front_door), media_type="application/geo+json")
+        outline = await area_outline(web, web.front_door)
+        return Response(outline, media_type="application/geo+json", headers=BROWSER_CACHE)
     async with web.site.services.database.engine.connect() as connection:
         stored = await boundary_of(connection, web.council.slug)
     if stored is None:
@@ -60,7 +58,16 @@ async def council_boundary(web: NamedDependency[WebRequest]) -> Response[Any]:
         "properties": {"council": web.council.name, "illustrative": stored.illustrative, "source": stored.source},
         "geometry": stored.geojson,
     }
-    return Response(feature, media_type="application/geo+json")
+    return Response(feature, media_type="application/geo+json", headers=BROWSER_CACHE)
 
 
-HANDLERS = [arrive_with_answers, council_boundary]
+@get("/streets.geojson", opt=PUBLIC)
+async def council_streets(web: NamedDependency[WebRequest]) -> Response[Any]:
+    """The council's streets as GeoJSON, for the map where there are no tiles (404 where it has none)."""
+    streets = web.site.services.streets.streets_of(web.council.slug)
+    if streets is None:
+        raise Problem(404, "Page not found", f"{web.council.name} has no streets on the platform.", name="not-found")
+    return Response(streets, media_type="application/geo+json", headers=BROWSER_CACHE)
+
+
+HANDLERS = [arrive_with_answers, council_boundary, council_streets]

@@ -17,7 +17,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from civicshare.modules import Choice, FormStep, LocationForm, answer_spec
+from civicshare.modules import Choice, FormStep, LocationForm, address_questions, answer_spec
 
 LONG_TEXT = 250
 COORDINATES = ("latitude", "longitude")
@@ -105,8 +105,12 @@ def question_for(name: str, info: FieldInfo, settings: BaseModel) -> Question:
 
 
 def questions_for(step: FormStep, settings: BaseModel) -> list[Question]:
-    """The questions a step asks on the page (a map pin is set by the map script, not typed)."""
-    skipped = COORDINATES if issubclass(step.form, LocationForm) else ()
+    """The questions a step asks on the page (a map pin is set by the map script, and an address's UPRN
+    comes with the address chosen from a list: neither is typed)."""
+    skipped: tuple[str, ...] = COORDINATES if issubclass(step.form, LocationForm) else ()
+    address = address_questions(step.form)
+    if address is not None and address.uprn:
+        skipped += (address.uprn,)
     return [question_for(name, info, settings) for name, info in step.form.model_fields.items() if name not in skipped]
 
 

@@ -19,8 +19,7 @@ from urllib.parse import urlencode
 from civicshare.api.identity import origin_of
 from civicshare.catalogue.service import Offering
 from civicshare.identity.sessions import TamperedCookie, sign, unsign
-from civicshare.places.responsibility import OutsideArea, pin_of
-from civicshare.places.responsibility import outside_area as council_outside_area
+from civicshare.places.responsibility import PlaceOutside
 from civicshare.tenancy.context import TenantContext
 from civicshare.web.flows import Draft
 from civicshare.web.site import WebRequest
@@ -29,15 +28,19 @@ PURPOSE = "handover"
 HANDOVER_SECONDS = 60 * 60
 
 
-async def outside_area(web: WebRequest, offered: Offering, data: dict[str, Any]) -> OutsideArea | None:
-    """None when the step's pin (if any) is in this council's area, or this council has no boundary."""
-    pin = pin_of(data)
-    if pin is None:
-        return None
-    services = web.site.services
-    return await council_outside_area(
-        services.boundaries, services.directory, services.offerings, web.council, offered.code, *pin
-    )
+async def place_outside(web: WebRequest, offered: Offering, data: dict[str, Any]) -> PlaceOutside | None:
+    """The step's place (a pin, an address's postcode, a postcode in a description) when it is outside
+    this council's area, and whose it is; None when it is in the area or cannot be told."""
+    return await web.site.services.area.answers_outside(web.council, offered.service, data)
+
+
+def outside_words(web: WebRequest, place: PlaceOutside) -> str:
+    """The message on the answer that put the request outside the area, when no council here takes it."""
+    if place.answer == "latitude":
+        return f"This place is outside the area of {web.council.name}. Choose a place in it"
+    if place.answer == "location_description":
+        return f"This place is outside the area of {web.council.name}. Describe a place in its area"
+    return f"This address is outside the area of {web.council.name}. Enter an address in its area"
 
 
 def _site_of(web: WebRequest, other: TenantContext) -> str:

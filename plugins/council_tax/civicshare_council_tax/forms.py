@@ -121,12 +121,21 @@ class MoveForm(StepForm):
 class NewAddressForm(StepForm):
     new_address_line: str = answer(
         personal=True,
+        address="line",
         label="Building and street of your new home",
         max_length=200,
         errors={"missing": "Enter the building and street of your new home"},
     )
     new_postcode: UkPostcode = answer(
-        personal=True, label="Postcode of your new home", errors={"missing": "Enter a postcode"}
+        personal=True, address="postcode", label="Postcode of your new home", errors={"missing": "Enter a postcode"}
+    )
+    new_uprn: str | None = answer(
+        personal=True,
+        address="uprn",
+        label="Unique property reference number (UPRN) of your new home",
+        default=None,
+        pattern=r"^[0-9]{1,12}$",
+        errors={"pattern": "A unique property reference number is up to 12 digits"},
     )
 
 

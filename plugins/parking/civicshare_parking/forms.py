@@ -18,12 +18,21 @@ _PCN_NUMBER = re.compile(r"^[A-Z]{2}[0-9]{8}$")
 
 class PermitAddressForm(StepForm):
     address_line: str = answer(
+        address="line",
         label="Building and street",
         hint="The address where you live and will park",
         max_length=200,
         errors={"missing": "Enter the building and street where you live"},
     )
-    postcode: UkPostcode = answer(label="Postcode", errors={"missing": "Enter your postcode"})
+    postcode: UkPostcode = answer(address="postcode", label="Postcode", errors={"missing": "Enter your postcode"})
+    uprn: str | None = answer(
+        personal=True,
+        address="uprn",
+        label="Unique property reference number (UPRN)",
+        default=None,
+        pattern=r"^[0-9]{1,12}$",
+        errors={"pattern": "A unique property reference number is up to 12 digits"},
+    )
 
 
 class VehicleForm(StepForm):

@@ -14,6 +14,7 @@ from civicshare_waste.settings import WasteSettings
 class AddressForm(StepForm):
     address_line: str = answer(
         personal=True,
+        address="line",
         label="Building and street",
         max_length=200,
         errors={
@@ -23,8 +24,17 @@ class AddressForm(StepForm):
     )
     postcode: UkPostcode = answer(
         personal=True,
+        address="postcode",
         label="Postcode",
         errors={"missing": "Enter a postcode", "invalid": "Enter a full UK postcode, like AA3 1AB"},
+    )
+    uprn: str | None = answer(
+        personal=True,
+        address="uprn",
+        label="Unique property reference number (UPRN)",
+        default=None,
+        pattern=r"^[0-9]{1,12}$",
+        errors={"pattern": "A unique property reference number is up to 12 digits"},
     )
 
 

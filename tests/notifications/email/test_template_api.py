@@ -41,6 +41,7 @@ async def test_an_administrator_rewords_the_confirmation_and_the_next_resident_r
         ("request.submitted", True),
         ("request.status_changed", True),
         ("request.updated", True),
+        ("request.transferred", True),
     ]
     assert "tracking_url" in listed.json()[0]["placeholders"]
 

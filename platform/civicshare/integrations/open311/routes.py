@@ -49,6 +49,7 @@ from civicshare.integrations.open311.service import (
     open311_offering,
     open311_offerings,
     open311_service_codes,
+    outside_description,
     params_from_json,
     parse_request,
     requested_ids,
@@ -209,9 +210,12 @@ async def create_request(
     tenant: NamedDependency[TenantContext],
     tenant_db: NamedDependency[AsyncConnection],
     offerings: NamedDependency[CouncilOfferings],
+    services: NamedDependency[PlatformServices],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[Any]:
-    """File a service request (needs `api_key`); the answer carries its id at once (no tokens)."""
+    """File a service request (needs `api_key`); the answer carries its id at once (no tokens). A place
+    outside the council's area (lat/long, a postcode in address_string or an address attribute) is
+    refused, naming the council on the platform whose area it is in."""
     fmt = _format(request)
     refuse_blank_key(idempotency_key)
     params = await _posted(request, tenant)
@@ -224,6 +228,9 @@ async def create_request(
         raise Open311Error(404, [f"service_code: {code[:63]!r} is not offered by this council"])
     offering, declared = found
     parsed = parse_request(offering, declared, params)
+    place = await services.area.answers_outside(tenant, offering.service, parsed.answers)
+    if place is not None:
+        raise Open311Error(400, parsed.errors({place.answer: outside_description(tenant, place.outside)}))
     submitter = Submitter.through_client(parsed.email)
     try:
         checked = check_submission(offering, parsed.answers, CHANNEL, submitter)

@@ -7,6 +7,8 @@ Mapping decisions (also in the README):
   fit; the whole text, up to 4,000 characters, is in the staff note), `attribute[code]` -> the answer
   `code`, `attribute[code][]` -> a list. A required choice the client left out is taken from the
   description when it names exactly one of the choices, else from the service's Open311 `defaults`.
+- A place outside the council's area (`lat`/`long`, a postcode in `address_string`, an address attribute's
+  postcode) is refused (400), naming the council on the platform whose area holds it (its jurisdiction_id).
 - `email` is optional: the client tracks the request by its id. `first_name`, `last_name`, `phone`,
   `media_url`, `address_id` and `device_id` are kept in an internal note staff read with the request.
 - A service request read back carries only GeoReport's public fields: never the email, the name, the
@@ -33,6 +35,7 @@ from civicshare.catalogue.descriptions import QuestionDescription, describe_step
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.modules import ModuleRegistry, Open311Service, ServiceDefinition, UnknownService
 from civicshare.modules.open311 import Datatype
+from civicshare.places.responsibility import OutsideArea
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.tables import transactions
@@ -424,6 +427,18 @@ def as_georeport(request: ServiceRequest, registry: ModuleRegistry, agency: str)
         "long": float(request.longitude) if public_place and request.longitude is not None else None,
         "media_url": None,
     }
+
+
+def outside_description(council: TenantContext, outside: OutsideArea) -> str:
+    """A place outside the council's area, and the endpoint on the platform that takes it, if any."""
+    if not outside.neighbours:
+        return f"this place is outside the area of {council.name}, and of every council on this platform"
+    names = " or ".join(other.name for other in outside.neighbours)
+    slugs = " or ".join(repr(other.slug) for other in outside.neighbours)
+    return (
+        f"this place is outside the area of {council.name}: it is in the area of {names}, which takes this"
+        f" service on this platform; send it there (jurisdiction_id {slugs})"
+    )
 
 
 def service_notice(due_on: date | None) -> str:

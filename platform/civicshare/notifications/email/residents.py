@@ -2,7 +2,9 @@
 
 On `request.submitted` the resident gets a confirmation (reference, what happens next, tracking link);
 on `request.status_changed` an update with the new status in the council's words and the reason; on
-`request.updated` the public update staff or the council's system added. Only requests with a contact
+`request.updated` the public update staff or the council's system added; on `request.transferred` that
+staff sent it to the council on the platform responsible for the place (instead of the closing status's
+update, which says less), with its new reference and where to track it. Only requests with a contact
 email are written to. The people who follow a request (`transactions.followers`) get its status changes
 and public updates too, each in a message of its own with a link to stop. A council in trial mode
 writes only to its own staff.
@@ -93,9 +95,10 @@ class ResidentEmails:
             chosen = await store.settings_of(connection)
             wording = Wording(offerings, self.services, row["service"])
             followers = await followers_of(connection, row["id"]) if event.kind in FOLLOWED_KINDS else []
+            receiver = await receiving_council(self.services, event)
             to_reporter = None
             if row["contact_email"] and await store.message_status(connection, event.stable_id) not in store.FINISHED:
-                to_reporter = self._compose(council, event, row, wording, template, chosen)
+                to_reporter = self._compose(council, event, row, wording, template, chosen, receiver)
             if (
                 to_reporter is not None
                 and not council.is_trial
@@ -136,19 +139,32 @@ class ResidentEmails:
         wording: Wording,
         template: MessageTemplate,
         chosen: CouncilEmailSettings,
+        receiver: TenantContext | None,
     ) -> OutgoingEmail | None:
         """The message for this event, or None when the resident is not told of it."""
-        values = message_values(council, self.services.settings, event, row, wording)
+        values = message_values(council, self.services.settings, event, row, wording, receiver)
         if values is None:
             return None
         return compose(council, template, values, to=row["contact_email"], message_key=event.stable_id, settings=chosen)
 
 
+async def receiving_council(services: NotifierServices, event: OutboxEvent) -> TenantContext | None:
+    """For a transfer, the council the request was sent to (None when it has left the platform since)."""
+    if event.kind is not EventKind.TRANSFERRED:
+        return None
+    return await services.directory.by_slug(str(event.data.get("council") or ""))
+
+
 def message_values(
-    council: TenantContext, settings: Settings, event: OutboxEvent, row: Mapping[str, Any], wording: Wording
+    council: TenantContext,
+    settings: Settings,
+    event: OutboxEvent,
+    row: Mapping[str, Any],
+    wording: Wording,
+    receiver: TenantContext | None = None,
 ) -> dict[str, str] | None:
     """The placeholders' values of the message telling the resident of this event (email or text), or
-    None when the resident is not told of it."""
+    None when the resident is not told of it. `receiver`: for a transfer, the council it was sent to."""
     values = {
         "council_name": council.name,
         "service": wording.title,
@@ -160,11 +176,18 @@ def message_values(
         return None  # confirmed once the payment is taken, not before
     if event.kind in CONFIRMED_BY:
         values["what_happens_next"] = what_happens_next(row)
+    elif event.kind is EventKind.TRANSFERRED:
+        new_reference = str(event.data.get("reference") or "")
+        values["other_council"] = str(event.data.get("council_name") or (receiver.name if receiver else ""))
+        values["new_reference"] = new_reference
+        values["new_tracking_url"] = tracking_url(receiver, settings, new_reference) if receiver else ""
     elif event.kind is EventKind.PUBLIC_UPDATE:
         values["update"] = str(event.data.get("text") or "").strip()
         if not values["update"]:
             return None
     else:
+        if event.data.get("transferred_to"):
+            return None  # closed by a transfer: the resident is told of the transfer instead
         to_status = str(event.data.get("to_status", ""))
         if wording.workflow is not None and to_status not in wording.workflow.states:
             return None  # not a status of the service's workflow: residents never see it

@@ -31,6 +31,7 @@ KIND_NAMES: dict[EventKind, str] = {
     EventKind.SUBMITTED: "Confirmation of a new request",
     EventKind.STATUS_CHANGED: "Update when a request's status changes",
     EventKind.PUBLIC_UPDATE: "Update when the council adds a public update to a request",
+    EventKind.TRANSFERRED: "Notice that a request was sent to the council responsible",
 }
 
 

@@ -47,6 +47,12 @@ PLACEHOLDERS: dict[EventKind, dict[str, str]] = {
         **COMMON_PLACEHOLDERS,
         "update": "what the council tells the resident, as its staff or its system wrote it",
     },
+    EventKind.TRANSFERRED: {
+        **COMMON_PLACEHOLDERS,
+        "other_council": "the council on the platform the request was sent to, for example 'London Borough of Newham'",
+        "new_reference": "the request's reference at that council, for example 'NWM-2026-000045'",
+        "new_tracking_url": "the web address where the resident tracks the request at that council",
+    },
 }
 EMAILED_KINDS = tuple(PLACEHOLDERS)
 
@@ -60,6 +66,9 @@ SAMPLE_VALUES: dict[str, str] = {
     "status": "Fixed",
     "reason": "Our crew filled the pothole on 10 December.",
     "update": "Our crew has looked at the pothole and will fill it on Tuesday.",
+    "other_council": "London Borough of Newham",
+    "new_reference": "NWM-2026-000045",
+    "new_tracking_url": "https://newham.example.gov.uk/track?reference=NWM-2026-000045",
 }
 
 
@@ -110,6 +119,22 @@ DEFAULTS: dict[EventKind, MessageTemplate] = {
             "{{ update }}\n\n"
             "# Track your request\n\n"
             "{{ tracking_url }}\n\n"
+            "{{ council_name }}"
+        ),
+    ),
+    EventKind.TRANSFERRED: MessageTemplate(
+        EventKind.TRANSFERRED,
+        subject="We have sent your request {{ reference }} to {{ other_council }}",
+        body_text=(
+            "# We have sent your request to {{ other_council }}\n\n"
+            "This is about your request: {{ service }}.\n\n"
+            "The place is in the area of {{ other_council }}, who are responsible for it, so we have sent "
+            "your request to them. You do not need to send it again.\n\n"
+            "^ Your reference there is {{ new_reference }}\n\n"
+            "# Track your request\n\n"
+            "{{ new_tracking_url }}\n\n"
+            "You need this reference and this email address to track it. Your old reference was "
+            "{{ reference }}.\n\n"
             "{{ council_name }}"
         ),
     ),

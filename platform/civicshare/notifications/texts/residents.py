@@ -13,7 +13,7 @@ from __future__ import annotations
 from civicshare.db.engine import tenant_connection
 from civicshare.notifications.email import store
 from civicshare.notifications.email.delivery import claim, hold, send_claimed
-from civicshare.notifications.email.residents import TOLD_KINDS, message_values, template_kind
+from civicshare.notifications.email.residents import TOLD_KINDS, message_values, receiving_council, template_kind
 from civicshare.notifications.email.trial import trial_text_refusal
 from civicshare.notifications.events import GiveUp, OutboxEvent
 from civicshare.notifications.services_port import NotifierServices
@@ -60,7 +60,8 @@ class ResidentTexts:
             if row is None or not row.get("contact_phone"):
                 return
             wording = Wording(offerings, self.services, row["service"])
-            values = message_values(council, self.services.settings, event, row, wording)
+            receiver = await receiving_council(self.services, event)
+            values = message_values(council, self.services.settings, event, row, wording, receiver)
             if values is None:
                 return
             text = OutgoingText(

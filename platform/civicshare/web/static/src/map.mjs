@@ -1,7 +1,8 @@
 // The map on location pages (Leaflet): drop or drag a pin, or use the device's location; the pin's
 // latitude and longitude go into the form's hidden fields. Loaded only on pages with a map; every page
 // works without it (the resident describes the place instead). With tiles configured (settings
-// map_tile_url) they are drawn beneath; without, the council's boundary on a plain background.
+// map_tile_url) they are drawn beneath; without, or when they cannot be loaded, the council's boundary
+// and its streets (named) on a plain background.
 import * as L from 'leaflet'
 
 const STEP_PIXELS = 10
@@ -15,10 +16,36 @@ function startMap (box) {
   box.hidden = false
   const map = L.map(box.querySelector('.cs-map__canvas'), { keyboard: editable, zoomSnap: 0.5 })
   if (editable) map.getContainer().setAttribute('aria-label', 'Map: choose where it is')
+  map.attributionControl.setPrefix(false)
+  let streetsDrawn = false
+  const drawStreets = () => {
+    if (streetsDrawn || !box.dataset.streets) return
+    streetsDrawn = true
+    fetch(box.dataset.streets, { headers: { Accept: 'application/geo+json' } })
+      .then((answer) => (answer.ok ? answer.json() : null))
+      .then((streets) => {
+        if (!streets) return
+        const lines = L.geoJSON(streets, {
+          interactive: false,
+          style: { color: '#ffffff', weight: 7, opacity: 1, className: 'cs-map__street' },
+          onEachFeature: (feature, layer) => {
+            const name = feature.properties?.name
+            if (name) layer.bindTooltip(name, { permanent: true, direction: 'center', className: 'cs-map__street-name' })
+          }
+        })
+        lines.addTo(map)
+        lines.bringToBack()
+        if (streets.properties?.illustrative) map.attributionControl.addAttribution('Streets: illustrative only')
+      })
+      .catch(() => {})
+  }
   if (box.dataset.tiles) {
-    L.tileLayer(box.dataset.tiles, { attribution: box.dataset.attribution || '', maxZoom: 19 }).addTo(map)
+    const tiles = L.tileLayer(box.dataset.tiles, { attribution: box.dataset.attribution || '', maxZoom: 19 })
+    let failed = 0
+    tiles.on('tileerror', () => { if (++failed >= 4) drawStreets() }) // tiles unreachable: draw our own
+    tiles.addTo(map)
   } else {
-    map.attributionControl.setPrefix(false)
+    drawStreets()
   }
   const given = editable ? [latitude?.value, longitude?.value] : [box.dataset.latitude, box.dataset.longitude]
   const pinned = given[0] && given[1] ? L.latLng(Number(given[0]), Number(given[1])) : null
