@@ -27,9 +27,7 @@ class KeepAliveReceiver:
         self.connections += 1
         try:
             while head := await reader.readuntil(b"\r\n\r\n"):
-                headers = dict(
-                    line.split(": ", 1) for line in head.decode("latin-1").split("\r\n")[1:] if ": " in line
-                )
+                headers = dict(line.split(": ", 1) for line in head.decode("latin-1").split("\r\n")[1:] if ": " in line)
                 await reader.readexactly(int(headers["content-length"]))
                 self.webhook_ids.append(headers["webhook-id"])
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nthanks")
