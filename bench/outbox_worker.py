@@ -9,6 +9,7 @@ CPU profile (cProfile) is written to FILE when it stops: `python -m pstats FILE`
 
 from __future__ import annotations
 
+import asyncio
 import cProfile
 import os
 import sys
@@ -17,7 +18,6 @@ from civicshare.app import build_services
 from civicshare.db.engine import Database, make_engine
 from civicshare.notifications.webhooks.subscriber import WebhookSubscriber
 from civicshare.settings import Settings, load_settings
-from civicshare.worker import run_event_loop
 
 BENCH_SECRET_KEY = "bench-outbox-secret-key-of-forty-characters"
 
@@ -47,7 +47,7 @@ if __name__ == "__main__":
     profile_to = os.environ.get("BENCH_OUTBOX_PROFILE")
     if profile_to:
         with cProfile.Profile() as profile:
-            run_event_loop(main(sys.argv[1]))
+            asyncio.run(main(sys.argv[1]))
         profile.dump_stats(profile_to)
     else:
-        run_event_loop(main(sys.argv[1]))
+        asyncio.run(main(sys.argv[1]))

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
-from typing import Any
 
 from civicshare.admin.export_jobs import CONTEXT_KEY as EXPORTS_CONTEXT_KEY
 from civicshare.admin.export_jobs import ExportParts, export_tasks
@@ -145,17 +143,6 @@ async def _run_once(
             await asyncio.gather(relay, exporting, watching, return_exceptions=True)
 
 
-def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
-    """Run a job worker's coroutine on uvloop where it is installed (as uvicorn runs the web workers):
-    its transports and scheduling are in C, which roughly halves the CPU a webhook delivery costs."""
-    try:
-        import uvloop
-    except ImportError:  # not built for this platform: the standard loop works, only slower
-        asyncio.run(main)
-        return
-    uvloop.run(main)
-
-
 def run_job_worker_command() -> None:
     """`civicshare worker`, and the job worker process `civicshare demo` starts: settings from the
     environment, services as the app builds them, with the platform's own subscribers."""
@@ -174,4 +161,4 @@ def run_job_worker_command() -> None:
         finally:
             await services.database.dispose()
 
-    run_event_loop(run())
+    asyncio.run(run())
