@@ -29,7 +29,7 @@ from civicshare.savings.charts import (
     pounds,
     stacked_percentage_bars,
 )
-from civicshare.savings.figures import Figures
+from civicshare.savings.figures import Figures, total_figures
 from civicshare.savings.operators import PlatformOverview
 from civicshare.savings.reporting import CouncilSavings
 
@@ -111,13 +111,15 @@ def _trend(name: str, months: Sequence[str], values: Sequence[float | None]) -> 
 def month_rows(savings: CouncilSavings) -> list[MonthRow]:
     """Per month, from a report grouped by month and channel."""
     report = savings.report
-    figures: dict[str, Figures] = defaultdict(Figures)
+    lines_of: dict[str, list[Figures]] = defaultdict(list)
     by_channel: dict[str, dict[Channel, int]] = defaultdict(dict)
     for line in report.lines:
         month = line.month or ""
-        figures[month] = figures[month] + line.figures
+        lines_of[month].append(line.figures)
         if line.channel is not None:
             by_channel[month][line.channel] = by_channel[month].get(line.channel, 0) + line.figures.volume
+    # Each month added up once (one model per month, not one per line added).
+    figures = {month: total_figures(items) for month, items in lines_of.items()}
     return [
         MonthRow(
             month=item.month,

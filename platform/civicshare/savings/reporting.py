@@ -10,8 +10,8 @@ Reports read the daily rollups and the imported offline counts, never the raw tr
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,14 +28,17 @@ from civicshare.savings.avoided_contacts import (
     AvoidedContactEstimate,
     estimate_avoided_contacts,
 )
+from civicshare.savings.baseline import BaselineMix, BaselineVolume
 from civicshare.savings.channels import Channel
 from civicshare.savings.contact_log import avoidable_contacts_logged
+from civicshare.savings.costs import UnitCostSchedule
 from civicshare.savings.groups import Apportionment, GroupReport, SharedServiceGroup, build_group_report
 from civicshare.savings.measures import ServiceMeasures
 from civicshare.savings.money import round_to_penny
 from civicshare.savings.operators import PlatformOverview, build_platform_overview
 from civicshare.savings.period import ReportPeriod, month_of
 from civicshare.savings.report import Grouping, SavingsReport, build_savings_report
+from civicshare.savings.rollups import RollupRow
 from civicshare.savings.service import (
     contact_rollups,
     cost_change_days,
@@ -44,6 +47,7 @@ from civicshare.savings.service import (
     first_contact_day,
 )
 from civicshare.savings.service_flags import ServiceFlagsSource, resolve_flags
+from civicshare.savings.services import ServiceFlags
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.records import load_tenant_contexts
 from civicshare.tenancy.tables import service_groups
@@ -141,20 +145,11 @@ async def council_savings(
     savings_to_date = report.totals.savings
     cashable_to_date = report.totals.cashable_saving
     if earlier is not None:
-        before = await asyncio.to_thread(
-            build_savings_report,
-            council=tenant.slug,
-            period=earlier,
-            rollups=rows,
-            services=flags.flags,
-            unit_costs=costs.schedule,
-            baseline=baseline,
-            group_by=(),
-            baseline_volumes=volumes,
-            dated_baselines=dated,
+        before_savings, before_cashable = await _savings_before(
+            tenant.slug, earlier, rows, flags.flags, costs.schedule, baseline, volumes, dated
         )
-        savings_to_date += before.totals.savings
-        cashable_to_date += before.totals.cashable_saving
+        savings_to_date += before_savings
+        cashable_to_date += before_cashable
     avoidable = None
     if with_avoidable_contact:
         contacts: dict[tuple[str, str], int] = defaultdict(int)
@@ -180,6 +175,58 @@ async def council_savings(
         savings_to_date_since=since if since is not None and since <= period.end else None,
         services_without_flags=flags.unknown,
     )
+
+
+# The savings before a report's period, by everything they are worked out from (a pure function of these
+# inputs; the key holds them all, so a changed cost, baseline or count is a different key). A dashboard
+# asked again for the same period skips two years of arithmetic; closed months make the inputs stable.
+_BEFORE_KEPT = 256
+_savings_before_memo: OrderedDict[tuple[Any, ...], tuple[Decimal, Decimal]] = OrderedDict()
+
+
+async def _savings_before(
+    council: str,
+    earlier: ReportPeriod,
+    rows: Sequence[RollupRow],
+    services: Mapping[str, ServiceFlags],
+    unit_costs: UnitCostSchedule,
+    baseline: Mapping[str, BaselineMix],
+    volumes: Mapping[str, BaselineVolume],
+    dated: Collection[str],
+) -> tuple[Decimal, Decimal]:
+    """The savings and the cashable saving of the report for ``earlier`` (its totals, as shown)."""
+    start, end = earlier.start, earlier.end
+    key = (
+        council,
+        start,
+        end,
+        tuple((row.day, row.service, row.channel, row.count) for row in rows if start <= row.day <= end),
+        repr(sorted(services.items())),
+        repr(unit_costs),
+        repr(sorted(baseline.items())),
+        repr(sorted(volumes.items())),
+        tuple(sorted(dated)),
+    )
+    found = _savings_before_memo.get(key)
+    if found is not None:
+        _savings_before_memo.move_to_end(key)
+        return found
+    before = await asyncio.to_thread(
+        build_savings_report,
+        council=council,
+        period=earlier,
+        rollups=rows,
+        services=services,
+        unit_costs=unit_costs,
+        baseline=baseline,
+        group_by=(),
+        baseline_volumes=volumes,
+        dated_baselines=dated,
+    )
+    found = _savings_before_memo[key] = (before.totals.savings, before.totals.cashable_saving)
+    while len(_savings_before_memo) > _BEFORE_KEPT:
+        _savings_before_memo.popitem(last=False)
+    return found
 
 
 # --- shared-service groups ------------------------------------------------------------------------
