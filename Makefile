@@ -52,8 +52,12 @@ setup: $(VENV)/.installed $(ASSETS) $(KEYCLOAK_THEME_CSS)
 demo: setup
 	$(VENV)/bin/civicshare demo --port $(PORT)
 
+# Two pytest-xdist workers, each with a database of its own; a module's tests (and all of Keycloak's) stay
+# on one worker (tests/conftest.py). TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
+
 test: setup
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: setup
 	$(VENV)/bin/ruff check .

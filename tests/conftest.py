@@ -18,7 +18,7 @@ from civicshare.db.migrations import upgrade_platform
 from civicshare.settings import PROJECT_ROOT, Mode, Settings
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import onboard_tenant
-from tests.support import ServedPlatform, council_definition
+from tests.support import ServedPlatform, council_definition, keycloak_for_tests
 
 TENANTS_DIR = PROJECT_ROOT / "tenants"
 # The suite runs the platform as `make demo` does (embedded PostgreSQL, the dev identity), so it asks for
@@ -32,6 +32,43 @@ os.environ["CIVICSHARE_MODE"] = Mode.DEVELOPMENT.value
 for _name in Settings.model_fields:
     if _name.startswith("rate_limit_") and _name.endswith(("_per_address", "_per_council")):
         os.environ.setdefault(f"CIVICSHARE_{_name.upper()}", "1000000/second")
+
+
+# `make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadgroup`). Each worker is a test
+# session of its own: its own database (`database_url`), apps and councils, on the one embedded server.
+# A module's tests stay on one worker, so module-scoped apps start once; the tests of the one Keycloak
+# server (some stop and restart it) all run on one worker, and the controller stops that server at the end.
+KEYCLOAK_FIXTURES = {"keycloak", "keycloak_server"}
+KEYCLOAK_WAS_RUNNING = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        needs_keycloak = KEYCLOAK_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if needs_keycloak or item.get_closest_marker("keycloak") is not None:
+            item.add_marker(pytest.mark.xdist_group("keycloak"))
+        else:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+def _xdist_controller(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _xdist_controller(session.config):
+        session.config.stash[KEYCLOAK_WAS_RUNNING] = keycloak_for_tests().status() is not None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller stops the Keycloak server its workers started (one left running before is left so)."""
+    if _xdist_controller(session.config) and not session.config.stash.get(KEYCLOAK_WAS_RUNNING, True):
+        server = keycloak_for_tests()
+        if server.status() is not None:
+            server.down()
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ from civicshare.identity.keycloak_server import (
     find_repo_root,
 )
 from civicshare.settings import IdentityProvider, Settings
-from tests.support import ServedPlatform
+from tests.support import ServedPlatform, keycloak_for_tests
 
 
 def unavailable(reason: str) -> None:
@@ -70,10 +70,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     thread = threading.Thread(target=start, name="keycloak-early-start", daemon=True)
     thread.start()
     EARLY_START.append(thread)
-
-
-def keycloak_for_tests() -> KeycloakServer:
-    return KeycloakServer(state_dir=find_repo_root() / "var" / "keycloak-tests")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -160,8 +156,8 @@ def keycloak_server() -> Iterator[KeycloakServer]:
         + (f" (started at collection; the first test needing it waited {waited:.1f}s)" if EARLY_START else ""),
     )
     yield server
-    if not already_running:
-        server.down()
+    if not already_running and not os.environ.get("PYTEST_XDIST_WORKER"):
+        server.down()  # under xdist the controller stops it, once every worker is done (tests/conftest.py)
 
 
 @pytest.fixture(scope="session")
