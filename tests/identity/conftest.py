@@ -58,7 +58,9 @@ RUNNING_BEFORE_THE_SESSION: list[bool] = []
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     wanted = any(item.get_closest_marker("keycloak") is not None for item in items)
-    if not wanted or EARLY_START or keycloak_source() != "infra":
+    # Under xdist only the worker running the Keycloak tests may start it (the tests stop it and check the
+    # process is gone, which a zombie of another worker is not): it starts in the fixture there.
+    if not wanted or EARLY_START or keycloak_source() != "infra" or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     server = keycloak_for_tests()
     RUNNING_BEFORE_THE_SESSION.append(server.status() is not None)
