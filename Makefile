@@ -52,13 +52,13 @@ setup: $(VENV)/.installed $(ASSETS) $(KEYCLOAK_THEME_CSS)
 demo: setup
 	$(VENV)/bin/civicshare demo --port $(PORT)
 
-# TEST_WORKERS=2: pytest-xdist workers, each with a database of its own, modules in the order collected
-# (some build tokens with a five-minute life at collection). One process by default: the Keycloak tests
-# are not yet kept on one worker under pytest 9.2 (tests/conftest.py).
-TEST_WORKERS ?= 0
+# Two pytest-xdist workers, each with a database of its own; a module's tests (and all of tests/identity,
+# Keycloak's) stay on one worker (tests/conftest.py), modules in the order collected (some build tokens
+# with a five-minute life at collection). TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 
 test: setup
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -11,6 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+from xdist.workermanage import Producer  # type: ignore[import-untyped]
 
 from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
 from civicshare.db.engine import Database, make_engine
@@ -34,23 +36,22 @@ for _name in Settings.model_fields:
         os.environ.setdefault(f"CIVICSHARE_{_name.upper()}", "1000000/second")
 
 
-# `make test TEST_WORKERS=2` runs the suite on pytest-xdist workers (`--dist loadgroup`). Each worker is a test
+# `make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadscope`). Each worker is a test
 # session of its own: its own database (`database_url`), apps and councils, on the one embedded server.
-# A module's tests should stay on one worker and the Keycloak tests (some stop and restart it) on one
-# worker; the controller stops that server at the end. NOT YET EFFECTIVE: xdist names the groups by
-# renaming node ids (`id@group`), which pytest 9.2 ignores, so the groups are split (Keycloak's fail).
-KEYCLOAK_FIXTURES = {"keycloak", "keycloak_server"}
+# A module's tests stay on one worker, so module-scoped apps start once, and every test under
+# tests/identity (the Keycloak server's: some stop and restart it) on one worker; the controller stops
+# that server at the end. (xdist's own `loadgroup` renames node ids, which pytest 9.2 ignores.)
+KEYCLOAK_TESTS = "tests/identity/"
 KEYCLOAK_WAS_RUNNING = pytest.StashKey[bool]()
 
 
-@pytest.hookimpl(wrapper=True)  # the groups are set before any plugin's own hook reads them
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            needs_keycloak = KEYCLOAK_FIXTURES & set(getattr(item, "fixturenames", ()))
-            keycloak = needs_keycloak or item.get_closest_marker("keycloak") is not None
-            item.add_marker(pytest.mark.xdist_group("keycloak" if keycloak else item.nodeid.split("::", 1)[0]))
-    yield
+class ModulesAndKeycloak(LoadScopeScheduling):  # type: ignore[misc]
+    def _split_scope(self, nodeid: str) -> str:
+        return KEYCLOAK_TESTS if nodeid.startswith(KEYCLOAK_TESTS) else nodeid.split("::", 1)[0]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LoadScopeScheduling | None:
+    return ModulesAndKeycloak(config, log) if config.getvalue("dist") == "loadscope" else None
 
 
 def _xdist_controller(config: pytest.Config) -> bool:
