@@ -53,8 +53,13 @@ setup: $(VENV)/.installed $(ASSETS) $(KEYCLOAK_THEME_CSS)
 demo: setup
 	$(VENV)/bin/civicshare demo --port $(PORT)
 
+# Two pytest-xdist workers, each with a database of its own; a module's tests (and all of tests/identity,
+# Keycloak's) stay on one worker (tests/conftest.py), modules in the order collected (some build tokens
+# with a five-minute life at collection). TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
+
 test: setup
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -11,6 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+from xdist.workermanage import Producer  # type: ignore[import-untyped]
 
 from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
 from civicshare.db.engine import Database, make_engine
@@ -18,7 +20,7 @@ from civicshare.db.migrations import upgrade_platform
 from civicshare.settings import PROJECT_ROOT, Mode, Settings
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import onboard_tenant
-from tests.support import ServedPlatform, council_definition
+from tests.support import ServedPlatform, council_definition, keycloak_for_tests
 
 TENANTS_DIR = PROJECT_ROOT / "tenants"
 # The suite runs the platform as `make demo` does (embedded PostgreSQL, the dev identity), so it asks for
@@ -32,6 +34,41 @@ os.environ["CIVICSHARE_MODE"] = Mode.DEVELOPMENT.value
 for _name in Settings.model_fields:
     if _name.startswith("rate_limit_") and _name.endswith(("_per_address", "_per_council")):
         os.environ.setdefault(f"CIVICSHARE_{_name.upper()}", "1000000/second")
+
+
+# `make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadscope`). Each worker is a test
+# session of its own: its own database (`database_url`), apps and councils, on the one embedded server.
+# A module's tests stay on one worker, so module-scoped apps start once, and every test under
+# tests/identity (the Keycloak server's: some stop and restart it) on one worker; the controller stops
+# that server at the end. (xdist's own `loadgroup` renames node ids, which pytest 9.2 ignores.)
+KEYCLOAK_TESTS = "tests/identity/"
+KEYCLOAK_WAS_RUNNING = pytest.StashKey[bool]()
+
+
+class ModulesAndKeycloak(LoadScopeScheduling):  # type: ignore[misc]
+    def _split_scope(self, nodeid: str) -> str:
+        return KEYCLOAK_TESTS if nodeid.startswith(KEYCLOAK_TESTS) else nodeid.split("::", 1)[0]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LoadScopeScheduling | None:
+    return ModulesAndKeycloak(config, log) if config.getvalue("dist") == "loadscope" else None
+
+
+def _xdist_controller(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _xdist_controller(session.config):
+        session.config.stash[KEYCLOAK_WAS_RUNNING] = keycloak_for_tests().status() is not None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller stops the Keycloak server its workers started (one left running before is left so)."""
+    if _xdist_controller(session.config) and not session.config.stash.get(KEYCLOAK_WAS_RUNNING, True):
+        server = keycloak_for_tests()
+        if server.status() is not None:
+            server.down()
 
 
 @pytest.fixture(scope="session")

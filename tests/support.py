@@ -12,6 +12,7 @@ import uvicorn
 
 from civicshare.app import build_services, create_app
 from civicshare.db.engine import Database, make_engine, tenant_connection
+from civicshare.identity.keycloak_server import KeycloakServer, find_repo_root
 from civicshare.modules import ModuleRegistry
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
@@ -125,3 +126,8 @@ def photo_png(width: int = 32, height: int = 24, colour: tuple[int, int, int] = 
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def keycloak_for_tests() -> KeycloakServer:
+    """The infra/keycloak server the tests share, in its own state dir (a developer's server is left alone)."""
+    return KeycloakServer(state_dir=find_repo_root() / "var" / "keycloak-tests")

@@ -36,7 +36,7 @@ from civicshare.identity.keycloak_server import (
     find_repo_root,
 )
 from civicshare.settings import IdentityProvider, Settings
-from tests.support import ServedPlatform
+from tests.support import ServedPlatform, keycloak_for_tests
 
 
 def unavailable(reason: str) -> None:
@@ -58,7 +58,9 @@ RUNNING_BEFORE_THE_SESSION: list[bool] = []
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     wanted = any(item.get_closest_marker("keycloak") is not None for item in items)
-    if not wanted or EARLY_START or keycloak_source() != "infra":
+    # Under xdist only the worker running the Keycloak tests may start it (the tests stop it and check the
+    # process is gone, which a zombie of another worker is not): it starts in the fixture there.
+    if not wanted or EARLY_START or keycloak_source() != "infra" or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     server = keycloak_for_tests()
     RUNNING_BEFORE_THE_SESSION.append(server.status() is not None)
@@ -70,10 +72,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     thread = threading.Thread(target=start, name="keycloak-early-start", daemon=True)
     thread.start()
     EARLY_START.append(thread)
-
-
-def keycloak_for_tests() -> KeycloakServer:
-    return KeycloakServer(state_dir=find_repo_root() / "var" / "keycloak-tests")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -160,8 +158,8 @@ def keycloak_server() -> Iterator[KeycloakServer]:
         + (f" (started at collection; the first test needing it waited {waited:.1f}s)" if EARLY_START else ""),
     )
     yield server
-    if not already_running:
-        server.down()
+    if not already_running and not os.environ.get("PYTEST_XDIST_WORKER"):
+        server.down()  # under xdist the controller stops it, once every worker is done (tests/conftest.py)
 
 
 @pytest.fixture(scope="session")

@@ -223,6 +223,10 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    # Another process's child (one test worker started it, another stopped it) stays a zombie until that
+    # process reaps it: it has finished all the same.
+    with contextlib.suppress(OSError, IndexError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     return True
 
 
