@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import secrets
 import socket
 import threading
 import uuid
+from collections.abc import AsyncIterator
 
 import uvicorn
 
@@ -14,11 +17,13 @@ from civicshare.app import build_services, create_app
 from civicshare.db.engine import Database, make_engine, tenant_connection
 from civicshare.identity.keycloak_server import KeycloakServer, find_repo_root
 from civicshare.modules import ModuleRegistry
+from civicshare.services import PlatformServices
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.records import load_tenant_context
 from civicshare.transactions.service import NewTransaction, create_transaction
+from civicshare.worker import run_job_worker
 
 # Each test run has a database of its own, so counting councils from a random start keeps their reference
 # prefixes and GSS codes unique (five random letters each time collided about once a run in a hundred).
@@ -131,3 +136,18 @@ def photo_png(width: int = 32, height: int = 24, colour: tuple[int, int, int] = 
 def keycloak_for_tests() -> KeycloakServer:
     """The infra/keycloak server the tests share, in its own state dir (a developer's server is left alone)."""
     return KeycloakServer(state_dir=find_repo_root() / "var" / "keycloak-tests")
+
+
+@contextlib.asynccontextmanager
+async def long_work_worker(settings: Settings, database_url: str) -> AsyncIterator[PlatformServices]:
+    """A job worker's long work side (exports, privacy jobs; no outbox) running in the test's event loop."""
+    services = build_services(settings, Database(make_engine(database_url, pool_size=4), database_url))
+    running = asyncio.create_task(run_job_worker(services, install_signal_handlers=False, outbox=False))
+    await asyncio.sleep(0.5)
+    try:
+        yield services
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await services.database.dispose()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,17 +15,15 @@ import pytest
 from sqlalchemy import update
 
 from civicshare.admin.keys import create_key
-from civicshare.app import build_services
-from civicshare.db.engine import Database, make_engine, tenant_connection
+from civicshare.db.engine import Database, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
 from civicshare.identity.principal import Role
 from civicshare.policy.operators import OperatorScope
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
 from civicshare.transactions.tables import transactions
-from civicshare.worker import run_job_worker
 from tests.auth.conftest import council, dev_identity
-from tests.support import ServedPlatform, host_for, photo_png, tenant_context_for
+from tests.support import ServedPlatform, host_for, long_work_worker, photo_png, tenant_context_for
 from tests.web.conftest import browser, page
 
 __all__ = ["browser", "council", "dev_identity", "page"]
@@ -55,14 +52,8 @@ async def operator(served: ServedPlatform, operator_key: str) -> AsyncIterator[h
 @pytest.fixture
 async def job_worker(settings: Settings, database_url: str) -> AsyncIterator[PlatformServices]:
     """The job worker's long work side (same data dir as the served platform) in the test's loop."""
-    services = build_services(settings, Database(make_engine(database_url, pool_size=4), database_url))
-    running = asyncio.create_task(run_job_worker(services, install_signal_handlers=False, outbox=False))
-    await asyncio.sleep(0.5)
-    yield services
-    running.cancel()
-    with suppress(asyncio.CancelledError):
-        await running
-    await services.database.dispose()
+    async with long_work_worker(settings, database_url) as services:
+        yield services
 
 
 async def resident(dev_identity: DevIdentity, name: str) -> tuple[str, str, str]:

@@ -9,25 +9,22 @@ import io
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import suppress
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from civicshare.app import build_services
 from civicshare.casework.tables import staff_actions
-from civicshare.db.engine import Database, make_engine, tenant_connection
+from civicshare.db.engine import Database, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
 from civicshare.identity.principal import Role
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
-from civicshare.worker import run_job_worker
 from tests.auth.conftest import CouncilWithOrganization, cookie_header
 from tests.staff.test_back_office_pages import BROWSER, HIGHWAYS, officer_of, report_pothole
 from tests.staff.test_officers_day_in_a_browser import sign_in
-from tests.support import ServedPlatform, host_for, tenant_context_for
+from tests.support import ServedPlatform, host_for, long_work_worker, tenant_context_for
 from tests.web.browsing import assert_accessible, visit
 
 DOWNLOAD_LINK = re.compile(r'href="(/staff/exports/\d+/file)"')
@@ -46,14 +43,8 @@ def stream_at_most_two(served: ServedPlatform) -> Iterator[None]:
 @pytest.fixture
 async def export_worker(settings: Settings, database_url: str) -> AsyncIterator[PlatformServices]:
     """A job worker's exports side, in the test's event loop, writing under the platform's data dir."""
-    services = build_services(settings, Database(make_engine(database_url, pool_size=4), database_url))
-    running = asyncio.create_task(run_job_worker(services, install_signal_handlers=False, outbox=False))
-    await asyncio.sleep(0.5)
-    yield services
-    running.cancel()
-    with suppress(asyncio.CancelledError):
-        await running
-    await services.database.dispose()
+    async with long_work_worker(settings, database_url) as services:
+        yield services
 
 
 async def ready_download_link(http: httpx.AsyncClient, officer: dict[str, str], within: float = 30) -> str:

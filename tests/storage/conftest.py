@@ -3,23 +3,19 @@ and the platform served by two app nodes that keep their files in it, on the tes
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import suppress
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
-from civicshare.app import build_services
-from civicshare.db.engine import Database, make_engine
+from civicshare.db.engine import Database
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
-from civicshare.worker import run_job_worker
 from tests.auth.conftest import council, dev_identity
-from tests.support import ServedPlatform
+from tests.support import ServedPlatform, long_work_worker
 
 __all__ = ["council", "dev_identity"]
 
@@ -84,14 +80,8 @@ def node_b(on_s3: Settings, database: Database, database_url: str) -> Iterator[S
 @pytest.fixture
 async def s3_worker(on_s3: Settings, database_url: str) -> AsyncIterator[PlatformServices]:
     """A job worker's exports side keeping files in the same bucket, in the test's loop."""
-    services = build_services(on_s3, Database(make_engine(database_url, pool_size=4), database_url))
-    running = asyncio.create_task(run_job_worker(services, install_signal_handlers=False, outbox=False))
-    await asyncio.sleep(0.5)
-    yield services
-    running.cancel()
-    with suppress(asyncio.CancelledError):
-        await running
-    await services.database.dispose()
+    async with long_work_worker(on_s3, database_url) as services:
+        yield services
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from civicshare.modules import ModuleRegistry
 from civicshare.places.boundaries import area_km2
 from civicshare.places.service import all_boundaries
 from civicshare.places.tables import service_responsibilities
-from civicshare.tenancy.definitions import DOMAIN_PATTERN, Slug, StrictModel
+from civicshare.tenancy.definitions import Slug, StrictModel, checked_domains
 from civicshare.tenancy.tables import front_doors, tenant_domains, tenants
 
 # Simplified boundaries drawn side by side may overlap a little along a shared edge; more than this is
@@ -44,13 +44,7 @@ class FrontDoorDefinition(StrictModel):
     @field_validator("domains")
     @classmethod
     def _domains_are_hostnames(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        cleaned = tuple(domain.strip().lower().rstrip(".") for domain in value)
-        for domain in cleaned:
-            if not DOMAIN_PATTERN.match(domain):
-                raise ValueError(f"{domain!r} is not a valid domain name")
-        if len(set(cleaned)) != len(cleaned):
-            raise ValueError("a domain is listed twice")
-        return cleaned
+        return checked_domains(value)
 
     @field_validator("responsibilities")
     @classmethod

@@ -17,6 +17,19 @@ GSS_CODE_PATTERN = re.compile(r"^[ENSW]\d{8}$")
 # E10 county, W06 Welsh unitary, S12 Scottish council area, N09 Northern Irish district.
 COUNCIL_ENTITY_CODES = frozenset({"E06", "E07", "E08", "E09", "E10", "W06", "S12", "N09"})
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
+
+
+def checked_domains(value: tuple[str, ...]) -> tuple[str, ...]:
+    """Host names in lower case without a trailing dot; refused when one is not a host name or comes twice."""
+    cleaned = tuple(domain.strip().lower().rstrip(".") for domain in value)
+    for domain in cleaned:
+        if not DOMAIN_PATTERN.match(domain):
+            raise ValueError(f"{domain!r} is not a valid domain name")
+    if len(set(cleaned)) != len(cleaned):
+        raise ValueError("a domain is listed twice")
+    return cleaned
+
+
 CHANNELS = ("face_to_face", "phone", "email", "letter", "webchat", "web", "app")
 
 Slug = Annotated[str, Field(min_length=2, max_length=40, pattern=SLUG_PATTERN)]
@@ -104,13 +117,7 @@ class TenantDefinition(StrictModel):
     @field_validator("domains")
     @classmethod
     def _domains_are_hostnames(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        cleaned = tuple(domain.strip().lower().rstrip(".") for domain in value)
-        for domain in cleaned:
-            if not DOMAIN_PATTERN.match(domain):
-                raise ValueError(f"{domain!r} is not a valid domain name")
-        if len(set(cleaned)) != len(cleaned):
-            raise ValueError("a domain is listed twice")
-        return cleaned
+        return checked_domains(value)
 
 
 class ApportionmentDefinition(StrictModel):
