@@ -26,7 +26,7 @@ from civicshare.db.engine import Database, open_database, tenant_connection
 from civicshare.db.migrations import TenantMigrationOutcome
 from civicshare.db.replica_server import StandbyError, start_standby, stop_standby
 from civicshare.http.problems import Problem
-from civicshare.identity.announce import announce_councils
+from civicshare.identity.announce import announce_councils, announce_front_doors
 from civicshare.observability.logs import configure_logging, wants_json
 from civicshare.places.boundaries import InvalidBoundary
 from civicshare.places.files import InvalidBoundaryFiles, load_boundary_files, read_boundary, sync_boundaries
@@ -200,6 +200,12 @@ async def _sync(settings: Settings, database: Database) -> SyncReport:
             "the councils are on the platform, but the identity provider could not follow every change; "
             "run `civicshare tenants sync` again when it is reachable"
         )
+    if not await announce_front_doors(settings, database):
+        print_sync(report)
+        raise CommandFailed(
+            "the councils and front doors are on the platform, but the identity provider could not be told "
+            "where front doors sign residents in; run `civicshare tenants sync` again when it is reachable"
+        )
     if refused_front_door is not None:
         print_sync(report)
         raise CommandFailed(f"the councils are applied, but no front door; fix these first:\n{refused_front_door}")
@@ -258,6 +264,11 @@ async def tenants_front_door(settings: Settings, database: Database, toml_file: 
     except InvalidFrontDoor as error:
         raise CommandFailed(f"{toml_file}: {error}") from None
     console.print(f"front door {definition.slug}: {'updated' if changed else 'unchanged'}")
+    if not await announce_front_doors(settings, database):
+        raise CommandFailed(
+            "the front door is set, but the identity provider could not be told where it signs residents in; "
+            "run the command again when it is reachable"
+        )
 
 
 @tenants.command("list")

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from keycloak import KeycloakOpenID
 
 from civicshare.db.engine import Database
+from civicshare.identity.announce import announce_front_doors
 from civicshare.identity.keycloak_admin import KeycloakProvisioner
 from civicshare.identity.keycloak_server import KeycloakInfo
 from civicshare.identity.principal import Role
@@ -29,6 +30,7 @@ from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantStatus
 from civicshare.tenancy.lifecycle import announce_council_changes
 from civicshare.tenancy.service import change_status
+from civicshare.tenancy.tables import front_doors
 from tests.conftest import CouncilFactory
 from tests.support import ServedPlatform, host_for, record_transaction, tenant_context_for
 
@@ -88,6 +90,26 @@ async def test_onboarding_creates_the_organization_with_its_domains_and_hosts_on
     assert provisioner.find_organization(slug) == organization
     again = web_client(provisioner)
     assert again["redirectUris"] == web["redirectUris"]
+
+
+async def test_a_front_doors_hosts_may_sign_residents_in_through_the_web_client(
+    database: Database, keycloak_settings: Settings, provisioner: KeycloakProvisioner, unique: str
+) -> None:
+    door = f"area-{unique}"
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            front_doors.insert().values(slug=door, name="An area", domains=[f"{door}.gov.example"])
+        )
+
+    assert await announce_front_doors(keycloak_settings, database)
+
+    web = web_client(provisioner)
+    origin = f"http://{door}.localhost:{keycloak_settings.port}"
+    for allowed in (f"{origin}/*", f"https://{door}.gov.example/*"):
+        assert allowed in web["redirectUris"]
+        assert allowed in web["attributes"]["post.logout.redirect.uris"]
+    assert await announce_front_doors(keycloak_settings, database)  # twice changes nothing
+    assert web_client(provisioner)["redirectUris"] == web["redirectUris"]
 
 
 async def test_suspending_resuming_and_offboarding_follow_the_council(

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from civicshare.admin import audit
 from civicshare.admin.errors import field_errors, invalid, not_found
 from civicshare.admin.operators import CHANGES, READS
+from civicshare.identity.announce import allow_sign_in_at_front_doors
 from civicshare.places.front_doors import (
     FrontDoorDefinition,
     InvalidFrontDoor,
@@ -75,6 +76,8 @@ async def replace_front_door(
     except InvalidFrontDoor as error:
         raise invalid([(p.field, p.message) for p in error.problems], "The front door is not usable.") from None
     services.directory.invalidate()
+    if services.identity is not None:  # an identity provider that cannot be reached is logged; PUT again later
+        await allow_sign_in_at_front_doors(services.identity.directory, services.settings, services.database)
     return definition.normalised()
 
 

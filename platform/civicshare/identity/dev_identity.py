@@ -222,6 +222,9 @@ class DevIdentity:
 
         return str(await asyncio.to_thread(self._change, change))
 
+    async def allow_sign_in_from(self, origins: tuple[str, ...]) -> None:
+        """Nothing to register: the dev identity sends a resident back to the host they came from."""
+
     async def remove_council(self, slug: str) -> bool:
         def change(data: dict[str, Any]) -> bool:
             existed = data["organizations"].pop(slug, None) is not None

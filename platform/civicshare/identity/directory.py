@@ -58,6 +58,11 @@ class IdentityDirectory(Protocol):
         """Create or update the council's organization (name, domains, enabled, redirect origins);
         return its id. Running it twice changes nothing."""
 
+    async def allow_sign_in_from(self, origins: tuple[str, ...]) -> None:
+        """Let residents sign in (and out) through the platform's web client on these sites' hosts: a front
+        door is no council, so no council's own sign-in client covers it."""
+        ...
+
     async def remove_council(self, slug: str) -> bool:
         """Offboard: delete the organization (people's accounts remain). True if it existed."""
 
@@ -85,11 +90,16 @@ class IdentityDirectory(Protocol):
 
 def council_origins(tenant: TenantContext, settings: Settings) -> tuple[str, ...]:
     """Where the council's pages are served: its host under the base domain and its own domains."""
+    return site_origins(tenant.slug, tenant.domains, settings)
+
+
+def site_origins(slug: str, domains: tuple[str, ...], settings: Settings) -> tuple[str, ...]:
+    """Where a site (a council's, or a front door's) is served: `<slug>.<base domain>` and its own domains."""
     scheme = "https" if settings.mode is Mode.PRODUCTION else "http"
     default_port = 443 if scheme == "https" else 80
     port = "" if settings.port == default_port or settings.mode is Mode.PRODUCTION else f":{settings.port}"
-    origins = [f"{scheme}://{tenant.slug}.{settings.base_domain}{port}"]
-    origins += [f"https://{domain}" for domain in tenant.domains]
+    origins = [f"{scheme}://{slug}.{settings.base_domain}{port}"]
+    origins += [f"https://{domain}" for domain in domains]
     return tuple(dict.fromkeys(origins))
 
 

@@ -81,6 +81,14 @@ class KeycloakDirectory:
 
         return await self._run(work)
 
+    async def allow_sign_in_from(self, origins: tuple[str, ...]) -> None:
+        def work(provisioner: KeycloakProvisioner) -> None:
+            uris = [f"{origin}/*" for origin in origins]
+            provisioner.add_redirect_uris(self.web_client_id, uris)
+            self._add_post_logout_uris(provisioner, uris)
+
+        await self._run(work)
+
     def _add_post_logout_uris(self, provisioner: KeycloakProvisioner, uris: list[str]) -> None:
         admin = provisioner.admin
         client_uuid = admin.get_client_id(self.web_client_id)
