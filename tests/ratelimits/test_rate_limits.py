@@ -273,6 +273,7 @@ LIMITED_ROUTES = {
     ("POST", "/services/{code:str}/photos"): Traffic.UPLOADS,
     ("POST", "/services/{code:str}/feedback/{reference:str}"): Traffic.SUBMISSIONS,
     ("GET", "/open-data/service-measures.csv"): Traffic.TRACKING,
+    ("POST", "/start/{code:str}"): Traffic.TRACKING,  # a front door: finding the council by place
     ("GET", "/api/v1/addresses"): Traffic.TRACKING,
     ("GET", "/api/v1/services/{code:str}/nearby"): Traffic.TRACKING,
     ("POST", "/api/v1/services/{code:str}/nearby/follow"): Traffic.SUBMISSIONS,
