@@ -10,6 +10,7 @@ Reports read the daily rollups and the imported offline counts, never the raw tr
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -181,7 +182,7 @@ async def council_savings(
 # inputs; the key holds them all, so a changed cost, baseline or count is a different key). A dashboard
 # asked again for the same period skips two years of arithmetic; closed months make the inputs stable.
 _BEFORE_KEPT = 256
-_savings_before_memo: OrderedDict[tuple[Any, ...], tuple[Decimal, Decimal]] = OrderedDict()
+_savings_before_memo: OrderedDict[bytes, tuple[Decimal, Decimal]] = OrderedDict()
 
 
 async def _savings_before(
@@ -196,17 +197,19 @@ async def _savings_before(
 ) -> tuple[Decimal, Decimal]:
     """The savings and the cashable saving of the report for ``earlier`` (its totals, as shown)."""
     start, end = earlier.start, earlier.end
-    key = (
+    inputs = (
         council,
         start,
         end,
-        tuple((row.day, row.service, row.channel, row.count) for row in rows if start <= row.day <= end),
-        repr(sorted(services.items())),
-        repr(unit_costs),
-        repr(sorted(baseline.items())),
-        repr(sorted(volumes.items())),
-        tuple(sorted(dated)),
+        [(row.day, row.service, row.channel, row.count) for row in rows if start <= row.day <= end],
+        sorted(services.items()),
+        unit_costs,
+        sorted(baseline.items()),
+        sorted(volumes.items()),
+        sorted(dated),
     )
+    # A digest, not the inputs themselves: two years of daily rows per entry would hold megabytes each.
+    key = hashlib.blake2b(repr(inputs).encode(), digest_size=32).digest()
     found = _savings_before_memo.get(key)
     if found is not None:
         _savings_before_memo.move_to_end(key)
