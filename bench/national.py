@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 import bench.harness  # noqa: F401 (the rate limits far above the load, for the nodes too)
+from bench.national_cpu import cpu_per_kind
 from bench.national_load import council_definition, installed_modules, load_councils, onboard_councils
 from bench.national_traffic import TARGET_P99_MS, Council, Tally, Target, run_load
 from bench.staff_pages import service_mix
@@ -78,6 +79,7 @@ class Options:
     load_at_once: int
     pool_size: int
     server_connections: int
+    cpu_per_kind: int
 
 
 def parse(arguments: list[str]) -> Options:
@@ -91,6 +93,9 @@ def parse(arguments: list[str]) -> Options:
     parser.add_argument("--load-at-once", type=int, default=2, help="councils onboarded and loaded at once")
     parser.add_argument("--pool-size", type=int, default=10, help="each node's database pool")
     parser.add_argument("--server-connections", type=int, default=20, help="PgBouncer's server connections")
+    parser.add_argument(
+        "--cpu-per-kind", type=int, default=0, help="first send N requests of each kind alone and show their CPU"
+    )
     given = parser.parse_args(arguments)
     return Options(
         given.councils,
@@ -102,6 +107,7 @@ def parse(arguments: list[str]) -> Options:
         given.load_at_once,
         given.pool_size,
         given.server_connections,
+        given.cpu_per_kind,
     )
 
 
@@ -543,6 +549,9 @@ async def measure_and_print(
                 for council in councils[:STAFF_COUNCILS]
             }
         target = Target(urls, councils, cookies)
+        if options.cpu_per_kind:
+            node_pids = [node.process.pid for node in nodes if node.process is not None]
+            console.print(await cpu_per_kind(target, node_pids, options.cpu_per_kind))
         onboarding = Onboarding()
         number = NEWCOMER_NUMBERS + secrets.randbelow(NEWCOMER_NUMBERS)  # unique GSS code and prefix each run
         console.print(f"mixed load: {options.clients} clients for {options.seconds:.0f} s...")
