@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 import bench.harness  # noqa: F401 (the rate limits far above the load, for the nodes too)
-from bench.national_cpu import cpu_per_kind
+from bench.national_cpu import Watched, cpu_per_kind
 from bench.national_load import council_definition, installed_modules, load_councils, onboard_councils
 from bench.national_traffic import TARGET_P99_MS, Council, Tally, Target, run_load
 from bench.staff_pages import service_mix
@@ -79,7 +79,7 @@ class Options:
     load_at_once: int
     pool_size: int
     server_connections: int
-    cpu_per_kind: int
+    cpu_per_kind: int = 0
 
 
 def parse(arguments: list[str]) -> Options:
@@ -536,7 +536,8 @@ async def measure_and_print(
     }
     log_dir = options.data_dir / "logs"
     nodes = [AppNode(f"node-{n}", free_port(), log_dir, environment=node_environment) for n in (1, 2)]
-    parts: list[Part] = [PgBouncer(server_connections=options.server_connections), Together("nodes", list(nodes))]
+    bouncer = PgBouncer(server_connections=options.server_connections)
+    parts: list[Part] = [bouncer, Together("nodes", list(nodes))]
     console.print("starting PgBouncer and two app nodes...")
     with running_fleet(parts, environment) as fleet:
         for name, where in fleet.rows():
@@ -550,8 +551,12 @@ async def measure_and_print(
             }
         target = Target(urls, councils, cookies)
         if options.cpu_per_kind:
-            node_pids = [node.process.pid for node in nodes if node.process is not None]
-            console.print(await cpu_per_kind(target, node_pids, options.cpu_per_kind))
+            watched = Watched(
+                node_pids=[node.process.pid for node in nodes if node.process is not None],
+                postgres_pid=int((options.data_dir / "postgres" / "postmaster.pid").read_text().split()[0]),
+                pgbouncer_pid=bouncer.process.pid if bouncer.process is not None else 0,
+            )
+            console.print(await cpu_per_kind(target, watched, options.cpu_per_kind))
         onboarding = Onboarding()
         number = NEWCOMER_NUMBERS + secrets.randbelow(NEWCOMER_NUMBERS)  # unique GSS code and prefix each run
         console.print(f"mixed load: {options.clients} clients for {options.seconds:.0f} s...")

@@ -12,10 +12,10 @@ import os
 import time
 from dataclasses import dataclass
 
-import aiohttp
 import psutil
 from rich.table import Table
 
+from bench.lean_http import Client
 from bench.national_traffic import KINDS, Kind, Target
 
 CONCURRENCY = 4
@@ -49,40 +49,46 @@ def _tree(pid: int) -> list[psutil.Process]:
         return []
 
 
-def _named(name: str) -> list[psutil.Process]:
-    return [process for process in psutil.process_iter(["name"]) if process.info["name"] == name]
+@dataclass(frozen=True)
+class Watched:
+    """The processes of this benchmark's own fleet (other PostgreSQL servers on the machine do not count)."""
+
+    node_pids: list[int]
+    postgres_pid: int  # the postmaster: its backends are its children
+    pgbouncer_pid: int
 
 
-def snapshot(node_pids: list[int]) -> CpuSplit:
-    """Every process's CPU seconds so far, by part (new PostgreSQL backends count from their start)."""
+def snapshot(watched: Watched) -> CpuSplit:
+    """CPU seconds so far, by part (backends that ended meanwhile are lost, so keep connections pooled)."""
     return CpuSplit(
-        nodes=sum(_seconds(process) for pid in node_pids for process in _tree(pid)),
-        postgres=sum(_seconds(process) for process in _named("postgres")),
-        pgbouncer=sum(_seconds(process) for process in _named("pgbouncer")),
+        nodes=sum(_seconds(process) for pid in watched.node_pids for process in _tree(pid)),
+        postgres=sum(_seconds(process) for process in _tree(watched.postgres_pid)),
+        pgbouncer=sum(_seconds(process) for process in _tree(watched.pgbouncer_pid)),
         client=_seconds(psutil.Process(os.getpid())),
     )
 
 
-async def _drive(session: aiohttp.ClientSession, target: Target, kind: Kind, count: int) -> int:
+async def _drive(target: Target, kind: Kind, count: int) -> int:
     remaining = count
     failures = 0
 
     async def one_client() -> None:
         nonlocal remaining, failures
-        while remaining > 0:
-            remaining -= 1
-            request = kind.make(target)
-            async with session.request(
-                request.method, request.url, headers=request.headers, json=request.json, allow_redirects=False
-            ) as answer:
-                await answer.read()
+        connections = Client()
+        try:
+            while remaining > 0:
+                remaining -= 1
+                request = kind.make(target)
+                answer = await connections.request(request.method, request.url, request.headers, request.json)
                 failures += answer.status != request.expect
+        finally:
+            connections.close()
 
     await asyncio.gather(*(one_client() for _ in range(CONCURRENCY)))
     return failures
 
 
-async def cpu_per_kind(target: Target, node_pids: list[int], per_kind: int) -> Table:
+async def cpu_per_kind(target: Target, watched: Watched, per_kind: int) -> Table:
     table = Table(
         "kind",
         "requests",
@@ -98,31 +104,30 @@ async def cpu_per_kind(target: Target, node_pids: list[int], per_kind: int) -> T
     )
     kinds = [kind for kind in KINDS if kind.group != "staff" or target.staff_cookies]
     weighted = 0.0
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
-        for kind in kinds:
-            await _drive(session, target, kind, max(4, per_kind // 10))  # warm the caches and connections
-            before, started = snapshot(node_pids), time.perf_counter()
-            failures = await _drive(session, target, kind, per_kind)
-            after, wall = snapshot(node_pids), time.perf_counter() - started
-            split = CpuSplit(
-                *(
-                    (getattr(after, part) - getattr(before, part)) * 1000 / per_kind
-                    for part in ("nodes", "postgres", "pgbouncer", "client")
-                )
+    for kind in kinds:
+        await _drive(target, kind, max(4, per_kind // 10))  # warm the caches and connections
+        before, started = snapshot(watched), time.perf_counter()
+        failures = await _drive(target, kind, per_kind)
+        after, wall = snapshot(watched), time.perf_counter() - started
+        split = CpuSplit(
+            *(
+                (getattr(after, part) - getattr(before, part)) * 1000 / per_kind
+                for part in ("nodes", "postgres", "pgbouncer", "client")
             )
-            weighted += split.total * kind.weight
-            table.add_row(
-                kind.name,
-                f"{per_kind:,}",
-                f"{wall * 1000 / per_kind:.2f}",
-                f"{split.nodes:.2f}",
-                f"{split.postgres:.2f}",
-                f"{split.pgbouncer:.2f}",
-                f"{split.client:.2f}",
-                f"[bold]{split.total:.2f}[/bold]",
-                f"{2000 / split.total:,.0f}/s" if split.total else "-",
-                str(failures),
-            )
+        )
+        weighted += split.total * kind.weight
+        table.add_row(
+            kind.name,
+            f"{per_kind:,}",
+            f"{wall * 1000 / per_kind:.2f}",
+            f"{split.nodes:.2f}",
+            f"{split.postgres:.2f}",
+            f"{split.pgbouncer:.2f}",
+            f"{split.client:.2f}",
+            f"[bold]{split.total:.2f}[/bold]",
+            f"{2000 / split.total:,.0f}/s" if split.total else "-",
+            str(failures),
+        )
     mean = weighted / sum(kind.weight for kind in kinds)
     table.caption = (
         f"the mix's weighted mean: {mean:.2f} ms of CPU per request: at most {2000 / mean:,.0f} requests/s on 2 cores"

@@ -1,7 +1,8 @@
 """The national benchmark's mixed load: clients over HTTP to two app nodes, each request of one kind.
 
 Each client loops until the time is up: picks a kind by its weight, a council, a node, sends the request
-(aiohttp, keep-alive) and records how long the answer took and whether it was the one expected.
+(bench/lean_http.py: keep-alive, little CPU of its own) and records how long the answer took and whether
+it was the one expected.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 
-import aiohttp
+from bench.lean_http import Client, ConnectionLost
 
+REQUEST_TIMEOUT_SECONDS = 30
 STREETLIGHT = {"location_description": "Outside 4 Mill Lane", "fault": "out"}
 
 
@@ -142,35 +144,34 @@ async def run_load(
     kinds = [kind for kind in KINDS if kind.group != "staff" or target.staff_cookies]
     weights = [kind.weight for kind in kinds]
     tallies = {kind.name: Tally() for kind in kinds}
-    connector = aiohttp.TCPConnector(limit=clients, force_close=False)
-    timeout = aiohttp.ClientTimeout(total=30)
     deadline = time.monotonic() + seconds
 
-    async def client(session: aiohttp.ClientSession) -> None:
-        while time.monotonic() < deadline:
-            kind = target.rng.choices(kinds, weights)[0]
-            request = kind.make(target)
-            tally = tallies[kind.name]
-            started = time.perf_counter()
-            try:
-                async with session.request(
-                    request.method, request.url, headers=request.headers, json=request.json, allow_redirects=False
-                ) as answer:
-                    await answer.read()
-                    status = answer.status
-            except (aiohttp.ClientError, TimeoutError) as error:
-                tally.failed += 1
-                tally.example = tally.example or f"{type(error).__name__}: {error}"
-                continue
-            tally.latencies.append(time.perf_counter() - started)
-            if status != request.expect:
-                tally.unexpected += 1
-                tally.example = tally.example or f"{request.method} {request.url} -> {status}"
+    async def client() -> None:
+        connections = Client()
+        try:
+            while time.monotonic() < deadline:
+                kind = target.rng.choices(kinds, weights)[0]
+                request = kind.make(target)
+                tally = tallies[kind.name]
+                started = time.perf_counter()
+                try:
+                    async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):
+                        answer = await connections.request(request.method, request.url, request.headers, request.json)
+                except (ConnectionLost, OSError, TimeoutError) as error:
+                    tally.failed += 1
+                    tally.example = tally.example or f"{type(error).__name__}: {error}"
+                    connections.close()
+                    continue
+                tally.latencies.append(time.perf_counter() - started)
+                if answer.status != request.expect:
+                    tally.unexpected += 1
+                    tally.example = tally.example or f"{request.method} {request.url} -> {answer.status}"
+        finally:
+            connections.close()
 
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        started = time.monotonic()
-        tasks = [asyncio.create_task(client(session)) for _ in range(clients)]
-        if meanwhile is not None:
-            tasks.append(asyncio.create_task(meanwhile()))
-        await asyncio.gather(*tasks)
-        return tallies, time.monotonic() - started
+    started = time.monotonic()
+    tasks = [asyncio.create_task(client()) for _ in range(clients)]
+    if meanwhile is not None:
+        tasks.append(asyncio.create_task(meanwhile()))
+    await asyncio.gather(*tasks)
+    return tallies, time.monotonic() - started
