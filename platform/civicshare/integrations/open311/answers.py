@@ -128,18 +128,22 @@ def etag(marker: str, digest: str) -> str:
     return f'W/"{marker}.{digest}"'
 
 
+MOST_TAGS = 8
+"""Most entity tags of one If-None-Match that are looked at (a client sends its one latest)."""
+
+
 def markers_asked(if_none_match: str | None, digest: str) -> tuple[set[str], bool]:
     """The markers of this rendering a client's If-None-Match names, and whether it says `*`."""
     markers: set[str] = set()
     if not if_none_match:
         return markers, False
-    for tag in if_none_match.split(","):
+    for tag in if_none_match.split(",", MOST_TAGS)[:MOST_TAGS]:
         tag = tag.strip()
         if tag == "*":
             return markers, True
         opaque = tag.removeprefix("W/").strip('"')
         marker, dot, rest = opaque.rpartition(".")
-        if dot and rest == digest and marker:
+        if dot and rest == digest and 0 < len(marker) <= 64:
             markers.add(marker)
     return markers, False
 

@@ -33,14 +33,16 @@ from civicshare.modules import ModuleRegistry, UnknownService
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.tables import transactions
 
+# Each row's text is one concat() of its parts: a chain of || copies the growing text at every step.
+
 # A coordinate as msgspec writes float(value): numeric(9,6) has at most 9 significant digits, so the
 # float's shortest text has the value's own digits, as `trim_scale` leaves them; the encoder adds `.0` to
 # a whole number and writes 1e-6 ... 9e-6 (the only values below 0.00001) in exponent form.
 _COORDINATE = """CASE
     WHEN {x} IS NULL THEN 'null'
     WHEN {x} = 0 THEN '0.0'
-    WHEN abs({x}) < 0.00001 THEN CASE WHEN {x} < 0 THEN '-' ELSE '' END || (abs({x}) * 1000000)::integer || 'e-6'
-    WHEN {x} = trunc({x}) THEN trunc({x})::text || '.0'
+    WHEN abs({x}) < 0.00001 THEN concat(CASE WHEN {x} < 0 THEN '-' END, (abs({x}) * 1000000)::integer, 'e-6')
+    WHEN {x} = trunc({x}) THEN concat(trunc({x}), '.0')
     ELSE trim_scale({x})::text
 END"""
 
@@ -48,34 +50,34 @@ END"""
 _DAY_END = "(l.due_on + time '23:59:59')"
 _IN_UTC = f"({_DAY_END} AT TIME ZONE 'Europe/London') AT TIME ZONE 'UTC'"
 _OFFSET_SECONDS = f"extract(epoch FROM {_DAY_END} - {_IN_UTC})::integer"
-_EXPECTED = f"""CASE WHEN l.due_on IS NULL THEN 'null' ELSE
-    '"' || to_char(l.due_on, 'YYYY-MM-DD') || 'T23:59:59' || CASE ({_OFFSET_SECONDS})
+_EXPECTED = f"""CASE WHEN l.due_on IS NULL THEN 'null' ELSE concat(
+    '"', to_char(l.due_on, 'YYYY-MM-DD'), 'T23:59:59', CASE ({_OFFSET_SECONDS})
         WHEN 0 THEN '+00:00'
         WHEN 3600 THEN '+01:00'
-        ELSE (SELECT CASE WHEN o.s < 0 THEN '-' ELSE '+' END || lpad((abs(o.s) / 3600)::text, 2, '0') || ':'
-                     || lpad((abs(o.s) / 60 % 60)::text, 2, '0')
-                     || CASE WHEN abs(o.s) % 60 = 0 THEN '' ELSE ':' || lpad((abs(o.s) % 60)::text, 2, '0') END
+        ELSE (SELECT concat(CASE WHEN o.s < 0 THEN '-' ELSE '+' END, lpad((abs(o.s) / 3600)::text, 2, '0'), ':',
+                            lpad((abs(o.s) / 60 % 60)::text, 2, '0'),
+                            CASE WHEN abs(o.s) % 60 <> 0 THEN ':' || lpad((abs(o.s) % 60)::text, 2, '0') END)
               FROM (SELECT {_OFFSET_SECONDS} AS s) AS o)
-    END || '"'
+    END, '"')
 END"""
 
-_UTC = "to_char({t} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || '+00:00\"'"
+_UTC = "to_char({t} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
 
-# One request, keys in `as_georeport`'s order; `s` is the service's row of the registry's table.
-_BEFORE_AGENCY = """'{"service_request_id":' || to_json(l.reference)::text
-    || CASE WHEN position(chr(30) || l.service || chr(31) || l.status || chr(30) IN s.closing) > 0
-        THEN ',"status":"closed","status_notes":' || coalesce(to_json(l.reason)::text, 'null')
-        ELSE ',"status":"open","status_notes":null' END
-    || ',"service_name":' || s.name || ',"service_code":' || s.open311_code
-    || ',"description":null,"agency_responsible":'"""
-_AFTER_AGENCY = f"""',"service_notice":null,"requested_datetime":"' || {_UTC.format(t="l.created_at")}
-    || ',"updated_datetime":"' || {_UTC.format(t="l.updated_at")}
-    || ',"expected_datetime":' || {_EXPECTED}
-    || CASE WHEN s.public_place
-        THEN ',"address":' || to_json(coalesce(l.address, ''))::text || ',"address_id":null,"zipcode":null,"lat":'
-            || {_COORDINATE.format(x="l.latitude")} || ',"long":' || {_COORDINATE.format(x="l.longitude")}
-        ELSE ',"address":"","address_id":null,"zipcode":null,"lat":null,"long":null' END
-    || ',"media_url":null}}'"""
+# One request, keys in `as_georeport`'s order; `s` is its service's row of `ServiceTable`, whose `middle`
+# holds the constant run from service_name to the opening quote of requested_datetime.
+_ONE = f"""concat(
+    '{{"service_request_id":', to_json(l.reference)::text,
+    CASE WHEN position(chr(30) || l.service || chr(31) || l.status || chr(30) IN s.closing) > 0
+        THEN concat(',"status":"closed","status_notes":', coalesce(to_json(l.reason)::text, 'null'))
+        ELSE ',"status":"open","status_notes":null' END,
+    s.middle, {_UTC.format(t="l.created_at")},
+    '+00:00","updated_datetime":"', {_UTC.format(t="l.updated_at")},
+    '+00:00","expected_datetime":', {_EXPECTED},
+    CASE WHEN s.public_place
+        THEN concat(',"address":', to_json(coalesce(l.address, ''))::text, ',"address_id":null,"zipcode":null,"lat":',
+                    {_COORDINATE.format(x="l.latitude")}, ',"long":', {_COORDINATE.format(x="l.longitude")})
+        ELSE ',"address":"","address_id":null,"zipcode":null,"lat":null,"long":null' END,
+    ',"media_url":null}}')"""
 
 
 def _statement(statuses: frozenset[str]) -> Select[Any]:
@@ -114,15 +116,14 @@ def _statement(statuses: frozenset[str]) -> Select[Any]:
     services = (
         func.unnest(
             cast(bindparam("codes"), ARRAY(Text)),
-            cast(bindparam("names"), ARRAY(Text)),
-            cast(bindparam("open311_codes"), ARRAY(Text)),
+            cast(bindparam("middles"), ARRAY(Text)),
             cast(bindparam("public_places"), ARRAY(Boolean)),
             cast(bindparam("closings"), ARRAY(Text)),
         )
-        .table_valued("code", "name", "open311_code", "public_place", "closing")
+        .table_valued("code", "middle", "public_place", "closing")
         .render_derived(name="s")
     )
-    one = literal_column(_BEFORE_AGENCY, Text) + cast(bindparam("agency"), Text) + literal_column(_AFTER_AGENCY, Text)
+    one = literal_column(_ONE, Text)
     body = (
         select(
             func.coalesce(
@@ -166,6 +167,14 @@ class ServiceTable:
     public_places: list[bool]
     closings: list[str]
 
+    def middles(self, agency: str) -> list[str]:
+        """Each service's constant run of a request's text: its names, the council's, up to a date."""
+        return [
+            f',"service_name":{name},"service_code":{code},"description":null,"agency_responsible":{agency}'
+            ',"service_notice":null,"requested_datetime":"'
+            for name, code in zip(self.names, self.open311_codes, strict=True)
+        ]
+
 
 def service_table(registry: ModuleRegistry, codes: Collection[str]) -> ServiceTable:
     table = ServiceTable([], [], [], [], [])
@@ -201,11 +210,9 @@ async def fetch_listing(
         "start": query.start,
         "end": query.end,
         "codes": services.codes,
-        "names": services.names,
-        "open311_codes": services.open311_codes,
+        "middles": services.middles(_encoded(tenant.name)),
         "public_places": services.public_places,
         "closings": services.closings,
-        "agency": _encoded(tenant.name),
         "known": list(known),
     }
     row = await _STATEMENTS[query.statuses].fetch_one(engine, tenant.schema, parameters)
