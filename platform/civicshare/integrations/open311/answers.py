@@ -6,9 +6,10 @@ that marker is the copy's (`listing.fetch_listing`). A change made through any n
 status moved, an address erased) changes the marker, so no node serves an answer older than the database.
 What the copy saves is the text and its compression (brotli on ~0.5 MB costs the app a few ms).
 
-The ETag is the marker and a digest of everything else the text depends on (the council's name, the
-services' names and codes, the filters), so a client polling with If-None-Match is answered 304 on any
-node. It is weak: the bytes are the same, but each content coding is a different representation.
+The ETag is the marker and a digest of the council and everything else the text depends on (the
+council's name, the services' names and codes, the filters), so a client polling with If-None-Match is
+answered 304 on any node. It is weak: the bytes are the same, but each content coding is a different
+representation.
 """
 
 from __future__ import annotations
@@ -112,10 +113,12 @@ def compress(body: bytes, coding: str, config: CompressionConfig) -> bytes:
     return buffer.getvalue()
 
 
-def rendering_digest(agency: str, services: ServiceTable, query: RequestQuery) -> str:
-    """What besides the requests the JSON text depends on, as 16 hex digits (the same on every node)."""
+def rendering_digest(schema: str, agency: str, services: ServiceTable, query: RequestQuery) -> str:
+    """Whose answer it is and what besides the requests its text depends on, as 16 hex digits (the same
+    on every node): another council's tag never matches, whatever its marker."""
     parts = (
         "requests.json/1",
+        schema,
         agency,
         repr(services),
         repr(query.services),

@@ -350,7 +350,7 @@ async def _listing(
     """GET requests.json without ids: written by PostgreSQL (`listing`), 304 to a client whose ETag is
     still the answer, and this node's copy when the database says it still is (`answers`)."""
     table = _service_table(request.app.state, services)
-    digest = rendering_digest(tenant.name, table, query)
+    digest = rendering_digest(tenant.schema, tenant.name, table, query)
     asked, any_tag = markers_asked(request.headers.get("if-none-match"), digest)
     answers = _recent_answers(request.app.state)
     key = answer_key(tenant.schema, tenant.name, query)
