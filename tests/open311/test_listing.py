@@ -11,10 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar.config.compression import CompressionConfig
 from sqlalchemy import insert, update
 
 from civicshare.app import build_services, create_app
 from civicshare.db.engine import Database, make_engine, tenant_connection
+from civicshare.integrations.open311.answers import Answer, RecentAnswers, answer_key
+from civicshare.integrations.open311.service import RequestQuery
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
 from civicshare.tenancy.context import TenantContext
@@ -191,3 +194,21 @@ async def test_a_compressed_listing_is_the_same_answer(
         assert compressed.headers["content-encoding"] == coding
         assert compressed.headers["vary"] == "Accept-Encoding"
         assert compressed.content == plain.content  # httpx decodes it
+
+
+def test_a_node_keeps_the_most_recently_served_answers_within_its_budget() -> None:
+    answers = RecentAnswers(most_bytes=1000)
+    now = datetime.now(UTC)
+    keys = [answer_key(f"tenant_{n}", "Council", RequestQuery(("report-pothole",), now, now, frozenset({"open"})))
+            for n in range(3)]  # fmt: skip
+    answers.put(keys[0], Answer("1-1", b"x" * 400))
+    answers.put(keys[1], Answer("1-2", b"y" * 400))
+    assert answers.get(keys[0]) is not None  # served again: now the most recent
+    answers.put(keys[2], Answer("1-3", b"z" * 400))
+    assert answers.get(keys[1]) is None and answers.get(keys[0]) is not None
+    held = answers.get(keys[2])
+    assert held is not None
+    answers.encoded(keys[2], held, "gzip", CompressionConfig(backend="gzip"))
+    assert answers.held_bytes <= 1000
+    answers.put(keys[0], Answer("2-1", b"w" * 2000))  # too big to keep: the stale copy goes too
+    assert answers.get(keys[0]) is None

@@ -73,7 +73,10 @@ class RecentAnswers:
             return
         self._answers[key] = answer
         self._bytes += answer.size
-        while self._bytes > self._most_bytes:
+        self._trim()
+
+    def _trim(self) -> None:
+        while self._bytes > self._most_bytes and self._answers:
             _, oldest = self._answers.popitem(last=False)
             self._bytes -= oldest.size
 
@@ -89,7 +92,12 @@ class RecentAnswers:
             found = answer.encoded[coding] = compress(answer.body, coding, config)
             if self._answers.get(key) is answer:
                 self._bytes += len(found)
+                self._trim()
         return found
+
+    @property
+    def held_bytes(self) -> int:
+        return self._bytes
 
 
 def content_coding(accept_encoding: str, size: int, config: CompressionConfig) -> str | None:
