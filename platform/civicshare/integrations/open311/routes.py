@@ -19,26 +19,42 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import FromPath
+from litestar.serialization import encode_json
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.errors import field_errors
 from civicshare.api.idempotency import IdempotencyKey, refuse_blank_key
 from civicshare.casework.service import add_note
 from civicshare.catalogue.service import CouncilOfferings
+from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
 from civicshare.http.scope import root_path
+from civicshare.integrations.open311.answers import (
+    Answer,
+    RecentAnswers,
+    answer_key,
+    compress,
+    content_coding,
+    etag,
+    known_markers,
+    markers_asked,
+    rendering_digest,
+)
 from civicshare.integrations.open311.formats import (
     MEDIA_TYPES,
     Document,
     Format,
+    as_xml,
     error_body_for_path,
     errors_document,
     format_of,
     render,
 )
+from civicshare.integrations.open311.listing import ServiceTable, fetch_listing, service_table
 from civicshare.integrations.open311.service import (
     Open311Error,
     RequestQuery,
+    ServiceRequest,
     as_georeport,
     check_jurisdiction,
     collect_params,
@@ -73,6 +89,7 @@ from civicshare.transactions.submission import (
     check_submission,
     submit,
 )
+from civicshare.web.assets import NO_COMPRESSION
 
 JSON = "application/json"
 Handler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
@@ -80,6 +97,8 @@ _OPEN311_PATH = re.compile(r"^(/t/[^/]+)?/open311(/|$)")
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-04T00:00:00Z"
 CHANNEL = "app"  # Open311 clients are apps
+_ANSWERS = "open311_recent_answers"  # the app state's RecentAnswers
+_SERVICE_TABLE = "open311_service_table"  # the app state's ServiceTable of the registry's Open311 services
 
 
 def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -266,33 +285,100 @@ def _open311_services(services: PlatformServices, code: str | None) -> tuple[str
     return chosen
 
 
-@get(["/requests.xml", "/requests.json"], opt=PUBLIC)
+@get(["/requests.xml", "/requests.json"], opt={**PUBLIC, NO_COMPRESSION: True})
 async def request_list(
     request: Request[Any, Any, State],
     tenant: NamedDependency[TenantContext],
-    tenant_db: NamedDependency[AsyncConnection],
     services: NamedDependency[PlatformServices],
 ) -> Response[Any]:
     """Service requests by id (`service_request_id=A,B`, which overrides every other filter; unknown ids
-    are left out), else by service_code, start_date/end_date (the last 90 days without) and status."""
+    are left out), else by service_code, start_date/end_date (the last 90 days without) and status.
+    Compressed here, not by the app's middleware, so that a JSON listing is compressed once per change
+    (`answers`)."""
     fmt = _format(request)
     params = _query(request)
     check_jurisdiction(params, tenant)
     raw_ids = params.get("service_request_id")
     if raw_ids is not None:
         codes = open311_service_codes(services.registry)
-        found = await find_service_requests(tenant_db, requested_ids(str(raw_ids)), codes)
-    else:
-        start, end = date_window(params, datetime.now(UTC))
-        query = RequestQuery(
-            services=_open311_services(services, str(params.get("service_code") or "")),
-            start=start,
-            end=end,
-            statuses=requested_statuses(params.get("status")),
-        )
-        found = await list_service_requests(tenant_db, query)
+        async with tenant_connection(services.database.engine, tenant) as tenant_db:
+            found = await find_service_requests(tenant_db, requested_ids(str(raw_ids)), codes)
+        return _compressed(request, _encoded(found, services, tenant, fmt), fmt)
+    start, end = date_window(params, datetime.now(UTC))
+    query = RequestQuery(
+        services=_open311_services(services, str(params.get("service_code") or "")),
+        start=start,
+        end=end,
+        statuses=requested_statuses(params.get("status")),
+    )
+    if fmt == "xml":
+        async with tenant_connection(services.database.engine, tenant) as tenant_db:
+            found = await list_service_requests(tenant_db, query)
+        return _compressed(request, _encoded(found, services, tenant, fmt), fmt)
+    return await _listing(request, tenant, services, query)
+
+
+def _encoded(found: list[ServiceRequest], services: PlatformServices, tenant: TenantContext, fmt: Format) -> bytes:
     body = [as_georeport(row, services.registry, tenant.name) for row in found]
-    return render(Document("service_requests", body), fmt)
+    return as_xml(Document("service_requests", body)) if fmt == "xml" else encode_json(body)
+
+
+def _compressed(
+    request: Request[Any, Any, State], body: bytes, fmt: Format, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    """The answer as the app's compression middleware would have sent it."""
+    config = request.app.compression_config
+    assert config is not None
+    coding = content_coding(request.headers.get("accept-encoding", ""), len(body), config)
+    headers = dict(headers or {})
+    if coding is not None:
+        body = compress(body, coding, config)
+        headers.update({"content-encoding": coding, "vary": "Accept-Encoding"})
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+def _recent_answers(state: State) -> RecentAnswers:
+    found: RecentAnswers | None = state.get(_ANSWERS)
+    if found is None:
+        found = state[_ANSWERS] = RecentAnswers()
+    return found
+
+
+async def _listing(
+    request: Request[Any, Any, State], tenant: TenantContext, services: PlatformServices, query: RequestQuery
+) -> Response[Any]:
+    """GET requests.json without ids: written by PostgreSQL (`listing`), 304 to a client whose ETag is
+    still the answer, and this node's copy when the database says it still is (`answers`)."""
+    table = _service_table(request.app.state, services)
+    digest = rendering_digest(tenant.schema, tenant.name, table, query)
+    asked, any_tag = markers_asked(request.headers.get("if-none-match"), digest)
+    answers = _recent_answers(request.app.state)
+    key = answer_key(tenant.schema, tenant.name, query)
+    held = answers.get(key)
+    listing = await fetch_listing(services.database.engine, tenant, query, table, known_markers(held, asked))
+    headers = {"etag": etag(listing.marker, digest)}
+    if any_tag or listing.marker in asked:
+        return Response(b"", status_code=304, headers=headers)
+    if listing.body is not None:
+        held = Answer(listing.marker, listing.body)
+        answers.put(key, held)
+    assert held is not None and held.marker == listing.marker  # the body is left out only for the held marker
+    config = request.app.compression_config
+    assert config is not None
+    coding = content_coding(request.headers.get("accept-encoding", ""), len(held.body), config)
+    if coding is None:
+        return Response(held.body, media_type=JSON, headers=headers)
+    body = answers.encoded(key, held, coding, config)
+    return Response(body, media_type=JSON, headers={**headers, "content-encoding": coding, "vary": "Accept-Encoding"})
+
+
+def _service_table(state: State, services: PlatformServices) -> ServiceTable:
+    """The registry's Open311 services as the listing statement reads them (the registry is fixed while
+    the app runs)."""
+    found: ServiceTable | None = state.get(_SERVICE_TABLE)
+    if found is None:
+        found = state[_SERVICE_TABLE] = service_table(services.registry, open311_service_codes(services.registry))
+    return found
 
 
 @get("/requests/{name:str}", opt=PUBLIC)

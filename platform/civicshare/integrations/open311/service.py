@@ -397,6 +397,12 @@ def w3c(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
+def is_public_place(service: ServiceDefinition[Any]) -> bool:
+    """Where a street problem is, is public; a home address (a missed bin's) is personal, so it is not shown:
+    a service's requests show their place only when it asks the platform's location questions."""
+    return bool(_questions(service) & set(_STANDARD))
+
+
 def as_georeport(request: ServiceRequest, registry: ModuleRegistry, agency: str) -> dict[str, Any]:
     """One request of GET requests, in the specification's order: status open/closed from the workflow,
     status_notes = the decision's reason (see `updates.public_reason`)."""
@@ -406,8 +412,7 @@ def as_georeport(request: ServiceRequest, registry: ModuleRegistry, agency: str)
         service = None
     definition = service.open311 if service is not None else None
     closed = service is not None and request.status in service.workflow.closing
-    # Where a street problem is, is public; a home address (a missed bin's) is personal, so it is not shown.
-    public_place = service is not None and bool(_questions(service) & set(_STANDARD))
+    public_place = service is not None and is_public_place(service)
     return {
         "service_request_id": request.reference,
         "status": "closed" if closed else "open",
