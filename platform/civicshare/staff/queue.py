@@ -23,6 +23,14 @@ from civicshare.transactions.tables import address_words, transactions
 PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
 DUE_CHOICES = ("overdue", "today", "this-week")
+# What a queue row shows (`staff.views.queue_rows`): not the answers, nor the rest of the request.
+QUEUE_COLUMNS = [
+    transactions.c[name]
+    for name in (
+        "id", "reference", "service", "status", "address", "latitude", "longitude", "due_on", "created_at",
+        "closed_at", "sla_paused_at", "assignee_name", "assigned_team_id",
+    )
+]  # fmt: skip
 STATE_CHOICES = ("open", "closed", "all")
 ASSIGNEE_CHOICES = ("me", "nobody")
 
@@ -148,7 +156,8 @@ async def queue_page(
     allowed: frozenset[str] | None = None,
     my_teams: Sequence[int] = (),
 ) -> QueuePage:
-    """One page of the queue, soonest due first (requests with no deadline last, oldest first)."""
+    """One page of the queue, soonest due first (requests with no deadline last, oldest first), and how
+    many requests match, in one statement."""
     where = conditions(wanted, today, me, allowed, my_teams)
     page = max(page, 1)
     candidates = select(transactions.c.id, transactions.c.due_on, transactions.c.created_at).where(*where)
@@ -156,16 +165,17 @@ async def queue_page(
         # A search finds its matches by its own index first, then orders them (left to itself, PostgreSQL
         # may walk the queue in order instead, working out every request's address words as it goes),
         # and counts them in the same pass: each match is a visit to the table, so once, not twice.
-        rows = await _rows(connection, candidates.cte("matches").prefix_with("MATERIALIZED"), page, counted=True)
-        total = rows[0]["matching"] if rows else 0
-        for row in rows:
-            del row["matching"]
+        rows = await _rows(connection, candidates.cte("matches").prefix_with("MATERIALIZED"), page)
     else:
-        total = await _count(connection, where)
-        rows = await _rows(connection, candidates.subquery("candidates"), page, counted=False)
+        # Counted apart (an InitPlan: once, from the index alone), in the same statement as the page.
+        counted = select(func.count()).select_from(transactions).where(*where).correlate(None).scalar_subquery()
+        rows = await _rows(connection, candidates.subquery("candidates"), page, counted=counted)
     if not rows and page > 1:  # past the last page (a kept link, a typed number): the last page instead
         last = min(page - 1, max(1, -(-await _count(connection, where) // PAGE_SIZE)))
         return await queue_page(connection, wanted, page=last, today=today, me=me, allowed=allowed, my_teams=my_teams)
+    total = rows[0]["matching"] if rows else 0  # nothing on the first page: nothing matches
+    for row in rows:
+        del row["matching"]
     return QueuePage(rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
 
 
@@ -174,21 +184,23 @@ async def _count(connection: AsyncConnection, where: list[ColumnElement[bool]]) 
 
 
 async def _rows(
-    connection: AsyncConnection, candidates: FromClause, page: int, *, counted: bool
+    connection: AsyncConnection, candidates: FromClause, page: int, *, counted: ColumnElement[int] | None = None
 ) -> list[dict[str, Any]]:
-    """One page of the candidates (id, due_on, created_at), `matching` in each row when counted. The
-    page's ids are chosen first, then their rows read: filters on what ix_transactions_open_due carries,
-    and pages deep into the queue, are then read from the index alone, not from every skipped row."""
+    """One page of the candidates (id, due_on, created_at), each row with `matching`: the count given, or
+    without one the candidates counted by a window over them. The page's ids are chosen first, then their
+    rows read: filters on what ix_transactions_open_due carries, and pages deep into the queue, are then
+    read from the index alone, not from every skipped row."""
     listed = candidates.c
     chosen = (
-        select(listed.id, *([func.count().over().label("matching")] if counted else []))
+        select(listed.id, *([func.count().over().label("matching")] if counted is None else []))
         .order_by(listed.due_on.asc().nulls_last(), listed.created_at, listed.id)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
         .subquery("on_page")
     )
+    matching = chosen.c.matching if counted is None else counted.label("matching")
     query = (
-        select(transactions, *[column for column in chosen.c if column.name == "matching"])
+        select(*QUEUE_COLUMNS, matching)
         .join(chosen, chosen.c.id == transactions.c.id)
         .order_by(transactions.c.due_on.asc().nulls_last(), transactions.c.created_at, transactions.c.id)
     )
