@@ -15,8 +15,8 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from civicshare.casework import saved_filters
 from civicshare.casework.responses import find_template, templates_for
-from civicshare.casework.saved_filters import filters_of
 from civicshare.casework.service import (
     NOTE_MAX_LENGTH,
     add_note,
@@ -95,8 +95,9 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
             me=visit.officer.subject,
             allowed=visit.allowed,
             my_teams=visit.teams,
+            beside=saved_filters.filters_as_json(visit.officer.subject),
         )
-        saved = await filters_of(connection, visit.officer.subject)
+    saved = saved_filters.from_json(found.beside)
     rows = queue_rows(found.rows, offerings, services, today, visit.team_names)
     kept = {key: value for key, value in read.typed.items() if value}
 
