@@ -23,6 +23,8 @@ from civicshare.transactions.tables import address_words, transactions
 PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
 DUE_CHOICES = ("overdue", "today", "this-week")
+STATE_CHOICES = ("open", "closed", "all")
+ASSIGNEE_CHOICES = ("me", "nobody")
 # What a queue row shows (`staff.views.queue_rows`): not the answers, nor the rest of the request.
 QUEUE_COLUMNS = [
     transactions.c[name]
@@ -31,8 +33,6 @@ QUEUE_COLUMNS = [
         "closed_at", "sla_paused_at", "assignee_name", "assigned_team_id",
     )
 ]  # fmt: skip
-STATE_CHOICES = ("open", "closed", "all")
-ASSIGNEE_CHOICES = ("me", "nobody")
 
 
 @dataclass(frozen=True)
