@@ -272,6 +272,35 @@ async def test_an_officer_keeps_a_filter_and_downloads_the_filtered_queue(
     assert "grace@example.org" in lines[1]
 
 
+async def test_saved_filters_show_beside_an_empty_queue_and_a_page_past_the_last_shows_the_last(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    """The queue reads its page, its count and the officer's saved filters in one statement: an empty
+    page must still bring the filters, and the count must still say how many there are."""
+    slug = await council(**HIGHWAYS)
+    reference = await report_pothole(http, slug, "grace@example.org")
+    officer = {**host_for(slug), **BROWSER, **cookie_header(await officer_of(http, dev_identity, slug))}
+    queue = await http.get("/staff/requests", headers=officer)
+    token = CSRF_INPUT.search(queue.text)
+    assert token is not None
+    for name, query in (("Waste overdue", "due=overdue&service=report-missed-bin"), ("Assigned to me", "assignee=me")):
+        kept = await http.post(
+            "/staff/requests/saved", data={"name": name, "query": query, "csrf_token": token[1]}, headers=officer
+        )
+        assert kept.status_code == 303
+
+    empty = await http.get("/staff/requests", params={"assignee": "me"}, headers=officer)
+    assert empty.status_code == 200
+    assert "No requests match these filters" in text_of(empty.text)
+    assert re.findall(r'href="/staff/requests\?[^"]+">([^<]+)</a>', empty.text)[:2] == [
+        "Assigned to me",
+        "Waste overdue",
+    ]
+    past = await http.get("/staff/requests", params={"page": "4"}, headers=officer)
+    assert "Showing 1 to 1 of 1 requests" in text_of(past.text)
+    assert f'href="/staff/requests/{reference}"' in past.text and "Assigned to me" in past.text
+
+
 async def test_the_demo_gives_officers_requests_in_every_state_some_overdue(
     http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity, database: Database
 ) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.casework.tables import saved_filters
@@ -29,6 +31,27 @@ async def filters_of(connection: AsyncConnection, subject: str) -> list[SavedFil
         select(saved_filters).where(saved_filters.c.owner_subject == subject).order_by(saved_filters.c.name)
     )
     return [SavedFilter(row.id, row.name, row.query) for row in rows]
+
+
+def filters_as_json(subject: str) -> ColumnElement[Any]:
+    """The officer's filters, in order of name, as one JSON value: to read beside another statement's rows
+    (the queue's) rather than in a statement of their own. `from_json` reads it."""
+    listed = func.jsonb_agg(
+        aggregate_order_by(
+            func.jsonb_build_array(saved_filters.c.id, saved_filters.c.name, saved_filters.c.query),
+            saved_filters.c.name,
+        )
+    )
+    return (
+        select(func.coalesce(listed, func.jsonb_build_array(), type_=JSONB))
+        .where(saved_filters.c.owner_subject == subject)
+        .correlate(None)
+        .scalar_subquery()
+    )
+
+
+def from_json(listed: list[list[Any]]) -> list[SavedFilter]:
+    return [SavedFilter(int(filter_id), str(name), str(query)) for filter_id, name, query in listed]
 
 
 async def save_filter(connection: AsyncConnection, subject: str, name: str, query: str) -> None:

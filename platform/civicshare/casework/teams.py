@@ -32,6 +32,39 @@ class Team:
     members: list[tuple[str, str]] = field(default_factory=list)  # (subject, email)
 
 
+@dataclass(frozen=True)
+class OfficerTeams:
+    """An officer among their council's teams: the teams they are in, the services those let them work on,
+    and every team of the council by name (for the queue's team filter and the names of assignees)."""
+
+    mine: tuple[int, ...]
+    allowed: frozenset[str] | None  # None: every service
+    names: dict[int, str]  # every team of the council, in order of name
+
+
+async def officer_teams(connection: AsyncConnection, subject: str) -> OfficerTeams:
+    """Read in one statement, as every back-office page asks for it."""
+    membership = team_members.c.subject.is_not(None).label("member")
+    rows = (
+        await connection.execute(
+            select(teams.c.id, teams.c.name, teams.c.services, membership)
+            .select_from(
+                teams.outerjoin(
+                    team_members, (team_members.c.team_id == teams.c.id) & (team_members.c.subject == subject)
+                )
+            )
+            .order_by(teams.c.name)
+        )
+    ).all()
+    joined = [row for row in rows if row.member]
+    allowed = (
+        None
+        if not joined or any(row.services is None for row in joined)
+        else frozenset(code for row in joined for code in row.services)
+    )
+    return OfficerTeams(tuple(sorted(row.id for row in joined)), allowed, {row.id: row.name for row in rows})
+
+
 async def services_allowed(connection: AsyncConnection, subject: str) -> frozenset[str] | None:
     """The services this member of staff may work on; None for every service."""
     rows = (
@@ -44,12 +77,6 @@ async def services_allowed(connection: AsyncConnection, subject: str) -> frozens
     if not rows or any(services is None for (services,) in rows):
         return None
     return frozenset(code for (services,) in rows for code in services)
-
-
-async def teams_of(connection: AsyncConnection, subject: str) -> list[int]:
-    """The ids of the teams this member of staff is in."""
-    rows = await connection.execute(select(team_members.c.team_id).where(team_members.c.subject == subject))
-    return [team_id for (team_id,) in rows]
 
 
 async def council_teams(connection: AsyncConnection) -> list[Team]:

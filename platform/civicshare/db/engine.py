@@ -3,7 +3,6 @@ submission statement through `civicshare.db.driver.CouncilStatement`: both name 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -51,24 +50,17 @@ def drops_broken_connections(engine: AsyncEngine) -> AsyncEngine:
     return engine
 
 
-def _unique_statement_name() -> str:
-    return f"__civicshare_{uuid.uuid4().hex}__"
-
-
 def pooler_safe(url: str, connect_args: dict[str, Any], *, transaction_pooling: bool) -> tuple[str, dict[str, Any]]:
     """The URL and connect arguments for a server reached directly, or through a pooler in transaction
     mode (PgBouncer 1.18: a client's statements may run on any server connection, one transaction at a
     time, and prepared statements do not follow it). Behind such a pooler nothing is cached across
-    transactions: asyncpg prepares each statement within its transaction, under a name no other client
-    can have used on that server connection."""
+    transactions: asyncpg prepares each statement within its transaction as the unnamed statement (its
+    choice when it caches none), which the next statement replaces. A named one would need closing
+    afterwards, a round trip more per statement through the pooler."""
     if not transaction_pooling:
         return url, connect_args
     pooled_url = make_url(url).update_query_dict({"prepared_statement_cache_size": "0"})
-    return pooled_url.render_as_string(hide_password=False), {
-        **connect_args,
-        "statement_cache_size": 0,
-        "prepared_statement_name_func": _unique_statement_name,
-    }
+    return pooled_url.render_as_string(hide_password=False), {**connect_args, "statement_cache_size": 0}
 
 
 def make_engine(url: str, *, pool_size: int = 10, transaction_pooling: bool = False) -> AsyncEngine:

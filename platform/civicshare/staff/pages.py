@@ -15,8 +15,8 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from civicshare.casework import saved_filters
 from civicshare.casework.responses import find_template, templates_for
-from civicshare.casework.saved_filters import filters_of
 from civicshare.casework.service import (
     NOTE_MAX_LENGTH,
     add_note,
@@ -29,7 +29,6 @@ from civicshare.casework.service import (
     record_action,
     related_requests,
 )
-from civicshare.casework.teams import council_teams
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
@@ -96,11 +95,10 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
             me=visit.officer.subject,
             allowed=visit.allowed,
             my_teams=visit.teams,
+            beside=saved_filters.filters_as_json(visit.officer.subject),
         )
-        saved = await filters_of(connection, visit.officer.subject)
-        teams = await council_teams(connection)
-    team_names = {team.id: team.name for team in teams}
-    rows = queue_rows(found.rows, offerings, services, today, team_names)
+    saved = saved_filters.from_json(found.beside)
+    rows = queue_rows(found.rows, offerings, services, today, visit.team_names)
     kept = {key: value for key, value in read.typed.items() if value}
 
     def page_href(number: int) -> str:
@@ -135,7 +133,7 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
             {"value": "this-week", "label": "Due by the end of this week"},
         ],
         team_options=[{"value": "", "label": "Any team or none"}, {"value": "mine", "label": "My teams"}]
-        + [{"value": str(team.id), "label": team.name} for team in teams],
+        + [{"value": str(team_id), "label": name} for team_id, name in visit.team_names.items()],
         assignee_options=[
             {"value": "", "label": "Anyone or nobody"},
             {"value": "me", "label": "Me"},
@@ -173,7 +171,6 @@ async def _request_page(
         templates = await templates_for(connection, row["service"])
         related = await related_requests(connection, row)
         council_updates = await public_updates_of(connection, row["id"])
-        team_names = {team.id: team.name for team in await council_teams(connection)}
         links = await transfers_of(connection, row["id"])
         if status == 200:
             await record_action(connection, visit.casework_officer, "viewed", row["reference"])
@@ -195,9 +192,9 @@ async def _request_page(
         note_max=NOTE_MAX_LENGTH,
         update_max=PUBLIC_UPDATE_MAX_LENGTH,
         templates=templates,
-        related=queue_rows(related, offerings, services, uk_today(), team_names),
+        related=queue_rows(related, offerings, services, uk_today(), visit.team_names),
         council_updates=[(uk_date_time(update.at), update.author, update.body) for update in council_updates],
-        team_name=team_names.get(row["assigned_team_id"]),
+        team_name=visit.team_names.get(row["assigned_team_id"]),
         **values,
     )
     return with_tile_images(page, visit.web)

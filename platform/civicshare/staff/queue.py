@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, and_, func, literal_column, select, true
+from sqlalchemy import ColumnElement, FromClause, and_, func, literal_column, null, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.modules.working_days import UK_TIME, is_working_day, working_days_between
@@ -25,6 +25,14 @@ SEARCH_MAX_LENGTH = 100
 DUE_CHOICES = ("overdue", "today", "this-week")
 STATE_CHOICES = ("open", "closed", "all")
 ASSIGNEE_CHOICES = ("me", "nobody")
+# What a queue row shows (`staff.views.queue_rows`): not the answers, nor the rest of the request.
+QUEUE_COLUMNS = [
+    transactions.c[name]
+    for name in (
+        "id", "reference", "service", "status", "address", "latitude", "longitude", "due_on", "created_at",
+        "closed_at", "sla_paused_at", "assignee_name", "assigned_team_id",
+    )
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ class QueuePage:
     total: int
     page: int
     pages: int
+    beside: Any = None  # the value asked to be read beside the page (`queue_page`'s `beside`)
 
 
 @dataclass(frozen=True)
@@ -147,8 +156,11 @@ async def queue_page(
     me: str,
     allowed: frozenset[str] | None = None,
     my_teams: Sequence[int] = (),
+    beside: ColumnElement[Any] | None = None,
 ) -> QueuePage:
-    """One page of the queue, soonest due first (requests with no deadline last, oldest first)."""
+    """One page of the queue, soonest due first (requests with no deadline last, oldest first), and how
+    many requests match, in one statement; `beside`, a value the page shows with it (the officer's saved
+    filters), is read in the same statement."""
     where = conditions(wanted, today, me, allowed, my_teams)
     page = max(page, 1)
     candidates = select(transactions.c.id, transactions.c.due_on, transactions.c.created_at).where(*where)
@@ -156,17 +168,19 @@ async def queue_page(
         # A search finds its matches by its own index first, then orders them (left to itself, PostgreSQL
         # may walk the queue in order instead, working out every request's address words as it goes),
         # and counts them in the same pass: each match is a visit to the table, so once, not twice.
-        rows = await _rows(connection, candidates.cte("matches").prefix_with("MATERIALIZED"), page, counted=True)
-        total = rows[0]["matching"] if rows else 0
-        for row in rows:
-            del row["matching"]
+        head, rows = await _rows(connection, candidates.cte("matches").prefix_with("MATERIALIZED"), page, beside)
     else:
-        total = await _count(connection, where)
-        rows = await _rows(connection, candidates.subquery("candidates"), page, counted=False)
+        # Counted apart (an InitPlan: once, from the index alone), in the same statement as the page.
+        counted = select(func.count()).select_from(transactions).where(*where).correlate(None).scalar_subquery()
+        head, rows = await _rows(connection, candidates.subquery("candidates"), page, beside, counted=counted)
     if not rows and page > 1:  # past the last page (a kept link, a typed number): the last page instead
-        last = min(page - 1, max(1, -(-await _count(connection, where) // PAGE_SIZE)))
-        return await queue_page(connection, wanted, page=last, today=today, me=me, allowed=allowed, my_teams=my_teams)
-    return QueuePage(rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+        total = head["matching"] if head["matching"] is not None else await _count(connection, where)
+        last = min(page - 1, max(1, -(-total // PAGE_SIZE)))
+        return await queue_page(
+            connection, wanted, page=last, today=today, me=me, allowed=allowed, my_teams=my_teams, beside=beside
+        )
+    total = head["matching"] or 0  # nothing on the first page: nothing matches
+    return QueuePage(rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), beside=head["beside"])
 
 
 async def _count(connection: AsyncConnection, where: list[ColumnElement[bool]]) -> int:
@@ -174,25 +188,51 @@ async def _count(connection: AsyncConnection, where: list[ColumnElement[bool]]) 
 
 
 async def _rows(
-    connection: AsyncConnection, candidates: FromClause, page: int, *, counted: bool
-) -> list[dict[str, Any]]:
-    """One page of the candidates (id, due_on, created_at), `matching` in each row when counted. The
-    page's ids are chosen first, then their rows read: filters on what ix_transactions_open_due carries,
-    and pages deep into the queue, are then read from the index alone, not from every skipped row."""
+    connection: AsyncConnection,
+    candidates: FromClause,
+    page: int,
+    beside: ColumnElement[Any] | None,
+    *,
+    counted: ColumnElement[int] | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One page of the candidates (id, due_on, created_at), and apart from them `matching` (the count
+    given, or without one the candidates counted by a window over them) and `beside`. The page's ids are
+    chosen first, then their rows read: filters on what ix_transactions_open_due carries, and pages deep
+    into the queue, are then read from the index alone, not from every skipped row. The page is joined to
+    one row of what goes with it, so that an empty page still brings it."""
     listed = candidates.c
     chosen = (
-        select(listed.id, *([func.count().over().label("matching")] if counted else []))
+        select(listed.id, *([func.count().over().label("matching")] if counted is None else []))
         .order_by(listed.due_on.asc().nulls_last(), listed.created_at, listed.id)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
         .subquery("on_page")
     )
+    nothing = null()
+    head = select(
+        (counted if counted is not None else nothing).label("counted"),
+        (beside if beside is not None else nothing).label("beside"),
+    ).subquery("head")
+    on_page = transactions.join(chosen, chosen.c.id == transactions.c.id)
     query = (
-        select(transactions, *[column for column in chosen.c if column.name == "matching"])
-        .join(chosen, chosen.c.id == transactions.c.id)
+        select(head.c.counted, head.c.beside, *([chosen.c.matching] if counted is None else []), *QUEUE_COLUMNS)
+        .select_from(head.outerjoin(on_page, true()))
         .order_by(transactions.c.due_on.asc().nulls_last(), transactions.c.created_at, transactions.c.id)
     )
-    return [dict(row) for row in (await connection.execute(query)).mappings()]
+    rows = [dict(row) for row in (await connection.execute(query)).mappings()]
+    first = rows[0]
+    head_values = {
+        "matching": first["counted"] if counted is not None else first.get("matching"),
+        "beside": first["beside"],
+    }
+    page_rows = []
+    for row in rows:
+        if row["id"] is None:  # the page is empty: only what goes with it
+            continue
+        for name in ("counted", "beside", "matching"):
+            row.pop(name, None)
+        page_rows.append(row)
+    return head_values, page_rows
 
 
 async def queue_counts(

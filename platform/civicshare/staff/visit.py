@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.authentication import forbidden
 from civicshare.casework.service import Officer
-from civicshare.casework.teams import services_allowed, teams_of
+from civicshare.casework.teams import OfficerTeams, officer_teams
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
 from civicshare.http.scope import root_path
@@ -61,14 +61,15 @@ class StaffVisit:
         web: WebRequest,
         officer: Principal,
         pages: StaffPages,
-        allowed: frozenset[str] | None = None,
-        teams: tuple[int, ...] = (),
+        reach: OfficerTeams | None = None,
     ) -> None:
         self.web = web
         self.officer = officer
         self.pages = pages
-        self.allowed = allowed  # the services the officer's teams work on; None for every service
-        self.teams = teams  # the ids of the officer's teams
+        reach = reach or OfficerTeams((), None, {})
+        self.allowed = reach.allowed  # the services the officer's teams work on; None for every service
+        self.teams = reach.mine  # the ids of the officer's teams
+        self.team_names = reach.names  # every team of the council, in order of name
 
     def may_work_on(self, service: str) -> bool:
         return may_work_on(self.allowed, service)
@@ -130,9 +131,8 @@ async def provide_staff_visit(
     council = web.council
     await site.logos.refresh(council)
     async with tenant_connection(site.services.database.engine, council) as connection:
-        allowed = await services_allowed(connection, principal.subject)
-        teams = tuple(await teams_of(connection, principal.subject))
-    return StaffVisit(web, principal, request.app.state[STATE_KEY], allowed, teams)
+        reach = await officer_teams(connection, principal.subject)
+    return StaffVisit(web, principal, request.app.state[STATE_KEY], reach)
 
 
 def sign_in_first(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
