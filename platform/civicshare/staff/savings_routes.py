@@ -188,7 +188,13 @@ async def savings_report(
         measures = await council_measures(connection, tenant, services.service_flags, period, report=savings.report)
         return savings.model_copy(update={"measures": measures})
 
-    return await services.database.read_council(tenant, report)
+    async def remembered(connection: AsyncConnection) -> CouncilSavings:
+        asked = ("report", period, grouping, avoided)
+        return await services.savings_reports.report(
+            connection, tenant, services.service_flags, asked, lambda: report(connection)
+        )
+
+    return await services.database.read_council(tenant, remembered)
 
 
 async def _csv_report(council: TenantContext, services: PlatformServices, period: ReportPeriod) -> Response[str]:
@@ -200,7 +206,12 @@ async def _csv_report(council: TenantContext, services: PlatformServices, period
         measures = await council_measures(connection, council, services.service_flags, period, report=savings.report)
         return savings.model_copy(update={"measures": measures})
 
-    return await _csv_response(await services.database.read_council(council, report))
+    async def remembered(connection: AsyncConnection) -> CouncilSavings:
+        return await services.savings_reports.report(
+            connection, council, services.service_flags, ("csv", period), lambda: report(connection)
+        )
+
+    return await _csv_response(await services.database.read_council(council, remembered))
 
 
 @get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv", opt=requires(Permission.VIEW_SAVINGS))
