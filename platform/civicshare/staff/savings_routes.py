@@ -50,7 +50,7 @@ from civicshare.savings.closing import MonthError, closable, close_in_group, gro
 from civicshare.savings.costs import UnitCostOverride
 from civicshare.savings.csv_export import report_to_csv
 from civicshare.savings.dashboard import operator_dashboard
-from civicshare.savings.measures_service import council_measures
+from civicshare.savings.measures_service import MEASURES_GROUPING, council_measures
 from civicshare.savings.offline_import import OfflineImport, parse_offline_contacts
 from civicshare.savings.operators import PlatformOverview
 from civicshare.savings.period import ReportPeriod
@@ -182,9 +182,11 @@ async def savings_report(
     avoided = AvoidedContactChoice(avoidance_rate=avoidance_rate, avoided_channel=avoided_channel, sessions=sessions)
 
     async def report(connection: AsyncConnection) -> CouncilSavings:
-        # Worked out by month, service and channel, which the measures need, then grouped as asked.
+        # Worked out by month and service, which the measures need (and whatever else is asked), then
+        # grouped as asked: one report, not one for the measures and another for the answer.
+        worked_out_by = {*MEASURES_GROUPING, *grouping}
         savings = await council_savings(
-            connection, tenant, services.service_flags, period, group_by=CSV_GROUPING, avoided=avoided
+            connection, tenant, services.service_flags, period, group_by=worked_out_by, avoided=avoided
         )
         measures = await council_measures(connection, tenant, services.service_flags, period, report=savings.report)
         return savings.model_copy(update={"report": regrouped(savings.report, grouping), "measures": measures})
