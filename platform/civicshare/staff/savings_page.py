@@ -91,7 +91,7 @@ async def savings_dashboard(
         return {**council_dashboard_parts(savings), **measures_dashboard_parts(measures)}
 
     async def remembered(connection: AsyncConnection) -> tuple[dict[str, Any], bool]:
-        parts = await visit.services.savings_reports.report(
+        parts = await visit.services.savings_dashboards.report(
             connection, council, visit.services.service_flags, ("dashboard", period), lambda: figures(connection)
         )
         return parts, await is_published(connection)

@@ -148,15 +148,10 @@ def groupings(text: str) -> tuple[Grouping, ...]:
     return tuple(chosen)
 
 
-async def _csv_response(savings: CouncilSavings) -> Response[str]:
-    period = savings.report.period
-    filename = f"savings-{savings.council}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
-    return Response(
-        # years of months x services x channels
-        await asyncio.to_thread(report_to_csv, savings.report, savings.measures),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
-    )
+def _csv_response(council: TenantContext, period: ReportPeriod, csv_text: str) -> Response[str]:
+    filename = f"savings-{council.slug}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    disposition = {"content-disposition": f'attachment; filename="{filename}"'}
+    return Response(csv_text, media_type="text/csv; charset=utf-8", headers=disposition)
 
 
 # --- staff, on the council's own address ----------------------------------------------------------
@@ -215,12 +210,17 @@ async def _csv_report(council: TenantContext, services: PlatformServices, period
         measures = await council_measures(connection, council, services.service_flags, period, report=savings.report)
         return savings.model_copy(update={"measures": measures})
 
-    async def remembered(connection: AsyncConnection) -> CouncilSavings:
+    async def csv_text(connection: AsyncConnection) -> str:
+        savings = await report(connection)
+        # years of months x services x channels
+        return await asyncio.to_thread(report_to_csv, savings.report, savings.measures)
+
+    async def remembered(connection: AsyncConnection) -> str:
         return await services.savings_reports.report(
-            connection, council, services.service_flags, ("csv", period), lambda: report(connection)
+            connection, council, services.service_flags, ("csv", period), lambda: csv_text(connection)
         )
 
-    return await _csv_response(await services.database.read_council(council, remembered))
+    return _csv_response(council, period, await services.database.read_council(council, remembered))
 
 
 @get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv", opt=requires(Permission.VIEW_SAVINGS))
