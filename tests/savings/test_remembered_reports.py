@@ -108,3 +108,34 @@ async def test_a_residents_request_shows_in_the_next_report_and_councils_never_s
         await create_transaction(connection, council, new)
     assert (await _totals(node_two, council.slug, period))["volume"] == 3
     assert (await _totals(node_two, neighbour.slug, period))["volume"] == 0
+
+
+async def test_savings_to_date_from_before_the_period_follow_a_change_to_those_months(
+    database: Database, http: httpx.AsyncClient, node_two: Node, live_council: LiveCouncilFactory
+) -> None:
+    council = await live_council()
+    headers = host_for(council.slug)
+    baseline = {"shares": {"phone": "0.8", "web": "0.2"}}
+    assert (await http.put("/api/v1/savings/baseline/report-pothole", json=baseline, headers=headers)).is_success
+    await record_contacts(database, council, date(2024, 2, 10), "report-pothole", "web", 10)
+    await record_contacts(database, council, date(2024, 3, 10), "report-pothole", "web", 5)
+
+    async def savings_to_date(rate: str) -> str:
+        asked = {**MARCH, "avoidance_rate": rate}
+        response = await node_two.http.get("/api/v1/savings/report", params=asked, headers=host_for(council.slug))
+        assert response.status_code == 200, response.text
+        return str(response.json()["savings_to_date"])
+
+    # February: at the old mix 10 x 0.8 x 2.83 = 22.64 and 10 x 0.2 x 0.15 = 0.30, less 10 x 0.15 = 1.50:
+    # 21.44. March: 11.32 + 0.15 - 0.75 = 10.72. Asked twice (the savings before March remembered).
+    assert await savings_to_date("0.2") == "32.16"
+    assert await savings_to_date("0.25") == "32.16"
+
+    calls = "date,service,channel,count\n2024-02-10,report-pothole,phone,4\n"
+    imported = await http.post(
+        "/api/v1/savings/offline-contacts", content=calls, headers={**headers, "content-type": "text/csv"}
+    )
+    assert imported.status_code == 200, imported.text
+    # February now: 14 contacts that day at the old mix, 14 x 0.8 x 2.83 = 31.696 -> 31.70 and
+    # 14 x 0.2 x 0.15 = 0.42, less 4 x 2.83 + 1.50 = 12.82: 19.30; with March's 10.72, 30.02.
+    assert await savings_to_date("0.3") == "30.02"

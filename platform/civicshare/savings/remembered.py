@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.savings.inputs_version import savings_inputs_key
 from civicshare.savings.service import uk_day
-from civicshare.savings.service_flags import ServiceFlagsSource
+from civicshare.savings.service_flags import ServiceFlagsSource, flags_key
 from civicshare.tenancy.context import TenantContext
 
 T = TypeVar("T")
@@ -27,15 +27,6 @@ T = TypeVar("T")
 # 1.5 MB (a year of 15 services on 6 channels): each node keeps some 30 MB of each at most.
 KEPT_ENCODED = 256
 KEPT_DASHBOARDS = 24
-
-
-def _flags_key(source: ServiceFlagsSource, council: str) -> tuple[Any, ...]:
-    return tuple(
-        sorted(
-            (code, flags.counts_toward_channel_shift, flags.online_only)
-            for code, flags in source.service_flags(council).items()
-        )
-    )
 
 
 class RememberedReports:
@@ -71,7 +62,7 @@ class RememberedReports:
             url.port,
             url.database,
             uk_day(datetime.now(UTC)),
-            _flags_key(flags_source, tenant.slug),
+            flags_key(flags_source, tenant.slug),
             await savings_inputs_key(connection, tenant),
             asked,
         )
