@@ -19,6 +19,7 @@ from civicshare.places.service import BoundaryIndex
 from civicshare.places.streets import StreetFiles
 from civicshare.policy.operators import BearerVerifier
 from civicshare.ratelimits.limits import RateLimits
+from civicshare.savings.remembered import KEPT_DASHBOARDS, KEPT_ENCODED, RememberedReports
 from civicshare.savings.service_flags import RegistryServiceFlags, ServiceFlagsSource
 from civicshare.settings import PaymentProviderName, Settings
 from civicshare.storage import FileStore, file_store
@@ -39,6 +40,8 @@ class PlatformServices:
     - `offerings`: which services each council offers, with its effective settings.
     - `modules`: the registry as the admin API's module catalogue (known codes, settings checks).
     - `service_flags`: which services count toward channel shift and which are online-only (savings).
+    - `savings_reports`, `savings_dashboards`: savings reports and dashboards this node worked out, used
+      again while nothing they are worked out from has changed on any node (`civicshare.savings.remembered`).
     - `transaction_writer`: writes new transactions, several arriving together in one statement.
     - `rate_limits`: this worker's counts of limited requests, per client address and per council.
     - `event_subscribers`: what acts on each council's outbox events (email, webhooks); the job worker
@@ -80,6 +83,9 @@ class PlatformServices:
         # Told about each council's change of state (onboarded, updated, suspended, offboarded), after commit.
         self.lifecycle_hooks: list[CouncilLifecycleHook] = []
         self.service_flags: ServiceFlagsSource = RegistryServiceFlags(self.registry)
+        # Savings reports (encoded) and dashboards this node worked out, kept while their inputs are unchanged.
+        self.savings_reports = RememberedReports(KEPT_ENCODED)
+        self.savings_dashboards = RememberedReports(KEPT_DASHBOARDS)
         self.transaction_writer = TransactionWriter(database.engine)
         self.event_subscribers: list[EventSubscriber] = []
         self.offerings = OfferingsCache(database.lookups, self.registry, max_age_seconds=settings.tenant_cache_seconds)

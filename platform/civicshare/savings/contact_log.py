@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.savings.avoidable_contact import AVOIDABLE_REASONS, LoggedCount
 from civicshare.savings.channels import Channel
+from civicshare.savings.inputs_version import savings_inputs_changed
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.service import forget_if_past_month
 from civicshare.savings.tables import CONTACT_LOG, logged_contacts, offline_contact_counts
@@ -78,6 +79,7 @@ async def log_contact(
             set_={"count": offline_contact_counts.c.count + added.excluded.count, "imported_at": func.now()},
         )
     )
+    await savings_inputs_changed(connection)
     await forget_if_past_month(connection, day)
 
 

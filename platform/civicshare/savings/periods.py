@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.savings.costs import UnitCostSchedule
+from civicshare.savings.inputs_version import savings_inputs_changed
 from civicshare.savings.tables import (
     closed_month_history,
     closed_months,
@@ -168,6 +169,7 @@ async def close_month(
     )
     if closed.first() is None:
         return False
+    await savings_inputs_changed(connection)
     reason = note if closed_for is None else f"closed for the shared-service group by {closed_for}"
     await connection.execute(
         insert(closed_month_history).values(month=month, action="closed", by=by[:255], reason=reason)
@@ -182,6 +184,7 @@ async def reopen_month(connection: AsyncConnection, month: date, *, by: str, rea
     )
     if reopened.first() is None:
         return False
+    await savings_inputs_changed(connection)
     await connection.execute(
         insert(closed_month_history).values(month=month, action="reopened", by=by[:255], reason=reason)
     )

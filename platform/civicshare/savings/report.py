@@ -43,7 +43,7 @@ from civicshare.savings.avoided_contacts import (
 from civicshare.savings.baseline import BaselineMix, BaselineVolume
 from civicshare.savings.channels import DIGITAL_CHANNELS, STAFFED_CHANNELS, Channel
 from civicshare.savings.costs import UnitCostSchedule
-from civicshare.savings.figures import Figures, without_validation
+from civicshare.savings.figures import Figures, total_figures, without_validation
 from civicshare.savings.period import ReportPeriod, month_of
 from civicshare.savings.pricing import BaselineShares, UnitPrices, money, pence, pence_of_quotient
 from civicshare.savings.rollups import RollupRow
@@ -393,6 +393,36 @@ def _lines(numbers: Mapping[_CellKey, _Numbers], grouped_by: tuple[Grouping, ...
         )
         for (month, service, channel), items in ordered
     )
+
+
+def regrouped(report: SavingsReport, group_by: Collection[Grouping]) -> SavingsReport:
+    """The same report grouped by fewer of its groupings, each line the sum of the finer lines.
+
+    Lines are sums of rounded cells, so adding up finer lines gives exactly the lines the engine would
+    have built grouped so: one report by month, service and channel serves every coarser grouping.
+    """
+    grouped_by = tuple(grouping for grouping in Grouping if grouping in group_by)
+    if grouped_by == report.grouped_by:
+        return report
+    if not set(grouped_by) <= set(report.grouped_by):
+        raise ValueError(f"A report grouped by {report.grouped_by} cannot be grouped by {grouped_by}")
+    by_month, by_service, by_channel = (grouping in grouped_by for grouping in Grouping)
+    grouped: dict[_LineKey, list[Figures]] = defaultdict(list)
+    if grouped_by:
+        for line in report.lines:
+            key = (
+                line.month if by_month else None,
+                line.service if by_service else None,
+                line.channel if by_channel else None,
+            )
+            grouped[key].append(line.figures)
+    lines = tuple(
+        without_validation(
+            ReportLine, {"month": month, "service": service, "channel": channel, "figures": total_figures(items)}
+        )
+        for (month, service, channel), items in sorted(grouped.items(), key=lambda item: _line_order(item[0]))
+    )
+    return report.model_copy(update={"grouped_by": grouped_by, "lines": lines})
 
 
 _CHANNEL_ORDER = {channel: position for position, channel in enumerate(Channel)}

@@ -34,6 +34,7 @@ from civicshare.savings.channels import Channel
 from civicshare.savings.contact_log import avoidable_contacts_logged
 from civicshare.savings.costs import UnitCostSchedule
 from civicshare.savings.groups import Apportionment, GroupReport, SharedServiceGroup, build_group_report
+from civicshare.savings.inputs_version import savings_inputs_key
 from civicshare.savings.measures import ServiceMeasures
 from civicshare.savings.money import round_to_penny
 from civicshare.savings.operators import PlatformOverview, build_platform_overview
@@ -47,7 +48,7 @@ from civicshare.savings.service import (
     council_unit_costs,
     first_contact_day,
 )
-from civicshare.savings.service_flags import ServiceFlagsSource, resolve_flags
+from civicshare.savings.service_flags import ServiceFlagsSource, flags_key, resolve_flags
 from civicshare.savings.services import ServiceFlags
 from civicshare.tenancy.context import TenantContext
 from civicshare.tenancy.records import load_tenant_contexts
@@ -99,6 +100,8 @@ async def council_savings(
     with_savings_to_date: bool = True,
     with_avoidable_contact: bool = True,
 ) -> CouncilSavings:
+    # Read before any input, so savings remembered under it are never older than it says.
+    inputs = await savings_inputs_key(connection, tenant) if with_savings_to_date else None
     costs = await council_unit_costs(connection, tenant)
     stored_baseline = await council_baseline(connection)
     baseline = {service: stored.mix for service, stored in stored_baseline.items()}
@@ -108,16 +111,23 @@ async def council_savings(
     earlier = (
         ReportPeriod(start=since, end=period.start - timedelta(days=1)) if since and since < period.start else None
     )
+    settled = _settled_key(connection, tenant, flags_source, earlier, inputs)
+    remembered = _settled_before.get(settled) if settled is not None else None
     # One pass over the rollups serves the report and the savings before it: stretches are split at the
     # report's first day, so each lies wholly inside or outside the report's period.
     # The scan starts on the first of the first contact's month (no contacts come before it, so the
-    # rows are the same), which lets that month come from the monthly cache too.
+    # rows are the same), which lets that month come from the monthly cache too. Savings before the
+    # period remembered for the same inputs need none of its rows.
     scanned = ReportPeriod(start=earlier.start.replace(day=1), end=period.end) if earlier else period
+    if settled is not None and remembered is not None:
+        _settled_before.move_to_end(settled)
+        scanned = period
     rows = await contact_rollups(
         connection, scanned, cost_changes=cost_change_days(costs.schedule), splits=(period.start,)
     )
 
-    flags = resolve_flags(flags_source, tenant.slug, {row.service for row in rows})
+    codes = {row.service for row in rows}
+    flags = resolve_flags(flags_source, tenant.slug, codes | set(remembered.unknown if remembered else ()))
     # Building a report is pure arithmetic over every day's rows, seconds for a long period: it runs beside
     # the event loop, which meanwhile serves every other council.
     report = await asyncio.to_thread(
@@ -145,12 +155,21 @@ async def council_savings(
     # Savings to date: before the period plus in it, each summed from its own rounded cells as shown.
     savings_to_date = report.totals.savings
     cashable_to_date = report.totals.cashable_saving
-    if earlier is not None:
+    if remembered is not None:
+        savings_to_date += remembered.savings
+        cashable_to_date += remembered.cashable_saving
+    elif earlier is not None:
         before_savings, before_cashable = await _savings_before(
             tenant.slug, earlier, rows, flags.flags, costs.schedule, baseline, volumes, dated
         )
         savings_to_date += before_savings
         cashable_to_date += before_cashable
+        if settled is not None:
+            known = flags_source.service_flags(tenant.slug)
+            unknown = tuple(sorted({row.service for row in rows if row.day < period.start} - set(known)))
+            _settled_before[settled] = _SavingsBefore(before_savings, before_cashable, unknown)
+            while len(_settled_before) > _BEFORE_KEPT:
+                _settled_before.popitem(last=False)
     avoidable = None
     if with_avoidable_contact:
         contacts: dict[tuple[str, str], int] = defaultdict(int)
@@ -176,6 +195,37 @@ async def council_savings(
         savings_to_date_since=since if since is not None and since <= period.end else None,
         services_without_flags=flags.unknown,
     )
+
+
+@dataclass(frozen=True)
+class _SavingsBefore:
+    savings: Decimal
+    cashable_saving: Decimal
+    unknown: tuple[str, ...]
+    """Services without flags among the contacts before the period (named in the report)."""
+
+
+# The savings before a report's period, by the council's savings-inputs version (``inputs_version``): days
+# before the last few change only with the version, so the next report with the same inputs reads and
+# adds up none of those days' rows. Only periods wholly before the recent days are kept.
+_settled_before: OrderedDict[tuple[Any, ...], _SavingsBefore] = OrderedDict()
+
+
+def _settled_key(
+    connection: AsyncConnection,
+    tenant: TenantContext,
+    flags_source: ServiceFlagsSource,
+    earlier: ReportPeriod | None,
+    inputs: tuple[Any, ...] | None,
+) -> tuple[Any, ...] | None:
+    if earlier is None or inputs is None:
+        return None
+    table, version, recent_since, *_, definition_costs = inputs
+    if table is None or earlier.end >= recent_since:
+        return None
+    url = connection.engine.url
+    where = (url.host, url.port, url.database, tuple(sorted(url.query.items())))
+    return (where, tenant.id, table, version, definition_costs, earlier, flags_key(flags_source, tenant.slug))
 
 
 # The savings before a report's period, by everything they are worked out from (a pure function of these

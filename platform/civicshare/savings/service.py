@@ -22,7 +22,6 @@ read before a change that committed meanwhile.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -54,11 +53,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.db.replica import is_read_only
 from civicshare.savings.baseline import BaselineMix, BaselineVolume, baseline_mix_from_counts, derive_baseline_volumes
 from civicshare.savings.channels import STAFFED_CHANNELS, Channel
 from civicshare.savings.costs import PLATFORM_DEFAULT_UNIT_COSTS, UnitCostOverride, UnitCostSchedule
+from civicshare.savings.inputs_version import savings_inputs_changed
 from civicshare.savings.offline_import import OfflineImport
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.periods import (
@@ -68,6 +67,7 @@ from civicshare.savings.periods import (
     refuse_unit_cost_change,
 )
 from civicshare.savings.rollups import RollupRow
+from civicshare.savings.routing import routed_schema
 from civicshare.savings.tables import (
     IMPORTED,
     baseline_mixes,
@@ -97,18 +97,6 @@ def uk_day(moment: datetime) -> date:
 # --- daily rollups --------------------------------------------------------------------------------
 
 
-_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-def routed_schema(connection: AsyncConnection) -> str:
-    """The council schema this connection's tenant tables are routed to; refuses an unrouted connection."""
-    options = connection.sync_connection.get_execution_options() if connection.sync_connection else {}
-    schema = (options.get("schema_translate_map") or {}).get(TENANT_SCHEMA_PLACEHOLDER)
-    if not isinstance(schema, str) or not _SCHEMA_NAME.match(schema):
-        raise RuntimeError("savings data needs a connection routed to a council (civicshare.db.tenant_connection)")
-    return schema
-
-
 async def record_contact(
     connection: AsyncConnection, *, day: date, service: str, channel: str | Channel, is_test: bool
 ) -> None:
@@ -126,6 +114,7 @@ async def record_contact(
         "ON CONFLICT (day, service, channel, is_test) DO UPDATE SET count = rollup.count + 1",
         (day, service, str(channel), is_test),
     )
+    await savings_inputs_changed(connection)
     await forget_if_past_month(connection, day)
 
 
@@ -335,8 +324,10 @@ async def forget_monthly_contacts(connection: AsyncConnection, days: Iterable[da
     """Empty the monthly cache for the months of these days (every month if None), in the caller's transaction.
 
     Whatever changes a past day's daily rollups or offline counts calls this (offline imports, rebuilds,
-    ``record_contact`` for a past month), so the next report recounts those months from the daily rows.
+    ``record_contact`` for a past month), so the next report recounts those months from the daily rows;
+    the reports nodes remember are worked out again too (``savings_inputs_changed``).
     """
+    await savings_inputs_changed(connection)
     await _lock_monthly_cache(connection)
     if days is None:
         await connection.execute(delete(monthly_contact_rollups))
@@ -768,6 +759,7 @@ async def set_unit_cost(connection: AsyncConnection, override: UnitCostOverride,
         unit_cost=override.unit_cost,
         note=note,
     )
+    await savings_inputs_changed(connection)
     await connection.execute(
         statement.on_conflict_do_update(
             constraint="uq_unit_cost_overrides_channel_service_effective_from",
@@ -839,6 +831,7 @@ async def set_baseline(
     stays whole.
     """
     await refuse_baseline_change(connection, [service], f"A baseline for {service}")
+    await savings_inputs_changed(connection)
     await connection.execute(delete(baseline_mixes).where(baseline_mixes.c.service == service))
     channels = [channel for channel in Channel if mix.share(channel) or (volume and volume.contacts.get(channel))]
     rows = [

@@ -47,6 +47,16 @@ class ResolvedFlags:
     unknown: tuple[str, ...]
 
 
+def flags_key(source: ServiceFlagsSource, council: str) -> tuple[tuple[str, bool, bool], ...]:
+    """The council's flags as one comparable value, for keys of remembered figures."""
+    return tuple(
+        sorted(
+            (code, flags.counts_toward_channel_shift, flags.online_only)
+            for code, flags in source.service_flags(council).items()
+        )
+    )
+
+
 def resolve_flags(source: ServiceFlagsSource, council: str, codes: Iterable[str]) -> ResolvedFlags:
     known = source.service_flags(council)
     flags = dict(known)

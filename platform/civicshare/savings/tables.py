@@ -233,3 +233,15 @@ open_data_publications = Table(
     Column("published_by", String(255), nullable=False),
     PrimaryKeyConstraint("dataset"),
 )
+
+# One row: a number every change to a council's savings inputs adds one to, in the change's own database
+# transaction (``savings.inputs_version``), so any app node can tell whether a report it remembers is still
+# right. A council without the row has changed nothing since its schema was made (version 0).
+savings_inputs = Table(
+    "savings_inputs",
+    tenant_metadata,
+    Column("id", Integer, nullable=False, server_default="1"),
+    Column("version", BigInteger, nullable=False),
+    PrimaryKeyConstraint("id"),
+    CheckConstraint("id = 1", name="one_row"),
+)

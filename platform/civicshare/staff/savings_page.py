@@ -16,13 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from civicshare.modules.working_days import uk_today
 from civicshare.policy import Permission, requires
 from civicshare.savings.dashboard import council_dashboard_parts
-from civicshare.savings.measures import ServiceMeasures
 from civicshare.savings.measures_dashboard import measures_dashboard_parts
 from civicshare.savings.measures_service import council_measures
 from civicshare.savings.open_data import OPEN_DATA_PATH, is_published
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.report import Grouping
-from civicshare.savings.reporting import CouncilSavings, council_savings, default_period
+from civicshare.savings.reporting import council_savings, default_period
 from civicshare.staff.visit import StaffVisit
 from civicshare.web.site import FieldError
 
@@ -76,7 +75,7 @@ async def savings_dashboard(
     council = visit.web.council
     period, errors = chosen_period(dict(request.query_params.items()), uk_today())
 
-    async def figures(connection: AsyncConnection) -> tuple[CouncilSavings, ServiceMeasures, bool]:
+    async def figures(connection: AsyncConnection) -> dict[str, Any]:
         # By service too: the four measures are worked out from the same report (month_rows adds services up).
         savings = await council_savings(
             connection,
@@ -88,9 +87,16 @@ async def savings_dashboard(
         measures = await council_measures(
             connection, council, visit.services.service_flags, period, report=savings.report
         )
-        return savings, measures, await is_published(connection)
+        # The charts are drawn once with the figures, and remembered with them.
+        return {**council_dashboard_parts(savings), **measures_dashboard_parts(measures)}
 
-    savings, measures, published = await visit.services.database.read_council(council, figures)
+    async def remembered(connection: AsyncConnection) -> tuple[dict[str, Any], bool]:
+        parts = await visit.services.savings_dashboards.report(
+            connection, council, visit.services.service_flags, ("dashboard", period), lambda: figures(connection)
+        )
+        return parts, await is_published(connection)
+
+    parts, published = await visit.services.database.read_council(council, remembered)
     query = f"?from={period.start.isoformat()}&to={period.end.isoformat()}"
     shown = {
         name: {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
@@ -105,8 +111,7 @@ async def savings_dashboard(
         shown=shown,
         csv_link=visit.web.url(f"/api/v1/savings/report.csv{query}"),
         json_link=visit.web.url(f"/api/v1/savings/report{query}&group_by=month,service"),
-        **council_dashboard_parts(savings),
-        **measures_dashboard_parts(measures),
+        **parts,
         open_data_link=(
             visit.web.url(f"/api/v1/savings/measures.csv{query}") if visit.may(Permission.MANAGE_COUNCIL) else None
         ),

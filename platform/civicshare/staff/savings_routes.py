@@ -50,12 +50,12 @@ from civicshare.savings.closing import MonthError, closable, close_in_group, gro
 from civicshare.savings.costs import UnitCostOverride
 from civicshare.savings.csv_export import report_to_csv
 from civicshare.savings.dashboard import operator_dashboard
-from civicshare.savings.measures_service import council_measures
+from civicshare.savings.measures_service import MEASURES_GROUPING, council_measures
 from civicshare.savings.offline_import import OfflineImport, parse_offline_contacts
 from civicshare.savings.operators import PlatformOverview
 from civicshare.savings.period import ReportPeriod
 from civicshare.savings.periods import ClosedMonthError, closed_month_list
-from civicshare.savings.report import Grouping
+from civicshare.savings.report import Grouping, regrouped
 from civicshare.savings.reporting import (
     AvoidedContactChoice,
     CouncilSavings,
@@ -148,15 +148,10 @@ def groupings(text: str) -> tuple[Grouping, ...]:
     return tuple(chosen)
 
 
-async def _csv_response(savings: CouncilSavings) -> Response[str]:
-    period = savings.report.period
-    filename = f"savings-{savings.council}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
-    return Response(
-        # years of months x services x channels
-        await asyncio.to_thread(report_to_csv, savings.report, savings.measures),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
-    )
+def _csv_response(council: TenantContext, period: ReportPeriod, csv_text: str) -> Response[str]:
+    filename = f"savings-{council.slug}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    disposition = {"content-disposition": f'attachment; filename="{filename}"'}
+    return Response(csv_text, media_type="text/csv; charset=utf-8", headers=disposition)
 
 
 # --- staff, on the council's own address ----------------------------------------------------------
@@ -173,7 +168,7 @@ async def savings_report(
     avoidance_rate: AvoidanceRate = Decimal("0.2"),
     avoided_channel: AvoidedChannel = Channel.PHONE,
     sessions: Sessions = None,
-) -> CouncilSavings:
+) -> Response[CouncilSavings]:
     """The council's savings for a period: volumes, online shares, costs, savings and avoided contacts."""
     if not 0 <= avoidance_rate <= 1:
         raise _unprocessable("Invalid avoidance rate", "avoidance_rate is a share of contacts, from 0 to 1.")
@@ -182,13 +177,28 @@ async def savings_report(
     avoided = AvoidedContactChoice(avoidance_rate=avoidance_rate, avoided_channel=avoided_channel, sessions=sessions)
 
     async def report(connection: AsyncConnection) -> CouncilSavings:
+        # Worked out by month and service, which the measures need (and whatever else is asked), then
+        # grouped as asked: one report, not one for the measures and another for the answer.
+        worked_out_by = {*MEASURES_GROUPING, *grouping}
         savings = await council_savings(
-            connection, tenant, services.service_flags, period, group_by=grouping, avoided=avoided
+            connection, tenant, services.service_flags, period, group_by=worked_out_by, avoided=avoided
         )
         measures = await council_measures(connection, tenant, services.service_flags, period, report=savings.report)
-        return savings.model_copy(update={"measures": measures})
+        return savings.model_copy(update={"report": regrouped(savings.report, grouping), "measures": measures})
 
-    return await services.database.read_council(tenant, report)
+    async def encoded(connection: AsyncConnection) -> bytes:
+        # The same bytes Litestar would send for the model, encoded once for as long as it is remembered.
+        return (await report(connection)).model_dump_json().encode()
+
+    async def remembered(connection: AsyncConnection) -> bytes:
+        asked = ("report", period, grouping, avoided)
+        return await services.savings_reports.report(
+            connection, tenant, services.service_flags, asked, lambda: encoded(connection)
+        )
+
+    body = await services.database.read_council(tenant, remembered)
+    # Documented as the CouncilSavings it encodes: a Response's type argument is what OpenAPI shows.
+    return Response(body, media_type=MediaType.JSON)  # type: ignore[arg-type]
 
 
 async def _csv_report(council: TenantContext, services: PlatformServices, period: ReportPeriod) -> Response[str]:
@@ -200,7 +210,17 @@ async def _csv_report(council: TenantContext, services: PlatformServices, period
         measures = await council_measures(connection, council, services.service_flags, period, report=savings.report)
         return savings.model_copy(update={"measures": measures})
 
-    return await _csv_response(await services.database.read_council(council, report))
+    async def csv_text(connection: AsyncConnection) -> str:
+        savings = await report(connection)
+        # years of months x services x channels
+        return await asyncio.to_thread(report_to_csv, savings.report, savings.measures)
+
+    async def remembered(connection: AsyncConnection) -> str:
+        return await services.savings_reports.report(
+            connection, council, services.service_flags, ("csv", period), lambda: csv_text(connection)
+        )
+
+    return _csv_response(council, period, await services.database.read_council(council, remembered))
 
 
 @get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv", opt=requires(Permission.VIEW_SAVINGS))

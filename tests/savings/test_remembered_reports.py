@@ -1,0 +1,141 @@
+"""An app node remembers the savings reports it worked out, and never shows one that is out of date: a
+change made through another node (a fleet has many), or by a resident submitting a request, shows in the
+next report at once, and one council's remembered report is never another's.
+
+Node 1 is the served platform; node 2 is a second app over the same database with a memory of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from civicshare.app import build_services, create_app
+from civicshare.db.engine import Database, make_engine, tenant_connection
+from civicshare.identity.dev_identity import DevIdentity
+from civicshare.savings.service import uk_day
+from civicshare.services import PlatformServices
+from civicshare.settings import Settings
+from civicshare.transactions.service import NewTransaction, create_transaction
+from tests.savings.conftest import LiveCouncilFactory, SignedIn, record_contacts
+from tests.support import host_for
+
+MARCH = {"from": "2024-03-01", "to": "2024-03-31"}
+
+
+@dataclass
+class Node:
+    http: httpx.AsyncClient
+    services: PlatformServices
+
+
+@pytest.fixture
+async def node_two(settings: Settings, database_url: str, dev_identity: DevIdentity) -> AsyncIterator[Node]:
+    database = Database(make_engine(database_url, pool_size=2), database_url)
+    services = build_services(settings, database)
+    app: Any = create_app(settings, services)  # an ASGI app; its scope types are narrower than httpx says
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=30, auth=SignedIn(dev_identity)
+    ) as client:
+        yield Node(client, services)
+    await database.dispose()
+
+
+async def _totals(node: Node, slug: str, period: dict[str, str]) -> dict[str, Any]:
+    response = await node.http.get("/api/v1/savings/report", params=period, headers=host_for(slug))
+    assert response.status_code == 200, response.text
+    totals: dict[str, Any] = response.json()["report"]["totals"]
+    return totals
+
+
+async def test_a_change_made_through_one_node_shows_in_the_report_another_node_remembers(
+    database: Database, http: httpx.AsyncClient, node_two: Node, live_council: LiveCouncilFactory
+) -> None:
+    council = await live_council()
+    headers = host_for(council.slug)
+    await record_contacts(database, council, date(2024, 3, 10), "report-pothole", "web", 4)
+    # 4 web reports at the platform's £0.15.
+    assert (await _totals(node_two, council.slug, MARCH))["actual_cost"] == "0.60"
+    assert (await _totals(node_two, council.slug, MARCH))["actual_cost"] == "0.60"
+    assert len(node_two.services.savings_reports) == 1  # worked out once, then remembered
+
+    web_rise = {"channel": "web", "unit_cost": "0.25", "effective_from": "2024-03-01"}
+    assert (await http.post("/api/v1/savings/unit-costs", json=web_rise, headers=headers)).status_code == 201
+    assert (await _totals(node_two, council.slug, MARCH))["actual_cost"] == "1.00"  # 4 x 0.25
+
+    calls = "date,service,channel,count\n2024-03-12,report-pothole,phone,2\n"
+    imported = await http.post(
+        "/api/v1/savings/offline-contacts", content=calls, headers={**headers, "content-type": "text/csv"}
+    )
+    assert imported.status_code == 200, imported.text
+    totals = await _totals(node_two, council.slug, MARCH)
+    assert (totals["volume"], totals["actual_cost"]) == (6, "6.66")  # + 2 calls x 2.83
+
+    baseline = {"shares": {"phone": "0.8", "web": "0.2"}}
+    assert (
+        await http.put("/api/v1/savings/baseline/report-pothole", json=baseline, headers=headers)
+    ).status_code == 200
+    # At the old mix: calls 6 x 0.8 x 2.83 = 13.584 -> 13.58, web 6 x 0.2 x 0.25 = 0.30; saved 13.88 - 6.66.
+    totals = await _totals(node_two, council.slug, MARCH)
+    assert (totals["baseline_cost"], totals["savings"]) == ("13.88", "7.22")
+
+
+async def test_a_residents_request_shows_in_the_next_report_and_councils_never_share_one(
+    database: Database, node_two: Node, live_council: LiveCouncilFactory
+) -> None:
+    council, neighbour = await live_council(), await live_council()
+    today = uk_day(datetime.now(UTC)).isoformat()
+    period = {"from": today, "to": today}
+    await record_contacts(database, council, uk_day(datetime.now(UTC)), "report-pothole", "web", 2)
+    assert (await _totals(node_two, council.slug, period))["volume"] == 2
+    assert (await _totals(node_two, neighbour.slug, period))["volume"] == 0
+
+    # A submission counts itself in today's rollup inside its own INSERT, and changes nothing else.
+    new = NewTransaction(
+        module="highways",
+        service="report-pothole",
+        channel="app",
+        status="received",
+        answers={"description": "a deep pothole outside the library"},
+        contact_email="resident@example.org",
+    )
+    async with tenant_connection(database.engine, council) as connection:
+        await create_transaction(connection, council, new)
+    assert (await _totals(node_two, council.slug, period))["volume"] == 3
+    assert (await _totals(node_two, neighbour.slug, period))["volume"] == 0
+
+
+async def test_savings_to_date_from_before_the_period_follow_a_change_to_those_months(
+    database: Database, http: httpx.AsyncClient, node_two: Node, live_council: LiveCouncilFactory
+) -> None:
+    council = await live_council()
+    headers = host_for(council.slug)
+    baseline = {"shares": {"phone": "0.8", "web": "0.2"}}
+    assert (await http.put("/api/v1/savings/baseline/report-pothole", json=baseline, headers=headers)).is_success
+    await record_contacts(database, council, date(2024, 2, 10), "report-pothole", "web", 10)
+    await record_contacts(database, council, date(2024, 3, 10), "report-pothole", "web", 5)
+
+    async def savings_to_date(rate: str) -> str:
+        asked = {**MARCH, "avoidance_rate": rate}
+        response = await node_two.http.get("/api/v1/savings/report", params=asked, headers=host_for(council.slug))
+        assert response.status_code == 200, response.text
+        return str(response.json()["savings_to_date"])
+
+    # February: at the old mix 10 x 0.8 x 2.83 = 22.64 and 10 x 0.2 x 0.15 = 0.30, less 10 x 0.15 = 1.50:
+    # 21.44. March: 11.32 + 0.15 - 0.75 = 10.72. Asked twice (the savings before March remembered).
+    assert await savings_to_date("0.2") == "32.16"
+    assert await savings_to_date("0.25") == "32.16"
+
+    calls = "date,service,channel,count\n2024-02-10,report-pothole,phone,4\n"
+    imported = await http.post(
+        "/api/v1/savings/offline-contacts", content=calls, headers={**headers, "content-type": "text/csv"}
+    )
+    assert imported.status_code == 200, imported.text
+    # February now: 14 contacts that day at the old mix, 14 x 0.8 x 2.83 = 31.696 -> 31.70 and
+    # 14 x 0.2 x 0.15 = 0.42, less 4 x 2.83 + 1.50 = 12.82: 19.30; with March's 10.72, 30.02.
+    assert await savings_to_date("0.3") == "30.02"
