@@ -25,7 +25,9 @@ from tests.support import photo_png, record_transaction, tenant_context_for
 
 
 @pytest.fixture(params=["local disk", "s3"])
-def sweeping(request: pytest.FixtureRequest, settings: Settings, database: Database, tmp_path: Path) -> PlatformServices:
+def sweeping(
+    request: pytest.FixtureRequest, settings: Settings, database: Database, tmp_path: Path
+) -> PlatformServices:
     if request.param == "s3":
         endpoint: str = request.getfixturevalue("s3_endpoint")
         kept = storing_at(settings, endpoint, new_bucket(endpoint))
@@ -76,9 +78,10 @@ async def test_files_no_row_names_are_removed_after_the_grace_period_and_only_th
 
     # An hour on, the orphans are still within the grace period (their rows might be committing).
     assert await sweep_council(services, ours, now + timedelta(hours=1)) == 0
-    assert await _keys(services, f"attachments/{ours.schema}/") | await _keys(
-        services, f"exports/{ours.slug}/"
-    ) == ours_before
+    assert (
+        await _keys(services, f"attachments/{ours.schema}/") | await _keys(services, f"exports/{ours.slug}/")
+        == ours_before
+    )
 
     # A day and more on, only the files no row names are gone, and only this council's.
     grace = timedelta(hours=services.settings.orphan_files_grace_hours)

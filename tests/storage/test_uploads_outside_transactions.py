@@ -75,13 +75,12 @@ class OnePooledConnection:
 
 
 @pytest.fixture
-async def one_connection(
-    settings: Settings, database_url: str, tmp_path: Path
-) -> AsyncIterator[OnePooledConnection]:
+async def one_connection(settings: Settings, database_url: str, tmp_path: Path) -> AsyncIterator[OnePooledConnection]:
     database = Database(make_engine(database_url, pool_size=1), database_url)
     services = build_services(settings, database)
     store = services.files = HeldStore(tmp_path / "files")
-    transport = httpx.ASGITransport(app=create_app(settings, services))
+    app: Any = create_app(settings, services)
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as client:
         yield OnePooledConnection(client, store, database)
     store.go_on.set()
