@@ -445,13 +445,14 @@ def citus() -> None:
 @with_database
 async def citus_check(settings: Settings, database: Database, as_json: bool) -> None:
     """List every council schema's breach of Citus schema-based sharding's rules (exit 1 if any)."""
-    from civicshare.db.citus import council_schemas, violations
+    from civicshare.db.citus import DEPLOYMENT_SETTINGS, council_schemas, violations
 
     async with database.engine.connect() as connection:
         schemas = await council_schemas(connection)
         found = await violations(connection, schemas)
     if as_json:
-        click.echo(json.dumps({"schemas": len(schemas), "violations": [asdict(v) for v in found]}, indent=2))
+        report = {"schemas": len(schemas), "violations": [asdict(v) for v in found], "requires": DEPLOYMENT_SETTINGS}
+        click.echo(json.dumps(report, indent=2))
     elif found:
         table = Table("schema", "rule", "object", "detail")
         for violation in found:
@@ -461,7 +462,12 @@ async def citus_check(settings: Settings, database: Database, as_json: bool) -> 
         broken = len({violation.schema for violation in found})
         raise CommandFailed(f"{len(found)} violations in {broken} of {len(schemas)} council schemas")
     if not as_json:
-        console.print(f"all {len(schemas)} council schemas can be distributed with citus_schema_distribute")
+        console.print(
+            f"all {len(schemas)} council schemas can be distributed with citus_schema_distribute, "
+            "on a deployment that sets:"
+        )
+        for setting in DEPLOYMENT_SETTINGS:
+            console.print(f"- {setting}")
 
 
 # --- read replica ---------------------------------------------------------------------------------

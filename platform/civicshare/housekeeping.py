@@ -2,6 +2,7 @@
 webhook log after `delivered_events_keep_days`, system API idempotency keys after
 `idempotency_keys_keep_hours`, residents' feedback comments after `feedback_comments_keep_days` (their
 ratings stay counted); and each council's retention run is asked for (`civicshare.privacy`).
+Stored files no row names are removed after `orphan_files_grace_hours` (`civicshare.orphan_files`).
 The savings reports' monthly cache is filled for months that closed (reports on the read replica read
 them without storing them). Every few minutes, long jobs whose worker died (no heartbeat) are failed
 with why, so whoever asked sees it rather than "running" for ever.
@@ -26,6 +27,7 @@ from civicshare.db.engine import tenant_connection
 from civicshare.db.job_queue import EXPORTS_QUEUE
 from civicshare.notifications.retention import forget_delivered_events
 from civicshare.notifications.webhooks.retention import forget_old_webhook_log
+from civicshare.orphan_files import sweep_council
 from civicshare.privacy import jobs as privacy_jobs
 from civicshare.savings.feedback import forget_comments_before
 from civicshare.savings.service import fill_monthly_contacts
@@ -75,6 +77,18 @@ async def tidy_every_council(services: PlatformServices, now: datetime | None = 
     return tidied
 
 
+async def sweep_every_councils_orphan_files(services: PlatformServices, now: datetime | None = None) -> dict[str, int]:
+    """Each council's stored files that no row names, past the grace period, removed; how many each."""
+    now = now or datetime.now(UTC)
+    removed: dict[str, int] = {}
+    for council in await services.directory.all():
+        try:
+            removed[council.slug] = await sweep_council(services, council, now)
+        except Exception:
+            logger.exception("orphan files not swept; trying again next hour", extra={"council": council.slug})
+    return removed
+
+
 async def store_every_councils_closed_months(services: PlatformServices) -> int:
     """Store the savings reports' closed months that no report stored yet (reports on the read replica
     cannot), on the primary, council by council; how many months were stored."""
@@ -109,6 +123,9 @@ async def tidy(context: procrastinate.JobContext) -> None:
             "feedback_comments": sum(t.feedback_comments for t in tidied.values()),
         },
     )
+    swept = await sweep_every_councils_orphan_files(services)
+    if any(swept.values()):
+        logger.info("orphan files removed", extra={"files": sum(swept.values())})
     await store_every_councils_closed_months(services)
 
 

@@ -193,6 +193,12 @@ class Settings(BaseSettings):
     delivered_events_keep_days: int = Field(
         default=30, ge=1, description="days an event delivered everywhere, and the webhook log, are kept"
     )
+    orphan_files_grace_hours: int = Field(
+        default=24,
+        ge=1,
+        description="hours a stored file no row names is kept before the hourly sweep removes it "
+        "(its row may still be committing)",
+    )
     idempotency_keys_keep_hours: int = Field(
         default=24, ge=1, description="hours a system's Idempotency-Key answers the same (then it is forgotten)"
     )
@@ -250,6 +256,12 @@ class Settings(BaseSettings):
         description="addresses or networks (comma-separated: 10.0.0.5,10.1.0.0/16) of the proxies in front of "
         "the platform; only requests from them may say which scheme and client address they forwarded",
     )
+    outbox_listen_urls: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="with councils on a Citus cluster: every worker node's own URL (comma-separated). A "
+        "council's outbox trigger sends its wake-up NOTIFY on the node holding the council, so the job "
+        "workers LISTEN there too, besides the database itself (infra/citus/README.md)",
+    )
     proxy_header: ProxyHeader = Field(
         default=ProxyHeader.X_FORWARDED,
         description="which header the trusted proxies set (and replace or append to): x-forwarded or forwarded",
@@ -261,7 +273,7 @@ class Settings(BaseSettings):
         "development (production refuses them, and plain http, against server-side request forgery)",
     )
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "outbox_listen_urls", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

@@ -127,7 +127,9 @@ async def _run_once(
                 await asyncio.gather(watching, return_exceptions=True)
             return
         exporting = asyncio.create_task(exports)
-        relay = asyncio.create_task(OutboxRelay(app, parts, services.database.session_url).run())
+        relay = asyncio.create_task(
+            OutboxRelay(app, parts, services.database.session_url, services.settings.outbox_listen_urls).run()
+        )
         try:
             await app.run_worker_async(
                 queues=[QUEUE],

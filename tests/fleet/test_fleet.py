@@ -3,14 +3,17 @@ the fleet stops every part of it."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import uuid
 from pathlib import Path
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from civicshare.db.listening import driver_dsn
 from civicshare.fleet.database import PgBouncer, RunningServer, free_port
 from civicshare.fleet.parts import Part, Together, running_fleet
 from civicshare.fleet.processes import AppNode
@@ -71,3 +74,30 @@ async def test_two_nodes_behind_pgbouncer_serve_one_council_and_stop_with_the_fl
         processes = [node.process for node in nodes] + [bouncer.process]
     assert all(process is not None and process.poll() is not None for process in processes)
     assert all(_refused(port) for port in (nodes[0].port, nodes[1].port, bouncer.port or 0))
+
+
+async def test_pgbouncer_replaces_its_server_connections_after_their_lifetime(
+    pgbouncer_installed: None, database_url: str
+) -> None:
+    """A backend's caches grow with every council it serves: PgBouncer closes each server connection once
+    `server_lifetime` has passed (ten minutes in the fleet; a second here), and the next client gets a
+    new backend."""
+    bouncer = PgBouncer(server_connections=1, server_lifetime=1)
+    with running_fleet([RunningServer(database_url), bouncer]) as fleet:
+        url = driver_dsn(fleet.environment["CIVICSHARE_DATABASE_URL"])
+
+        async def backend() -> int:
+            connection = await asyncpg.connect(url, statement_cache_size=0)
+            try:
+                return int(await connection.fetchval("SELECT pg_backend_pid()"))
+            finally:
+                await connection.close()
+
+        first = await backend()
+        later = []
+        for _ in range(75):  # up to 15 s; PgBouncer's janitor retires it a second or two after its lifetime
+            later.append(await backend())
+            if later[-1] != first:
+                break
+            await asyncio.sleep(0.2)
+    assert later[-1] != first, f"still backend {first} after {len(later)} connections"

@@ -81,7 +81,7 @@ async def test_a_photo_kept_by_one_node_is_sent_and_opened_on_the_other(
 
     schema = (await tenant_context_for(database, slug)).schema
     in_bucket = CouncilFiles(file_store(on_s3), Area.ATTACHMENTS, schema)
-    [kept] = await in_bucket.list(reference[0])
+    [kept] = await in_bucket.list()  # the council's only file: stored before the request was sent, named by its row
     assert kept.key.endswith(f"{hashlib.sha256(opened.content).hexdigest()}.png")
     assert not (settings.data_dir / "attachments" / schema).exists()  # no node's disk holds it
     assert not (settings.data_dir / "pending-photos" / schema).exists()

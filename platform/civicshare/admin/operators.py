@@ -39,7 +39,9 @@ def presented_token(connection: AnyConnection) -> str | None:
 
 async def authenticate(services: PlatformServices, token: str) -> Operator | None:
     if looks_like_key(token):
-        return await verify_key(services.database.engine, token)
+        # A lookup beside the connection the request will hold (as a sign-in session's is): from the
+        # lookups pool, so an operator's call does not queue twice for the request pool under load.
+        return await verify_key(services.database.lookups, token)
     for verifier in services.operator_verifiers:
         if (operator := await verifier(token)) is not None:
             return operator

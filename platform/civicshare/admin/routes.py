@@ -93,16 +93,17 @@ SlugPath = Annotated[str, PathParameter(description="the council's slug", max_le
 async def changing(services: PlatformServices, council: str | None = None) -> AsyncIterator[AsyncConnection]:
     """One transaction for a change and its audit entry; afterwards every council lookup sees it, and the
     parts that follow a council's state (its identity organization) are told once it has committed."""
+    changed = None
     try:
         async with services.database.engine.begin() as connection:
             yield connection
+            if council is not None and services.lifecycle_hooks:
+                # Read in the change's own transaction: no second wait for a pooled connection under load.
+                changed = await load_tenant_context(connection, council)
     finally:
         services.directory.invalidate()
-    if council is not None and services.lifecycle_hooks:
-        async with services.database.engine.connect() as connection:
-            changed = await load_tenant_context(connection, council)
-        if changed is not None:
-            await announce_council_changes(services.lifecycle_hooks, [changed])
+    if changed is not None:
+        await announce_council_changes(services.lifecycle_hooks, [changed])
 
 
 @asynccontextmanager

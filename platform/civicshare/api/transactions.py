@@ -33,7 +33,15 @@ from civicshare.ratelimits.middleware import rate_limited
 from civicshare.services import PlatformServices
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions import tokens
-from civicshare.transactions.attachments import MAX_UPLOAD_BYTES, AttachmentsRefused, UploadedFile, attach_files
+from civicshare.transactions.attachments import (
+    MAX_UPLOAD_BYTES,
+    AttachmentsRefused,
+    UploadedFile,
+    count_attachments,
+    discarded_unless_recorded,
+    record_staged,
+    stage_files,
+)
 from civicshare.transactions.payments import NoPaymentDue, PaymentStart, finish_payment, start_payment
 from civicshare.transactions.schemas import (
     AttachmentOut,
@@ -311,15 +319,19 @@ async def upload_attachments(
     reference: FromPath[str],
     request: Request[Any, Any, State],
     tenant: NamedDependency[TenantContext],
-    tenant_db: NamedDependency[AsyncConnection],
     offerings: NamedDependency[CouncilOfferings],
     services: NamedDependency[PlatformServices],
     upload_token: Annotated[str | None, HeaderParameter(name="X-Upload-Token")] = None,
 ) -> StoredFiles:
     """Attach photos or files (multipart field `files`) within 30 minutes of submitting, with the upload token."""
+    # No request-long connection (`tenant_db`): none is held while the body arrives, the photos are
+    # prepared or the file store writes them; the rows are written in a short transaction after.
     form = await request.form()
     token = upload_token or str(form.get("token") or "")
-    found = await find_by_reference(tenant_db, reference, for_update=True)
+    engine = services.database.engine
+    async with tenant_connection(engine, tenant) as connection:
+        found = await find_by_reference(connection, reference)
+        already = await count_attachments(connection, found["id"]) if found is not None else 0
     if found is None or not tokens.check_upload_token(
         services.settings.secret_key, tenant.schema, found["reference"], token
     ):
@@ -340,9 +352,11 @@ async def upload_attachments(
     if not files:
         raise validation_problem({"attachments": "Select a file"})
     try:
-        stored = await attach_files(
-            tenant_db, tenant, services.files, offering.service, found["id"], found["reference"], files
-        )
+        staged = await stage_files(services.files, tenant, offering.service, found["reference"], files, already=already)
+        async with discarded_unless_recorded(staged), tenant_connection(engine, tenant) as connection:
+            if await find_by_reference(connection, reference, for_update=True) is None:  # uploads in turn
+                raise Problem(404, "Request not found", "The request is no longer kept.", name="transaction-not-found")
+            stored = await record_staged(connection, offering.service, found["id"], staged)
     except AttachmentsRefused as refused:
         raise validation_problem(refused.errors) from None
     return StoredFiles(

@@ -201,12 +201,14 @@ class OfferingsCache:
         self._max_age = max_age_seconds
         self._entries: dict[int, _CachedOfferings] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._invalidations = 0
 
     @property
     def registry(self) -> ModuleRegistry:
         return self._registry
 
     def invalidate(self, tenant_id: int | None = None) -> None:
+        self._invalidations += 1  # a check already reading is not trusted: it may have read the old state
         if tenant_id is None:
             self._entries.clear()
         else:
@@ -226,13 +228,15 @@ class OfferingsCache:
             entry = self._entries.get(tenant.id)
             if entry is not None and self._fresh(entry):
                 return entry.offerings  # another request checked it meanwhile
+            invalidations = self._invalidations
             async with self._engine.connect() as connection:
                 enablement = await load_enablement(connection, tenant.id)
+            checked_at = time.monotonic() if self._invalidations == invalidations else float("-inf")
             if entry is not None and entry.enablement == enablement:
-                entry.checked_at = time.monotonic()
+                entry.checked_at = checked_at
                 return entry.offerings
             offerings = resolve_offerings(self._registry, tenant.slug, enablement)
             for problem in offerings.problems:
                 log.warning("council %s: %s", tenant.slug, problem)
-            self._entries[tenant.id] = _CachedOfferings(time.monotonic(), enablement, offerings)
+            self._entries[tenant.id] = _CachedOfferings(checked_at, enablement, offerings)
             return offerings

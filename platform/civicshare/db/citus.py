@@ -11,9 +11,10 @@ deployment tries. The rules (infra/citus/README.md explains each and how to fix 
 - foreign-table, inheritance: foreign tables and table inheritance are refused in a distributed schema.
 - extension: the schema, or an object in it, belongs to an extension.
 - owner: a table is owned by another role than the schema (the role that distributes must own them all).
-- trigger: a trigger on a council's table runs on the worker that holds the shard, only with
-  `citus.enable_unsafe_triggers`, and transition tables (REFERENCING NEW TABLE) are not supported there;
-  a NOTIFY it sends reaches listeners on that worker, not on the coordinator.
+- trigger: a trigger on a council's table runs on the node that holds the council. One is listed unless
+  it is among the platform's reviewed triggers (`REVIEWED_TRIGGERS`: it calls the council's own function
+  and touches only the council's own tables); each reviewed one comes with what a deployment must set
+  (`DEPLOYMENT_SETTINGS`), which the command prints.
 - rule: PostgreSQL's rule system is not supported on Citus tables.
 - small-sequence: a sequence narrower than bigint cannot hold Citus's node-prefixed values.
 """
@@ -80,11 +81,17 @@ _CHECKS: dict[str, str] = {
         WHERE r.relkind IN ('r', 'p') AND n.nspname = ANY(:schemas) AND r.relowner <> n.nspowner""",
     "trigger": """
         SELECT n.nspname, format('%I.%I', n.nspname, r.relname) || ' (' || t.tgname || ')',
-               CASE WHEN t.tgnewtable IS NOT NULL OR t.tgoldtable IS NOT NULL
-                    THEN 'uses a transition table, which Citus does not support'
-                    ELSE 'runs on the worker holding the shard (needs citus.enable_unsafe_triggers)' END
+               CASE WHEN fn.oid <> n.oid
+                    THEN 'calls ' || format('%I.%I', fn.nspname, f.proname)
+                         || ', outside the council''s schema: it would not be on the node holding the council'
+                    ELSE 'not reviewed for Citus: it runs on the node holding the council, where it may touch '
+                         || 'only the council''s own tables, and a NOTIFY it sends is heard only there' END
         FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace
-        WHERE NOT t.tgisinternal AND n.nspname = ANY(:schemas)""",
+        JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
+        WHERE NOT t.tgisinternal AND n.nspname = ANY(:schemas)
+          AND NOT (fn.oid = n.oid AND (r.relname::text, t.tgname::text, f.proname::text) IN (
+              SELECT * FROM unnest(CAST(:reviewed_tables AS text[]), CAST(:reviewed_triggers AS text[]),
+                                   CAST(:reviewed_functions AS text[]))))""",
     "rule": """
         SELECT n.nspname, format('%I.%I', n.nspname, r.relname) || ' (' || w.rulename || ')',
                'is a rule; Citus does not support the rule system'
@@ -99,6 +106,33 @@ _CHECKS: dict[str, str] = {
 
 RULES: tuple[str, ...] = tuple(_CHECKS)
 
+
+@dataclass(frozen=True, slots=True)
+class ReviewedTrigger:
+    table: str
+    trigger: str
+    function: str  # in the council's own schema
+
+
+# Triggers known to keep Citus's rules: each calls the council's own function, which reads only the
+# council's own tables (on the same node). `DEPLOYMENT_SETTINGS` says what they need of a deployment.
+REVIEWED_TRIGGERS: tuple[ReviewedTrigger, ...] = (
+    # The outbox wake-up (civicshare.notifications.tables): reads the council's outbox_events and sends
+    # NOTIFY civicshare_outbox on the node it runs on.
+    ReviewedTrigger("outbox_events", "outbox_events_notify", "notify_outbox"),
+)
+
+DEPLOYMENT_SETTINGS: tuple[str, ...] = (
+    "citus.enable_unsafe_triggers = on for the role that runs citus_schema_distribute, the migrations and "
+    "onboarding (ALTER ROLE ... SET): Citus 12.0 to 14.0 refuse to distribute a table that has a trigger, or "
+    "to create one on a distributed-schema table, without it (later releases allow triggers on "
+    "distributed-schema tables without it). The council schemas' only trigger, the outbox wake-up, reads "
+    "only its own council's outbox_events, on the same node, so it is safe to allow.",
+    "CIVICSHARE_OUTBOX_LISTEN_URLS = every Citus worker node's own URL (not through PgBouncer), for the job "
+    "workers: the outbox wake-up trigger sends its NOTIFY on the node holding the council, and a listener "
+    "on the coordinator alone would hear nothing (events would wait for the sweep, outbox_sweep_seconds).",
+)
+
 _COUNCIL_SCHEMAS = text("SELECT schema_name FROM platform.tenants ORDER BY schema_name")
 
 
@@ -110,6 +144,16 @@ async def violations(connection: AsyncConnection, schemas: list[str]) -> list[Vi
     """Every breach of the rules in these schemas, ordered by schema, rule and object."""
     found: list[Violation] = []
     for rule, query in _CHECKS.items():
-        rows = await connection.execute(text(query), {"schemas": schemas})
+        rows = await connection.execute(
+            text(query),
+            {
+                "schemas": schemas,
+                "reviewed_tables": [reviewed.table for reviewed in REVIEWED_TRIGGERS],
+                "reviewed_triggers": [reviewed.trigger for reviewed in REVIEWED_TRIGGERS],
+                "reviewed_functions": [reviewed.function for reviewed in REVIEWED_TRIGGERS],
+            }
+            if rule == "trigger"
+            else {"schemas": schemas},
+        )
         found.extend(Violation(schema, rule, name, detail) for schema, name, detail in rows)
     return sorted(found, key=lambda violation: (violation.schema, RULES.index(violation.rule), violation.object))

@@ -109,14 +109,31 @@ def _server_socket(direct_url: str) -> tuple[str, str]:
     return directory, socket_file.suffix.lstrip(".")
 
 
+# A server connection is closed (once no client holds it) this long after it was opened. Each PostgreSQL
+# backend keeps the relation and catalogue caches of every council whose tables it has touched, about
+# 0.75-0.9 MB per council (`python -m bench national` measures it): behind transaction pooling every server
+# connection serves every council in turn, so with 400 councils each would grow to some 300-350 MB and keep
+# it. Replacing connections every ten minutes gives that memory back, at the cost of a backend start and of
+# the caches being filled again (a few ms per council it then serves) once per connection per ten minutes.
+SERVER_LIFETIME_SECONDS = 600.0
+
+
 class PgBouncer:
     """PgBouncer in transaction pooling before the server named by CIVICSHARE_DATABASE_DIRECT_URL, on a
     loopback port; it publishes itself as CIVICSHARE_DATABASE_URL for the parts after it."""
 
     name = "pgbouncer"
 
-    def __init__(self, *, server_connections: int = 20, port: int | None = None, max_clients: int = 1000) -> None:
+    def __init__(
+        self,
+        *,
+        server_connections: int = 20,
+        port: int | None = None,
+        max_clients: int = 1000,
+        server_lifetime: float = SERVER_LIFETIME_SECONDS,
+    ) -> None:
         self.server_connections = server_connections
+        self.server_lifetime = server_lifetime
         self.port = port
         self.max_clients = max_clients
         self.process: subprocess.Popen[bytes] | None = None
@@ -146,6 +163,7 @@ class PgBouncer:
             f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {directory / 'users.txt'}\n"
             f"pool_mode = transaction\ndefault_pool_size = {self.server_connections}\n"
+            f"server_lifetime = {self.server_lifetime:g}\n"
             f"max_client_conn = {self.max_clients}\n"
             f"logfile = {directory / 'pgbouncer.log'}\npidfile = {directory / 'pgbouncer.pid'}\n"
             "server_reset_query =\nignore_startup_parameters = extra_float_digits\n"

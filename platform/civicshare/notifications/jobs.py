@@ -151,12 +151,19 @@ async def sweep(app: procrastinate.App, parts: OutboxParts, *, older_than: timed
 
 
 class OutboxRelay:
-    """LISTENs for councils that wrote events and defers their dispatch jobs; sweeps on (re)connect."""
+    """LISTENs for councils that wrote events and defers their dispatch jobs; sweeps on (re)connect.
 
-    def __init__(self, app: procrastinate.App, parts: OutboxParts, database_url: str) -> None:
+    It listens on the database and on each of `node_urls`: with councils on a Citus cluster a council's
+    outbox trigger runs, and sends its NOTIFY, on the worker node holding the council, where a listener
+    on the coordinator would not hear it."""
+
+    def __init__(
+        self, app: procrastinate.App, parts: OutboxParts, database_url: str, node_urls: Sequence[str] = ()
+    ) -> None:
         self.app = app
         self.parts = parts
         self.url = driver_url(database_url)
+        self.node_urls = [driver_url(url) for url in node_urls]
         self._schemas: set[str] = set()
         self._woken = asyncio.Event()
 
@@ -165,22 +172,26 @@ class OutboxRelay:
         self._woken.set()
 
     async def run(self) -> None:
-        """Until cancelled: listen, deferring jobs; reconnect (and sweep) after losing the connection."""
+        """Until cancelled: listen, deferring jobs; reconnect (and sweep) after losing a connection."""
         forwarding = asyncio.create_task(self._forward())
         sweeping = asyncio.create_task(self._sweep_periodically())
+        listening = [asyncio.create_task(self._keep_listening(url)) for url in (self.url, *self.node_urls)]
         try:
-            while True:
-                try:
-                    await self._listen_until_lost()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                    logger.warning("outbox listener lost its connection: %s", error)
-                await asyncio.sleep(1)
+            await asyncio.gather(*listening)
         finally:
-            forwarding.cancel()
-            sweeping.cancel()
+            for task in (forwarding, sweeping, *listening):
+                task.cancel()
 
-    async def _listen_until_lost(self) -> None:
-        connection = await asyncpg.connect(self.url, server_settings={"application_name": "civicshare-outbox-relay"})
+    async def _keep_listening(self, url: str) -> None:
+        while True:
+            try:
+                await self._listen_until_lost(url)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                logger.warning("outbox listener lost its connection: %s", error)
+            await asyncio.sleep(1)
+
+    async def _listen_until_lost(self, url: str) -> None:
+        connection = await asyncpg.connect(url, server_settings={"application_name": "civicshare-outbox-relay"})
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _connection: lost.set())
         try:

@@ -11,6 +11,7 @@ is on its way (it re-checks shortly after it finishes, and the sweep catches any
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     CheckConstraint,
     Column,
@@ -92,7 +93,12 @@ def notify_trigger_sql(schema: str) -> list[str]:
 @event.listens_for(outbox_events, "after_create")
 def _create_notify_trigger(target: Table, connection: Connection, **_: Any) -> None:
     # A new council's schema is created from the metadata (not the migrations): the trigger comes with it.
-    schema_map = connection.get_execution_options().get("schema_translate_map") or {}
-    schema = schema_map.get(TENANT_SCHEMA_PLACEHOLDER, TENANT_SCHEMA_PLACEHOLDER)
+    # Also on the mock engine that compiles the onboarding script (`db.migrations.runner`), which has no
+    # execution options and takes DDL elements: there the schema is the placeholder.
+    options = connection.get_execution_options() if hasattr(connection, "get_execution_options") else {}
+    schema = (options.get("schema_translate_map") or {}).get(TENANT_SCHEMA_PLACEHOLDER, TENANT_SCHEMA_PLACEHOLDER)
     for statement in notify_trigger_sql(schema):
-        connection.exec_driver_sql(statement)
+        if hasattr(connection, "exec_driver_sql"):
+            connection.exec_driver_sql(statement)
+        else:
+            connection.execute(DDL(statement.replace("%", "%%")))  # type: ignore[no-untyped-call]

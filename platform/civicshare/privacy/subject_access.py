@@ -13,6 +13,7 @@ council's schema and writes its progress (requests written of requests found) as
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import html
 import io
@@ -293,7 +294,13 @@ async def run_export(engine: AsyncEngine, store: FileStore, council: TenantConte
         written = isinstance(error, OSError | StorageUnavailable)
         why = f"the file could not be written: {error}" if written else f"the export stopped: {error}"
         values = {"state": "failed", "error": why}
-    await _progress(engine, council, request_id, **values, finished_at=datetime.now(UTC))
+    try:
+        await _progress(engine, council, request_id, **values, finished_at=datetime.now(UTC))
+    except BaseException:
+        if "file_name" in values:  # stored, but no row names it: no one could ask for it
+            with contextlib.suppress(Exception):
+                await subject_access_files(store, council.slug).delete(name)
+        raise
 
 
 async def mark_abandoned(engine: AsyncEngine, council: TenantContext, request_id: int) -> bool:

@@ -10,6 +10,7 @@ council's exports (`exports/<slug>/queue/`), written to a scratch file first and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import tempfile
@@ -185,10 +186,18 @@ async def run_queue_export(services: PlatformServices, council_slug: str, export
         written = isinstance(error, OSError | StorageUnavailable)
         why = f"the file could not be written: {error}" if written else f"the export stopped: {error}"
         values = {"state": "failed", "error": why}
-    async with tenant_connection(services.database.engine, council) as connection:
-        await connection.execute(
-            update(queue_exports).where(queue_exports.c.id == export_id).values(**values, finished_at=datetime.now(UTC))
-        )
+    try:
+        async with tenant_connection(services.database.engine, council) as connection:
+            await connection.execute(
+                update(queue_exports)
+                .where(queue_exports.c.id == export_id)
+                .values(**values, finished_at=datetime.now(UTC))
+            )
+    except BaseException:
+        if "file_name" in values:  # stored, but no row names it: no one could ask for it
+            with contextlib.suppress(Exception):
+                await queue_export_files(services.files, council.slug).delete(f"{QUEUE_FOLDER}/{name}")
+        raise
 
 
 @queue_export_tasks.task(name=QUEUE_EXPORT_TASK, queue=EXPORTS_QUEUE, pass_context=True)

@@ -54,19 +54,27 @@ class TenantDirectory:
         self._max_age = max_age_seconds
         self._snapshot = _Snapshot()
         self._lock = asyncio.Lock()
+        self._invalidations = 0
 
     def invalidate(self) -> None:
+        self._invalidations += 1  # a reload already reading is not trusted: it may have read the old state
         self._snapshot.loaded_at = float("-inf")
         self._snapshot.fingerprint = None
+
+    def _trusted_from(self, invalidations: int) -> float:
+        """When a reload begun at `invalidations` counts as loaded: now, or never if a change was announced
+        while it read (the next request reads again)."""
+        return time.monotonic() if self._invalidations == invalidations else float("-inf")
 
     async def _reload(self, if_older_than: float) -> _Snapshot:
         async with self._lock:
             if time.monotonic() - self._snapshot.loaded_at < if_older_than:
                 return self._snapshot  # another request reloaded it meanwhile
+            invalidations = self._invalidations
             async with self._engine.connect() as connection:
                 fingerprint = tuple((await connection.execute(FINGERPRINT)).one())
                 if fingerprint == self._snapshot.fingerprint:
-                    self._snapshot.loaded_at = time.monotonic()
+                    self._snapshot.loaded_at = self._trusted_from(invalidations)
                     return self._snapshot
                 contexts = await load_tenant_contexts(connection)
                 doors = await load_front_doors(connection)
@@ -75,7 +83,7 @@ class TenantDirectory:
                 by_domain={domain: tenant for tenant in contexts for domain in tenant.domains},
                 front_doors_by_slug={door.slug: door for door in doors},
                 front_doors_by_domain={domain: door for door in doors for domain in door.domains},
-                loaded_at=time.monotonic(),
+                loaded_at=self._trusted_from(invalidations),
                 fingerprint=fingerprint,
             )
             return self._snapshot

@@ -71,6 +71,7 @@ from civicshare.web.photo_pages import (
     pending_for,
     photo_section,
     photos_page,
+    photos_to_send,
     photos_with_the_request,
     uploaded_files,
 )
@@ -400,12 +401,21 @@ async def _send(web: WebRequest, offered: Offering, draft: Draft) -> Response[An
     # Only the last page's POST is a submission; every step's page posts to the same route.
     rate_limits_of(web.request.app.state).admit(web.request.scope, Traffic.SUBMISSIONS)
     engine = web.site.services.database.engine
+    staged = await photos_to_send(web, offered, draft)
     try:
         sent = await send(
-            engine, web.council, offered, draft, data, web.resident, then=photos_with_the_request(web, offered, draft)
+            engine, web.council, offered, draft, data, web.resident, then=photos_with_the_request(offered, staged)
         )
     except SubmissionInvalid:
+        if staged is not None:
+            await staged.discard()
         return web.redirect(f"/services/{code}/{CHECK_PAGE}")
+    except BaseException:
+        if staged is not None:
+            await staged.discard()
+        raise
+    if staged is not None and not sent.created:
+        await staged.discard()  # sent before, with its photos: these copies are named by no row
     await forget_photos_sent(web, offered, draft)
     if not web.council.is_trial:
         await _count(web, count_request_sent, code)
@@ -583,11 +593,8 @@ async def add_photos_page(
         for _, value in form.multi_items()
         if isinstance(value, UploadFile) and value.filename  # a browser sends an empty part when none is chosen
     ]
-    async with tenant_connection(web.site.services.database.engine, web.council) as connection:
-        transaction = await find_by_reference(connection, reference, for_update=True)
-        if transaction is None:
-            raise Problem(404, "Page not found", name="not-found")
-        refused = await add_photos(connection, web.council, web.site.services.files, offered, transaction, files)
+    services = web.site.services
+    refused = await add_photos(services.database.engine, web.council, services.files, offered, reference, files)
     if refused is None:
         return web.redirect(f"/services/{code}/confirmation")
     return await _confirmation(web, offered, photo_error=refused)

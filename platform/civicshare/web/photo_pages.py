@@ -13,8 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.catalogue.service import Offering
 from civicshare.storage import StorageUnavailable
-from civicshare.transactions.attachments import AttachmentsRefused, UploadedFile, attach_files
-from civicshare.transactions.service import find_by_reference
+from civicshare.transactions.attachments import (
+    AttachmentsRefused,
+    StagedFiles,
+    UploadedFile,
+    record_staged,
+    stage_files,
+)
 from civicshare.transactions.submission import SubmissionResult
 from civicshare.web.flows import AfterSending, Draft
 from civicshare.web.photo_step import PHOTOS_STEP, PendingPhotos
@@ -90,32 +95,36 @@ async def photo_section(web: WebRequest, offered: Offering, draft: Draft) -> tup
     return f"{policy.noun.capitalize()}s", [Row(f"{policy.noun.capitalize()}s", names, href, f"{policy.noun}s")]
 
 
-def photos_with_the_request(web: WebRequest, offered: Offering, draft: Draft) -> AfterSending | None:
-    """Attach the draft's photos in the submission's own transaction. They are stored before the rows
-    naming them, so a file store out of reach (StorageUnavailable) sends nothing: the resident sees the
-    unavailable page and sends again, answers and photos still waiting. A photo the policy now refuses
-    is logged and the request is sent without it (the confirmation page can add photos)."""
+async def photos_to_send(web: WebRequest, offered: Offering, draft: Draft) -> StagedFiles | None:
+    """The draft's photos, written under their final keys before the request is sent: a file store out
+    of reach (StorageUnavailable) sends nothing, so the resident sees the unavailable page and sends
+    again, answers and photos still waiting; and no database connection waits on the store. A photo the
+    policy now refuses is logged and the request is sent without it (the confirmation page can add photos)."""
     if offered.service.attachments is None:
         return None
     pending = pending_for(web, draft)
+    files = await pending.files()
+    if not files:
+        return None
+    try:
+        return await stage_files(
+            web.site.services.files, web.council, offered.service, f"form-{pending.folder}", files, already=0
+        )
+    except AttachmentsRefused:
+        log.exception(
+            "photos added in the form could not be attached to the request sent from draft %s", pending.folder
+        )
+        return None
+
+
+def photos_with_the_request(offered: Offering, staged: StagedFiles | None) -> AfterSending | None:
+    """Record the staged photos in the submission's own transaction (the caller discards them if it
+    does not commit, or if the request had been sent before)."""
+    if staged is None:
+        return None
 
     async def attach(connection: AsyncConnection, sent: SubmissionResult) -> None:
-        files = await pending.files()
-        transaction = await find_by_reference(connection, sent.reference, for_update=True)
-        if not files or transaction is None:
-            return
-        try:
-            await attach_files(
-                connection,
-                web.council,
-                web.site.services.files,
-                offered.service,
-                transaction["id"],
-                transaction["reference"],
-                files,
-            )
-        except AttachmentsRefused:
-            log.exception("photos added in the form could not be attached to %s", sent.reference)
+        await record_staged(connection, offered.service, sent.transaction_id, staged)
 
     return attach
 

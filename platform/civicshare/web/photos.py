@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.catalogue.service import Offering
+from civicshare.db.engine import tenant_connection
+from civicshare.http.problems import Problem
 from civicshare.modules import AttachmentPolicy
 from civicshare.storage import FileStore
 from civicshare.tenancy.context import TenantContext
@@ -28,9 +30,13 @@ from civicshare.transactions.attachments import (
     AttachmentsRefused,
     StoredAttachment,
     UploadedFile,
-    attach_files,
+    count_attachments,
+    discarded_unless_recorded,
     list_attachments,
+    record_staged,
+    stage_files,
 )
+from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.tokens import UPLOAD_WINDOW_SECONDS
 
 FIELD = "photos"
@@ -79,28 +85,40 @@ async def photo_panel(
 
 
 async def add_photos(
-    connection: AsyncConnection,
+    engine: AsyncEngine,
     tenant: TenantContext,
     store: FileStore,
     offered: Offering,
-    transaction: Mapping[str, Any],
+    reference: str,
     files: Sequence[UploadedFile],
     *,
     now: datetime | None = None,
 ) -> str | None:
-    """Store the files with the request; the GOV.UK error message for the upload field if they are refused."""
+    """Store the files with the request; the GOV.UK error message for the upload field if they are refused.
+
+    The files are written to the store before the short transaction that records them, so no database
+    connection is held while the store works (`transactions.attachments.stage_files`)."""
     policy = offered.service.attachments
     if policy is None:
         return f"You cannot add files to a request for {offered.service.title.lower()}"
+    async with tenant_connection(engine, tenant) as connection:
+        transaction = await find_by_reference(connection, reference)
+        if transaction is None:
+            raise Problem(404, "Page not found", name="not-found")
+        already = await count_attachments(connection, transaction["id"])
     if not _window_open(transaction, now or datetime.now(UTC)):
         minutes = UPLOAD_WINDOW_SECONDS // 60
         return f"You can only add {policy.noun}s in the {minutes} minutes after you send your request"
     if not files:
         return f"Select a {policy.noun}"
     try:
-        await attach_files(
-            connection, tenant, store, offered.service, transaction["id"], transaction["reference"], list(files)
+        staged = await stage_files(
+            store, tenant, offered.service, transaction["reference"], list(files), already=already
         )
+        async with discarded_unless_recorded(staged), tenant_connection(engine, tenant) as connection:
+            if await find_by_reference(connection, reference, for_update=True) is None:  # additions in turn
+                raise Problem(404, "Page not found", name="not-found")
+            await record_staged(connection, offered.service, transaction["id"], staged)
     except AttachmentsRefused as refused:
         key, message = next(iter(refused.errors.items()))
         index = int(key.split(".")[1]) if key.startswith("attachments.") else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -10,8 +11,10 @@ from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, create_mock_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.elements import ClauseElement
 
 from civicshare.db import tables as _all_tables  # noqa: F401 - completes the metadata
 from civicshare.db.metadata import PLATFORM_SCHEMA, TENANT_SCHEMA_PLACEHOLDER, tenant_metadata
@@ -103,10 +106,12 @@ def stamp_at_head(connection: Connection, schema: str) -> None:
     MigrationContext.configure(connection, opts={"version_table_schema": schema}).stamp(_script(TENANT_STREAM), "head")
 
 
-# Onboarding sends the statements `create_tables` sends, recorded once per process (for a schema of this
-# name, in a savepoint rolled back), as one script: one round trip instead of some 500 (SQLAlchemy compiles
-# and asyncpg prepares each DDL statement), which made a new council cost about 0.2 s of CPU. Modules may
-# declare tables on the metadata at start-up, so a script is kept for each shape of the metadata.
+# Onboarding sends the statements `create_tables` would send as one script: one round trip instead of some
+# 80 (SQLAlchemy compiles and asyncpg prepares each DDL statement). The script is compiled from the
+# metadata without a database (a mock engine records the DDL), once per process, so no council pays for
+# its tables twice (recording them in a savepoint rolled back doubled each node's first onboarding). Modules
+# may declare tables on the metadata at start-up, so a script is kept for each shape of the metadata.
+# tests/db/test_onboarding_script.py checks it makes exactly what `create_tables` makes.
 _SCRIPT_SCHEMA = "civicshare_tenant_script_schema"
 _scripts: dict[tuple[tuple[str, int, int, int], ...], str] = {}
 
@@ -118,32 +123,38 @@ def _metadata_shape() -> tuple[tuple[str, int, int, int], ...]:
     )
 
 
-def _record_script(connection: Connection) -> str:
+def _script_from_metadata() -> str:
     statements: list[str] = []
 
-    def record(*args: object) -> None:
-        statement, parameters = args[2], args[3]
-        assert not parameters, f"a DDL statement with parameters cannot be recorded: {statement}"
-        statements.append(str(statement).strip())
+    def record(ddl: ClauseElement, *_: object, **__: object) -> None:
+        statements.append(str(ddl.compile(dialect=recorder.dialect)).strip())
 
-    with connection.begin_nested() as savepoint:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{_SCRIPT_SCHEMA}"')
-        event.listen(connection, "before_cursor_execute", record)
-        try:
-            create_tables(connection, _SCRIPT_SCHEMA)
-        finally:
-            event.remove(connection, "before_cursor_execute", record)
-        savepoint.rollback()
-    return ";\n".join(statements) + ";"
+    recorder = create_mock_engine(make_url("postgresql+asyncpg://"), record)
+    tenant_metadata.create_all(recorder, checkfirst=False)
+    # Tables, indexes and functions are qualified by the placeholder schema (`tenant.` or `"tenant".`).
+    named = re.compile(rf'(?<![\w"])("?){re.escape(TENANT_SCHEMA_PLACEHOLDER)}\1(?=\.)')
+    return ";\n".join(named.sub(rf"\g<1>{_SCRIPT_SCHEMA}\g<1>", statement) for statement in statements) + ";"
+
+
+def _version_statements(schema: str) -> str:
+    """What Alembic's stamp writes: its version table (as Alembic defines it) at the tenant stream's head."""
+    return (
+        f'CREATE TABLE "{schema}".alembic_version (version_num VARCHAR(32) NOT NULL, '
+        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));\n"
+        f"INSERT INTO \"{schema}\".alembic_version (version_num) VALUES ('{tenant_head()}');"
+    )
 
 
 async def create_tenant_schema(connection: AsyncConnection, schema: str) -> None:
     """Create a council's schema with every tenant table at the current head, in the caller's transaction."""
     shape = _metadata_shape()
     if shape not in _scripts:
-        _scripts[shape] = await connection.run_sync(_record_script)
-    await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        _scripts[shape] = _script_from_metadata()
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None
-    await driver.execute(_scripts[shape].replace(_SCRIPT_SCHEMA, schema))
-    await connection.run_sync(stamp_at_head, schema)
+    await driver.execute(
+        f'CREATE SCHEMA "{schema}";\n'
+        + _scripts[shape].replace(_SCRIPT_SCHEMA, schema)
+        + "\n"
+        + _version_statements(schema)
+    )
