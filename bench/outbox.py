@@ -8,11 +8,14 @@ while a connection LISTENs on the outbox channel as a job worker's relay does. O
 statement is the outbox's worst case: grouped submissions share the NOTIFY and the commit.
 Target: with events at most 10% lower.
 
-Delivery: a job worker (`bench.outbox_worker`: procrastinate, the relay and the dispatcher, the platform's
-webhook subscriber, each council with one endpoint) in a process of its own, a receiver
-(`bench.outbox_receiver`, uvicorn, counting distinct webhook-ids) in another; EVENTS submissions are
-written over the councils and the time until the receiver holds every event gives the rate. Target:
-faster than the submit rate with events, so the queue never grows under the submit load. Last, what
+Delivery: a job worker as `civicshare worker` runs one (`bench.outbox_worker`: procrastinate, the relay
+and the dispatcher, the platform's webhook subscriber, each council with one endpoint), in PROCESSES
+processes (one per CPU, as the command's default; BENCH_OUTBOX_PROCESSES=N to choose), a receiver
+(`bench.outbox_receiver`, uvicorn, counting distinct webhook-ids) in another; after a warm-up, EVENTS
+submissions are written over the councils, as a backlog (each council's share in one statement) and
+32 at a time, and the time until the receiver holds every event gives the rate (DELIVERY_ROUNDS of
+each). Target: faster than the submit rate with events, so the queue never grows under the submit
+load; the worker's CPU seconds per 1,000 deliveries are summed over its processes. Last, what
 the dispatcher delivers in-process to a subscriber that does nothing: the ceiling of the queue itself,
 the rest being the webhooks' own work (their log, signing, HTTP) and the receiver.
 
