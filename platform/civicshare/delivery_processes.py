@@ -39,6 +39,9 @@ def processes_wanted(asked: int) -> int:
 def run_delivery_process() -> None:
     """One delivery process: the outbox's dispatch jobs only, with the platform's subscribers."""
     stop_with_supervisor()
+    # Out of the terminal's process group: Ctrl+C stops the first process, which then stops this one
+    # (stopped by the same Ctrl+C, it would be started again while the first was still stopping).
+    os.setpgrp()
     from civicshare.worker import run_job_worker_command
 
     run_job_worker_command(deliveries_only=True)
