@@ -746,8 +746,14 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
 
 @main.command()
 @click.option("--concurrency", type=click.IntRange(1, 256), default=None, help="jobs run at once (default 8)")
+@click.option(
+    "--processes",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="processes delivering events (default CIVICSHARE_WORKER_PROCESSES; 0: one per CPU)",
+)
 @click.pass_context
-def worker(context: click.Context, concurrency: int | None) -> None:
+def worker(context: click.Context, concurrency: int | None, processes: int | None) -> None:
     """Run the job queue: deliver each council's outbox events to email, webhooks and other subscribers."""
     settings = settings_from(context)
     if concurrency is not None:
@@ -757,10 +763,12 @@ def worker(context: click.Context, concurrency: int | None) -> None:
 
         server = start_embedded_postgres(settings.data_dir, stop_at_exit=False)
         os.environ["CIVICSHARE_DATABASE_URL"] = server.url()
+    from civicshare.delivery_processes import processes_wanted
     from civicshare.worker import run_job_worker_command
 
-    console.print("job worker running; Ctrl+C to stop")
-    run_job_worker_command()
+    count = processes_wanted(settings.worker_processes if processes is None else processes)
+    console.print(f"job worker running ({count} process{'es' if count > 1 else ''}); Ctrl+C to stop")
+    run_job_worker_command(processes=count)
 
 
 @main.command()

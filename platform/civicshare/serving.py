@@ -78,7 +78,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _stop_with_supervisor() -> None:
+def stop_with_supervisor() -> None:
     """Have the kernel send this worker SIGTERM if the supervisor dies (Linux), rather than leave it
     serving on the port with nobody to replace it or stop it."""
     try:
@@ -90,7 +90,7 @@ def _stop_with_supervisor() -> None:
 
 def run_worker(host: str, port: int) -> None:
     """One worker process: its own socket, its own event loop, the whole platform."""
-    _stop_with_supervisor()
+    stop_with_supervisor()
     config = uvicorn.Config(APP, host=host, port=port, **UVICORN_OPTIONS)
     config.load()  # build the app now, so that what it built can be frozen before the first request
     # What start-up made (modules, templates, registries) lives as long as the worker: kept out of the
@@ -101,7 +101,7 @@ def run_worker(host: str, port: int) -> None:
 
 def run_job_worker_process() -> None:
     """A job worker process beside the web workers (`civicshare.worker`)."""
-    _stop_with_supervisor()
+    stop_with_supervisor()
     from civicshare.worker import run_job_worker_command
 
     run_job_worker_command()

@@ -162,6 +162,9 @@ class Settings(BaseSettings):
         default=False, description="each serving worker also runs a job worker (small deployments)"
     )
     worker_concurrency: int = Field(default=8, ge=1, le=256, description="jobs a job worker runs at once")
+    worker_processes: int = Field(
+        default=0, ge=0, le=64, description="processes `civicshare worker` delivers events with (0: one per CPU)"
+    )
     export_jobs_at_once: int = Field(
         default=1, ge=1, le=32, description="exports (council archives, large CSVs) a job worker writes at once"
     )

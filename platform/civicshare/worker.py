@@ -10,6 +10,7 @@ worker that loses the database (PostgreSQL restarted) starts again after a pause
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 from civicshare.admin.export_jobs import CONTEXT_KEY as EXPORTS_CONTEXT_KEY
@@ -65,16 +66,22 @@ def privacy_parts(services: PlatformServices) -> PrivacyParts:
 
 
 async def run_job_worker(
-    services: PlatformServices, *, install_signal_handlers: bool = True, outbox: bool = True
+    services: PlatformServices,
+    *,
+    install_signal_handlers: bool = True,
+    outbox: bool = True,
+    deliveries_only: bool = False,
 ) -> None:
     """Run jobs until cancelled (or, with signal handlers, until SIGINT/SIGTERM); without `outbox`, only
-    the exports queue's."""
+    the exports queue's; with `deliveries_only`, only the outbox's dispatch jobs (no relay, no sweep, no
+    exports, no housekeeping: the extra delivery processes of `civicshare worker --processes`)."""
     parts = outbox_parts(services)
     concurrency = services.settings.worker_concurrency
+    run_once = _run_deliveries_once if deliveries_only else _run_once
     try:
         while True:
             try:
-                await _run_once(services, parts, concurrency, install_signal_handlers, outbox)
+                await run_once(services, parts, concurrency, install_signal_handlers, outbox)
                 return  # stopped by a signal
             except asyncio.CancelledError:
                 raise
@@ -145,10 +152,35 @@ async def _run_once(
             await asyncio.gather(relay, exporting, watching, return_exceptions=True)
 
 
-def run_job_worker_command() -> None:
+async def _run_deliveries_once(
+    services: PlatformServices, parts: OutboxParts, concurrency: int, install_signal_handlers: bool, _outbox: bool
+) -> None:
+    app = make_job_app(services.database.session_url, max_connections=concurrency + 2)
+    async with app.open_async():
+        await app.run_worker_async(
+            queues=[QUEUE],
+            concurrency=concurrency,
+            additional_context={CONTEXT_KEY: parts},
+            delete_jobs="successful",
+            install_signal_handlers=install_signal_handlers,
+            shutdown_graceful_timeout=10,
+        )
+
+
+def freeze_start_up() -> None:
+    """What start-up made (modules, settings, the registry) lives as long as the process: kept out of the
+    collector's full passes, which went through all of it while deliveries made garbage (a quarter of
+    the worker's CPU per delivery)."""
+    gc.collect()
+    gc.freeze()
+
+
+def run_job_worker_command(*, processes: int = 1, deliveries_only: bool = False) -> None:
     """`civicshare worker`, and the job worker process `civicshare demo` starts: settings from the
-    environment, services as the app builds them, with the platform's own subscribers."""
+    environment, services as the app builds them, with the platform's own subscribers; with `processes`
+    above 1, that many less one delivery processes beside it (`civicshare.delivery_processes`)."""
     from civicshare.app import build_services
+    from civicshare.delivery_processes import DeliveryProcesses
     from civicshare.observability.logs import configure_logging, wants_json
     from civicshare.settings import load_settings
 
@@ -158,9 +190,15 @@ def run_job_worker_command() -> None:
     async def run() -> None:
         services = build_services(settings)
         register_platform_subscribers(services)
+        freeze_start_up()
         try:
-            await run_job_worker(services)
+            await run_job_worker(services, deliveries_only=deliveries_only)
         finally:
             await services.database.dispose()
 
-    asyncio.run(run())
+    beside = DeliveryProcesses(processes - 1)
+    beside.start()
+    try:
+        asyncio.run(run())
+    finally:
+        beside.stop()

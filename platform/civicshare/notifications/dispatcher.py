@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -80,8 +80,12 @@ async def dispatch_council(
     subscribers: Sequence[EventSubscriber],
     settings: DispatchSettings,
     limits: CallLimits | None = None,
+    on_backlog: Callable[[], Awaitable[None]] | None = None,
 ) -> Dispatched:
-    """Deliver everything of this council that is due now; when the next delivery falls due."""
+    """Deliver everything of this council that is due now; when the next delivery falls due.
+
+    `on_backlog` is called once, after the first round that found a full round's worth due (more is
+    probably waiting): the job queue then asks another job to work beside this one."""
     limits = limits or CallLimits(settings.at_once)
     by_name = {subscriber.name: subscriber for subscriber in subscribers}
     names = list(by_name)
@@ -98,6 +102,9 @@ async def dispatch_council(
                 )
             if not due:
                 break
+            if on_backlog is not None and len(due) >= settings.per_round:
+                await on_backlog()
+                on_backlog = None
             outcomes = await _deliver_all(due, by_name, settings, limits)
             async with tenant_connection(engine, tenant) as connection:
                 await record_outcomes(connection, outcomes)

@@ -90,14 +90,25 @@ jobs = procrastinate.Blueprint()
 # queueing lock. A dispatch that fails (the database gone) leaves its deliveries due, and the sweep that
 # follows the relay's reconnection, or the periodic one, defers another.
 @jobs.task(name=DISPATCH_TASK, queue=QUEUE, pass_context=True)
-async def dispatch(context: procrastinate.JobContext, council: str) -> None:
-    """Deliver one council's due events to every subscriber."""
+async def dispatch(context: procrastinate.JobContext, council: str, helping: bool = False) -> None:
+    """Deliver one council's due events to every subscriber. A job that finds a backlog asks for one
+    helper job (`helping`), which whichever worker process has a free slot takes: with `civicshare
+    worker --processes`, a council's long backlog is delivered by more than one process."""
     parts: OutboxParts = context.additional_context[CONTEXT_KEY]
     tenant = await parts.directory.by_slug(council)
     if tenant is None:
         logger.info("outbox of a council no longer on the platform left alone", extra={"council": council})
         return
-    done = await dispatch_council(parts.engine, tenant, parts.subscribers, parts.dispatch, parts.limits)
+
+    async def ask_for_help() -> None:
+        try:
+            await defer_helper(context.app, council)
+        except Exception:  # the database going away: this job carries on alone
+            logger.warning("no helper deferred", extra={"council": council}, exc_info=True)
+
+    done = await dispatch_council(
+        parts.engine, tenant, parts.subscribers, parts.dispatch, parts.limits, None if helping else ask_for_help
+    )
     next_run = done.next_due
     if done.delivered or done.failed:
         # Events committed while this run worked did not notify (events were waiting): look again shortly.
@@ -112,6 +123,14 @@ async def defer_dispatch(app: procrastinate.App, council: str) -> None:
     # AlreadyEnqueued, or UniqueViolation when another worker deferred it at the same moment.
     with contextlib.suppress(AlreadyEnqueued, UniqueViolation):
         await app.configure_task(DISPATCH_TASK, queueing_lock=f"outbox:{council}").defer_async(council=council)
+
+
+async def defer_helper(app: procrastinate.App, council: str) -> None:
+    """A job to work beside the council's running dispatch, unless one already waits."""
+    with contextlib.suppress(AlreadyEnqueued, UniqueViolation):
+        await app.configure_task(DISPATCH_TASK, queueing_lock=f"outbox-help:{council}").defer_async(
+            council=council, helping=True
+        )
 
 
 _BRING_FORWARD = (

@@ -29,6 +29,7 @@ from civicshare.notifications.webhooks.targets import TargetPolicy, TargetRefuse
 RESPONSE_EXCERPT_CHARS = 500
 _READ_AT_MOST_BYTES = 4096
 USER_AGENT = "civicshare-webhooks/1"
+_CHECKED_URLS_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class GuardedClient:
         self.timeouts = timeouts
         self.max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
+        self._refused: dict[str, str | None] = {}
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -110,14 +112,27 @@ class GuardedClient:
         return self._session
 
     def check_literal_address(self, url: str) -> None:
-        """The resolver never sees an address written into the URL: such an address is checked here."""
-        host, _port = self.policy.check_url(url)
+        """The resolver never sees an address written into the URL: such an address is checked here (the
+        answer depends on the URL and the policy alone, so it is kept per URL)."""
+        if url not in self._refused:
+            if len(self._refused) >= _CHECKED_URLS_KEPT:
+                self._refused.clear()
+            self._refused[url] = self._refusal_of(url)
+        if (refused := self._refused[url]) is not None:
+            raise TargetRefused(refused)
+
+    def _refusal_of(self, url: str) -> str | None:
+        try:
+            host, _port = self.policy.check_url(url)
+        except TargetRefused as refused:
+            return str(refused)
         try:
             literal = ipaddress.ip_address(host.strip("[]"))
         except ValueError:
-            return
+            return None
         if (reason := self.policy.refusal(literal)) is not None:
-            raise TargetRefused(f"{reason}: webhooks are sent only to public internet addresses")
+            return f"{reason}: webhooks are sent only to public internet addresses"
+        return None
 
     async def aclose(self) -> None:
         if self._session is not None:
