@@ -253,6 +253,14 @@ def _record_attempts_statement() -> Any:
 
 
 RECORD_ATTEMPTS = _record_attempts_statement()
+# Two jobs of one council may record attempts at the same endpoints at once: each takes their rows in id
+# order first, so neither can hold one the other waits for while waiting for one the other holds.
+LOCK_ENDPOINTS = (
+    select(webhook_endpoints.c.id)
+    .where(webhook_endpoints.c.id == func.any(bindparam("endpoint_ids", type_=ARRAY(BigInteger))))
+    .order_by(webhook_endpoints.c.id)
+    .with_for_update()
+)
 
 
 async def record_attempts(
@@ -271,6 +279,7 @@ async def record_attempts(
     if not tries:
         return {}
     counts = not manual and rule is not None
+    await connection.execute(LOCK_ENDPOINTS, {"endpoint_ids": sorted({tried.endpoint_id for tried in tries})})
     failing = (
         await connection.execute(
             RECORD_ATTEMPTS,
