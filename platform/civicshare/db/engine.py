@@ -18,6 +18,7 @@ from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.db.outage import is_database_outage
 from civicshare.db.pool import FairAsyncQueuePool
+from civicshare.db.pooler_connection import PoolerConnection
 from civicshare.settings import Settings
 
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ def pooler_safe(url: str, connect_args: dict[str, Any], *, transaction_pooling: 
     mode (PgBouncer 1.18: a client's statements may run on any server connection, one transaction at a
     time, and prepared statements do not follow it). Behind such a pooler nothing is cached across
     transactions: asyncpg prepares each statement within its transaction, under a name no other client
-    can have used on that server connection."""
+    can have used on that server connection, and of a statement run unnamed only its description is kept,
+    on our side (`PoolerConnection`)."""
     if not transaction_pooling:
         return url, connect_args
     pooled_url = make_url(url).update_query_dict({"prepared_statement_cache_size": "0"})
@@ -68,6 +70,7 @@ def pooler_safe(url: str, connect_args: dict[str, Any], *, transaction_pooling: 
         **connect_args,
         "statement_cache_size": 0,
         "prepared_statement_name_func": _unique_statement_name,
+        "connection_class": PoolerConnection,
     }
 
 
