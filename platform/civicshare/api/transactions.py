@@ -59,12 +59,13 @@ from civicshare.transactions.submission import (
     check_submission,
     submit,
 )
+from civicshare.transactions.tracking import find_tracked
 from civicshare.transactions.views import (
     NOT_KNOWN_YET,
     NOT_STARTED,
     Wording,
     payment_unavailable,
-    tracked_view,
+    tracked_shape,
     transaction_not_found,
     validation_problem,
 )
@@ -212,16 +213,17 @@ async def submit_transaction(
 )
 async def track_transaction(
     reference: FromPath[str],
-    tenant_db: NamedDependency[AsyncConnection],
+    tenant: NamedDependency[TenantContext],
     offerings: NamedDependency[CouncilOfferings],
     services: NamedDependency[PlatformServices],
     email: Annotated[str, QueryParameter(min_length=3, max_length=254)],
 ) -> TrackedTransaction:
     """Track a request with its reference and the email address given when it was made."""
-    found = await find_by_reference_and_email(tenant_db, reference, email)
+    found = await find_tracked(services.database.engine, tenant, reference, email)
     if found is None:
         raise transaction_not_found()
-    return await tracked_view(tenant_db, offerings, services, found)
+    row, history, updates = found
+    return tracked_shape(Wording(offerings, services, row["service"]), row, history, updates)
 
 
 @get("/api/v1/transactions/{reference:str}/payment-return", tags=["transactions"], opt=PUBLIC)
