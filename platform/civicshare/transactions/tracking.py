@@ -9,6 +9,7 @@ exactly as `tracked_view` shows it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -77,11 +78,15 @@ TRACKED = (
 _TRACKED_ON_DRIVER = CouncilStatement(TRACKED)
 
 
-async def find_tracked(
-    engine: AsyncEngine, tenant: TenantContext, reference: str, email: str
-) -> tuple[dict[str, Any], list[dict[str, Any]], list[tuple[str, datetime]]] | None:
-    """The request with this reference AND the email given with it, its history (oldest first, as
-    `status_history` gives it) and the council's public updates (oldest first); None if none matches."""
+@dataclass(frozen=True)
+class TrackedRequest:
+    row: dict[str, Any]  # the columns `tracked_view` reads
+    history: list[dict[str, Any]]  # as `status_history` gives it, oldest first
+    updates: list[tuple[str, datetime]]  # the council's public updates (text, when), oldest first
+
+
+async def find_tracked(engine: AsyncEngine, tenant: TenantContext, reference: str, email: str) -> TrackedRequest | None:
+    """The request with this reference AND the email given with it; None if none matches."""
     parameters = {"reference": normalise_reference(reference), "email": email.strip().lower()}
     row = await _TRACKED_ON_DRIVER.fetch_one(engine, tenant.schema, parameters)
     if row is None:
@@ -97,4 +102,4 @@ async def find_tracked(
         )
     ]
     updates = list(zip(row.pop("update_bodies") or (), row.pop("update_times") or (), strict=True))
-    return row, history, updates
+    return TrackedRequest(row, history, updates)
