@@ -79,9 +79,7 @@ async def home(web: NamedDependency[WebRequest]) -> Response[Any]:
     listings = list(await web.site.catalogue.listings(council))
     shortcuts = []
     if listings:
-        async with tenant_connection(web.site.services.database.engine, council) as connection:
-            usage = await web.site.usage.usage(council, connection)
-        shortcuts = most_used(listings, usage)
+        shortcuts = most_used(listings, await web.site.usage.usage(council, web.site.services.database.engine))
     return web.page(
         "home.html",
         current="services",
