@@ -43,7 +43,7 @@ async def test_a_year_of_requests_loads_with_rollups_that_count_them(
 
     memory = await measure_memory(database.engine)
     assert memory.tables_touched > 0 and memory.after_kb >= memory.before_kb
-    options = Options(2, ROWS, 1, 1, tmp_path, False, 2, 2, 2)
+    options = Options(2, ROWS, 1, 1, tmp_path, False, 2, 2, 2, 0)
     catalogue = await catalogue_size(database.engine)
     table = platform_table(options, Prepared(1.0, 1.0, loaded.rows, 1.0, 2), memory, catalogue, disk=1)
     assert table.row_count >= 8
