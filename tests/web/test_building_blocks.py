@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
+from civicshare.app import discover_modules
+from civicshare.catalogue.service import OfferingsCache
 from civicshare.db.engine import Database, tenant_connection
 from civicshare.tenancy.context import Branding
+from civicshare.tenancy.tables import tenant_modules
 from civicshare.web.branding import contrast_ratio, theme_for
-from civicshare.web.catalogue import ServiceListing, by_category, count_recent_use, most_used, search
+from civicshare.web.catalogue import (
+    CouncilCatalogue,
+    ServiceListing,
+    by_category,
+    count_recent_use,
+    most_used,
+    search,
+)
 from civicshare.web.errors import prefers_html
 from civicshare.web.flow_state import MAX_AGE_SECONDS, FlowState
 from tests.conftest import CouncilFactory
@@ -102,3 +115,21 @@ async def test_recent_use_counts_the_last_30_days_at_that_council_only(
         assert await count_recent_use(connection, include_test=True) == {"missed-bin": 3, "report-pothole": 1}
         later = datetime.now(UTC) + timedelta(days=31)
         assert await count_recent_use(connection, include_test=True, now=later) == {}
+
+
+async def test_a_councils_listings_follow_its_offer_and_never_show_another_councils(
+    database: Database, make_council: CouncilFactory
+) -> None:
+    highways = {"modules": {"highways": {"enabled": True}}}
+    council = await tenant_context_for(database, (await make_council(**highways)).slug)
+    other = await tenant_context_for(database, (await make_council()).slug)
+    catalogue = CouncilCatalogue(OfferingsCache(database.lookups, discover_modules(), max_age_seconds=0.05))
+
+    assert "report-pothole" in {listing.code for listing in await catalogue.listings(council)}
+    assert "report-pothole" not in {listing.code for listing in await catalogue.listings(other)}
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            update(tenant_modules).where(tenant_modules.c.tenant_id == council.id).values(enabled=False)
+        )
+    await asyncio.sleep(0.06)  # the offer's copy is checked again: the listings kept with it go too
+    assert "report-pothole" not in {listing.code for listing in await catalogue.listings(council)}

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State, UploadFile
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -67,12 +67,13 @@ from civicshare.transactions.submission import (
     check_submission,
     submit,
 )
+from civicshare.transactions.tracking import TrackedRequest, find_tracked
 from civicshare.transactions.views import (
     NOT_KNOWN_YET,
     NOT_STARTED,
     Wording,
     payment_unavailable,
-    tracked_view,
+    tracked_shape,
     transaction_not_found,
     validation_problem,
 )
@@ -212,24 +213,43 @@ async def submit_transaction(
     return Response(body, status_code=201, headers=headers)
 
 
+LookedUp = tuple[str, TrackedRequest | None]
+
+
+async def look_up_tracked(
+    request: Request[Any, Any, State],
+    tenant: NamedDependency[TenantContext],
+    services: NamedDependency[PlatformServices],
+) -> LookedUp:
+    """The request a track asks for, and the email it was looked up with. Looked up before the route's
+    parameters are checked, as the connection the route used to take was: with the database out of
+    reach, the answer is 503 whatever the parameters."""
+    email = request.query_params.get("email") or ""
+    return email, await find_tracked(services.database.engine, tenant, request.path_params["reference"], email)
+
+
 @get(
     "/api/v1/transactions/{reference:str}",
     tags=["transactions"],
     opt=PUBLIC,
     middleware=[rate_limited(Traffic.TRACKING)],
+    dependencies={"looked_up": Provide(look_up_tracked)},
 )
 async def track_transaction(
     reference: FromPath[str],
-    tenant_db: NamedDependency[AsyncConnection],
+    tenant: NamedDependency[TenantContext],
     offerings: NamedDependency[CouncilOfferings],
     services: NamedDependency[PlatformServices],
     email: Annotated[str, QueryParameter(min_length=3, max_length=254)],
+    looked_up: NamedDependency[LookedUp],
 ) -> TrackedTransaction:
     """Track a request with its reference and the email address given when it was made."""
-    found = await find_by_reference_and_email(tenant_db, reference, email)
+    looked_up_with, found = looked_up
+    if looked_up_with != email:  # the checked parameter is not the raw one (never seen, but then ask again)
+        found = await find_tracked(services.database.engine, tenant, reference, email)
     if found is None:
         raise transaction_not_found()
-    return await tracked_view(tenant_db, offerings, services, found)
+    return tracked_shape(Wording(offerings, services, found.row["service"]), found.row, found.history, found.updates)
 
 
 @get("/api/v1/transactions/{reference:str}/payment-return", tags=["transactions"], opt=PUBLIC)

@@ -17,6 +17,7 @@ from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.db.outage import is_database_outage
 from civicshare.db.pool import FairAsyncQueuePool
+from civicshare.db.pooler_connection import PoolerConnection
 from civicshare.settings import Settings
 
 if TYPE_CHECKING:
@@ -55,12 +56,17 @@ def pooler_safe(url: str, connect_args: dict[str, Any], *, transaction_pooling: 
     mode (PgBouncer 1.18: a client's statements may run on any server connection, one transaction at a
     time, and prepared statements do not follow it). Behind such a pooler nothing is cached across
     transactions: asyncpg prepares each statement within its transaction as the unnamed statement (its
-    choice when it caches none), which the next statement replaces. A named one would need closing
-    afterwards, a round trip more per statement through the pooler."""
+    choice when it caches none), which the next statement replaces; a named one would need closing
+    afterwards, a round trip more per statement through the pooler. Of a statement run unnamed without
+    preparing, only its description is kept, on our side (`PoolerConnection`)."""
     if not transaction_pooling:
         return url, connect_args
     pooled_url = make_url(url).update_query_dict({"prepared_statement_cache_size": "0"})
-    return pooled_url.render_as_string(hide_password=False), {**connect_args, "statement_cache_size": 0}
+    return pooled_url.render_as_string(hide_password=False), {
+        **connect_args,
+        "statement_cache_size": 0,
+        "connection_class": PoolerConnection,
+    }
 
 
 def make_engine(url: str, *, pool_size: int = 10, transaction_pooling: bool = False) -> AsyncEngine:

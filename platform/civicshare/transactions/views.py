@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -125,8 +126,20 @@ async def tracked_view(
 ) -> TrackedTransaction:
     """What a resident sees when they track a transaction: status in the council's words, history, decision,
     with only the reasons and notes staff chose to show them. ``for_staff`` keeps the internal ones too."""
-    wording = Wording(offerings, services, row["service"])
     history = await status_history(connection, row["id"])
+    updates = [(update.body, update.at) for update in await public_updates_of(connection, row["id"])]
+    return tracked_shape(Wording(offerings, services, row["service"]), row, history, updates, for_staff=for_staff)
+
+
+def tracked_shape(
+    wording: Wording,
+    row: Mapping[str, Any],
+    history: Iterable[Mapping[str, Any]],
+    updates: Iterable[tuple[str, datetime]],
+    *,
+    for_staff: bool = False,
+) -> TrackedTransaction:
+    """`tracked_view` of a transaction whose history (oldest first) and public updates are read already."""
     return TrackedTransaction(
         reference=row["reference"],
         service=row["service"],
@@ -154,5 +167,5 @@ async def tracked_view(
             for event in history
         ],
         derived=dict(row["derived"] or {}),
-        updates=[CouncilUpdate(update.body, update.at) for update in await public_updates_of(connection, row["id"])],
+        updates=[CouncilUpdate(body, at) for body, at in updates],
     )

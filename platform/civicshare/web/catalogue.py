@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.catalogue.search import index_terms, matches, merged_synonyms, query_stems, stems
-from civicshare.catalogue.service import Offering, OfferingsCache
+from civicshare.catalogue.service import CouncilOfferings, Offering, OfferingsCache
+from civicshare.db.engine import tenant_connection
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.tables import transactions
 
@@ -75,9 +77,15 @@ class CouncilCatalogue:
 
     def __init__(self, offerings: OfferingsCache) -> None:
         self._offerings = offerings
+        # Listings are made from the offerings alone: kept as long as the offerings they were made from are.
+        self._listings: WeakKeyDictionary[CouncilOfferings, tuple[ServiceListing, ...]] = WeakKeyDictionary()
 
     async def listings(self, tenant: TenantContext) -> Sequence[ServiceListing]:
-        return [listing_of(offering) for offering in await self._offerings.for_council(tenant)]
+        offerings = await self._offerings.for_council(tenant)
+        listings = self._listings.get(offerings)
+        if listings is None:
+            listings = self._listings[offerings] = tuple(listing_of(offering) for offering in offerings)
+        return listings
 
     async def service(self, tenant: TenantContext, code: str) -> Offering | None:
         return (await self._offerings.for_council(tenant)).offering(code)
@@ -132,11 +140,13 @@ class UsageCache:
     max_age: float = USAGE_CACHE_SECONDS
     _entries: dict[str, tuple[float, dict[str, int]]] = field(default_factory=dict)
 
-    async def usage(self, tenant: TenantContext, connection: AsyncConnection) -> dict[str, int]:
+    async def usage(self, tenant: TenantContext, engine: AsyncEngine) -> dict[str, int]:
+        """The council's recent use; a connection is taken only to count it again."""
         entry = self._entries.get(tenant.slug)
         if entry is not None and time.monotonic() - entry[0] < self.max_age:
             return entry[1]
-        counts = await count_recent_use(connection, include_test=tenant.is_trial)
+        async with tenant_connection(engine, tenant) as connection:
+            counts = await count_recent_use(connection, include_test=tenant.is_trial)
         self._entries[tenant.slug] = (time.monotonic(), counts)
         return counts
 

@@ -10,11 +10,13 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from civicshare.api.authentication import provide_principal
+from civicshare.api.csrf import provide_csrf_token
+from civicshare.api.dependencies import provide_services
 from civicshare.api.identity import dev_identity_of, safe_next
 from civicshare.api.stored_files import stored_file_response
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
-from civicshare.identity.principal import Principal
 from civicshare.identity.provider import DEV_IDENTITY_PATH
 from civicshare.policy import PUBLIC
 from civicshare.ratelimits.limits import Traffic
@@ -44,12 +46,12 @@ from civicshare.web.service import requests_everywhere, tracked_request
 from civicshare.web.site import STATE_KEY, FieldError, WebRequest, web_site
 
 
-async def provide_web(
-    request: Request[Any, Any, State],
-    resident_principal: NamedDependency[Principal | None],
-    csrf_token: NamedDependency[str],
-) -> WebRequest:
-    web = WebRequest(request, request.app.state[STATE_KEY], resident_principal, csrf_token)
+async def provide_web(request: Request[Any, Any, State]) -> WebRequest:
+    # The person and the form's token are asked for here, not declared as two dependencies: Litestar
+    # resolves dependencies of one level in a task group, a task each, which cost more than both.
+    services = provide_services(request.app.state)
+    resident = await provide_principal(request, services)
+    web = WebRequest(request, request.app.state[STATE_KEY], resident, await provide_csrf_token(request, services))
     if web.tenant is not None:
         await web.site.logos.refresh(web.tenant)
     return web
@@ -79,9 +81,7 @@ async def home(web: NamedDependency[WebRequest]) -> Response[Any]:
     listings = list(await web.site.catalogue.listings(council))
     shortcuts = []
     if listings:
-        async with tenant_connection(web.site.services.database.engine, council) as connection:
-            usage = await web.site.usage.usage(council, connection)
-        shortcuts = most_used(listings, usage)
+        shortcuts = most_used(listings, await web.site.usage.usage(council, web.site.services.database.engine))
     return web.page(
         "home.html",
         current="services",
