@@ -15,7 +15,6 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.api.authentication import provide_principal
 from civicshare.api.catalogue import not_offered
