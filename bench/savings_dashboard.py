@@ -31,7 +31,7 @@ from pathlib import Path
 
 import httpx
 from rich.table import Table
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 
 from bench.harness import BenchDatabase, Stopwatch
 from civicshare.app import build_services, create_app
@@ -102,45 +102,67 @@ async def dashboard_benchmark(
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{council.slug}.localhost") as client:
             headers = {"Accept": "text/html", **cookie_header(await sign_in_in_browser(client, council.slug, email))}
             client.cookies.clear()
-            samples: list[float] = []
-            cpu: list[float] = []
             profile = cProfile.Profile() if os.environ.get("BENCH_DASHBOARD_PROFILE") else None
-            for number in range(runs + 1):
-                if profile is not None and number:
-                    profile.enable()
-                watch, cpu_from = Stopwatch(), time.process_time()
-                page = await client.get(path, headers=headers)
-                if number:  # the first warms plans, pools and caches
-                    samples.append(watch.ms)
-                    cpu.append((time.process_time() - cpu_from) * 1000)
-                if profile is not None:
-                    profile.disable()
-                assert page.status_code == 200, page.text[:300]
-                assert page.text.count('<svg class="chart"') == 7
+            passes: dict[bool, tuple[list[float], list[float]]] = {}
+            for submitting in (False, True):  # remembered by the node; worked out again after a submission
+                samples: list[float] = []
+                cpu: list[float] = []
+                for number in range(runs + 1):
+                    if submitting:
+                        async with bench.database.engine.begin() as connection:
+                            await connection.execute(_bump(council))
+                    if profile is not None and number and submitting:
+                        profile.enable()
+                    watch, cpu_from = Stopwatch(), time.process_time()
+                    page = await client.get(path, headers=headers)
+                    if number:  # the first warms plans, pools and caches
+                        samples.append(watch.ms)
+                        cpu.append((time.process_time() - cpu_from) * 1000)
+                    if profile is not None:
+                        profile.disable()
+                    assert page.status_code == 200, page.text[:300]
+                    assert page.text.count('<svg class="chart"') == 7
+                passes[submitting] = (samples, cpu)
             if profile is not None:
                 profile.dump_stats(os.environ["BENCH_DASHBOARD_PROFILE"])
             api = await _report_api(bench, council, client, headers, last_day, runs)
     measures_only = await _measures_part(bench, council, ReportPeriod(start=first_day, end=last_day), runs)
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    median = statistics.median(samples)
-    return [
+    rows = [
         (
             f"journey_counts rows / feedback answers (a year, {len(services)} services)",
             f"{365 * len(services):,} / {answers:,}",
-        ),
-        (
-            f"staff dashboard with the four measures, last 12 months, over ASGI (warm, {runs} runs; "
-            f"target < {TARGET_MS:.0f} ms)",
-            f"{median:8.1f} ms median {p95:8.1f} ms p95 ({'met' if p95 < TARGET_MS else 'missed'})",
-        ),
-        (
-            "  its wall-clock minimum; this process's CPU time per request (PostgreSQL's work is not in it)",
-            f"{min(samples):8.1f} ms min, CPU {statistics.median(cpu):6.1f} ms median {min(cpu):6.1f} min",
-        ),
+        )
+    ]
+    for submitting, (samples, cpu) in sorted(passes.items(), key=lambda item: not item[0]):
+        ordered = sorted(samples)
+        p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+        how = "worked out again after a submission" if submitting else "remembered by the node"
+        rows += [
+            (
+                f"staff dashboard with the four measures, last 12 months, over ASGI, {how} ({runs} runs; "
+                f"target < {TARGET_MS:.0f} ms)",
+                f"{statistics.median(samples):8.1f} ms median {p95:8.1f} ms p95 "
+                f"({'met' if p95 < TARGET_MS else 'missed'})",
+            ),
+            (
+                "  its wall-clock minimum; this process's CPU time per request (PostgreSQL's work is not in it)",
+                f"{min(samples):8.1f} ms min, CPU {statistics.median(cpu):6.1f} ms median {min(cpu):6.1f} min",
+            ),
+        ]
+    return [
+        *rows,
         ("of which the four measures (their two queries, the arithmetic, four charts)", measures_only),
         *api,
     ]
+
+
+def _bump(council: TenantContext) -> TextClause:
+    """Today's count one up, as a resident's submission INSERT does it."""
+    return text(
+        f'INSERT INTO "{council.schema}".daily_rollups AS r (day, service, channel, is_test, count) '
+        "VALUES (CAST(now() AT TIME ZONE 'Europe/London' AS date), 'report-pothole', 'web', false, 1) "
+        "ON CONFLICT (day, service, channel, is_test) DO UPDATE SET count = r.count + 1"
+    )
 
 
 async def _report_api(
@@ -154,11 +176,7 @@ async def _report_api(
     """The report API (by month, the twelve months to the last day) as the node remembers it, and worked out
     again after each of a resident's submissions (today's count goes up, as a submission's INSERT does it)."""
     path = f"/api/v1/savings/report?group_by=month&to={last_day.isoformat()}"
-    bump = text(
-        f'INSERT INTO "{council.schema}".daily_rollups AS r (day, service, channel, is_test, count) '
-        "VALUES (CAST(now() AT TIME ZONE 'Europe/London' AS date), 'report-pothole', 'web', false, 1) "
-        "ON CONFLICT (day, service, channel, is_test) DO UPDATE SET count = r.count + 1"
-    )
+    bump = _bump(council)
     rows = []
     for name, submitting in (("remembered", False), ("worked out again after a submission", True)):
         cpu: list[float] = []
