@@ -18,7 +18,6 @@ timed requests:
 from __future__ import annotations
 
 import cProfile
-import gc
 import os
 import random
 import statistics
@@ -34,7 +33,7 @@ from rich.table import Table
 from sqlalchemy import TextClause, text
 
 from bench.harness import BenchDatabase, Stopwatch
-from civicshare.app import build_services, create_app
+from civicshare.app import build_services, create_app, settle_heap
 from civicshare.db.engine import tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
 from civicshare.identity.directory import CouncilOrganization
@@ -226,8 +225,7 @@ async def run_benchmark(bench: BenchDatabase) -> Table:
     total, days, runs = 5_000_000, 1095, 30
     council = await live_council(bench.database, "bench-council", "BEN")
     await load_rollups(bench.database, council, total, days)
-    gc.collect()
-    gc.freeze()  # as a serving worker does after start-up
+    settle_heap()  # as a serving worker does after start-up
     table = Table("measure", "result", title="savings dashboard (embedded PostgreSQL 18, this machine)")
     for name, value in await dashboard_benchmark(bench, council, SERVICES, FIRST_DAY + timedelta(days=days - 1), runs):
         table.add_row(name, value)

@@ -334,9 +334,21 @@ def serve_app() -> ASGIApp:
     settings = load_settings()
     configure_logging(settings.log_level, wants_json(settings.log_format.value))
     app = create_app(settings)
-    # What is built by now lives as long as the worker (modules, templates, tables): moved out of the
-    # garbage collector's sight, a full collection no longer rescans it (about 90 ms, a pause every
-    # request in flight would wait through).
+    settle_heap()
+    return app
+
+
+# Collections less often than CPython's (700, 10, 10). A report worked out afresh allocates some hundred
+# thousand objects, which at the defaults brought a full collection every five or six such requests, each
+# a 40-50 ms pause for every request in flight on the worker (the savings dashboard's p95: 137 -> 87 ms).
+# Nearly all of a request's objects are freed by reference counting; only cycles wait for the collector.
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def settle_heap() -> None:
+    """After start-up: what is built by now lives as long as the worker (modules, templates, tables), so it
+    is moved out of the garbage collector's sight (a full collection no longer rescans it, about 90 ms),
+    and collections come less often (`GC_THRESHOLDS`)."""
     gc.collect()
     gc.freeze()
-    return app
+    gc.set_threshold(*GC_THRESHOLDS)

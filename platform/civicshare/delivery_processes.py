@@ -18,9 +18,8 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from multiprocessing.process import BaseProcess
 
-from civicshare.serving import QUICK_EXIT_SECONDS, pause_before_restart, stop_with_supervisor
+from civicshare.serving import ProcessPlace, stop_with_supervisor
 
 log = logging.getLogger(__name__)
 STOP_SECONDS = 15.0
@@ -48,26 +47,18 @@ def run_delivery_process() -> None:
 
 
 @dataclass
-class _Place:
-    process: BaseProcess | None = None
-    started_at: float = 0.0
-    quick_exits: int = 0
-    start_at: float = 0.0
-
-
-@dataclass
 class DeliveryProcesses:
     """Keeps `count` delivery processes running until `stop()`."""
 
     count: int
-    _places: list[_Place] = field(default_factory=list)
+    _places: list[ProcessPlace] = field(default_factory=list)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _watching: threading.Thread | None = None
 
     def start(self) -> None:
         if self.count <= 0:
             return
-        self._places = [_Place() for _ in range(self.count)]
+        self._places = [ProcessPlace() for _ in range(self.count)]
         self._keep_up()
         self._watching = threading.Thread(target=self._watch, name="delivery-processes", daemon=True)
         self._watching.start()
@@ -82,18 +73,8 @@ class DeliveryProcesses:
     def _keep_up(self) -> None:
         now = time.monotonic()
         for place in self._places:
-            process = place.process
-            if process is not None and not process.is_alive():
-                place.quick_exits = place.quick_exits + 1 if now - place.started_at < QUICK_EXIT_SECONDS else 0
-                pause = pause_before_restart(place.quick_exits)
-                log.warning(
-                    "delivery process %s exited with code %s; starting another in %.1f s",
-                    process.pid,
-                    process.exitcode,
-                    pause,
-                )
-                place.process, place.start_at = None, now + pause
-            if place.process is None and now >= place.start_at and not self._stopping.is_set():
+            place.forget_if_exited(now, "delivery process")
+            if place.due(now) and not self._stopping.is_set():
                 started = multiprocessing.get_context("spawn").Process(
                     target=run_delivery_process, name="civicshare-deliveries"
                 )

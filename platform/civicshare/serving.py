@@ -115,13 +115,31 @@ def pause_before_restart(quick_exits: int) -> float:
 
 
 @dataclass
-class _Worker:
-    """One worker's place: its current process, and how often it has exited as it started."""
+class ProcessPlace:
+    """A process kept running: its current process, and how often it has exited as it started."""
 
     process: BaseProcess | None = None
     started_at: float = 0.0
     quick_exits: int = 0
     start_at: float = 0.0
+
+    def forget_if_exited(self, now: float, what: str) -> None:
+        """An exited process is forgotten, and its successor is due after a pause that grows while
+        each one exits soon after it started."""
+        process = self.process
+        if process is None or process.is_alive():
+            return
+        self.quick_exits = self.quick_exits + 1 if now - self.started_at < QUICK_EXIT_SECONDS else 0
+        pause = pause_before_restart(self.quick_exits)
+        log.warning("%s %s exited with code %s; starting another in %.1f s", what, process.pid, process.exitcode, pause)
+        self.process, self.start_at = None, now + pause
+
+    def due(self, now: float) -> bool:
+        return self.process is None and now >= self.start_at
+
+
+@dataclass
+class _Worker(ProcessPlace):
     runs_jobs: bool = False
 
 
@@ -163,15 +181,8 @@ class Supervisor:
     def _keep_workers_up(self) -> None:
         now = time.monotonic()
         for place in self._places:
-            process = place.process
-            if process is not None and not process.is_alive():
-                place.quick_exits = place.quick_exits + 1 if now - place.started_at < QUICK_EXIT_SECONDS else 0
-                pause = pause_before_restart(place.quick_exits)
-                log.warning(
-                    "worker %s exited with code %s; starting another in %.1f s", process.pid, process.exitcode, pause
-                )
-                place.process, place.start_at = None, now + pause
-            if place.process is None and now >= place.start_at and not self._stopping.is_set():
+            place.forget_if_exited(now, "worker")
+            if place.due(now) and not self._stopping.is_set():
                 place.process, place.started_at = self._start(place.runs_jobs), time.monotonic()
 
     def _keep_database_up(self) -> None:
