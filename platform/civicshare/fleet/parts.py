@@ -9,6 +9,7 @@ nodes: its `start` returns the `CIVICSHARE_*` settings that point the nodes at i
 from __future__ import annotations
 
 import logging
+import subprocess
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -16,6 +17,18 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 log = logging.getLogger(__name__)
+
+
+def end_process(process: subprocess.Popen[bytes], seconds: float = 10.0) -> None:
+    """SIGTERM, time to finish what it has in hand, then SIGKILL if it has not."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @dataclass(frozen=True)

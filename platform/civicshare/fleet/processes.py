@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
-from civicshare.fleet.parts import Started
+from civicshare.fleet.parts import Started, end_process
 
 READY_SECONDS = 120.0  # on a busy shared machine, a node takes tens of seconds to import and build the app
 STOP_SECONDS = 40.0  # the serving supervisor gives requests in hand 20 s, then kills what is left
@@ -59,13 +58,8 @@ class PlatformProcess:
         )
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            end_process(self.process, STOP_SECONDS)
         self.process = None
         if self._log is not None:
             self._log.close()

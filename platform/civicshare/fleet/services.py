@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from civicshare.db.replica_server import StandbyServer, start_standby, stop_standby
-from civicshare.fleet.parts import Started
+from civicshare.fleet.parts import Started, end_process
 
 BUCKET = "civicshare"
 READY_SECONDS = 60.0
@@ -120,13 +120,8 @@ class ObjectStore:
         return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            end_process(self.process)
         self.process = None
         if self._log is not None:
             self._log.close()
