@@ -80,6 +80,7 @@ class Options:
     pool_size: int
     server_connections: int
     cpu_per_kind: int = 0
+    warm_up: float = 0.0
 
 
 def parse(arguments: list[str]) -> Options:
@@ -96,6 +97,12 @@ def parse(arguments: list[str]) -> Options:
     parser.add_argument(
         "--cpu-per-kind", type=int, default=0, help="first send N requests of each kind alone and show their CPU"
     )
+    parser.add_argument(
+        "--warm-up",
+        type=float,
+        default=60.0,
+        help="first run the mix this many seconds after PgBouncer starts (its table shown as the cold start)",
+    )
     given = parser.parse_args(arguments)
     return Options(
         given.councils,
@@ -108,6 +115,7 @@ def parse(arguments: list[str]) -> Options:
         given.pool_size,
         given.server_connections,
         given.cpu_per_kind,
+        given.warm_up,
     )
 
 
@@ -391,10 +399,14 @@ def _verdict(ok: bool) -> str:
     return "[green]met[/green]" if ok else "[red]missed[/red]"
 
 
-def load_table(tallies: dict[str, Tally], elapsed: float, options: Options, onboarding: Onboarding) -> Table:
-    table = Table(
-        "kind", "requests", "req/s", "p50 ms", "p99 ms", "errors", "p99 target", title="Mixed load over two nodes"
-    )
+def load_table(
+    tallies: dict[str, Tally],
+    elapsed: float,
+    options: Options,
+    onboarding: Onboarding | None,
+    title: str = "Mixed load over two nodes",
+) -> Table:
+    table = Table("kind", "requests", "req/s", "p50 ms", "p99 ms", "errors", "p99 target", title=title)
     total = 0
     for name, tally in tallies.items():
         group = name.split(":")[0].lower()
@@ -425,6 +437,9 @@ def load_table(tallies: dict[str, Tally], elapsed: float, options: Options, onbo
         "",
         f">= {TARGET_MIXED_PER_SECOND:,.0f}/s {_verdict(rate >= TARGET_MIXED_PER_SECOND)}",
     )
+    table.caption = f"{options.clients} clients for {elapsed:.0f} s; {os.cpu_count()} CPUs shared with PostgreSQL"
+    if onboarding is None:
+        return table
     seconds = onboarding.seconds
     table.add_row(
         "onboarding a council more, under load",
@@ -435,7 +450,6 @@ def load_table(tallies: dict[str, Tally], elapsed: float, options: Options, onbo
         "",
         f"< {TARGET_ONBOARDING_SECONDS:.0f} s {_verdict(seconds is not None and seconds < TARGET_ONBOARDING_SECONDS)}",
     )
-    table.caption = f"{options.clients} clients for {elapsed:.0f} s; {os.cpu_count()} CPUs shared with PostgreSQL"
     return table
 
 
@@ -550,6 +564,11 @@ async def measure_and_print(
                 for council in councils[:STAFF_COUNCILS]
             }
         target = Target(urls, councils, cookies)
+        if options.warm_up:
+            console.print(f"cold start: the mix for {options.warm_up:.0f} s, every PostgreSQL backend new...")
+            tallies, elapsed = await run_load(target, clients=options.clients, seconds=options.warm_up)
+            title = "Cold start: the first seconds after PgBouncer started (not the measure)"
+            console.print(load_table(tallies, elapsed, options, None, title))
         if options.cpu_per_kind:
             watched = Watched(
                 node_pids=[node.process.pid for node in nodes if node.process is not None],
