@@ -3,10 +3,13 @@ delivers events to a local HTTP receiver.
 
 Submit: the submission statement exactly as the submit route sends it (`create_statement`, through the
 driver), one submission per statement from WRITERS concurrent writers over COUNCILS councils, for
-SECONDS per round, rounds alternating with and without the outbox event (ROUNDS each, median shown),
-while a connection LISTENs on the outbox channel as a job worker's relay does. One submission per
-statement is the outbox's worst case: grouped submissions share the NOTIFY and the commit.
-Target: with events at most 10% lower.
+SECONDS per round, rounds alternating with and without the outbox event (ROUNDS each, median shown;
+BENCH_OUTBOX_ROUNDS=N for more), while a connection LISTENs on the outbox channel as a job worker's relay
+does. One submission per statement is the outbox's worst case: grouped submissions share the NOTIFY and
+the commit. Target: with events at most 10% lower. Each round's line gives the CPU per submission of
+PostgreSQL's processes and the writers, the WAL written, and the checkpoints and autovacuum runs that
+fell in it: a round slower than its neighbours with the same CPU per submission was disturbed by other
+work on the machine, not by the events.
 
 Delivery: a job worker as `civicshare worker` runs one (`bench.outbox_worker`: procrastinate, the relay
 and the dispatcher, the platform's webhook subscriber, each council with one endpoint), in PROCESSES
@@ -37,7 +40,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
@@ -70,7 +73,7 @@ from civicshare.transactions.service import (
 
 COUNCILS = 8
 WRITERS = 16
-ROUNDS = 3
+ROUNDS = int(os.environ.get("BENCH_OUTBOX_ROUNDS") or 3)
 SECONDS = 4
 EVENTS = 5000
 GROUP = 32
@@ -109,6 +112,57 @@ async def _councils(database: BenchDatabase) -> list[TenantContext]:
         assert tenant is not None
         found.append(tenant)
     return found
+
+
+@dataclass(frozen=True)
+class Disturbance:
+    """What PostgreSQL did during one round besides the submissions (a checkpoint writes every page dirtied
+    since the last and makes the next change to each page log it whole; autovacuum and autoanalyze of the
+    councils' tables read them on the same two cores), with the WAL written and the CPU seconds used by
+    PostgreSQL's processes and by this one (the writers)."""
+
+    checkpoints: int
+    autovacuums: int
+    wal_bytes: int
+    cpu_seconds: float
+
+    def __sub__(self, other: Disturbance) -> Disturbance:
+        return Disturbance(
+            self.checkpoints - other.checkpoints,
+            self.autovacuums - other.autovacuums,
+            self.wal_bytes - other.wal_bytes,
+            self.cpu_seconds - other.cpu_seconds,
+        )
+
+
+def _cpu_of(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a backend that ended meanwhile
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _postgres_and_me(postmaster: int) -> list[int]:
+    children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+    return [postmaster, *map(int, children), os.getpid()]
+
+
+async def _disturbance(connection: asyncpg.Connection, schemas: list[str], postmaster: int) -> Disturbance:
+    await connection.execute("SELECT pg_stat_clear_snapshot()")
+    row = await connection.fetchrow(
+        "SELECT (SELECT num_timed + num_requested FROM pg_stat_checkpointer) AS checkpoints,"
+        " (SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_user_tables"
+        "   WHERE schemaname = ANY($1::text[])) AS autovacuums,"
+        " pg_current_wal_lsn() - '0/0'::pg_lsn AS wal_bytes",
+        schemas,
+    )
+    return Disturbance(
+        int(row["checkpoints"]), int(row["autovacuums"]), int(row["wal_bytes"]), _cpu_of(_postgres_and_me(postmaster))
+    )
 
 
 async def _submit_rate(database: BenchDatabase, councils: list[TenantContext], statement: CouncilStatement) -> float:
@@ -275,11 +329,21 @@ async def run_benchmark(database: BenchDatabase) -> Table:
     listener = await asyncpg.connect(database.url.replace("postgresql+asyncpg://", "postgresql://"))
     await listener.add_listener(NOTIFY_CHANNEL, lambda *_: None)
     rates: dict[bool, list[float]] = {True: [], False: []}
+    rounds: list[tuple[bool, float, Disturbance]] = []
+    schemas = [tenant.schema for tenant in councils]
+    data_directory = Path(await listener.fetchval("SHOW data_directory"))
+    postmaster = int((data_directory / "postmaster.pid").read_text().split()[0])
     try:
         await _submit_rate(database, councils, with_events)  # warm-up
         for _ in range(ROUNDS):
             for events in (True, False):
-                rates[events].append(await _submit_rate(database, councils, with_events if events else without_events))
+                before = await _disturbance(listener, schemas, postmaster)
+                rate = await _submit_rate(database, councils, with_events if events else without_events)
+                after = await _disturbance(listener, schemas, postmaster)
+                await asyncio.sleep(1.0)  # autovacuum workers report their counts when they finish
+                late = await _disturbance(listener, schemas, postmaster)
+                rates[events].append(rate)
+                rounds.append((events, rate, replace(after, autovacuums=late.autovacuums) - before))
     finally:
         await listener.close()
     submit_with, submit_without = statistics.median(rates[True]), statistics.median(rates[False])
@@ -299,6 +363,16 @@ async def run_benchmark(database: BenchDatabase) -> Table:
         f"at most 10% lower ({lower:.1%})",
         verdict(lower <= 0.10),
     )
+    for number, (events, rate, disturbance) in enumerate(rounds, 1):
+        submissions = rate * SECONDS
+        table.add_row(
+            f"  round {number}, {'with' if events else 'without'} events",
+            f"{rate:.0f}",
+            f"{disturbance.cpu_seconds * 1000 / submissions:.3f} ms CPU, "
+            f"{disturbance.wal_bytes / submissions / 1024:.1f} kB WAL each",
+            f"{disturbance.checkpoints} checkpoints, {disturbance.autovacuums} autovacuum/analyze runs",
+            "",
+        )
     for kind in ("a backlog", f"written {GROUP} at a time"):
         found = [run for name, run in runs if name == kind]
         delivered = [run.delivered_per_second for run in found]
