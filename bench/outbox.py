@@ -73,7 +73,7 @@ from civicshare.transactions.service import (
 
 COUNCILS = 8
 WRITERS = 16
-ROUNDS = int(os.environ.get("BENCH_OUTBOX_ROUNDS") or 3)
+ROUNDS = int(os.environ.get("BENCH_OUTBOX_ROUNDS") or 5)
 SECONDS = 4
 EVENTS = 5000
 GROUP = 32
