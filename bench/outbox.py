@@ -1,12 +1,11 @@
 """The outbox: submit throughput with its events and without, in the same run, and the rate a job worker
 delivers events to a local HTTP receiver.
 
-Submit: the submission statement exactly as the submit route sends it (`create_statement`, called as
-the council's own function through the driver), one submission per statement from WRITERS concurrent
-writers over COUNCILS councils, for SECONDS per round, rounds alternating with and without the outbox
-event (ROUNDS each, median shown), while a connection LISTENs on the outbox channel as a job worker's
-relay does. One submission per statement is the outbox's worst case: grouped submissions share the
-NOTIFY and the commit.
+Submit: the submission statement exactly as the submit route sends it (`create_statement`, through the
+driver), one submission per statement from WRITERS concurrent writers over COUNCILS councils, for
+SECONDS per round, rounds alternating with and without the outbox event (ROUNDS each, median shown),
+while a connection LISTENs on the outbox channel as a job worker's relay does. One submission per
+statement is the outbox's worst case: grouped submissions share the NOTIFY and the commit.
 Target: with events at most 10% lower.
 
 Delivery: a job worker as `civicshare worker` runs one (`bench.outbox_worker`: procrastinate, the relay
@@ -48,7 +47,7 @@ from rich.table import Table
 from bench.harness import BenchDatabase, verdict
 from bench.outbox_worker import bench_settings
 from civicshare.casework.service import Officer
-from civicshare.db.driver import CouncilFunction, CouncilStatement
+from civicshare.db.driver import CouncilStatement
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.delivery_processes import processes_wanted
 from civicshare.notifications.dispatcher import DispatchSettings, dispatch_council
@@ -271,13 +270,8 @@ async def _dispatch_ceiling(database: BenchDatabase, councils: list[TenantContex
 
 async def run_benchmark(database: BenchDatabase) -> Table:
     councils = await _councils(database)
-    # As the submit route calls it: the council's own function (`create_transactions`), and the same
-    # without the events as a function of the benchmark's councils alone.
-    with_events = CouncilFunction(create_statement(with_events=True), "create_transactions")
-    without_events = CouncilFunction(create_statement(with_events=False), "bench_create_without_events")
-    async with database.database.engine.begin() as connection:
-        for tenant in councils:
-            await connection.exec_driver_sql(without_events.function_sql(tenant.schema))
+    with_events = CouncilStatement(create_statement(with_events=True))
+    without_events = CouncilStatement(create_statement(with_events=False))
     listener = await asyncpg.connect(database.url.replace("postgresql+asyncpg://", "postgresql://"))
     await listener.add_listener(NOTIFY_CHANNEL, lambda *_: None)
     rates: dict[bool, list[float]] = {True: [], False: []}

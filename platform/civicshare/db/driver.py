@@ -14,14 +14,11 @@ work that is complete in one statement.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from asyncpg.exceptions import UndefinedFunctionError  # type: ignore[import-untyped]
-from sqlalchemy import ARRAY, DDL, Connection, Table, event
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
@@ -32,9 +29,7 @@ from sqlalchemy.util import greenlet_spawn
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.db.outage import is_database_outage
 
-log = logging.getLogger(__name__)
 _REQUIRED = object()
-_FUNCTION_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call] # functions' bodies name their parameters as asyncpg does: $1::INTEGER
 
 
 @dataclass(frozen=True)
@@ -81,103 +76,19 @@ class CouncilStatement:
     async def fetch_all(self, engine: AsyncEngine, schema: str, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run in `schema` as a transaction of its own; every row it returns."""
         compiled = self.compiled_for(engine.dialect, schema)
-        return await _fetch(engine, compiled.sql, compiled.arguments(parameters))
-
-
-class CouncilFunction(CouncilStatement):
-    """A statement each council's schema keeps as a PL/pgSQL function of its own (`function_sql`, run by
-    the council's migrations and onboarding), called by name.
-
-    Run as a statement, the statement is parsed, analysed and planned by PostgreSQL every time: behind
-    the pooler nothing prepared outlives a transaction. Inside a PL/pgSQL function its plan is kept by
-    the backend for the session, whichever client's transaction calls it. The function is compiled from
-    this same statement (a change to the statement needs a tenant migration that creates the function
-    again). In a schema without the function (a council whose migration has not run yet), the statement
-    itself is run.
-    """
-
-    def __init__(self, statement: Executable, name: str) -> None:
-        super().__init__(statement)
-        self.name = name
-        self._calls: dict[tuple[int, str], CompiledForCouncil] = {}
-
-    def call_for(self, dialect: Dialect, schema: str) -> CompiledForCouncil:
-        key = (id(dialect), schema)
-        found = self._calls.get(key)
-        if found is None:
-            compiled = self.compiled_for(dialect, schema)
-            kinds = _parameter_kinds(self._statement, dialect)
-            arguments = ", ".join(f"${number}::{kind}" for number, kind in enumerate(kinds, start=1))
-            columns = ", ".join(dialect.identifier_preparer.quote(name) for name, _ in _result_columns(self._statement))
-            sql = f'SELECT {columns} FROM "{schema}".{self.name}({arguments})'
-            found = self._calls[key] = CompiledForCouncil(sql, compiled.binds)
-        return found
-
-    def function_sql(self, schema: str) -> str:
-        """CREATE OR REPLACE FUNCTION for the council's schema: the statement, its parameters in order."""
-        dialect = _FUNCTION_DIALECT
-        compiled = self.compiled_for(dialect, schema)
-        kinds = ", ".join(_parameter_kinds(self._statement, dialect))
-        quote = dialect.identifier_preparer.quote
-        columns = _result_columns(self._statement)
-        returns = ", ".join(f"{quote(name)} {kind.compile(dialect=dialect)}" for name, kind in columns)
-        # The result's columns are also the function's variables: names in the statement mean columns.
-        return (
-            f'CREATE OR REPLACE FUNCTION "{schema}".{self.name}({kinds}) RETURNS TABLE ({returns})\n'
-            "LANGUAGE plpgsql AS $function$\n#variable_conflict use_column\nBEGIN\n"
-            f"RETURN QUERY {compiled.sql};\nEND;\n$function$"
-        )
-
-    def comes_with(self, table: Table) -> None:
-        """Create the function in each new council's schema, with `table`. A new council's schema is made
-        from the metadata, not by the migrations (which make it for the councils that were there before):
-        as the outbox's trigger (`civicshare.notifications.tables`), also on the mock engine that compiles
-        the onboarding script, where the schema is the placeholder."""
-
-        def create(target: Table, connection: Connection, **_: Any) -> None:
-            options = connection.get_execution_options() if hasattr(connection, "get_execution_options") else {}
-            translate = options.get("schema_translate_map") or {}
-            statement = self.function_sql(translate.get(TENANT_SCHEMA_PLACEHOLDER, TENANT_SCHEMA_PLACEHOLDER))
-            if hasattr(connection, "exec_driver_sql"):
-                connection.exec_driver_sql(statement)
-            else:
-                connection.execute(DDL(statement.replace("%", "%%")))  # type: ignore[no-untyped-call]
-
-        event.listen(table, "after_create", create)
-
-    async def fetch_all(self, engine: AsyncEngine, schema: str, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
-        call = self.call_for(engine.dialect, schema)
-        arguments = call.arguments(parameters)
+        arguments = compiled.arguments(parameters)
+        pooled = await engine.raw_connection()
         try:
-            return await _fetch(engine, call.sql, arguments)
-        except UndefinedFunctionError:
-            log.warning("%s.%s is missing (not migrated?): its statement is run instead", schema, self.name)
-            return await _fetch(engine, self.compiled_for(engine.dialect, schema).sql, arguments)
-
-
-def _parameter_kinds(statement: Executable, dialect: Dialect) -> list[str]:
-    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-    assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
-    return [compiled.binds[name].type.compile(dialect=dialect) for name in compiled.positiontup]
-
-
-def _result_columns(statement: Executable) -> list[tuple[str, TypeEngine[Any]]]:
-    return [(column.name, column.type) for column in statement.selected_columns]  # type: ignore[attr-defined]
-
-
-async def _fetch(engine: AsyncEngine, sql: str, arguments: list[Any]) -> list[dict[str, Any]]:
-    pooled = await engine.raw_connection()
-    try:
-        records = await pooled.driver_connection.fetch(sql, *arguments)  # type: ignore[union-attr]
-    except Exception as error:
-        # A connection the outage broke (its server gone, or "terminating connection due to unexpected
-        # postmaster exit") is left mid-operation: handed to the next request, it fails that one too.
-        if is_database_outage(error):
-            await greenlet_spawn(pooled.invalidate, error)
-        raise
-    finally:
-        await greenlet_spawn(pooled.close)
-    return [dict(record) for record in records]
+            records = await pooled.driver_connection.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
+        except Exception as error:
+            # A connection the outage broke (its server gone, or "terminating connection due to unexpected
+            # postmaster exit") is left mid-operation: handed to the next request, it fails that one too.
+            if is_database_outage(error):
+                await greenlet_spawn(pooled.invalidate, error)
+            raise
+        finally:
+            await greenlet_spawn(pooled.close)
+        return [dict(record) for record in records]
 
 
 def _bind_processor(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:

@@ -9,9 +9,7 @@ failed statement (a reused idempotency key) rolls back its number with it.
 - `create_transaction_committed` runs it as a transaction of its own, straight on the driver
   (`civicshare.db.driver`): it is the statement residents trigger most, and the row lock on the
   council's reference counter is then held only inside PostgreSQL, never while the application waits
-  for its event loop. There it is called as the council's own function `create_transactions` (made
-  from the same statement by the council's migrations and onboarding), whose plan PostgreSQL keeps:
-  parsing and planning the statement on every submission cost PostgreSQL more than running it.
+  for its event loop.
 """
 
 from __future__ import annotations
@@ -43,7 +41,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from civicshare.db.driver import CouncilFunction, CouncilStatement
+from civicshare.db.driver import CouncilStatement
 from civicshare.notifications.outbox import submitted_events
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.references import normalise_reference
@@ -189,16 +187,9 @@ RECORD_DERIVED = (
     .where(transactions.c.id == bindparam("transaction_id", type_=BigInteger))
     .values(derived=bindparam("derived", type_=JSONB))
 )
-_CREATE_ON_DRIVER = CouncilFunction(CREATE_TRANSACTION, "create_transactions")
-_CREATE_ON_DRIVER.comes_with(transactions)
+_CREATE_ON_DRIVER = CouncilStatement(CREATE_TRANSACTION)
 _FIND_BY_IDEMPOTENCY_KEY_ON_DRIVER = CouncilStatement(FIND_BY_IDEMPOTENCY_KEY)
 _RECORD_DERIVED_ON_DRIVER = CouncilStatement(RECORD_DERIVED)
-
-
-def create_function_sql(schema: str) -> str:
-    """The council's `create_transactions` function: CREATE_TRANSACTION kept in its schema. A change to the
-    statement needs a tenant migration that runs this again (as 0024_statement_functions does)."""
-    return _CREATE_ON_DRIVER.function_sql(schema)
 
 
 def _create_parameters(tenant: TenantContext, news: Sequence[NewTransaction]) -> dict[str, Any]:

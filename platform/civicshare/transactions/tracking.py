@@ -4,8 +4,7 @@ Tracking is, after the pages, what residents ask for most. Read with a routed co
 transaction and three statements (the request, its history, the council's public updates), each
 prepared and run in two round trips through the pooler. Here the request comes with its history and
 updates gathered into arrays, in one statement run on its own (`civicshare.db.driver`), and shown
-exactly as `tracked_view` shows it. The statement is the council's own function `tracked_request`, so
-PostgreSQL keeps its plan instead of parsing and planning it on every request.
+exactly as `tracked_view` shows it.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from sqlalchemy import String, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from civicshare.db.driver import CouncilFunction
+from civicshare.db.driver import CouncilStatement
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.references import normalise_reference
 from civicshare.transactions.tables import public_updates, transaction_events, transactions
@@ -76,14 +75,7 @@ TRACKED = (
         func.lower(transactions.c.contact_email) == bindparam("email", type_=String),
     )
 )
-_TRACKED_ON_DRIVER = CouncilFunction(TRACKED, "tracked_request")
-_TRACKED_ON_DRIVER.comes_with(transactions)
-
-
-def tracked_function_sql(schema: str) -> str:
-    """The council's `tracked_request` function: TRACKED kept in its schema, so its plan is kept. A change
-    to the statement needs a tenant migration that runs this again (as 0024_statement_functions does)."""
-    return _TRACKED_ON_DRIVER.function_sql(schema)
+_TRACKED_ON_DRIVER = CouncilStatement(TRACKED)
 
 
 @dataclass(frozen=True)
