@@ -100,8 +100,8 @@ async def dispatch_council(
                 due = await take_due(
                     connection, tenant, names, lease_seconds=settings.lease_seconds, limit=settings.per_round
                 )
-            if not due:
-                break
+                if not due:  # the round that finds nothing left also says when the next falls due
+                    return Dispatched(delivered, failed, await next_due(connection, names))
             if on_backlog is not None and len(due) >= settings.per_round:
                 await on_backlog()
                 on_backlog = None
@@ -110,8 +110,6 @@ async def dispatch_council(
                 await record_outcomes(connection, outcomes)
             delivered += sum(outcome.state == "delivered" for outcome in outcomes)
             failed += sum(outcome.state in ("retrying", "dead") for outcome in outcomes)
-        async with tenant_connection(engine, tenant) as connection:
-            return Dispatched(delivered, failed, await next_due(connection, names))
     finally:
         tenant_slug_var.reset(token)
 

@@ -85,8 +85,8 @@ class ResidentEmails:
             raise GiveUp(f"there is no council {event.council!r} on the platform any more")
         offerings = await self.services.offerings.for_council(council)  # cached; its own small pool
         engine = self.services.database.engine
-        # One transaction reads what the message needs and, for a live council, claims it: two round
-        # trips per email in all (this and recording the outcome), none held while the provider is called.
+        # One transaction reads what the message needs and, for a live council, claims it: two transactions
+        # per email in all (this and recording the outcome), none held while the provider is called.
         async with tenant_connection(engine, council) as connection:
             row = await find_by_reference(connection, event.reference)
             if row is None:
@@ -97,7 +97,11 @@ class ResidentEmails:
             followers = await followers_of(connection, row["id"]) if event.kind in FOLLOWED_KINDS else []
             receiver = await receiving_council(self.services, event)
             to_reporter = None
-            if row["contact_email"] and await store.message_status(connection, event.stable_id) not in store.FINISHED:
+            # A live council's claim below refuses a message already finished; a trial council's is
+            # claimed only when sent, so it is asked first.
+            if row["contact_email"] and (
+                not council.is_trial or await store.message_status(connection, event.stable_id) not in store.FINISHED
+            ):
                 to_reporter = self._compose(council, event, row, wording, template, chosen, receiver)
             if (
                 to_reporter is not None
