@@ -195,13 +195,17 @@ async def load_councils(
                         "EXCLUDED.last_number"
                     )
                 )
-            async with engine.connect() as connection:
-                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                await autocommit.execute(text(f'VACUUM ANALYZE "{schema}".transactions, "{schema}".daily_rollups'))
             done += 1
             progress(done)
 
     await asyncio.gather(*(worker() for _ in range(at_once)))
+    # Vacuumed only once every council is loaded: while another load's transaction is open, VACUUM cannot
+    # mark pages all-visible, and index-only scans would go to the table as no council in service does.
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        for definition in definitions:
+            schema = tenant_schema_name(definition.slug)
+            await autocommit.execute(text(f'VACUUM ANALYZE "{schema}".transactions, "{schema}".daily_rollups'))
     return Loaded(per_council * len(definitions), time.perf_counter() - started)
 
 
