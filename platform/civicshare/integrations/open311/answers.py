@@ -48,57 +48,54 @@ class Answer:
     body: bytes
     encoded: dict[str, bytes] = field(default_factory=dict)
     """The body compressed, by content coding, as it was first asked for."""
-    ids: array[int] = field(default_factory=lambda: array("q"))
-    versions: array[int] = field(default_factory=lambda: array("q"))
+    ids: str = ""
+    versions: str = ""
+    """The requests' ids and row versions, newest first, as the listing statement reads them back."""
     spans: array[int] = field(default_factory=lambda: array("q"))
-    """Each request's bytes in the body and the separator after it, newest first, as `ids`."""
+    """Each request's bytes in the body and the separator after it, newest first."""
 
     @property
     def size(self) -> int:
-        rows = (len(self.ids) + len(self.versions) + len(self.spans)) * 8
+        rows = len(self.ids) + len(self.versions) + len(self.spans) * 8
         return len(self.body) + sum(len(body) for body in self.encoded.values()) + rows
 
     @property
-    def held(self) -> tuple[array[int], array[int]]:
+    def held(self) -> tuple[str, str]:
         return self.ids, self.versions
 
 
 def assembled(marker: str, listed: Listed, held: Answer | None) -> Answer:
     """The answer to `listed`: the text `held` has of the rows it holds unchanged (runs of them copied as
     one piece), the statement's fresh text of the others."""
+    texts = listed.texts
+    if held is None or listed.held_at.count(None) == len(listed.held_at):
+        spans = array("q", [len(text) + 1 for text in texts])
+        return Answer(marker, b"[" + b",".join(texts) + b"]", ids=listed.ids, versions=listed.versions, spans=spans)
     pieces: list[bytes | memoryview] = []
     spans = array("q")
-    body = memoryview(held.body if held is not None else b"")
-    held_spans = held.spans if held is not None else array("q")
+    body = memoryview(held.body)
+    held_spans = held.spans
     starts = list(accumulate(held_spans, initial=1))
-    first = end = 0  # the held rows [first, end) to copy next
-
-    def copy_run() -> None:
+    fresh = iter(texts)
+    first = end = -1  # the held rows [first, end) to copy next, none yet
+    for at in listed.held_at:
+        if at is not None and at - 1 == end:
+            end = at
+            continue
         if end > first:
             pieces.append(body[starts[first] : starts[end] - 1])
             spans.extend(held_spans[first:end])
-
-    fresh = iter(listed.texts)
-    for at in listed.held_at:
         if at is None:
-            copy_run()
-            first = end = 0
-            text = next(fresh).encode()
+            first = end = -1
+            text = next(fresh)
             pieces.append(text)
             spans.append(len(text) + 1)
-        elif at - 1 == end and end > first:
-            end = at
         else:
-            copy_run()
             first, end = at - 1, at
-    copy_run()
-    return Answer(
-        marker,
-        b"[" + b",".join(pieces) + b"]",
-        ids=array("q", listed.ids),
-        versions=array("q", listed.versions),
-        spans=spans,
-    )
+    if end > first:
+        pieces.append(body[starts[first] : starts[end] - 1])
+        spans.extend(held_spans[first:end])
+    return Answer(marker, b"[" + b",".join(pieces) + b"]", ids=listed.ids, versions=listed.versions, spans=spans)
 
 
 AnswerKey = tuple[str, str, tuple[str, ...], frozenset[str]]

@@ -19,7 +19,7 @@ its offset, and a coordinate (numeric(9,6)) as the encoder writes its float: `51
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,9 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Boolean,
+    Integer,
     Text,
+    all_,
     and_,
     any_,
     bindparam,
@@ -36,8 +38,8 @@ from sqlalchemy import (
     cast,
     func,
     literal_column,
-    null,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -139,34 +141,49 @@ def _statement(statuses: frozenset[str]) -> Select[Any]:
         .table_valued("code", "middle", "public_place", "closing")
         .render_derived(name="s")
     )
+    # The held ids and versions travel as text ("12,13"): the driver encodes an array element by element,
+    # some 0.3 ms of the app's CPU for 1,000 numbers; PostgreSQL reads the text in a fraction of that.
     held = (
-        func.unnest(cast(bindparam("held_ids"), ARRAY(BigInteger)), cast(bindparam("held_versions"), ARRAY(BigInteger)))
+        func.unnest(_numbers("held_ids"), _numbers("held_versions"))
         .table_valued("id", "version", with_ordinality="at")
         .render_derived(name="h")
     )
     newest_first = (l.c.created_at.desc(), l.c.id.desc())
     one = literal_column(_ONE, Text)
-    rows_text = (
+    found = marker.subquery("m")
+    # Without rows when the marker is known: the condition on the outer row alone gates the whole join.
+    changed = (
         select(
-            func.row(
-                func.array_agg(aggregate_order_by(l.c.id, *newest_first)),
-                func.array_agg(aggregate_order_by(l.c.version, *newest_first)),
-                func.array_agg(aggregate_order_by(held.c.at, *newest_first)),
-                func.array_agg(aggregate_order_by(one, *newest_first)).filter(held.c.at.is_(None)),
-            )
+            func.string_agg(cast(l.c.id, Text), aggregate_order_by(literal_column("','"), *newest_first)).label("ids"),
+            func.string_agg(cast(l.c.version, Text), aggregate_order_by(literal_column("','"), *newest_first)).label(
+                "versions"
+            ),
+            func.array_agg(aggregate_order_by(cast(held.c.at, Integer), *newest_first)).label("held_at"),
+            func.convert_to(
+                func.string_agg(one, aggregate_order_by(_SEPARATOR, *newest_first)).filter(held.c.at.is_(None)),
+                literal_column("'UTF8'"),
+            ).label("texts"),
         )
         .select_from(
             l.join(services, services.c.code == l.c.service).outerjoin(
                 held, and_(held.c.id == l.c.id, held.c.version == l.c.version)
             )
         )
-        .scalar_subquery()
+        .where(found.c.marker != all_(cast(bindparam("known"), ARRAY(Text))))
+        .lateral("r")
     )
-    found = marker.subquery("m")
-    return select(
-        found.c.marker,
-        case((found.c.marker == any_(cast(bindparam("known"), ARRAY(Text))), null()), else_=rows_text).label("rows"),
+    return select(found.c.marker, changed.c.ids, changed.c.versions, changed.c.held_at, changed.c.texts).select_from(
+        found.join(changed, true())
     )
+
+
+SEPARATOR = b"\x1e"
+"""Between the texts of the requests the caller does not hold, which never hold it: JSON escapes it."""
+_SEPARATOR = literal_column("chr(30)", Text)
+
+
+def _numbers(name: str) -> Any:
+    return cast(func.string_to_array(bindparam(name, type_=Text), literal_column("','")), ARRAY(BigInteger))
 
 
 _STATEMENTS = {
@@ -179,11 +196,12 @@ _STATEMENTS = {
 class Listed:
     """The requests selected, newest first, and the text of each the caller does not hold as it is now."""
 
-    ids: list[int]
-    versions: list[int]
+    ids: str
+    versions: str
+    """The ids and row versions, as the statement reads them back as held ("12,13")."""
     held_at: list[int | None]
     """Each request's place (from 1) among the caller's held rows; None when its text is in `texts`."""
-    texts: list[str]
+    texts: list[bytes]
 
 
 @dataclass(frozen=True)
@@ -240,7 +258,7 @@ async def fetch_listing(
     query: RequestQuery,
     services: ServiceTable,
     known: Collection[str] = (),
-    held: tuple[Sequence[int], Sequence[int]] = ((), ()),
+    held: tuple[str, str] = ("", ""),
 ) -> Listing:
     """The council's requests for `query` as GET requests.json answers them, unless their marker is known;
     the text only of those not `held` (ids and row versions) as they are now."""
@@ -258,7 +276,10 @@ async def fetch_listing(
     }
     row = await _STATEMENTS[query.statuses].fetch_one(engine, tenant.schema, parameters)
     assert row is not None  # an aggregate: always one row
-    if row["rows"] is None:
+    if row["marker"] in known:
         return Listing(row["marker"], None)
-    ids, versions, held_at, texts = row["rows"]
-    return Listing(row["marker"], Listed(ids or [], versions or [], held_at or [], texts or []))
+    texts: bytes | None = row["texts"]
+    listed = Listed(
+        row["ids"] or "", row["versions"] or "", row["held_at"] or [], texts.split(SEPARATOR) if texts else []
+    )
+    return Listing(row["marker"], listed)

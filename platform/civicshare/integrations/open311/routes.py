@@ -361,7 +361,7 @@ async def _listing(
         query,
         table,
         known_markers(held, asked),
-        held.held if held is not None else ((), ()),
+        held.held if held is not None else ("", ""),
     )
     headers = {"etag": etag(listing.marker, digest)}
     if any_tag or listing.marker in asked:
