@@ -178,6 +178,43 @@ async def test_a_polling_client_gets_304_until_a_change_made_anywhere(
     assert (await http.get(REQUESTS, headers=host_for(theirs.slug))).json()[0]["address"] == "1 Mill"
 
 
+async def test_a_node_holding_an_answer_rebuilds_it_byte_for_byte_from_what_changed(
+    http: httpx.AsyncClient, second_node: httpx.AsyncClient, make_council: CouncilFactory, database: Database
+) -> None:
+    slug = (await make_council(modules=_enabled("highways", "waste"))).slug
+    tenant = await tenant_context_for(database, slug)
+    await _awkward_requests(database, tenant)
+    held = await http.get(REQUESTS, headers=host_for(slug))
+    assert held.status_code == 200
+
+    now = datetime.now(UTC)
+    prefix = tenant.reference_prefix
+    async with tenant_connection(database.engine, tenant) as connection:
+        await connection.execute(insert(transactions), [_row(tenant, 30, now, address=AWKWARD), _row(tenant, 31, now)])
+        await connection.execute(
+            update(transactions)
+            .where(transactions.c.reference.in_([f"{prefix}-2026-000003", f"{prefix}-2026-000023"]))
+            .values(status="resolved", closed_at=now, decision_reason="Mended", address="Removed")
+        )
+        await connection.execute(
+            update(transactions)
+            .where(transactions.c.reference == f"{prefix}-2026-000024")
+            .values(created_at=now - timedelta(days=99))
+        )
+
+    changed = await http.get(REQUESTS, headers=host_for(slug))
+    assert changed.status_code == 200 and changed.headers["etag"] != held.headers["etag"]
+    references = [request["service_request_id"] for request in changed.json()]
+    assert len(references) == 14 and f"{prefix}-2026-000024" not in references
+    alone = []
+    for reference in references:
+        read = await http.get(f"/open311/v2/requests/{reference}.json", headers=host_for(slug))
+        alone.append(read.content.removeprefix(b"[").removesuffix(b"]"))
+    assert changed.content == b"[" + b",".join(alone) + b"]"
+    assert (await second_node.get(REQUESTS, headers=host_for(slug))).content == changed.content, "built afresh"
+    assert (await http.get(REQUESTS, headers=host_for(slug))).content == changed.content, "the node's copy"
+
+
 async def test_a_compressed_listing_is_the_same_answer(
     http: httpx.AsyncClient, make_council: CouncilFactory, database: Database
 ) -> None:

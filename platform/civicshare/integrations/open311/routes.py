@@ -30,9 +30,9 @@ from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
 from civicshare.http.scope import root_path
 from civicshare.integrations.open311.answers import (
-    Answer,
     RecentAnswers,
     answer_key,
+    assembled,
     compress,
     content_coding,
     etag,
@@ -355,14 +355,21 @@ async def _listing(
     answers = _recent_answers(request.app.state)
     key = answer_key(tenant.schema, tenant.name, query)
     held = answers.get(key)
-    listing = await fetch_listing(services.database.engine, tenant, query, table, known_markers(held, asked))
+    listing = await fetch_listing(
+        services.database.engine,
+        tenant,
+        query,
+        table,
+        known_markers(held, asked),
+        held.held if held is not None else ("", ""),
+    )
     headers = {"etag": etag(listing.marker, digest)}
     if any_tag or listing.marker in asked:
         return Response(b"", status_code=304, headers=headers)
-    if listing.body is not None:
-        held = Answer(listing.marker, listing.body)
+    if listing.rows is not None:
+        held = assembled(listing.marker, listing.rows, held)
         answers.put(key, held)
-    assert held is not None and held.marker == listing.marker  # the body is left out only for the held marker
+    assert held is not None and held.marker == listing.marker  # the rows are left out only for the held marker
     config = request.app.compression_config
     assert config is not None
     coding = content_coding(request.headers.get("accept-encoding", ""), len(held.body), config)
