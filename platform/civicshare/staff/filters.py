@@ -9,15 +9,35 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from civicshare.catalogue.service import CouncilOfferings, Offering
 from civicshare.staff.queue import ASSIGNEE_CHOICES, DUE_CHOICES, SEARCH_MAX_LENGTH, STATE_CHOICES, QueueFilter
 from civicshare.staff.visit import StaffVisit
 from civicshare.transactions.tables import CHANNELS
 from civicshare.transactions.views import Wording
+from civicshare.web.service import CHANNEL_NAMES
 from civicshare.web.site import FieldError
 
 DATE_FIELDS = {"submitted_from": "Submitted from", "submitted_to": "Submitted to"}
+
+
+class Option(NamedTuple):
+    """One choice of a select (components.html's `select` reads `value` and `label`)."""
+
+    value: str
+    label: str
+
+
+STATE_OPTIONS = (Option("open", "Open"), Option("closed", "Closed"), Option("all", "Open and closed"))
+CHANNEL_OPTIONS = (Option("", "Any channel"), *(Option(value, label) for value, label in CHANNEL_NAMES.items()))
+DUE_OPTIONS = (
+    Option("", "Any time"),
+    Option("overdue", "Overdue"),
+    Option("today", "Due today"),
+    Option("this-week", "Due by the end of this week"),
+)
+ASSIGNEE_OPTIONS = (Option("", "Anyone or nobody"), Option("me", "Me"), Option("nobody", "Nobody yet"))
 
 
 @dataclass(frozen=True)
@@ -100,9 +120,8 @@ class QueueRequest:
     read: ReadFilter
 
 
-async def queue_request(visit: StaffVisit, query: Mapping[str, str]) -> QueueRequest:
+def queue_request(visit: StaffVisit, offerings: CouncilOfferings, query: Mapping[str, str]) -> QueueRequest:
     services = visit.services
-    offerings = await services.offerings.for_council(visit.web.council)
     workable = [o for o in offerings if visit.may_work_on(o.code)]
     statuses = {
         status: Wording(offerings, services, o.code).label(status)

@@ -36,11 +36,18 @@ from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
 from civicshare.modules.working_days import uk_today
 from civicshare.places.transfer import transfers_of
 from civicshare.policy import Permission, requires
-from civicshare.staff.filters import queue_request
+from civicshare.staff.filters import (
+    ASSIGNEE_OPTIONS,
+    CHANNEL_OPTIONS,
+    DUE_OPTIONS,
+    STATE_OPTIONS,
+    Option,
+    queue_request,
+)
 from civicshare.staff.queue import PAGE_SIZE, queue_counts, queue_page
 from civicshare.staff.transfers import transfer_panel
 from civicshare.staff.views import queue_rows, request_in_full
-from civicshare.staff.visit import StaffVisit, text_problems
+from civicshare.staff.visit import TEAMS_READ_BY_PAGE, StaffVisit, text_problems
 from civicshare.transactions.attachments import list_attachments
 from civicshare.transactions.payments import TransactionNotFound
 from civicshare.transactions.references import normalise_reference
@@ -49,8 +56,8 @@ from civicshare.transactions.status import change_status
 from civicshare.transactions.updates import PUBLIC_UPDATE_MAX_LENGTH, add_public_update, public_updates_of
 from civicshare.transactions.views import Wording
 from civicshare.web.pins import with_tile_images
-from civicshare.web.service import CHANNEL_NAMES, uk_date_time
-from civicshare.web.site import FieldError
+from civicshare.web.service import uk_date_time
+from civicshare.web.site import FieldError, errors_by_field
 
 REASON_MAX_LENGTH = 2000
 AUDIT_PAGE = 200
@@ -78,15 +85,19 @@ async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
 # -- the queue ------------------------------------------------------------------------------------------
 
 
-@get("/requests", opt=requires(Permission.VIEW_REQUESTS))
+@get("/requests", opt={**requires(Permission.VIEW_REQUESTS), TEAMS_READ_BY_PAGE: True})
 async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request[Any, Any, State]) -> Response[Any]:
+    """The officer's teams, the page of the queue, its count and the officer's saved filters: one
+    transaction, two statements."""
     visit = staff_visit
     services = visit.services
     council = visit.web.council
-    asked = await queue_request(visit, dict(request.query_params.items()))
-    offerings, workable, statuses, read = asked.offerings, asked.workable, asked.statuses, asked.read
+    offerings = await services.offerings.for_council(council)  # before the connection: it may take one
     today = uk_today()
     async with tenant_connection(services.database.engine, council) as connection:
+        await visit.read_teams(connection)
+        asked = queue_request(visit, offerings, dict(request.query_params.items()))
+        workable, statuses, read = asked.workable, asked.statuses, asked.read
         found = await queue_page(
             connection,
             read.wanted,
@@ -104,13 +115,35 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
     def page_href(number: int) -> str:
         return visit.web.url("/staff/requests?" + urlencode({**kept, "page": str(number)}))
 
+    status_options = (
+        Option("", "Any status"),
+        *(Option(value, label) for value, label in sorted(statuses.items(), key=lambda item: item[1])),
+    )
+    fragments = visit.pages.fragments
+    filter_form = fragments.render(
+        "staff/_queue_filter.html",
+        root=visit.web.root,
+        typed=read.typed,
+        field_errors=errors_by_field(read.errors),
+        wanted=read.wanted,
+        state_options=STATE_OPTIONS,
+        service_options=(Option("", "All services"), *(Option(o.code, o.title) for o in workable)),
+        status_options=status_options,
+        channel_options=CHANNEL_OPTIONS,
+        due_options=DUE_OPTIONS,
+        assignee_options=ASSIGNEE_OPTIONS,
+        team_options=(
+            Option("", "Any team or none"),
+            Option("mine", "My teams"),
+            *(Option(str(team_id), name) for team_id, name in visit.team_names.items()),
+        ),
+    )
     return visit.page(
         "staff/queue.html",
         status=400 if read.errors else 200,
         title="Requests",
         current="staff-queue",
         errors=read.errors,
-        typed=read.typed,
         wanted=read.wanted,
         found=found,
         rows=rows,
@@ -120,30 +153,8 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
         saved=saved,
         export_href=visit.web.url("/staff/requests.csv" + (f"?{urlencode(kept)}" if kept else "")),
         query_now=urlencode(kept),
-        service_options=[{"value": "", "label": "All services"}]
-        + [{"value": o.code, "label": o.title} for o in workable],
-        status_options=[{"value": "", "label": "Any status"}]
-        + [{"value": value, "label": label} for value, label in sorted(statuses.items(), key=lambda item: item[1])],
-        channel_options=[{"value": "", "label": "Any channel"}]
-        + [{"value": value, "label": label} for value, label in CHANNEL_NAMES.items()],
-        due_options=[
-            {"value": "", "label": "Any time"},
-            {"value": "overdue", "label": "Overdue"},
-            {"value": "today", "label": "Due today"},
-            {"value": "this-week", "label": "Due by the end of this week"},
-        ],
-        team_options=[{"value": "", "label": "Any team or none"}, {"value": "mine", "label": "My teams"}]
-        + [{"value": str(team_id), "label": name} for team_id, name in visit.team_names.items()],
-        assignee_options=[
-            {"value": "", "label": "Anyone or nobody"},
-            {"value": "me", "label": "Me"},
-            {"value": "nobody", "label": "Nobody yet"},
-        ],
-        state_options=[
-            {"value": "open", "label": "Open"},
-            {"value": "closed", "label": "Closed"},
-            {"value": "all", "label": "Open and closed"},
-        ],
+        filter_form=filter_form,
+        bulk_change=fragments.render("staff/_queue_bulk_change.html", status_options=status_options) if rows else "",
     )
 
 

@@ -21,6 +21,9 @@ from civicshare.transactions.references import REFERENCE_PATTERN, normalise_refe
 from civicshare.transactions.tables import address_words, transactions
 
 PAGE_SIZE = 25
+# Counting every request of a council (tens of thousands, and more each year) costs more than the page
+# itself; past this many the queue says "more than 10,000", as a search engine would.
+COUNTED_AT_MOST = 10_000
 SEARCH_MAX_LENGTH = 100
 DUE_CHOICES = ("overdue", "today", "this-week")
 STATE_CHOICES = ("open", "closed", "all")
@@ -58,10 +61,11 @@ class QueueFilter:
 @dataclass(frozen=True)
 class QueuePage:
     rows: list[dict[str, Any]]
-    total: int
+    total: int  # with `more`, a lower bound: at least this many match
     page: int
-    pages: int
+    pages: int  # with `more`, the pages known so far (the next one at least)
     beside: Any = None  # the value asked to be read beside the page (`queue_page`'s `beside`)
+    more: bool = False  # more than `total` match: they were counted only so far
 
 
 @dataclass(frozen=True)
@@ -170,9 +174,15 @@ async def queue_page(
         # and counts them in the same pass: each match is a visit to the table, so once, not twice.
         head, rows = await _rows(connection, candidates.cte("matches").prefix_with("MATERIALIZED"), page, beside)
     else:
-        # Counted apart (an InitPlan: once, from the index alone), in the same statement as the page.
-        counted = select(func.count()).select_from(transactions).where(*where).correlate(None).scalar_subquery()
+        # Counted apart (an InitPlan: once), in the same statement as the page, and only so far: a page
+        # deep in the queue is always counted past, so that its next page is known to exist.
+        at_most = max(COUNTED_AT_MOST, page * PAGE_SIZE)
+        one: ColumnElement[int] = literal_column("1")
+        counted_rows = select(one).select_from(transactions).where(*where).limit(at_most + 1).subquery("counted_rows")
+        counted = select(func.count()).select_from(counted_rows).scalar_subquery()
         head, rows = await _rows(connection, candidates.subquery("candidates"), page, beside, counted=counted)
+        if head["matching"] is not None and head["matching"] > at_most:
+            return QueuePage(rows=rows, total=at_most, page=page, pages=page + 1, beside=head["beside"], more=True)
     if not rows and page > 1:  # past the last page (a kept link, a typed number): the last page instead
         total = head["matching"] if head["matching"] is not None else await _count(connection, where)
         last = min(page - 1, max(1, -(-total // PAGE_SIZE)))

@@ -48,7 +48,8 @@ async def export_queue(staff_visit: NamedDependency[StaffVisit], request: Reques
     visit = staff_visit
     services = visit.services
     council = visit.web.council
-    asked = await queue_request(visit, dict(request.query_params.items()))
+    offerings = await services.offerings.for_council(council)
+    asked = queue_request(visit, offerings, dict(request.query_params.items()))
     today = uk_today()
     where = conditions(asked.read.wanted, today, visit.officer.subject, visit.allowed, visit.teams)
     filter_query = urlencode(asked.read.typed)

@@ -29,6 +29,7 @@ from civicshare.identity.principal import Principal
 from civicshare.policy import Permission, allows, may_work_on
 from civicshare.savings.dashboard import DASHBOARD_FILTERS
 from civicshare.services import PlatformServices
+from civicshare.staff.fragments import RenderedFragments
 from civicshare.transactions.service import find_by_reference
 from civicshare.transactions.views import staff_name
 from civicshare.web.site import STATE_KEY as WEB_STATE_KEY
@@ -36,6 +37,9 @@ from civicshare.web.site import FieldError, WebRequest, WebSite
 
 STATE_KEY = "staff"
 TEMPLATES = Path(__file__).parent / "templates"
+# A page's `opt` flag: the page reads the officer's teams itself (`StaffVisit.read_teams`) in its own
+# transaction, rather than the visit in one of its own before the page (a transaction less).
+TEAMS_READ_BY_PAGE = "teams_read_by_page"
 _NO_STORE = {"cache-control": "no-store"}  # security headers: `civicshare.edge.headers`, on every answer
 
 
@@ -44,32 +48,49 @@ class StaffPages:
     """The back office's templates, laid over the council website's (its layout, components and assets)."""
 
     environment: Environment
+    fragments: RenderedFragments
 
     @classmethod
     def over(cls, site: WebSite) -> StaffPages:
         loader = ChoiceLoader([FileSystemLoader(TEMPLATES), site.environment.loader])  # type: ignore[list-item]
         environment = site.environment.overlay(loader=loader)
         environment.filters = {**environment.filters, **DASHBOARD_FILTERS}  # the savings dashboard's figures
-        return cls(environment)
+        return cls(environment, RenderedFragments(environment))
 
 
 class StaffVisit:
     """One officer's visit to a back-office page."""
 
-    def __init__(
-        self,
-        web: WebRequest,
-        officer: Principal,
-        pages: StaffPages,
-        reach: OfficerTeams | None = None,
-    ) -> None:
+    def __init__(self, web: WebRequest, officer: Principal, pages: StaffPages, reach: OfficerTeams | None) -> None:
         self.web = web
         self.officer = officer
         self.pages = pages
-        reach = reach or OfficerTeams((), None, {})
-        self.allowed = reach.allowed  # the services the officer's teams work on; None for every service
-        self.teams = reach.mine  # the ids of the officer's teams
-        self.team_names = reach.names  # every team of the council, in order of name
+        self._reach = reach  # None until read, for a page that reads it itself (`TEAMS_READ_BY_PAGE`)
+
+    async def read_teams(self, connection: AsyncConnection) -> None:
+        """The officer's teams, read in the page's own transaction (`TEAMS_READ_BY_PAGE`)."""
+        self._reach = await officer_teams(connection, self.officer.subject)
+
+    @property
+    def reach(self) -> OfficerTeams:
+        if self._reach is None:
+            raise RuntimeError("the page reads the officer's teams itself (read_teams) before it uses them")
+        return self._reach
+
+    @property
+    def allowed(self) -> frozenset[str] | None:
+        """The services the officer's teams work on; None for every service."""
+        return self.reach.allowed
+
+    @property
+    def teams(self) -> tuple[int, ...]:
+        """The ids of the officer's teams."""
+        return self.reach.mine
+
+    @property
+    def team_names(self) -> dict[int, str]:
+        """Every team of the council, in order of name."""
+        return self.reach.names
 
     def may_work_on(self, service: str) -> bool:
         return may_work_on(self.allowed, service)
@@ -130,9 +151,12 @@ async def provide_staff_visit(
     web = WebRequest(request, site, principal, csrf_token)
     council = web.council
     await site.logos.refresh(council)
+    pages: StaffPages = request.app.state[STATE_KEY]
+    if request.route_handler.opt.get(TEAMS_READ_BY_PAGE):
+        return StaffVisit(web, principal, pages, None)
     async with tenant_connection(site.services.database.engine, council) as connection:
         reach = await officer_teams(connection, principal.subject)
-    return StaffVisit(web, principal, request.app.state[STATE_KEY], reach)
+    return StaffVisit(web, principal, pages, reach)
 
 
 def sign_in_first(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -94,6 +94,8 @@ transactions = Table(
         postgresql_where=text("closed_at IS NULL"),
         postgresql_include=["service", "status", "assignee_subject", "assigned_team_id", "sla_paused_at"],
     ),
+    # Every request, open or closed, in the queue's order: the queue's "all" and "closed" pages.
+    Index("ix_transactions_due", "due_on", "created_at", "id"),
     Index("ix_transactions_open_assignee", "assignee_subject", postgresql_where=text("closed_at IS NULL")),
     Index("ix_transactions_open_team", "assigned_team_id", postgresql_where=text("closed_at IS NULL")),
     Index("ix_transactions_usrn", "usrn"),
