@@ -33,7 +33,7 @@ from civicshare.identity.sessions import (
     BrowserSession,
     TamperedCookie,
     end_session,
-    load_session,
+    load_live_session,
     renew_session,
 )
 from civicshare.identity.tokens import IdentityUnavailable, InvalidToken
@@ -111,8 +111,7 @@ async def _principal(request: AnyRequest, services: PlatformServices) -> Princip
     cookie = request.cookies.get(SESSION_COOKIE) if scope_header(request.scope, b"cookie") else None
     if cookie:
         try:
-            async with services.database.lookups.connect() as connection:
-                session = await load_session(connection, session_key(services), cookie)
+            session = await load_live_session(services.database.lookups, session_key(services), cookie)
         except TamperedCookie as error:
             log.warning("refused a session cookie: %s", error, extra={"path": request.url.path})
             raise unauthorised("The sign-in cookie is not valid; please sign in again.") from None

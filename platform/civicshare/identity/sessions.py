@@ -20,13 +20,16 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from civicshare.db.driver import CouncilStatement
+from civicshare.db.metadata import PLATFORM_SCHEMA
 from civicshare.identity.principal import Principal, Via
 from civicshare.identity.tables import sessions
 from civicshare.tenancy.context import TenantContext, TenantStatus
@@ -182,21 +185,37 @@ async def load_session(connection: AsyncConnection, key: bytes, cookie: str) -> 
             select(sessions).where(sessions.c.id == session_id_of(secret), sessions.c.expires_at > datetime.now(UTC))
         )
     ).one_or_none()
-    if row is None:
-        return None
-    council_ids = {
-        str(slug): int(council_id) for slug, council_id in dict(row.principal.get(BOUND_COUNCILS, {})).items()
-    }
+    return None if row is None else _session_of(row._mapping)
+
+
+# Read as a statement of its own on every signed-in request: one round trip, no BEGIN and ROLLBACK.
+_LIVE_SESSION = CouncilStatement(
+    select(sessions).where(sessions.c.id == bindparam("id"), sessions.c.expires_at > bindparam("now"))
+)
+
+
+async def load_live_session(engine: AsyncEngine, key: bytes, cookie: str) -> BrowserSession | None:
+    """`load_session` as a statement of its own, on a connection of `engine` borrowed for it alone."""
+    secret = unsign(key, "session", cookie)
+    row = await _LIVE_SESSION.fetch_one(
+        engine, PLATFORM_SCHEMA, {"id": session_id_of(secret), "now": datetime.now(UTC)}
+    )
+    return None if row is None else _session_of(row)
+
+
+def _session_of(row: Mapping[Any, Any]) -> BrowserSession:
+    principal = row["principal"]
+    council_ids = {str(slug): int(council_id) for slug, council_id in dict(principal.get(BOUND_COUNCILS, {})).items()}
     return BrowserSession(
-        id=row.id,
-        principal=_bound(Principal.from_json(row.principal, Via.SESSION), council_ids),
-        provider=row.provider,
-        id_token=row.id_token,
-        expires_at=row.expires_at,
+        id=row["id"],
+        principal=_bound(Principal.from_json(principal, Via.SESSION), council_ids),
+        provider=row["provider"],
+        id_token=row["id_token"],
+        expires_at=row["expires_at"],
         council_ids=council_ids,
-        client_id=row.client_id,
-        refresh_token=row.refresh_token,
-        renew_at=row.renew_at,
+        client_id=row["client_id"],
+        refresh_token=row["refresh_token"],
+        renew_at=row["renew_at"],
     )
 
 

@@ -14,7 +14,10 @@ from has changed, anywhere in the fleet. Two kinds of change are told apart:
   council's definition file live in the control plane: the key carries a digest of them instead.
 
 The key is read in one statement, before anything the report reads, so a report is never remembered
-under a key older than its figures' inputs.
+under a key older than its figures' inputs. ``current_savings_inputs_key`` reads it as a transaction of
+its own, on a connection borrowed for that statement alone: a remembered report found under it is
+answered without a transaction (each statement of a report reads its own snapshot anyway, so reading
+the key first, in its own transaction, is as safe as reading it first in the report's).
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from civicshare.db.metadata import PLATFORM_SCHEMA
-from civicshare.savings.routing import routed_schema
+from civicshare.db.outage import is_database_outage
+from civicshare.savings.routing import checked_schema, routed_schema
 from civicshare.savings.tables import savings_inputs
 from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.tables import UK_TIME_NAME
@@ -63,14 +68,34 @@ def _key_statement(schema: str) -> str:
 _statements: dict[str, str] = {}
 
 
+def _statement_for(schema: str) -> str:
+    statement = _statements.get(schema)
+    if statement is None:
+        statement = _statements[schema] = _key_statement(schema)
+    return statement
+
+
 async def savings_inputs_key(connection: AsyncConnection, tenant: TenantContext) -> tuple[Any, ...]:
     """Everything a council's savings figures depend on that can change, as one value (one statement).
 
     The table's own identifier tells apart a schema dropped and made again under the same name.
     """
-    schema = routed_schema(connection)
-    statement = _statements.get(schema)
-    if statement is None:
-        statement = _statements[schema] = _key_statement(schema)
+    statement = _statement_for(routed_schema(connection))
     row = (await connection.exec_driver_sql(statement, (tenant.id,))).one()
+    return tuple(row)
+
+
+async def current_savings_inputs_key(engine: AsyncEngine, tenant: TenantContext) -> tuple[Any, ...]:
+    """``savings_inputs_key`` as a statement and transaction of its own (the driver's autocommit), on a
+    connection of `engine`'s pool borrowed for it alone: one round trip, no BEGIN and COMMIT."""
+    statement = _statement_for(checked_schema(tenant.schema))
+    pooled = await engine.raw_connection()
+    try:
+        row = await pooled.driver_connection.fetchrow(statement, tenant.id)  # type: ignore[union-attr]
+    except Exception as error:
+        if is_database_outage(error):  # a broken connection is not handed to the next request
+            await greenlet_spawn(pooled.invalidate, error)
+        raise
+    finally:
+        await greenlet_spawn(pooled.close)
     return tuple(row)

@@ -5,7 +5,9 @@ under the same key: the council, the database it was read from, the service flag
 (period, grouping...) and the council's savings-inputs key (``savings.inputs_version``), which moves with
 every change to the figures' inputs made through any node. Asking costs one small statement; a report
 with any input changed is worked out again. Nothing is shared between councils: the key starts with the
-council's id, slug and the routed schema's table identifier.
+council's id, slug and the routed schema's table identifier. ``report_from`` asks with a statement of its
+own and takes a connection routed to the council only to work a report out: a remembered one costs no
+transaction.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from civicshare.savings.inputs_version import savings_inputs_key
+from civicshare.db.engine import tenant_connection
+from civicshare.savings.inputs_version import current_savings_inputs_key, savings_inputs_key
 from civicshare.savings.service import uk_day
 from civicshare.savings.service_flags import ServiceFlagsSource, flags_key
 from civicshare.tenancy.context import TenantContext
@@ -53,25 +57,58 @@ class RememberedReports:
         read on ``connection`` before ``work_out`` reads anything (so its figures are never older than
         the key they are kept under).
         """
-        url = connection.engine.url
-        key = (
-            tenant.id,
-            tenant.slug,
-            tenant.name,
-            url.host,
-            url.port,
-            url.database,
-            uk_day(datetime.now(UTC)),
-            flags_key(flags_source, tenant.slug),
-            await savings_inputs_key(connection, tenant),
-            asked,
-        )
-        found = self._reports.get(key)
-        if found is not None:
-            self._reports.move_to_end(key)
-            return found  # type: ignore[no-any-return]
-        worked_out = await work_out()
+        inputs = await savings_inputs_key(connection, tenant)
+        key = _key(connection.engine.url, tenant, flags_source, inputs, asked)
+        if key in self._reports:
+            return self._found(key)  # type: ignore[no-any-return]
+        return self._keep(key, await work_out())
+
+    async def report_from(
+        self,
+        engine: AsyncEngine,
+        tenant: TenantContext,
+        flags_source: ServiceFlagsSource,
+        asked: tuple[Hashable, ...],
+        work_out: Callable[[AsyncConnection], Awaitable[T]],
+    ) -> T:
+        """``report`` for reports read from ``engine``: the inputs key is read first, in a transaction of
+        its own, and ``work_out`` is given a connection routed to the council only when nothing is
+        remembered under it."""
+        inputs = await current_savings_inputs_key(engine, tenant)
+        key = _key(engine.url, tenant, flags_source, inputs, asked)
+        if key in self._reports:
+            return self._found(key)  # type: ignore[no-any-return]
+        async with tenant_connection(engine, tenant) as connection:
+            worked_out = await work_out(connection)
+        return self._keep(key, worked_out)
+
+    def _found(self, key: tuple[Any, ...]) -> Any:
+        self._reports.move_to_end(key)
+        return self._reports[key]
+
+    def _keep(self, key: tuple[Any, ...], worked_out: T) -> T:
         self._reports[key] = worked_out
         while len(self._reports) > self._kept:
             self._reports.popitem(last=False)
         return worked_out
+
+
+def _key(
+    url: URL,
+    tenant: TenantContext,
+    flags_source: ServiceFlagsSource,
+    inputs: tuple[Any, ...],
+    asked: tuple[Hashable, ...],
+) -> tuple[Any, ...]:
+    return (
+        tenant.id,
+        tenant.slug,
+        tenant.name,
+        url.host,
+        url.port,
+        url.database,
+        uk_day(datetime.now(UTC)),
+        flags_key(flags_source, tenant.slug),
+        inputs,
+        asked,
+    )

@@ -18,3 +18,10 @@ def routed_schema(connection: AsyncConnection) -> str:
     if not isinstance(schema, str) or not _SCHEMA_NAME.match(schema):
         raise RuntimeError("savings data needs a connection routed to a council (civicshare.db.tenant_connection)")
     return schema
+
+
+def checked_schema(schema: str) -> str:
+    """A council's schema name, refused unless it is one the savings statements may write into their text."""
+    if not _SCHEMA_NAME.match(schema):
+        raise RuntimeError(f"{schema!r} is not a council schema name")
+    return schema

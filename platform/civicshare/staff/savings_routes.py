@@ -39,7 +39,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.engine import tenant_connection
 from civicshare.http.problems import Problem
@@ -190,13 +190,11 @@ async def savings_report(
         # The same bytes Litestar would send for the model, encoded once for as long as it is remembered.
         return (await report(connection)).model_dump_json().encode()
 
-    async def remembered(connection: AsyncConnection) -> bytes:
+    async def remembered(engine: AsyncEngine) -> bytes:
         asked = ("report", period, grouping, avoided)
-        return await services.savings_reports.report(
-            connection, tenant, services.service_flags, asked, lambda: encoded(connection)
-        )
+        return await services.savings_reports.report_from(engine, tenant, services.service_flags, asked, encoded)
 
-    body = await services.database.read_council(tenant, remembered)
+    body = await services.database.read(remembered)
     # Documented as the CouncilSavings it encodes: a Response's type argument is what OpenAPI shows.
     return Response(body, media_type=MediaType.JSON)  # type: ignore[arg-type]
 
@@ -215,12 +213,12 @@ async def _csv_report(council: TenantContext, services: PlatformServices, period
         # years of months x services x channels
         return await asyncio.to_thread(report_to_csv, savings.report, savings.measures)
 
-    async def remembered(connection: AsyncConnection) -> str:
-        return await services.savings_reports.report(
-            connection, council, services.service_flags, ("csv", period), lambda: csv_text(connection)
+    async def remembered(engine: AsyncEngine) -> str:
+        return await services.savings_reports.report_from(
+            engine, council, services.service_flags, ("csv", period), csv_text
         )
 
-    return _csv_response(council, period, await services.database.read_council(council, remembered))
+    return _csv_response(council, period, await services.database.read(remembered))
 
 
 @get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv", opt=requires(Permission.VIEW_SAVINGS))

@@ -78,12 +78,13 @@ async def home(web: NamedDependency[WebRequest]) -> Response[Any]:
         ]
         return web.page("platform_home.html", councils=entries, front_doors=doors)
     council = web.tenant
-    listings = list(await web.site.catalogue.listings(council))
+    listings = await web.site.catalogue.listings(council)
     shortcuts = []
     if listings:
         shortcuts = most_used(listings, await web.site.usage.usage(council, web.site.services.database.engine))
-    return web.page(
+    return web.shared_page(
         "home.html",
+        (listings, [listing.code for listing in shortcuts]),
         current="services",
         shortcuts=shortcuts,
         categories=by_category(listings),

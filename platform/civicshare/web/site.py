@@ -10,6 +10,7 @@ out, store the flow cookie when it changed. Form posts are checked by identity's
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from civicshare.web.assets import BuiltAssets, load_assets
 from civicshare.web.branding import PLATFORM_THEME, CouncilLogos, CouncilTheme, theme_for
 from civicshare.web.catalogue import CouncilCatalogue, UsageCache
 from civicshare.web.flow_state import COOKIE_NAME, MAX_AGE_SECONDS, FlowState
+from civicshare.web.shared_pages import SharedPages
 from civicshare.web.status_tags import tag_colour
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,7 @@ class WebSite:
     assets: BuiltAssets = field(default_factory=load_assets)
     usage: UsageCache = field(default_factory=UsageCache)
     environment: Environment = field(default_factory=make_environment)
+    shared_pages: SharedPages = field(default_factory=SharedPages)
 
     def __post_init__(self) -> None:
         self.catalogue = CouncilCatalogue(self.services.offerings)
@@ -189,6 +192,32 @@ class WebRequest:
         response = Response(html, status_code=status, media_type=MediaType.HTML, headers=_PAGE_HEADERS)
         return self.with_flow(response)
 
+    def shared_page(self, template: str, shown: tuple[Any, ...], **values: Any) -> Response[str]:
+        """`page` for a council's page every anonymous visitor sees alike, given `shown` (whatever else it
+        is rendered from): rendered once per worker and kept while `shown`, the council and its logo stay
+        the same (`web.shared_pages`). Signed-in residents, and addresses with a query, get `page`.
+        The template must not show the form token to anonymous visitors (refused if it does)."""
+        tenant = self.tenant
+        if tenant is None or self.front_door is not None or self.resident is not None:
+            return self.page(template, **values)
+        scope = self.request.scope
+        if scope.get("query_string") or values.get("errors"):
+            return self.page(template, **values)
+
+        def render(nonce_mark: str) -> str:
+            context = self.context(**values)
+            context.update(csp_nonce=lambda: nonce_mark, csrf_token=_TOKEN_MARK)
+            html = self.site.render(template, context)
+            if _TOKEN_MARK in html:
+                raise RuntimeError(f"{template} shows a form token: it cannot be shared between visitors")
+            return html
+
+        key = (template, tenant.id, self.root, scope["path"])
+        everything_shown = (tenant, self.site.logos.url(tenant, self.root), *shown)
+        html = self.site.shared_pages.page(key, everything_shown, render, csp_nonce)
+        response = Response(html, media_type=MediaType.HTML, headers=_PAGE_HEADERS)
+        return self.with_flow(response)
+
     def redirect(self, path: str) -> Response[Any]:
         """To a path on this council's site, or to another site's address (a payment provider's page)."""
         return self.with_flow(Redirect(self.url(path) if path.startswith("/") else path, status_code=303))
@@ -213,3 +242,4 @@ class WebRequest:
 # Pages hold personal answers or per-visit tokens: never stored by shared caches.
 # (Security headers are added to every answer by `civicshare.edge.headers`.)
 _PAGE_HEADERS = {"cache-control": "no-store"}
+_TOKEN_MARK = f"csrf-token-{secrets.token_hex(16)}"  # where a shared page would show the token
