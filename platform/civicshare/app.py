@@ -68,6 +68,7 @@ from civicshare.db.metadata import tenant_metadata
 from civicshare.edge.headers import SecurityHeaders
 from civicshare.edge.proxies import TrustedProxies
 from civicshare.health.routes import healthz, readyz
+from civicshare.http.dependency_batches import resolve_dependencies_in_turn
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.integrations.open311.key_routes import OPEN311_CLIENT_ROUTES
 from civicshare.integrations.open311.routes import (
@@ -227,7 +228,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
             await services.payment_accounts.aclose()
             await services.database.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
             readyz,
@@ -298,6 +299,8 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
         debug=False,
         logging_config=None,
     )
+    resolve_dependencies_in_turn(app)
+    return app
 
 
 def create_app(

@@ -13,7 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn._types import ASGI3Application
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+from civicshare.http.one_write import HeadWithBody
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +26,8 @@ _TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: 
 
 
 class DeadlinedHttpProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP/1.1 protocol, with a deadline on receiving each request (see the module's notes)."""
+    """uvicorn's HTTP/1.1 protocol, with a deadline on receiving each request (see the module's notes), and
+    each response's head written with its body (`civicshare.http.one_write`)."""
 
     _deadline: asyncio.TimerHandle | None = None
 
@@ -42,6 +46,10 @@ class DeadlinedHttpProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._disarm()
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        cycle.transport = HeadWithBody(cycle.transport, cycle, self.loop)  # type: ignore[assignment]
+        super()._start_asgi_task(cycle, app)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

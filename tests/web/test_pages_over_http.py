@@ -115,6 +115,25 @@ async def test_a_form_without_its_csrf_token_is_refused(http: httpx.AsyncClient,
     assert replayed.status_code == 403
 
 
+async def test_only_a_page_with_a_form_gives_out_a_token_and_its_cookie(
+    http: httpx.AsyncClient, shipped_councils: list[str]
+) -> None:
+    http.cookies.clear()  # a browser's first visit
+    for path in ("/", "/services/report-pothole"):  # no form on these pages: nothing to bind a token to
+        page = await http.get(path, headers=browser_at("kingston"))
+        assert page.status_code == 200 and 'name="csrf_token"' not in page.text
+        assert "civicshare_csrf" not in page.headers.get("set-cookie", ""), path
+
+    token = await csrf_token(http, "/track", browser_at("kingston"))
+    assert http.cookies.get("civicshare_csrf")
+    tracked = await http.post(
+        "/track",
+        data={"reference": "KNG-2026-000001", "email": "a@b.example", "csrf_token": token},
+        headers=browser_at("kingston"),
+    )
+    assert tracked.status_code != 403 and "Form expired" not in tracked.text  # (no such request: 400)
+
+
 async def test_a_form_posted_from_another_site_is_refused(http: httpx.AsyncClient, shipped_councils: list[str]) -> None:
     token = await csrf_token(http, "/track", browser_at("kingston"))
     refused = await http.post(

@@ -33,6 +33,7 @@ import secrets
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.types import Message, Scope
+from markupsafe import escape
 
 from civicshare.api.authentication import AnyRequest, session_key
 from civicshare.http.problems import Problem
@@ -84,7 +85,8 @@ async def before_send_cookies(message: Message, scope: Scope) -> None:
         message["headers"] = headers
 
 
-async def provide_csrf_token(request: AnyRequest, services: NamedDependency[PlatformServices]) -> str:
+def new_csrf_token(request: AnyRequest, services: PlatformServices) -> str:
+    """A token for this request's forms; the first one a browser is given sets the cookie it is bound to."""
     binding = _binding(request)
     if binding is None:
         value = secrets.token_urlsafe(24)
@@ -92,6 +94,30 @@ async def provide_csrf_token(request: AnyRequest, services: NamedDependency[Plat
         binding = hashlib.sha256(value.encode()).hexdigest()
     nonce = secrets.token_urlsafe(12)
     return f"{nonce}.{_mac(session_key(services), binding, nonce)}"
+
+
+async def provide_csrf_token(request: AnyRequest, services: NamedDependency[PlatformServices]) -> str:
+    return new_csrf_token(request, services)
+
+
+class TokenIfShown:
+    """A page's CSRF token, made when the page writes it into a form (`{{ csrf(csrf_token) }}`): a page
+    without a form makes none, and sets no `civicshare_csrf` cookie for it. Truthy, like a token."""
+
+    __slots__ = ("_request", "_services", "_value")
+
+    def __init__(self, request: AnyRequest, services: PlatformServices) -> None:
+        self._request = request
+        self._services = services
+        self._value: str | None = None
+
+    def __str__(self) -> str:
+        if self._value is None:
+            self._value = new_csrf_token(self._request, self._services)
+        return self._value
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
 
 
 def csrf_token_matches(request: AnyRequest, services: PlatformServices, submitted: str | None) -> bool:

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from civicshare.api.authentication import provide_principal
-from civicshare.api.csrf import provide_csrf_token
+from civicshare.api.csrf import TokenIfShown
 from civicshare.api.dependencies import provide_services
 from civicshare.api.identity import dev_identity_of, safe_next
 from civicshare.api.stored_files import stored_file_response
@@ -47,11 +47,11 @@ from civicshare.web.site import STATE_KEY, FieldError, WebRequest, web_site
 
 
 async def provide_web(request: Request[Any, Any, State]) -> WebRequest:
-    # The person and the form's token are asked for here, not declared as two dependencies: Litestar
-    # resolves dependencies of one level in a task group, a task each, which cost more than both.
+    # The person and the form's token are asked for here, not declared as two dependencies, which cost
+    # more in Litestar's machinery than both; the token is made only if the page shows a form.
     services = provide_services(request.app.state)
     resident = await provide_principal(request, services)
-    web = WebRequest(request, request.app.state[STATE_KEY], resident, await provide_csrf_token(request, services))
+    web = WebRequest(request, request.app.state[STATE_KEY], resident, TokenIfShown(request, services))
     if web.tenant is not None:
         await web.site.logos.refresh(web.tenant)
     return web

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from litestar.datastructures import Cookie, State
 from litestar.response import Redirect
 
 from civicshare.api.authentication import session_key
-from civicshare.api.csrf import CSRF_FIELD
+from civicshare.api.csrf import CSRF_FIELD, TokenIfShown
 from civicshare.edge.headers import csp_nonce
 from civicshare.http.problems import Problem
 from civicshare.http.scope import root_path
@@ -74,8 +75,20 @@ def errors_by_field(errors: list[FieldError]) -> dict[str, str]:
     return found
 
 
+class PageEnvironment(Environment):
+    """Templates whose globals are one plain dict, taken when the template is loaded.
+
+    Jinja keeps a template's globals as a ChainMap over the environment's, so that globals changed later
+    still show; every render then copied it key by key (three times for a page that imports a macro). Ours
+    are set once, by `WebSite`, before any template is loaded (as Jinja advises), so a copy does the same.
+    """
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 def make_environment(*, auto_reload: bool = False) -> Environment:
-    return Environment(
+    return PageEnvironment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
@@ -139,7 +152,11 @@ class WebRequest:
     """One visit to a council's website, as a handler sees it."""
 
     def __init__(
-        self, request: Request[Any, Any, State], site: WebSite, resident: Principal | None, csrf_token: str
+        self,
+        request: Request[Any, Any, State],
+        site: WebSite,
+        resident: Principal | None,
+        csrf_token: str | TokenIfShown,
     ) -> None:
         self.request = request
         self.site = site
