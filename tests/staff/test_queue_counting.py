@@ -50,3 +50,17 @@ async def test_a_long_queue_is_counted_so_far_and_its_last_page_exactly(
 
     everything = await http.get("/staff/requests", params={"state": "all"}, headers=officer)
     assert "Showing 1 to 2 of more than 3 requests" in text_of(everything.text)
+
+
+async def test_a_page_or_team_number_in_other_digits_opens_the_first_page(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, dev_identity: DevIdentity
+) -> None:
+    """'²' is a digit to Python's isdigit but not a number to int(): a typed or altered address is no server error."""
+    slug = await council(**HIGHWAYS)
+    await report_pothole(http, slug, "resident@example.org")
+    officer = {**host_for(slug), **BROWSER, **cookie_header(await officer_of(http, dev_identity, slug))}
+    for odd in ("²", "٣", "1²", "\u00b9\u00b2"):
+        answer = await http.get("/staff/requests", params={"page": odd}, headers=officer)
+        assert answer.status_code == 200, odd
+        assert "Showing 1 to 1 of 1 request" in text_of(answer.text)
+        assert (await http.get("/staff/requests", params={"team": odd}, headers=officer)).status_code == 200

@@ -100,7 +100,7 @@ class SandboxPaymentProvider:
 
     def pay_with_card(self, payment_id: str, card_number: str) -> str:
         """The resident submits the sandbox card form; returns the URL to send them back to."""
-        digits = "".join(character for character in card_number if character.isdigit())
+        digits = "".join(character for character in card_number if character.isdecimal())
         return self.choose(payment_id, SANDBOX_CARDS.get(digits, SandboxOutcome.DECLINE))
 
     def choose(self, payment_id: str, outcome: SandboxOutcome) -> str:

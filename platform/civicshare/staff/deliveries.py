@@ -51,7 +51,7 @@ async def _page(
 async def failed_deliveries_page(
     staff_visit: NamedDependency[StaffVisit], done: FromQuery[str | None] = None, page: FromQuery[str | None] = None
 ) -> Response[Any]:
-    number = int(page) if page and page.isdigit() and 0 < len(page) < 7 else 1
+    number = int(page) if page and page.isdecimal() and 0 < len(page) < 7 else 1
     return await _page(staff_visit, done=DONE.get(done or ""), page=max(1, number))
 
 
@@ -63,7 +63,7 @@ async def retry_delivery(
     form = await visit.web.form()
     event, subscriber = form.get("event", "").strip(), form.get("subscriber", "").strip()
     retried = False
-    if event.isdigit() and len(event) < 19 and 0 < len(subscriber) <= 63:
+    if event.isdecimal() and len(event) < 19 and 0 < len(subscriber) <= 63:
         async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
             retried = await retry_now(connection, visit.web.council, int(event), subscriber)
     if not retried:

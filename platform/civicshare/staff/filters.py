@@ -69,7 +69,7 @@ def _choice(query: Mapping[str, str], name: str, allowed: frozenset[str] | tuple
 
 
 def _team(text: str) -> str | None:
-    return text if text == "mine" or (text.isdigit() and len(text) < 19) else None
+    return text if text == "mine" or (text.isdecimal() and len(text) < 19) else None
 
 
 def read_filter(query: Mapping[str, str], services: frozenset[str], statuses: frozenset[str]) -> ReadFilter:
@@ -104,7 +104,7 @@ def read_filter(query: Mapping[str, str], services: frozenset[str], statuses: fr
         team=_team(query.get("team", "").strip()),
     )
     page_text = query.get("page", "1").strip()
-    page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 1
+    page = int(page_text) if page_text.isdecimal() and len(page_text) < 7 else 1
     typed = {key: value for key, value in query.items() if key != "page"}
     return ReadFilter(wanted, page, errors, typed)
 

@@ -229,7 +229,7 @@ async def staff_request(
 
 
 async def _template_text(visit: StaffVisit, chosen: str) -> str | None:
-    if not chosen.isdigit() or len(chosen) > 18:
+    if not chosen.isdecimal() or len(chosen) > 18:
         return None
     async with tenant_connection(visit.services.database.engine, visit.web.council) as connection:
         found = await find_template(connection, int(chosen))

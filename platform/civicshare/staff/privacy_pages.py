@@ -92,7 +92,7 @@ async def ask_for_subject_access(
 async def subject_access_file(staff_visit: NamedDependency[StaffVisit], request_id: FromPath[str]) -> Stream:
     council = staff_visit.web.council
     row = None
-    if request_id.isdigit() and len(request_id) < 19:
+    if request_id.isdecimal() and len(request_id) < 19:
         async with tenant_connection(staff_visit.services.database.engine, council) as connection:
             row = await subject_access.read_request(connection, int(request_id))
     found = await subject_access.open_export_file(staff_visit.services.files, council.slug, row) if row else None

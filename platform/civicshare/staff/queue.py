@@ -90,7 +90,7 @@ def search_condition(text: str) -> ColumnElement[bool]:
         return transactions.c.reference == reference
     if "@" in text:
         return func.lower(transactions.c.contact_email) == text.lower()
-    if text.isdigit():
+    if text.isdecimal():
         return transactions.c.usrn == text
     return address_words(transactions.c.address).bool_op("@@")(
         func.plainto_tsquery(literal_column("'simple'::regconfig"), text)
@@ -138,7 +138,7 @@ def conditions(
         found.append(transactions.c.assignee_subject.is_(None))
     if wanted.team == "mine":
         found.append(transactions.c.assigned_team_id.in_(list(my_teams)))
-    elif wanted.team is not None and wanted.team.isdigit():
+    elif wanted.team is not None and wanted.team.isdecimal():
         found.append(transactions.c.assigned_team_id == int(wanted.team))
     return found
 

@@ -103,7 +103,7 @@ async def download_export(staff_visit: NamedDependency[StaffVisit], export_id: F
     visit = staff_visit
     council = visit.web.council
     found = None
-    if export_id.isdigit() and len(export_id) < 19:
+    if export_id.isdecimal() and len(export_id) < 19:
         async with tenant_connection(visit.services.database.engine, council) as connection:
             found = await officer_export(connection, visit.officer.subject, int(export_id))
             if found is not None and found["state"] == "done":
@@ -151,7 +151,7 @@ async def keep_filter(staff_visit: NamedDependency[StaffVisit], csrf_checked: Na
 async def remove_filter(
     staff_visit: NamedDependency[StaffVisit], filter_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
-    if filter_id.isdigit() and len(filter_id) < 19:
+    if filter_id.isdecimal() and len(filter_id) < 19:
         async with tenant_connection(staff_visit.services.database.engine, staff_visit.web.council) as connection:
             await forget_filter(connection, staff_visit.officer.subject, int(filter_id))
     return staff_visit.redirect("/staff/requests")

@@ -103,7 +103,7 @@ async def edit_response_template(staff_visit: NamedDependency[StaffVisit], templ
 
 def _template_id(text: str) -> int:
     """A template's id from the address; anything else is simply not a template (never a 500)."""
-    if not text.isdigit() or len(text) > 18:
+    if not text.isdecimal() or len(text) > 18:
         raise _template_not_found()
     return int(text)
 

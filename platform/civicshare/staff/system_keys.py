@@ -117,7 +117,7 @@ async def add_system_key(
 async def revoke_system_key_page(
     staff_visit: NamedDependency[StaffVisit], key_row_id: FromPath[str], csrf_checked: NamedDependency[None]
 ) -> Response[Any]:
-    if not key_row_id.isdigit() or len(key_row_id) > 18:
+    if not key_row_id.isdecimal() or len(key_row_id) > 18:
         raise Problem(404, "Key not found", "There is no such key.", name="system-key-not-found")
     async with tenant_connection(staff_visit.services.database.engine, staff_visit.web.council) as connection:
         revoked = await revoke_key(connection, staff_visit.casework_officer, int(key_row_id))

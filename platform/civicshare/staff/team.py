@@ -56,7 +56,7 @@ async def _members(visit: StaffVisit) -> list[StaffMember]:
 
 
 def _number(text: str) -> int:
-    if not text.isdigit() or len(text) > 18:
+    if not text.isdecimal() or len(text) > 18:
         raise Problem(404, "Team not found", "There is no such team.", name="team-not-found")
     return int(text)
 

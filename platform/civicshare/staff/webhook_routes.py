@@ -71,7 +71,7 @@ def endpoint_not_found(tenant: TenantContext) -> Problem:
 
 def endpoint_id_of(text: str, tenant: TenantContext) -> int:
     """An endpoint id from the address; anything else is simply not an endpoint (404, never a 500)."""
-    if not text.isdigit() or int(text) > _LARGEST_ID:
+    if not text.isdecimal() or int(text) > _LARGEST_ID:
         raise endpoint_not_found(tenant)
     return int(text)
 

@@ -79,6 +79,6 @@ def follower_of_token(secret: bytes, council: str, token: str) -> int | None:
     except TamperedCookie:
         return None
     slug, _, number = value.rpartition("~")
-    if slug != council or not number.isdigit():
+    if slug != council or not number.isdecimal():
         return None
     return int(number)

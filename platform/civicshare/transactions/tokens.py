@@ -30,7 +30,7 @@ def upload_token(secret: SecretStr, schema: str, reference: str, *, now: float |
 
 def upload_token_expiry(token: str) -> int | None:
     expires, _, _ = token.partition(".")
-    return int(expires) if expires.isdigit() else None
+    return int(expires) if expires.isdecimal() else None
 
 
 def check_upload_token(secret: SecretStr, schema: str, reference: str, token: str, *, now: float | None = None) -> bool:

@@ -151,7 +151,7 @@ def tracked_photo_allowed(
     secret: SecretStr, schema: str, reference: str, attachment_id: int, token: str, *, now: float | None = None
 ) -> bool:
     expires, _, signature = token.partition(".")
-    if not expires.isdigit() or int(expires) < (now if now is not None else time.time()):
+    if not expires.isdecimal() or int(expires) < (now if now is not None else time.time()):
         return False
     expected = _photo_signature(secret, schema, reference, attachment_id, int(expires))
     return hmac.compare_digest(signature, expected)

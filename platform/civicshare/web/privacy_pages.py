@@ -76,7 +76,7 @@ async def ask_for_your_data(web: NamedDependency[WebRequest], csrf_checked: Name
 async def your_data_file(web: NamedDependency[WebRequest], request_id: FromPath[str]) -> Stream:
     council = web.council
     row = None
-    if web.resident is not None and request_id.isdigit() and len(request_id) < 19:
+    if web.resident is not None and request_id.isdecimal() and len(request_id) < 19:
         async with tenant_connection(web.site.services.database.engine, council) as connection:
             row = await subject_access.read_request(connection, int(request_id))
     mine = row is not None and web.resident is not None and row["person_subject"] == web.resident.subject
