@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 import bench.harness  # noqa: F401 (the rate limits far above the load, for the nodes too)
-from bench.national_cpu import Watched, cpu_per_kind
+from bench.national_cpu import CpuSplit, Watched, cpu_per_kind, snapshot
 from bench.national_load import council_definition, installed_modules, load_councils, onboard_councils
 from bench.national_traffic import TARGET_P99_MS, Council, Tally, Target, run_load
 from bench.staff_pages import service_mix
@@ -405,6 +405,8 @@ def load_table(
     options: Options,
     onboarding: Onboarding | None,
     title: str = "Mixed load over two nodes",
+    *,
+    spent: CpuSplit | None = None,
 ) -> Table:
     table = Table("kind", "requests", "req/s", "p50 ms", "p99 ms", "errors", "p99 target", title=title)
     total = 0
@@ -438,6 +440,14 @@ def load_table(
         f">= {TARGET_MIXED_PER_SECOND:,.0f}/s {_verdict(rate >= TARGET_MIXED_PER_SECOND)}",
     )
     table.caption = f"{options.clients} clients for {elapsed:.0f} s; {os.cpu_count()} CPUs shared with PostgreSQL"
+    if spent is not None and total:
+        per_request = spent.per(total)
+        busy = spent.total / elapsed / (os.cpu_count() or 1)
+        table.caption += (
+            f"\nCPU per request in the mix: nodes {per_request.nodes:.2f} ms, PostgreSQL {per_request.postgres:.2f}, "
+            f"PgBouncer {per_request.pgbouncer:.2f}, load generator {per_request.client:.2f}: "
+            f"{per_request.total:.2f} ms in all; the machine was {busy:.0%} busy with them"
+        )
     if onboarding is None:
         return table
     seconds = onboarding.seconds
@@ -569,23 +579,25 @@ async def measure_and_print(
             tallies, elapsed = await run_load(target, clients=options.clients, seconds=options.warm_up)
             title = "Cold start: the first seconds after PgBouncer started (not the measure)"
             console.print(load_table(tallies, elapsed, options, None, title))
+        watched = Watched(
+            node_pids=[node.process.pid for node in nodes if node.process is not None],
+            postgres_pid=int((options.data_dir / "postgres" / "postmaster.pid").read_text().split()[0]),
+            pgbouncer_pid=bouncer.process.pid if bouncer.process is not None else 0,
+        )
         if options.cpu_per_kind:
-            watched = Watched(
-                node_pids=[node.process.pid for node in nodes if node.process is not None],
-                postgres_pid=int((options.data_dir / "postgres" / "postmaster.pid").read_text().split()[0]),
-                pgbouncer_pid=bouncer.process.pid if bouncer.process is not None else 0,
-            )
             console.print(await cpu_per_kind(target, watched, options.cpu_per_kind))
         onboarding = Onboarding()
         number = NEWCOMER_NUMBERS + secrets.randbelow(NEWCOMER_NUMBERS)  # unique GSS code and prefix each run
         console.print(f"mixed load: {options.clients} clients for {options.seconds:.0f} s...")
+        before = snapshot(watched)
         tallies, elapsed = await run_load(
             target,
             clients=options.clients,
             seconds=options.seconds,
             meanwhile=lambda: _onboard_one_more(urls, key, number, options.seconds / 2, onboarding),
         )
-        console.print(load_table(tallies, elapsed, options, onboarding))
+        spent = snapshot(watched) - before
+        console.print(load_table(tallies, elapsed, options, onboarding, spent=spent))
         fresh = create_async_engine(direct, poolclass=NullPool)  # a backend that has read nothing yet
         try:
             memory = await measure_memory(fresh)

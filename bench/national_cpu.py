@@ -32,6 +32,18 @@ class CpuSplit:
     def total(self) -> float:
         return self.nodes + self.postgres + self.pgbouncer + self.client
 
+    def __sub__(self, earlier: CpuSplit) -> CpuSplit:
+        return CpuSplit(
+            self.nodes - earlier.nodes,
+            self.postgres - earlier.postgres,
+            self.pgbouncer - earlier.pgbouncer,
+            self.client - earlier.client,
+        )
+
+    def per(self, requests: int) -> CpuSplit:
+        """Milliseconds per request, from seconds in all."""
+        return CpuSplit(*(part * 1000 / requests for part in (self.nodes, self.postgres, self.pgbouncer, self.client)))
+
 
 def _seconds(process: psutil.Process) -> float:
     try:
@@ -109,12 +121,7 @@ async def cpu_per_kind(target: Target, watched: Watched, per_kind: int) -> Table
         before, started = snapshot(watched), time.perf_counter()
         failures = await _drive(target, kind, per_kind)
         after, wall = snapshot(watched), time.perf_counter() - started
-        split = CpuSplit(
-            *(
-                (getattr(after, part) - getattr(before, part)) * 1000 / per_kind
-                for part in ("nodes", "postgres", "pgbouncer", "client")
-            )
-        )
+        split = (after - before).per(per_kind)
         weighted += split.total * kind.weight
         table.add_row(
             kind.name,

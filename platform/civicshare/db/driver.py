@@ -1,10 +1,12 @@
-"""A SQLAlchemy Core statement run straight on a pooled asyncpg connection, compiled once per council.
+"""A SQLAlchemy Core statement run straight on a pooled asyncpg connection, compiled once.
 
 SQLAlchemy caches a statement's compiled form, but each execution still renders the council's schema
 into the SQL text (`schema_translate_map`), processes every parameter and wraps the connection and the
 result: on the statement residents trigger most (a submission), that was more CPU than PostgreSQL
-spent running it. `CouncilStatement` does the rendering once per council, then hands the SQL and its
-arguments to the driver on a connection borrowed from the engine's pool for that one statement. The
+spent running it. `CouncilStatement` compiles the statement once, with a stand-in for the council's
+schema that each council's name then replaces (compiling the submission statement takes some 10 ms of
+CPU: done per council, a node spent seconds on it after each start with 400 councils), and hands the SQL
+and its arguments to the driver on a connection borrowed from the engine's pool for that one statement. The
 statement is still built from the table definitions, so there is no second copy of the SQL to keep in
 step, and its parameters go through the same type processing SQLAlchemy would apply.
 
@@ -39,10 +41,20 @@ class _Bind:
     process: Callable[[Any], Any] | None
 
 
+# Stands for the council's schema in the compiled SQL: lower case, so it is written unquoted, and a name no
+# table, column or function of the platform has.
+_SCHEMA_STAND_IN = "civicshare_council_schema_stand_in"
+
+
 @dataclass(frozen=True)
 class CompiledForCouncil:
     sql: str
     binds: tuple[_Bind, ...]
+
+    def for_schema(self, dialect: Dialect, schema: str) -> CompiledForCouncil:
+        """The same statement in another council's schema (from the compiled stand-in)."""
+        quoted = dialect.identifier_preparer.quote_schema(schema)
+        return CompiledForCouncil(self.sql.replace(f"{_SCHEMA_STAND_IN}.", f"{quoted}."), self.binds)
 
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
         values = []
@@ -55,17 +67,22 @@ class CompiledForCouncil:
 
 
 class CouncilStatement:
-    """One statement on tenant tables, compiled for each council's schema the first time it runs there."""
+    """One statement on tenant tables, compiled once, its SQL written for each council the first time it
+    runs there."""
 
     def __init__(self, statement: Executable) -> None:
         self._statement = statement
+        self._templates: dict[int, CompiledForCouncil] = {}
         self._compiled: dict[tuple[int, str], CompiledForCouncil] = {}
 
     def compiled_for(self, dialect: Dialect, schema: str) -> CompiledForCouncil:
         key = (id(dialect), schema)
         found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[key] = _compile(self._statement, dialect, schema)
+            template = self._templates.get(id(dialect))
+            if template is None:
+                template = self._templates[id(dialect)] = _compile(self._statement, dialect)
+            found = self._compiled[key] = template.for_schema(dialect, schema)
         return found
 
     async def fetch_one(self, engine: AsyncEngine, schema: str, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -99,10 +116,10 @@ def _bind_processor(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], 
     return kind.dialect_impl(dialect).bind_processor(dialect)
 
 
-def _compile(statement: Executable, dialect: Dialect, schema: str) -> CompiledForCouncil:
+def _compile(statement: Executable, dialect: Dialect) -> CompiledForCouncil:
     compiled = statement.compile(  # type: ignore[attr-defined]
         dialect=dialect,
-        schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: schema},
+        schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: _SCHEMA_STAND_IN},
         render_schema_translate=True,
     )
     assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
