@@ -21,7 +21,7 @@ SCHEMAS = ["council_kingston", "council_newham_2", "Council With Capitals"]
     ids=["create", "idempotency key", "derived", "tracked"],
 )
 def test_each_council_gets_the_sql_sqlalchemy_writes_for_its_schema(statement: object, schema: str) -> None:
-    dialect = asyncpg_dialect(paramstyle="numeric_dollar")
+    dialect = asyncpg_dialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
     expected = statement.compile(  # type: ignore[attr-defined]
         dialect=dialect, schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: schema}, render_schema_translate=True
     ).string

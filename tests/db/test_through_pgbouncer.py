@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 from sqlalchemy import text
@@ -19,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from civicshare.app import build_services, create_app
 from civicshare.db.embedded import EmbeddedServer
 from civicshare.db.engine import Database, make_engine
+from civicshare.db.pooler_connection import forget_descriptions
 from civicshare.settings import Settings
 from civicshare.tenancy.definitions import TenantDefinition
 from tests.conftest import CouncilFactory
@@ -126,3 +128,71 @@ async def test_two_councils_served_through_pgbouncer_each_see_only_their_own_req
             f"/api/v1/transactions/{reference}", params={"email": email}, headers=host_for(other.slug)
         )
         assert elsewhere.status_code == 404
+
+
+@pytest.fixture
+def descriptions_asked(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The statements PostgreSQL was asked to describe (a round trip of their own through the pooler)."""
+    asked: list[str] = []
+    describe = asyncpg.Connection._get_statement
+
+    async def counting(self: asyncpg.Connection, query: str, *arguments: Any, **options: Any) -> Any:
+        statement = await describe(self, query, *arguments, **options)
+        asked.append(query)
+        return statement
+
+    forget_descriptions()
+    monkeypatch.setattr(asyncpg.Connection, "_get_statement", counting)
+    yield asked
+    forget_descriptions()
+
+
+async def test_a_statement_is_described_once_then_run_in_one_round_trip_on_any_connection(
+    pgbouncer: PgBouncer, database_url: str, database: Database, descriptions_asked: list[str]
+) -> None:
+    engine = make_engine(pooled_url(pgbouncer, database_url), pool_size=2, transaction_pooling=True)
+    query = text("SELECT count(*) FROM platform.tenants WHERE slug <> :slug")
+    try:
+        async with engine.connect() as first, engine.connect() as second:
+            counts = [
+                (await connection.execute(query, {"slug": slug})).scalar_one()
+                for connection, slug in ((first, "a"), (second, "b"), (first, "c"), (second, "d"))
+            ]
+            await first.commit()
+            await second.commit()
+    finally:
+        await engine.dispose()
+
+    assert len(set(counts)) == 1
+    assert len([asked for asked in descriptions_asked if "platform.tenants" in asked]) == 1
+
+
+async def test_a_column_whose_type_changed_is_read_right_once_its_statement_failed(
+    pgbouncer: PgBouncer, database_url: str, database: Database, descriptions_asked: list[str]
+) -> None:
+    table = f"typed_{uuid.uuid4().hex[:8]}"
+    engine = make_engine(pooled_url(pgbouncer, database_url), pool_size=1, transaction_pooling=True)
+    query = text(f"SELECT amount FROM public.{table}")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f"CREATE TABLE public.{table} (amount integer)"))
+            await connection.execute(text(f"INSERT INTO public.{table} VALUES (7)"))
+            await connection.commit()
+            assert (await connection.execute(query)).scalar_one() == 7
+            await connection.commit()
+            await connection.execute(text(f"ALTER TABLE public.{table} ALTER COLUMN amount TYPE text"))
+            await connection.execute(text(f"UPDATE public.{table} SET amount = 'seven pounds'"))
+            await connection.commit()
+            read = []
+            for _ in range(2):
+                try:
+                    read.append((await connection.execute(query)).scalar_one())
+                except (DBAPIError, BufferError):  # read with the integer's codec: the description is dropped
+                    read.append("failed")
+                await connection.rollback()
+            await connection.execute(text(f"DROP TABLE public.{table}"))
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+    assert read[-1] == "seven pounds"
