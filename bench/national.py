@@ -81,6 +81,7 @@ class Options:
     server_connections: int
     cpu_per_kind: int = 0
     warm_up: float = 0.0
+    shared_buffers: str = "4GB"
 
 
 def parse(arguments: list[str]) -> Options:
@@ -103,6 +104,11 @@ def parse(arguments: list[str]) -> Options:
         default=60.0,
         help="first run the mix this many seconds after PgBouncer starts (its table shown as the cold start)",
     )
+    parser.add_argument(
+        "--shared-buffers",
+        default="4GB",
+        help="the server's shared_buffers (PostgreSQL's default of 128MB holds little of a 15 GB database)",
+    )
     given = parser.parse_args(arguments)
     return Options(
         given.councils,
@@ -116,6 +122,7 @@ def parse(arguments: list[str]) -> Options:
         given.server_connections,
         given.cpu_per_kind,
         given.warm_up,
+        given.shared_buffers,
     )
 
 
@@ -513,9 +520,36 @@ def platform_table(
     return table
 
 
+async def _shared_buffers_changed(direct: str, size: str) -> bool:
+    """Give the server `size` of shared buffers from its next start; True when that differs from now."""
+    engine = create_async_engine(direct, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            now, wanted = (
+                await connection.execute(
+                    text(
+                        "SELECT setting::bigint * pg_size_bytes(unit), pg_size_bytes(:size) "
+                        "FROM pg_settings WHERE name = 'shared_buffers'"
+                    ),
+                    {"size": size},
+                )
+            ).one()
+            if now == wanted:
+                return False
+            await connection.execute(text(f"ALTER SYSTEM SET shared_buffers = '{int(wanted) // 1024}kB'"))
+            return True
+    finally:
+        await engine.dispose()
+
+
 async def run(options: Options, console: Console) -> None:
     options.data_dir.mkdir(parents=True, exist_ok=True)
     postgres = EmbeddedPostgres(options.data_dir, database=DATABASE)
+    with running_fleet([postgres]) as server:
+        direct = server.environment["CIVICSHARE_DATABASE_DIRECT_URL"]
+        restart = await _shared_buffers_changed(direct, options.shared_buffers)
+    if restart:
+        console.print(f"the server restarted with shared_buffers = {options.shared_buffers}")
     with running_fleet([postgres]) as server:
         direct = server.environment["CIVICSHARE_DATABASE_DIRECT_URL"]
         database = Database(make_engine(direct, pool_size=max(4, options.load_at_once + 1)), direct)
