@@ -547,11 +547,10 @@ async def run(options: Options, console: Console) -> None:
     postgres = EmbeddedPostgres(options.data_dir, database=DATABASE)
     with running_fleet([postgres]) as server:
         direct = server.environment["CIVICSHARE_DATABASE_DIRECT_URL"]
-        restart = await _shared_buffers_changed(direct, options.shared_buffers)
-    if restart:
-        console.print(f"the server restarted with shared_buffers = {options.shared_buffers}")
-    with running_fleet([postgres]) as server:
-        direct = server.environment["CIVICSHARE_DATABASE_DIRECT_URL"]
+        if await _shared_buffers_changed(direct, options.shared_buffers):
+            assert postgres.server is not None
+            postgres.server.restart_now()
+            console.print(f"the server restarted with shared_buffers = {options.shared_buffers}")
         database = Database(make_engine(direct, pool_size=max(4, options.load_at_once + 1)), direct)
         try:
             rows = await _already_loaded(direct, options) if options.reuse else None

@@ -51,6 +51,12 @@ class EmbeddedServer:
         with self.handle._lock:
             self.handle.ensure_postgres_running()
 
+    def restart_now(self) -> None:
+        """Stop the server and start it again, for settings read only at start (shared_buffers)."""
+        with self.handle._lock:
+            self.handle._stop()
+            self.handle.ensure_postgres_running()
+
     def release(self) -> None:
         """This process lets go of the server, stopping it when no other live process still holds it."""
         with self.handle._lock:
