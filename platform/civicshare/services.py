@@ -88,7 +88,9 @@ class PlatformServices:
         self.savings_dashboards = RememberedReports(KEPT_DASHBOARDS)
         self.transaction_writer = TransactionWriter(database.engine)
         self.event_subscribers: list[EventSubscriber] = []
-        self.offerings = OfferingsCache(database.lookups, self.registry, max_age_seconds=settings.tenant_cache_seconds)
+        self.offerings = OfferingsCache(
+            database.lookups, self.registry, max_age_seconds=settings.council_copies_max_age
+        )
         self.rate_limits = RateLimits.from_settings(settings)
         # Every council's boundary, for finding which council a place is in.
         self.boundaries = BoundaryIndex(database.lookups, max_age_seconds=settings.tenant_cache_seconds)

@@ -145,6 +145,14 @@ class Settings(BaseSettings):
         description="how long a worker trusts its copy of the council directory without asking (changes are "
         "announced to every serving worker at once; this is the safety net)",
     )
+    council_copies_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        description="how long a worker trusts its copy of one council's offerings and logo without "
+        "asking (changes are announced at once; this is their safety net). Each council is asked on its own, so "
+        "with 400 councils a short time costs a node many statements a second. Unset: ten times "
+        "tenant_cache_seconds",
+    )
     payment_provider: PaymentProviderName = PaymentProviderName.SANDBOX
     govuk_pay_keys_dir: Path | None = Field(
         default=None, description="one file per council slug holding that council's GOV.UK Pay API key"
@@ -309,6 +317,13 @@ class Settings(BaseSettings):
         if self.address_lookup == "os_places" and self.os_places_key is None:
             raise ValueError("CIVICSHARE_ADDRESS_LOOKUP=os_places needs CIVICSHARE_OS_PLACES_KEY")
         return self
+
+    @property
+    def council_copies_max_age(self) -> float:
+        """Seconds a worker trusts its copy of one council's offerings and logo."""
+        if self.council_copies_seconds is not None:
+            return self.council_copies_seconds
+        return self.tenant_cache_seconds * 10
 
     @property
     def uses_embedded_database(self) -> bool:

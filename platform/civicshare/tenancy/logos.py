@@ -27,3 +27,9 @@ async def council_logo(connection: AsyncConnection, tenant_id: int) -> StoredLog
         )
     ).one_or_none()
     return StoredLogo(row.content_type, row.content, row.sha256) if row is not None else None
+
+
+async def council_logo_digest(connection: AsyncConnection, tenant_id: int) -> str | None:
+    """The uploaded logo's sha256, without its content; None when the council uploaded none."""
+    found = await connection.scalar(select(tenant_logos.c.sha256).where(tenant_logos.c.tenant_id == tenant_id))
+    return str(found) if found is not None else None

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from civicshare.tenancy.context import Branding, TenantContext
-from civicshare.tenancy.logos import council_logo
+from civicshare.tenancy.logos import council_logo, council_logo_digest
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 GOVUK_BLUE = "#1d70b8"
@@ -138,8 +138,12 @@ class CouncilLogos:
     async def refresh(self, tenant: TenantContext) -> None:
         noted = self._versions.get(tenant.id)
         if noted is None or time.monotonic() - noted[0] >= self._max_age:
-            logo = await self.logo(tenant)
-            self._versions[tenant.id] = (time.monotonic(), logo.etag.strip('"')[:12] if logo else None)
+            async with self._engine.connect() as connection:
+                digest = await council_logo_digest(connection, tenant.id)
+            if digest is None:
+                logo = load_logo(self._tenants_dir, tenant)
+                digest = logo.etag.strip('"') if logo else None
+            self._versions[tenant.id] = (time.monotonic(), digest[:12] if digest else None)
 
     def url(self, tenant: TenantContext | None, root_path: str) -> str | None:
         """The logo's address for a page, or None when the council has no logo (its name stands alone)."""

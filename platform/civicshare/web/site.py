@@ -110,7 +110,7 @@ class WebSite:
         self.flow_key = session_key(self.services)
         settings = self.services.settings
         self.logos = CouncilLogos(
-            self.services.database.lookups, settings.tenants_dir, max_age=settings.tenant_cache_seconds
+            self.services.database.lookups, settings.tenants_dir, max_age=settings.council_copies_max_age
         )
         self.services.council_caches.append(self.logos.forget)
         self.environment.globals.update(
