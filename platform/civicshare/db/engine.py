@@ -215,3 +215,15 @@ async def tenant_connection(engine: AsyncEngine, tenant: CouncilSchema) -> Async
     async with engine.begin() as connection:
         await connection.execution_options(schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema})
         yield connection
+
+
+@asynccontextmanager
+async def tenant_reading(engine: AsyncEngine, tenant: CouncilSchema) -> AsyncIterator[AsyncConnection]:
+    """A connection for reading only, its tenant tables pointing at this council's schema, each statement
+    a transaction of its own. In a transaction at READ COMMITTED each statement reads its own snapshot
+    anyway: this sends no BEGIN and no ROLLBACK, two round trips fewer (through the pooler, too)."""
+    async with engine.connect() as connection:
+        await connection.execution_options(
+            isolation_level="AUTOCOMMIT", schema_translate_map={TENANT_SCHEMA_PLACEHOLDER: tenant.schema}
+        )
+        yield connection

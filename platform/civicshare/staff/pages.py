@@ -30,7 +30,7 @@ from civicshare.casework.service import (
     related_requests,
 )
 from civicshare.catalogue.service import CouncilOfferings
-from civicshare.db.engine import tenant_connection
+from civicshare.db.engine import tenant_connection, tenant_reading
 from civicshare.http.problems import Problem
 from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
 from civicshare.modules.working_days import uk_today
@@ -87,14 +87,15 @@ async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
 
 @get("/requests", opt={**requires(Permission.VIEW_REQUESTS), TEAMS_READ_BY_PAGE: True})
 async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request[Any, Any, State]) -> Response[Any]:
-    """The officer's teams, the page of the queue, its count and the officer's saved filters: one
-    transaction, two statements."""
+    """The officer's teams, the page of the queue, its count and the officer's saved filters: two
+    statements, without a transaction around them (each reads its own snapshot, as in one at READ
+    COMMITTED)."""
     visit = staff_visit
     services = visit.services
     council = visit.web.council
     offerings = await services.offerings.for_council(council)  # before the connection: it may take one
     today = uk_today()
-    async with tenant_connection(services.database.engine, council) as connection:
+    async with tenant_reading(services.database.engine, council) as connection:
         await visit.read_teams(connection)
         asked = queue_request(visit, offerings, dict(request.query_params.items()))
         workable, statuses, read = asked.workable, asked.statuses, asked.read
