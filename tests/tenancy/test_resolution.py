@@ -66,3 +66,5 @@ async def test_every_response_carries_a_request_id(http: httpx.AsyncClient) -> N
     generated = await http.get("/healthz", headers={"X-Request-Id": "not ok; <script>"})
     assert generated.headers["x-request-id"] != "not ok; <script>"
     assert len(generated.headers["x-request-id"]) == 32
+    others = {(await http.get("/healthz")).headers["x-request-id"] for _ in range(20)}
+    assert len(others | {generated.headers["x-request-id"]}) == 21  # each request its own
