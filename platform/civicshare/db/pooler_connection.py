@@ -26,6 +26,7 @@ Statements prepared by name are not affected.
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import suppress
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -75,7 +76,8 @@ class PoolerConnection(asyncpg.Connection):  # type: ignore[misc]
         key = self._description_key(query, record_class, ignore_custom_codec)
         statement = _descriptions.get(key)
         if statement is not None and not statement.closed:
-            _descriptions.move_to_end(key)
+            with suppress(KeyError):  # forgotten meanwhile by a connection of another thread's event loop
+                _descriptions.move_to_end(key)
             return statement
         statement = await super()._get_statement(
             query, timeout, use_cache=False, ignore_custom_codec=ignore_custom_codec, record_class=record_class
@@ -84,7 +86,8 @@ class PoolerConnection(asyncpg.Connection):  # type: ignore[misc]
             return statement
         _descriptions[key] = statement
         while len(_descriptions) > MOST_DESCRIPTIONS_KEPT:
-            _descriptions.popitem(last=False)
+            with suppress(KeyError):
+                _descriptions.popitem(last=False)
         return statement
 
     async def _do_execute(
