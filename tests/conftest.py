@@ -3,7 +3,9 @@ served over real HTTP by uvicorn on a free loopback port, and councils made to o
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
@@ -43,6 +45,7 @@ for _name in Settings.model_fields:
 # that server at the end. (xdist's own `loadgroup` renames node ids, which pytest 9.2 ignores.)
 KEYCLOAK_TESTS = "tests/identity/"
 KEYCLOAK_WAS_RUNNING = pytest.StashKey[bool]()
+KEYCLOAK_EARLY_START = pytest.StashKey[threading.Thread]()
 
 
 class ModulesAndKeycloak(LoadScopeScheduling):  # type: ignore[misc]
@@ -58,22 +61,63 @@ def _xdist_controller(config: pytest.Config) -> bool:
     return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
 
 
+def _runs_keycloak_tests(config: pytest.Config) -> bool:
+    """Whether the paths asked for include tests/identity (a -k or -m selection may not: left to the fixture)."""
+    if config.option.keyword or config.option.markexpr:
+        return False
+    identity = (PROJECT_ROOT / KEYCLOAK_TESTS).resolve()
+    for argument in config.args or config.getini("testpaths"):
+        path = (config.invocation_params.dir / argument.split("::", 1)[0]).resolve()
+        if path == identity or identity.is_relative_to(path) or path.is_relative_to(identity):
+            return True
+    return False
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if _xdist_controller(session.config):
-        session.config.stash[KEYCLOAK_WAS_RUNNING] = keycloak_for_tests().status() is not None
+    if not _xdist_controller(session.config):
+        return
+    server = keycloak_for_tests()
+    session.config.stash[KEYCLOAK_WAS_RUNNING] = server.status() is not None
+    # Keycloak takes a minute to start on two cores, and the worker given tests/identity would wait that
+    # minute: the controller starts it now, while the workers collect and run the modules before, and
+    # that worker's fixture finds it running (or waits on the server's lock for this start to finish).
+    from tests.identity.conftest import keycloak_source
+
+    if _runs_keycloak_tests(session.config) and keycloak_source() == "infra":
+
+        def start() -> None:
+            with contextlib.suppress(Exception):  # the fixture's own up() reports any failure
+                server.up()
+
+        thread = threading.Thread(target=start, name="keycloak-early-start", daemon=True)
+        thread.start()
+        session.config.stash[KEYCLOAK_EARLY_START] = thread
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The controller stops the Keycloak server its workers started (one left running before is left so)."""
     if _xdist_controller(session.config) and not session.config.stash.get(KEYCLOAK_WAS_RUNNING, True):
+        early_start = session.config.stash.get(KEYCLOAK_EARLY_START, None)
+        if early_start is not None:
+            early_start.join()
         server = keycloak_for_tests()
         if server.status() is not None:
             server.down()
 
 
+# The tests' embedded server, beside the demo's (var/postgres) rather than the same one, because it runs
+# without fsync: its checkpoints (one at every DROP DATABASE) had tens of thousands of files of councils'
+# tables to sync, 5 to 25 s each on a busy machine. No test of the session's server kills the machine
+# under it, and killing PostgreSQL loses nothing written without fsync (the kernel still has it); the
+# tests that kill PostgreSQL run servers of their own, which keep fsync.
+TEST_SERVER_DIR = PROJECT_ROOT / "var" / "tests"
+
+
 @pytest.fixture(scope="session")
 def embedded_postgres() -> EmbeddedServer:
-    return start_embedded_postgres(PROJECT_ROOT / "var")
+    server = start_embedded_postgres(TEST_SERVER_DIR)
+    server.handle.psql("ALTER SYSTEM SET fsync = off; SELECT pg_reload_conf();")
+    return server
 
 
 @pytest.fixture(scope="session")
