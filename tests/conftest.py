@@ -8,6 +8,7 @@ import os
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from civicshare.settings import PROJECT_ROOT, Mode, Settings
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import onboard_tenant
 from tests.support import ServedPlatform, council_definition, keycloak_for_tests
+from tests.web.browsing import AXE, CHROMIUM, CHROMIUM_ARGS, watch_content_security
 
 TENANTS_DIR = PROJECT_ROOT / "tenants"
 # The suite runs the platform as `make demo` does (embedded PostgreSQL, the dev identity), so it asks for
@@ -48,9 +50,20 @@ KEYCLOAK_WAS_RUNNING = pytest.StashKey[bool]()
 KEYCLOAK_EARLY_START = pytest.StashKey[threading.Thread]()
 
 
+# The modules sharing tests/cli's `serving` (a `civicshare serve` on a server of its own, 15 to 35 s to
+# start) run on one worker too, which starts it once rather than once on each.
+SERVING_TESTS = "tests/cli/serving"
+SERVING_MODULES = tuple(
+    f"tests/cli/{name}.py" for name in ("test_outage_under_load", "test_serve_answers_whole", "test_serve_supervision")
+)
+
+
 class ModulesAndKeycloak(LoadScopeScheduling):  # type: ignore[misc]
     def _split_scope(self, nodeid: str) -> str:
-        return KEYCLOAK_TESTS if nodeid.startswith(KEYCLOAK_TESTS) else nodeid.split("::", 1)[0]
+        if nodeid.startswith(KEYCLOAK_TESTS):
+            return KEYCLOAK_TESTS
+        module = nodeid.split("::", 1)[0]
+        return SERVING_TESTS if module in SERVING_MODULES else module
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LoadScopeScheduling | None:
@@ -181,3 +194,47 @@ def served(settings: Settings, database: Database, database_url: str) -> Iterato
 async def http(served: ServedPlatform) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
         yield client
+
+
+# Browser tests use Debian's Chromium (`/usr/bin/chromium`, or CIVICSHARE_CHROMIUM) driven by Playwright.
+# Where it cannot start they are skipped with the reason, except under CI=true, where that is a failure:
+# CI must run them. Defined here only: a fixture imported into a package's conftest or a module is a
+# fixture of its own there, and each started a Chromium of its own.
+
+
+def _cannot_run(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        _cannot_run("Playwright for Python is not installed (uv sync installs it with the dev group)")
+    if not CHROMIUM.exists():
+        _cannot_run(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    if not AXE.exists():
+        _cannot_run(f"axe-core is not installed at {AXE} (make assets runs npm ci)")
+    playwright = await async_playwright().start()
+    try:
+        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    except Exception as error:
+        await playwright.stop()
+        _cannot_run(f"Chromium at {CHROMIUM} could not start: {error}")
+    try:
+        yield chromium
+    finally:
+        await chromium.close()
+        await playwright.stop()
+
+
+@pytest.fixture
+async def page(browser: Any) -> AsyncIterator[Any]:
+    context = await browser.new_context(viewport={"width": 1024, "height": 800})
+    page = await context.new_page()
+    watch_content_security(page)
+    yield page
+    await context.close()
