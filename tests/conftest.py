@@ -3,9 +3,12 @@ served over real HTTP by uvicorn on a free loopback port, and councils made to o
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +24,7 @@ from civicshare.settings import PROJECT_ROOT, Mode, Settings
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import onboard_tenant
 from tests.support import ServedPlatform, council_definition, keycloak_for_tests
+from tests.web.browsing import AXE, CHROMIUM, CHROMIUM_ARGS, watch_content_security
 
 TENANTS_DIR = PROJECT_ROOT / "tenants"
 # The suite runs the platform as `make demo` does (embedded PostgreSQL, the dev identity), so it asks for
@@ -43,11 +47,23 @@ for _name in Settings.model_fields:
 # that server at the end. (xdist's own `loadgroup` renames node ids, which pytest 9.2 ignores.)
 KEYCLOAK_TESTS = "tests/identity/"
 KEYCLOAK_WAS_RUNNING = pytest.StashKey[bool]()
+KEYCLOAK_EARLY_START = pytest.StashKey[threading.Thread]()
+
+
+# The modules sharing tests/cli's `serving` (a `civicshare serve` on a server of its own, 15 to 35 s to
+# start) run on one worker too, which starts it once rather than once on each.
+SERVING_TESTS = "tests/cli/serving"
+SERVING_MODULES = tuple(
+    f"tests/cli/{name}.py" for name in ("test_outage_under_load", "test_serve_answers_whole", "test_serve_supervision")
+)
 
 
 class ModulesAndKeycloak(LoadScopeScheduling):  # type: ignore[misc]
     def _split_scope(self, nodeid: str) -> str:
-        return KEYCLOAK_TESTS if nodeid.startswith(KEYCLOAK_TESTS) else nodeid.split("::", 1)[0]
+        if nodeid.startswith(KEYCLOAK_TESTS):
+            return KEYCLOAK_TESTS
+        module = nodeid.split("::", 1)[0]
+        return SERVING_TESTS if module in SERVING_MODULES else module
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LoadScopeScheduling | None:
@@ -58,22 +74,63 @@ def _xdist_controller(config: pytest.Config) -> bool:
     return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
 
 
+def _runs_keycloak_tests(config: pytest.Config) -> bool:
+    """Whether the paths asked for include tests/identity (a -k or -m selection may not: left to the fixture)."""
+    if config.option.keyword or config.option.markexpr:
+        return False
+    identity = (PROJECT_ROOT / KEYCLOAK_TESTS).resolve()
+    for argument in config.args or config.getini("testpaths"):
+        path = (config.invocation_params.dir / argument.split("::", 1)[0]).resolve()
+        if path == identity or identity.is_relative_to(path) or path.is_relative_to(identity):
+            return True
+    return False
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if _xdist_controller(session.config):
-        session.config.stash[KEYCLOAK_WAS_RUNNING] = keycloak_for_tests().status() is not None
+    if not _xdist_controller(session.config):
+        return
+    server = keycloak_for_tests()
+    session.config.stash[KEYCLOAK_WAS_RUNNING] = server.status() is not None
+    # Keycloak takes a minute to start on two cores, and the worker given tests/identity would wait that
+    # minute: the controller starts it now, while the workers collect and run the modules before, and
+    # that worker's fixture finds it running (or waits on the server's lock for this start to finish).
+    from tests.identity.conftest import keycloak_source
+
+    if _runs_keycloak_tests(session.config) and keycloak_source() == "infra":
+
+        def start() -> None:
+            with contextlib.suppress(Exception):  # the fixture's own up() reports any failure
+                server.up()
+
+        thread = threading.Thread(target=start, name="keycloak-early-start", daemon=True)
+        thread.start()
+        session.config.stash[KEYCLOAK_EARLY_START] = thread
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The controller stops the Keycloak server its workers started (one left running before is left so)."""
     if _xdist_controller(session.config) and not session.config.stash.get(KEYCLOAK_WAS_RUNNING, True):
+        early_start = session.config.stash.get(KEYCLOAK_EARLY_START, None)
+        if early_start is not None:
+            early_start.join()
         server = keycloak_for_tests()
         if server.status() is not None:
             server.down()
 
 
+# The tests' embedded server, beside the demo's (var/postgres) rather than the same one, because it runs
+# without fsync: its checkpoints (one at every DROP DATABASE) had tens of thousands of files of councils'
+# tables to sync, 5 to 25 s each on a busy machine. No test of the session's server kills the machine
+# under it, and killing PostgreSQL loses nothing written without fsync (the kernel still has it); the
+# tests that kill PostgreSQL run servers of their own, which keep fsync.
+TEST_SERVER_DIR = PROJECT_ROOT / "var" / "tests"
+
+
 @pytest.fixture(scope="session")
 def embedded_postgres() -> EmbeddedServer:
-    return start_embedded_postgres(PROJECT_ROOT / "var")
+    server = start_embedded_postgres(TEST_SERVER_DIR)
+    server.handle.psql("ALTER SYSTEM SET fsync = off; SELECT pg_reload_conf();")
+    return server
 
 
 @pytest.fixture(scope="session")
@@ -137,3 +194,47 @@ def served(settings: Settings, database: Database, database_url: str) -> Iterato
 async def http(served: ServedPlatform) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
         yield client
+
+
+# Browser tests use Debian's Chromium (`/usr/bin/chromium`, or CIVICSHARE_CHROMIUM) driven by Playwright.
+# Where it cannot start they are skipped with the reason, except under CI=true, where that is a failure:
+# CI must run them. Defined here only: a fixture imported into a package's conftest or a module is a
+# fixture of its own there, and each started a Chromium of its own.
+
+
+def _cannot_run(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        _cannot_run("Playwright for Python is not installed (uv sync installs it with the dev group)")
+    if not CHROMIUM.exists():
+        _cannot_run(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    if not AXE.exists():
+        _cannot_run(f"axe-core is not installed at {AXE} (make assets runs npm ci)")
+    playwright = await async_playwright().start()
+    try:
+        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    except Exception as error:
+        await playwright.stop()
+        _cannot_run(f"Chromium at {CHROMIUM} could not start: {error}")
+    try:
+        yield chromium
+    finally:
+        await chromium.close()
+        await playwright.stop()
+
+
+@pytest.fixture
+async def page(browser: Any) -> AsyncIterator[Any]:
+    context = await browser.new_context(viewport={"width": 1024, "height": 800})
+    page = await context.new_page()
+    watch_content_security(page)
+    yield page
+    await context.close()

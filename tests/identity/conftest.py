@@ -58,8 +58,7 @@ RUNNING_BEFORE_THE_SESSION: list[bool] = []
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     wanted = any(item.get_closest_marker("keycloak") is not None for item in items)
-    # Under xdist only the worker running the Keycloak tests may start it (the tests stop it and check the
-    # process is gone, which a zombie of another worker is not): it starts in the fixture there.
+    # Under xdist the controller starts it at the start of the session (tests/conftest.py).
     if not wanted or EARLY_START or keycloak_source() != "infra" or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     server = keycloak_for_tests()

@@ -28,9 +28,6 @@ from civicshare.tenancy.service import onboard_tenant
 from tests.notifications.email.conftest import Inbox, free_port, text_of
 from tests.support import ServedPlatform, council_definition, record_transaction, tenant_context_for
 from tests.web.browsing import assert_accessible, rgb, submit
-from tests.web.conftest import browser, page
-
-__all__ = ["browser", "page"]
 
 pytestmark = [pytest.mark.keycloak, pytest.mark.browser]
 

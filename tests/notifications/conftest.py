@@ -16,9 +16,8 @@ from civicshare.worker import register_platform_subscribers, run_job_worker
 from tests.auth.conftest import council, dev_identity
 from tests.modules_e2e.conftest import councils
 from tests.notifications.receiver import EventReceiver, PostingSubscriber
-from tests.web.conftest import browser, page
 
-__all__ = ["browser", "council", "councils", "dev_identity", "page"]
+__all__ = ["council", "councils", "dev_identity"]
 
 FAST_RETRIES = {
     "outbox_retry_base_seconds": 0.3,

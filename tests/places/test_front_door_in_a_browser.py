@@ -18,10 +18,10 @@ from civicshare.settings import PROJECT_ROOT
 from civicshare.transactions.tables import transactions
 from tests.support import ServedPlatform, tenant_context_for
 from tests.web.browsing import submit, visit
-from tests.web.conftest import browser, page, shipped_councils
+from tests.web.conftest import shipped_councils
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "page", "shipped_councils"]
+__all__ = ["shipped_councils"]
 ESHER = "CIVIC CENTRE, HIGH STREET, ESHER, KT10 9SD"
 
 

@@ -16,10 +16,10 @@ from civicshare.settings import PROJECT_ROOT
 from civicshare.transactions.tables import transactions
 from tests.support import ServedPlatform, tenant_context_for
 from tests.web.browsing import assert_accessible, council_url, submit, visit
-from tests.web.conftest import browser, page, shipped_councils
+from tests.web.conftest import shipped_councils
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "page", "shipped_councils"]
+__all__ = ["shipped_councils"]
 LOCATION = "/services/report-pothole/location"
 
 

@@ -15,13 +15,11 @@ from tests.auth.conftest import CouncilWithOrganization
 from tests.staff.test_back_office_pages import HIGHWAYS
 from tests.support import ServedPlatform, host_for
 from tests.web.browsing import assert_accessible, council_url, submit, visit
-from tests.web.conftest import browser, page
 
 from .conftest import give_boundary, square
 from .test_nearby_reports import METRE_NORTH, pothole_count
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "page"]
 
 
 async def test_a_resident_pins_a_pothole_next_to_an_open_one_sees_it_and_follows_it_instead(

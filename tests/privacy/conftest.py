@@ -24,9 +24,8 @@ from civicshare.settings import Settings
 from civicshare.transactions.tables import transactions
 from tests.auth.conftest import council, dev_identity
 from tests.support import ServedPlatform, host_for, long_work_worker, photo_png, tenant_context_for
-from tests.web.conftest import browser, page
 
-__all__ = ["browser", "council", "dev_identity", "page"]
+__all__ = ["council", "dev_identity"]
 
 HIGHWAYS = {"modules": {"highways": {"enabled": True}}}
 PNG = photo_png()

@@ -1,5 +1,5 @@
 """A real streaming standby of the test database's server, made by `civicshare.db.replica_server` with
-the embedded distribution's own binaries, for the whole session; stopped and deleted at its end."""
+the embedded distribution's own binaries, for this package's tests; stopped and deleted after them."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ def _binaries_or_skip() -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# Only this package's tests use the standby: stopped at their end, it does not replay the rest of the
+# session's writes (every council both test workers make) and take half a minute to stop after them.
+@pytest.fixture(scope="package")
 def standby_directory(embedded_postgres: EmbeddedServer, database_url: str) -> Iterator[Path]:
     _binaries_or_skip()
     parent = Path(tempfile.mkdtemp(prefix="civicshare-standby-"))

@@ -2,6 +2,5 @@
 browser tests (the resident site's fixtures)."""
 
 from tests.auth.conftest import council, dev_identity
-from tests.web.conftest import browser, page
 
-__all__ = ["browser", "council", "dev_identity", "page"]
+__all__ = ["council", "dev_identity"]

@@ -16,9 +16,8 @@ from civicshare.identity.dev_identity import DevIdentity
 from civicshare.identity.principal import Role
 from tests.auth.conftest import bearer, council, dev_identity, staff_token
 from tests.support import host_for
-from tests.web.conftest import browser, page
 
-__all__ = ["browser", "council", "dev_identity", "page"]
+__all__ = ["council", "dev_identity"]
 
 HIGHWAYS_AND_WASTE = {"modules": {"highways": {"enabled": True}, "waste": {"enabled": True}}}
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

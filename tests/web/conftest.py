@@ -1,15 +1,6 @@
-"""Fixtures for the resident website: the shipped councils, a real Chromium, and an axe-core check.
-
-Browser tests use Debian's Chromium (`/usr/bin/chromium`, or CIVICSHARE_CHROMIUM) driven by
-Playwright. Where it cannot start they are skipped with the reason, except under CI=true, where
-that is a failure: CI must run them.
-"""
+"""Fixtures for the resident website: the shipped councils (the browser is tests/conftest.py's)."""
 
 from __future__ import annotations
-
-import os
-from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
@@ -19,7 +10,6 @@ from civicshare.tenancy.definitions import ModuleChoice
 from civicshare.tenancy.files import load_catalogue
 from civicshare.tenancy.service import apply_tenant
 from civicshare.tenancy.sync import sync_catalogue
-from tests.web.browsing import AXE, CHROMIUM, CHROMIUM_ARGS, watch_content_security
 
 # What Kingston and Newham offer in these tests: highways and waste, Newham at its own garden waste price,
 # and parking and council tax as their files in tenants/ configure them.
@@ -49,41 +39,3 @@ async def shipped_councils(database: Database) -> list[str]:
                 modules = {**OFFERED_MODULES[tenant.slug], **own}
                 await apply_tenant(connection, tenant.model_copy(update={"modules": modules}))
     return [tenant.slug for tenant in catalogue.tenants]
-
-
-def _cannot_run(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"browser tests must run in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Any]:
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError:
-        _cannot_run("Playwright for Python is not installed (uv sync installs it with the dev group)")
-    if not CHROMIUM.exists():
-        _cannot_run(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    if not AXE.exists():
-        _cannot_run(f"axe-core is not installed at {AXE} (make assets runs npm ci)")
-    playwright = await async_playwright().start()
-    try:
-        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    except Exception as error:
-        await playwright.stop()
-        _cannot_run(f"Chromium at {CHROMIUM} could not start: {error}")
-    try:
-        yield chromium
-    finally:
-        await chromium.close()
-        await playwright.stop()
-
-
-@pytest.fixture
-async def page(browser: Any) -> AsyncIterator[Any]:
-    context = await browser.new_context(viewport={"width": 1024, "height": 800})
-    page = await context.new_page()
-    watch_content_security(page)
-    yield page
-    await context.close()

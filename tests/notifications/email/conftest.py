@@ -24,9 +24,8 @@ from civicshare.services import PlatformServices
 from civicshare.settings import Settings
 from civicshare.tenancy.tables import tenants
 from tests.auth.conftest import CouncilWithOrganization, council, dev_identity
-from tests.web.conftest import browser, page
 
-__all__ = ["browser", "council", "dev_identity", "page"]
+__all__ = ["council", "dev_identity"]
 
 
 class Inbox:

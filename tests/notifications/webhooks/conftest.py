@@ -20,11 +20,10 @@ from civicshare.settings import Settings
 from civicshare.tenancy.directory import TenantDirectory
 from tests.auth.conftest import bearer, council, dev_identity, staff_token
 from tests.support import ServedPlatform
-from tests.web.conftest import browser, page
 
 from .receiver import Receiver
 
-__all__ = ["browser", "council", "dev_identity", "page"]
+__all__ = ["council", "dev_identity"]
 
 
 @pytest.fixture
