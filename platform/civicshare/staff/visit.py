@@ -68,7 +68,7 @@ class StaffVisit:
         self._reach = reach  # None until read, for a page that reads it itself (`TEAMS_READ_BY_PAGE`)
 
     async def read_teams(self, connection: AsyncConnection) -> None:
-        """The officer's teams, read in the page's own transaction (`TEAMS_READ_BY_PAGE`)."""
+        """The officer's teams, read on the page's own connection (`TEAMS_READ_BY_PAGE`)."""
         self._reach = await officer_teams(connection, self.officer.subject)
 
     @property
