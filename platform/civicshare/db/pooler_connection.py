@@ -25,18 +25,18 @@ Statements prepared by name are not affected.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from contextlib import suppress
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from asyncpg.prepared_stmt import PreparedStatement  # type: ignore[import-untyped]
 
+from civicshare.lru import LeastRecentlyUsed
+
 # Per process; each holds its statement's text (one to a few kB) and its codecs: some 25 MB at most.
 MOST_DESCRIPTIONS_KEPT = 8192
 
 _DescriptionKey = tuple[Any, str, str, Any, bool]
-_descriptions: OrderedDict[_DescriptionKey, Any] = OrderedDict()
+_descriptions: LeastRecentlyUsed[_DescriptionKey, Any] = LeastRecentlyUsed(MOST_DESCRIPTIONS_KEPT)
 
 
 def forget_descriptions() -> None:
@@ -76,19 +76,13 @@ class PoolerConnection(asyncpg.Connection):  # type: ignore[misc]
         key = self._description_key(query, record_class, ignore_custom_codec)
         statement = _descriptions.get(key)
         if statement is not None and not statement.closed:
-            with suppress(KeyError):  # forgotten meanwhile by a connection of another thread's event loop
-                _descriptions.move_to_end(key)
             return statement
         statement = await super()._get_statement(
             query, timeout, use_cache=False, ignore_custom_codec=ignore_custom_codec, record_class=record_class
         )
         if statement.name or statement.prepared:  # not what a cache-less connection gives: keep nothing
             return statement
-        _descriptions[key] = statement
-        while len(_descriptions) > MOST_DESCRIPTIONS_KEPT:
-            with suppress(KeyError):
-                _descriptions.popitem(last=False)
-        return statement
+        return _descriptions.put(key, statement)
 
     async def _do_execute(
         self,
@@ -128,7 +122,7 @@ class PoolerConnection(asyncpg.Connection):  # type: ignore[misc]
     def _forget(self, query: str, record_class: Any, ignore_custom_codec: bool) -> None:
         if record_class is None:
             record_class = self._protocol.get_record_class()
-        _descriptions.pop(self._description_key(query, record_class, ignore_custom_codec), None)
+        _descriptions.pop(self._description_key(query, record_class, ignore_custom_codec))
 
     def _drop_local_statement_cache(self) -> None:
         forget_descriptions()

@@ -12,7 +12,6 @@ transaction.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -21,6 +20,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.engine import tenant_connection
+from civicshare.lru import LeastRecentlyUsed
 from civicshare.savings.inputs_version import current_savings_inputs_key, savings_inputs_key
 from civicshare.savings.service import uk_day
 from civicshare.savings.service_flags import ServiceFlagsSource, flags_key
@@ -37,8 +37,7 @@ class RememberedReports:
     """The most recently used reports of one app node, by key (least recently used forgotten first)."""
 
     def __init__(self, kept: int) -> None:
-        self._kept = kept
-        self._reports: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._reports: LeastRecentlyUsed[tuple[Any, ...], Any] = LeastRecentlyUsed(kept)
 
     def __len__(self) -> int:
         return len(self._reports)
@@ -59,9 +58,10 @@ class RememberedReports:
         """
         inputs = await savings_inputs_key(connection, tenant)
         key = _key(connection.engine.url, tenant, flags_source, inputs, asked)
-        if key in self._reports:
-            return self._found(key)  # type: ignore[no-any-return]
-        return self._keep(key, await work_out())
+        found = self._reports.get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        return self._reports.put(key, await work_out())  # type: ignore[no-any-return]
 
     async def report_from(
         self,
@@ -76,21 +76,12 @@ class RememberedReports:
         remembered under it."""
         inputs = await current_savings_inputs_key(engine, tenant)
         key = _key(engine.url, tenant, flags_source, inputs, asked)
-        if key in self._reports:
-            return self._found(key)  # type: ignore[no-any-return]
+        found = self._reports.get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
         async with tenant_connection(engine, tenant) as connection:
             worked_out = await work_out(connection)
-        return self._keep(key, worked_out)
-
-    def _found(self, key: tuple[Any, ...]) -> Any:
-        self._reports.move_to_end(key)
-        return self._reports[key]
-
-    def _keep(self, key: tuple[Any, ...], worked_out: T) -> T:
-        self._reports[key] = worked_out
-        while len(self._reports) > self._kept:
-            self._reports.popitem(last=False)
-        return worked_out
+        return self._reports.put(key, worked_out)  # type: ignore[no-any-return]
 
 
 def _key(

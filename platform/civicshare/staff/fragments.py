@@ -8,12 +8,13 @@ are its key, so what is reused is exactly what rendering again would give.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
 from jinja2 import Environment
 from markupsafe import Markup
+
+from civicshare.lru import LeastRecentlyUsed
 
 MOST_KEPT = 512  # a few kB each
 
@@ -34,17 +35,12 @@ class RenderedFragments:
 
     def __init__(self, environment: Environment, most: int = MOST_KEPT) -> None:
         self.environment = environment
-        self.most = most
-        self._rendered: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._rendered: LeastRecentlyUsed[Hashable, Markup] = LeastRecentlyUsed(most)
 
     def render(self, template: str, **values: Any) -> Markup:
         key = (template, _frozen(values))
         found = self._rendered.get(key)
         if found is not None:
-            self._rendered.move_to_end(key)
             return found
-        found = Markup(self.environment.get_template(template).render(values))  # noqa: S704 - autoescaped
-        self._rendered[key] = found
-        if len(self._rendered) > self.most:
-            self._rendered.popitem(last=False)
-        return found
+        rendered = Markup(self.environment.get_template(template).render(values))  # noqa: S704 - autoescaped
+        return self._rendered.put(key, rendered)

@@ -11,10 +11,11 @@ shared between councils: pages are kept by council id and site root.
 from __future__ import annotations
 
 import secrets
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
+
+from civicshare.lru import LeastRecentlyUsed
 
 # Not a character sequence a template could write by itself.
 NONCE_MARK = f"csp-nonce-{secrets.token_hex(16)}"
@@ -31,8 +32,7 @@ class SharedPages:
     """The worker's rendered shared pages, by (template, council, root); least recently used forgotten."""
 
     def __init__(self, kept: int = KEPT_PAGES) -> None:
-        self._kept = kept
-        self._pages: OrderedDict[Hashable, _Kept] = OrderedDict()
+        self._pages: LeastRecentlyUsed[Hashable, _Kept] = LeastRecentlyUsed(kept)
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -44,12 +44,7 @@ class SharedPages:
         with this request's nonce where the mark is."""
         kept = self._pages.get(key)
         if kept is None or not _same(kept.shown, shown):
-            kept = _Kept(shown, tuple(render(NONCE_MARK).split(NONCE_MARK)))
-            self._pages[key] = kept
-            while len(self._pages) > self._kept:
-                self._pages.popitem(last=False)
-        else:
-            self._pages.move_to_end(key)
+            kept = self._pages.put(key, _Kept(shown, tuple(render(NONCE_MARK).split(NONCE_MARK))))
         parts = kept.parts
         return parts[0] if len(parts) == 1 else nonce().join(parts)
 
