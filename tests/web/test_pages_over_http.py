@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 import httpx
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import text
 
 from civicshare.db.engine import Database
 from civicshare.tenancy.context import TenantStatus
 from civicshare.tenancy.service import change_status
-from civicshare.tenancy.tables import tenant_logos, tenants
 from civicshare.web.flow_state import COOKIE_NAME
 from tests.conftest import CouncilFactory
 from tests.support import host_for, record_transaction
+from tests.web.logos import uploaded_logo
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -272,22 +271,11 @@ async def test_an_uploaded_logo_is_served_in_place_of_the_councils_file_logo(
     file_logo = await http.get("/branding/logo", headers=host_for("kingston"))
     assert file_logo.headers["content-type"] == "image/svg+xml"
     uploaded = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-    digest = hashlib.sha256(uploaded).hexdigest()
-    async with database.engine.begin() as connection:
-        tenant_id = await connection.scalar(select(tenants.c.id).where(tenants.c.slug == "kingston"))
-        await connection.execute(
-            insert(tenant_logos).values(
-                tenant_id=tenant_id, content_type="image/png", content=uploaded, size_bytes=len(uploaded), sha256=digest
-            )
-        )
-    try:
+    async with uploaded_logo(database, "kingston", uploaded) as digest:
         served = await http.get("/branding/logo", headers=host_for("kingston"))
         assert served.headers["content-type"] == "image/png" and served.content == uploaded
         page = await http.get("/", headers=browser_at("kingston"))
         assert f'src="/branding/logo?v={digest[:12]}"' in page.text
-    finally:
-        async with database.engine.begin() as connection:
-            await connection.execute(delete(tenant_logos).where(tenant_logos.c.tenant_id == tenant_id))
     assert (await http.get("/branding/council-logo", headers=host_for("kingston"))).status_code == 404  # one address
 
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 import hashlib
 
 import httpx
-from sqlalchemy import delete, insert, select
 
 from civicshare.db.engine import Database
 from civicshare.identity.dev_identity import DevIdentity
 from civicshare.identity.provider import dev_issuer
 from civicshare.settings import Settings
-from civicshare.tenancy.tables import tenant_logos, tenants
 from tests.auth.conftest import sign_in_in_browser
 from tests.conftest import CouncilFactory
+from tests.web.logos import uploaded_logo
 
 from .test_pages_over_http import browser_at
 from .test_security_headers import NONCE, assert_inline_code_carries_the_nonce
@@ -63,18 +62,7 @@ async def test_a_new_logo_is_on_the_next_visit(
 ) -> None:
     before = await http.get("/", headers=browser_at("kingston"))
     uploaded = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 64
-    digest = hashlib.sha256(uploaded).hexdigest()
-    assert f"/branding/logo?v={digest[:12]}" not in before.text
-    async with database.engine.begin() as connection:
-        tenant_id = await connection.scalar(select(tenants.c.id).where(tenants.c.slug == "kingston"))
-        await connection.execute(
-            insert(tenant_logos).values(
-                tenant_id=tenant_id, content_type="image/png", content=uploaded, size_bytes=len(uploaded), sha256=digest
-            )
-        )
-    try:
+    assert f"/branding/logo?v={hashlib.sha256(uploaded).hexdigest()[:12]}" not in before.text
+    async with uploaded_logo(database, "kingston", uploaded) as digest:
         after = await http.get("/", headers=browser_at("kingston"))
         assert f'src="/branding/logo?v={digest[:12]}"' in after.text
-    finally:
-        async with database.engine.begin() as connection:
-            await connection.execute(delete(tenant_logos).where(tenant_logos.c.tenant_id == tenant_id))
