@@ -47,6 +47,7 @@ from civicshare.db.engine import Database, make_engine
 from civicshare.db.metadata import tenant_schema_name
 from civicshare.db.migrations import upgrade_platform
 from civicshare.db.migrations.runner import TENANT_STREAM
+from civicshare.db.migrations.spares import spare_schema_names, top_up_spare_schemas
 from civicshare.fleet.database import EmbeddedPostgres, PgBouncer, free_port
 from civicshare.fleet.parts import Part, Together, running_fleet
 from civicshare.fleet.processes import AppNode
@@ -288,11 +289,28 @@ class Onboarding:
     seconds: float | None = None
     until_served: float | None = None
     problem: str = ""
+    from_spare: bool = False  # a spare schema the fleet's worker made ahead was ready, and taken
 
 
-async def _onboard_one_more(nodes: list[str], key: str, number: int, delay: float, outcome: Onboarding) -> None:
+async def _onboard_more(
+    nodes: list[str], key: str, seconds: float, engine: AsyncEngine, outcomes: list[Onboarding]
+) -> None:
+    """Onboard a council through the admin API at each third of the load's `seconds`: the first takes the
+    spare schema made before the load (as a fleet's worker keeps one ready), the second is made fresh (no
+    worker runs here to make another)."""
+    started = time.monotonic()
+    for outcome, at in zip(outcomes, (seconds / 3, seconds * 2 / 3), strict=True):
+        await asyncio.sleep(max(0.0, started + at - time.monotonic()))
+        async with engine.connect() as connection:
+            spares_before = len(await spare_schema_names(connection))
+        number = NEWCOMER_NUMBERS + secrets.randbelow(NEWCOMER_NUMBERS)  # unique GSS code and prefix each run
+        await _onboard_one_more(nodes, key, number, outcome)
+        async with engine.connect() as connection:
+            outcome.from_spare = len(await spare_schema_names(connection)) < spares_before
+
+
+async def _onboard_one_more(nodes: list[str], key: str, number: int, outcome: Onboarding) -> None:
     """The admin API onboards council `number` on one node; then wait until the other serves it."""
-    await asyncio.sleep(delay)
     definition = council_definition(number, installed_modules(service_mix()))
     definition = definition.model_copy(update={"slug": f"newcomer-{number}"})
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
@@ -410,7 +428,7 @@ def load_table(
     tallies: dict[str, Tally],
     elapsed: float,
     options: Options,
-    onboarding: Onboarding | None,
+    onboardings: list[Onboarding] | None,
     title: str = "Mixed load over two nodes",
     *,
     spent: CpuSplit | None = None,
@@ -455,18 +473,20 @@ def load_table(
             f"PgBouncer {per_request.pgbouncer:.2f}, load generator {per_request.client:.2f}: "
             f"{per_request.total:.2f} ms in all; the machine was {busy:.0%} busy with them"
         )
-    if onboarding is None:
-        return table
-    seconds = onboarding.seconds
-    table.add_row(
-        "onboarding a council more, under load",
-        "1",
-        "",
-        f"{seconds * 1000:.0f}" if seconds is not None else onboarding.problem[:40],
-        f"served by the other node after {onboarding.until_served * 1000:.0f} ms" if onboarding.until_served else "",
-        "",
-        f"< {TARGET_ONBOARDING_SECONDS:.0f} s {_verdict(seconds is not None and seconds < TARGET_ONBOARDING_SECONDS)}",
-    )
+    for onboarding in onboardings or []:
+        seconds = onboarding.seconds
+        served = onboarding.until_served
+        made = "a spare schema" if onboarding.from_spare else "made fresh"
+        table.add_row(
+            f"onboarding a council more, under load ({made})",
+            "1",
+            "",
+            f"{seconds * 1000:.0f}" if seconds is not None else onboarding.problem[:40],
+            f"served by the other node after {served * 1000:.0f} ms" if served else "",
+            "",
+            f"< {TARGET_ONBOARDING_SECONDS:.0f} s "
+            + _verdict(seconds is not None and seconds < TARGET_ONBOARDING_SECONDS),
+        )
     return table
 
 
@@ -585,6 +605,9 @@ async def measure_and_print(
                 connection, name="national bench", scope=OperatorScope.FULL, expires_at=None, created_by="bench"
             )
         ).key
+    # A fleet's job worker keeps spare council schemas ready (`spare_council_schemas`); none runs here.
+    if await top_up_spare_schemas(database.engine, 1):
+        console.print("made a spare council schema, as the fleet's worker would have")
     node_environment = {
         "CIVICSHARE_MODE": "development",
         "CIVICSHARE_DATA_DIR": str(options.data_dir),
@@ -619,18 +642,17 @@ async def measure_and_print(
         )
         if options.cpu_per_kind:
             console.print(await cpu_per_kind(target, watched, options.cpu_per_kind))
-        onboarding = Onboarding()
-        number = NEWCOMER_NUMBERS + secrets.randbelow(NEWCOMER_NUMBERS)  # unique GSS code and prefix each run
+        onboardings = [Onboarding(), Onboarding()]
         console.print(f"mixed load: {options.clients} clients for {options.seconds:.0f} s...")
         before = snapshot(watched)
         tallies, elapsed = await run_load(
             target,
             clients=options.clients,
             seconds=options.seconds,
-            meanwhile=lambda: _onboard_one_more(urls, key, number, options.seconds / 2, onboarding),
+            meanwhile=lambda: _onboard_more(urls, key, options.seconds, database.engine, onboardings),
         )
         spent = snapshot(watched) - before
-        console.print(load_table(tallies, elapsed, options, onboarding, spent=spent))
+        console.print(load_table(tallies, elapsed, options, onboardings, spent=spent))
         fresh = create_async_engine(direct, poolclass=NullPool)  # a backend that has read nothing yet
         try:
             memory = await measure_memory(fresh)

@@ -31,6 +31,9 @@ TENANTS_DIR = PROJECT_ROOT / "tenants"
 # development explicitly, for this process and every command and worker it starts; production is the
 # default otherwise (tests that check that default remove it).
 os.environ["CIVICSHARE_MODE"] = Mode.DEVELOPMENT.value
+# Job workers keep no spare council schemas, so that each council a test onboards is made the same way
+# whichever worker ran before it; tests/db/test_spare_schemas.py makes and takes spares on purpose.
+os.environ["CIVICSHARE_SPARE_COUNCIL_SCHEMAS"] = "0"
 
 # The suite sends thousands of requests from 127.0.0.1 to apps that live for the whole session: every
 # rate limit far above that, but still counted (tests/ratelimits sets low ones on an app of its own).

@@ -4,8 +4,9 @@ webhook log after `delivered_events_keep_days`, system API idempotency keys afte
 ratings stay counted); and each council's retention run is asked for (`civicshare.privacy`).
 Stored files no row names are removed after `orphan_files_grace_hours` (`civicshare.orphan_files`).
 The savings reports' monthly cache is filled for months that closed (reports on the read replica read
-them without storing them). Every few minutes, long jobs whose worker died (no heartbeat) are failed
-with why, so whoever asked sees it rather than "running" for ever.
+them without storing them). Spare council schemas are kept ready (`civicshare.db.migrations.spares`).
+Every few minutes, long jobs whose worker died (no heartbeat) are failed with why, so whoever asked sees
+it rather than "running" for ever.
 
 Each council is tidied in its own transaction, named explicitly; one council's trouble is logged and
 the others are still tidied.
@@ -25,6 +26,7 @@ from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
 from civicshare.admin import export_jobs
 from civicshare.db.engine import tenant_connection
 from civicshare.db.job_queue import EXPORTS_QUEUE
+from civicshare.db.migrations.spares import TOP_UP_TASK, top_up_spare_schemas
 from civicshare.notifications.retention import forget_delivered_events
 from civicshare.notifications.webhooks.retention import forget_old_webhook_log
 from civicshare.orphan_files import sweep_council
@@ -129,6 +131,21 @@ async def tidy(context: procrastinate.JobContext) -> None:
     await store_every_councils_closed_months(services)
 
 
+# Asked for by every worker as it starts and each sweep (one waits at a time), and by each onboarding that
+# took a spare; running it when enough are ready costs one statement.
+@housekeeping_tasks.task(name=TOP_UP_TASK, queue=EXPORTS_QUEUE, pass_context=True)
+async def top_up_spares(context: procrastinate.JobContext) -> None:
+    services: PlatformServices = context.additional_context[CONTEXT_KEY]
+    made = await top_up_spare_schemas(services.database.engine, services.settings.spare_council_schemas)
+    if made:
+        logger.info("spare council schemas made", extra={"schemas": made})
+
+
+async def ask_for_spares(app: procrastinate.App) -> None:
+    with contextlib.suppress(AlreadyEnqueued, UniqueViolation):
+        await app.configure_task(TOP_UP_TASK, queueing_lock=TOP_UP_TASK).defer_async()
+
+
 async def abandon_stalled_jobs(app: procrastinate.App, services: PlatformServices) -> int:
     """Fail the long jobs whose worker stopped beating, and what they were writing; returns how many."""
     abandoned = 0
@@ -151,14 +168,20 @@ async def abandon_stalled_jobs(app: procrastinate.App, services: PlatformService
 
 
 async def keep_house(app: procrastinate.App, services: PlatformServices) -> None:
-    """Until cancelled: fail stalled long jobs every sweep, and ask for the tidy-up every hour."""
+    """Until cancelled: fail stalled long jobs every sweep, ask for spare council schemas at once and every
+    sweep, and for the tidy-up every hour."""
     every = services.settings.outbox_sweep_seconds
     since_tidy = TIDY_EVERY_SECONDS  # a tidy-up soon after the worker starts
+    try:
+        await ask_for_spares(app)
+    except Exception:
+        logger.warning("spare council schemas not asked for; trying again next round", exc_info=True)
     while True:
         await asyncio.sleep(every)
         since_tidy += every
         try:
             await abandon_stalled_jobs(app, services)
+            await ask_for_spares(app)
             if since_tidy >= TIDY_EVERY_SECONDS:
                 with contextlib.suppress(AlreadyEnqueued, UniqueViolation):
                     await app.configure_task(TASK, queueing_lock=TASK).defer_async()

@@ -136,6 +136,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1, le=200)
     migration_concurrency: int = Field(default=8, ge=1, le=64)
+    spare_council_schemas: int = Field(
+        default=1,
+        ge=0,
+        le=50,
+        description="council schemas the job worker keeps made ahead of need: onboarding renames one instead "
+        "of creating some 220 tables and indexes while the platform is busy (0: none made)",
+    )
     offboarding_grace_days: int = Field(
         default=30, ge=0, le=3650, description="days between offboarding a council and purging its schema"
     )

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.db.metadata import tenant_schema_name
 from civicshare.db.migrations import create_tenant_schema, tenant_head
+from civicshare.db.migrations.spares import take_spare_schema
 from civicshare.db.migrations.state import tenant_schema_state
 from civicshare.tenancy.context import TenantStatus
 from civicshare.tenancy.definitions import GroupDefinition, TenantDefinition
@@ -110,7 +111,8 @@ async def _write_domains_and_modules(connection: AsyncConnection, tenant_id: int
 
 
 async def onboard_tenant(connection: AsyncConnection, definition: TenantDefinition) -> int:
-    """Create a council: its control-plane rows and its schema with every table, at the current head."""
+    """Create a council: its control-plane rows and its schema with every table, at the current head (a
+    spare made ahead when one is ready)."""
     if await connection.scalar(select(tenants.c.id).where(tenants.c.slug == definition.slug)) is not None:
         raise TenantConflict(f"a council with slug {definition.slug!r} already exists")
     await _check_free(connection, definition, None)
@@ -131,7 +133,8 @@ async def onboard_tenant(connection: AsyncConnection, definition: TenantDefiniti
     )
     assert tenant_id is not None
     await _write_domains_and_modules(connection, tenant_id, definition)
-    await create_tenant_schema(connection, schema)
+    if not await take_spare_schema(connection, schema):
+        await create_tenant_schema(connection, schema)
     await connection.execute(
         insert(tenant_schema_state).values(tenant_id=tenant_id, revision=tenant_head(), outcome="current")
     )

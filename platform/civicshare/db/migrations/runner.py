@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -113,7 +114,17 @@ def stamp_at_head(connection: Connection, schema: str) -> None:
 # may declare tables on the metadata at start-up, so a script is kept for each shape of the metadata.
 # tests/db/test_onboarding_script.py checks it makes exactly what `create_tables` makes.
 _SCRIPT_SCHEMA = "civicshare_tenant_script_schema"
-_scripts: dict[tuple[tuple[str, int, int, int], ...], str] = {}
+
+
+@dataclass(frozen=True)
+class _Script:
+    statements: str  # every statement, its schema written as _SCRIPT_SCHEMA
+    functions: str  # the functions alone, as CREATE OR REPLACE (their bodies name their schema)
+    # Of the statements in sorted order: a table's indexes come in a different order in each process.
+    digest: str
+
+
+_scripts: dict[tuple[tuple[str, int, int, int], ...], _Script] = {}
 
 
 def _metadata_shape() -> tuple[tuple[str, int, int, int], ...]:
@@ -123,7 +134,7 @@ def _metadata_shape() -> tuple[tuple[str, int, int, int], ...]:
     )
 
 
-def _script_from_metadata() -> str:
+def _script_from_metadata() -> _Script:
     statements: list[str] = []
 
     def record(ddl: ClauseElement, *_: object, **__: object) -> None:
@@ -133,7 +144,24 @@ def _script_from_metadata() -> str:
     tenant_metadata.create_all(recorder, checkfirst=False)
     # Tables, indexes and functions are qualified by the placeholder schema (`tenant.` or `"tenant".`).
     named = re.compile(rf'(?<![\w"])("?){re.escape(TENANT_SCHEMA_PLACEHOLDER)}\1(?=\.)')
-    return ";\n".join(named.sub(rf"\g<1>{_SCRIPT_SCHEMA}\g<1>", statement) for statement in statements) + ";"
+    scripted = [named.sub(rf"\g<1>{_SCRIPT_SCHEMA}\g<1>", statement) for statement in statements]
+    functions = [
+        "CREATE OR REPLACE FUNCTION " + statement.removeprefix("CREATE FUNCTION ")
+        for statement in scripted
+        if statement.startswith("CREATE FUNCTION ")
+    ]
+    return _Script(
+        ";\n".join(scripted) + ";",
+        "".join(f"{function};\n" for function in functions),
+        hashlib.sha256("\0".join(sorted(scripted)).encode()).hexdigest(),
+    )
+
+
+def _council_script() -> _Script:
+    shape = _metadata_shape()
+    if shape not in _scripts:
+        _scripts[shape] = _script_from_metadata()
+    return _scripts[shape]
 
 
 def _version_statements(schema: str) -> str:
@@ -145,16 +173,35 @@ def _version_statements(schema: str) -> str:
     )
 
 
-async def create_tenant_schema(connection: AsyncConnection, schema: str) -> None:
-    """Create a council's schema with every tenant table at the current head, in the caller's transaction."""
-    shape = _metadata_shape()
-    if shape not in _scripts:
-        _scripts[shape] = _script_from_metadata()
+def tenant_schema_script(schema: str) -> str:
+    """Every statement that makes `schema` a council's schema at the tenant stream's head, the schema too."""
+    return (
+        f'CREATE SCHEMA "{schema}";\n'
+        + _council_script().statements.replace(_SCRIPT_SCHEMA, schema)
+        + "\n"
+        + (_version_statements(schema))
+    )
+
+
+def tenant_script_digest() -> str:
+    """Names what `tenant_schema_script` makes, the same in every process with the same modules installed:
+    the tables of the installed modules, at the tenant stream's head."""
+    return hashlib.sha256(f"{_council_script().digest} {tenant_head()}".encode()).hexdigest()
+
+
+def renamed_schema_statements(schema: str) -> str:
+    """What a council schema renamed to `schema` must run: its functions, whose bodies name their schema
+    as text (tables, indexes, triggers and defaults refer to each other by oid and follow the rename)."""
+    return _council_script().functions.replace(_SCRIPT_SCHEMA, schema)
+
+
+async def run_script(connection: AsyncConnection, script: str) -> None:
+    """Several statements in one round trip, in the caller's transaction (PostgreSQL's simple protocol)."""
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None
-    await driver.execute(
-        f'CREATE SCHEMA "{schema}";\n'
-        + _scripts[shape].replace(_SCRIPT_SCHEMA, schema)
-        + "\n"
-        + _version_statements(schema)
-    )
+    await driver.execute(script)
+
+
+async def create_tenant_schema(connection: AsyncConnection, schema: str) -> None:
+    """Create a council's schema with every tenant table at the current head, in the caller's transaction."""
+    await run_script(connection, tenant_schema_script(schema))
