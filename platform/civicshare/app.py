@@ -65,6 +65,7 @@ from civicshare.councils.routes import council
 from civicshare.db.engine import Database, open_database
 from civicshare.db.listening import listen_forever
 from civicshare.db.metadata import tenant_metadata
+from civicshare.db.migrations.runner import tenant_script_digest
 from civicshare.edge.headers import SecurityHeaders
 from civicshare.edge.proxies import TrustedProxies
 from civicshare.health.routes import healthz, readyz
@@ -208,6 +209,8 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The council schema script (some 50 ms to compile) ready before the first onboarding asks for it.
+        tenant_script_digest()
         reconciling = _reconcile_payments_in_the_background(services)
         jobs = _jobs_in_process(services)
         listening = _hear_council_changes(services)

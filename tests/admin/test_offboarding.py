@@ -79,7 +79,9 @@ async def test_purging_needs_offboarding_an_export_and_the_grace_period(
     no_export = await admin.post(f"/admin/v1/councils/{slug}/purge", json={"force": True})
     assert no_export.status_code == 409 and no_export.json()["type"] == "urn:civicshare:problem:export-required"
 
-    await export_council(admin, slug)
+    export = await export_council(admin, slug)
+    shown = (await admin.get(f"/admin/v1/councils/{slug}")).json()["offboarding"]
+    assert shown["latest_export_id"] == export["id"]  # what the purge will count on
     in_grace = await admin.post(f"/admin/v1/councils/{slug}/purge")
     assert in_grace.status_code == 409 and in_grace.json()["type"] == "urn:civicshare:problem:grace-period"
     assert (await admin.post(f"/admin/v1/councils/{slug}/resume")).status_code == 409

@@ -18,6 +18,11 @@ from civicshare.payments.sandbox import PaymentAlreadyFinished
 RETURN_URL = "https://kingston.localhost/services/garden-waste-subscription/paid"
 
 
+@pytest.fixture
+def sandbox(tmp_path: Path) -> SandboxPaymentProvider:
+    return SandboxPaymentProvider(store_dir=tmp_path)
+
+
 async def start(sandbox: SandboxPaymentProvider) -> str:
     session = await sandbox.create_payment(10000, "KNG-2026-000123", "Garden waste, 2 bins", RETURN_URL)
     assert session.status is PaymentStatus.CREATED
@@ -25,12 +30,13 @@ async def start(sandbox: SandboxPaymentProvider) -> str:
     return session.id
 
 
-def test_the_sandbox_fits_the_payment_port() -> None:
-    assert isinstance(SandboxPaymentProvider(), PaymentProvider)
+def test_the_sandbox_fits_the_payment_port(sandbox: SandboxPaymentProvider) -> None:
+    assert isinstance(sandbox, PaymentProvider)
 
 
-async def test_the_success_test_card_pays_and_returns_the_resident_to_the_service() -> None:
-    sandbox = SandboxPaymentProvider()
+async def test_the_success_test_card_pays_and_returns_the_resident_to_the_service(
+    sandbox: SandboxPaymentProvider,
+) -> None:
     payment_id = await start(sandbox)
 
     back_to = sandbox.pay_with_card(payment_id, "4444 3333 2222 1111")
@@ -39,8 +45,7 @@ async def test_the_success_test_card_pays_and_returns_the_resident_to_the_servic
     assert await sandbox.get_status(payment_id) is PaymentStatus.SUCCESS
 
 
-async def test_the_decline_test_card_is_declined() -> None:
-    sandbox = SandboxPaymentProvider()
+async def test_the_decline_test_card_is_declined(sandbox: SandboxPaymentProvider) -> None:
     payment_id = await start(sandbox)
 
     sandbox.pay_with_card(payment_id, "4000000000000002")
@@ -48,8 +53,7 @@ async def test_the_decline_test_card_is_declined() -> None:
     assert await sandbox.get_status(payment_id) is PaymentStatus.DECLINED
 
 
-async def test_an_unknown_card_is_declined_not_paid() -> None:
-    sandbox = SandboxPaymentProvider()
+async def test_an_unknown_card_is_declined_not_paid(sandbox: SandboxPaymentProvider) -> None:
     payment_id = await start(sandbox)
 
     sandbox.pay_with_card(payment_id, "5555555555554444")
@@ -57,8 +61,7 @@ async def test_an_unknown_card_is_declined_not_paid() -> None:
     assert await sandbox.get_status(payment_id) is PaymentStatus.DECLINED
 
 
-async def test_a_resident_who_gives_up_leaves_an_abandoned_payment() -> None:
-    sandbox = SandboxPaymentProvider()
+async def test_a_resident_who_gives_up_leaves_an_abandoned_payment(sandbox: SandboxPaymentProvider) -> None:
     payment_id = await start(sandbox)
 
     sandbox.choose(payment_id, SandboxOutcome.ABANDON)
@@ -66,8 +69,7 @@ async def test_a_resident_who_gives_up_leaves_an_abandoned_payment() -> None:
     assert await sandbox.get_status(payment_id) is PaymentStatus.ABANDONED
 
 
-async def test_a_finished_payment_cannot_be_paid_again() -> None:
-    sandbox = SandboxPaymentProvider()
+async def test_a_finished_payment_cannot_be_paid_again(sandbox: SandboxPaymentProvider) -> None:
     payment_id = await start(sandbox)
     sandbox.choose(payment_id, SandboxOutcome.DECLINE)
 
@@ -75,8 +77,7 @@ async def test_a_finished_payment_cannot_be_paid_again() -> None:
         sandbox.pay_with_card(payment_id, "4444333322221111")
 
 
-async def test_sandbox_payments_say_they_are_sandbox() -> None:
-    sandbox = SandboxPaymentProvider()
+async def test_sandbox_payments_say_they_are_sandbox(sandbox: SandboxPaymentProvider) -> None:
     payment_id = await start(sandbox)
 
     assert sandbox.payment(payment_id).description.startswith("[SANDBOX]")
@@ -84,9 +85,9 @@ async def test_sandbox_payments_say_they_are_sandbox() -> None:
     assert "no real money" in sandbox.name
 
 
-async def test_asking_about_a_payment_the_sandbox_never_made_is_an_error() -> None:
+async def test_asking_about_a_payment_the_sandbox_never_made_is_an_error(sandbox: SandboxPaymentProvider) -> None:
     with pytest.raises(UnknownPayment):
-        await SandboxPaymentProvider().get_status("sandbox-0000")
+        await sandbox.get_status("sandbox-0000")
 
 
 async def test_a_payment_started_by_one_worker_is_finished_on_another_and_only_once(tmp_path: Path) -> None:

@@ -273,6 +273,8 @@ async def test_a_front_door_is_no_council(
         )
         assert answer.status_code == status, answer.text
     assert f"{domain} is already used by another site" in answer.text
+    with pytest.raises(TenantConflict, match=f"domain {domain} already belongs to the front door 'own-{door}'"):
+        await make_council(domains=[domain])  # nor may a council take the front door's own domain
     by_domain = await http.get("/", headers={"Host": domain, **BROWSER})
     assert by_domain.status_code == 200 and "Own domain: online services" in text_of(by_domain.text)
     conflicting = await http.get("/api/v1/council", headers={**host_for(door), "X-Tenant": county})

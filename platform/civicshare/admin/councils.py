@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -84,58 +85,66 @@ def _modules(council: dict[str, dict[str, Any]], group: dict[str, dict[str, Any]
 async def council_resources(
     connection: AsyncConnection, *conditions: ColumnElement[bool], limit: int | None = None
 ) -> list[CouncilResource]:
-    """Councils in slug order, each with its domains, modules, schema revision, logo and offboarding."""
-    query = (
-        select(tenants, service_groups.c.slug.label("group_slug"), tenant_schema_state.c.revision)
-        .select_from(
-            tenants.outerjoin(service_groups, tenants.c.group_id == service_groups.c.id).outerjoin(
-                tenant_schema_state, tenant_schema_state.c.tenant_id == tenants.c.id
+    """Councils in slug order, each with its domains, modules, schema revision, logo and offboarding: one
+    statement (and a second for the modules of their groups, if any has a group)."""
+    council = tenants.c.id
+    domains_of = (
+        select(
+            func.coalesce(
+                func.jsonb_agg(aggregate_order_by(tenant_domains.c.domain, tenant_domains.c.domain)),
+                literal_column("'[]'::jsonb"),
             )
+        )
+        .where(tenant_domains.c.tenant_id == council)
+        .scalar_subquery()
+    )
+    modules_of = (
+        select(
+            func.coalesce(
+                func.jsonb_object_agg(
+                    tenant_modules.c.module_code,
+                    func.jsonb_build_object("enabled", tenant_modules.c.enabled, "settings", tenant_modules.c.settings),
+                ),
+                literal_column("'{}'::jsonb"),
+            )
+        )
+        .where(tenant_modules.c.tenant_id == council)
+        .scalar_subquery()
+    )
+    logo_of = select(tenant_logos.c.sha256).where(tenant_logos.c.tenant_id == council).scalar_subquery()
+    latest_export_of = (
+        select(func.max(council_exports.c.id)).where(council_exports.c.tenant_id == council).scalar_subquery()
+    )
+    query = (
+        select(
+            tenants,
+            service_groups.c.slug.label("group_slug"),
+            tenant_schema_state.c.revision,
+            domains_of.label("domain_list"),
+            modules_of.label("module_choices"),
+            logo_of.label("logo_sha256"),
+            tenant_offboarding.c.started_at.label("offboarding_started_at"),
+            tenant_offboarding.c.purge_after.label("offboarding_purge_after"),
+            latest_export_of.label("latest_export_id"),
+        )
+        .select_from(
+            tenants.outerjoin(service_groups, tenants.c.group_id == service_groups.c.id)
+            .outerjoin(tenant_schema_state, tenant_schema_state.c.tenant_id == council)
+            .outerjoin(tenant_offboarding, tenant_offboarding.c.tenant_id == council)
         )
         .where(*conditions)
         .order_by(tenants.c.slug)
         .limit(limit)
     )
     rows = (await connection.execute(query)).all()
-    ids = [row.id for row in rows]
     group_ids = {row.group_id for row in rows if row.group_id is not None}
-    domains: dict[int, list[str]] = defaultdict(list)
-    for tenant_id, domain in await connection.execute(
-        select(tenant_domains.c.tenant_id, tenant_domains.c.domain)
-        .where(tenant_domains.c.tenant_id.in_(ids))
-        .order_by(tenant_domains.c.domain)
-    ):
-        domains[tenant_id].append(domain)
-    council_modules: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for row in await connection.execute(select(tenant_modules).where(tenant_modules.c.tenant_id.in_(ids))):
-        council_modules[row.tenant_id][row.module_code] = {"enabled": row.enabled, "settings": row.settings}
     shared_modules: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for row in await connection.execute(select(group_modules).where(group_modules.c.group_id.in_(group_ids))):
-        shared_modules[row.group_id][row.module_code] = {"settings": row.settings}
-    logos = dict(
-        (
-            await connection.execute(
-                select(tenant_logos.c.tenant_id, tenant_logos.c.sha256).where(tenant_logos.c.tenant_id.in_(ids))
-            )
-        ).all()
-    )
-    offboarding = {
-        row.tenant_id: row
-        for row in await connection.execute(select(tenant_offboarding).where(tenant_offboarding.c.tenant_id.in_(ids)))
-    }
-    latest_exports = dict(
-        (
-            await connection.execute(
-                select(council_exports.c.tenant_id, func.max(council_exports.c.id))
-                .where(council_exports.c.tenant_id.in_(ids))
-                .group_by(council_exports.c.tenant_id)
-            )
-        ).all()
-    )
+    if group_ids:  # most councils share no group's settings: no second statement to wait for
+        for row in await connection.execute(select(group_modules).where(group_modules.c.group_id.in_(group_ids))):
+            shared_modules[row.group_id][row.module_code] = {"settings": row.settings}
     resources = []
     for row in rows:
         definition = TenantDefinition.model_validate(row.definition)
-        leaving = offboarding.get(row.id)
         resources.append(
             CouncilResource(
                 slug=row.slug,
@@ -146,23 +155,23 @@ async def council_resources(
                 mode=row.mode,
                 is_trial=row.mode == TenantMode.TRIAL.value,
                 group=row.group_slug,
-                domains=domains[row.id],
+                domains=list(row.domain_list),
                 branding=BrandingResource(
                     primary_colour=definition.branding.primary_colour,
                     secondary_colour=definition.branding.secondary_colour,
                     text_colour=definition.branding.text_colour,
                     logo_alt=definition.branding.logo_alt,
-                    logo_url=f"{LOGO_URL}?v={logos[row.id][:12]}" if row.id in logos else None,
+                    logo_url=f"{LOGO_URL}?v={row.logo_sha256[:12]}" if row.logo_sha256 is not None else None,
                 ),
-                modules=_modules(council_modules[row.id], shared_modules.get(row.group_id, {})),
+                modules=_modules(dict(row.module_choices), shared_modules.get(row.group_id, {})),
                 schema_name=row.schema_name,
                 schema_revision=row.revision,
                 offboarding=OffboardingResource(
-                    started_at=leaving.started_at,
-                    purge_after=leaving.purge_after,
-                    latest_export_id=latest_exports.get(row.id),
+                    started_at=row.offboarding_started_at,
+                    purge_after=row.offboarding_purge_after,
+                    latest_export_id=row.latest_export_id,
                 )
-                if leaving is not None
+                if row.offboarding_started_at is not None
                 else None,
                 definition=definition,
                 created_at=row.created_at,

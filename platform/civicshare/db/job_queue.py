@@ -45,3 +45,17 @@ async def defer_in_transaction(
         {"queue": queue, "task": task, "lock": lock, "queueing_lock": queueing_lock, "args": json.dumps(args)},
     )
     return int(job_id)
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def deferral_script(*, queue: str, task: str) -> str:
+    """`defer_in_transaction`'s statements as text (no arguments, no locks), for a caller that sends several
+    statements in one round trip."""
+    return (
+        f"SELECT set_config('search_path', current_setting('search_path') || ', ' || {_literal(JOB_SCHEMA)}, true);\n"
+        f"INSERT INTO {JOB_SCHEMA}.procrastinate_jobs (queue_name, task_name, args) "
+        f"VALUES ({_literal(queue)}, {_literal(task)}, '{{}}'::jsonb);\n"
+    )

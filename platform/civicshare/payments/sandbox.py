@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import secrets
-import tempfile
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -64,9 +63,9 @@ class SandboxPaymentProvider:
 
     name = "Sandbox payments (no real money)"
 
-    def __init__(self, pages_url: str = "/sandbox-payments", store_dir: Path | None = None) -> None:
+    def __init__(self, *, store_dir: Path, pages_url: str = "/sandbox-payments") -> None:
         self._pages_url = pages_url.rstrip("/")
-        self._store = store_dir if store_dir is not None else Path(tempfile.mkdtemp(prefix="sandbox-payments-"))
+        self._store = store_dir
         self._store.mkdir(parents=True, exist_ok=True)
 
     async def create_payment(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, true, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -47,36 +47,57 @@ class Change:
     action: str  # "created", "updated" or "unchanged"
 
 
+# What a new or changed council clashes with, in the order an operator should fix them.
+CLASHES = {
+    "slug": "a council with slug {value!r} already exists",
+    "gss_code": "GSS code {value} already belongs to council {owner!r}",
+    "reference_prefix": "reference prefix {value} already belongs to council {owner!r}",
+    "domain": "domain {value} already belongs to council {owner!r}",
+    "front_door": "{value!r} is the name of a front door on this platform",
+    "front_door_domain": "domain {value} already belongs to the front door {owner!r}",
+}
+
+
 def _definition_json(definition: TenantDefinition | GroupDefinition) -> dict[str, Any]:
     return definition.model_dump(mode="json")
 
 
 async def _check_free(connection: AsyncConnection, definition: TenantDefinition, tenant_id: int | None) -> None:
-    others = tenants.c.id != tenant_id if tenant_id is not None else tenants.c.id.isnot(None)
-    clashes = await connection.execute(
-        select(tenants.c.slug, tenants.c.gss_code, tenants.c.reference_prefix).where(
-            others,
-            (tenants.c.gss_code == definition.gss_code) | (tenants.c.reference_prefix == definition.reference_prefix),
-        )
-    )
-    for slug, gss_code, prefix in clashes:
-        if gss_code == definition.gss_code:
-            raise TenantConflict(f"GSS code {gss_code} already belongs to council {slug!r}")
-        raise TenantConflict(f"reference prefix {prefix} already belongs to council {slug!r}")
+    """Raise TenantConflict for the first thing the definition would take from another council or a front
+    door: its slug (when onboarding), GSS code, reference prefix or a domain. One statement, so that an
+    onboarding under load waits for one answer, not four."""
+    others = tenants.c.id != tenant_id if tenant_id is not None else true()
+    asked = [
+        select(
+            literal("gss_code").label("kind"), tenants.c.slug.label("owner"), tenants.c.gss_code.label("value")
+        ).where(others, tenants.c.gss_code == definition.gss_code),
+        select(literal("reference_prefix"), tenants.c.slug, tenants.c.reference_prefix).where(
+            others, tenants.c.reference_prefix == definition.reference_prefix
+        ),
+        select(literal("front_door"), front_doors.c.slug, front_doors.c.slug).where(
+            front_doors.c.slug == definition.slug
+        ),
+    ]
+    if tenant_id is None:
+        asked.append(select(literal("slug"), tenants.c.slug, tenants.c.slug).where(tenants.c.slug == definition.slug))
     if definition.domains:
-        owner_query = (
-            select(tenant_domains.c.domain, tenants.c.slug)
+        asked.append(
+            select(literal("domain"), tenants.c.slug, tenant_domains.c.domain)
             .join(tenants, tenants.c.id == tenant_domains.c.tenant_id)
             .where(tenant_domains.c.domain.in_(definition.domains), others)
         )
-        for domain, slug in await connection.execute(owner_query):
-            raise TenantConflict(f"domain {domain} already belongs to council {slug!r}")
-    # A front door answers on its slug's host and its own domains too: a council there would hide it.
-    for door in await connection.execute(select(front_doors.c.slug, front_doors.c.domains)):
-        if door.slug == definition.slug:
-            raise TenantConflict(f"{definition.slug!r} is the name of a front door on this platform")
-        for domain in set(definition.domains) & set(door.domains or ()):
-            raise TenantConflict(f"domain {domain} already belongs to the front door {door.slug!r}")
+        # A front door answers on its slug's host and its own domains too: a council there would hide it.
+        door_domain = func.jsonb_array_elements_text(front_doors.c.domains).table_valued("value").alias("door_domain")
+        asked.append(
+            select(literal("front_door_domain"), front_doors.c.slug, door_domain.c.value)
+            .select_from(front_doors.join(door_domain, true()))
+            .where(door_domain.c.value.in_(definition.domains))
+        )
+    clashes = {kind: (owner, value) for kind, owner, value in await connection.execute(union_all(*asked))}
+    for kind, message in CLASHES.items():
+        if kind in clashes:
+            owner, value = clashes[kind]
+            raise TenantConflict(message.format(owner=owner, value=value))
 
 
 async def _group_id(connection: AsyncConnection, group_slug: str | None) -> int | None:
@@ -88,13 +109,18 @@ async def _group_id(connection: AsyncConnection, group_slug: str | None) -> int 
     return int(group_id)
 
 
-async def _write_domains_and_modules(connection: AsyncConnection, tenant_id: int, definition: TenantDefinition) -> None:
-    await connection.execute(delete(tenant_domains).where(tenant_domains.c.tenant_id == tenant_id))
+async def _write_domains_and_modules(
+    connection: AsyncConnection, tenant_id: int, definition: TenantDefinition, *, new: bool = False
+) -> None:
+    """The council's domains and modules as the definition says (a new council has none to replace)."""
+    if not new:
+        await connection.execute(delete(tenant_domains).where(tenant_domains.c.tenant_id == tenant_id))
     if definition.domains:
         await connection.execute(
             insert(tenant_domains), [{"tenant_id": tenant_id, "domain": d} for d in definition.domains]
         )
-    await connection.execute(delete(tenant_modules).where(tenant_modules.c.tenant_id == tenant_id))
+    if not new:
+        await connection.execute(delete(tenant_modules).where(tenant_modules.c.tenant_id == tenant_id))
     if definition.modules:
         await connection.execute(
             insert(tenant_modules),
@@ -113,8 +139,6 @@ async def _write_domains_and_modules(connection: AsyncConnection, tenant_id: int
 async def onboard_tenant(connection: AsyncConnection, definition: TenantDefinition) -> int:
     """Create a council: its control-plane rows and its schema with every table, at the current head (a
     spare made ahead when one is ready)."""
-    if await connection.scalar(select(tenants.c.id).where(tenants.c.slug == definition.slug)) is not None:
-        raise TenantConflict(f"a council with slug {definition.slug!r} already exists")
     await _check_free(connection, definition, None)
     schema = tenant_schema_name(definition.slug)
     tenant_id = await connection.scalar(
@@ -132,7 +156,7 @@ async def onboard_tenant(connection: AsyncConnection, definition: TenantDefiniti
         .returning(tenants.c.id)
     )
     assert tenant_id is not None
-    await _write_domains_and_modules(connection, tenant_id, definition)
+    await _write_domains_and_modules(connection, tenant_id, definition, new=True)
     if not await take_spare_schema(connection, schema):
         await create_tenant_schema(connection, schema)
     await connection.execute(

@@ -20,7 +20,7 @@ import secrets
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from civicshare.db.job_queue import EXPORTS_QUEUE, defer_in_transaction
+from civicshare.db.job_queue import EXPORTS_QUEUE, deferral_script
 from civicshare.db.migrations.runner import (
     renamed_schema_statements,
     run_script,
@@ -48,17 +48,24 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 async def take_spare_schema(connection: AsyncConnection, schema: str) -> bool:
     """Make a ready spare `schema`, in the caller's transaction; False when none is ready. A top-up is
     asked for, to run once the transaction commits."""
     spare = await connection.scalar(_READY, {"digest": tenant_script_digest()})
     if spare is None:
         return False
+    # One round trip: an onboarding under load waits for each answer behind every other request.
     await run_script(
-        connection, f"ALTER SCHEMA {_quoted(spare)} RENAME TO {_quoted(schema)};\n" + renamed_schema_statements(schema)
+        connection,
+        f"ALTER SCHEMA {_quoted(spare)} RENAME TO {_quoted(schema)};\n"
+        + renamed_schema_statements(schema)
+        + f"DELETE FROM platform.spare_schemas WHERE schema_name = {_literal(spare)};\n"
+        + deferral_script(queue=EXPORTS_QUEUE, task=TOP_UP_TASK),
     )
-    await connection.execute(delete(spare_schemas).where(spare_schemas.c.schema_name == spare))
-    await defer_in_transaction(connection, queue=EXPORTS_QUEUE, task=TOP_UP_TASK, args={})
     return True
 
 
