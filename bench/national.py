@@ -40,7 +40,7 @@ from sqlalchemy.pool import NullPool
 import bench.harness  # noqa: F401 (the rate limits far above the load, for the nodes too)
 from bench.national_cpu import CpuSplit, Watched, cpu_per_kind, snapshot
 from bench.national_load import council_definition, installed_modules, load_councils, onboard_councils
-from bench.national_traffic import TARGET_P99_MS, Council, Tally, Target, run_load
+from bench.national_traffic import TARGET_P99_MS, Council, Tally, Target, run_at_rate, run_load
 from bench.staff_pages import service_mix
 from civicshare.admin.keys import create_key
 from civicshare.db.engine import Database, make_engine
@@ -83,6 +83,8 @@ class Options:
     cpu_per_kind: int = 0
     warm_up: float = 0.0
     shared_buffers: str = "4GB"
+    loads: tuple[float, ...] = (0.5, 0.75)
+    load_seconds: float = 30.0
 
 
 def parse(arguments: list[str]) -> Options:
@@ -110,6 +112,13 @@ def parse(arguments: list[str]) -> Options:
         default="4GB",
         help="the server's shared_buffers (PostgreSQL's default of 128MB holds little of a 15 GB database)",
     )
+    parser.add_argument(
+        "--loads",
+        default="0.5,0.75",
+        help="after the mix, requests arriving at these shares of its rate (an open loop), for the latencies "
+        "residents and staff see below saturation; '' for none",
+    )
+    parser.add_argument("--load-seconds", type=float, default=30.0, help="how long each of --loads runs")
     given = parser.parse_args(arguments)
     return Options(
         given.councils,
@@ -124,6 +133,8 @@ def parse(arguments: list[str]) -> Options:
         given.cpu_per_kind,
         given.warm_up,
         given.shared_buffers,
+        tuple(float(share) for share in given.loads.split(",") if share.strip()),
+        given.load_seconds,
     )
 
 
@@ -540,6 +551,44 @@ def platform_table(
     return table
 
 
+async def latency_at_set_rates(target: Target, measured_rate: float, options: Options) -> Table:
+    """The mix arriving at shares of the rate the closed loop reached: what residents and staff wait for
+    when the platform is busy but not saturated (at saturation, every latency is mostly queueing)."""
+    table = Table(
+        "arriving",
+        "answered",
+        *(f"{group} p50 / p99 ms" for group in TARGET_P99_MS),
+        "errors",
+        "p99 targets",
+        title="Requests arriving at a set rate (an open loop: latency counted from each arrival)",
+    )
+    for share in options.loads:
+        rate = measured_rate * share
+        tallies = await run_at_rate(target, rate=rate, seconds=options.load_seconds)
+        cells, met = [], True
+        for group, target_ms in TARGET_P99_MS.items():
+            latencies = [
+                ms for name, tally in tallies.items() if name.split(":")[0].lower() == group for ms in tally.latencies
+            ]
+            if not latencies:
+                cells.append("-")
+                continue
+            p99 = _percentile(latencies, 0.99)
+            met = met and p99 < target_ms
+            cells.append(f"{_percentile(latencies, 0.5):.1f} / {p99:.1f}")
+        answered = sum(len(tally.latencies) for tally in tallies.values())
+        errors = sum(tally.failed + tally.unexpected for tally in tallies.values())
+        table.add_row(
+            f"{rate:,.0f}/s ({share:.0%})",
+            f"{answered / options.load_seconds:,.0f}/s",
+            *cells,
+            str(errors),
+            _verdict(met),
+        )
+    table.caption = f"each for {options.load_seconds:.0f} s, after the mix above; targets as above"
+    return table
+
+
 async def _shared_buffers_changed(direct: str, size: str) -> bool:
     """Give the server `size` of shared buffers from its next start; True when that differs from now."""
     engine = create_async_engine(direct, poolclass=NullPool, isolation_level="AUTOCOMMIT")
@@ -653,6 +702,9 @@ async def measure_and_print(
         )
         spent = snapshot(watched) - before
         console.print(load_table(tallies, elapsed, options, onboardings, spent=spent))
+        measured_rate = sum(len(tally.latencies) for tally in tallies.values()) / elapsed
+        if options.loads:
+            console.print(await latency_at_set_rates(target, measured_rate, options))
         fresh = create_async_engine(direct, poolclass=NullPool)  # a backend that has read nothing yet
         try:
             memory = await measure_memory(fresh)

@@ -137,12 +137,35 @@ class Tally:
     example: str = ""
 
 
+async def _send(connections: Client, kind: Kind, target: Target, tally: Tally, arrived: float) -> None:
+    """One request of `kind`; its latency counts from `arrived`."""
+    request = kind.make(target)
+    try:
+        async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):
+            answer = await connections.request(request.method, request.url, request.headers, request.json)
+    except (ConnectionLost, OSError, TimeoutError) as error:
+        tally.failed += 1
+        tally.example = tally.example or f"{type(error).__name__}: {error}"
+        connections.close()
+        return
+    tally.latencies.append(time.perf_counter() - arrived)
+    if answer.status != request.expect:
+        tally.unexpected += 1
+        tally.example = tally.example or f"{request.method} {request.url} -> {answer.status}"
+
+
+def _kinds(target: Target) -> tuple[list[Kind], list[int]]:
+    kinds = [kind for kind in KINDS if kind.group != "staff" or target.staff_cookies]
+    return kinds, [kind.weight for kind in kinds]
+
+
 async def run_load(
     target: Target, *, clients: int, seconds: float, meanwhile: Callable[[], Coroutine[None, None, None]] | None = None
 ) -> tuple[dict[str, Tally], float]:
-    """Drive the mix with `clients` concurrent clients for `seconds`; the tallies and the time it took."""
-    kinds = [kind for kind in KINDS if kind.group != "staff" or target.staff_cookies]
-    weights = [kind.weight for kind in kinds]
+    """Drive the mix with `clients` concurrent clients for `seconds` (a closed loop: each client sends its next
+    request once its last was answered, so the platform is kept as busy as it can be); the tallies and the
+    time it took."""
+    kinds, weights = _kinds(target)
     tallies = {kind.name: Tally() for kind in kinds}
     deadline = time.monotonic() + seconds
 
@@ -151,21 +174,7 @@ async def run_load(
         try:
             while time.monotonic() < deadline:
                 kind = target.rng.choices(kinds, weights)[0]
-                request = kind.make(target)
-                tally = tallies[kind.name]
-                started = time.perf_counter()
-                try:
-                    async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):
-                        answer = await connections.request(request.method, request.url, request.headers, request.json)
-                except (ConnectionLost, OSError, TimeoutError) as error:
-                    tally.failed += 1
-                    tally.example = tally.example or f"{type(error).__name__}: {error}"
-                    connections.close()
-                    continue
-                tally.latencies.append(time.perf_counter() - started)
-                if answer.status != request.expect:
-                    tally.unexpected += 1
-                    tally.example = tally.example or f"{request.method} {request.url} -> {answer.status}"
+                await _send(connections, kind, target, tallies[kind.name], time.perf_counter())
         finally:
             connections.close()
 
@@ -175,3 +184,44 @@ async def run_load(
         tasks.append(asyncio.create_task(meanwhile()))
     await asyncio.gather(*tasks)
     return tallies, time.monotonic() - started
+
+
+async def run_at_rate(target: Target, *, rate: float, seconds: float, most_at_once: int = 256) -> dict[str, Tally]:
+    """Drive the mix as the public does (an open loop): requests arrive `rate` a second on average, at random
+    (Poisson), however fast the answers come. Each latency counts from the moment its request arrived, so a
+    platform falling behind shows it in full, however long the queue (no coordinated omission). At most
+    `most_at_once` are in flight; an arrival past that waits for a connection, and the wait counts. Returns
+    the tallies once every request sent has been answered."""
+    kinds, weights = _kinds(target)
+    tallies = {kind.name: Tally() for kind in kinds}
+    idle: asyncio.Queue[Client] = asyncio.Queue()
+    every = [Client() for _ in range(most_at_once)]
+    for connections in every:
+        idle.put_nowait(connections)
+    arrivals = random.Random(11)
+
+    async def arrive(kind: Kind, arrived: float) -> None:
+        connections = await idle.get()
+        try:
+            await _send(connections, kind, target, tallies[kind.name], arrived)
+        finally:
+            idle.put_nowait(connections)
+
+    started = time.perf_counter()
+    deadline = started + seconds
+    next_arrival = started
+    sent: set[asyncio.Task[None]] = set()
+    try:
+        while True:
+            next_arrival += arrivals.expovariate(rate)
+            if next_arrival >= deadline:
+                break
+            await asyncio.sleep(max(0.0, next_arrival - time.perf_counter()))
+            task = asyncio.create_task(arrive(target.rng.choices(kinds, weights)[0], next_arrival))
+            sent.add(task)
+            task.add_done_callback(sent.discard)
+        await asyncio.gather(*sent)
+    finally:
+        for connections in every:
+            connections.close()
+    return tallies
