@@ -182,7 +182,7 @@ def _hear_council_changes(services: PlatformServices) -> asyncio.Task[None]:
         listen_forever(
             services.database.session_url,
             DIRECTORY_CHANNEL,
-            lambda _table: services.forget_councils(),
+            services.hear_directory_change,
             services.forget_councils,
             application_name="civicshare-directory",
         )

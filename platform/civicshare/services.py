@@ -99,16 +99,24 @@ class PlatformServices:
         self.files: FileStore = file_store(settings)
         self.area = AreaCheck(self.boundaries, self.directory, self.offerings, self.addresses)
         self.streets = StreetFiles(settings.tenants_dir)  # drawn on maps without tiles
-        # Other per-worker copies of councils' data (logos) to forget when the directory changes.
-        self.council_caches: list[Callable[[], None]] = []
+        # Other per-worker copies of councils' data (logos) to forget when the directory changes: each is
+        # called with the council's id, or None for every council.
+        self.council_caches: list[Callable[[int | None], None]] = []
 
-    def forget_councils(self) -> None:
-        """This worker's copies of the council directory and offerings are stale: read them again."""
+    def forget_councils(self, tenant_id: int | None = None) -> None:
+        """This worker's copies of one council (by id), or of every council, are stale: read them again.
+        The directory and the boundaries are read again whole either way (one statement each)."""
         self.directory.invalidate()
-        self.offerings.invalidate()
+        self.offerings.invalidate(tenant_id)
         self.boundaries.invalidate()
         for forget in self.council_caches:
-            forget()
+            forget(tenant_id)
+
+    def hear_directory_change(self, payload: str) -> None:
+        """A NOTIFY on the directory's channel: `<table>:<council id>` for one council's rows (platform
+        migration 0012), else the table's name alone, for changes that may touch every council."""
+        _table, _, council = payload.partition(":")
+        self.forget_councils(int(council) if council.isdecimal() else None)
 
     def payments_for(self, tenant: TenantContext) -> PaymentProvider:
         """The provider that takes this council's money."""

@@ -125,8 +125,11 @@ class CouncilLogos:
         self._max_age = max_age
         self._versions: dict[int, tuple[float, str | None]] = {}
 
-    def forget(self) -> None:
-        self._versions.clear()
+    def forget(self, tenant_id: int | None = None) -> None:
+        if tenant_id is None:
+            self._versions.clear()
+        else:
+            self._versions.pop(tenant_id, None)
 
     async def logo(self, tenant: TenantContext) -> Logo | None:
         async with self._engine.connect() as connection:
