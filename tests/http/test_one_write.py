@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 from civicshare.http.one_write import HeadWithBody
 
@@ -11,6 +14,7 @@ from civicshare.http.one_write import HeadWithBody
 @dataclass
 class Cycle:
     response_started: bool = False
+    transport: Any = None
 
 
 @dataclass
@@ -83,3 +87,20 @@ async def test_100_continue_is_not_held_and_closing_sends_what_is_held_first() -
     assert transport.writes == [b"HTTP/1.1 100 Continue\r\n\r\n", b"head"]
     assert transport.closed
     assert sent.get_extra_info("peername") == "extra peername"
+
+
+async def test_a_finished_cycle_and_its_transport_are_freed_at_once_not_by_the_garbage_collector() -> None:
+    """The cycle holds the transport that stands in for its connection's: were the transport to hold the
+    cycle back, every request's objects would wait for a collector's pass (which stalls the node)."""
+    cycle = Cycle()
+    cycle.transport = held(RecordingTransport(), cycle)
+    cycle.response_started = True
+    cycle.transport.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+    cycle.transport.flush()
+    gone = weakref.ref(cycle)
+    gc.disable()
+    try:
+        del cycle
+        assert gone() is None
+    finally:
+        gc.enable()
