@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,21 +34,32 @@ async def filters_of(connection: AsyncConnection, subject: str) -> list[SavedFil
     return [SavedFilter(row.id, row.name, row.query) for row in rows]
 
 
-def filters_as_json(subject: str) -> ColumnElement[Any]:
-    """The officer's filters, in order of name, as one JSON value: to read beside another statement's rows
-    (the queue's) rather than in a statement of their own. `from_json` reads it."""
+OWNER_PARAMETER = "saved_filters_owner"
+
+
+@cache
+def filters_as_json() -> ColumnElement[Any]:
+    """An officer's filters, in order of name, as one JSON value: to read beside another statement's rows
+    (the queue's) rather than in a statement of their own. The officer is the parameter `OWNER_PARAMETER`
+    (`owner_parameters`); built once, so a statement that reads it beside its rows can be kept and used
+    again. `from_json` reads it."""
     listed = func.jsonb_agg(
         aggregate_order_by(
             func.jsonb_build_array(saved_filters.c.id, saved_filters.c.name, saved_filters.c.query),
             saved_filters.c.name,
         )
     )
+    owner = bindparam(OWNER_PARAMETER, type_=saved_filters.c.owner_subject.type)
     return (
         select(func.coalesce(listed, func.jsonb_build_array(), type_=JSONB))
-        .where(saved_filters.c.owner_subject == subject)
+        .where(saved_filters.c.owner_subject == owner)
         .correlate(None)
         .scalar_subquery()
     )
+
+
+def owner_parameters(subject: str) -> dict[str, Any]:
+    return {OWNER_PARAMETER: subject}
 
 
 def from_json(listed: list[list[Any]]) -> list[SavedFilter]:

@@ -107,7 +107,8 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
             me=visit.officer.subject,
             allowed=visit.allowed,
             my_teams=visit.teams,
-            beside=saved_filters.filters_as_json(visit.officer.subject),
+            beside=saved_filters.filters_as_json(),
+            beside_parameters=saved_filters.owner_parameters(visit.officer.subject),
         )
     saved = saved_filters.from_json(found.beside)
     rows = queue_rows(found.rows, offerings, services, today, visit.team_names)

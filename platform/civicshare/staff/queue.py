@@ -8,14 +8,28 @@ soonest due first among open requests, reads the partial index `ix_transactions_
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, and_, func, literal_column, null, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    FromClause,
+    Result,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.lru import LeastRecentlyUsed
 from civicshare.modules.working_days import UK_TIME, is_working_day, working_days_between
 from civicshare.transactions.references import REFERENCE_PATTERN, normalise_reference
 from civicshare.transactions.tables import address_words, transactions
@@ -81,19 +95,43 @@ class QueueCounts:
     by_status: list[tuple[str, str, int]] = field(default_factory=list)  # (service, status, count)
 
 
-def search_condition(text: str) -> ColumnElement[bool]:
+class QueueParameters(dict[str, Any]):
+    """The values of a queue statement's named parameters for one request, and the statement's shape: what
+    `conditions` chose to write. Two requests of the same shape share one statement (`queue_page`), each
+    with its own values: the page's statement is built once, not on every request (building it made most of
+    a node's garbage for the collector, and its passes stalled every request on the node)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shape: list[Hashable] = []
+
+    def bind(self, name: str, column: ColumnElement[Any], value: Any, *, expanding: bool = False) -> BindParameter[Any]:
+        self[name] = value
+        return bindparam(name, value, type_=column.type, expanding=expanding)
+
+    def chose(self, *what: Hashable) -> None:
+        self.shape.append(what)
+
+
+def search_condition(text: str, parameters: QueueParameters | None = None) -> ColumnElement[bool]:
     """What the text looks like picks the one index to look in: a reference, an email address, a USRN
     (digits), else words of an address or postcode. One condition, not all four OR-ed together, so that
     PostgreSQL can tell how many requests will match and choose its plan accordingly."""
+    bound = parameters if parameters is not None else QueueParameters()
     reference = normalise_reference(text)
     if REFERENCE_PATTERN.match(reference):
-        return transactions.c.reference == reference
+        bound.chose("search", "reference")
+        return transactions.c.reference == bound.bind("search", transactions.c.reference, reference)
     if "@" in text:
-        return func.lower(transactions.c.contact_email) == text.lower()
+        bound.chose("search", "email")
+        email = bound.bind("search", transactions.c.contact_email, text.lower())
+        return func.lower(transactions.c.contact_email) == email
     if text.isdecimal():
-        return transactions.c.usrn == text
+        bound.chose("search", "usrn")
+        return transactions.c.usrn == bound.bind("search", transactions.c.usrn, text)
+    bound.chose("search", "words")
     return address_words(transactions.c.address).bool_op("@@")(
-        func.plainto_tsquery(literal_column("'simple'::regconfig"), text)
+        func.plainto_tsquery(literal_column("'simple'::regconfig"), bound.bind("search", transactions.c.address, text))
     )
 
 
@@ -103,43 +141,62 @@ def conditions(
     me: str,
     allowed: frozenset[str] | None = None,
     my_teams: Sequence[int] = (),
+    parameters: QueueParameters | None = None,
 ) -> list[ColumnElement[bool]]:
+    """What a request must be to be in the queue the officer asked for; every value a named parameter,
+    recorded in `parameters` with the shape of what was written."""
+    bound = parameters if parameters is not None else QueueParameters()
+    t = transactions.c
     found: list[ColumnElement[bool]] = []
     if allowed is not None:  # the officer's teams work on these services only
-        found.append(transactions.c.service.in_(sorted(allowed)))
-    is_open = transactions.c.closed_at.is_(None)
+        bound.chose("allowed")
+        found.append(t.service.in_(bound.bind("allowed", t.service, sorted(allowed), expanding=True)))
+    is_open = t.closed_at.is_(None)
+    bound.chose("state", wanted.state)
     if wanted.state == "open":
         found.append(is_open)
     elif wanted.state == "closed":
-        found.append(transactions.c.closed_at.is_not(None))
+        found.append(t.closed_at.is_not(None))
     if wanted.service:
-        found.append(transactions.c.service == wanted.service)
+        bound.chose("service")
+        found.append(t.service == bound.bind("service", t.service, wanted.service))
     if wanted.status:
-        found.append(transactions.c.status == wanted.status)
+        bound.chose("status")
+        found.append(t.status == bound.bind("status", t.status, wanted.status))
     if wanted.channel:
-        found.append(transactions.c.channel == wanted.channel)
-    running = transactions.c.sla_paused_at.is_(None)  # a paused clock is neither late nor due
+        bound.chose("channel")
+        found.append(t.channel == bound.bind("channel", t.channel, wanted.channel))
+    running = t.sla_paused_at.is_(None)  # a paused clock is neither late nor due
+    if wanted.due in DUE_CHOICES:
+        bound.chose("due", wanted.due)
     if wanted.due == "overdue":
-        found += [transactions.c.due_on < today, is_open, running]
+        found += [t.due_on < bound.bind("due", t.due_on, today), is_open, running]
     elif wanted.due == "today":
-        found += [transactions.c.due_on == today, is_open, running]
+        found += [t.due_on == bound.bind("due", t.due_on, today), is_open, running]
     elif wanted.due == "this-week":
-        found += [transactions.c.due_on <= _end_of_week(today), is_open, running]
+        found += [t.due_on <= bound.bind("due", t.due_on, _end_of_week(today)), is_open, running]
     # Days in the UK as instants, so that ix_transactions_created_at answers them.
     if wanted.submitted_from:
-        found.append(transactions.c.created_at >= _uk_midnight(wanted.submitted_from))
+        bound.chose("from")
+        found.append(t.created_at >= bound.bind("submitted_from", t.created_at, _uk_midnight(wanted.submitted_from)))
     if wanted.submitted_to:
-        found.append(transactions.c.created_at < _uk_midnight(wanted.submitted_to + timedelta(days=1)))
+        bound.chose("to")
+        before = _uk_midnight(wanted.submitted_to + timedelta(days=1))
+        found.append(t.created_at < bound.bind("submitted_before", t.created_at, before))
     if wanted.search:
-        found.append(search_condition(wanted.search))
+        found.append(search_condition(wanted.search, bound))
     if wanted.assignee == "me":
-        found.append(transactions.c.assignee_subject == me)
+        bound.chose("assignee", "me")
+        found.append(t.assignee_subject == bound.bind("me", t.assignee_subject, me))
     elif wanted.assignee == "nobody":
-        found.append(transactions.c.assignee_subject.is_(None))
+        bound.chose("assignee", "nobody")
+        found.append(t.assignee_subject.is_(None))
     if wanted.team == "mine":
-        found.append(transactions.c.assigned_team_id.in_(list(my_teams)))
+        bound.chose("team", "mine")
+        found.append(t.assigned_team_id.in_(bound.bind("my_teams", t.assigned_team_id, list(my_teams), expanding=True)))
     elif wanted.team is not None and wanted.team.isdecimal():
-        found.append(transactions.c.assigned_team_id == int(wanted.team))
+        bound.chose("team", "one")
+        found.append(t.assigned_team_id == bound.bind("team", t.assigned_team_id, int(wanted.team)))
     return found
 
 
@@ -161,50 +218,71 @@ async def queue_page(
     allowed: frozenset[str] | None = None,
     my_teams: Sequence[int] = (),
     beside: ColumnElement[Any] | None = None,
+    beside_parameters: Mapping[str, Any] | None = None,
 ) -> QueuePage:
     """One page of the queue, soonest due first (requests with no deadline last, oldest first), and how
     many requests match, in one statement; `beside`, a value the page shows with it (the officer's saved
-    filters), is read in the same statement."""
-    where = conditions(wanted, today, me, allowed, my_teams)
+    filters), is read in the same statement: an expression built once, its values in `beside_parameters`.
+    A statement of each shape is built once and kept (`QueueParameters`)."""
+    parameters = QueueParameters()
+    where = conditions(wanted, today, me, allowed, my_teams, parameters)
     page = max(page, 1)
-    candidates = select(transactions.c.id, transactions.c.due_on, transactions.c.created_at).where(*where)
-    if wanted.search:
-        # A search finds its matches by its own index first, then orders them (left to itself, PostgreSQL
-        # may walk the queue in order instead, working out every request's address words as it goes),
-        # and counts them in the same pass: each match is a visit to the table, so once, not twice.
-        head, rows = await _rows(connection, candidates.cte("matches").prefix_with("MATERIALIZED"), page, beside)
-    else:
-        # Counted apart (an InitPlan: once), in the same statement as the page, and only so far: a page
-        # deep in the queue is always counted past, so that its next page is known to exist.
-        at_most = max(COUNTED_AT_MOST, page * PAGE_SIZE)
-        one: ColumnElement[int] = literal_column("1")
-        counted_rows = select(one).select_from(transactions).where(*where).limit(at_most + 1).subquery("counted_rows")
-        counted = select(func.count()).select_from(counted_rows).scalar_subquery()
-        head, rows = await _rows(connection, candidates.subquery("candidates"), page, beside, counted=counted)
-        if head["matching"] is not None and head["matching"] > at_most:
-            return QueuePage(rows=rows, total=at_most, page=page, pages=page + 1, beside=head["beside"], more=True)
+    parameters.update(beside_parameters or {})
+    parameters["page_size"] = PAGE_SIZE
+    parameters["page_offset"] = (page - 1) * PAGE_SIZE
+    at_most = max(COUNTED_AT_MOST, page * PAGE_SIZE)
+    parameters["counted_past"] = at_most + 1
+    counting = not wanted.search
+    # `beside` by identity (expressions compare into SQL, not to a bool): the kept statement holds it, so
+    # its id is not another's while the statement is kept.
+    shape = (tuple(parameters.shape), counting, id(beside) if beside is not None else None)
+    statement = _kept_statements.get(shape)
+    if statement is None:
+        statement = _kept_statements.put(shape, _page_statement(where, counting=counting, beside=beside))
+    head, rows = _split(await connection.execute(statement, dict(parameters)), counting=counting)
+    if counting and head["matching"] is not None and head["matching"] > at_most:
+        return QueuePage(rows=rows, total=at_most, page=page, pages=page + 1, beside=head["beside"], more=True)
     if not rows and page > 1:  # past the last page (a kept link, a typed number): the last page instead
         total = head["matching"] if head["matching"] is not None else await _count(connection, where)
         last = min(page - 1, max(1, -(-total // PAGE_SIZE)))
         return await queue_page(
-            connection, wanted, page=last, today=today, me=me, allowed=allowed, my_teams=my_teams, beside=beside
-        )
+            connection, wanted, page=last, today=today, me=me, allowed=allowed, my_teams=my_teams, beside=beside,
+            beside_parameters=beside_parameters,
+        )  # fmt: skip
     total = head["matching"] or 0  # nothing on the first page: nothing matches
     return QueuePage(rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), beside=head["beside"])
+
+
+# The queue's statements by shape: a few dozen in practice (each filter present or not, the search's kind).
+_kept_statements: LeastRecentlyUsed[Hashable, Select[Any]] = LeastRecentlyUsed(512)
+
+
+def _page_statement(
+    where: list[ColumnElement[bool]], *, counting: bool, beside: ColumnElement[Any] | None
+) -> Select[Any]:
+    candidates = select(transactions.c.id, transactions.c.due_on, transactions.c.created_at).where(*where)
+    if not counting:
+        # A search finds its matches by its own index first, then orders them (left to itself, PostgreSQL
+        # may walk the queue in order instead, working out every request's address words as it goes),
+        # and counts them in the same pass: each match is a visit to the table, so once, not twice.
+        return _rows_statement(candidates.cte("matches").prefix_with("MATERIALIZED"), beside)
+    # Counted apart (an InitPlan: once), in the same statement as the page, and only so far: a page deep
+    # in the queue is always counted past, so that its next page is known to exist.
+    one: ColumnElement[int] = literal_column("1")
+    counted_rows = (
+        select(one).select_from(transactions).where(*where).limit(bindparam("counted_past")).subquery("counted_rows")
+    )
+    counted = select(func.count()).select_from(counted_rows).scalar_subquery()
+    return _rows_statement(candidates.subquery("candidates"), beside, counted=counted)
 
 
 async def _count(connection: AsyncConnection, where: list[ColumnElement[bool]]) -> int:
     return int((await connection.execute(select(func.count()).select_from(transactions).where(*where))).scalar_one())
 
 
-async def _rows(
-    connection: AsyncConnection,
-    candidates: FromClause,
-    page: int,
-    beside: ColumnElement[Any] | None,
-    *,
-    counted: ColumnElement[int] | None = None,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _rows_statement(
+    candidates: FromClause, beside: ColumnElement[Any] | None, *, counted: ColumnElement[int] | None = None
+) -> Select[Any]:
     """One page of the candidates (id, due_on, created_at), and apart from them `matching` (the count
     given, or without one the candidates counted by a window over them) and `beside`. The page's ids are
     chosen first, then their rows read: filters on what ix_transactions_open_due carries, and pages deep
@@ -214,8 +292,8 @@ async def _rows(
     chosen = (
         select(listed.id, *([func.count().over().label("matching")] if counted is None else []))
         .order_by(listed.due_on.asc().nulls_last(), listed.created_at, listed.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .limit(bindparam("page_size"))
+        .offset(bindparam("page_offset"))
         .subquery("on_page")
     )
     nothing = null()
@@ -224,17 +302,18 @@ async def _rows(
         (beside if beside is not None else nothing).label("beside"),
     ).subquery("head")
     on_page = transactions.join(chosen, chosen.c.id == transactions.c.id)
-    query = (
+    return (
         select(head.c.counted, head.c.beside, *([chosen.c.matching] if counted is None else []), *QUEUE_COLUMNS)
         .select_from(head.outerjoin(on_page, true()))
         .order_by(transactions.c.due_on.asc().nulls_last(), transactions.c.created_at, transactions.c.id)
     )
-    rows = [dict(row) for row in (await connection.execute(query)).mappings()]
+
+
+def _split(result: Result[Any], *, counting: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The statement's rows as the page's rows, and what came beside them (`matching`, `beside`)."""
+    rows = [dict(row) for row in result.mappings()]
     first = rows[0]
-    head_values = {
-        "matching": first["counted"] if counted is not None else first.get("matching"),
-        "beside": first["beside"],
-    }
+    head_values = {"matching": first["counted"] if counting else first.get("matching"), "beside": first["beside"]}
     page_rows = []
     for row in rows:
         if row["id"] is None:  # the page is empty: only what goes with it
