@@ -28,6 +28,7 @@ from civicshare.db.migrations.runner import (
     tenant_script_digest,
 )
 from civicshare.db.migrations.state import spare_schemas
+from civicshare.db.sql_text import identifier, literal
 
 SPARE_PREFIX = "civicshare_spare_"  # never a council's: theirs start with `tenant_`
 TOP_UP_TASK = "civicshare.spare_schemas.top_up"
@@ -44,14 +45,6 @@ _READY = text(
 )
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 async def take_spare_schema(connection: AsyncConnection, schema: str) -> bool:
     """Make a ready spare `schema`, in the caller's transaction; False when none is ready. A top-up is
     asked for, to run once the transaction commits."""
@@ -61,9 +54,9 @@ async def take_spare_schema(connection: AsyncConnection, schema: str) -> bool:
     # One round trip: an onboarding under load waits for each answer behind every other request.
     await run_script(
         connection,
-        f"ALTER SCHEMA {_quoted(spare)} RENAME TO {_quoted(schema)};\n"
+        f"ALTER SCHEMA {identifier(spare)} RENAME TO {identifier(schema)};\n"
         + renamed_schema_statements(schema)
-        + f"DELETE FROM platform.spare_schemas WHERE schema_name = {_literal(spare)};\n"
+        + f"DELETE FROM platform.spare_schemas WHERE schema_name = {literal(spare)};\n"
         + deferral_script(queue=EXPORTS_QUEUE, task=TOP_UP_TASK),
     )
     return True
@@ -84,7 +77,7 @@ async def top_up_spare_schemas(engine: AsyncEngine, wanted: int) -> int:
             for name, made_by, present in await connection.execute(_EVERY):
                 (ready if present and made_by == digest and len(ready) < wanted else unwanted).append(name)
             if unwanted:
-                dropped = "".join(f"DROP SCHEMA IF EXISTS {_quoted(name)} CASCADE;\n" for name in unwanted)
+                dropped = "".join(f"DROP SCHEMA IF EXISTS {identifier(name)} CASCADE;\n" for name in unwanted)
                 await run_script(connection, dropped)
                 await connection.execute(delete(spare_schemas).where(spare_schemas.c.schema_name.in_(unwanted)))
             if len(ready) >= wanted:
