@@ -48,7 +48,7 @@ from civicshare.db.metadata import tenant_schema_name
 from civicshare.db.migrations import upgrade_platform
 from civicshare.db.migrations.runner import TENANT_STREAM
 from civicshare.db.migrations.spares import spare_schema_names, top_up_spare_schemas
-from civicshare.fleet.database import EmbeddedPostgres, PgBouncer, free_port
+from civicshare.fleet.database import EmbeddedPostgres, PgBouncer, default_server_connections, free_port
 from civicshare.fleet.parts import Part, Together, running_fleet
 from civicshare.fleet.processes import AppNode
 from civicshare.identity.dev_identity import DevIdentity
@@ -97,7 +97,12 @@ def parse(arguments: list[str]) -> Options:
     parser.add_argument("--reuse", action="store_true", help="keep the data if a run with the same sizes left it")
     parser.add_argument("--load-at-once", type=int, default=2, help="councils onboarded and loaded at once")
     parser.add_argument("--pool-size", type=int, default=10, help="each node's database pool")
-    parser.add_argument("--server-connections", type=int, default=20, help="PgBouncer's server connections")
+    parser.add_argument(
+        "--server-connections",
+        type=int,
+        default=default_server_connections(),
+        help="PgBouncer's server connections (default: twice the cores and one)",
+    )
     parser.add_argument(
         "--cpu-per-kind", type=int, default=0, help="first send N requests of each kind alone and show their CPU"
     )
