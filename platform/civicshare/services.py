@@ -83,9 +83,11 @@ class PlatformServices:
         # Told about each council's change of state (onboarded, updated, suspended, offboarded), after commit.
         self.lifecycle_hooks: list[CouncilLifecycleHook] = []
         self.service_flags: ServiceFlagsSource = RegistryServiceFlags(self.registry)
-        # Savings reports (encoded) and dashboards this node worked out, kept while their inputs are unchanged.
-        self.savings_reports = RememberedReports(KEPT_ENCODED)
-        self.savings_dashboards = RememberedReports(KEPT_DASHBOARDS)
+        # Savings reports (encoded) and dashboards this node worked out, kept while their inputs are unchanged
+        # (residents' own activity: for up to `lag` seconds).
+        lag = settings.savings_activity_lag_seconds
+        self.savings_reports = RememberedReports(KEPT_ENCODED, activity_lag_seconds=lag)
+        self.savings_dashboards = RememberedReports(KEPT_DASHBOARDS, activity_lag_seconds=lag)
         self.transaction_writer = TransactionWriter(database.engine)
         self.event_subscribers: list[EventSubscriber] = []
         self.offerings = OfferingsCache(

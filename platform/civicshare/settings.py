@@ -89,6 +89,13 @@ class Settings(BaseSettings):
         le=3600,
         description="reads go to the primary when the replica misses anything older than this",
     )
+    savings_activity_lag_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="how much newer residents' submissions, journeys and feedback may be than a savings report "
+        "an app node remembers (other changes show at once); 0 to work a report out again after each",
+    )
     data_dir: Path = Field(default=PROJECT_ROOT / "var", description="where the embedded PostgreSQL keeps data")
     storage_url: str | None = Field(
         default=None,

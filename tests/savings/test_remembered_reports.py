@@ -1,13 +1,16 @@
 """An app node remembers the savings reports it worked out, and never shows one that is out of date: a
-change made through another node (a fleet has many), or by a resident submitting a request, shows in the
-next report at once, and one council's remembered report is never another's.
+change made through another node (a fleet has many) shows in the next report at once, a resident's
+submission too when residents' activity may lag by nothing (the suite's setting) and after at most that lag
+otherwise, and one council's remembered report is never another's.
 
 Node 1 is the served platform; node 2 is a second app over the same database with a memory of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,6 +24,7 @@ from civicshare.identity.dev_identity import DevIdentity
 from civicshare.savings.service import uk_day
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
+from civicshare.tenancy.context import TenantContext
 from civicshare.transactions.service import NewTransaction, create_transaction
 from tests.savings.conftest import LiveCouncilFactory, SignedIn, record_contacts
 from tests.support import host_for
@@ -34,8 +38,8 @@ class Node:
     services: PlatformServices
 
 
-@pytest.fixture
-async def node_two(settings: Settings, database_url: str, dev_identity: DevIdentity) -> AsyncIterator[Node]:
+@asynccontextmanager
+async def another_node(settings: Settings, database_url: str, dev_identity: DevIdentity) -> AsyncIterator[Node]:
     database = Database(make_engine(database_url, pool_size=2), database_url)
     services = build_services(settings, database)
     app: Any = create_app(settings, services)  # an ASGI app; its scope types are narrower than httpx says
@@ -44,6 +48,12 @@ async def node_two(settings: Settings, database_url: str, dev_identity: DevIdent
     ) as client:
         yield Node(client, services)
     await database.dispose()
+
+
+@pytest.fixture
+async def node_two(settings: Settings, database_url: str, dev_identity: DevIdentity) -> AsyncIterator[Node]:
+    async with another_node(settings, database_url, dev_identity) as node:
+        yield node
 
 
 async def _totals(node: Node, slug: str, period: dict[str, str]) -> dict[str, Any]:
@@ -108,6 +118,71 @@ async def test_a_residents_request_shows_in_the_next_report_and_councils_never_s
         await create_transaction(connection, council, new)
     assert (await _totals(node_two, council.slug, period))["volume"] == 3
     assert (await _totals(node_two, neighbour.slug, period))["volume"] == 0
+
+
+async def _report(node: Node, slug: str, period: dict[str, str]) -> dict[str, Any]:
+    response = await node.http.get("/api/v1/savings/report", params=period, headers=host_for(slug))
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def _submit_a_report(database: Database, council: TenantContext) -> None:
+    new = NewTransaction(
+        module="highways",
+        service="report-pothole",
+        channel="web",
+        status="received",
+        answers={"description": "a pothole by the bus stop"},
+        contact_email="resident@example.org",
+    )
+    async with tenant_connection(database.engine, council) as connection:
+        await create_transaction(connection, council, new)
+
+
+async def test_residents_activity_shows_within_the_lag_and_an_officers_change_at_once(
+    database: Database,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    database_url: str,
+    dev_identity: DevIdentity,
+    live_council: LiveCouncilFactory,
+) -> None:
+    council = await live_council()
+    today = uk_day(datetime.now(UTC))
+    period = {"from": today.isoformat(), "to": today.isoformat()}
+    await record_contacts(database, council, today, "report-pothole", "web", 2)
+    patient = settings.model_copy(update={"savings_activity_lag_seconds": 600.0})
+    brisk = settings.model_copy(update={"savings_activity_lag_seconds": 0.5})
+    async with (
+        another_node(patient, database_url, dev_identity) as slow,
+        another_node(brisk, database_url, dev_identity) as quick,
+    ):
+        first = await _report(slow, council.slug, period)
+        assert first["report"]["totals"]["volume"] == 2
+        assert (await _report(quick, council.slug, period))["report"]["totals"]["volume"] == 2
+        read_at = datetime.fromisoformat(first["figures_read_at"])
+        assert abs((datetime.now(UTC) - read_at).total_seconds()) < 60
+
+        await _submit_a_report(database, council)
+        # Within the lag the remembered report stands, and says when its figures were read.
+        again = await _report(slow, council.slug, period)
+        assert again["report"]["totals"]["volume"] == 2
+        assert again["figures_read_at"] == first["figures_read_at"]
+        # An officer's change is never held back: the 3 web contacts at the new cost.
+        web_rise = {"channel": "web", "unit_cost": "0.25", "effective_from": today.isoformat()}
+        headers = host_for(council.slug)
+        assert (await http.post("/api/v1/savings/unit-costs", json=web_rise, headers=headers)).status_code == 201
+        changed = await _report(slow, council.slug, period)
+        assert (changed["report"]["totals"]["volume"], changed["report"]["totals"]["actual_cost"]) == (3, "0.75")
+        assert datetime.fromisoformat(changed["figures_read_at"]) > read_at
+
+        # Past the lag, the resident's submission shows on the node that remembered the report without it.
+        quick_report = await _report(quick, council.slug, period)  # worked out again: the cost changed
+        assert quick_report["report"]["totals"]["volume"] == 3
+        await _submit_a_report(database, council)
+        await asyncio.sleep(0.6)
+        assert (await _report(quick, council.slug, period))["report"]["totals"]["volume"] == 4
 
 
 async def test_savings_to_date_from_before_the_period_follow_a_change_to_those_months(

@@ -62,6 +62,7 @@ async def test_the_dashboard_shows_the_shift_online_in_charts_and_tables(
     assert "Show these figures as a table" in page
     # Savings: January 20 web contacts at £0.15 instead of £2.83 = 20 x 2.68 = £53.60; February 60 x 2.68 = £160.80.
     assert "£53.60" in page and "£214.40" in page
+    assert re.search(r"Figures as at \d{1,2}:\d\d[ap]m\.", page)  # when they were read: a report is remembered
     assert council.name in page and "#00594f" in page
     assert re.search(r'href="/api/v1/savings/report\.csv\?from=2024-01-01&amp;to=2024-02-29"', page)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from civicshare.savings.charts import (
 from civicshare.savings.figures import Figures, total_figures
 from civicshare.savings.operators import PlatformOverview
 from civicshare.savings.reporting import CouncilSavings
+from civicshare.savings.service import UK_TIME
 
 CHANNEL_NAMES = {
     Channel.WEB: "Website",
@@ -220,7 +222,13 @@ DASHBOARD_FILTERS: dict[str, Any] = {
     "whole": lambda value: f"{int(value):,}",
     "month": month_label,
     "channel": lambda channel: CHANNEL_NAMES[Channel(channel)],
+    "clock": lambda moment: _clock(moment.astimezone(UK_TIME)),
 }
+
+
+def _clock(local: datetime) -> str:
+    """GOV.UK style: 9:05am, 12:30pm."""
+    return f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
 _templates.filters.update(DASHBOARD_FILTERS)

@@ -75,6 +75,13 @@ def _statement_for(schema: str) -> str:
     return statement
 
 
+def residents_activity(inputs: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A key split in two: what only staff, imports and definitions change (the table, the version, the
+    recent days' start, the unit-cost digest), and the sums residents' own activity adds to."""
+    table, version, since, rollups, journeys, feedback, definition_costs = inputs
+    return (table, version, since, definition_costs), (rollups, journeys, feedback)
+
+
 async def savings_inputs_key(connection: AsyncConnection, tenant: TenantContext) -> tuple[Any, ...]:
     """Everything a council's savings figures depend on that can change, as one value (one statement).
 

@@ -8,11 +8,20 @@ with any input changed is worked out again. Nothing is shared between councils: 
 council's id, slug and the routed schema's table identifier. ``report_from`` asks with a statement of its
 own and takes a connection routed to the council only to work a report out: a remembered one costs no
 transaction.
+
+Residents' own activity (submissions, journeys, feedback: the sums in the key that only grow) may be up to
+``activity_lag_seconds`` newer than a remembered report (``CIVICSHARE_SAVINGS_ACTIVITY_LAG_SECONDS``): at a
+council with residents active every few seconds, a report worked out again on each addition was a report
+worked out on nearly every request, the costliest the platform answers. Every other change (costs,
+baselines, imports, the contact log, months closed) still shows in the next report at once. Each report
+says when its figures were read (`figures_read_at`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -21,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.engine import tenant_connection
 from civicshare.lru import LeastRecentlyUsed
-from civicshare.savings.inputs_version import current_savings_inputs_key, savings_inputs_key
+from civicshare.savings.inputs_version import current_savings_inputs_key, residents_activity, savings_inputs_key
 from civicshare.savings.service import uk_day
 from civicshare.savings.service_flags import ServiceFlagsSource, flags_key
 from civicshare.tenancy.context import TenantContext
@@ -33,14 +42,34 @@ KEPT_ENCODED = 256
 KEPT_DASHBOARDS = 24
 
 
+@dataclass(frozen=True)
+class _Remembered:
+    report: Any
+    activity: tuple[Any, ...]  # the sums of residents' activity it was worked out with
+    worked_out_at: float  # time.monotonic()
+
+
 class RememberedReports:
     """The most recently used reports of one app node, by key (least recently used forgotten first)."""
 
-    def __init__(self, kept: int) -> None:
-        self._reports: LeastRecentlyUsed[tuple[Any, ...], Any] = LeastRecentlyUsed(kept)
+    def __init__(self, kept: int, activity_lag_seconds: float = 0.0) -> None:
+        self._reports: LeastRecentlyUsed[tuple[Any, ...], _Remembered] = LeastRecentlyUsed(kept)
+        self._activity_lag = activity_lag_seconds
 
     def __len__(self) -> int:
         return len(self._reports)
+
+    def _found(self, key: tuple[Any, ...], activity: tuple[Any, ...]) -> _Remembered | None:
+        found = self._reports.get(key)
+        if found is None:
+            return None
+        if found.activity == activity or time.monotonic() - found.worked_out_at < self._activity_lag:
+            return found
+        return None
+
+    def _keep(self, key: tuple[Any, ...], activity: tuple[Any, ...], report: T, read_at: float) -> T:
+        self._reports.put(key, _Remembered(report, activity, read_at))
+        return report
 
     async def report(
         self,
@@ -56,12 +85,13 @@ class RememberedReports:
         read on ``connection`` before ``work_out`` reads anything (so its figures are never older than
         the key they are kept under).
         """
-        inputs = await savings_inputs_key(connection, tenant)
+        read_at = time.monotonic()
+        inputs, activity = residents_activity(await savings_inputs_key(connection, tenant))
         key = _key(connection.engine.url, tenant, flags_source, inputs, asked)
-        found = self._reports.get(key)
+        found = self._found(key, activity)
         if found is not None:
-            return found  # type: ignore[no-any-return]
-        return self._reports.put(key, await work_out())  # type: ignore[no-any-return]
+            return found.report  # type: ignore[no-any-return]
+        return self._keep(key, activity, await work_out(), read_at)
 
     async def report_from(
         self,
@@ -74,14 +104,15 @@ class RememberedReports:
         """``report`` for reports read from ``engine``: the inputs key is read first, in a transaction of
         its own, and ``work_out`` is given a connection routed to the council only when nothing is
         remembered under it."""
-        inputs = await current_savings_inputs_key(engine, tenant)
+        read_at = time.monotonic()
+        inputs, activity = residents_activity(await current_savings_inputs_key(engine, tenant))
         key = _key(engine.url, tenant, flags_source, inputs, asked)
-        found = self._reports.get(key)
+        found = self._found(key, activity)
         if found is not None:
-            return found  # type: ignore[no-any-return]
+            return found.report  # type: ignore[no-any-return]
         async with tenant_connection(engine, tenant) as connection:
             worked_out = await work_out(connection)
-        return self._reports.put(key, worked_out)  # type: ignore[no-any-return]
+        return self._keep(key, activity, worked_out, read_at)
 
 
 def _key(

@@ -14,7 +14,7 @@ import hashlib
 from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -87,6 +87,9 @@ class CouncilSavings(BaseModel):
     avoidable_contact: AvoidableContactReport | None = None
     measures: ServiceMeasures | None = None
     """The four service measures by month and service (``savings.measures_service``), where asked for."""
+    figures_read_at: datetime | None = None
+    """When the figures were read. A report is remembered: what residents did since, for up to
+    ``CIVICSHARE_SAVINGS_ACTIVITY_LAG_SECONDS``, may not be in it yet (any other change is)."""
 
 
 async def council_savings(
@@ -100,6 +103,7 @@ async def council_savings(
     with_savings_to_date: bool = True,
     with_avoidable_contact: bool = True,
 ) -> CouncilSavings:
+    read_at = datetime.now(UTC)
     # Read before any input, so savings remembered under it are never older than it says.
     inputs = await savings_inputs_key(connection, tenant) if with_savings_to_date else None
     costs = await council_unit_costs(connection, tenant)
@@ -186,6 +190,7 @@ async def council_savings(
             period, await avoidable_contacts_logged(connection, period), contacts, costs.schedule
         )
     return CouncilSavings(
+        figures_read_at=read_at,
         avoidable_contact=avoidable,
         council=tenant.slug,
         council_name=tenant.name,
