@@ -41,7 +41,7 @@ import bench.harness  # noqa: F401 (the rate limits far above the load, for the 
 from bench.national_cpu import CpuSplit, Watched, cpu_per_kind, snapshot
 from bench.national_load import council_definition, installed_modules, load_councils, onboard_councils
 from bench.national_traffic import TARGET_P99_MS, Council, Tally, Target, run_at_rate, run_load
-from bench.staff_pages import service_mix
+from bench.service_mix import service_mix
 from civicshare.admin.keys import create_key
 from civicshare.db.engine import Database, make_engine
 from civicshare.db.metadata import tenant_schema_name

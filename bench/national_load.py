@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.staff_pages import STREET_KINDS, STREET_NAMES, STREETS, ServiceMix, service_mix
+from bench.service_mix import STREET_KINDS, STREET_NAMES, STREETS, ServiceMix, service_mix
 from civicshare.db.metadata import tenant_schema_name
 from civicshare.tenancy.definitions import TenantDefinition
 from civicshare.tenancy.service import onboard_tenant

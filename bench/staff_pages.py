@@ -21,7 +21,6 @@ import os
 import statistics
 import tempfile
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,13 +30,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.harness import BenchDatabase, Stopwatch, verdict
+from bench.service_mix import STREET_KINDS, STREET_NAMES, STREETS, ServiceMix, service_mix
 from civicshare.app import build_services, create_app
 from civicshare.db.metadata import tenant_schema_name
 from civicshare.identity.dev_identity import DevIdentity, subject_for
 from civicshare.identity.directory import CouncilOrganization
 from civicshare.identity.principal import Role
 from civicshare.identity.provider import dev_issuer
-from civicshare.modules import ModuleRegistry, installed_core_version, sla_working_days
 from civicshare.modules.working_days import uk_today
 from civicshare.settings import Settings
 from civicshare.tenancy.definitions import TenantDefinition
@@ -56,64 +55,6 @@ RECENT_OPEN_SHARE = 0.9
 RECENT_OPEN_DAYS = 20
 OFFICERS = 20
 DAYS = 456  # 15 months of submissions
-# How often each service is asked for, relative to one another (a service not named here: 2).
-WEIGHTS = {
-    "report-missed-bin": 25,
-    "report-pothole": 15,
-    "report-fly-tipping": 10,
-    "pay-council-tax": 10,
-    "pay-penalty-charge": 8,
-    "resident-parking-permit": 6,
-    "report-streetlight": 5,
-    "tell-us-you-are-moving": 5,
-    "garden-waste-subscription": 5,
-    "order-bin": 4,
-    "single-person-discount": 3,
-    "challenge-penalty-charge": 3,
-    "request-site-inspection": 1,
-}
-STREET_WORDS = (
-    "Mill Church Station Park Victoria Albert Queens Kings Manor Grove Orchard Meadow Chestnut Beech "
-    "Willow Elm Oak Ash Cedar Hawthorn Tolworth Surbiton Canbury Coombe Malden Norbiton Berrylands Hook "
-    "Chessington Richmond Fairfield Eden Brook Penrhyn Burton Lovelace Portsmouth Claremont Ewell "
-    "Cambridge Kingsnympton Gloucester Devon Somerset Dorset Cornwall Essex Kent Sussex Hampton Warren "
-    "Ditton Lingfield Addison Wolverton Villiers Lindsay Beaufort Raeburn Tudor Stuart Windsor Lancaster "
-    "York"
-)
-STREET_NAMES = STREET_WORDS.split()
-STREET_KINDS = ("Road", "Lane", "Street", "Avenue", "Close", "Gardens", "Way", "Drive", "Place", "Rise")
-STREETS = len(STREET_NAMES) * len(STREET_KINDS)
-
-
-@dataclass(frozen=True)
-class ServiceMix:
-    module: str
-    service: str
-    weight: int
-    open_statuses: list[str]
-    closing_statuses: list[str]
-    sla_days: int | None
-
-
-def service_mix() -> list[ServiceMix]:
-    """Every installed service with its workflow's statuses in order (the usual closing status first)."""
-    registry = ModuleRegistry.discover(core_version=installed_core_version())
-    mix = []
-    for module in registry:
-        for service in module.services:
-            states = service.workflow.states
-            closing = service.workflow.closing
-            mix.append(
-                ServiceMix(
-                    module.code,
-                    service.code,
-                    WEIGHTS.get(service.code, 2),
-                    [status for status in states if status not in closing],
-                    [status for status in states if status in closing],
-                    sla_working_days(service, module.default_settings()),
-                )
-            )
-    return mix
 
 
 def _uniform(seed: int) -> str:

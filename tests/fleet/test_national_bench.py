@@ -3,15 +3,20 @@ that take hours: two councils' year of requests, their savings rollups, and the 
 
 from __future__ import annotations
 
+import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from sqlalchemy import text
 
 from bench.national import Options, Prepared, catalogue_size, measure_memory, platform_table
 from bench.national_load import load_councils
-from bench.staff_pages import service_mix
+from bench.service_mix import service_mix
 from civicshare.db.engine import Database
 from civicshare.db.metadata import tenant_schema_name
+from civicshare.settings import PROJECT_ROOT
 from tests.conftest import CouncilFactory
 
 ROWS = 400
@@ -47,3 +52,24 @@ async def test_a_year_of_requests_loads_with_rollups_that_count_them(
     catalogue = await catalogue_size(database.engine)
     table = platform_table(options, Prepared(1.0, 1.0, loaded.rows, 1.0, 2), memory, catalogue, disk=1)
     assert table.row_count >= 8
+
+
+def test_the_benchmarks_nodes_run_with_the_platforms_settings_not_the_suites() -> None:
+    """The nodes inherit the benchmark's environment: importing it must not set the test suite's (no spare
+    schemas, savings reports worked out after every submission), which would measure another platform."""
+    clean = {name: value for name, value in os.environ.items() if not name.startswith("CIVICSHARE_")}
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, bench.national; print(sorted(n for n in os.environ if n.startswith('CIVICSHARE_')))",
+        ],
+        env={**clean, "PYTHONPATH": str(PROJECT_ROOT)},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    names = ast.literal_eval(shown)
+    # Only the rate limits far above the load (bench.harness), so that they are counted but never refuse it.
+    assert names and all(name.startswith("CIVICSHARE_RATE_LIMIT_") for name in names), names
