@@ -56,7 +56,7 @@ from civicshare.identity.directory import CouncilOrganization
 from civicshare.identity.principal import Role
 from civicshare.identity.provider import dev_issuer
 from civicshare.policy.operators import OperatorScope
-from civicshare.settings import PROJECT_ROOT, Settings
+from civicshare.settings import PROJECT_ROOT, Mode, Settings
 from civicshare.tenancy.fleet import migrate_everything
 
 DATABASE = "national"
@@ -667,7 +667,7 @@ async def measure_and_print(
     prepared: Prepared,
     console: Console,
 ) -> None:
-    settings = Settings(database_url=direct, data_dir=options.data_dir, log_level="WARNING")
+    settings = Settings(mode=Mode.DEVELOPMENT, database_url=direct, data_dir=options.data_dir, log_level="WARNING")
     councils = await _councils_to_drive(database.engine)
     await _officers(settings, councils)
     async with database.engine.begin() as connection:
