@@ -77,8 +77,20 @@ async def test_a_worker_of_two_processes_delivers_replaces_a_dead_one_and_stops_
         assert all(event["signed"] for event in receiver.received)
 
         os.kill(first, signal.SIGKILL)
-        await eventually(lambda: len(children(worker.pid)) == 1 and first not in children(worker.pid))
-        (second,) = children(worker.pid)
+        seen: set[int] = set()
+
+        def replaced() -> bool:
+            # One reading of /proc both checks and names the replacement: read twice, the two could differ.
+            seen.clear()
+            seen.update(children(worker.pid))
+            return len(seen) == 1 and first not in seen
+
+        await eventually(replaced)
+        (second,) = seen
+        # The replacement delivers what comes after.
+        more = [streetlight(number) for number in range(40, 50)]
+        await create_transactions_committed(database.engine, tenant, more)
+        await eventually(lambda: len(receiver.ids()) == 50)
 
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)
