@@ -177,12 +177,24 @@ async def test_residents_activity_shows_within_the_lag_and_an_officers_change_at
         assert (changed["report"]["totals"]["volume"], changed["report"]["totals"]["actual_cost"]) == (3, "0.75")
         assert datetime.fromisoformat(changed["figures_read_at"]) > read_at
 
-        # Past the lag, the resident's submission shows on the node that remembered the report without it.
+        # Past the lag, the resident's submission shows on the node that remembered the report without it:
+        # the first request after the lag is answered at once with the remembered report, and the new one,
+        # worked out beside it, answers the requests after.
         quick_report = await _report(quick, council.slug, period)  # worked out again: the cost changed
         assert quick_report["report"]["totals"]["volume"] == 3
         await _submit_a_report(database, council)
         await asyncio.sleep(0.6)
-        assert (await _report(quick, council.slug, period))["report"]["totals"]["volume"] == 4
+        answered_at_once = await _report(quick, council.slug, period)
+        assert answered_at_once["figures_read_at"] == quick_report["figures_read_at"]
+        for _ in range(100):
+            latest = await _report(quick, council.slug, period)
+            if latest["report"]["totals"]["volume"] == 4:
+                break
+            await asyncio.sleep(0.1)
+        assert latest["report"]["totals"]["volume"] == 4
+        assert datetime.fromisoformat(latest["figures_read_at"]) > datetime.fromisoformat(
+            quick_report["figures_read_at"]
+        )
 
 
 async def test_savings_to_date_from_before_the_period_follow_a_change_to_those_months(
