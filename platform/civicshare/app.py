@@ -229,6 +229,7 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
                 with suppress(asyncio.CancelledError):
                     await reconciling
             await services.payment_accounts.aclose()
+            await services.savings_reports.stop_refreshing()
             await services.database.dispose()
 
     app = Litestar(

@@ -9,7 +9,7 @@ Node 1 is the served platform; node 2 is a second app over the same database wit
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,10 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.app import build_services, create_app
 from civicshare.db.engine import Database, make_engine, tenant_connection
 from civicshare.identity.dev_identity import DevIdentity
+from civicshare.savings.remembered import RememberedReports
 from civicshare.savings.service import uk_day
 from civicshare.services import PlatformServices
 from civicshare.settings import Settings
@@ -226,3 +228,49 @@ async def test_savings_to_date_from_before_the_period_follow_a_change_to_those_m
     # February now: 14 contacts that day at the old mix, 14 x 0.8 x 2.83 = 31.696 -> 31.70 and
     # 14 x 0.2 x 0.15 = 0.42, less 4 x 2.83 + 1.50 = 12.82: 19.30; with March's 10.72, 30.02.
     assert await savings_to_date("0.3") == "30.02"
+
+
+async def test_a_report_worked_out_beside_requests_that_fails_or_is_cut_short_leaves_the_remembered_one(
+    database: Database, node_two: Node, live_council: LiveCouncilFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    council = await live_council()
+    reports = RememberedReports(8, activity_lag_seconds=0.05)
+
+    def answer(text: str) -> Callable[[AsyncConnection], Awaitable[str]]:
+        async def work_out(connection: AsyncConnection) -> str:
+            return text
+
+        return work_out
+
+    async def failing(connection: AsyncConnection) -> str:
+        raise RuntimeError("the database went away mid-report")
+
+    async def held_up(connection: AsyncConnection) -> str:
+        await asyncio.Event().wait()  # until cancelled
+        return "never"
+
+    async def asked(work_out: Callable[[AsyncConnection], Awaitable[str]]) -> str:
+        flags = node_two.services.service_flags
+        return await reports.report_from(database.engine, council, flags, ("test",), work_out)
+
+    assert await asked(answer("first")) == "first"
+    await _submit_a_report(database, council)
+    await asyncio.sleep(0.1)
+    # Past the lag the remembered report answers, and working the new one out fails beside it: logged.
+    assert await asked(failing) == "first"
+    for _ in range(100):
+        if "savings report again failed" in caplog.text:
+            break
+        await asyncio.sleep(0.05)
+    assert f"working out {council.slug}'s savings report again failed" in caplog.text
+    # The next request past the lag tries again; the app stopping cuts that short, and waits for it.
+    assert await asked(held_up) == "first"
+    await asyncio.wait_for(reports.stop_refreshing(), timeout=5)
+    # And again: this time the report worked out beside the request answers the requests after it.
+    assert await asked(answer("second")) == "first"
+    for _ in range(100):
+        latest = await asked(answer("not worked out: the inputs are as they were"))
+        if latest != "first":
+            break
+        await asyncio.sleep(0.05)
+    assert latest == "second"

@@ -127,6 +127,13 @@ class RememberedReports:
             worked_out = await work_out(connection)
         return self._keep(key, activity, worked_out, read_at)
 
+    async def stop_refreshing(self) -> None:
+        """Cancel the reports being worked out beside requests, and wait for them (the app is stopping)."""
+        refreshing = list(self._refreshing.values())
+        for task in refreshing:
+            task.cancel()
+        await asyncio.gather(*refreshing, return_exceptions=True)
+
     def _refresh(
         self,
         key: tuple[Any, ...],
