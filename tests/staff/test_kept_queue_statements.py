@@ -4,6 +4,7 @@ shape, at any council and for any officer, must be answered with its own values,
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from civicshare.casework import saved_filters
 from civicshare.db.engine import Database, tenant_connection, tenant_reading
@@ -41,3 +42,23 @@ async def test_one_kept_statement_answers_each_council_search_and_officer_with_i
                 connection, QueueFilter(state="all"), page=1, today=uk_today(), me="nobody in particular"
             )
             assert {row["reference"] for row in everything.rows} == set(references.values())
+
+
+async def test_a_kept_statement_never_answers_with_the_values_of_the_request_it_was_built_for(
+    http: httpx.AsyncClient, council: CouncilWithOrganization, database: Database
+) -> None:
+    slug = await council(**HIGHWAYS)
+    tenant = await tenant_context_for(database, slug)
+    async with tenant_connection(database.engine, tenant) as connection:
+        await saved_filters.save_filter(connection, "first-officer", "Mine only", "assignee=me")
+    async with tenant_reading(database.engine, tenant) as connection:
+        wanted = QueueFilter(state="open", channel="phone")
+        first = await queue_page(
+            connection, wanted, page=1, today=uk_today(), me="first-officer",
+            beside=saved_filters.filters_as_json(), beside_parameters=saved_filters.owner_parameters("first-officer"),
+        )  # fmt: skip
+        assert [kept.name for kept in saved_filters.from_json(first.beside)] == ["Mine only"]
+        # The same shape with the officer's value left out: refused, not the first officer's filters.
+        beside = saved_filters.filters_as_json()
+        with pytest.raises(RuntimeError, match="saved_filters_owner"):
+            await queue_page(connection, wanted, page=1, today=uk_today(), me="second-officer", beside=beside)

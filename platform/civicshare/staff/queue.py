@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.lru import LeastRecentlyUsed
@@ -236,10 +237,14 @@ async def queue_page(
     # `beside` by identity (expressions compare into SQL, not to a bool): the kept statement holds it, so
     # its id is not another's while the statement is kept.
     shape = (tuple(parameters.shape), counting, id(beside) if beside is not None else None)
-    statement = _kept_statements.get(shape)
-    if statement is None:
-        statement = _kept_statements.put(shape, _page_statement(where, counting=counting, beside=beside))
-    head, rows = _split(await connection.execute(statement, dict(parameters)), counting=counting)
+    kept = _kept_statements.get(shape)
+    if kept is None:
+        kept = _kept_statements.put(shape, _KeptStatement.of(_page_statement(where, counting=counting, beside=beside)))
+    # The kept statement's parameters still hold the values of the request it was built for (another
+    # officer's teams, say): each must be given again, never left to those.
+    if missing := kept.parameters - parameters.keys():
+        raise RuntimeError(f"the queue's statement was given no value for {sorted(missing)}")
+    head, rows = _split(await connection.execute(kept.statement, dict(parameters)), counting=counting)
     if counting and head["matching"] is not None and head["matching"] > at_most:
         return QueuePage(rows=rows, total=at_most, page=page, pages=page + 1, beside=head["beside"], more=True)
     if not rows and page > 1:  # past the last page (a kept link, a typed number): the last page instead
@@ -253,8 +258,21 @@ async def queue_page(
     return QueuePage(rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), beside=head["beside"])
 
 
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True)
+class _KeptStatement:
+    statement: Select[Any]
+    parameters: frozenset[str]  # every parameter it names
+
+    @classmethod
+    def of(cls, statement: Select[Any]) -> _KeptStatement:
+        return cls(statement, frozenset(statement.compile(dialect=_DIALECT).binds))
+
+
 # The queue's statements by shape: a few dozen in practice (each filter present or not, the search's kind).
-_kept_statements: LeastRecentlyUsed[Hashable, Select[Any]] = LeastRecentlyUsed(512)
+_kept_statements: LeastRecentlyUsed[Hashable, _KeptStatement] = LeastRecentlyUsed(512)
 
 
 def _page_statement(
