@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 # 1.5 MB (a year of 15 services on 6 channels): each node keeps some 30 MB of each at most.
 KEPT_ENCODED = 256
 KEPT_DASHBOARDS = 24
+REFRESHED_AT_ONCE = 2
 
 
 @dataclass(frozen=True)
@@ -64,17 +65,18 @@ class RememberedReports:
         self._reports: LeastRecentlyUsed[tuple[Any, ...], _Remembered] = LeastRecentlyUsed(kept)
         self._activity_lag = activity_lag_seconds
         self._refreshing: dict[tuple[Any, ...], asyncio.Task[None]] = {}
+        # Worked out beside requests a few at a time: each holds a database connection while it runs, and
+        # a burst of councils past the lag at once must not take the pool from the requests.
+        self._beside_requests = asyncio.Semaphore(REFRESHED_AT_ONCE)
 
     def __len__(self) -> int:
         return len(self._reports)
 
-    def _found(self, key: tuple[Any, ...], activity: tuple[Any, ...]) -> _Remembered | None:
-        found = self._reports.get(key)
-        if found is None:
-            return None
-        if found.activity == activity or time.monotonic() - found.worked_out_at < self._activity_lag:
-            return found
-        return None
+    def _current(self, found: _Remembered | None, activity: tuple[Any, ...]) -> bool:
+        """Whether a remembered report may answer: residents' activity as it was, or not older than the lag."""
+        return found is not None and (
+            found.activity == activity or time.monotonic() - found.worked_out_at < self._activity_lag
+        )
 
     def _keep(self, key: tuple[Any, ...], activity: tuple[Any, ...], report: T, read_at: float) -> T:
         self._reports.put(key, _Remembered(report, activity, read_at))
@@ -97,8 +99,8 @@ class RememberedReports:
         read_at = time.monotonic()
         inputs, activity = residents_activity(await savings_inputs_key(connection, tenant))
         key = _key(connection.engine.url, tenant, flags_source, inputs, asked)
-        found = self._found(key, activity)
-        if found is not None:
+        found = self._reports.get(key)
+        if found is not None and self._current(found, activity):
             return found.report  # type: ignore[no-any-return]
         return self._keep(key, activity, await work_out(), read_at)
 
@@ -116,13 +118,12 @@ class RememberedReports:
         read_at = time.monotonic()
         inputs, activity = residents_activity(await current_savings_inputs_key(engine, tenant))
         key = _key(engine.url, tenant, flags_source, inputs, asked)
-        found = self._found(key, activity)
-        if found is not None:
+        found = self._reports.get(key)
+        if found is not None and self._current(found, activity):
             return found.report  # type: ignore[no-any-return]
-        behind = self._reports.get(key) if self._activity_lag > 0 else None
-        if behind is not None:  # only residents' activity is newer, and for longer than the lag
+        if found is not None and self._activity_lag > 0:  # only residents' activity is newer, past the lag
             self._refresh(key, activity, read_at, engine, tenant, work_out)
-            return behind.report  # type: ignore[no-any-return]
+            return found.report  # type: ignore[no-any-return]
         async with tenant_connection(engine, tenant) as connection:
             worked_out = await work_out(connection)
         return self._keep(key, activity, worked_out, read_at)
@@ -149,7 +150,7 @@ class RememberedReports:
 
         async def refresh() -> None:
             try:
-                async with tenant_connection(engine, tenant) as connection:
+                async with self._beside_requests, tenant_connection(engine, tenant) as connection:
                     self._keep(key, activity, await work_out(connection), read_at)
             except Exception:  # the next request past the lag tries again; this one was answered
                 logger.exception("working out %s's savings report again failed", tenant.slug)
