@@ -48,6 +48,7 @@ from civicshare.db.metadata import tenant_schema_name
 from civicshare.db.migrations import upgrade_platform
 from civicshare.db.migrations.runner import TENANT_STREAM
 from civicshare.db.migrations.spares import spare_schema_names, top_up_spare_schemas
+from civicshare.db.sql_text import identifier
 from civicshare.fleet.database import EmbeddedPostgres, PgBouncer, default_server_connections, free_port
 from civicshare.fleet.parts import Part, Together, running_fleet
 from civicshare.fleet.processes import AppNode
@@ -186,7 +187,7 @@ async def remove_earlier_newcomers(engine: AsyncEngine) -> int:
         ).all()
     for council_id, schema in found:
         async with engine.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            await connection.execute(text(f"DROP SCHEMA IF EXISTS {identifier(schema)} CASCADE"))
             await connection.execute(text("DELETE FROM platform.tenants WHERE id = :id"), {"id": council_id})
     return len(found)
 

@@ -108,16 +108,7 @@ async def test_a_residents_request_shows_in_the_next_report_and_councils_never_s
     assert (await _totals(node_two, neighbour.slug, period))["volume"] == 0
 
     # A submission counts itself in today's rollup inside its own INSERT, and changes nothing else.
-    new = NewTransaction(
-        module="highways",
-        service="report-pothole",
-        channel="app",
-        status="received",
-        answers={"description": "a deep pothole outside the library"},
-        contact_email="resident@example.org",
-    )
-    async with tenant_connection(database.engine, council) as connection:
-        await create_transaction(connection, council, new)
+    await _submit_a_report(database, council)
     assert (await _totals(node_two, council.slug, period))["volume"] == 3
     assert (await _totals(node_two, neighbour.slug, period))["volume"] == 0
 
