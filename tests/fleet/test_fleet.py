@@ -51,7 +51,15 @@ async def test_two_nodes_behind_pgbouncer_serve_one_council_and_stop_with_the_fl
     nodes = [AppNode(f"node-{n}", free_port(), tmp_path / "logs", environment=environment) for n in (1, 2)]
     parts: list[Part] = [RunningServer(database_url), bouncer, Together("platform", list(nodes))]
     with running_fleet(parts) as fleet:
-        assert fleet.environment["CIVICSHARE_DATABASE_URL"] == bouncer.url(str(make_url(database_url).database))
+        database = str(make_url(database_url).database)
+        assert fleet.environment["CIVICSHARE_DATABASE_URL"] == bouncer.url(database)
+        # The nodes on this machine go through PgBouncer's Unix socket; its port still answers tools.
+        assert make_url(bouncer.url(database)).query["host"] == str(bouncer.directory)
+        tool = await asyncpg.connect(driver_dsn(bouncer.tcp_url(database)), statement_cache_size=0)
+        try:
+            assert await tool.fetchval("SELECT 41 + 1") == 42
+        finally:
+            await tool.close()
         assert [name for name, _ in fleet.rows()] == ["postgresql", "pgbouncer", "node-1", "node-2"]
         async with httpx.AsyncClient(timeout=30) as client:
             for node in nodes:

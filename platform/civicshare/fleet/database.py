@@ -131,7 +131,9 @@ def default_server_connections() -> int:
 
 class PgBouncer:
     """PgBouncer in transaction pooling before the server named by CIVICSHARE_DATABASE_DIRECT_URL, on a
-    loopback port; it publishes itself as CIVICSHARE_DATABASE_URL for the parts after it."""
+    loopback port and a Unix socket in its own directory; it publishes the socket as CIVICSHARE_DATABASE_URL
+    for the parts after it, all on this machine: through loopback TCP a statement cost the node some 15-20 µs
+    more CPU, and PgBouncer some 5 µs more (one client, 20,000 single-row selects, each way)."""
 
     name = "pgbouncer"
 
@@ -151,6 +153,13 @@ class PgBouncer:
         self.directory: Path | None = None
 
     def url(self, database: str) -> str:
+        """Through its Unix socket: the platform's nodes on this machine connect there, not to the port."""
+        if self.directory is None:
+            raise RuntimeError("PgBouncer has not been started")
+        return f"postgresql+asyncpg://postgres@/{database}?host={self.directory}&port={self.port}"
+
+    def tcp_url(self, database: str) -> str:
+        """Through its loopback port, as a node on another machine would reach it over the network."""
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
     @property
@@ -171,7 +180,7 @@ class PgBouncer:
             "[databases]\n"
             f"* = host={socket_dir} port={server_port} user=postgres\n"
             "[pgbouncer]\n"
-            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir = {directory}\n"
             f"auth_type = trust\nauth_file = {directory / 'users.txt'}\n"
             f"pool_mode = transaction\ndefault_pool_size = {self.server_connections}\n"
             f"server_lifetime = {self.server_lifetime:g}\n"
@@ -196,7 +205,7 @@ class PgBouncer:
             raise RuntimeError(f"{error}: {said}") from None
         database = make_url(direct).database or "postgres"
         where = (
-            f"127.0.0.1:{self.port}, transaction pooling, {self.server_connections} server connections "
+            f"127.0.0.1:{self.port} and {directory}, transaction pooling, {self.server_connections} server connections "
             f"per database (log {self.log})"
         )
         return Started(
