@@ -41,6 +41,7 @@ import bench.harness  # noqa: F401 (the rate limits far above the load, for the 
 from bench.national_cpu import CpuSplit, Watched, cpu_per_kind, snapshot
 from bench.national_load import council_definition, installed_modules, load_councils, onboard_councils
 from bench.national_traffic import TARGET_P99_MS, Council, Tally, Target, run_at_rate, run_load
+from bench.national_windows import Window, record_windows, reference_times, windows_table
 from bench.service_mix import service_mix
 from civicshare.admin.keys import create_key
 from civicshare.db.engine import Database, make_engine
@@ -86,6 +87,7 @@ class Options:
     shared_buffers: str = "4GB"
     loads: tuple[float, ...] = (0.5, 0.75)
     load_seconds: float = 30.0
+    window_seconds: float = 10.0
 
 
 def parse(arguments: list[str]) -> Options:
@@ -125,6 +127,9 @@ def parse(arguments: list[str]) -> Options:
         "residents and staff see below saturation; '' for none",
     )
     parser.add_argument("--load-seconds", type=float, default=30.0, help="how long each of --loads runs")
+    parser.add_argument(
+        "--window-seconds", type=float, default=10.0, help="the mix's rate and CPU are also shown this often"
+    )
     given = parser.parse_args(arguments)
     return Options(
         given.councils,
@@ -141,6 +146,7 @@ def parse(arguments: list[str]) -> Options:
         given.shared_buffers,
         tuple(float(share) for share in given.loads.split(",") if share.strip()),
         given.load_seconds,
+        given.window_seconds,
     )
 
 
@@ -715,16 +721,24 @@ async def measure_and_print(
         if options.cpu_per_kind:
             console.print(await cpu_per_kind(target, watched, options.cpu_per_kind))
         onboardings = [Onboarding(), Onboarding()]
+        reference_ms = await reference_times()
         console.print(f"mixed load: {options.clients} clients for {options.seconds:.0f} s...")
+        filled: dict[str, Tally] = {}
+        windows: list[Window] = []
+
+        async def meanwhile() -> None:
+            await asyncio.gather(
+                _onboard_more(urls, key, options.seconds, database.engine, onboardings),
+                record_windows(filled, watched, seconds=options.seconds, every=options.window_seconds, into=windows),
+            )
+
         before = snapshot(watched)
         tallies, elapsed = await run_load(
-            target,
-            clients=options.clients,
-            seconds=options.seconds,
-            meanwhile=lambda: _onboard_more(urls, key, options.seconds, database.engine, onboardings),
+            target, clients=options.clients, seconds=options.seconds, meanwhile=meanwhile, tallies=filled
         )
         spent = snapshot(watched) - before
         console.print(load_table(tallies, elapsed, options, onboardings, spent=spent))
+        console.print(windows_table(windows, reference_ms))
         measured_rate = sum(len(tally.latencies) for tally in tallies.values()) / elapsed
         if options.loads:
             console.print(await latency_at_set_rates(target, measured_rate, options))

@@ -160,13 +160,19 @@ def _kinds(target: Target) -> tuple[list[Kind], list[int]]:
 
 
 async def run_load(
-    target: Target, *, clients: int, seconds: float, meanwhile: Callable[[], Coroutine[None, None, None]] | None = None
+    target: Target,
+    *,
+    clients: int,
+    seconds: float,
+    meanwhile: Callable[[], Coroutine[None, None, None]] | None = None,
+    tallies: dict[str, Tally] | None = None,
 ) -> tuple[dict[str, Tally], float]:
     """Drive the mix with `clients` concurrent clients for `seconds` (a closed loop: each client sends its next
     request once its last was answered, so the platform is kept as busy as it can be); the tallies and the
-    time it took."""
+    time it took. Given `tallies` (empty), it fills those as it goes, for `meanwhile` to read."""
     kinds, weights = _kinds(target)
-    tallies = {kind.name: Tally() for kind in kinds}
+    tallies = tallies if tallies is not None else {}
+    tallies.update({kind.name: Tally() for kind in kinds})
     deadline = time.monotonic() + seconds
 
     async def client() -> None:

@@ -4,15 +4,20 @@ that take hours: two councils' year of requests, their savings rollups, and the 
 from __future__ import annotations
 
 import ast
+import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sqlalchemy import text
 
 from bench.national import Options, Prepared, catalogue_size, measure_memory, platform_table
+from bench.national_cpu import Watched
 from bench.national_load import load_councils
+from bench.national_traffic import Tally
+from bench.national_windows import Window, answered, record_windows, windows_table
 from bench.service_mix import service_mix
 from civicshare.db.engine import Database
 from civicshare.db.metadata import tenant_schema_name
@@ -73,3 +78,26 @@ def test_the_benchmarks_nodes_run_with_the_platforms_settings_not_the_suites() -
     names = ast.literal_eval(shown)
     # Only the rate limits far above the load (bench.harness), so that they are counted but never refuse it.
     assert names and all(name.startswith("CIVICSHARE_RATE_LIMIT_") for name in names), names
+
+
+async def test_the_mix_is_shown_window_by_window_with_the_requests_answered_in_each() -> None:
+    """Each window counts the requests answered in it (their sum is the run's), and the table shows its rate
+    and the rate the cores could carry at its CPU per request."""
+    tallies: dict[str, Tally] = {"resident: track a request": Tally()}
+    watched = Watched(node_pids=[os.getpid()], postgres_pid=os.getpid(), pgbouncer_pid=os.getpid())
+    windows: list[Window] = []
+
+    async def answering() -> None:
+        until = time.monotonic() + 0.8  # all answered before the last window ends
+        while time.monotonic() < until:
+            await asyncio.sleep(0.01)
+            sum(range(50_000))  # some CPU for each window to count
+            tallies["resident: track a request"].latencies.append(0.01)
+
+    await asyncio.gather(answering(), record_windows(tallies, watched, seconds=0.9, every=0.3, into=windows))
+    assert len(windows) == 3
+    assert sum(window.requests for window in windows) == answered(tallies) > 0
+    assert all(window.spent.total > 0 for window in windows)
+    shown = windows_table(windows, [80.0, 90.0, 100.0])
+    assert shown.row_count == 3
+    assert "median" in str(shown.caption) and "80 to 100 ms, median 90" in str(shown.caption)
