@@ -214,6 +214,25 @@ async def test_a_node_holding_an_answer_rebuilds_it_byte_for_byte_from_what_chan
     assert (await second_node.get(REQUESTS, headers=host_for(slug))).content == changed.content, "built afresh"
     assert (await http.get(REQUESTS, headers=host_for(slug))).content == changed.content, "the node's copy"
 
+    # Changed again: the copy rebuilt above (its ids and versions put together from the one before and the
+    # fresh rows) is what this rebuild starts from.
+    async with tenant_connection(database.engine, tenant) as connection:
+        await connection.execute(insert(transactions), [_row(tenant, 32, now)])
+        await connection.execute(
+            update(transactions)
+            .where(transactions.c.reference.in_([f"{prefix}-2026-000030", f"{prefix}-2026-000005"]))
+            .values(status="resolved", closed_at=now, decision_reason="Done again", decision_public=True)
+        )
+    again = await http.get(REQUESTS, headers=host_for(slug))
+    references = [request["service_request_id"] for request in again.json()]
+    assert len(references) == 15 and "Done again" in again.text
+    alone = []
+    for reference in references:
+        read = await http.get(f"/open311/v2/requests/{reference}.json", headers=host_for(slug))
+        alone.append(read.content.removeprefix(b"[").removesuffix(b"]"))
+    assert again.content == b"[" + b",".join(alone) + b"]"
+    assert (await http.get(REQUESTS, headers=host_for(slug))).content == again.content, "the node's copy"
+
 
 async def test_a_compressed_listing_is_the_same_answer(
     http: httpx.AsyncClient, make_council: CouncilFactory, database: Database

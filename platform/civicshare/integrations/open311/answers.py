@@ -65,37 +65,50 @@ class Answer:
 
 
 def assembled(marker: str, listed: Listed, held: Answer | None) -> Answer:
-    """The answer to `listed`: the text `held` has of the rows it holds unchanged (runs of them copied as
-    one piece), the statement's fresh text of the others."""
+    """The answer to `listed`: the text, ids and versions `held` has of the rows it holds unchanged (runs of
+    them copied as one piece), the statement's fresh ones of the others."""
     texts = listed.texts
     if held is None or listed.held_at.count(None) == len(listed.held_at):
         spans = array("q", [len(text) + 1 for text in texts])
-        return Answer(marker, b"[" + b",".join(texts) + b"]", ids=listed.ids, versions=listed.versions, spans=spans)
+        whole = b"[" + b",".join(texts) + b"]"
+        return Answer(
+            marker, whole, ids=",".join(listed.fresh_ids), versions=",".join(listed.fresh_versions), spans=spans
+        )
     pieces: list[bytes | memoryview] = []
     spans = array("q")
+    ids: list[str] = []
+    versions: list[str] = []
     body = memoryview(held.body)
     held_spans = held.spans
+    held_ids, held_versions = held.ids.split(","), held.versions.split(",")
     starts = list(accumulate(held_spans, initial=1))
-    fresh = iter(texts)
+    fresh = zip(texts, listed.fresh_ids, listed.fresh_versions, strict=True)
     first = end = -1  # the held rows [first, end) to copy next, none yet
+
+    def copy_held() -> None:
+        pieces.append(body[starts[first] : starts[end] - 1])
+        spans.extend(held_spans[first:end])
+        ids.extend(held_ids[first:end])
+        versions.extend(held_versions[first:end])
+
     for at in listed.held_at:
         if at is not None and at - 1 == end:
             end = at
             continue
         if end > first:
-            pieces.append(body[starts[first] : starts[end] - 1])
-            spans.extend(held_spans[first:end])
+            copy_held()
         if at is None:
             first = end = -1
-            text = next(fresh)
+            text, fresh_id, fresh_version = next(fresh)
             pieces.append(text)
             spans.append(len(text) + 1)
+            ids.append(fresh_id)
+            versions.append(fresh_version)
         else:
             first, end = at - 1, at
     if end > first:
-        pieces.append(body[starts[first] : starts[end] - 1])
-        spans.extend(held_spans[first:end])
-    return Answer(marker, b"[" + b",".join(pieces) + b"]", ids=listed.ids, versions=listed.versions, spans=spans)
+        copy_held()
+    return Answer(marker, b"[" + b",".join(pieces) + b"]", ids=",".join(ids), versions=",".join(versions), spans=spans)
 
 
 AnswerKey = tuple[str, str, tuple[str, ...], frozenset[str]]
