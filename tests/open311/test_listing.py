@@ -116,6 +116,16 @@ async def second_node(settings: Settings, database_url: str) -> AsyncIterator[ht
     await services.database.dispose()
 
 
+async def _each_read_alone(http: httpx.AsyncClient, slug: str, references: list[str]) -> bytes:
+    """The listing the by-id answers of `references` make, in that order."""
+    alone = []
+    for reference in references:
+        read = await http.get(f"/open311/v2/requests/{reference}.json", headers=host_for(slug))
+        assert read.status_code == 200, read.text
+        alone.append(read.content.removeprefix(b"[").removesuffix(b"]"))
+    return b"[" + b",".join(alone) + b"]"
+
+
 async def test_the_listing_is_byte_for_byte_what_each_request_reads_alone(
     http: httpx.AsyncClient, make_council: CouncilFactory, database: Database
 ) -> None:
@@ -128,12 +138,7 @@ async def test_the_listing_is_byte_for_byte_what_each_request_reads_alone(
     references = [request["service_request_id"] for request in listed.json()]
     assert len(references) == 13 and references[-1].endswith("-000024"), "newest first, the 95-day-old left out"
     assert references[8:11] == [f"{tenant.reference_prefix}-2026-{n:06d}" for n in (22, 21, 20)], "ties: newest id"
-    alone = []
-    for reference in references:
-        read = await http.get(f"/open311/v2/requests/{reference}.json", headers=host_for(slug))
-        assert read.status_code == 200, read.text
-        alone.append(read.content.removeprefix(b"[").removesuffix(b"]"))
-    assert listed.content == b"[" + b",".join(alone) + b"]"
+    assert listed.content == await _each_read_alone(http, slug, references)
     assert listed.headers["content-type"] == "application/json"
 
     by_code = await http.get(REQUESTS, params={"service_code": "report-missed-bin"}, headers=host_for(slug))
@@ -206,11 +211,7 @@ async def test_a_node_holding_an_answer_rebuilds_it_byte_for_byte_from_what_chan
     assert changed.status_code == 200 and changed.headers["etag"] != held.headers["etag"]
     references = [request["service_request_id"] for request in changed.json()]
     assert len(references) == 14 and f"{prefix}-2026-000024" not in references
-    alone = []
-    for reference in references:
-        read = await http.get(f"/open311/v2/requests/{reference}.json", headers=host_for(slug))
-        alone.append(read.content.removeprefix(b"[").removesuffix(b"]"))
-    assert changed.content == b"[" + b",".join(alone) + b"]"
+    assert changed.content == await _each_read_alone(http, slug, references)
     assert (await second_node.get(REQUESTS, headers=host_for(slug))).content == changed.content, "built afresh"
     assert (await http.get(REQUESTS, headers=host_for(slug))).content == changed.content, "the node's copy"
 
@@ -226,11 +227,7 @@ async def test_a_node_holding_an_answer_rebuilds_it_byte_for_byte_from_what_chan
     again = await http.get(REQUESTS, headers=host_for(slug))
     references = [request["service_request_id"] for request in again.json()]
     assert len(references) == 15 and "Done again" in again.text
-    alone = []
-    for reference in references:
-        read = await http.get(f"/open311/v2/requests/{reference}.json", headers=host_for(slug))
-        alone.append(read.content.removeprefix(b"[").removesuffix(b"]"))
-    assert again.content == b"[" + b",".join(alone) + b"]"
+    assert again.content == await _each_read_alone(http, slug, references)
     assert (await http.get(REQUESTS, headers=host_for(slug))).content == again.content, "the node's copy"
 
 
