@@ -34,9 +34,11 @@ os.environ["CIVICSHARE_MODE"] = Mode.DEVELOPMENT.value
 # Job workers keep no spare council schemas, so that each council a test onboards is made the same way
 # whichever worker ran before it; tests/db/test_spare_schemas.py makes and takes spares on purpose.
 os.environ["CIVICSHARE_SPARE_COUNCIL_SCHEMAS"] = "0"
-# A savings report shows every resident's submission the moment after it; tests/savings/
-# test_remembered_reports.py sets the lag a fleet runs with on an app of its own.
+# A savings report shows every resident's submission the moment after it, and the staff queue counts every
+# page it shows; tests/savings/test_remembered_reports.py and tests/staff/test_queue_counts_kept.py set the
+# lags a fleet runs with.
 os.environ["CIVICSHARE_SAVINGS_ACTIVITY_LAG_SECONDS"] = "0"
+os.environ["CIVICSHARE_QUEUE_COUNT_LAG_SECONDS"] = "0"
 
 # The suite sends thousands of requests from 127.0.0.1 to apps that live for the whole session: every
 # rate limit far above that, but still counted (tests/ratelimits sets low ones on an app of its own).

@@ -96,6 +96,13 @@ class Settings(BaseSettings):
         description="how much newer residents' submissions, journeys and feedback may be than a savings report "
         "an app node remembers (other changes show at once); 0 to work a report out again after each",
     )
+    queue_count_lag_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=600,
+        description="how old the count of a full page of the staff queue may be (the page itself is always "
+        "current; counting thousands of matches cost more than the page); 0 to count on every page",
+    )
     data_dir: Path = Field(default=PROJECT_ROOT / "var", description="where the embedded PostgreSQL keeps data")
     storage_url: str | None = Field(
         default=None,

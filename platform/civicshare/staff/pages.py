@@ -44,7 +44,7 @@ from civicshare.staff.filters import (
     Option,
     queue_request,
 )
-from civicshare.staff.queue import PAGE_SIZE, queue_counts, queue_page
+from civicshare.staff.queue import PAGE_SIZE, CountsKept, queue_counts, queue_page
 from civicshare.staff.transfers import transfer_panel
 from civicshare.staff.views import queue_rows, request_in_full
 from civicshare.staff.visit import TEAMS_READ_BY_PAGE, StaffVisit, text_problems
@@ -109,6 +109,7 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
             my_teams=visit.teams,
             beside=saved_filters.filters_as_json(),
             beside_parameters=saved_filters.owner_parameters(visit.officer.subject),
+            counts=CountsKept((council.id, council.schema), services.settings.queue_count_lag_seconds),
         )
     saved = saved_filters.from_json(found.beside)
     rows = queue_rows(found.rows, offerings, services, today, visit.team_names)

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     BindParameter,
     ColumnElement,
     FromClause,
@@ -21,6 +23,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    cast,
     func,
     literal_column,
     null,
@@ -209,6 +212,26 @@ def _end_of_week(today: date) -> date:
     return date.fromordinal(today.toordinal() + (6 - today.weekday()))
 
 
+@dataclass(frozen=True)
+class CountsKept:
+    """Whose queue counts this node may remember (a council: its id and schema), and for how long
+    (`CIVICSHARE_QUEUE_COUNT_LAG_SECONDS`)."""
+
+    council: Hashable
+    lag_seconds: float
+
+
+@dataclass(frozen=True)
+class _Counted:
+    total: int
+    more: bool
+    at: float  # time.monotonic()
+
+
+# The counts of full pages by council and filter (its shape and values): some 100 bytes each.
+_counted: LeastRecentlyUsed[Hashable, _Counted] = LeastRecentlyUsed(8192)
+
+
 async def queue_page(
     connection: AsyncConnection,
     wanted: QueueFilter,
@@ -220,42 +243,73 @@ async def queue_page(
     my_teams: Sequence[int] = (),
     beside: ColumnElement[Any] | None = None,
     beside_parameters: Mapping[str, Any] | None = None,
+    counts: CountsKept | None = None,
 ) -> QueuePage:
     """One page of the queue, soonest due first (requests with no deadline last, oldest first), and how
     many requests match, in one statement; `beside`, a value the page shows with it (the officer's saved
     filters), is read in the same statement: an expression built once, its values in `beside_parameters`.
-    A statement of each shape is built once and kept (`QueueParameters`)."""
+    A statement of each shape is built once and kept (`QueueParameters`).
+
+    The page is always read as it is now. How many match is known from the page itself when it is not
+    full (then it is the last); for a full page it is counted, up to COUNTED_AT_MOST, which costs more than
+    the page (an index walk over every match: 2 of PostgreSQL's 2.6 ms for 4,000 open requests). Given
+    `counts`, a full page's count is remembered for `counts.lag_seconds`, and the page read alone meanwhile."""
     parameters = QueueParameters()
     where = conditions(wanted, today, me, allowed, my_teams, parameters)
+    counting = not wanted.search
+    count_key = _count_key(counts, parameters) if counting and counts and counts.lag_seconds > 0 else None
+    remembered = _counted.get(count_key) if count_key is not None else None
+    if remembered is not None and counts is not None and monotonic() - remembered.at >= counts.lag_seconds:
+        remembered = None
     page = max(page, 1)
     parameters.update(beside_parameters or {})
     parameters["page_size"] = PAGE_SIZE
-    parameters["page_offset"] = (page - 1) * PAGE_SIZE
+    parameters["page_offset"] = offset = (page - 1) * PAGE_SIZE
     at_most = max(COUNTED_AT_MOST, page * PAGE_SIZE)
     parameters["counted_past"] = at_most + 1
-    counting = not wanted.search
+    counting_now = counting and remembered is None
     # `beside` by identity (expressions compare into SQL, not to a bool): the kept statement holds it, so
     # its id is not another's while the statement is kept.
-    shape = (tuple(parameters.shape), counting, id(beside) if beside is not None else None)
+    shape = (tuple(parameters.shape), counting, counting_now, id(beside) if beside is not None else None)
     kept = _kept_statements.get(shape)
     if kept is None:
-        kept = _kept_statements.put(shape, _KeptStatement.of(_page_statement(where, counting=counting, beside=beside)))
+        statement = _page_statement(where, counting=counting, counted_now=counting_now, beside=beside)
+        kept = _kept_statements.put(shape, _KeptStatement.of(statement))
     # The kept statement's parameters still hold the values of the request it was built for (another
     # officer's teams, say): each must be given again, never left to those.
     if missing := kept.parameters - parameters.keys():
         raise RuntimeError(f"the queue's statement was given no value for {sorted(missing)}")
     head, rows = _split(await connection.execute(kept.statement, dict(parameters)), counting=counting)
-    if counting and head["matching"] is not None and head["matching"] > at_most:
+    if remembered is not None and rows and len(rows) == PAGE_SIZE:
+        total = max(remembered.total, offset + PAGE_SIZE)
+        pages = page + 1 if remembered.more else max(page, -(-total // PAGE_SIZE))
+        return QueuePage(rows, total, page, pages, beside=head["beside"], more=remembered.more)
+    if remembered is not None and (rows or page == 1):  # not full: the last page, so the count is exact
+        total = offset + len(rows)
+        return QueuePage(rows, total, page, max(page, -(-total // PAGE_SIZE)), beside=head["beside"])
+    if count_key is not None and head["matching"] is not None:
+        matching = head["matching"]
+        _counted.put(count_key, _Counted(min(matching, at_most), matching > at_most, monotonic()))
+    if counting_now and head["matching"] is not None and head["matching"] > at_most:
         return QueuePage(rows=rows, total=at_most, page=page, pages=page + 1, beside=head["beside"], more=True)
     if not rows and page > 1:  # past the last page (a kept link, a typed number): the last page instead
         total = head["matching"] if head["matching"] is not None else await _count(connection, where)
         last = min(page - 1, max(1, -(-total // PAGE_SIZE)))
         return await queue_page(
             connection, wanted, page=last, today=today, me=me, allowed=allowed, my_teams=my_teams, beside=beside,
-            beside_parameters=beside_parameters,
+            beside_parameters=beside_parameters, counts=counts,
         )  # fmt: skip
     total = head["matching"] or 0  # nothing on the first page: nothing matches
     return QueuePage(rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), beside=head["beside"])
+
+
+def _count_key(counts: CountsKept, parameters: QueueParameters) -> Hashable:
+    """The council and what the filter chose and with which values (the page and `beside` left out)."""
+    values = tuple(
+        (name, tuple(value) if isinstance(value, list | set | frozenset) else value)
+        for name, value in sorted(parameters.items())
+    )
+    return (counts.council, tuple(parameters.shape), values)
 
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
@@ -276,9 +330,11 @@ _kept_statements: LeastRecentlyUsed[Hashable, _KeptStatement] = LeastRecentlyUse
 
 
 def _page_statement(
-    where: list[ColumnElement[bool]], *, counting: bool, beside: ColumnElement[Any] | None
+    where: list[ColumnElement[bool]], *, counting: bool, counted_now: bool, beside: ColumnElement[Any] | None
 ) -> Select[Any]:
     candidates = select(transactions.c.id, transactions.c.due_on, transactions.c.created_at).where(*where)
+    if counting and not counted_now:  # the count is remembered: the page alone
+        return _rows_statement(candidates.subquery("candidates"), beside, counted=cast(null(), BigInteger))
     if not counting:
         # A search finds its matches by its own index first, then orders them (left to itself, PostgreSQL
         # may walk the queue in order instead, working out every request's address words as it goes),
