@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from civicshare.db.listening import driver_dsn
-from civicshare.fleet.database import PgBouncer, RunningServer, free_port
+from civicshare.fleet.database import PgBouncer, RunningServer, free_port, wait_for_port
 from civicshare.fleet.parts import Part, Together, running_fleet
 from civicshare.fleet.processes import AppNode
 from tests.conftest import CouncilFactory
@@ -109,3 +111,31 @@ async def test_pgbouncer_replaces_its_server_connections_after_their_lifetime(
                 break
             await asyncio.sleep(0.2)
     assert later[-1] != first, f"still backend {first} after {len(later)} connections"
+
+
+def test_a_part_is_ready_only_once_its_unix_socket_answers_too(tmp_path: Path) -> None:
+    """PgBouncer may listen on its port a moment before its socket file exists; the nodes connect to the
+    socket, so the fleet waits for both (a test connecting at once failed once under load)."""
+    with socket.socket() as port_listener:
+        port_listener.bind(("127.0.0.1", 0))
+        port_listener.listen()
+        port = port_listener.getsockname()[1]
+        path = tmp_path / ".s.PGSQL.test"
+        with pytest.raises(RuntimeError, match="did not start listening"):
+            wait_for_port(port, None, 0.3, "the part", unix_socket=path)
+
+        late = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+
+        def open_late() -> None:
+            late.bind(str(path))
+            late.listen()
+
+        opened = threading.Timer(0.3, open_late)
+        opened.start()
+        try:
+            waited_from = time.monotonic()
+            wait_for_port(port, None, 5, "the part", unix_socket=path)
+            assert time.monotonic() - waited_from >= 0.25  # not before the socket answered
+        finally:
+            opened.join()
+            late.close()

@@ -35,15 +35,23 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for_port(port: int, process: subprocess.Popen[bytes] | None, seconds: float, what: str) -> None:
+def wait_for_port(
+    port: int, process: subprocess.Popen[bytes] | None, seconds: float, what: str, *, unix_socket: Path | None = None
+) -> None:
+    """Until 127.0.0.1:`port` (and `unix_socket`, when given) accepts a connection."""
     deadline = time.monotonic() + seconds
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            if unix_socket is not None:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as unix:
+                    unix.settimeout(0.2)
+                    unix.connect(str(unix_socket))
             return
         except OSError as error:
             if (process is not None and process.poll() is not None) or time.monotonic() > deadline:
-                raise RuntimeError(f"{what} did not start listening on 127.0.0.1:{port}") from error
+                where = f"127.0.0.1:{port}" + (f" and {unix_socket}" if unix_socket else "")
+                raise RuntimeError(f"{what} did not start listening on {where}") from error
             time.sleep(0.05)
 
 
@@ -199,7 +207,8 @@ class PgBouncer:
             user=owner if as_owner else None,
         )
         try:
-            wait_for_port(self.port, self.process, READY_SECONDS, "PgBouncer")
+            socket_file = directory / f".s.PGSQL.{self.port}"
+            wait_for_port(self.port, self.process, READY_SECONDS, "PgBouncer", unix_socket=socket_file)
         except RuntimeError as error:
             said = self.log.read_text() if self.log and self.log.exists() else ""
             raise RuntimeError(f"{error}: {said}") from None

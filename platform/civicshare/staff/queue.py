@@ -304,9 +304,10 @@ async def queue_page(
 
 
 def _count_key(counts: CountsKept, parameters: QueueParameters) -> Hashable:
-    """The council and what the filter chose and with which values (the page and `beside` left out)."""
+    """The council and what the filter chose and with which values (the page and `beside` left out; a
+    list's values, each one of an IN, in any order)."""
     values = tuple(
-        (name, tuple(value) if isinstance(value, list | set | frozenset) else value)
+        (name, frozenset(value) if isinstance(value, list | set | frozenset) else value)
         for name, value in sorted(parameters.items())
     )
     return (counts.council, tuple(parameters.shape), values)
