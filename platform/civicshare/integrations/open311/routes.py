@@ -61,6 +61,7 @@ from civicshare.integrations.open311.service import (
     council_definition,
     date_window,
     find_service_requests,
+    has_attributes,
     list_service_requests,
     open311_offering,
     open311_offerings,
@@ -197,8 +198,7 @@ async def service_list(
     for offering in open311_offerings(offerings):
         declared = offering.service.open311
         assert declared is not None
-        metadata = bool(council_definition(offering, declared)["attributes"])
-        entries.append(declared.as_service_list_entry(metadata))
+        entries.append(declared.as_service_list_entry(has_attributes(offering, declared)))
     return render(Document("services", entries), fmt)
 
 

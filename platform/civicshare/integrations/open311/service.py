@@ -472,6 +472,13 @@ _DATATYPES: dict[str, Datatype] = {
 }
 
 
+def has_attributes(offering: Offering, declared: Open311Service) -> bool:
+    """Whether `council_definition` lists any attribute (services.json's `metadata`): the module's declared
+    ones first, so the service's questions are worded only for a service that declares none (wording them
+    all was a third of the app's time on services.json)."""
+    return bool(declared.attributes) or bool(council_definition(offering, declared)["attributes"])
+
+
 def council_definition(offering: Offering, declared: Open311Service) -> dict[str, Any]:
     """GET services/{code} at this council: the module's declared attributes, then every other question
     the service asks (worded, with the choices this council offers), so a client that sends every
