@@ -72,11 +72,9 @@ class RememberedReports:
     def __len__(self) -> int:
         return len(self._reports)
 
-    def _current(self, found: _Remembered | None, activity: tuple[Any, ...]) -> bool:
+    def _current(self, found: _Remembered, activity: tuple[Any, ...]) -> bool:
         """Whether a remembered report may answer: residents' activity as it was, or not older than the lag."""
-        return found is not None and (
-            found.activity == activity or time.monotonic() - found.worked_out_at < self._activity_lag
-        )
+        return found.activity == activity or time.monotonic() - found.worked_out_at < self._activity_lag
 
     def _keep(self, key: tuple[Any, ...], activity: tuple[Any, ...], report: T, read_at: float) -> T:
         self._reports.put(key, _Remembered(report, activity, read_at))

@@ -257,14 +257,11 @@ async def queue_page(
     parameters = QueueParameters()
     where = conditions(wanted, today, me, allowed, my_teams, parameters)
     counting = not wanted.search
-    count_key = _count_key(counts, parameters) if counting and counts and counts.lag_seconds > 0 else None
-    remembered = _counted.get(count_key) if count_key is not None else None
-    if remembered is not None and counts is not None and monotonic() - remembered.at >= counts.lag_seconds:
-        remembered = None
+    count_key, remembered = _remembered_count(counts, parameters) if counting else (None, None)
     page = max(page, 1)
     parameters.update(beside_parameters or {})
     parameters["page_size"] = PAGE_SIZE
-    parameters["page_offset"] = offset = (page - 1) * PAGE_SIZE
+    parameters["page_offset"] = (page - 1) * PAGE_SIZE
     at_most = max(COUNTED_AT_MOST, page * PAGE_SIZE)
     parameters["counted_past"] = at_most + 1
     counting_now = counting and remembered is None
@@ -280,13 +277,8 @@ async def queue_page(
     if missing := kept.parameters - parameters.keys():
         raise RuntimeError(f"the queue's statement was given no value for {sorted(missing)}")
     head, rows = _split(await connection.execute(kept.statement, dict(parameters)), counting=counting)
-    if remembered is not None and rows and len(rows) == PAGE_SIZE:
-        total = max(remembered.total, offset + PAGE_SIZE)
-        pages = page + 1 if remembered.more else max(page, -(-total // PAGE_SIZE))
-        return QueuePage(rows, total, page, pages, beside=head["beside"], more=remembered.more)
-    if remembered is not None and (rows or page == 1):  # not full: the last page, so the count is exact
-        total = offset + len(rows)
-        return QueuePage(rows, total, page, max(page, -(-total // PAGE_SIZE)), beside=head["beside"])
+    if remembered is not None and (rows or page == 1):  # else past the last page: counted below
+        return _counted_by(remembered, rows, page, head["beside"])
     if count_key is not None and head["matching"] is not None:
         matching = head["matching"]
         _counted.put(count_key, _Counted(min(matching, at_most), matching > at_most, monotonic()))
@@ -301,6 +293,31 @@ async def queue_page(
         )  # fmt: skip
     total = head["matching"] or 0  # nothing on the first page: nothing matches
     return QueuePage(rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), beside=head["beside"])
+
+
+def _remembered_count(
+    counts: CountsKept | None, parameters: QueueParameters
+) -> tuple[Hashable | None, _Counted | None]:
+    """Where this filter's count is remembered (None: it is not to be), and the count if not older than the
+    lag."""
+    if counts is None or counts.lag_seconds <= 0:
+        return None, None
+    key = _count_key(counts, parameters)
+    found = _counted.get(key)
+    if found is None or monotonic() - found.at >= counts.lag_seconds:
+        return key, None
+    return key, found
+
+
+def _counted_by(remembered: _Counted, rows: list[dict[str, Any]], page: int, beside: Any) -> QueuePage:
+    """A page read alone: a full one with the remembered count (at least up to itself), the last (not full)
+    with its own, exact."""
+    shown = (page - 1) * PAGE_SIZE + len(rows)
+    if len(rows) < PAGE_SIZE:
+        return QueuePage(rows, shown, page, max(page, -(-shown // PAGE_SIZE)), beside=beside)
+    total = max(remembered.total, shown)
+    pages = page + 1 if remembered.more else max(page, -(-total // PAGE_SIZE))
+    return QueuePage(rows, total, page, pages, beside=beside, more=remembered.more)
 
 
 def _count_key(counts: CountsKept, parameters: QueueParameters) -> Hashable:
