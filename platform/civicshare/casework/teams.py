@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from civicshare.casework.service import Officer, record_action
 from civicshare.casework.tables import team_members, teams
+from civicshare.db.driver import CouncilStatement
 from civicshare.transactions.tables import transactions
 
 NAME_MAX_LENGTH = 80
@@ -42,9 +43,10 @@ class OfficerTeams:
     names: dict[int, str]  # every team of the council, in order of name
 
 
-# Every team of the council, and whether the officer is in it. Built once: every back-office page reads it,
-# and building the statement cost more of the node than running it.
-_OFFICER_TEAMS = (
+# Every team of the council, and whether the officer is in it. Built and compiled once: every back-office
+# page reads it, and building the statement, then running it through SQLAlchemy, cost more of the node than
+# PostgreSQL spent on it.
+_OFFICER_TEAMS = CouncilStatement(
     select(teams.c.id, teams.c.name, teams.c.services, team_members.c.subject.is_not(None).label("member"))
     .select_from(
         teams.outerjoin(
@@ -58,14 +60,14 @@ _OFFICER_TEAMS = (
 
 async def officer_teams(connection: AsyncConnection, subject: str) -> OfficerTeams:
     """Read in one statement, as every back-office page asks for it."""
-    rows = (await connection.execute(_OFFICER_TEAMS, {"subject": subject})).all()
-    joined = [row for row in rows if row.member]
+    rows = await _OFFICER_TEAMS.read_on(connection, {"subject": subject})
+    joined = [row for row in rows if row["member"]]
     allowed = (
         None
-        if not joined or any(row.services is None for row in joined)
-        else frozenset(code for row in joined for code in row.services)
+        if not joined or any(row["services"] is None for row in joined)
+        else frozenset(code for row in joined for code in row["services"])
     )
-    return OfficerTeams(tuple(sorted(row.id for row in joined)), allowed, {row.id: row.name for row in rows})
+    return OfficerTeams(tuple(sorted(row["id"] for row in joined)), allowed, {row["id"]: row["name"] for row in rows})
 
 
 async def services_allowed(connection: AsyncConnection, subject: str) -> frozenset[str] | None:

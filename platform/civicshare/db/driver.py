@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
@@ -105,6 +105,30 @@ class CouncilStatement:
             raise
         finally:
             await greenlet_spawn(pooled.close)
+        return [dict(record) for record in records]
+
+    async def read_on(self, connection: AsyncConnection, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every row it returns, run on `connection` in the council its tenant tables point at: straight
+        on the driver when each of the connection's statements is a transaction of its own
+        (`tenant_reading`), else through SQLAlchemy, inside the connection's transaction (begun by
+        SQLAlchemy on its first statement, which the driver alone would run outside it)."""
+        sync = connection.sync_connection  # None only before the connection is started
+        options = sync.get_execution_options() if sync is not None else {}
+        if options.get("isolation_level") != "AUTOCOMMIT":
+            result = await connection.execute(self._statement, dict(parameters))
+            return [dict(row) for row in result.mappings()]
+        schema = (options.get("schema_translate_map") or {}).get(TENANT_SCHEMA_PLACEHOLDER)
+        if schema is None:
+            raise RuntimeError("the connection points at no council's schema (tenant_reading gives one that does)")
+        compiled = self.compiled_for(connection.dialect, schema)
+        arguments = compiled.arguments(parameters)
+        raw = await connection.get_raw_connection()
+        try:
+            records = await raw.driver_connection.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
+        except Exception as error:
+            if is_database_outage(error):  # as in fetch_all: never handed on half-broken
+                await connection.invalidate(error)
+            raise
         return [dict(record) for record in records]
 
 

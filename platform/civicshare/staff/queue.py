@@ -15,13 +15,14 @@ from time import monotonic
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     BindParameter,
     ColumnElement,
     FromClause,
-    Result,
     Select,
     and_,
+    any_,
     bindparam,
     cast,
     func,
@@ -33,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.db.driver import CouncilStatement
 from civicshare.lru import LeastRecentlyUsed
 from civicshare.modules.working_days import UK_TIME, is_working_day, working_days_between
 from civicshare.transactions.references import REFERENCE_PATTERN, normalise_reference
@@ -109,9 +111,15 @@ class QueueParameters(dict[str, Any]):
         super().__init__()
         self.shape: list[Hashable] = []
 
-    def bind(self, name: str, column: ColumnElement[Any], value: Any, *, expanding: bool = False) -> BindParameter[Any]:
+    def bind(self, name: str, column: ColumnElement[Any], value: Any) -> BindParameter[Any]:
         self[name] = value
-        return bindparam(name, value, type_=column.type, expanding=expanding)
+        return bindparam(name, value, type_=column.type)
+
+    def any_of(self, name: str, column: ColumnElement[Any], values: list[Any]) -> ColumnElement[bool]:
+        """`column` is one of `values`, given as one array: the statement's text is the same for any number
+        of them (an IN list is written out anew for each), so it is compiled once."""
+        self[name] = values
+        return column == any_(bindparam(name, values, type_=ARRAY(column.type)))
 
     def chose(self, *what: Hashable) -> None:
         self.shape.append(what)
@@ -154,7 +162,7 @@ def conditions(
     found: list[ColumnElement[bool]] = []
     if allowed is not None:  # the officer's teams work on these services only
         bound.chose("allowed")
-        found.append(t.service.in_(bound.bind("allowed", t.service, sorted(allowed), expanding=True)))
+        found.append(bound.any_of("allowed", t.service, sorted(allowed)))
     is_open = t.closed_at.is_(None)
     bound.chose("state", wanted.state)
     if wanted.state == "open":
@@ -197,7 +205,7 @@ def conditions(
         found.append(t.assignee_subject.is_(None))
     if wanted.team == "mine":
         bound.chose("team", "mine")
-        found.append(t.assigned_team_id.in_(bound.bind("my_teams", t.assigned_team_id, list(my_teams), expanding=True)))
+        found.append(bound.any_of("my_teams", t.assigned_team_id, list(my_teams)))
     elif wanted.team is not None and wanted.team.isdecimal():
         bound.chose("team", "one")
         found.append(t.assigned_team_id == bound.bind("team", t.assigned_team_id, int(wanted.team)))
@@ -276,7 +284,7 @@ async def queue_page(
     # officer's teams, say): each must be given again, never left to those.
     if missing := kept.parameters - parameters.keys():
         raise RuntimeError(f"the queue's statement was given no value for {sorted(missing)}")
-    head, rows = _split(await connection.execute(kept.statement, dict(parameters)), counting=counting)
+    head, rows = _split(await kept.statement.read_on(connection, parameters), counting=counting)
     if remembered is not None and (rows or page == 1):  # else past the last page: counted below
         return _counted_by(remembered, rows, page, head["beside"])
     if count_key is not None and head["matching"] is not None:
@@ -335,12 +343,12 @@ _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 @dataclass(frozen=True)
 class _KeptStatement:
-    statement: Select[Any]
+    statement: CouncilStatement  # compiled once, for each council the first time it runs there
     parameters: frozenset[str]  # every parameter it names
 
     @classmethod
     def of(cls, statement: Select[Any]) -> _KeptStatement:
-        return cls(statement, frozenset(statement.compile(dialect=_DIALECT).binds))
+        return cls(CouncilStatement(statement), frozenset(statement.compile(dialect=_DIALECT).binds))
 
 
 # The queue's statements by shape: a few dozen in practice (each filter present or not, the search's kind).
@@ -401,9 +409,8 @@ def _rows_statement(
     )
 
 
-def _split(result: Result[Any], *, counting: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _split(rows: list[dict[str, Any]], *, counting: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The statement's rows as the page's rows, and what came beside them (`matching`, `beside`)."""
-    rows = [dict(row) for row in result.mappings()]
     first = rows[0]
     head_values = {"matching": first["counted"] if counting else first.get("matching"), "beside": first["beside"]}
     page_rows = []
