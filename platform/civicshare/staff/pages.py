@@ -14,6 +14,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
+from markupsafe import Markup
 
 from civicshare.casework import saved_filters
 from civicshare.casework.responses import find_template, templates_for
@@ -150,6 +151,10 @@ async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request
         wanted=read.wanted,
         found=found,
         rows=rows,
+        table_rows=Markup("").join(
+            visit.pages.rows.render("staff/_queue_row.html", root=visit.web.root, number=number, row=row)
+            for number, row in enumerate(rows, 1)
+        ),
         first_shown=(found.page - 1) * PAGE_SIZE + 1 if found.total else 0,
         last_shown=min(found.page * PAGE_SIZE, found.total),
         page_href=page_href,

@@ -43,19 +43,24 @@ TEAMS_READ_BY_PAGE = "teams_read_by_page"
 _NO_STORE = {"cache-control": "no-store"}  # security headers: `civicshare.edge.headers`, on every answer
 
 
+# The first pages of the queues of a few hundred councils: some 10 MB.
+MOST_ROWS_KEPT = 8192
+
+
 @dataclass
 class StaffPages:
     """The back office's templates, laid over the council website's (its layout, components and assets)."""
 
     environment: Environment
     fragments: RenderedFragments
+    rows: RenderedFragments  # the queue's rows, each 1-2 kB
 
     @classmethod
     def over(cls, site: WebSite) -> StaffPages:
         loader = ChoiceLoader([FileSystemLoader(TEMPLATES), site.environment.loader])  # type: ignore[list-item]
         environment = site.environment.overlay(loader=loader)
         environment.filters = {**environment.filters, **DASHBOARD_FILTERS}  # the savings dashboard's figures
-        return cls(environment, RenderedFragments(environment))
+        return cls(environment, RenderedFragments(environment), RenderedFragments(environment, MOST_ROWS_KEPT))
 
 
 class StaffVisit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -49,7 +50,15 @@ PAYMENT_WORDS = {
 
 def uk_date(moment: datetime) -> str:
     """GOV.UK style: 5 March 2026."""
-    local = moment.astimezone(LONDON)
+    return _uk_date_of_hour(int(moment.timestamp() // 3600))
+
+
+@lru_cache(maxsize=4096)
+def _uk_date_of_hour(hour: int) -> str:
+    # By the hour since the epoch: UK time has moved only by whole hours since 1847, so every moment of an
+    # hour falls on one UK day. A queue page dates each of its 25 rows; converting each cost more than
+    # rendering it.
+    local = datetime.fromtimestamp(hour * 3600, LONDON)
     return f"{local.day} {local:%B %Y}"
 
 
