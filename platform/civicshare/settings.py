@@ -96,6 +96,12 @@ class Settings(BaseSettings):
         description="how much newer residents' submissions, journeys and feedback may be than a savings report "
         "an app node remembers (other changes show at once); 0 to work a report out again after each",
     )
+    statement_functions: bool = Field(
+        default=True,
+        description="run the hottest statements (a submission, tracking a request, Open311's requests.json, "
+        "reading a sign-in session) as functions of each council's schema, planned once a database "
+        "connection rather than on every call: less CPU, more memory in each database connection",
+    )
     queue_count_lag_seconds: float = Field(
         default=10.0,
         ge=0,

@@ -16,6 +16,7 @@ work that is complete in one statement.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +29,12 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import greenlet_spawn
 
+from civicshare.db import statement_functions
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.db.outage import is_database_outage
+from civicshare.db.statement_functions import NotKeptAsFunction, StatementFunction
+
+log = logging.getLogger(__name__)
 
 _REQUIRED = object()
 
@@ -66,14 +71,30 @@ class CompiledForCouncil:
         return values
 
 
+STATEMENT_FUNCTIONS_OPTION = "civicshare_statement_functions"
+"""The engine's execution option that lets statements made `kept_as_function` run as functions."""
+
+
 class CouncilStatement:
     """One statement on tenant tables, compiled once, its SQL written for each council the first time it
-    runs there."""
+    runs there. `kept_as_function`: run by `fetch_all` as a function of the council's schema, planned once
+    a server connection (`civicshare.db.statement_functions`), on an engine that allows it."""
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: Executable, *, kept_as_function: bool = False) -> None:
         self._statement = statement
         self._templates: dict[int, CompiledForCouncil] = {}
         self._compiled: dict[tuple[int, str], CompiledForCouncil] = {}
+        self._kept_as_function = kept_as_function
+        self._functions: dict[tuple[int, str], StatementFunction | None] = {}  # None: run as a statement
+
+    def _function_for(self, dialect: Dialect, schema: str, compiled: CompiledForCouncil) -> StatementFunction | None:
+        key = (id(dialect), schema)
+        try:
+            return self._functions[key]
+        except KeyError:
+            quoted = dialect.identifier_preparer.quote_schema(schema)
+            function = self._functions[key] = StatementFunction.of(quoted, compiled.sql, len(compiled.binds))
+            return function
 
     def compiled_for(self, dialect: Dialect, schema: str) -> CompiledForCouncil:
         key = (id(dialect), schema)
@@ -94,9 +115,21 @@ class CouncilStatement:
         """Run in `schema` as a transaction of its own; every row it returns."""
         compiled = self.compiled_for(engine.dialect, schema)
         arguments = compiled.arguments(parameters)
+        function = None
+        if self._kept_as_function and engine.get_execution_options().get(STATEMENT_FUNCTIONS_OPTION):
+            function = self._function_for(engine.dialect, schema, compiled)
         pooled = await engine.raw_connection()
+        driver = pooled.driver_connection
         try:
-            records = await pooled.driver_connection.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
+            if function is None:
+                records = await driver.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
+            else:
+                try:
+                    records = await statement_functions.fetch(driver, function, arguments)
+                except NotKeptAsFunction as refused:
+                    log.warning("%s runs as a statement: %s", function.name, refused)
+                    self._functions[(id(engine.dialect), schema)] = None
+                    records = await driver.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
         except Exception as error:
             # A connection the outage broke (its server gone, or "terminating connection due to unexpected
             # postmaster exit") is left mid-operation: handed to the next request, it fails that one too.

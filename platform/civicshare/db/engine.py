@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from civicshare.db.driver import STATEMENT_FUNCTIONS_OPTION
 from civicshare.db.embedded import EmbeddedServer, start_embedded_postgres
 from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.db.outage import is_database_outage
@@ -69,7 +70,9 @@ def pooler_safe(url: str, connect_args: dict[str, Any], *, transaction_pooling: 
     }
 
 
-def make_engine(url: str, *, pool_size: int = 10, transaction_pooling: bool = False) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = 10, transaction_pooling: bool = False, statement_functions: bool = False
+) -> AsyncEngine:
     # The schema is written into every statement (schema_translate_map), never set with search_path,
     # so a pooled connection carries no council from one request to the next; so it works behind PgBouncer.
     # No overflow: a connection opened beyond the pool is closed when returned, and under load that
@@ -88,6 +91,9 @@ def make_engine(url: str, *, pool_size: int = 10, transaction_pooling: bool = Fa
         json_serializer=_json_text,
         json_deserializer=msgspec.json.decode,
         connect_args=connect_args,
+        # The hottest statements as functions of each council's schema, planned once a server connection
+        # (`civicshare.db.statement_functions`); never on a replica, which cannot make them.
+        execution_options={STATEMENT_FUNCTIONS_OPTION: statement_functions},
     )
     return drops_broken_connections(engine)
 
@@ -200,7 +206,12 @@ def open_database(settings: Settings) -> Database:
     url, embedded = database_url(settings)
     pooled = settings.database_transaction_pooling
     return Database(
-        engine=make_engine(url, pool_size=settings.db_pool_size, transaction_pooling=pooled),
+        engine=make_engine(
+            url,
+            pool_size=settings.db_pool_size,
+            transaction_pooling=pooled,
+            statement_functions=settings.statement_functions,
+        ),
         url=url,
         embedded=embedded,
         transaction_pooling=pooled,

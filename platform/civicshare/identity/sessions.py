@@ -190,7 +190,8 @@ async def load_session(connection: AsyncConnection, key: bytes, cookie: str) -> 
 
 # Read as a statement of its own on every signed-in request: one round trip, no BEGIN and ROLLBACK.
 _LIVE_SESSION = CouncilStatement(
-    select(sessions).where(sessions.c.id == bindparam("id"), sessions.c.expires_at > bindparam("now"))
+    select(sessions).where(sessions.c.id == bindparam("id"), sessions.c.expires_at > bindparam("now")),
+    kept_as_function=True,
 )
 
 

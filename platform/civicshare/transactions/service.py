@@ -187,7 +187,7 @@ RECORD_DERIVED = (
     .where(transactions.c.id == bindparam("transaction_id", type_=BigInteger))
     .values(derived=bindparam("derived", type_=JSONB))
 )
-_CREATE_ON_DRIVER = CouncilStatement(CREATE_TRANSACTION)
+_CREATE_ON_DRIVER = CouncilStatement(CREATE_TRANSACTION, kept_as_function=True)
 _FIND_BY_IDEMPOTENCY_KEY_ON_DRIVER = CouncilStatement(FIND_BY_IDEMPOTENCY_KEY)
 _RECORD_DERIVED_ON_DRIVER = CouncilStatement(RECORD_DERIVED)
 

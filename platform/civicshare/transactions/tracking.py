@@ -75,7 +75,7 @@ TRACKED = (
         func.lower(transactions.c.contact_email) == bindparam("email", type_=String),
     )
 )
-_TRACKED_ON_DRIVER = CouncilStatement(TRACKED)
+_TRACKED_ON_DRIVER = CouncilStatement(TRACKED, kept_as_function=True)
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,7 @@ def _numbers(name: str) -> Any:
 
 
 _STATEMENTS = {
-    statuses: CouncilStatement(_statement(statuses))
+    statuses: CouncilStatement(_statement(statuses), kept_as_function=True)
     for statuses in (frozenset({"open"}), frozenset({"closed"}), frozenset({"open", "closed"}))
 }
 
