@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from civicshare.casework.tables import teams
 from civicshare.db.driver import CouncilStatement
-from civicshare.db.engine import Database, make_engine, tenant_connection
+from civicshare.db.engine import Database, make_engine, tenant_connection, tenant_reading
 from civicshare.db.statement_functions import FUNCTION_PREFIX
 from tests.conftest import CouncilFactory
 from tests.support import tenant_context_for
@@ -138,3 +138,23 @@ async def test_a_statement_that_cannot_be_a_function_runs_as_a_statement(
     assert [record.getMessage() for record in caplog.records].count(
         next(record.getMessage() for record in caplog.records)
     ) == 1, "said once"
+
+
+async def test_a_page_reading_on_its_own_connection_runs_the_function_and_in_a_transaction_the_statement(
+    database: Database, make_council: CouncilFactory, engines: tuple[AsyncEngine, AsyncEngine]
+) -> None:
+    engine, _ = engines
+    statement = _team_names()
+    definition = await make_council()
+    tenant = await tenant_context_for(database, definition.slug)
+    async with tenant_connection(engine, tenant) as connection:
+        await connection.execute(insert(teams).values(name="Not committed yet"))
+        rows = await statement.read_on(connection, {"left_out": ""})
+        assert [row["name"] for row in rows] == ["Not committed yet"]
+        await connection.rollback()
+    assert await _functions_in(database, tenant.schema) == [], "inside a transaction: the statement itself"
+    async with tenant_connection(engine, tenant) as connection:
+        await connection.execute(insert(teams).values(name="Bins"))
+    async with tenant_reading(engine, tenant) as reading:
+        assert [row["name"] for row in await statement.read_on(reading, {"left_out": ""})] == ["Bins"]
+    assert len(await _functions_in(database, tenant.schema)) == 1

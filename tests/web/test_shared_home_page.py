@@ -1,6 +1,6 @@
-"""A council's home page is rendered once per worker and shared by its anonymous visitors: each still
-gets a nonce of their own, a signed-in resident gets their own page, and a change to what the page shows
-is on the next visit."""
+"""A council's home page, and each service's start page, is rendered once per worker and shared by its
+anonymous visitors: each still gets a nonce of their own, a signed-in resident gets their own page, and a
+change to what the page shows is on the next visit."""
 
 from __future__ import annotations
 
@@ -66,3 +66,24 @@ async def test_a_new_logo_is_on_the_next_visit(
     async with uploaded_logo(database, "kingston", uploaded) as digest:
         after = await http.get("/", headers=browser_at("kingston"))
         assert f'src="/branding/logo?v={digest[:12]}"' in after.text
+
+
+async def test_a_services_start_page_is_shared_the_same_way(
+    http: httpx.AsyncClient, make_council: CouncilFactory, settings: Settings
+) -> None:
+    council = await make_council(modules={"highways": {"enabled": True}})
+    start = "/services/report-pothole"
+    first, second = [await http.get(start, headers=browser_at(council.slug)) for _ in range(2)]
+    assert first.status_code == 200 and "Report a pothole" in first.text and "Sign in" in first.text
+    assert _nonce(first) != _nonce(second)
+    assert first.text.replace(_nonce(first), "") == second.text.replace(_nonce(second), "")
+
+    dev_identity = DevIdentity(settings.data_dir / "dev-identity", dev_issuer(settings))
+    await dev_identity.add_resident("shared-start@example.org", "Sam Start")
+    http.cookies.clear()
+    cookies = await sign_in_in_browser(http, council.slug, "shared-start@example.org")
+    http.cookies.clear()
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    mine = await http.get(start, headers={**browser_at(council.slug), "Cookie": cookie})
+    assert "Sign out" in mine.text and "Report a pothole" in mine.text
+    assert "Sign out" not in (await http.get(start, headers=browser_at(council.slug))).text

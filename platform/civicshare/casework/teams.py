@@ -54,7 +54,8 @@ _OFFICER_TEAMS = CouncilStatement(
             (team_members.c.team_id == teams.c.id) & (team_members.c.subject == bindparam("subject")),
         )
     )
-    .order_by(teams.c.name)
+    .order_by(teams.c.name),
+    kept_as_function=True,
 )
 
 

@@ -113,23 +113,10 @@ class CouncilStatement:
 
     async def fetch_all(self, engine: AsyncEngine, schema: str, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run in `schema` as a transaction of its own; every row it returns."""
-        compiled = self.compiled_for(engine.dialect, schema)
-        arguments = compiled.arguments(parameters)
-        function = None
-        if self._kept_as_function and engine.get_execution_options().get(STATEMENT_FUNCTIONS_OPTION):
-            function = self._function_for(engine.dialect, schema, compiled)
+        functions_allowed = bool(engine.get_execution_options().get(STATEMENT_FUNCTIONS_OPTION))
         pooled = await engine.raw_connection()
-        driver = pooled.driver_connection
         try:
-            if function is None:
-                records = await driver.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
-            else:
-                try:
-                    records = await statement_functions.fetch(driver, function, arguments)
-                except NotKeptAsFunction as refused:
-                    log.warning("%s runs as a statement: %s", function.name, refused)
-                    self._functions[(id(engine.dialect), schema)] = None
-                    records = await driver.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
+            records = await self._run(pooled.driver_connection, engine.dialect, schema, parameters, functions_allowed)
         except Exception as error:
             # A connection the outage broke (its server gone, or "terminating connection due to unexpected
             # postmaster exit") is left mid-operation: handed to the next request, it fails that one too.
@@ -153,16 +140,33 @@ class CouncilStatement:
         schema = (options.get("schema_translate_map") or {}).get(TENANT_SCHEMA_PLACEHOLDER)
         if schema is None:
             raise RuntimeError("the connection points at no council's schema (tenant_reading gives one that does)")
-        compiled = self.compiled_for(connection.dialect, schema)
-        arguments = compiled.arguments(parameters)
         raw = await connection.get_raw_connection()
+        functions_allowed = bool(options.get(STATEMENT_FUNCTIONS_OPTION))
         try:
-            records = await raw.driver_connection.fetch(compiled.sql, *arguments)  # type: ignore[union-attr]
+            records = await self._run(raw.driver_connection, connection.dialect, schema, parameters, functions_allowed)
         except Exception as error:
             if is_database_outage(error):  # as in fetch_all: never handed on half-broken
                 await connection.invalidate(error)
             raise
         return [dict(record) for record in records]
+
+    async def _run(
+        self, driver: Any, dialect: Dialect, schema: str, parameters: Mapping[str, Any], functions_allowed: bool
+    ) -> list[Any]:
+        """The statement's records, through its council's function when it is kept as one and allowed."""
+        compiled = self.compiled_for(dialect, schema)
+        arguments = compiled.arguments(parameters)
+        function = (
+            self._function_for(dialect, schema, compiled) if self._kept_as_function and functions_allowed else None
+        )
+        if function is None:
+            return await driver.fetch(compiled.sql, *arguments)  # type: ignore[no-any-return]
+        try:
+            return await statement_functions.fetch(driver, function, arguments)
+        except NotKeptAsFunction as refused:
+            log.warning("%s runs as a statement: %s", function.name, refused)
+            self._functions[(id(dialect), schema)] = None
+            return await driver.fetch(compiled.sql, *arguments)  # type: ignore[no-any-return]
 
 
 def _bind_processor(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:

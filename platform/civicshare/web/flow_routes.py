@@ -123,7 +123,9 @@ async def start_page(web: NamedDependency[WebRequest], code: FromPath[str]) -> R
     offered = await _offered(web, code)
     first = offered.service.steps[0].code
     start = start_page_of(offered, web.council.contact)
-    return web.page("start.html", current="services", offered=offered, first_step=first, start=start)
+    return web.shared_page(
+        "start.html", (offered, start), current="services", offered=offered, first_step=first, start=start
+    )
 
 
 NOT_ELIGIBLE = "not-eligible"
