@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     statement_functions: bool = Field(
         default=True,
         description="run the hottest statements (a submission, tracking a request, Open311's requests.json, "
-        "reading a sign-in session) as functions of each council's schema, planned once a database "
+        "an officer's teams, reading a sign-in session) as functions of each council's schema, planned once a database "
         "connection rather than on every call: less CPU, more memory in each database connection",
     )
     queue_count_lag_seconds: float = Field(
