@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from civicshare.casework.tables import teams
@@ -158,3 +159,30 @@ async def test_a_page_reading_on_its_own_connection_runs_the_function_and_in_a_t
     async with tenant_reading(engine, tenant) as reading:
         assert [row["name"] for row in await statement.read_on(reading, {"left_out": ""})] == ["Bins"]
     assert len(await _functions_in(database, tenant.schema)) == 1
+
+
+async def test_a_role_that_may_not_create_in_the_schema_runs_the_statement(
+    database: Database, make_council: CouncilFactory, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    schema = await _council_with_teams(database, make_council, "Licensing")
+    role = f"reader_{schema[-8:]}"
+    async with database.engine.begin() as connection:
+        await connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        await connection.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"'))
+        await connection.execute(text(f'GRANT SELECT ON "{schema}".teams TO "{role}"'))
+    limited = make_engine(
+        make_url(database_url).set(username=role).render_as_string(hide_password=False),
+        pool_size=2,
+        statement_functions=True,
+    )
+    try:
+        with caplog.at_level(logging.WARNING, logger="civicshare.db.driver"):
+            rows = await _team_names().fetch_all(limited, schema, {"left_out": ""})
+        assert [row["name"] for row in rows] == ["Licensing"]
+        assert "runs as a statement" in caplog.text and "cannot be made here" in caplog.text
+        assert await _functions_in(database, schema) == []
+    finally:
+        await limited.dispose()
+        async with database.engine.begin() as connection:
+            await connection.execute(text(f'DROP OWNED BY "{role}"'))
+            await connection.execute(text(f'DROP ROLE "{role}"'))

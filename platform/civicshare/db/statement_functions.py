@@ -32,9 +32,11 @@ from asyncpg import Record  # type: ignore[import-untyped]
 from asyncpg.exceptions import (  # type: ignore[import-untyped]
     DatatypeMismatchError,
     DuplicateFunctionError,
+    InsufficientPrivilegeError,
     InternalServerError,
     InvalidCachedStatementError,
     InvalidFunctionDefinitionError,
+    ReadOnlySQLTransactionError,
     UndefinedFunctionError,
     UniqueViolationError,
 )
@@ -54,7 +56,8 @@ _OPTIONS = "SET plan_cache_mode = force_generic_plan"
 
 
 class NotKeptAsFunction(Exception):
-    """The statement cannot be a function (it returns no rows, or two columns of one name)."""
+    """The statement cannot be a function (it returns no rows, or two columns of one name), or cannot be
+    made one here (the role may not create in the schema): it runs as a statement."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,9 @@ async def _make(connection: Any, function: StatementFunction, *, again: bool = F
                 await connection.execute(definition)
         else:
             await connection.execute(definition)
+    except (InsufficientPrivilegeError, ReadOnlySQLTransactionError) as error:
+        # A role that may not create in the schema (its migrations run as another), or a read-only server.
+        raise NotKeptAsFunction(f"{qualified} cannot be made here: {error}") from error
     except (DuplicateFunctionError, UniqueViolationError, InternalServerError) as error:
         # Another node made it a moment before ("tuple concurrently updated" is an internal error).
         if isinstance(error, InternalServerError) and "concurrently" not in str(error):
