@@ -10,8 +10,8 @@ and its arguments to the driver on a connection borrowed from the engine's pool 
 statement is still built from the table definitions, so there is no second copy of the SQL to keep in
 step, and its parameters go through the same type processing SQLAlchemy would apply.
 
-The driver runs each statement in its own transaction (asyncpg's autocommit), so this is only for
-work that is complete in one statement.
+`fetch_all` runs each statement in its own transaction (asyncpg's autocommit), so it is only for work
+that is complete in one statement; `read_on` runs it on a connection a page already holds.
 """
 
 from __future__ import annotations
@@ -77,8 +77,9 @@ STATEMENT_FUNCTIONS_OPTION = "civicshare_statement_functions"
 
 class CouncilStatement:
     """One statement on tenant tables, compiled once, its SQL written for each council the first time it
-    runs there. `kept_as_function`: run by `fetch_all` as a function of the council's schema, planned once
-    a server connection (`civicshare.db.statement_functions`), on an engine that allows it."""
+    runs there. `kept_as_function`: run (by `fetch_all`, and by `read_on` outside a transaction) as a
+    function of the council's schema, planned once a server connection (`civicshare.db.statement_functions`),
+    on an engine that allows it."""
 
     def __init__(self, statement: Executable, *, kept_as_function: bool = False) -> None:
         self._statement = statement
