@@ -99,8 +99,8 @@ class Settings(BaseSettings):
     statement_functions: bool = Field(
         default=True,
         description="run the hottest statements (a submission, tracking a request, Open311's requests.json, "
-        "an officer's teams, reading a sign-in session) as functions of each council's schema, planned once a database "
-        "connection rather than on every call: less CPU, more memory in each database connection",
+        "an officer's teams, reading a sign-in session) as functions of each council's schema, planned once "
+        "a database connection rather than on every call: less CPU, more memory in each database connection",
     )
     queue_count_lag_seconds: float = Field(
         default=10.0,

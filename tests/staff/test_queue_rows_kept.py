@@ -9,8 +9,9 @@ import re
 import httpx
 
 from civicshare.identity.dev_identity import DevIdentity
-from tests.auth.conftest import CSRF_INPUT, CouncilWithOrganization, cookie_header
+from tests.auth.conftest import CouncilWithOrganization, cookie_header
 from tests.staff.test_back_office_pages import BROWSER, HIGHWAYS, officer_of, report_pothole, text_of
+from tests.staff.test_response_templates import token_of
 from tests.support import host_for
 
 
@@ -38,15 +39,13 @@ async def test_a_changed_request_shows_as_it_is_now_and_each_council_its_own_row
     assert await _rows(http, officer) == before, "the same rows again"
     assert set(await _rows(http, neighbour)) == {neighbours}
 
-    page = await http.get(f"/staff/requests/{changed}", headers=officer)
-    token = CSRF_INPUT.search(page.text)
-    assert token is not None
+    token = token_of(await http.get(f"/staff/requests/{changed}", headers=officer))
     taken = await http.post(
-        f"/staff/requests/{changed}/assignee", data={"assignee": "me", "csrf_token": token[1]}, headers=officer
+        f"/staff/requests/{changed}/assignee", data={"assignee": "me", "csrf_token": token}, headers=officer
     )
     assert taken.status_code == 303
     started = await http.post(
-        f"/staff/requests/{changed}/status", data={"status": "in_progress", "csrf_token": token[1]}, headers=officer
+        f"/staff/requests/{changed}/status", data={"status": "in_progress", "csrf_token": token}, headers=officer
     )
     assert started.status_code == 303
 

@@ -30,7 +30,7 @@ from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import greenlet_spawn
 
 from civicshare.db import statement_functions
-from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
+from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER, routed_schema_of
 from civicshare.db.outage import is_database_outage
 from civicshare.db.statement_functions import NotKeptAsFunction, StatementFunction
 
@@ -138,7 +138,7 @@ class CouncilStatement:
         if options.get("isolation_level") != "AUTOCOMMIT":
             result = await connection.execute(self._statement, dict(parameters))
             return [dict(row) for row in result.mappings()]
-        schema = (options.get("schema_translate_map") or {}).get(TENANT_SCHEMA_PLACEHOLDER)
+        schema = routed_schema_of(options)
         if schema is None:
             raise RuntimeError("the connection points at no council's schema (tenant_reading gives one that does)")
         raw = await connection.get_raw_connection()

@@ -5,6 +5,9 @@ a statement that reaches PostgreSQL without being routed to a council fails inst
 anything. Routing happens through `schema_translate_map` (see `civicshare.db.tenant_connection`).
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import MetaData
 
 PLATFORM_SCHEMA = "platform"
@@ -25,3 +28,9 @@ tenant_metadata = MetaData(schema=TENANT_SCHEMA_PLACEHOLDER, naming_convention=N
 def tenant_schema_name(slug: str) -> str:
     """The PostgreSQL schema of a council: `tenant_` and its slug with hyphens as underscores."""
     return "tenant_" + slug.replace("-", "_")
+
+
+def routed_schema_of(execution_options: Mapping[str, Any]) -> str | None:
+    """The council schema a connection's execution options route its tenant tables to; None if none."""
+    schema = (execution_options.get("schema_translate_map") or {}).get(TENANT_SCHEMA_PLACEHOLDER)
+    return schema if isinstance(schema, str) else None

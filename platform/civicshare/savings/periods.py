@@ -22,7 +22,6 @@ change and a closing never pass each other unseen.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,17 +30,15 @@ from sqlalchemy import Date, cast, delete, exists, func, insert, or_, select, te
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
 from civicshare.savings.costs import UnitCostSchedule
 from civicshare.savings.inputs_version import savings_inputs_changed
+from civicshare.savings.routing import routed_schema
 from civicshare.savings.tables import (
     closed_month_history,
     closed_months,
     offline_contact_counts,
 )
 from civicshare.transactions.tables import daily_rollups
-
-_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def month_name(month: date) -> str:
@@ -75,10 +72,7 @@ def first_of_month(day: date) -> date:
 
 
 async def _lock_for_change(connection: AsyncConnection) -> None:
-    options = connection.sync_connection.get_execution_options() if connection.sync_connection else {}
-    schema = (options.get("schema_translate_map") or {}).get(TENANT_SCHEMA_PLACEHOLDER)
-    if not isinstance(schema, str) or not _SCHEMA_NAME.match(schema):
-        raise RuntimeError("closed months need a connection routed to a council (civicshare.db.tenant_connection)")
+    schema = routed_schema(connection)  # refuses a connection routed to no council
     await connection.execute(text(f'LOCK TABLE "{schema}".closed_months IN SHARE MODE'))
 
 

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from civicshare.db.metadata import TENANT_SCHEMA_PLACEHOLDER
+from civicshare.db.metadata import routed_schema_of
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -14,8 +14,8 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 def routed_schema(connection: AsyncConnection) -> str:
     """The council schema this connection's tenant tables are routed to; refuses an unrouted connection."""
     options = connection.sync_connection.get_execution_options() if connection.sync_connection else {}
-    schema = (options.get("schema_translate_map") or {}).get(TENANT_SCHEMA_PLACEHOLDER)
-    if not isinstance(schema, str) or not _SCHEMA_NAME.match(schema):
+    schema = routed_schema_of(options)
+    if schema is None or not _SCHEMA_NAME.match(schema):
         raise RuntimeError("savings data needs a connection routed to a council (civicshare.db.tenant_connection)")
     return schema
 
