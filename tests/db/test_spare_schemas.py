@@ -223,6 +223,30 @@ async def test_two_councils_onboarded_at_once_never_take_the_same_spare(
     assert left == 0
 
 
+async def test_an_onboarding_takes_the_ready_spare_while_top_ups_keep_counting_them(
+    database: Database, make_council: CouncilFactory, no_spares_left: None
+) -> None:
+    """Each housekeeping sweep runs a top-up: counting the spares must not hide them from an onboarding
+    at that moment, which would then create its schema statement by statement, and ask for no new one."""
+    await top_up_spare_schemas(database.engine, 1)
+    counting = True
+
+    async def keep_counting() -> None:
+        while counting:
+            await top_up_spare_schemas(database.engine, 1)
+
+    counters = [asyncio.create_task(keep_counting()) for _ in range(2)]
+    try:
+        for _ in range(5):
+            ready = await _eventually_one_spare(database, other_than=None)  # made again by the counters
+            await make_council()
+            assert ready not in await _spares(database), "the onboarding made its schema instead of taking the spare"
+            assert not counters[0].done() and not counters[1].done()
+    finally:
+        counting = False
+        await asyncio.gather(*counters)
+
+
 async def test_the_job_worker_keeps_a_spare_ready_and_makes_another_once_one_is_taken(
     settings: Settings, database: Database, database_url: str, make_council: CouncilFactory, no_spares_left: None
 ) -> None:

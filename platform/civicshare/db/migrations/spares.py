@@ -34,9 +34,15 @@ SPARE_PREFIX = "civicshare_spare_"  # never a council's: theirs start with `tena
 TOP_UP_TASK = "civicshare.spare_schemas.top_up"
 _TOP_UP_LOCK = "civicshare-spare-schemas"
 
+# Counted without locking: a row lock here, held each housekeeping sweep, would hide the ready spares from
+# an onboarding at that moment (`SKIP LOCKED`), which would then make its schema statement by statement.
 _EVERY = text(
     "SELECT s.schema_name, s.script_digest, EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = s.schema_name) "
-    "FROM platform.spare_schemas s ORDER BY s.created_at, s.schema_name FOR UPDATE OF s SKIP LOCKED"
+    "FROM platform.spare_schemas s ORDER BY s.created_at, s.schema_name"
+)
+# Only the spares to drop are locked, and one being taken right now is skipped: neither dropped nor forgotten.
+_DROPPABLE = text(
+    "SELECT s.schema_name FROM platform.spare_schemas s WHERE s.schema_name = ANY(:names) FOR UPDATE OF s SKIP LOCKED"
 )
 _READY = text(
     "SELECT s.schema_name FROM platform.spare_schemas s "
@@ -65,17 +71,21 @@ async def take_spare_schema(connection: AsyncConnection, schema: str) -> bool:
 async def top_up_spare_schemas(engine: AsyncEngine, wanted: int) -> int:
     """Drop the spares this code would not take (made by other code, or too many) and forget those whose
     schema is gone; then make spares until `wanted` are ready, one transaction each. Returns how many it
-    made. Workers doing it at once take turns (an advisory lock), and each transaction counts again."""
+    made. Workers doing it at once take turns (an advisory lock), and each transaction counts again.
+
+    A spare being taken as it counts is counted as ready: the onboarding taking it asks for a top-up once
+    it commits, which makes its replacement."""
     digest = tenant_script_digest()
     made = 0
     while True:
         async with engine.begin() as connection:
             await connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lock))"), {"lock": _TOP_UP_LOCK})
-            # A spare being taken right now is locked: skipped here, neither dropped nor counted.
             ready: list[str] = []
             unwanted: list[str] = []
             for name, made_by, present in await connection.execute(_EVERY):
                 (ready if present and made_by == digest and len(ready) < wanted else unwanted).append(name)
+            if unwanted:
+                unwanted = list((await connection.execute(_DROPPABLE, {"names": unwanted})).scalars())
             if unwanted:
                 dropped = "".join(f"DROP SCHEMA IF EXISTS {identifier(name)} CASCADE;\n" for name in unwanted)
                 await run_script(connection, dropped)
