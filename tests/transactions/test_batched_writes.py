@@ -131,3 +131,21 @@ async def test_a_row_the_database_refuses_fails_only_its_own_submission(
     assert sorted(sequence_number(row) for row in outcomes) == list(range(2, 12))  # type: ignore[arg-type]
     async with tenant_connection(database.engine, kingston) as connection:
         assert await connection.scalar(select(func.count()).select_from(transactions)) == 11
+
+
+async def test_those_waiting_behind_a_submission_whose_resident_went_away_are_still_written(
+    database: Database, make_council: CouncilFactory
+) -> None:
+    kingston = await council(database, make_council)
+    writer = TransactionWriter(database.engine)
+    gone = asyncio.create_task(writer.create(kingston, report(0)))
+    await asyncio.sleep(0)  # its statement is on its way: the next ones queue behind it
+    waiting = [asyncio.create_task(writer.create(kingston, report(number))) for number in (1, 2)]
+    await asyncio.sleep(0)
+    gone.cancel()
+
+    rows = await asyncio.wait_for(asyncio.gather(*waiting), timeout=30)
+
+    assert [row["answers"]["location_description"] for row in rows] == ["Lamp post 1", "Lamp post 2"]
+    with pytest.raises(asyncio.CancelledError):
+        await gone
