@@ -70,6 +70,8 @@ from civicshare.edge.headers import SecurityHeaders
 from civicshare.edge.proxies import TrustedProxies
 from civicshare.health.routes import healthz, readyz
 from civicshare.http.dependency_batches import resolve_dependencies_in_turn
+from civicshare.http.heavy_lane import STATE_KEY as HEAVY_LANE_STATE_KEY
+from civicshare.http.heavy_lane import HeavyLane
 from civicshare.identity.provider import IdentityNotConfigured, build_identity
 from civicshare.integrations.open311.key_routes import OPEN311_CLIENT_ROUTES
 from civicshare.integrations.open311.routes import (
@@ -281,6 +283,9 @@ def create_litestar(services: PlatformServices, web: WebSite | None = None) -> L
                 WEB_STATE_KEY: web,
                 STAFF_STATE_KEY: StaffPages.over(web),
                 RATE_LIMITS_STATE_KEY: services.rate_limits,
+                HEAVY_LANE_STATE_KEY: HeavyLane(
+                    services.settings.heavy_requests_at_once, services.settings.heavy_request_longest_wait_ms / 1000
+                ),
                 AUTHENTICATORS_KEY: AUTHENTICATORS,
             }
         ),

@@ -109,6 +109,19 @@ class Settings(BaseSettings):
         description="how old the count of a full page of the staff queue may be (the page itself is always "
         "current; counting thousands of matches cost more than the page); 0 to count on every page",
     )
+    heavy_requests_at_once: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description="how many heavy pages (the staff queue, savings reports, Open311's listings) each worker "
+        "makes at once; more wait their turn, so residents' requests never queue behind a pile of them",
+    )
+    heavy_request_longest_wait_ms: int = Field(
+        default=100,
+        ge=0,
+        le=60_000,
+        description="the longest a heavy page waits for its turn before it is made anyway",
+    )
     data_dir: Path = Field(default=PROJECT_ROOT / "var", description="where the embedded PostgreSQL keeps data")
     storage_url: str | None = Field(
         default=None,

@@ -32,6 +32,7 @@ from civicshare.casework.service import (
 )
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection, tenant_reading
+from civicshare.http.heavy_lane import heavy
 from civicshare.http.problems import Problem
 from civicshare.modules import DecisionIncomplete, UnknownService, WorkflowError
 from civicshare.modules.working_days import uk_today
@@ -67,7 +68,7 @@ AUDIT_PAGE = 200
 # -- home -----------------------------------------------------------------------------------------------
 
 
-@get("/", opt=requires(Permission.VIEW_REQUESTS))
+@get("/", opt=requires(Permission.VIEW_REQUESTS), middleware=[heavy()])
 async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
     visit = staff_visit
     services = visit.services
@@ -86,7 +87,7 @@ async def staff_home(staff_visit: NamedDependency[StaffVisit]) -> Response[Any]:
 # -- the queue ------------------------------------------------------------------------------------------
 
 
-@get("/requests", opt={**requires(Permission.VIEW_REQUESTS), TEAMS_READ_BY_PAGE: True})
+@get("/requests", opt={**requires(Permission.VIEW_REQUESTS), TEAMS_READ_BY_PAGE: True}, middleware=[heavy()])
 async def staff_queue(staff_visit: NamedDependency[StaffVisit], request: Request[Any, Any, State]) -> Response[Any]:
     """The officer's teams, the page of the queue, its count and the officer's saved filters: two
     statements, without a transaction around them (each reads its own snapshot, as in one at READ

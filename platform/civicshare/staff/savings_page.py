@@ -13,6 +13,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from civicshare.http.heavy_lane import heavy
 from civicshare.modules.working_days import uk_today
 from civicshare.policy import Permission, requires
 from civicshare.savings.dashboard import council_dashboard_parts
@@ -67,7 +68,7 @@ def chosen_period(query: Mapping[str, str], today: date) -> tuple[ReportPeriod, 
     return ReportPeriod(start=start, end=end), errors
 
 
-@get("/savings", opt=requires(Permission.VIEW_SAVINGS))
+@get("/savings", opt=requires(Permission.VIEW_SAVINGS), middleware=[heavy()])
 async def savings_dashboard(
     staff_visit: NamedDependency[StaffVisit], request: Request[Any, Any, State]
 ) -> Response[Any]:

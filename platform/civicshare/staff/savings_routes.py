@@ -42,6 +42,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from civicshare.db.engine import tenant_connection
+from civicshare.http.heavy_lane import heavy
 from civicshare.http.problems import Problem
 from civicshare.policy import Actor, Permission, admitted, requires
 from civicshare.savings.baseline import BaselineMix, BaselineVolume, baseline_mix_from_counts
@@ -157,7 +158,7 @@ def _csv_response(council: TenantContext, period: ReportPeriod, csv_text: str) -
 # --- staff, on the council's own address ----------------------------------------------------------
 
 
-@get("/api/v1/savings/report", tags=["savings"], opt=requires(Permission.VIEW_SAVINGS))
+@get("/api/v1/savings/report", tags=["savings"], opt=requires(Permission.VIEW_SAVINGS), middleware=[heavy()])
 async def savings_report(
     staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
@@ -221,7 +222,13 @@ async def _csv_report(council: TenantContext, services: PlatformServices, period
     return _csv_response(council, period, await services.database.read(remembered))
 
 
-@get("/api/v1/savings/report.csv", tags=["savings"], media_type="text/csv", opt=requires(Permission.VIEW_SAVINGS))
+@get(
+    "/api/v1/savings/report.csv",
+    tags=["savings"],
+    media_type="text/csv",
+    opt=requires(Permission.VIEW_SAVINGS),
+    middleware=[heavy()],
+)
 async def savings_report_csv(
     staff: NamedDependency[Actor],
     tenant: NamedDependency[TenantContext],
@@ -542,7 +549,9 @@ async def operator_savings_dashboard(
     return operator_dashboard(overview, await _names(services))
 
 
-@get("/ops/savings/overview", tags=["savings (operators)"], opt=requires(Permission.VIEW_PLATFORM))
+@get(
+    "/ops/savings/overview", tags=["savings (operators)"], opt=requires(Permission.VIEW_PLATFORM), middleware=[heavy()]
+)
 async def operator_savings_overview(
     operator: NamedDependency[Actor],
     services: NamedDependency[PlatformServices],

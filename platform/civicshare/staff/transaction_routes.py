@@ -23,6 +23,7 @@ from civicshare.api.authentication import forbidden
 from civicshare.api.stored_files import stored_file_response
 from civicshare.casework.teams import services_allowed
 from civicshare.catalogue.service import CouncilOfferings
+from civicshare.http.heavy_lane import heavy
 from civicshare.http.problems import Problem
 from civicshare.http.scope import root_path
 from civicshare.identity.principal import Principal
@@ -82,7 +83,7 @@ async def _request(connection: AsyncConnection, reference: str, staff: Principal
     return found
 
 
-@get("/api/v1/staff/transactions", tags=["staff"], opt=requires(Permission.VIEW_REQUESTS))
+@get("/api/v1/staff/transactions", tags=["staff"], opt=requires(Permission.VIEW_REQUESTS), middleware=[heavy()])
 async def work_queue(
     staff: NamedDependency[Principal],
     tenant_db: NamedDependency[AsyncConnection],

@@ -27,6 +27,7 @@ from civicshare.api.idempotency import IdempotencyKey, refuse_blank_key
 from civicshare.casework.service import add_note
 from civicshare.catalogue.service import CouncilOfferings
 from civicshare.db.engine import tenant_connection
+from civicshare.http.heavy_lane import heavy
 from civicshare.http.problems import Problem
 from civicshare.http.scope import root_path
 from civicshare.integrations.open311.answers import (
@@ -285,7 +286,7 @@ def _open311_services(services: PlatformServices, code: str | None) -> tuple[str
     return chosen
 
 
-@get(["/requests.xml", "/requests.json"], opt={**PUBLIC, NO_COMPRESSION: True})
+@get(["/requests.xml", "/requests.json"], opt={**PUBLIC, NO_COMPRESSION: True}, middleware=[heavy()])
 async def request_list(
     request: Request[Any, Any, State],
     tenant: NamedDependency[TenantContext],
@@ -413,7 +414,7 @@ async def token(name: FromPath[str], request: Request[Any, Any, State]) -> Respo
     raise Open311Error(404, [f"No token {stem[:40]!r}: this endpoint gives each request its id when it is posted"])
 
 
-@get(["/servicerequestupdates.xml", "/servicerequestupdates.json"], opt=PUBLIC)
+@get(["/servicerequestupdates.xml", "/servicerequestupdates.json"], opt=PUBLIC, middleware=[heavy()])
 async def update_list(
     request: Request[Any, Any, State],
     tenant: NamedDependency[TenantContext],
