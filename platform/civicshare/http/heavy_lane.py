@@ -13,6 +13,8 @@ always a turn free, and nothing waits.
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +22,9 @@ from litestar.middleware import DefineMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 STATE_KEY = "civicshare.heavy_lane"
+SAID_AT_MOST_EVERY_SECONDS = 60.0
+
+log = logging.getLogger(__name__)
 
 
 class HeavyLane:
@@ -28,7 +33,8 @@ class HeavyLane:
     def __init__(self, at_once: int, longest_wait_seconds: float) -> None:
         self._turns = asyncio.Semaphore(at_once)
         self.longest_wait_seconds = longest_wait_seconds
-        self.ran_without_a_turn = 0  # waited the longest and ran anyway: a sign the lane is too narrow
+        self._without_a_turn = 0  # since last said
+        self._said_at = -SAID_AT_MOST_EVERY_SECONDS
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
@@ -48,9 +54,21 @@ class HeavyLane:
             async with asyncio.timeout(self.longest_wait_seconds):
                 await self._turns.acquire()
         except TimeoutError:
-            self.ran_without_a_turn += 1
+            self._ran_without_a_turn()
             return False
         return True
+
+    def _ran_without_a_turn(self) -> None:
+        """Said to the operator at most once a minute: the turns are too few, or some heavy page is slow."""
+        self._without_a_turn += 1
+        now = time.monotonic()
+        if now - self._said_at >= SAID_AT_MOST_EVERY_SECONDS:
+            log.warning(
+                "heavy pages made without waiting for a turn",
+                extra={"pages": self._without_a_turn, "longest_wait_seconds": self.longest_wait_seconds},
+            )
+            self._without_a_turn = 0
+            self._said_at = now
 
 
 def heavy_lane_of(state: object) -> HeavyLane:
