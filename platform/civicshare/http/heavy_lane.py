@@ -18,6 +18,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -71,9 +72,9 @@ class HeavyLane:
             self._said_at = now
 
 
-def heavy_lane_of(state: object) -> HeavyLane:
-    """The worker's lane (`State`, put there by the app factory)."""
-    lane: HeavyLane = state[STATE_KEY]  # type: ignore[index]
+def heavy_lane_of(state: State) -> HeavyLane:
+    """The worker's lane, put in the app's state by the app factory."""
+    lane: HeavyLane = state[STATE_KEY]
     return lane
 
 
